@@ -1,0 +1,67 @@
+"""The catalog's exceptions. They carry codes and data, never sentences: the
+storefront (or the API) turns a code into a message in the user's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class CatalogError(Exception):
+    """Root of the catalog's exceptions. ``code`` is stable; ``data`` explains."""
+
+    code: str = "catalog_error"
+
+    def __init__(self, code: str | None = None, **data: Any) -> None:
+        if code is not None:
+            self.code = code
+        self.data = data
+        super().__init__(self.code, data)
+
+
+class InvalidAmount(CatalogError):
+    code = "invalid_amount"
+
+
+class InvalidIdentifier(CatalogError):
+    """An ICE, registration number or phone number that does not check out."""
+
+    code = "invalid_identifier"
+
+
+class PriceAboveCap(CatalogError):
+    """A product priced above its category's cap (masks at most 6.00 MAD).
+
+    ``data``: ``cap_minor``, ``price_minor``, ``category``.
+    """
+
+    code = "price_above_cap"
+
+
+class NotFound(CatalogError):
+    code = "not_found"
+
+
+@dataclass(frozen=True, slots=True)
+class Shortage:
+    product_id: int
+    requested: int
+    available: int
+
+
+class InsufficientStock(CatalogError):
+    """Raised once with every shortage found, not at the first one."""
+
+    code = "insufficient_stock"
+
+    def __init__(self, shortages: list[Shortage]) -> None:
+        self.shortages = shortages
+        super().__init__(shortages=shortages)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One reason a product is not sold right now (``code`` plus data)."""
+
+    code: str
+    data: dict[str, Any] = field(default_factory=dict)

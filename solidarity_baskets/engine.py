@@ -1,0 +1,1050 @@
+"""Solidarity-basket allocation engine: pure data in, data out (no database, no web).
+
+Given a basket template (lines), distribution points (destinations), rural cooperatives
+(suppliers) and what they offer, :func:`allocate` decides how many line units each offer
+sends to each destination so that:
+
+* only offers of suppliers flagged ``rural`` are ever used (a filter, checked again on the
+  output);
+* every line reaches every destination in full (``quantity x baskets`` line units), or
+  the missing part is reported as a :class:`Shortfall` with concrete fixes;
+* no offer ships more than it can have ready: for each of its ship dates (delivery date
+  minus lane transit days minus the offer's lead days), the units sent to destinations
+  that need it by that date or earlier never exceed :func:`supply_by_date` at that date
+  (see *Availability* below);
+* no supplier exceeds its share caps (:class:`Policy`), unless the demand cannot be met
+  otherwise, in which case the cap is relaxed as little as possible and the relaxation is
+  reported in :class:`Stats`;
+* cost (goods + shipping) is minimal (stage 1), then the benefit is spread across
+  cooperatives within a small cost tolerance (stage 2);
+* purchases are integers; money is always integer minor units (centimes).
+
+Availability
+------------
+An offer ``o`` from region ``r`` serving a destination in region ``R`` must ship by
+``deliver_by - transit(r, R) - lead_days(o)``.  What it can have ready by a date is
+``supply_by_date`` (stock + daily capacity over working days - committed), in product
+units, hence ``// units_per_line_unit`` line units.  Destinations with the longest transit
+need the goods earliest.  The engine enforces, for every offer and each of its distinct
+ship dates ``s``, that the units sent to destinations whose ship date is ``<= s`` do not
+exceed the availability at ``s``.  This implies the per-destination bound (each
+destination's own ship date) and the total bound (the latest ship date), and it is exact:
+a production schedule exists iff these nested conditions hold.  Lanes whose ship date is
+before ``today`` are not used.
+
+Determinism
+-----------
+Inputs are sorted by key (lines, destinations, offers) or id (suppliers) before anything
+else, the LP solver is deterministic, and ties are broken by key; the same problem, in any
+input order, gives the same :class:`Allocation` (timings are excluded from equality).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from . import _capacity, _lp
+
+IntArray = npt.NDArray[np.int64]
+
+#: How far :class:`Fix` ``move_date`` looks forward from the requested delivery date.
+MOVE_DATE_HORIZON_DAYS = 180
+
+#: HCP region code -> (regional capital, latitude, longitude).
+REGION_CAPITALS: Mapping[str, tuple[str, float, float]] = {
+    "01": ("Tanger", 35.7595, -5.8340),
+    "02": ("Oujda", 34.6814, -1.9086),
+    "03": ("Fès", 34.0331, -5.0003),
+    "04": ("Rabat", 34.0209, -6.8416),
+    "05": ("Béni Mellal", 32.3373, -6.3498),
+    "06": ("Casablanca", 33.5731, -7.5898),
+    "07": ("Marrakech", 31.6295, -7.9811),
+    "08": ("Errachidia", 31.9314, -4.4244),
+    "09": ("Agadir", 30.4278, -9.5981),
+    "10": ("Guelmim", 28.9870, -10.0574),
+    "11": ("Laâyoune", 27.1536, -13.2033),
+    "12": ("Dakhla", 23.6848, -15.9580),
+}
+#: Regions whose lanes to or from any other region take three days.
+_FAR_SOUTH = frozenset({"10", "11", "12"})
+
+FixKind = Literal["accept_equivalent", "move_date", "fewer_baskets"]
+
+
+# =========================================================================== errors
+
+
+class EngineInputError(ValueError):
+    """Invalid problem data.  Carries data, not sentences.
+
+    :ivar code: machine-readable reason, e.g. ``"unknown_line"``.
+    :ivar subject: what is wrong, e.g. ``"offer:17"`` or ``"line:flour.quantity"``.
+    :ivar value: the offending value, when there is one.
+    """
+
+    def __init__(self, code: str, subject: str | None = None, value: object = None) -> None:
+        super().__init__(code, subject, value)
+        self.code = code
+        self.subject = subject
+        self.value = value
+
+
+class EngineSolveError(RuntimeError):
+    """The LP solver failed (numerical trouble); carries the stage and solver status."""
+
+    def __init__(self, stage: str, status: int, message: str) -> None:
+        super().__init__(stage, status, message)
+        self.stage = stage
+        self.status = status
+        self.message = message
+
+
+# =========================================================================== inputs
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of the basket template, e.g. flour 10 kg or the woven-bag container.
+
+    :ivar quantity: line units per basket; a line unit is what one reference pack holds.
+    """
+
+    key: str
+    quantity: int
+    is_container: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """A distribution point (province or hub) in an HCP region ``"01".."12"``."""
+
+    key: str
+    region_code: str
+    baskets: int
+
+
+@dataclass(frozen=True, slots=True)
+class Supplier:
+    """A cooperative.  Only ``rural`` ones may supply solidarity baskets."""
+
+    id: int
+    region_code: str
+    rural: bool
+    women_led: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """One product of one cooperative that can fill one line.
+
+    Money, weight and stock fields are per *product unit*; ``units_per_line_unit`` product
+    units make one line unit (two 500 g packs for a 1 kg line -> 2).
+
+    :ivar substitution_penalty_minor: per product unit, ``> 0`` for an accepted equivalent
+        (not the reference product); it steers the cost optimisation, it is never paid.
+    :ivar accepted: ``False`` for a known equivalent the buyer has not accepted yet: it is
+        never used, only proposed as an ``accept_equivalent`` :class:`Fix`.
+    """
+
+    key: str
+    supplier_id: int
+    line_key: str
+    unit_price_minor: int
+    units_per_line_unit: int = 1
+    stock: int = 0
+    units_per_day: int = 0
+    committed: int = 0
+    weight_g: int = 0
+    lead_days: int = 0
+    substitution_penalty_minor: int = 0
+    accepted: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Sourcing policy.
+
+    :ivar max_share_of_line: no supplier above this share of a line's total units; for a
+        line with ``n`` eligible suppliers the cap is ``max(share, 1.2 / n)``.
+    :ivar max_share_of_order: no supplier above this share of the order's goods value;
+        ``max(share, 1.2 / n)`` with ``n`` eligible suppliers.
+    :ivar women_led_discount: stage-1 shadow discount on women-led suppliers' prices.
+    :ivar fairness_tolerance: stage 2 may raise the real cost by at most this fraction.
+    :ivar revenue_floor_minor: ``F`` in the stage-2 utility ``sum w_c * min(revenue_c, F)``.
+    :ivar women_led_weight: ``w_c`` for women-led suppliers (1 for the others).
+    :ivar fairness: run stage 2.
+
+    Both caps are soft in one way only: when the demand cannot be met within them, the
+    LP exceeds them as little as possible (reported in :attr:`Stats.relaxed_caps`).
+    """
+
+    max_share_of_line: float = 0.10
+    max_share_of_order: float = 0.05
+    women_led_discount: float = 0.05
+    fairness_tolerance: float = 0.03
+    revenue_floor_minor: int = 500_000
+    women_led_weight: float = 1.5
+    fairness: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingTable:
+    """Region-to-region lanes: price per kg (minor units) and transit days.
+
+    A pair missing from either mapping is not a lane: nothing ships on it.
+    """
+
+    minor_per_kg: Mapping[tuple[str, str], int]
+    transit_days: Mapping[tuple[str, str], int]
+
+    @classmethod
+    def morocco_default(cls) -> ShippingTable:
+        """Lanes between Morocco's 12 regions from their capitals' coordinates.
+
+        Road distance = great-circle distance x 1.3; price = 0.30 MAD/kg + 0.002 MAD/kg/km,
+        rounded to the centime; transit = 1 day within a region, 2 days between regions,
+        3 days to or from regions 10-12.
+
+        :return: a table with all 144 ordered region pairs.
+        """
+        price: dict[tuple[str, str], int] = {}
+        transit: dict[tuple[str, str], int] = {}
+        for a, (_, lat_a, lon_a) in REGION_CAPITALS.items():
+            for b, (_, lat_b, lon_b) in REGION_CAPITALS.items():
+                km = 1.3 * _great_circle_km(lat_a, lon_a, lat_b, lon_b)
+                price[(a, b)] = math.floor(30 + 0.2 * km + 0.5)
+                if a == b:
+                    transit[(a, b)] = 1
+                elif a in _FAR_SOUTH or b in _FAR_SOUTH:
+                    transit[(a, b)] = 3
+                else:
+                    transit[(a, b)] = 2
+        return cls(minor_per_kg=price, transit_days=transit)
+
+
+def _great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Everything :func:`allocate` needs.
+
+    :ivar budget_per_basket_minor: when set, a cost above ``budget x baskets`` is reported
+        as :class:`BudgetExcess` (the plan is still the cheapest one).
+    """
+
+    lines: tuple[Line, ...]
+    destinations: tuple[Destination, ...]
+    suppliers: tuple[Supplier, ...]
+    offers: tuple[Offer, ...]
+    today: date
+    deliver_by: date
+    shipping: ShippingTable
+    budget_per_basket_minor: int | None = None
+    policy: Policy = Policy()
+
+
+# =========================================================================== outputs
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Units of one offer for one destination (one purchase-order line).
+
+    :ivar shipping_minor: lane price x weight, rounded half up to the centime.
+    :ivar ship_by: the date the goods must leave the cooperative.
+    """
+
+    offer_key: str
+    supplier_id: int
+    line_key: str
+    destination_key: str
+    line_units: int
+    product_units: int
+    goods_minor: int
+    shipping_minor: int
+    ship_by: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """One way to remove (part of) a shortfall.
+
+    * ``accept_equivalent``: accept the listed not-yet-accepted equivalents
+      (``offer_keys``), which add ``line_units`` deliverable units of the line;
+    * ``move_date``: deliver on ``deliver_by`` instead, the earliest date (within
+      :data:`MOVE_DATE_HORIZON_DAYS`) at which the line can be delivered in full everywhere;
+    * ``fewer_baskets``: ``baskets`` complete baskets can be served at this destination.
+
+    :ivar resolves_line: the fix alone removes the line's shortage at every destination.
+    """
+
+    kind: FixKind
+    deliver_by: date | None = None
+    baskets: int | None = None
+    offer_keys: tuple[str, ...] = ()
+    line_units: int = 0
+    resolves_line: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    """A line that cannot reach a destination in full by the delivery date.
+
+    :ivar available_line_units: what the plan delivers there (``needed - missing``).
+    """
+
+    line_key: str
+    destination_key: str
+    needed_line_units: int
+    missing_line_units: int
+    available_line_units: int
+    deliver_by: date
+    fixes: tuple[Fix, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetExcess:
+    """The plan costs more than the budget.
+
+    :ivar per_basket_excess_minor: ``ceil(total_excess / baskets)``.
+    :ivar drivers: ``(line_key, cost per basket)`` for every line, most expensive first;
+        the per-line figures add up to :attr:`Stats.cost_per_basket_minor`.
+    """
+
+    total_excess_minor: int
+    per_basket_excess_minor: int
+    drivers: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CapRelaxation:
+    """A share cap the plan had to exceed because the demand could not be met otherwise.
+
+    :ivar line_key: the line for a per-line cap, ``None`` for the order-value cap.
+    :ivar extra: line units (per-line cap) or minor units (order cap) above the cap.
+    """
+
+    supplier_id: int
+    line_key: str | None
+    extra: int
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Figures about the plan.  Shares are floats in ``[0, 1]``; money is minor units.
+
+    :ivar pure_cost_optimum_minor: real cost (goods + shipping) of the stage-1 plan, i.e.
+        the cheapest plan under the policy before the fairness stage.
+    :ivar gini: Gini coefficient of revenue among the suppliers paid.
+    :ivar line_share_caps: ``(line_key, max line units per supplier)``.
+    :ivar cap_overruns: ``(supplier_id, line_key or None, excess)`` left after rounding
+        (at most one unit for a line cap, one unit's value for the order cap).
+    :ivar solve_seconds: ``(stage, seconds)``; excluded from equality.
+    :ivar model_size: LP sizes, for diagnostics.
+    """
+
+    goods_minor: int
+    shipping_minor: int
+    total_minor: int
+    cost_per_basket_minor: int
+    pure_cost_optimum_minor: int
+    suppliers_paid: int
+    women_led_share: float
+    rural_share: float
+    regions_reached: tuple[str, ...]
+    gini: float
+    baskets_ordered: int = 0
+    shortage_line_units: int = 0
+    line_share_caps: tuple[tuple[str, int], ...] = ()
+    order_share_cap: float = 0.0
+    relaxed_caps: tuple[CapRelaxation, ...] = ()
+    cap_overruns: tuple[tuple[int, str | None, int], ...] = ()
+    notes: tuple[str, ...] = ()
+    model_size: tuple[tuple[str, int], ...] = ()
+    solve_seconds: tuple[tuple[str, float], ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """The plan: purchases per offer and destination, shortfalls, budget, figures."""
+
+    assignments: tuple[Assignment, ...]
+    shortfalls: tuple[Shortfall, ...]
+    budget_excess: BudgetExcess | None
+    stats: Stats
+
+
+# =========================================================================== public functions
+
+
+def working_days(start: date, end: date) -> int:
+    """Working days (Monday-Saturday; Sunday off) in ``[start, end)``; 0 if ``end <= start``.
+
+    :param start: first day counted.
+    :param end: first day not counted.
+    :return: number of working days.
+    """
+    if end <= start:
+        return 0
+    ords = np.array([start.toordinal(), end.toordinal()], dtype=np.int64)
+    idx = _capacity.working_day_index(ords)
+    return int(idx[1] - idx[0])
+
+
+def supply_by_date(offer: Offer, today: date, ship_date: date) -> int:
+    """Product units of ``offer`` that can be ready to ship on ``ship_date``.
+
+    ``stock + units_per_day x working days in [today, ship_date) - committed``, never
+    below zero.  Sunday is the only day off.
+
+    :param offer: the offer.
+    :param today: the planning day (production starts today).
+    :param ship_date: the day the goods leave; ``<= today`` means stock only.
+    :return: product units.
+    """
+    made = offer.stock + offer.units_per_day * working_days(today, ship_date) - offer.committed
+    return max(0, made)
+
+
+def allocate(problem: Problem) -> Allocation:
+    """Plan the purchase of ``problem``'s baskets from rural cooperatives.
+
+    Stage 1 minimises shortage, then cap relaxations, then goods + shipping (with the
+    women-led shadow discount and substitution penalties); stage 2 (``policy.fairness``)
+    maximises ``sum_c w_c * min(revenue_c, F)`` with the same shortage and real cost at
+    most ``(1 + tolerance)`` times stage 1's.  The LP works on destination *regions* and
+    per-offer columns feeding ``(line, origin region, weight, ship-date class)`` hubs, an
+    exact aggregation of the per-destination model (see ``_lp``); the plan is rounded to
+    integers (every availability row kept), caps are repaired, and region flows are split
+    to destinations (shortage shared in proportion to demand, by largest remainder).
+
+    :param problem: the data.
+    :return: the plan, its shortfalls (with fixes), budget excess and figures.
+    :raises EngineInputError: on invalid data (negative quantities, unknown keys, ...).
+    :raises EngineSolveError: if the solver fails numerically.
+    """
+    t_start = time.perf_counter()
+    _validate(problem)
+    prep = _prepare(problem)
+    seconds: dict[str, float] = {"prepare": time.perf_counter() - t_start}
+    if prep.model_input is None:
+        outcome = None
+    else:
+        try:
+            outcome = _lp.run(prep.model_input, fairness=problem.policy.fairness)
+        except _lp.SolveError as exc:
+            raise EngineSolveError(exc.stage, exc.status, exc.message) from exc
+        seconds.update(outcome.seconds)
+    t = time.perf_counter()
+    allocation = _report(problem, prep, outcome, seconds)
+    seconds["report"] = time.perf_counter() - t
+    stats = allocation.stats
+    timed = Stats(
+        **{
+            name: getattr(stats, name)
+            for name in Stats.__dataclass_fields__
+            if name != "solve_seconds"
+        },
+        solve_seconds=tuple(
+            (k, round(v, 4))
+            for k, v in [*seconds.items(), ("total", time.perf_counter() - t_start)]
+        ),
+    )
+    return Allocation(
+        assignments=allocation.assignments,
+        shortfalls=allocation.shortfalls,
+        budget_excess=allocation.budget_excess,
+        stats=timed,
+    )
+
+
+# =========================================================================== validation
+
+
+def _validate(p: Problem) -> None:
+    pol = p.policy
+    if not p.lines:
+        raise EngineInputError("no_lines")
+    if p.deliver_by < p.today:
+        raise EngineInputError("deliver_by_before_today", "deliver_by", p.deliver_by)
+    if p.budget_per_basket_minor is not None and p.budget_per_basket_minor < 0:
+        raise EngineInputError(
+            "negative_value", "budget_per_basket_minor", p.budget_per_basket_minor
+        )
+    if not 0.0 < pol.max_share_of_line <= 1.0:
+        raise EngineInputError("invalid_policy", "max_share_of_line", pol.max_share_of_line)
+    if not 0.0 < pol.max_share_of_order <= 1.0:
+        raise EngineInputError("invalid_policy", "max_share_of_order", pol.max_share_of_order)
+    if not 0.0 <= pol.women_led_discount < 1.0:
+        raise EngineInputError("invalid_policy", "women_led_discount", pol.women_led_discount)
+    if not pol.fairness_tolerance >= 0.0:
+        raise EngineInputError("invalid_policy", "fairness_tolerance", pol.fairness_tolerance)
+    if pol.revenue_floor_minor < 0:
+        raise EngineInputError("invalid_policy", "revenue_floor_minor", pol.revenue_floor_minor)
+    if not pol.women_led_weight > 0.0:
+        raise EngineInputError("invalid_policy", "women_led_weight", pol.women_led_weight)
+
+    regions: set[str] = set()
+    for mapping, what in (
+        (p.shipping.minor_per_kg, "minor_per_kg"),
+        (p.shipping.transit_days, "transit_days"),
+    ):
+        for (a, b), v in mapping.items():
+            if v < 0:
+                raise EngineInputError("negative_value", f"shipping.{what}:{a}->{b}", v)
+            regions.update((a, b))
+
+    line_keys: set[str] = set()
+    for line in p.lines:
+        if line.key in line_keys:
+            raise EngineInputError("duplicate_line", f"line:{line.key}")
+        line_keys.add(line.key)
+        if line.quantity <= 0:
+            raise EngineInputError(
+                "line_quantity_not_positive", f"line:{line.key}.quantity", line.quantity
+            )
+    dest_keys: set[str] = set()
+    for d in p.destinations:
+        if d.key in dest_keys:
+            raise EngineInputError("duplicate_destination", f"destination:{d.key}")
+        dest_keys.add(d.key)
+        if d.baskets < 0:
+            raise EngineInputError("negative_value", f"destination:{d.key}.baskets", d.baskets)
+        if d.region_code not in regions:
+            raise EngineInputError(
+                "unknown_region", f"destination:{d.key}.region_code", d.region_code
+            )
+    supplier_ids: set[int] = set()
+    for s in p.suppliers:
+        if s.id in supplier_ids:
+            raise EngineInputError("duplicate_supplier", f"supplier:{s.id}")
+        supplier_ids.add(s.id)
+        if s.region_code not in regions:
+            raise EngineInputError("unknown_region", f"supplier:{s.id}.region_code", s.region_code)
+    offer_keys: set[str] = set()
+    for o in p.offers:
+        if o.key in offer_keys:
+            raise EngineInputError("duplicate_offer", f"offer:{o.key}")
+        offer_keys.add(o.key)
+        if o.line_key not in line_keys:
+            raise EngineInputError("unknown_line", f"offer:{o.key}.line_key", o.line_key)
+        if o.supplier_id not in supplier_ids:
+            raise EngineInputError("unknown_supplier", f"offer:{o.key}.supplier_id", o.supplier_id)
+        if o.units_per_line_unit <= 0:
+            raise EngineInputError(
+                "units_per_line_unit_not_positive",
+                f"offer:{o.key}.units_per_line_unit",
+                o.units_per_line_unit,
+            )
+        for name in (
+            "unit_price_minor",
+            "stock",
+            "units_per_day",
+            "committed",
+            "weight_g",
+            "lead_days",
+            "substitution_penalty_minor",
+        ):
+            value = getattr(o, name)
+            if value < 0:
+                raise EngineInputError("negative_value", f"offer:{o.key}.{name}", value)
+
+
+# =========================================================================== preparation
+
+
+@dataclass(slots=True)
+class _OfferSet:
+    """Rural offers of one acceptance state, as arrays (sorted by key)."""
+
+    offers: list[Offer]
+    line: IntArray
+    origin: IntArray
+    stock: IntArray
+    per_day: IntArray
+    committed: IntArray
+    conversion: IntArray
+    lead: IntArray
+
+    def availability(
+        self, prep: _Prepared, deliver_by: date, sel: IntArray | None = None
+    ) -> IntArray:
+        idx = np.arange(len(self.offers)) if sel is None else sel
+        return _capacity.availability(
+            stock=self.stock[idx],
+            per_day=self.per_day[idx],
+            committed=self.committed[idx],
+            conversion=self.conversion[idx],
+            lead_days=self.lead[idx],
+            transit=prep.class_transit[self.origin[idx]],
+            today=prep.today,
+            deliver_by=deliver_by.toordinal(),
+        )
+
+
+@dataclass(slots=True)
+class _Prepared:
+    lines: list[Line]
+    dests: list[Destination]
+    suppliers: dict[int, Supplier]
+    supplier_ids: list[int]
+    regions: list[str]  # origin index space
+    dest_regions: list[str]  # destination region index space (regions with baskets)
+    class_pos: IntArray  # (n_regions, n_dest_regions)
+    class_transit: IntArray  # (n_regions, K)
+    rate_int: IntArray  # (n_regions, n_dest_regions) minor per kg, -1 = no lane
+    demand: IntArray  # (L, nR)
+    today: int
+    accepted: _OfferSet
+    candidates: _OfferSet
+    avail: IntArray  # availability of accepted offers at deliver_by
+    deficits: list[int]
+    lp_offers: IntArray  # indices into accepted.offers that enter the LP
+    line_caps: list[int]
+    order_share: float
+    model_input: _lp.ModelInput | None
+
+
+def _offer_set(
+    offers: list[Offer], line_index: dict[str, int], region_of: dict[int, int]
+) -> _OfferSet:
+    def arr(values: Sequence[int]) -> IntArray:
+        return np.asarray(values, dtype=np.int64).reshape(-1)
+
+    return _OfferSet(
+        offers=offers,
+        line=arr([line_index[o.line_key] for o in offers]),
+        origin=arr([region_of[o.supplier_id] for o in offers]),
+        stock=arr([o.stock for o in offers]),
+        per_day=arr([o.units_per_day for o in offers]),
+        committed=arr([o.committed for o in offers]),
+        conversion=arr([o.units_per_line_unit for o in offers]),
+        lead=arr([o.lead_days for o in offers]),
+    )
+
+
+def _prepare(p: Problem) -> _Prepared:
+    lines = sorted(p.lines, key=lambda x: x.key)
+    dests = sorted(p.destinations, key=lambda x: x.key)
+    suppliers = {s.id: s for s in p.suppliers}
+    supplier_ids = sorted(suppliers)
+    line_index = {line.key: i for i, line in enumerate(lines)}
+
+    lanes = {k for k in p.shipping.minor_per_kg if k in p.shipping.transit_days}
+    regions = sorted(
+        {r for lane in p.shipping.minor_per_kg for r in lane}
+        | {r for lane in p.shipping.transit_days for r in lane}
+    )
+    region_index = {r: i for i, r in enumerate(regions)}
+    baskets_by_region: dict[str, int] = defaultdict(int)
+    for d in dests:
+        baskets_by_region[d.region_code] += d.baskets
+    dest_regions = sorted(r for r, n in baskets_by_region.items() if n > 0)
+    n_o, n_r = len(regions), len(dest_regions)
+
+    transit = np.full((n_o, n_r), -1, dtype=np.int64)
+    rate_int = np.full((n_o, n_r), -1, dtype=np.int64)
+    for i, a in enumerate(regions):
+        for j, b in enumerate(dest_regions):
+            if (a, b) in lanes:
+                transit[i, j] = p.shipping.transit_days[(a, b)]
+                rate_int[i, j] = p.shipping.minor_per_kg[(a, b)]
+    classes = [sorted({int(t) for t in transit[i] if t >= 0}, reverse=True) for i in range(n_o)]
+    k = max([len(c) for c in classes] + [1])
+    class_transit = np.full((n_o, k), -1, dtype=np.int64)
+    class_pos = np.full((n_o, n_r), -1, dtype=np.int64)
+    for i, cl in enumerate(classes):
+        for pos, t in enumerate(cl):
+            class_transit[i, pos] = t
+            class_pos[i, transit[i] == t] = pos
+
+    demand = np.zeros((len(lines), n_r), dtype=np.int64)
+    for li, line in enumerate(lines):
+        for j, r in enumerate(dest_regions):
+            demand[li, j] = line.quantity * baskets_by_region[r]
+
+    rural_offers = sorted(
+        (o for o in p.offers if suppliers[o.supplier_id].rural), key=lambda o: o.key
+    )
+    region_of = {sid: region_index[s.region_code] for sid, s in suppliers.items()}
+    accepted = _offer_set([o for o in rural_offers if o.accepted], line_index, region_of)
+    candidates = _offer_set([o for o in rural_offers if not o.accepted], line_index, region_of)
+    prep = _Prepared(
+        lines=lines,
+        dests=dests,
+        suppliers=suppliers,
+        supplier_ids=supplier_ids,
+        regions=regions,
+        dest_regions=dest_regions,
+        class_pos=class_pos,
+        class_transit=class_transit,
+        rate_int=rate_int,
+        demand=demand,
+        today=p.today.toordinal(),
+        accepted=accepted,
+        candidates=candidates,
+        avail=np.zeros((0, k), dtype=np.int64),
+        deficits=[],
+        lp_offers=np.zeros(0, dtype=np.int64),
+        line_caps=[],
+        order_share=1.0,
+        model_input=None,
+    )
+    avail = accepted.availability(prep, p.deliver_by)
+    prep.avail = avail
+    prep.deficits = [
+        _capacity.line_deficit(
+            avail[accepted.line == li], accepted.origin[accepted.line == li], demand[li], class_pos
+        )
+        for li in range(len(lines))
+    ]
+    usable = avail.max(axis=1) > 0 if len(avail) else np.zeros(0, dtype=bool)
+    lp_offers = np.flatnonzero(usable)
+    prep.lp_offers = lp_offers
+    if n_r == 0 or len(lp_offers) == 0:
+        prep.line_caps = [int(demand[li].sum()) for li in range(len(lines))]
+        return prep
+
+    offers = [accepted.offers[i] for i in lp_offers]
+    sup_local = sorted({o.supplier_id for o in offers})
+    sup_pos = {sid: i for i, sid in enumerate(sup_local)}
+    o_line = accepted.line[lp_offers]
+    o_sup = np.array([sup_pos[o.supplier_id] for o in offers], dtype=np.int64)
+    pol = p.policy
+    line_caps: list[int] = []
+    for li in range(len(lines)):
+        total = int(demand[li].sum())
+        n_sup = len(np.unique(o_sup[o_line == li]))
+        alpha = max(pol.max_share_of_line, 1.2 / n_sup) if n_sup else 1.0
+        line_caps.append(total if alpha >= 1.0 else max(1, math.floor(alpha * total + 1e-9)))
+    prep.line_caps = line_caps
+    order_share = min(1.0, max(pol.max_share_of_order, 1.2 / len(sup_local)))
+    prep.order_share = order_share
+    goods = np.array([o.unit_price_minor * o.units_per_line_unit for o in offers], dtype=np.int64)
+    goods_lb = 0.0
+    for li in range(len(lines)):
+        sel = o_line == li
+        if sel.any():
+            goods_lb += float(int(demand[li].sum()) - prep.deficits[li]) * float(goods[sel].min())
+    big = np.iinfo(np.int64).max // 4
+    prep.model_input = _lp.ModelInput(
+        demand=demand,
+        offer_line=o_line,
+        offer_supplier=o_sup,
+        offer_origin=accepted.origin[lp_offers],
+        offer_goods=goods,
+        offer_penalty=np.array(
+            [o.substitution_penalty_minor * o.units_per_line_unit for o in offers], dtype=np.int64
+        ),
+        offer_weight=np.array([o.weight_g * o.units_per_line_unit for o in offers], dtype=np.int64),
+        avail=avail[lp_offers],
+        class_pos=class_pos,
+        rate=np.where(rate_int >= 0, rate_int, 0).astype(np.float64),
+        supplier_women=np.array([suppliers[s].women_led for s in sup_local], dtype=np.bool_),
+        line_cap=np.array(
+            [c if c < int(demand[i].sum()) else big for i, c in enumerate(line_caps)],
+            dtype=np.int64,
+        ),
+        order_share=order_share,
+        goods_lower_bound=goods_lb,
+        women_discount=pol.women_led_discount,
+        women_weight=pol.women_led_weight,
+        revenue_floor=float(pol.revenue_floor_minor),
+        fairness_tolerance=pol.fairness_tolerance,
+    )
+    return prep
+
+
+# =========================================================================== report
+
+
+def _largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
+    """Split the integer ``total`` in proportion to ``weights``; ties go to earlier items."""
+    wsum = sum(weights)
+    if wsum <= 0 or total == 0:
+        return [0] * len(weights)
+    base = [total * w // wsum for w in weights]
+    rem = [total * w % wsum for w in weights]
+    left = total - sum(base)
+    for i in sorted(range(len(weights)), key=lambda i: (-rem[i], i))[:left]:
+        base[i] += 1
+    return base
+
+
+def _half_up_div(a: int, b: int) -> int:
+    return (2 * a + b) // (2 * b)
+
+
+def _gini(values: Sequence[int]) -> float:
+    s = np.sort(np.asarray(values, dtype=np.float64))
+    n = len(s)
+    if n == 0 or s.sum() <= 0:
+        return 0.0
+    ranks = 2 * np.arange(1, n + 1) - n - 1
+    return float(ranks @ s / (n * s.sum()))
+
+
+def _report(
+    p: Problem, prep: _Prepared, outcome: _lp.Outcome | None, seconds: dict[str, float]
+) -> Allocation:
+    lines = prep.lines
+    accepted = prep.accepted
+    lp_offers = prep.lp_offers
+    n_r = len(prep.dest_regions)
+    dests_by_region: dict[int, list[Destination]] = defaultdict(list)
+    region_pos = {r: i for i, r in enumerate(prep.dest_regions)}
+    for d in prep.dests:
+        if d.baskets > 0:
+            dests_by_region[region_pos[d.region_code]].append(d)
+
+    # region-level integer flows per (line, region): list of (offer index in accepted, units)
+    flows: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    if outcome is not None:
+        for fo, fr, fu in zip(
+            outcome.flow_offer.tolist(),
+            outcome.flow_region.tolist(),
+            outcome.flow_units.tolist(),
+            strict=True,
+        ):
+            if fu > 0:
+                oi = int(lp_offers[fo])
+                flows[(int(accepted.line[oi]), int(fr))].append((oi, int(fu)))
+
+    assignments: list[Assignment] = []
+    served: dict[tuple[int, str], int] = {}
+    short: dict[tuple[int, str], tuple[int, int]] = {}  # (line, dest key) -> (needed, missing)
+    deliver = p.deliver_by
+    for li, line in enumerate(lines):
+        for rj in range(n_r):
+            ds = dests_by_region.get(rj, [])
+            if not ds:
+                continue
+            need = [line.quantity * d.baskets for d in ds]
+            fl = sorted(flows.get((li, rj), []))
+            got = sum(u for _, u in fl)
+            total_need = sum(need)
+            if got > total_need:  # pragma: no cover - the LP never over-delivers
+                raise RuntimeError("over_delivery", line.key, prep.dest_regions[rj])
+            missing = _largest_remainder(total_need - got, need)
+            for d, nd, ms in zip(ds, need, missing, strict=True):
+                served[(li, d.key)] = nd - ms
+                if ms > 0:
+                    short[(li, d.key)] = (nd, ms)
+            # north-west corner: offers (by key) x destinations (by key)
+            targets = [
+                (d, nd - ms) for d, nd, ms in zip(ds, need, missing, strict=True) if nd - ms > 0
+            ]
+            ti = 0
+            left_t = targets[0][1] if targets else 0
+            for oi, units in fl:
+                offer = accepted.offers[oi]
+                sup = prep.suppliers[offer.supplier_id]
+                origin = prep.regions.index(sup.region_code)
+                rate = int(prep.rate_int[origin, rj])
+                transit_days = int(
+                    p.shipping.transit_days[(sup.region_code, prep.dest_regions[rj])]
+                )
+                ship_by = deliver - timedelta(days=transit_days)
+                while units > 0 and ti < len(targets):
+                    step = min(units, left_t)
+                    pu = step * offer.units_per_line_unit
+                    assignments.append(
+                        Assignment(
+                            offer_key=offer.key,
+                            supplier_id=offer.supplier_id,
+                            line_key=line.key,
+                            destination_key=targets[ti][0].key,
+                            line_units=step,
+                            product_units=pu,
+                            goods_minor=pu * offer.unit_price_minor,
+                            shipping_minor=_half_up_div(pu * offer.weight_g * rate, 1000),
+                            ship_by=ship_by,
+                        )
+                    )
+                    units -= step
+                    left_t -= step
+                    if left_t == 0:
+                        ti += 1
+                        left_t = targets[ti][1] if ti < len(targets) else 0
+    assignments.sort(key=lambda a: (a.line_key, a.destination_key, a.offer_key))
+
+    # figures
+    goods = sum(a.goods_minor for a in assignments)
+    shipping = sum(a.shipping_minor for a in assignments)
+    total = goods + shipping
+    baskets = sum(d.baskets for d in prep.dests)
+    revenue: dict[int, int] = defaultdict(int)
+    for a in assignments:
+        revenue[a.supplier_id] += a.goods_minor
+    paid = {s: v for s, v in revenue.items() if v > 0}
+    for sid in paid:
+        if not prep.suppliers[sid].rural:  # pragma: no cover - filtered before the LP
+            raise RuntimeError("urban_supplier_used", sid)
+    women = sum(v for s, v in paid.items() if prep.suppliers[s].women_led)
+    cost_per_basket = _half_up_div(total, baskets) if baskets else 0
+
+    budget_excess = None
+    if (
+        p.budget_per_basket_minor is not None
+        and baskets
+        and total > p.budget_per_basket_minor * baskets
+    ):
+        excess = total - p.budget_per_basket_minor * baskets
+        line_cost = [0] * len(lines)
+        lk = {line.key: i for i, line in enumerate(lines)}
+        for a in assignments:
+            line_cost[lk[a.line_key]] += a.goods_minor + a.shipping_minor
+        per_line = _largest_remainder(cost_per_basket, line_cost)
+        drivers = sorted(
+            ((line.key, per_line[i]) for i, line in enumerate(lines)), key=lambda x: (-x[1], x[0])
+        )
+        budget_excess = BudgetExcess(
+            total_excess_minor=excess,
+            per_basket_excess_minor=-(-excess // baskets),
+            drivers=tuple(drivers),
+        )
+
+    shortfalls = _shortfalls(p, prep, short, served)
+
+    line_key = [line.key for line in lines]
+    sup_ids: list[int] = []
+    if outcome is not None and len(lp_offers):
+        sup_ids = sorted({accepted.offers[i].supplier_id for i in lp_offers})
+    relaxed: list[CapRelaxation] = []
+    overruns: list[tuple[int, str | None, int]] = []
+    notes: tuple[str, ...] = ()
+    sizes: tuple[tuple[str, int], ...] = ()
+    pure = 0
+    if outcome is not None:
+        relaxed = [
+            CapRelaxation(sup_ids[s], line_key[li], e) for s, li, e in outcome.line_cap_relaxed
+        ]
+        relaxed += [CapRelaxation(sup_ids[s], None, e) for s, e in outcome.order_cap_relaxed]
+        overruns = [
+            (sup_ids[s], line_key[li] if li >= 0 else None, e) for s, li, e in outcome.cap_overruns
+        ]
+        notes = tuple(outcome.notes)
+        sizes = tuple(sorted(outcome.sizes.items()))
+        pure = math.floor(outcome.stage1_real_cost + 0.5)
+    stats = Stats(
+        goods_minor=goods,
+        shipping_minor=shipping,
+        total_minor=total,
+        cost_per_basket_minor=cost_per_basket,
+        pure_cost_optimum_minor=pure,
+        suppliers_paid=len(paid),
+        women_led_share=women / goods if goods else 0.0,
+        rural_share=1.0,
+        regions_reached=tuple(sorted({prep.suppliers[s].region_code for s in paid})),
+        gini=_gini(list(paid.values())),
+        baskets_ordered=baskets,
+        shortage_line_units=sum(m for _, m in short.values()),
+        line_share_caps=tuple((line.key, prep.line_caps[i]) for i, line in enumerate(lines))
+        if prep.line_caps
+        else (),
+        order_share_cap=prep.order_share,
+        relaxed_caps=tuple(sorted(relaxed, key=lambda c: (c.supplier_id, c.line_key or ""))),
+        cap_overruns=tuple(sorted(overruns, key=lambda c: (c[0], c[1] or ""))),
+        notes=notes,
+        model_size=sizes,
+    )
+    return Allocation(
+        assignments=tuple(assignments),
+        shortfalls=shortfalls,
+        budget_excess=budget_excess,
+        stats=stats,
+    )
+
+
+def _shortfalls(
+    p: Problem,
+    prep: _Prepared,
+    short: dict[tuple[int, str], tuple[int, int]],
+    served: dict[tuple[int, str], int],
+) -> tuple[Shortfall, ...]:
+    if not short:
+        return ()
+    lines = prep.lines
+    short_lines = sorted({li for li, _ in short})
+    line_fixes: dict[int, list[Fix]] = {}
+    for li in short_lines:
+        fixes: list[Fix] = []
+        deficit = _line_deficit_at(prep, li, p.deliver_by)
+        cand = prep.candidates
+        sel = np.flatnonzero(cand.line == li)
+        if len(sel):
+            cav = cand.availability(prep, p.deliver_by, sel)
+            acc_sel = np.flatnonzero(prep.accepted.line == li)
+            both_avail = np.concatenate([prep.avail[acc_sel], cav])
+            both_origin = np.concatenate([prep.accepted.origin[acc_sel], cand.origin[sel]])
+            after = _capacity.line_deficit(both_avail, both_origin, prep.demand[li], prep.class_pos)
+            if after < deficit:
+                useful = [
+                    cand.offers[int(i)].key for i, a in zip(sel, cav, strict=True) if a.max() > 0
+                ]
+                fixes.append(
+                    Fix(
+                        kind="accept_equivalent",
+                        offer_keys=tuple(useful),
+                        line_units=deficit - after,
+                        resolves_line=after == 0,
+                    )
+                )
+        when = _earliest_full_date(prep, li, p.deliver_by)
+        if when is not None:
+            fixes.append(Fix(kind="move_date", deliver_by=when, resolves_line=True))
+        line_fixes[li] = fixes
+
+    out: list[Shortfall] = []
+    for (li, dkey), (need, missing) in sorted(
+        short.items(), key=lambda kv: (lines[kv[0][0]].key, kv[0][1])
+    ):
+        complete = min(served.get((lj, dkey), 0) // line.quantity for lj, line in enumerate(lines))
+        fixes = [*line_fixes[li], Fix(kind="fewer_baskets", baskets=complete)]
+        out.append(
+            Shortfall(
+                line_key=lines[li].key,
+                destination_key=dkey,
+                needed_line_units=need,
+                missing_line_units=missing,
+                available_line_units=need - missing,
+                deliver_by=p.deliver_by,
+                fixes=tuple(fixes),
+            )
+        )
+    return tuple(out)
+
+
+def _line_deficit_at(prep: _Prepared, li: int, deliver_by: date) -> int:
+    acc = prep.accepted
+    sel = np.flatnonzero(acc.line == li)
+    av = acc.availability(prep, deliver_by, sel)
+    return _capacity.line_deficit(av, acc.origin[sel], prep.demand[li], prep.class_pos)
+
+
+def _earliest_full_date(prep: _Prepared, li: int, deliver_by: date) -> date | None:
+    """Earliest date within the horizon at which line ``li`` has no deficit (bisection)."""
+    lo, hi = 1, MOVE_DATE_HORIZON_DAYS
+    if _line_deficit_at(prep, li, deliver_by + timedelta(days=hi)) > 0:
+        return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _line_deficit_at(prep, li, deliver_by + timedelta(days=mid)) > 0:
+            lo = mid + 1
+        else:
+            hi = mid
+    return deliver_by + timedelta(days=lo)

@@ -1,0 +1,71 @@
+"""Taawun's Flask storefront: ``flask --app storefront run``."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from catalog.db import configure_sqlite, include_object
+from storefront import cli, errors, filters, i18n
+from storefront.config import DEFAULTS
+from storefront.extensions import babel, csrf, db, migrate
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application. ``test_config`` replaces the instance config and the
+    environment, so tests never read the developer's settings."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("TAAWUN")
+    else:
+        app.config.from_mapping(test_config)
+    app.config.setdefault(
+        "SQLALCHEMY_DATABASE_URI", f"sqlite:///{Path(app.instance_path) / 'taawun.db'}"
+    )
+    app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app)
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(MIGRATIONS),
+        render_as_batch=True,
+        compare_type=True,
+        include_object=include_object,
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=None)
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+    i18n.init_app(app)
+    filters.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from storefront.shop import bp as shop_bp
+
+    app.register_blueprint(shop_bp)
+    return app
+
+
+def _instance_secret(app: Flask) -> str:
+    """A random secret kept in the instance folder, made on first start. Several hosts
+    behind a load balancer must share one: set ``TAAWUN_SECRET_KEY`` instead."""
+    path = Path(app.instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

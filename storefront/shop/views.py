@@ -1,0 +1,215 @@
+"""Shop pages. Views parse the query string, call the catalog library and render."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from catalog import regions as regions_data
+from catalog import stock
+from catalog.db import utcnow
+from catalog.models import Cooperative, CooperativeStatus, Product
+from catalog.rules import price_cap
+from catalog.search import (
+    MAX_PER_PAGE,
+    ProductQuery,
+    Sort,
+    category_tree,
+    descendant_ids,
+    featured_cooperatives,
+    roll_up,
+    search_products,
+)
+from storefront.config import LANGUAGES
+from storefront.extensions import db
+from storefront.i18n import COOKIE
+
+bp = Blueprint("shop", __name__)
+
+
+def _int_arg(name: str, default: int, low: int = 1, high: int = 10_000) -> int:
+    try:
+        value = int(request.args.get(name, default))
+    except (TypeError, ValueError):
+        return default
+    return min(max(value, low), high)
+
+
+def _query_from_args(**fixed: Any) -> ProductQuery:
+    sort = request.args.get("sort", Sort.RELEVANCE)
+    region = request.args.get("region") or None
+    if region is not None and regions_data.region(region) is None:
+        region = None
+    params: dict[str, Any] = {
+        "text": request.args.get("q", "")[:200],
+        "region_code": region,
+        "certificate": (request.args.get("cert") or None),
+        "women_led": request.args.get("women") == "1",
+        "price_band": request.args.get("price") or None,
+        "sort": Sort(sort) if sort in Sort.__members__.values() else Sort.RELEVANCE,
+        "page": _int_arg("page", 1),
+        "per_page": _int_arg("per_page", 24, 1, MAX_PER_PAGE),
+    }
+    params.update(fixed)
+    return ProductQuery(**params)
+
+
+def _listing(template: str, query: ProductQuery, **context: Any) -> str:
+    categories = category_tree(db.session)
+    result = search_products(db.session, query)
+    category_counts = roll_up(categories, result.facets.get("category", []))
+    return render_template(
+        template,
+        result=result,
+        query=query,
+        categories=categories,
+        category_counts=category_counts,
+        regions=regions_data.regions(),
+        **context,
+    )
+
+
+@bp.get("/")
+def home() -> str:
+    categories = [c for c in category_tree(db.session) if c.parent_id is None]
+    featured = search_products(db.session, ProductQuery(per_page=8), facets=False)
+    coops = featured_cooperatives(db.session)
+    return render_template(
+        "shop/home.html",
+        categories=categories,
+        products=featured.products,
+        cooperatives=coops,
+        regions=regions_data.regions(),
+    )
+
+
+@bp.get("/c/<slug>")
+def category(slug: str) -> str:
+    categories = category_tree(db.session)
+    current = next((c for c in categories if c.slug == slug), None)
+    if current is None:
+        abort(404)
+    query = _query_from_args(category_ids=descendant_ids(categories, current.id))
+    return _listing("shop/listing.html", query, category=current, heading=current)
+
+
+@bp.get("/r/<code>")
+def region(code: str) -> str:
+    reg = regions_data.region(code)
+    if reg is None:
+        abort(404)
+    query = _query_from_args(region_code=reg.code)
+    return _listing("shop/listing.html", query, region=reg)
+
+
+@bp.get("/search")
+def search() -> str:
+    query = _query_from_args()
+    cat_slug = request.args.get("cat")
+    if cat_slug:
+        categories = category_tree(db.session)
+        current = next((c for c in categories if c.slug == cat_slug), None)
+        if current is not None:
+            query = _query_from_args(category_ids=descendant_ids(categories, current.id))
+    return _listing("shop/listing.html", query, searching=True)
+
+
+@bp.get("/p/<slug>")
+def product(slug: str) -> str:
+    item = db.session.scalar(
+        select(Product)
+        .where(Product.slug == slug)
+        .options(
+            selectinload(Product.cooperative).selectinload(Cooperative.certificates),
+            selectinload(Product.images),
+            selectinload(Product.category),
+        )
+    )
+    if item is None or not item.sellable:
+        abort(404)
+    today = utcnow().date()
+    committed = stock.committed(db.session, item.id) if item.made_to_order else 0
+    certificates = [
+        c
+        for c in item.cooperative.certificates
+        if c.is_valid_on(today) and (c.product_id in (None, item.id))
+    ]
+    week = today + timedelta(days=7)
+    return render_template(
+        "shop/product.html",
+        product=item,
+        certificates=certificates,
+        available_now=stock.available_now(item),
+        available_week=stock.available_by(item, week, today=today, committed_units=committed),
+        cap=price_cap(item.category),
+        region=regions_data.region(item.cooperative.region_code),
+        province=regions_data.province(item.cooperative.province_code),
+    )
+
+
+@bp.get("/coop/<slug>")
+def cooperative(slug: str) -> str:
+    coop = db.session.scalar(select(Cooperative).where(Cooperative.slug == slug))
+    if coop is None or coop.status != CooperativeStatus.VERIFIED:
+        abort(404)
+    query = _query_from_args(cooperative_id=coop.id)
+    result = search_products(db.session, query, facets=False)
+    today = utcnow().date()
+    certificates = [c for c in coop.certificates if c.is_valid_on(today) and c.product_id is None]
+    return render_template(
+        "shop/cooperative.html",
+        coop=coop,
+        result=result,
+        query=query,
+        certificates=certificates,
+        region=regions_data.region(coop.region_code),
+        province=regions_data.province(coop.province_code),
+    )
+
+
+@bp.get("/regions")
+def regions() -> str:
+    counts = dict(
+        db.session.execute(
+            select(Product.region_code, func.count(Product.id))
+            .where(Product.sellable.is_(True))
+            .group_by(Product.region_code)
+        ).all()
+    )
+    return render_template("shop/regions.html", regions=regions_data.regions(), counts=counts)
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str) -> Response:
+    if code not in LANGUAGES:
+        abort(404)
+    target = request.args.get("next") or url_for("shop.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or "\\" in target:
+        target = url_for("shop.home")
+    response = redirect(target)
+    response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.get("/media/<path:filename>")
+def media(filename: str) -> Response:
+    """Uploaded and generated images, served from outside the static folder."""
+    response = send_from_directory(current_app.config["UPLOAD_FOLDER"], filename, max_age=86400)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

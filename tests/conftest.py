@@ -1,0 +1,95 @@
+"""Shared fixtures. The database is SQLite in a temporary file unless
+``TAAWUN_TEST_DATABASE_URL`` names another (CI runs the suite again on PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session
+
+import catalog.models  # noqa: F401  (registers the tables)
+from catalog.db import Base, configure_sqlite
+from tests import factories
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+#: A fixed "today" for tests that do not care about the real clock.
+TODAY = date(2026, 3, 2)  # a Monday
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+def _import_all_models() -> None:
+    """Every package's models, so create_all makes every table."""
+    import importlib
+
+    for name in ("orders.models", "solidarity_baskets.models"):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a package without models yet
+            if exc.name != name:
+                raise
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TAAWUN_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    _import_all_models()
+    eng = create_engine(database_url)
+    configure_sqlite(eng)
+    Base.metadata.drop_all(eng)
+    Base.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+def _clean(eng: Engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with eng.begin() as conn:
+        if eng.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our own table names)
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A real Session on a clean database; everything is wiped afterwards."""
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+        s.rollback()
+    _clean(engine)
+
+
+@pytest.fixture
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+@pytest.fixture
+def count_queries(engine: Engine) -> Iterator[list[str]]:
+    """Every SQL statement sent through ``engine`` while the test runs."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    yield statements
+    event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def make(session: Session) -> factories.Factory:
+    return factories.Factory(session, today=TODAY)

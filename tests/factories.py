@@ -1,0 +1,103 @@
+"""Test data builders: valid by default, every field overridable."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from catalog.identifiers import make_ice
+from catalog.models import (
+    Category,
+    CategoryRule,
+    Certificate,
+    CertificateKind,
+    CertificateStatus,
+    Cooperative,
+    CooperativeStatus,
+    Product,
+    ProductStatus,
+)
+from catalog.rules import refresh_products
+
+_seq = itertools.count(1)
+
+
+class Factory:
+    def __init__(self, session: Session, today: date) -> None:
+        self.session = session
+        self.today = today
+
+    def category(self, slug: str | None = None, **kw: Any) -> Category:
+        n = next(_seq)
+        rule_kinds = kw.pop("required_kinds", None)
+        cap = kw.pop("max_price_minor", None)
+        cat = Category(slug=slug or f"cat-{n}", name_fr=kw.pop("name_fr", f"Catégorie {n}"), **kw)
+        if rule_kinds is not None or cap is not None:
+            cat.rule = CategoryRule(required_kinds=rule_kinds or [], max_unit_price_minor=cap)
+        self.session.add(cat)
+        self.session.flush()
+        return cat
+
+    def cooperative(self, **kw: Any) -> Cooperative:
+        n = next(_seq)
+        values: dict[str, Any] = {
+            "slug": f"coop-{n}",
+            "name_fr": f"Coopérative {n}",
+            "name_ar": f"تعاونية {n}",
+            "ice": make_ice(100_000 + n),
+            "region_code": "09",
+            "province_code": "09.001",
+            "rural": True,
+            "women_led": False,
+            "members": 12,
+            "women_members": 6,
+            "status": CooperativeStatus.VERIFIED,
+        }
+        values.update(kw)
+        coop = Cooperative(**values)
+        self.session.add(coop)
+        self.session.flush()
+        return coop
+
+    def certificate(self, coop: Cooperative, kind: str, **kw: Any) -> Certificate:
+        values: dict[str, Any] = {
+            "cooperative": coop,
+            "kind": CertificateKind(kind),
+            "number": f"N-{next(_seq)}",
+            "issuer": "test",
+            "issued_on": self.today - timedelta(days=100),
+            "expires_on": self.today + timedelta(days=365),
+            "status": CertificateStatus.VERIFIED,
+        }
+        values.update(kw)
+        cert = Certificate(**values)
+        self.session.add(cert)
+        self.session.flush()
+        return cert
+
+    def product(
+        self, coop: Cooperative | None = None, category: Category | None = None, **kw: Any
+    ) -> Product:
+        n = next(_seq)
+        coop = coop or self.cooperative()
+        category = category or self.category()
+        values: dict[str, Any] = {
+            "cooperative": coop,
+            "category": category,
+            "sku": f"SKU-{n}",
+            "slug": f"product-{n}",
+            "title_fr": f"Produit {n}",
+            "price_minor": 10_000,
+            "stock": 10,
+            "shipping_weight_g": 500,
+            "status": ProductStatus.PUBLISHED,
+        }
+        values.update(kw)
+        product = Product(**values)
+        self.session.add(product)
+        self.session.flush()
+        refresh_products(self.session, self.today, product_ids=[product.id])
+        return product

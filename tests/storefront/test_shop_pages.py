@@ -1,0 +1,131 @@
+import re
+
+import pytest
+
+from catalog.rules import refresh_products
+
+
+@pytest.fixture
+def shop(make, session):
+    coop = make.cooperative(
+        slug="tighanimine",
+        name_fr="Coopérative Tighanimine",
+        name_ar="تعاونية تيغانيمين",
+        women_led=True,
+        story_fr="Histoire.",
+    )
+    oil = make.category(
+        "huile-argan", name_fr="Huile d'argan", name_ar="زيت الأركان", name_en="Argan oil"
+    )
+    make.certificate(coop, "igp", number="IGP-123")
+    product = make.product(
+        coop,
+        oil,
+        slug="argan-250",
+        title_fr="Huile d'argan",
+        title_ar="زيت الأركان",
+        title_en="Argan oil",
+        price_minor=123_450,
+    )
+    refresh_products(session, make.today)
+    session.commit()
+    return product
+
+
+def test_home_lists_categories_products_and_regions(client, shop) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert "Huile d&#39;argan" in page
+    assert "Souss-Massa" in page and "Dakhla-Oued Ed-Dahab" in page
+
+
+def test_french_is_the_default_with_moroccan_price_format(client, shop) -> None:
+    page = client.get("/p/argan-250").get_data(as_text=True)
+    assert '<html lang="fr" dir="ltr">' in page
+    assert re.search(r"1\u202f234,50\u00a0DH", page), "fr_MA groups with a narrow no-break space"
+
+
+def test_arabic_is_right_to_left_with_arabic_texts(client, shop) -> None:
+    client.get("/lang/ar")
+    page = client.get("/p/argan-250").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "زيت الأركان" in page and "تعاونية تيغانيمين" in page
+    assert '<bdi class="money" dir="ltr">1.234,50\u00a0د.م.</bdi>' in page
+
+
+def test_english_from_the_browser_language(client, shop) -> None:
+    page = client.get("/p/argan-250", headers={"Accept-Language": "en-GB,en;q=0.8"}).get_data(
+        as_text=True
+    )
+    assert '<html lang="en" dir="ltr">' in page and "Argan oil" in page
+
+
+def test_language_switch_only_redirects_inside_the_site(client) -> None:
+    assert client.get("/lang/ar?next=/regions").headers["Location"] == "/regions"
+    for bad in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        assert client.get("/lang/ar", query_string={"next": bad}).headers["Location"] == "/"
+    assert client.get("/lang/xx").status_code == 404
+
+
+def test_product_page_shows_certificates_and_cooperative(client, shop) -> None:
+    page = client.get("/p/argan-250").get_data(as_text=True)
+    assert "IGP-123" in page and "Coopérative Tighanimine" in page
+    assert '<p class="badge">' in page, "women-led is shown"
+
+
+def test_category_region_search_and_cooperative_pages(client, shop) -> None:
+    for url in ("/c/huile-argan", "/r/09", "/search?q=argan", "/coop/tighanimine", "/regions"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Huile d&#39;argan" in response.get_data(as_text=True) or url == "/regions"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/p/nope", "/c/nope", "/r/99", "/coop/nope", "/nothing-here"],
+)
+def test_unknown_things_are_404_pages(client, url) -> None:
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "<html" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "qs",
+    [
+        "page=-1",
+        "page=abc",
+        "per_page=100000",
+        "sort=evil",
+        "price=zzz",
+        "region=<script>",
+        "q=%22%27*",
+        "cert=nope&women=maybe",
+    ],
+)
+def test_tampered_query_strings_never_break_the_listing(client, shop, qs) -> None:
+    response = client.get(f"/search?{qs}")
+    assert response.status_code == 200
+    assert "<script>" not in response.get_data(as_text=True)
+
+
+def test_unsellable_product_page_is_404(client, shop, session) -> None:
+    shop.status = "unpublished"
+    refresh_products(session, shop.cooperative.created_at.date())
+    session.commit()
+    assert client.get("/p/argan-250").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/c/huile-argan", "/search?q=huile", "/r/09", "/p/argan-250", "/coop/tighanimine"]
+)
+def test_pages_send_a_fixed_small_number_of_queries(
+    client, shop, make, session, count_queries, url
+) -> None:
+    coop, cat = shop.cooperative, shop.category
+    for i in range(30):
+        make.product(coop, cat, title_fr=f"Huile {i}")
+    session.commit()
+    client.get(url)  # warm-up (first connection)
+    count_queries.clear()
+    assert client.get(url).status_code == 200
+    assert len(count_queries) <= 14, count_queries

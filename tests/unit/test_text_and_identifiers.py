@@ -1,0 +1,61 @@
+import pytest
+
+from catalog.errors import InvalidIdentifier
+from catalog.identifiers import clean_ice, clean_phone, make_ice
+from catalog.text import normalise, tokens
+
+
+def test_arabic_hamza_alef_forms_and_diacritics_are_unified() -> None:
+    assert normalise("زَيْتُ الأَرْكَان") == normalise("زيت الاركان")
+    assert normalise("إبداعات") == normalise("ابداعات")
+    assert normalise("آمال") == normalise("امال")
+    assert normalise("مدرسة") == normalise("مدرسه")
+    assert normalise("عسـل") == normalise("عسل")  # tatweel
+
+
+def test_french_accents_case_and_plurals_are_folded() -> None:
+    assert tokens("Huiles d'Argan COSMÉTIQUES") == ["huile", "d", "argan", "cosmetique"]
+    assert normalise("Œuf") == "oeuf"
+
+
+def test_ice_with_a_valid_checksum_is_accepted() -> None:
+    assert clean_ice("001561191000066") == "001561191000066"
+    assert clean_ice(" 001 561 191 000 066 ") == "001561191000066"
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("001561191000065", "ice_checksum"),
+        ("12345", "ice_length"),
+        ("00156119100006A", "ice_format"),
+    ],
+)
+def test_bad_ice_is_refused_with_a_reason(value: str, code: str) -> None:
+    with pytest.raises(InvalidIdentifier) as err:
+        clean_ice(value)
+    assert err.value.code == code
+
+
+def test_generated_ices_are_valid() -> None:
+    for entity in (1, 42, 999_999_999):
+        assert clean_ice(make_ice(entity)) == make_ice(entity)
+
+
+@pytest.mark.parametrize(
+    ("value", "e164"),
+    [
+        ("0612345678", "+212612345678"),
+        ("06 12 34 56 78", "+212612345678"),
+        ("+212 612-345-678", "+212612345678"),
+        ("0522123456", "+212522123456"),
+    ],
+)
+def test_moroccan_phone_numbers_are_normalised(value: str, e164: str) -> None:
+    assert clean_phone(value) == e164
+
+
+@pytest.mark.parametrize("value", ["", "123", "06123", "hello", "+33 1 23 45 67 89 00"])
+def test_bad_phone_numbers_are_refused(value: str) -> None:
+    with pytest.raises(InvalidIdentifier):
+        clean_phone(value)
