@@ -6,10 +6,11 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Blueprint, Flask
 
 from catalog.db import configure_sqlite, include_object
 from storefront import cli, errors, filters, i18n
+from storefront.auth import login_manager
 from storefront.config import DEFAULTS
 from storefront.extensions import babel, csrf, db, migrate
 
@@ -52,10 +53,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
 
+    login_manager.init_app(app)
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
+    return app
+
+
+def _blueprints() -> list[Blueprint]:
+    from storefront.account import bp as account_bp
     from storefront.shop import bp as shop_bp
 
-    app.register_blueprint(shop_bp)
-    return app
+    return [shop_bp, account_bp]
 
 
 def _instance_secret(app: Flask) -> str:

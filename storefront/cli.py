@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from catalog.db import utcnow
 from storefront.extensions import db
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has data.")
 def seed_demo(if_empty: bool) -> None:
     """Load the demo cooperatives, products and accounts."""
@@ -29,5 +31,29 @@ def seed_demo(if_empty: bool) -> None:
     )
 
 
+mail = AppGroup("mail", help="Outgoing mail.")
+
+
+@mail.command("send")
+@click.option("--limit", default=100, show_default=True, help="At most this many messages.")
+def mail_send(limit: int) -> None:
+    """Send the messages waiting in the outbox over SMTP (MAIL_SERVER, MAIL_PORT...)."""
+    from orders.mail import SmtpTransport, send_pending
+
+    config = current_app.config
+    transport = SmtpTransport(
+        config.get("MAIL_SERVER", "localhost"),
+        int(config.get("MAIL_PORT", 25)),
+        sender=config.get("MAIL_SENDER", "Taawun <no-reply@taawun.ma>"),
+        username=config.get("MAIL_USERNAME"),
+        password=config.get("MAIL_PASSWORD"),
+        starttls=bool(config.get("MAIL_STARTTLS", False)),
+    )
+    sent, failed = send_pending(db.session, transport, now=utcnow(), limit=limit)
+    db.session.commit()
+    click.echo(f"{sent} sent, {failed} failed.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
+    app.cli.add_command(mail)

@@ -1,8 +1,8 @@
-"""catalog
+"""initial schema
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 03:20:41.288384
+Create Date: 2026-11-23 03:26:30.347968
 
 """
 from alembic import op
@@ -76,6 +76,40 @@ def upgrade():
     with op.batch_alter_table('catalog_cooperative', schema=None) as batch_op:
         batch_op.create_index('ix_catalog_cooperative_region_status', ['region_code', 'status'], unique=False)
 
+    op.create_table('orders_organisation',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('registration_number', sa.String(length=80), nullable=False),
+    sa.Column('ice', sa.String(length=15), nullable=True),
+    sa.Column('region_code', sa.String(length=2), nullable=False),
+    sa.Column('address', sa.Text(), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('email', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('status_reason', sa.Text(), nullable=False),
+    sa.Column('created_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('verified_at', catalog.db.UtcDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_organisation'))
+    )
+    op.create_table('orders_outbox_message',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('to', sa.String(length=254), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body_text', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('topic', sa.String(length=120), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.Column('created_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', catalog.db.UtcDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_outbox_message'))
+    )
+    with op.batch_alter_table('orders_outbox_message', schema=None) as batch_op:
+        batch_op.create_index('ix_orders_outbox_message_status', ['status', 'id'], unique=False)
+
     op.create_table('catalog_category_rule',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('category_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -133,6 +167,33 @@ def upgrade():
         batch_op.create_index('ix_catalog_product_listing', ['sellable', 'category_id', 'price_minor'], unique=False)
         batch_op.create_index('ix_catalog_product_region', ['sellable', 'region_code', 'category_id'], unique=False)
         batch_op.create_index('ix_catalog_product_women', ['sellable', 'women_led', 'category_id'], unique=False)
+
+    op.create_table('orders_user',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('password_hash', sa.String(length=200), nullable=False),
+    sa.Column('role', sa.String(length=20), nullable=False),
+    sa.Column('cooperative_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('organisation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('marketing_consent', sa.Boolean(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('reset_token_hash', sa.String(length=64), nullable=True),
+    sa.Column('reset_token_expires', catalog.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', catalog.db.UtcDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("(role = 'cooperative') = (cooperative_id IS NOT NULL)", name=op.f('ck_orders_user_cooperative_member')),
+    sa.CheckConstraint("(role = 'organisation') = (organisation_id IS NOT NULL)", name=op.f('ck_orders_user_organisation_member')),
+    sa.ForeignKeyConstraint(['cooperative_id'], ['catalog_cooperative.id'], name=op.f('fk_orders_user_cooperative_id_catalog_cooperative')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['orders_organisation.id'], name=op.f('fk_orders_user_organisation_id_orders_organisation')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_user')),
+    sa.UniqueConstraint('email', name=op.f('uq_orders_user_email'))
+    )
+    with op.batch_alter_table('orders_user', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_orders_user_cooperative_id'), ['cooperative_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_user_organisation_id'), ['organisation_id'], unique=False)
 
     op.create_table('catalog_capacity_commitment',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -218,6 +279,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_catalog_capacity_commitment_product_id'))
 
     op.drop_table('catalog_capacity_commitment')
+    with op.batch_alter_table('orders_user', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_orders_user_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_orders_user_cooperative_id'))
+
+    op.drop_table('orders_user')
     with op.batch_alter_table('catalog_product', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_product_women')
         batch_op.drop_index('ix_catalog_product_region')
@@ -226,6 +292,11 @@ def downgrade():
 
     op.drop_table('catalog_product')
     op.drop_table('catalog_category_rule')
+    with op.batch_alter_table('orders_outbox_message', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_outbox_message_status')
+
+    op.drop_table('orders_outbox_message')
+    op.drop_table('orders_organisation')
     with op.batch_alter_table('catalog_cooperative', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_cooperative_region_status')
 

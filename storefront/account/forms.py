@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+
+from catalog.errors import InvalidIdentifier
+from catalog.identifiers import clean_phone
+from orders.accounts import MIN_PASSWORD_LENGTH
+
+
+def strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def moroccan_phone(form: FlaskForm, field: StringField) -> None:
+    """Validate and normalise to +212…"""
+    if not field.data:
+        return
+    try:
+        field.data = clean_phone(field.data)
+    except InvalidIdentifier:
+        raise ValidationError(
+            _l("Enter a Moroccan phone number, for example 06 12 34 56 78.")
+        ) from None
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), filters=[strip], validators=[InputRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me logged in"))
+
+
+class SignupForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[InputRequired(), Length(max=120)])
+    email = EmailField(
+        _l("E-mail"),
+        filters=[strip],
+        validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+    phone = StringField(_l("Phone (for delivery)"), validators=[moroccan_phone, Length(max=30)])
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    marketing_consent = BooleanField(_l("Send me news from the cooperatives (optional)"))
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("E-mail"), filters=[strip], validators=[InputRequired(), Length(max=254)])
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"), validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )

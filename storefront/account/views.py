@@ -1,0 +1,147 @@
+"""Accounts. Messages never reveal whether an e-mail is registered."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required, login_user, logout_user
+from werkzeug.routing import BuildError
+from werkzeug.wrappers import Response
+
+from catalog.db import utcnow
+from orders.accounts import (
+    Role,
+    User,
+    authenticate,
+    find_user,
+    issue_reset_token,
+    normalise_email,
+    reset_password,
+)
+from storefront.account.forms import LoginForm, ResetForm, ResetRequestForm, SignupForm
+from storefront.extensions import db
+from storefront.i18n import current_language
+from storefront.mailer import queue_mail
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site paths: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return default
+    return target
+
+
+def home_for(user: User) -> str:
+    return {
+        Role.COOPERATIVE: "coop.dashboard",
+        Role.ORGANISATION: "ngo.dashboard",
+        Role.OPERATOR: "admin.dashboard",
+    }.get(user.role, "shop.home")
+
+
+def _home_url(user: User) -> str:
+    endpoint = home_for(user)
+    try:
+        return url_for(endpoint)
+    except BuildError:  # that area is not installed in this app
+        return url_for("shop.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(
+            db.session, form.email.data or "", form.password.data or "", now=utcnow()
+        )
+        if user is not None:
+            login_user(user, remember=bool(form.remember.data))
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next"), _home_url(user)))
+        flash(_("Wrong e-mail or password."), "error")
+    return render_template("account/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("shop.home"))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup() -> Response | str:
+    form = SignupForm()
+    if form.validate_on_submit():
+        email = normalise_email(form.email.data or "")
+        if find_user(db.session, email) is not None:
+            # same outcome as a new account, without saying the address is taken
+            queue_mail(email, "account_exists", language=current_language(), topic="account:exists")
+            db.session.commit()
+            flash(_("Check your e-mail to continue."), "info")
+            return redirect(url_for("account.login"))
+        user = User(
+            email=email,
+            name=form.name.data or "",
+            phone=form.phone.data or "",
+            role=Role.SHOPPER,
+            language=current_language(),
+            marketing_consent=bool(form.marketing_consent.data),
+        )
+        user.set_password(form.password.data or "")
+        db.session.add(user)
+        queue_mail(email, "welcome", language=user.language, topic="account:welcome", user=user)
+        db.session.commit()
+        login_user(user)
+        flash(_("Welcome! Your account is ready."), "success")
+        return redirect(safe_next(request.args.get("next"), url_for("shop.home")))
+    return render_template("account/signup.html", form=form)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset_request() -> Response | str:
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = find_user(db.session, form.email.data or "")
+        if user is not None and user.active:
+            token = issue_reset_token(user, now=utcnow())
+            link = url_for("account.reset", token=token, _external=True)
+            queue_mail(
+                user.email, "reset", language=user.language, topic="account:reset", link=link
+            )
+            db.session.commit()
+        flash(
+            _("If an account uses this address, we have sent it a link to choose a new password."),
+            "info",
+        )
+        return redirect(url_for("account.login"))
+    return render_template("account/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str) -> Response | str:
+    form = ResetForm()
+    if form.validate_on_submit():
+        user = reset_password(db.session, token, form.password.data or "", now=utcnow())
+        if user is None:
+            flash(_("This link has expired or was already used. Ask for a new one."), "error")
+            return redirect(url_for("account.reset_request"))
+        db.session.commit()
+        flash(_("Your password is changed. You can log in."), "success")
+        return redirect(url_for("account.login"))
+    return render_template("account/reset.html", form=form)
+
+
+@bp.get("/")
+@login_required
+def profile() -> str:
+    return render_template("account/profile.html")

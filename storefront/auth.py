@@ -1,0 +1,82 @@
+"""Logins and who may see what. Every page that shows something owned by a
+cooperative or an organisation goes through :func:`cooperative_required` or
+:func:`organisation_required`, which load *the current user's own* cooperative or
+organisation — never one named in the URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, g
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user
+
+from catalog.models import Cooperative
+from orders.accounts import Organisation, Role, User
+from storefront.extensions import db
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+login_manager = LoginManager()
+login_manager.login_view = "account.login"
+login_manager.login_message = _l("Please log in to see this page.")
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+def role_required(*roles: Role) -> Callable[[F], F]:
+    """Logged in with one of ``roles``; otherwise the login page, or 403."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def cooperative_required(view: F) -> F:
+    """A cooperative member; ``g.cooperative`` is their own cooperative."""
+
+    @wraps(view)
+    @role_required(Role.COOPERATIVE)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        coop = db.session.get(Cooperative, current_user.cooperative_id)
+        if coop is None:
+            abort(403)
+        g.cooperative = coop
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def organisation_required(view: F) -> F:
+    """An organisation member; ``g.organisation`` is their own organisation."""
+
+    @wraps(view)
+    @role_required(Role.ORGANISATION)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        org = db.session.get(Organisation, current_user.organisation_id)
+        if org is None:
+            abort(403)
+        g.organisation = org
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+operator_required = role_required(Role.OPERATOR)
