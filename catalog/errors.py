@@ -65,3 +65,40 @@ class Problem:
 
     code: str
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One thing wrong with one field of some input (a form, a CSV row).
+
+    ``field`` names the input field (``"price"``, ``"ice"``); ``code`` says what is
+    wrong; ``data`` carries what a message needs (``{"cap_minor": 600}``).
+    """
+
+    field: str
+    code: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class InvalidInput(CatalogError):
+    """Input refused, with every problem found (not only the first)."""
+
+    code = "invalid_input"
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__(problems=problems)
+
+
+class InvalidUpload(CatalogError):
+    """An uploaded file refused: ``code`` is ``empty``, ``too_large``,
+    ``unsupported_type``, ``unreadable`` or ``too_many_pixels``; ``data`` explains."""
+
+    code = "invalid_upload"
+
+
+class InvalidState(CatalogError):
+    """An action that the object's current state does not allow (verifying a
+    rejected certificate, applying an import twice). ``data``: ``status``."""
+
+    code = "invalid_state"

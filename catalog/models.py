@@ -327,6 +327,8 @@ class ProductImage(Base):
     height: Mapped[int] = mapped_column(default=0)
     position: Mapped[int] = mapped_column(default=0)
     alt: Mapped[str] = mapped_column(String(200), default="")
+    #: a small copy for lists and cards ("" for images made before thumbnails)
+    thumbnail: Mapped[str] = mapped_column(String(200), default="")
 
     product: Mapped[Product] = relationship(back_populates="images")
 
@@ -346,6 +348,47 @@ class CapacityCommitment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     product: Mapped[Product] = relationship(back_populates="commitments")
+
+
+class CooperativeInvitation(Base):
+    """An invitation, sent by e-mail, to join a cooperative as a member. Only the
+    SHA-256 of the token is stored; the token itself is in the link."""
+
+    __tablename__ = "catalog_cooperative_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("catalog_cooperative.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: user ids (accounts live in the orders package, above this one)
+    invited_by_id: Mapped[int | None]
+    accepted_user_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+
+    cooperative: Mapped[Cooperative] = relationship()
+
+    def is_open(self, now: datetime) -> bool:
+        return self.accepted_at is None and self.cancelled_at is None and self.expires_at > now
+
+
+class ProductImport(Base):
+    """A CSV file a cooperative uploaded: checked (dry run) on upload, applied later."""
+
+    __tablename__ = "catalog_product_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("catalog_cooperative.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    #: the file's text, decoded from UTF-8
+    content: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    applied_at: Mapped[datetime | None]
+    created_count: Mapped[int] = mapped_column(default=0)
+    updated_count: Mapped[int] = mapped_column(default=0)
 
 
 # -- full-text index -------------------------------------------------------------------
@@ -391,3 +434,6 @@ for _statement in SQLITE_FTS_DROP:
     event.listen(Product.__table__, "before_drop", DDL(_statement).execute_if(dialect="sqlite"))
 for _statement in POSTGRES_FTS_DROP:
     event.listen(Product.__table__, "before_drop", DDL(_statement).execute_if(dialect="postgresql"))
+
+# The audit log is its own module; importing the models registers its table too.
+from catalog.audit import AuditEntry  # noqa: E402, F401

@@ -1,0 +1,148 @@
+"""The operator's category tree and its rules: the certificate kinds a category
+requires and its price cap. Rules apply to the category and everything below it, so
+changing one refreshes every product underneath."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog import audit
+from catalog.audit import Actor
+from catalog.errors import FieldProblem, InvalidInput
+from catalog.models import Category, CategoryRule, CertificateKind, Product
+from catalog.rules import refresh_products
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_CAP_MINOR = 100_000_000  # 1,000,000 MAD
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryDraft:
+    slug: str
+    name_fr: str
+    name_ar: str = ""
+    name_en: str = ""
+    parent_id: int | None = None
+    position: int = 0
+    required_kinds: tuple[str, ...] = ()
+    max_unit_price_minor: int | None = None
+
+
+def _subtree_ids(categories: list[Category], root_id: int) -> set[int]:
+    children: dict[int | None, list[int]] = {}
+    for c in categories:
+        children.setdefault(c.parent_id, []).append(c.id)
+    found, todo = {root_id}, [root_id]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def save_category(
+    session: Session,
+    category: Category | None,
+    draft: CategoryDraft,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> tuple[Category, int]:
+    """Create (``category`` None) or change a category and its rule, then refresh
+    the products of its subtree.
+
+    :raises InvalidInput: with every problem found.
+    :return: the category and how many products changed sellability.
+    """
+    categories = list(session.scalars(select(Category)))
+    problems: list[FieldProblem] = []
+    slug = draft.slug.strip().lower()
+    if not _SLUG.match(slug) or len(slug) > 80:
+        problems.append(FieldProblem("slug", "slug_format"))
+    elif any(c.slug == slug and c is not category for c in categories):
+        problems.append(FieldProblem("slug", "slug_taken"))
+    if not draft.name_fr.strip():
+        problems.append(FieldProblem("name_fr", "required"))
+    for name in ("name_fr", "name_ar", "name_en"):
+        if len(getattr(draft, name)) > 120:
+            problems.append(FieldProblem(name, "too_long", {"max": 120}))
+    if draft.parent_id is not None:
+        ids = {c.id for c in categories}
+        if draft.parent_id not in ids:
+            problems.append(FieldProblem("parent_id", "unknown_category"))
+        elif category is not None and draft.parent_id in _subtree_ids(categories, category.id):
+            problems.append(FieldProblem("parent_id", "parent_cycle"))
+    unknown = sorted(set(draft.required_kinds) - set(CertificateKind.__members__.values()))
+    if unknown:
+        problems.append(FieldProblem("required_kinds", "unknown_kind", {"kinds": unknown}))
+    cap = draft.max_unit_price_minor
+    if cap is not None and not 0 < cap <= MAX_CAP_MINOR:
+        problems.append(FieldProblem("max_unit_price_minor", "not_positive"))
+    if problems:
+        raise InvalidInput(problems)
+
+    creating = category is None
+    if category is None:
+        category = Category(slug=slug, name_fr=draft.name_fr.strip())
+        session.add(category)
+    before = _snapshot(category) if not creating else {}
+    category.slug = slug
+    category.name_fr = draft.name_fr.strip()
+    category.name_ar = draft.name_ar.strip()
+    category.name_en = draft.name_en.strip()
+    category.parent_id = draft.parent_id
+    category.position = draft.position
+    kinds = sorted(set(draft.required_kinds))
+    if kinds or cap is not None:
+        if category.rule is None:
+            category.rule = CategoryRule(required_kinds=kinds, max_unit_price_minor=cap)
+        else:
+            category.rule.required_kinds = kinds
+            category.rule.max_unit_price_minor = cap
+    elif category.rule is not None:
+        session.delete(category.rule)
+        category.rule = None
+    session.flush()
+    session.expire(category, ["parent"])  # follow the new parent_id in lineage()
+    after = _snapshot(category)
+    diff = audit.changes(before, after)
+    changed = 0
+    if not creating and diff:
+        categories = list(session.scalars(select(Category)))
+        subtree = _subtree_ids(categories, category.id)
+        product_ids = list(
+            session.scalars(select(Product.id).where(Product.category_id.in_(subtree)))
+        )
+        if product_ids:
+            changed = refresh_products(session, now.date(), product_ids=product_ids)
+    if creating or diff:
+        audit.record(
+            session,
+            actor,
+            "category.create" if creating else "category.update",
+            object_type="category",
+            object_id=category.id,
+            now=now,
+            details=after if creating else diff,
+        )
+    return category, changed
+
+
+def _snapshot(category: Category) -> dict[str, object]:
+    rule = category.rule
+    return {
+        "slug": category.slug,
+        "name_fr": category.name_fr,
+        "name_ar": category.name_ar,
+        "name_en": category.name_en,
+        "parent_id": category.parent_id,
+        "position": category.position,
+        "required_kinds": sorted(rule.required_kinds or []) if rule else [],
+        "max_unit_price_minor": rule.max_unit_price_minor if rule else None,
+    }

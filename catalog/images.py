@@ -1,0 +1,192 @@
+"""Uploaded files: product photos and certificate documents.
+
+A file is judged by its content, never by its name or the type the browser claims:
+Pillow must decode a photo fully, a PDF must look like one from its first bytes to its
+end marker. Photos are turned upright, stripped of every metadata (EXIF with its GPS
+position, ICC, comments) by re-encoding, and saved at web size with a thumbnail.
+Names are random, so nobody can guess another cooperative's files.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import secrets
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from catalog.errors import InvalidUpload
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+#: more pixels than this is refused before decoding (a "decompression bomb")
+MAX_PIXELS = 40_000_000
+MIN_SIDE = 200
+PHOTO_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+DOCUMENT_IMAGE_FORMATS = frozenset({"JPEG", "PNG"})
+WEB_SIZE = 1200
+THUMB_SIZE = 400
+_STORED_NAME = re.compile(r"^[0-9a-f]{16,64}(-t)?\.(jpg|png|pdf)$")
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPhoto:
+    web: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredImage:
+    filename: str
+    thumbnail: str
+    width: int
+    height: int
+
+
+def _size_check(data: bytes, limit: int) -> None:
+    if not data:
+        raise InvalidUpload(code="empty")
+    if len(data) > limit:
+        raise InvalidUpload(code="too_large", max_bytes=limit, size=len(data))
+
+
+def open_image(
+    data: bytes, *, formats: frozenset[str], max_bytes: int = MAX_PHOTO_BYTES
+) -> Image.Image:
+    """Decode ``data`` fully as one of ``formats``.
+
+    :raises InvalidUpload: ``empty``, ``too_large``, ``unsupported_type`` (not an image,
+        or another kind: GIF, TIFF...), ``too_many_pixels``, ``too_small`` or
+        ``unreadable`` (truncated or corrupt).
+    """
+    _size_check(data, max_bytes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+        except UnidentifiedImageError:
+            raise InvalidUpload(code="unsupported_type", allowed=sorted(formats)) from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise InvalidUpload(code="too_many_pixels", max_pixels=MAX_PIXELS) from None
+        if image.format not in formats:
+            raise InvalidUpload(
+                code="unsupported_type", allowed=sorted(formats), found=image.format
+            )
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise InvalidUpload(code="too_many_pixels", max_pixels=MAX_PIXELS)
+        if min(width, height) < 1:
+            raise InvalidUpload(code="unreadable")
+        try:
+            image.load()
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            raise InvalidUpload(code="unreadable") from None
+    return image
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB on a white background (transparent PNGs must not turn black in a JPEG)."""
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    # no exif=, icc_profile= or comment=: the new file carries no metadata at all
+    image.save(out, "JPEG", quality=82, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def prepare_photo(data: bytes) -> PreparedPhoto:
+    """A product photo checked by content, upright, without metadata, at most
+    :data:`WEB_SIZE` pixels on its long side, plus a :data:`THUMB_SIZE` thumbnail.
+
+    :raises InvalidUpload: see :func:`open_image`.
+    """
+    image = open_image(data, formats=PHOTO_FORMATS)
+    image = ImageOps.exif_transpose(image) or image
+    if min(image.size) < MIN_SIDE:
+        raise InvalidUpload(code="too_small", min_side=MIN_SIDE)
+    image = _flatten(image)
+    web = image.copy()
+    web.thumbnail((WEB_SIZE, WEB_SIZE), Image.Resampling.LANCZOS)
+    thumb = image.copy()
+    thumb.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
+    return PreparedPhoto(_jpeg(web), _jpeg(thumb), web.width, web.height)
+
+
+def _write(folder: Path, name: str, data: bytes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data)
+
+
+def store_product_image(folder: Path, data: bytes) -> StoredImage:
+    """Check, clean and save a product photo under a random name in ``folder``.
+
+    :raises InvalidUpload: see :func:`open_image`.
+    """
+    photo = prepare_photo(data)
+    stem = secrets.token_hex(16)
+    name, thumb = f"{stem}.jpg", f"{stem}-t.jpg"
+    _write(folder, name, photo.web)
+    _write(folder, thumb, photo.thumbnail)
+    return StoredImage(name, thumb, photo.width, photo.height)
+
+
+def clean_document(data: bytes) -> tuple[bytes, str]:
+    """A certificate document: a PDF (kept as sent) or a JPEG/PNG scan (re-encoded,
+    without metadata). Returns the bytes to store and their extension.
+
+    :raises InvalidUpload: ``empty``, ``too_large``, ``unsupported_type``, ``unreadable``.
+    """
+    _size_check(data, MAX_DOCUMENT_BYTES)
+    if data.startswith(b"%PDF-"):
+        if b"%%EOF" not in data[-2048:]:
+            raise InvalidUpload(code="unreadable")
+        return data, "pdf"
+    try:
+        image = open_image(data, formats=DOCUMENT_IMAGE_FORMATS, max_bytes=MAX_DOCUMENT_BYTES)
+    except InvalidUpload as exc:
+        if exc.code == "unsupported_type":
+            raise InvalidUpload(code="unsupported_type", allowed=["PDF", "JPEG", "PNG"]) from None
+        raise
+    fmt = image.format
+    image = ImageOps.exif_transpose(image) or image
+    out = io.BytesIO()
+    if fmt == "PNG":
+        image.save(out, "PNG", optimize=True)
+        return out.getvalue(), "png"
+    _flatten(image).save(out, "JPEG", quality=88)
+    return out.getvalue(), "jpg"
+
+
+def store_document(folder: Path, data: bytes) -> str:
+    """Check and save a certificate document under a random name; return the name.
+
+    :raises InvalidUpload: see :func:`clean_document`.
+    """
+    content, ext = clean_document(data)
+    name = f"{secrets.token_hex(16)}.{ext}"
+    _write(folder, name, content)
+    return name
+
+
+def is_stored_name(name: str) -> bool:
+    """Whether ``name`` has the shape of a name this module gives (no path tricks)."""
+    return bool(_STORED_NAME.match(name))
+
+
+def delete_files(folder: Path, names: list[str]) -> None:
+    """Remove stored files (missing ones are fine). Names not made here are ignored."""
+    for name in names:
+        if is_stored_name(name):
+            (folder / name).unlink(missing_ok=True)
