@@ -22,9 +22,9 @@ from the longest transit (earliest ship date) to the shortest one.  ``avail[o, k
 the availability of offer ``o`` at the ship date of class ``k``; it is non-decreasing
 in ``k``.  A plan is feasible for the offer iff, for every ``k``, the units sent to
 classes ``0..k`` do not exceed ``avail[o, k]`` (units produced by an early date may go
-anywhere later, never the other way round): these are the *nested* availability rows
-of the model.  They are exact: they are the cut conditions of the production-by-date
-network ``production bucket -> transit class``.
+anywhere later, never the other way round).  These *nested* conditions are exactly the
+cut conditions of the production-by-date network ``production bucket -> transit class``,
+which is how the LP encodes them (one bounded column per bucket, see ``_lp``).
 
 Line deficit (max-flow / min-cut)
 ---------------------------------
@@ -41,10 +41,16 @@ small LP is solved instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from scipy.optimize import linprog
+from scipy.optimize import linprog as _scipy_linprog
+
+#: ``scipy.optimize.linprog``; typed loosely because its stubs do not list sparse arrays.
+_linprog: Callable[..., Any] = _scipy_linprog
 
 IntArray = npt.NDArray[np.int64]
 
@@ -177,7 +183,7 @@ def _line_deficit_lp(
     r_idx = np.concatenate(rows)
     c_idx = np.concatenate(cols)
     a_ub = sp.csr_array((np.ones(len(r_idx)), (r_idx, c_idx)), shape=(n_rows, n))
-    res = linprog(
+    res = _linprog(
         -np.ones(n),
         A_ub=a_ub,
         b_ub=np.concatenate(rhs).astype(np.float64),

@@ -32,6 +32,14 @@ destination's own ship date) and the total bound (the latest ship date), and it 
 a production schedule exists iff these nested conditions hold.  Lanes whose ship date is
 before ``today`` are not used.
 
+Shortage and money
+------------------
+When regions compete for a short line, the cheapest plan decides which region goes short;
+within a region the shortage is shared between destinations in proportion to demand.
+``goods_minor`` is exactly ``product_units x unit_price_minor``; ``shipping_minor`` is
+weight x lane price rounded half up per assignment; every total in :class:`Stats` is a sum
+of assignments, and per-line figures are split by largest remainder so they add up.
+
 Determinism
 -----------
 Inputs are sorted by key (lines, destinations, offers) or id (suppliers) before anything
@@ -41,6 +49,7 @@ input order, gives the same :class:`Allocation` (timings are excluded from equal
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections import defaultdict
@@ -351,8 +360,11 @@ class Stats:
         the cheapest plan under the policy before the fairness stage.
     :ivar gini: Gini coefficient of revenue among the suppliers paid.
     :ivar line_share_caps: ``(line_key, max line units per supplier)``.
-    :ivar cap_overruns: ``(supplier_id, line_key or None, excess)`` left after rounding
-        (at most one unit for a line cap, one unit's value for the order cap).
+    :ivar relaxed_caps: caps exceeded because the demand could not be met within them,
+        with the final excess (rounding leftovers of one unit are not listed).
+    :ivar notes: codes of unusual events (stage 2 kept the stage-1 plan after a solver
+        failure, rounding fell back to rounding down, a line's shortage differs from its
+        capacity deficit); empty normally.
     :ivar solve_seconds: ``(stage, seconds)``; excluded from equality.
     :ivar model_size: LP sizes, for diagnostics.
     """
@@ -372,7 +384,6 @@ class Stats:
     line_share_caps: tuple[tuple[str, int], ...] = ()
     order_share_cap: float = 0.0
     relaxed_caps: tuple[CapRelaxation, ...] = ()
-    cap_overruns: tuple[tuple[int, str | None, int], ...] = ()
     notes: tuple[str, ...] = ()
     model_size: tuple[tuple[str, int], ...] = ()
     solve_seconds: tuple[tuple[str, float], ...] = field(default=(), compare=False)
@@ -423,14 +434,16 @@ def supply_by_date(offer: Offer, today: date, ship_date: date) -> int:
 def allocate(problem: Problem) -> Allocation:
     """Plan the purchase of ``problem``'s baskets from rural cooperatives.
 
-    Stage 1 minimises shortage, then cap relaxations, then goods + shipping (with the
+    Stage 1 minimises shortage, then cap excess, then goods + shipping (with the
     women-led shadow discount and substitution penalties); stage 2 (``policy.fairness``)
-    maximises ``sum_c w_c * min(revenue_c, F)`` with the same shortage and real cost at
-    most ``(1 + tolerance)`` times stage 1's.  The LP works on destination *regions* and
-    per-offer columns feeding ``(line, origin region, weight, ship-date class)`` hubs, an
-    exact aggregation of the per-destination model (see ``_lp``); the plan is rounded to
-    integers (every availability row kept), caps are repaired, and region flows are split
-    to destinations (shortage shared in proportion to demand, by largest remainder).
+    maximises ``sum_c w_c * min(revenue_c, F)`` with the same shortage, real cost at most
+    ``(1 + fairness_tolerance)`` times stage 1's and no more substitution.  The LP works on
+    destination *regions*, with one column per offer and production bucket (what is ready
+    by each ship date) feeding ``(line, origin region, weight, transit classes)`` hubs: an
+    exact aggregation of the per-destination model (see ``_lp``).  The plan is made integer
+    by an LP over the network within one unit of each column (availability kept exactly),
+    caps are repaired, and region flows are split to destinations (shortage shared in
+    proportion to demand by largest remainder; offers assigned by key).
 
     :param problem: the data.
     :return: the plan, its shortfalls (with fixes), budget excess and figures.
@@ -452,23 +465,10 @@ def allocate(problem: Problem) -> Allocation:
     t = time.perf_counter()
     allocation = _report(problem, prep, outcome, seconds)
     seconds["report"] = time.perf_counter() - t
-    stats = allocation.stats
-    timed = Stats(
-        **{
-            name: getattr(stats, name)
-            for name in Stats.__dataclass_fields__
-            if name != "solve_seconds"
-        },
-        solve_seconds=tuple(
-            (k, round(v, 4))
-            for k, v in [*seconds.items(), ("total", time.perf_counter() - t_start)]
-        ),
-    )
-    return Allocation(
-        assignments=allocation.assignments,
-        shortfalls=allocation.shortfalls,
-        budget_excess=allocation.budget_excess,
-        stats=timed,
+    total = time.perf_counter() - t_start
+    timings = tuple((k, round(v, 4)) for k, v in [*seconds.items(), ("total", total)])
+    return dataclasses.replace(
+        allocation, stats=dataclasses.replace(allocation.stats, solve_seconds=timings)
     )
 
 
@@ -807,6 +807,7 @@ def _report(
     n_r = len(prep.dest_regions)
     dests_by_region: dict[int, list[Destination]] = defaultdict(list)
     region_pos = {r: i for i, r in enumerate(prep.dest_regions)}
+    origin_pos = {r: i for i, r in enumerate(prep.regions)}
     for d in prep.dests:
         if d.baskets > 0:
             dests_by_region[region_pos[d.region_code]].append(d)
@@ -853,7 +854,7 @@ def _report(
             for oi, units in fl:
                 offer = accepted.offers[oi]
                 sup = prep.suppliers[offer.supplier_id]
-                origin = prep.regions.index(sup.region_code)
+                origin = origin_pos[sup.region_code]
                 rate = int(prep.rate_int[origin, rj])
                 transit_days = int(
                     p.shipping.transit_days[(sup.region_code, prep.dest_regions[rj])]
@@ -925,21 +926,26 @@ def _report(
     if outcome is not None and len(lp_offers):
         sup_ids = sorted({accepted.offers[i].supplier_id for i in lp_offers})
     relaxed: list[CapRelaxation] = []
-    overruns: list[tuple[int, str | None, int]] = []
     notes: tuple[str, ...] = ()
     sizes: tuple[tuple[str, int], ...] = ()
     pure = 0
     if outcome is not None:
         relaxed = [
-            CapRelaxation(sup_ids[s], line_key[li], e) for s, li, e in outcome.line_cap_relaxed
-        ]
-        relaxed += [CapRelaxation(sup_ids[s], None, e) for s, e in outcome.order_cap_relaxed]
-        overruns = [
-            (sup_ids[s], line_key[li] if li >= 0 else None, e) for s, li, e in outcome.cap_overruns
+            CapRelaxation(sup_ids[s], line_key[li] if li >= 0 else None, e)
+            for s, li, e in outcome.caps_exceeded
         ]
         notes = tuple(outcome.notes)
         sizes = tuple(sorted(outcome.sizes.items()))
         pure = math.floor(outcome.stage1_real_cost + 0.5)
+    # The plan's shortage must be the capacity deficit found independently by min-cut.
+    short_by_line: dict[int, int] = defaultdict(int)
+    for (li, _), (_, missing_units) in short.items():
+        short_by_line[li] += missing_units
+    notes += tuple(
+        f"shortage_differs_from_capacity_deficit:{line.key}"
+        for li, line in enumerate(lines)
+        if short_by_line[li] != prep.deficits[li]
+    )
     stats = Stats(
         goods_minor=goods,
         shipping_minor=shipping,
@@ -958,7 +964,6 @@ def _report(
         else (),
         order_share_cap=prep.order_share,
         relaxed_caps=tuple(sorted(relaxed, key=lambda c: (c.supplier_id, c.line_key or ""))),
-        cap_overruns=tuple(sorted(overruns, key=lambda c: (c[0], c[1] or ""))),
         notes=notes,
         model_size=sizes,
     )
