@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from catalog.db import configure_sqlite, include_object
-from storefront import cli, errors, filters, i18n
+from storefront import api, cli, errors, filters, i18n, security
 from storefront.auth import login_manager
 from storefront.config import DEFAULTS
 from storefront.extensions import babel, csrf, db, migrate
@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app)
+    security.init_app(app)
 
     db.init_app(app)
     migrate.init_app(
@@ -56,14 +57,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
+    api.init_app(app)
+    security.apply_rate_limits(app)
     return app
 
 
 def _blueprints() -> list[Blueprint]:
     from storefront.account import bp as account_bp
+    from storefront.pages import bp as pages_bp
     from storefront.shop import bp as shop_bp
 
-    return [shop_bp, account_bp]
+    return [shop_bp, account_bp, pages_bp]
 
 
 def _instance_secret(app: Flask) -> str:

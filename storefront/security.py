@@ -1,0 +1,207 @@
+"""Hardening that applies to every page: security headers, secure cookies, a refusal
+to run in production with a guessable secret key, and rate limits on the endpoints
+attackers hammer (log-in, sign-up, password reset, checkout, API tokens).
+
+Rate limits use Flask-Limiter. Storage is in memory by default (one counter per
+worker process); several workers or hosts share counters through
+``RATELIMIT_STORAGE_URI`` (``redis://…``, ``memcached://…``). Limits are off when
+``TESTING`` unless a test turns them on (``RATELIMIT_ENABLED``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response
+
+#: Secret keys that are placeholders, whatever their length.
+WEAK_SECRETS = frozenset(
+    {"dev", "development", "secret", "secret-key", "change-me", "changeme", "test", "xxx"}
+)
+MIN_SECRET_LENGTH = 32
+
+CONTENT_SECURITY_POLICY: dict[str, str] = {
+    "default-src": "'self'",
+    "img-src": "'self' data:",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+    "base-uri": "'none'",
+    "object-src": "'none'",
+}
+
+HEADERS: dict[str, str] = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+HSTS = "max-age=31536000; includeSubDomains"
+
+#: (endpoint, config key of the limit, scope shared by the endpoints of one purpose)
+RATE_LIMITED_ENDPOINTS: tuple[tuple[str, str, str], ...] = (
+    ("account.login", "RATELIMIT_LOGIN", "login"),
+    ("account.signup", "RATELIMIT_SIGNUP", "signup"),
+    ("account.reset_request", "RATELIMIT_PASSWORD_RESET", "password-reset"),
+    ("account.reset", "RATELIMIT_PASSWORD_RESET", "password-reset"),
+)
+#: Endpoints of these blueprints that accept POST are limited as a checkout.
+CHECKOUT_BLUEPRINTS = ("checkout",)
+
+DEFAULTS: dict[str, Any] = {
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_LOGIN": "10 per minute; 60 per hour",
+    "RATELIMIT_SIGNUP": "5 per minute; 30 per hour",
+    "RATELIMIT_PASSWORD_RESET": "5 per minute; 30 per hour",
+    "RATELIMIT_CHECKOUT": "10 per minute; 100 per hour",
+    #: every call made with one API token
+    "RATELIMIT_API_TOKEN": "120 per minute",
+    #: calls answered 401 (a wrong or revoked token), per address
+    "RATELIMIT_API_BAD_TOKEN": "20 per minute",
+    #: anonymous catalog reads, per address
+    "RATELIMIT_API_READ": "300 per minute",
+    #: how many reverse proxies set X-Forwarded-For/-Proto/-Host in front of the app
+    "TRUSTED_PROXIES": 0,
+}
+
+
+def is_production(app: Flask) -> bool:
+    return not (app.debug or app.testing)
+
+
+def check_secret_key(app: Flask) -> None:
+    """Refuse to run in production with a missing or guessable secret key: anyone
+    knowing it can forge sessions (log in as anyone) and CSRF tokens.
+
+    :raises RuntimeError: when not in debug or testing mode and the key is weak.
+    """
+    if not is_production(app):
+        return
+    key = app.config.get("SECRET_KEY")
+    text = key.decode(errors="replace") if isinstance(key, bytes) else str(key or "")
+    if (
+        not text
+        or text.strip().lower() in WEAK_SECRETS
+        or len(text) < MIN_SECRET_LENGTH
+        or len(set(text)) < 8
+    ):
+        raise RuntimeError(
+            "Refusing to start: SECRET_KEY is missing or a placeholder. Unset it to use "
+            "the random key kept in instance/secret_key, or set TAAWUN_SECRET_KEY to at "
+            f"least {MIN_SECRET_LENGTH} random characters (python -c "
+            "'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+
+
+def _https(app: Flask) -> bool:
+    return request.is_secure or app.config.get("PREFERRED_URL_SCHEME") == "https"
+
+
+def content_security_policy(app: Flask) -> str:
+    policy = dict(CONTENT_SECURITY_POLICY)
+    policy.update(app.config.get("CONTENT_SECURITY_POLICY") or {})
+    return "; ".join(f"{name} {value}" for name, value in policy.items())
+
+
+def _secure_cookies(response: Response) -> None:
+    """Over HTTPS every cookie (session, remember-me, language) gets ``Secure``."""
+    cookies = response.headers.getlist("Set-Cookie")
+    if not cookies:
+        return
+    response.headers.remove("Set-Cookie")
+    for cookie in cookies:
+        if "; secure" not in cookie.lower():
+            cookie += "; Secure"
+        response.headers.add("Set-Cookie", cookie)
+
+
+def _token_key() -> str:
+    """One bucket per API token (its digest, never the token), else per address."""
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer " and header[7:].strip():
+        return "token:" + hashlib.sha256(header[7:].strip().encode()).hexdigest()[:32]
+    return "ip:" + get_remote_address()
+
+
+def _limit(app: Flask, key: str) -> Callable[[], str]:
+    return lambda: str(app.config[key])
+
+
+def _apply_rate_limits(app: Flask, limiter: Limiter) -> None:
+    for endpoint, key, scope in RATE_LIMITED_ENDPOINTS:
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            app.view_functions[endpoint] = limiter.shared_limit(
+                _limit(app, key), scope=scope, methods=["POST"]
+            )(view)
+    for rule in app.url_map.iter_rules():
+        blueprint = rule.endpoint.partition(".")[0]
+        if blueprint in CHECKOUT_BLUEPRINTS and "POST" in (rule.methods or ()):
+            view = app.view_functions[rule.endpoint]
+            app.view_functions[rule.endpoint] = limiter.shared_limit(
+                _limit(app, "RATELIMIT_CHECKOUT"), scope="checkout", methods=["POST"]
+            )(view)
+
+
+def limit_api_blueprint(limiter: Limiter, blueprint: Any, app: Flask, *, tokens: bool) -> None:
+    """Limits of an API blueprint: per token (or per address when anonymous) and,
+    for token-protected endpoints, wrong tokens per address."""
+    if tokens:
+        limiter.limit(_limit(app, "RATELIMIT_API_TOKEN"), key_func=_token_key)(blueprint)
+        limiter.limit(
+            _limit(app, "RATELIMIT_API_BAD_TOKEN"),
+            key_func=get_remote_address,
+            deduct_when=lambda response: response.status_code == 401,
+        )(blueprint)
+    else:
+        limiter.limit(_limit(app, "RATELIMIT_API_READ"), key_func=_token_key)(blueprint)
+
+
+def limiter_of(app: Flask | None = None) -> Limiter:
+    target = app or current_app
+    return target.extensions["taawun_limiter"]  # type: ignore[no-any-return]
+
+
+def init_app(app: Flask) -> None:
+    """Headers, cookies and the secret-key check; the limiter, whose per-endpoint
+    limits :func:`apply_rate_limits` installs once the blueprints are registered."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    app.config.setdefault("RATELIMIT_ENABLED", not app.testing)
+    if app.config.get("PREFERRED_URL_SCHEME") == "https":
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    check_secret_key(app)
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
+
+    # one limiter per app: its counters and limits never leak from one app to another
+    limiter = Limiter(get_remote_address, app=app)
+    app.extensions["taawun_limiter"] = limiter
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", content_security_policy(app))
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        if _https(app):
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+            _secure_cookies(response)
+        return response
+
+
+def apply_rate_limits(app: Flask) -> None:
+    _apply_rate_limits(app, limiter_of(app))
