@@ -11,19 +11,17 @@ usage: python bench/baskets.py sac|regional|national [--runs N] [--no-fair] [--s
   Drâa-Tafilalet and Souss-Massa, 9 lines, 10,000 cooperatives nationwide.
 * ``national``: 1,000,000 Ramadan baskets (flour 10 kg, sugar 4 kg, oil 5 L, rice 5 kg,
   lentils 1 kg, pasta 1 kg, tomato paste 850 g, tea 850 g, milk 6 L) for the 83
-  provinces, prefectures and Casablanca prefectures d'arrondissements of
-  ``data/morocco/provinces.csv`` (households 2024 as weights), 60,000 cooperatives.
+  provinces, prefectures and Casablanca prefectures d'arrondissements (households 2024
+  as weights, from the data packaged with the catalog), 60,000 cooperatives.
 
 The generator is seeded (numpy ``default_rng``), so every run of a case solves the same
-instance.  Province data are read from the shared data folder next to the repository
-when it is there; otherwise regional totals embedded below are split evenly into the
-regions' province counts (same demand per region, synthetic destinations).
+instance.  The Casablanca prefecture keeps only the households its arrondissements do
+not cover, so no household is counted twice.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import resource
 import statistics
@@ -54,9 +52,7 @@ from solidarity_baskets.engine import (  # noqa: E402
     supply_by_date,
 )
 
-PROVINCES_CSV = ROOT.parent / "shared" / "data" / "morocco" / "provinces.csv"
-
-#: HCP region code -> (households 2024, provinces and prefectures): fallback data.
+#: HCP region code -> (households 2024, provinces and prefectures).
 REGION_HOUSEHOLDS = {
     "01": (1048860, 8),
     "02": (575015, 8),
@@ -127,18 +123,20 @@ SAC = [
 
 
 def provinces() -> tuple[list[tuple[str, str, int]], bool]:
-    """``(key, region_code, households)`` for the 83 rows, and whether real data was read."""
-    if PROVINCES_CSV.exists():
-        with PROVINCES_CSV.open(encoding="utf-8") as fh:
-            rows = [
-                (r["code"], r["region_code"], int(r["households_2024"])) for r in csv.DictReader(fh)
-            ]
-        return rows, True
-    rows = []
-    for code, (households, count) in REGION_HOUSEHOLDS.items():
-        for i in range(count):
-            rows.append((f"{code}.{i + 1:03d}", code, households // count))
-    return rows, False
+    """``(key, region_code, households)`` for the 83 distribution points: the 75
+    provinces and prefectures and Casablanca's 8 prefectures of arrondissements, from the
+    data packaged with the catalog. The Casablanca prefecture keeps only the households
+    its arrondissements do not cover, so no household is counted twice."""
+    from catalog.regions import provinces as packaged
+
+    rows = packaged()
+    covered: dict[str, int] = {}
+    for p in rows:
+        if p.kind == "prefecture_of_arrondissements":
+            parent = p.code.split(".")[0] + "." + p.code.split(".")[1]
+            covered[parent] = covered.get(parent, 0) + p.households
+    points = [(p.code, p.region_code, max(0, p.households - covered.get(p.code, 0))) for p in rows]
+    return points, True
 
 
 def split_baskets(total: int, weights: list[int]) -> list[int]:
