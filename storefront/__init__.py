@@ -64,10 +64,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _blueprints() -> list[Blueprint]:
     from storefront.account import bp as account_bp
+    from storefront.admin import bp as admin_bp
+    from storefront.coop import bp as coop_bp
+    from storefront.coop import join_bp
     from storefront.pages import bp as pages_bp
     from storefront.shop import bp as shop_bp
 
-    return [shop_bp, account_bp, pages_bp]
+    return [shop_bp, account_bp, coop_bp, join_bp, admin_bp, pages_bp]
 
 
 def _instance_secret(app: Flask) -> str:

@@ -55,5 +55,8 @@ def mail_send(limit: int) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from storefront.coop.commands import catalog_cli
+
     app.cli.add_command(seed_demo)
     app.cli.add_command(mail)
+    app.cli.add_command(catalog_cli)

@@ -47,3 +47,73 @@ SORTS = {
 
 def label(table: dict[str, object], code: object) -> str:
     return str(table.get(str(code), code))
+
+# -- back office and operator console --------------------------------------------------
+PRODUCT_STATUSES = {
+    "draft": _l("Draft"),
+    "published": _l("Published"),
+    "unpublished": _l("Unpublished"),
+    "suspended": _l("Suspended by the operator"),
+}
+
+COOPERATIVE_STATUSES = {
+    "pending": _l("Waiting for verification"),
+    "verified": _l("Verified"),
+    "suspended": _l("Suspended"),
+}
+
+CERTIFICATE_STATUSES = {
+    "pending": _l("Being checked"),
+    "verified": _l("Verified"),
+    "rejected": _l("Rejected"),
+    "expired": _l("Expired"),
+}
+
+#: why a published product is not on sale (catalog.rules.problems)
+SALE_PROBLEMS = {
+    "not_published": _l("It is not published."),
+    "cooperative_not_verified": _l("Your cooperative is not verified (yet)."),
+    "missing_certificates": _l("Its category needs a verified certificate: %(kinds)s."),
+    "price_above_cap": _l("Its price is above the category's cap."),
+}
+
+AUDIT_ACTIONS = {
+    "cooperative.register": _l("Cooperative registered"),
+    "cooperative.update": _l("Profile changed"),
+    "cooperative.verify": _l("Cooperative verified"),
+    "cooperative.suspend": _l("Cooperative suspended"),
+    "cooperative.reinstate": _l("Cooperative reinstated"),
+    "member.invite": _l("Member invited"),
+    "member.join": _l("Member joined"),
+    "member.cancel_invitation": _l("Invitation cancelled"),
+    "product.create": _l("Product created"),
+    "product.update": _l("Product changed"),
+    "product.duplicate": _l("Product duplicated"),
+    "product.publish": _l("Product published"),
+    "product.unpublish": _l("Product unpublished"),
+    "product.suspend": _l("Product suspended"),
+    "product.reinstate": _l("Product reinstated"),
+    "product.add_image": _l("Photo added"),
+    "product.remove_image": _l("Photo removed"),
+    "product.import": _l("CSV import applied"),
+    "certificate.submit": _l("Certificate sent"),
+    "certificate.verify": _l("Certificate verified"),
+    "certificate.reject": _l("Certificate rejected"),
+    "certificate.expire": _l("Certificate expired"),
+    "category.create": _l("Category created"),
+    "category.update": _l("Category changed"),
+    "organisation.verify": _l("Organisation verified"),
+    "organisation.suspend": _l("Organisation suspended"),
+    "organisation.reinstate": _l("Organisation reinstated"),
+}
+
+
+def sale_problem(code: str, data: dict[str, object]) -> str:
+    """Why a product is not on sale, as a sentence."""
+    template = SALE_PROBLEMS.get(code)
+    if template is None:
+        return code
+    kinds = data.get("kinds")
+    if isinstance(kinds, list):
+        return str(template) % {"kinds": ", ".join(label(CERTIFICATE_KINDS, k) for k in kinds)}
+    return str(template)

@@ -1,0 +1,5 @@
+"""The operator console (``/admin``)."""
+
+from storefront.admin.views import bp
+
+__all__ = ["bp"]

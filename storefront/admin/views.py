@@ -1,0 +1,544 @@
+"""The operator console: verify cooperatives, organisations and certificates,
+suspend listings or cooperatives with a reason, categories and their rules, and the
+audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from catalog import audit
+from catalog.audit import Actor
+from catalog.categories import CategoryDraft, save_category
+from catalog.certificates import reject_certificate, verify_certificate
+from catalog.db import utcnow
+from catalog.errors import InvalidAmount, InvalidInput, InvalidState
+from catalog.models import (
+    Category,
+    Certificate,
+    CertificateStatus,
+    Cooperative,
+    CooperativeStatus,
+    Product,
+    ProductStatus,
+)
+from catalog.moderation import (
+    reinstate_cooperative,
+    reinstate_product,
+    suspend_cooperative,
+    suspend_product,
+    verify_cooperative,
+)
+from catalog.money import Money
+from catalog.search import category_tree
+from orders.accounts import Organisation, OrganisationStatus, Role, User
+from orders.verification import (
+    reinstate_organisation,
+    suspend_organisation,
+    verify_organisation,
+)
+from storefront import labels
+from storefront.admin.forms import CategoryForm, ReasonForm
+from storefront.auth import operator_required
+from storefront.coop import choices
+from storefront.coop.files import send_document
+from storefront.coop.forms import ActionForm
+from storefront.coop.messages import attach, message
+from storefront.coop.notify import notify_cooperative
+from storefront.coop.views import back_office_context
+from storefront.extensions import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PER_PAGE = 50
+
+
+@bp.context_processor
+def console_labels() -> dict[str, Any]:
+    # organisations go through the same three states as cooperatives
+    return {**back_office_context(), "ORGANISATION_STATUSES": labels.COOPERATIVE_STATUSES}
+
+
+def actor() -> Actor:
+    return Actor(current_user.id, current_user.email)
+
+
+def _page() -> int:
+    try:
+        return max(1, min(int(request.args.get("page", 1)), 100_000))
+    except ValueError:
+        return 1
+
+
+def _paged(stmt: Select[Any], count: Select[Any]) -> tuple[list[Any], int, int, int]:
+    page = _page()
+    total = int(db.session.scalar(count) or 0)
+    rows = list(db.session.scalars(stmt.offset((page - 1) * PER_PAGE).limit(PER_PAGE)))
+    return rows, total, page, max(1, -(-total // PER_PAGE))
+
+
+def _get(model: type[Any], object_id: int) -> Any:
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def _back(default: str, **values: Any) -> Response:
+    return redirect(url_for(default, **values))
+
+
+# -- dashboard ---------------------------------------------------------------------------
+@bp.get("/")
+@operator_required
+def dashboard() -> str:
+    pending_coops = db.session.scalar(
+        select(func.count(Cooperative.id)).where(Cooperative.status == CooperativeStatus.PENDING)
+    )
+    pending_certs = db.session.scalar(
+        select(func.count(Certificate.id)).where(Certificate.status == CertificateStatus.PENDING)
+    )
+    pending_orgs = db.session.scalar(
+        select(func.count(Organisation.id)).where(Organisation.status == OrganisationStatus.PENDING)
+    )
+    entries, _total = audit.entries(db.session, per_page=15)
+    return render_template(
+        "admin/dashboard.html",
+        pending_coops=pending_coops or 0,
+        pending_certs=pending_certs or 0,
+        pending_orgs=pending_orgs or 0,
+        entries=entries,
+    )
+
+
+# -- cooperatives ------------------------------------------------------------------------
+@bp.get("/cooperatives")
+@operator_required
+def cooperatives() -> str:
+    status = request.args.get("status", "pending")
+    q = request.args.get("q", "").strip()[:100]
+    stmt = select(Cooperative)
+    count = select(func.count(Cooperative.id))
+    if status in CooperativeStatus.__members__.values():
+        stmt, count = (
+            stmt.where(Cooperative.status == status),
+            count.where(Cooperative.status == status),
+        )
+    else:
+        status = ""
+    if q:
+        like = f"%{q}%"
+        match = or_(
+            Cooperative.name_fr.ilike(like),
+            Cooperative.name_ar.ilike(like),
+            Cooperative.ice == q,
+            Cooperative.slug.ilike(like),
+        )
+        stmt, count = stmt.where(match), count.where(match)
+    rows, total, page, pages = _paged(stmt.order_by(Cooperative.id.desc()), count)
+    return render_template(
+        "admin/cooperatives.html",
+        cooperatives=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        status=status,
+        q=q,
+    )
+
+
+@bp.get("/cooperatives/<int:coop_id>")
+@operator_required
+def cooperative(coop_id: int) -> str:
+    coop = db.session.scalar(
+        select(Cooperative)
+        .where(Cooperative.id == coop_id)
+        .options(selectinload(Cooperative.certificates).selectinload(Certificate.product))
+    )
+    if coop is None:
+        abort(404)
+    counts = dict(
+        db.session.execute(
+            select(Product.status, func.count(Product.id))
+            .where(Product.cooperative_id == coop.id)
+            .group_by(Product.status)
+        ).all()
+    )
+    on_sale = db.session.scalar(
+        select(func.count(Product.id)).where(
+            Product.cooperative_id == coop.id, Product.sellable.is_(True)
+        )
+    )
+    members = db.session.scalars(
+        select(User).where(User.cooperative_id == coop.id, User.role == Role.COOPERATIVE)
+    ).all()
+    entries, _total = audit.entries(db.session, cooperative_id=coop.id, per_page=20)
+    return render_template(
+        "admin/cooperative.html",
+        coop=coop,
+        counts=counts,
+        on_sale=on_sale or 0,
+        members=members,
+        entries=entries,
+        action=ActionForm(),
+        reason_form=ReasonForm(),
+    )
+
+
+@bp.post("/cooperatives/<int:coop_id>/verify")
+@operator_required
+def cooperative_verify(coop_id: int) -> Response:
+    coop = _get(Cooperative, coop_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        verify_cooperative(db.session, coop, actor=actor(), now=utcnow())
+    except InvalidState:
+        flash(message("invalid_state"), "error")
+    else:
+        notify_cooperative(coop, "cooperative_verified", topic=f"cooperative:{coop.id}:verified")
+        db.session.commit()
+        flash(_("%(name)s is verified.", name=coop.name_fr), "success")
+    return _back("admin.cooperative", coop_id=coop.id)
+
+
+@bp.post("/cooperatives/<int:coop_id>/suspend")
+@operator_required
+def cooperative_suspend(coop_id: int) -> Response:
+    coop = _get(Cooperative, coop_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason: it is sent to the cooperative."), "error")
+        return _back("admin.cooperative", coop_id=coop.id)
+    try:
+        suspend_cooperative(db.session, coop, form.reason.data or "", actor=actor(), now=utcnow())
+    except InvalidInput as exc:
+        flash(message(exc.problems[0].code, exc.problems[0].data), "error")
+    except InvalidState:
+        flash(message("invalid_state"), "error")
+    else:
+        notify_cooperative(coop, "cooperative_suspended", topic=f"cooperative:{coop.id}:suspended")
+        db.session.commit()
+        flash(_("%(name)s is suspended.", name=coop.name_fr), "success")
+    return _back("admin.cooperative", coop_id=coop.id)
+
+
+@bp.post("/cooperatives/<int:coop_id>/reinstate")
+@operator_required
+def cooperative_reinstate(coop_id: int) -> Response:
+    coop = _get(Cooperative, coop_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        reinstate_cooperative(db.session, coop, actor=actor(), now=utcnow())
+    except InvalidState:
+        flash(message("invalid_state"), "error")
+    else:
+        notify_cooperative(coop, "cooperative_verified", topic=f"cooperative:{coop.id}:reinstated")
+        db.session.commit()
+        flash(_("%(name)s is reinstated.", name=coop.name_fr), "success")
+    return _back("admin.cooperative", coop_id=coop.id)
+
+
+# -- certificates ------------------------------------------------------------------------
+@bp.get("/certificates")
+@operator_required
+def certificates() -> str:
+    status = request.args.get("status", "pending")
+    stmt = select(Certificate).options(
+        selectinload(Certificate.cooperative), selectinload(Certificate.product)
+    )
+    count = select(func.count(Certificate.id))
+    if status in CertificateStatus.__members__.values():
+        stmt = stmt.where(Certificate.status == status)
+        count = count.where(Certificate.status == status)
+    else:
+        status = ""
+    rows, total, page, pages = _paged(stmt.order_by(Certificate.id), count)
+    return render_template(
+        "admin/certificates.html",
+        certificates=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        status=status,
+        action=ActionForm(),
+        reason_form=ReasonForm(),
+        today=utcnow().date(),
+    )
+
+
+@bp.get("/certificates/<int:certificate_id>/document")
+@operator_required
+def certificate_document(certificate_id: int) -> Response:
+    return send_document(_get(Certificate, certificate_id))
+
+
+def _after_certificate() -> Response:
+    return redirect(request.referrer or url_for("admin.certificates"))
+
+
+@bp.post("/certificates/<int:certificate_id>/verify")
+@operator_required
+def certificate_verify(certificate_id: int) -> Response:
+    certificate = _get(Certificate, certificate_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        verify_certificate(db.session, certificate, actor=actor(), now=utcnow())
+    except InvalidState as exc:
+        flash(message(exc.code if exc.code == "already_expired" else "invalid_state"), "error")
+    else:
+        notify_cooperative(
+            certificate.cooperative,
+            "certificate_verified",
+            topic=f"cooperative:{certificate.cooperative_id}:certificate_verified",
+            certificate=certificate,
+        )
+        db.session.commit()
+        flash(_("Certificate %(number)s verified.", number=certificate.number), "success")
+    return redirect(url_for("admin.certificates"))
+
+
+@bp.post("/certificates/<int:certificate_id>/reject")
+@operator_required
+def certificate_reject(certificate_id: int) -> Response:
+    certificate = _get(Certificate, certificate_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason: it is sent to the cooperative."), "error")
+        return redirect(url_for("admin.certificates"))
+    try:
+        reject_certificate(
+            db.session, certificate, form.reason.data or "", actor=actor(), now=utcnow()
+        )
+    except InvalidInput as exc:
+        flash(message(exc.problems[0].code, exc.problems[0].data), "error")
+    except InvalidState:
+        flash(message("invalid_state"), "error")
+    else:
+        notify_cooperative(
+            certificate.cooperative,
+            "certificate_rejected",
+            topic=f"cooperative:{certificate.cooperative_id}:certificate_rejected",
+            certificate=certificate,
+        )
+        db.session.commit()
+        flash(_("Certificate %(number)s rejected.", number=certificate.number), "success")
+    return redirect(url_for("admin.certificates"))
+
+
+# -- listings ----------------------------------------------------------------------------
+@bp.get("/products")
+@operator_required
+def products() -> str:
+    status = request.args.get("status", "")
+    q = request.args.get("q", "").strip()[:100]
+    stmt = select(Product).options(selectinload(Product.cooperative), selectinload(Product.images))
+    count = select(func.count(Product.id))
+    if status in ProductStatus.__members__.values():
+        stmt, count = stmt.where(Product.status == status), count.where(Product.status == status)
+    else:
+        status = ""
+    if q:
+        like = f"%{q}%"
+        match = or_(Product.title_fr.ilike(like), Product.title_ar.ilike(like), Product.sku == q)
+        stmt, count = stmt.where(match), count.where(match)
+    rows, total, page, pages = _paged(stmt.order_by(Product.id.desc()), count)
+    return render_template(
+        "admin/products.html",
+        products=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        status=status,
+        q=q,
+        action=ActionForm(),
+        reason_form=ReasonForm(),
+    )
+
+
+@bp.post("/products/<int:product_id>/suspend")
+@operator_required
+def product_suspend(product_id: int) -> Response:
+    product = _get(Product, product_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason: it is sent to the cooperative."), "error")
+        return redirect(url_for("admin.products"))
+    try:
+        suspend_product(db.session, product, form.reason.data or "", actor=actor(), now=utcnow())
+    except InvalidInput as exc:
+        flash(message(exc.problems[0].code, exc.problems[0].data), "error")
+    except InvalidState:
+        flash(message("invalid_state"), "error")
+    else:
+        db.session.commit()
+        flash(_("Product %(sku)s suspended.", sku=product.sku), "success")
+    return redirect(request.referrer or url_for("admin.products"))
+
+
+@bp.post("/products/<int:product_id>/reinstate")
+@operator_required
+def product_reinstate(product_id: int) -> Response:
+    product = _get(Product, product_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        reinstate_product(db.session, product, actor=actor(), now=utcnow())
+    except InvalidState:
+        flash(message("invalid_state"), "error")
+    else:
+        db.session.commit()
+        flash(_("Product %(sku)s reinstated.", sku=product.sku), "success")
+    return redirect(request.referrer or url_for("admin.products"))
+
+
+# -- organisations -----------------------------------------------------------------------
+@bp.get("/organisations")
+@operator_required
+def organisations() -> str:
+    status = request.args.get("status", "pending")
+    stmt = select(Organisation)
+    count = select(func.count(Organisation.id))
+    if status in OrganisationStatus.__members__.values():
+        stmt = stmt.where(Organisation.status == status)
+        count = count.where(Organisation.status == status)
+    else:
+        status = ""
+    rows, total, page, pages = _paged(stmt.order_by(Organisation.id.desc()), count)
+    return render_template(
+        "admin/organisations.html",
+        organisations=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        status=status,
+        action=ActionForm(),
+        reason_form=ReasonForm(),
+    )
+
+
+@bp.post("/organisations/<int:org_id>/<any(verify, suspend, reinstate):decision>")
+@operator_required
+def organisation_decide(org_id: int, decision: str) -> Response:
+    org = _get(Organisation, org_id)
+    form = ReasonForm() if decision == "suspend" else ActionForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason: it is sent to them."), "error")
+        return redirect(url_for("admin.organisations"))
+    now = utcnow()
+    try:
+        if decision == "verify":
+            verify_organisation(db.session, org, actor=actor(), now=now)
+        elif decision == "suspend":
+            suspend_organisation(db.session, org, form.reason.data or "", actor=actor(), now=now)
+        else:
+            reinstate_organisation(db.session, org, actor=actor(), now=now)
+    except InvalidInput as exc:
+        flash(message(exc.problems[0].code, exc.problems[0].data), "error")
+    except InvalidState:
+        flash(message("invalid_state"), "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s: done.", name=org.name), "success")
+    return redirect(url_for("admin.organisations", status=request.args.get("status", "pending")))
+
+
+# -- categories and their rules -----------------------------------------------------------
+@bp.get("/categories")
+@operator_required
+def categories() -> str:
+    tree = category_tree(db.session)
+    counts = dict(
+        db.session.execute(
+            select(Product.category_id, func.count(Product.id)).group_by(Product.category_id)
+        ).all()
+    )
+    return render_template(
+        "admin/categories.html", categories=choices.category_choices(), tree=tree, counts=counts
+    )
+
+
+def _category_form(category: Category | None) -> CategoryForm:
+    form = CategoryForm(obj=category)
+    form.parent_id.choices = [(0, _("(top level)"))] + [
+        (cid, name)
+        for cid, name in choices.category_choices()
+        if category is None or cid != category.id
+    ]
+    form.required_kinds.choices = choices.kind_choices()
+    if request.method == "GET" and category is not None:
+        form.parent_id.data = category.parent_id or 0
+        rule = category.rule
+        form.required_kinds.data = list(rule.required_kinds or []) if rule else []
+        cap = rule.max_unit_price_minor if rule else None
+        form.max_price.data = f"{cap // 100},{cap % 100:02d}" if cap is not None else ""
+    return form
+
+
+@bp.route("/categories/new", methods=["GET", "POST"])
+@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+@operator_required
+def category_edit(category_id: int | None = None) -> Response | str:
+    category = _get(Category, category_id) if category_id is not None else None
+    form = _category_form(category)
+    if form.validate_on_submit():
+        cap: int | None = None
+        if form.max_price.data:
+            try:
+                cap = Money.parse(form.max_price.data).amount_minor
+            except InvalidAmount as exc:
+                form.max_price.errors.append(message(exc.code, {"value": form.max_price.data}))
+        if not form.max_price.errors:
+            draft = CategoryDraft(
+                slug=form.slug.data or "",
+                name_fr=form.name_fr.data or "",
+                name_ar=form.name_ar.data or "",
+                name_en=form.name_en.data or "",
+                parent_id=form.parent_id.data or None,
+                position=form.position.data or 0,
+                required_kinds=tuple(form.required_kinds.data or ()),
+                max_unit_price_minor=cap,
+            )
+            try:
+                saved, changed = save_category(
+                    db.session, category, draft, actor=actor(), now=utcnow()
+                )
+            except InvalidInput as exc:
+                db.session.rollback()
+                for text in attach(form, exc.problems, {"max_unit_price_minor": "max_price"}):
+                    flash(text, "error")
+            else:
+                db.session.commit()
+                flash(_("Category saved."), "success")
+                if changed:
+                    flash(_("%(num)d products changed: on sale or not.", num=changed), "info")
+                return redirect(url_for("admin.category_edit", category_id=saved.id))
+    return render_template("admin/category_form.html", form=form, category=category)
+
+
+# -- audit log ---------------------------------------------------------------------------
+@bp.get("/audit")
+@operator_required
+def audit_log() -> str:
+    page = _page()
+    prefix = request.args.get("action", "").strip()[:40] or None
+    coop_arg = request.args.get("cooperative", "")
+    coop_id = int(coop_arg) if coop_arg.isdigit() else None
+    entries, total = audit.entries(
+        db.session, cooperative_id=coop_id, action_prefix=prefix, page=page, per_page=PER_PAGE
+    )
+    return render_template(
+        "admin/audit.html",
+        entries=entries,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        action=prefix or "",
+        cooperative=coop_id,
+    )

@@ -1,0 +1,54 @@
+"""``flask catalog …``: scheduled catalog upkeep (run daily from cron or a timer)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+from flask.cli import AppGroup
+
+from catalog.certificates import expire_certificates
+from catalog.db import utcnow
+from storefront.coop.notify import notify_cooperative
+from storefront.extensions import db
+
+catalog_cli = AppGroup("catalog", help="Catalog upkeep.")
+
+
+@catalog_cli.command("expire-certificates")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Run as of this day (default: today).",
+)
+def expire_certificates_command(today: datetime | None) -> None:
+    """Expire lapsed certificates (their listings stop being sold) and send the
+    reminders due 30 days before expiry. Safe to run more than once a day."""
+    now = utcnow()
+    day = today.date() if today else now.date()
+    report = expire_certificates(db.session, today=day, now=now)
+    mails = 0
+    for expired, reminders in report.by_cooperative().values():
+        coop = (expired or reminders)[0].cooperative
+        if expired:
+            mails += notify_cooperative(
+                coop,
+                "certificate_expired",
+                topic=f"cooperative:{coop.id}:certificate_expired",
+                certificates=expired,
+                unsold=report.unsold,
+            )
+        if reminders:
+            mails += notify_cooperative(
+                coop,
+                "certificate_reminder",
+                topic=f"cooperative:{coop.id}:certificate_reminder",
+                certificates=reminders,
+            )
+    db.session.commit()
+    stopped = sum(len(products) for products in report.unsold.values())
+    click.echo(
+        f"{len(report.expired)} certificate(s) expired, {stopped} listing(s) stopped, "
+        f"{len(report.reminders)} reminder(s), {mails} message(s) queued."
+    )

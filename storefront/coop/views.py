@@ -1,0 +1,708 @@
+"""The cooperative back office: profile, members, listings, photos, certificates,
+CSV import and export, activity.
+
+Every view runs as :func:`storefront.auth.cooperative_required` and loads what it
+shows *through* ``g.cooperative`` (filtered by its id), so an id of another
+cooperative's object is a 404, never a leak.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from catalog import audit, certificates, csv_io, images, listings, onboarding, regions
+from catalog.audit import Actor
+from catalog.certificates import CertificateClaim
+from catalog.db import utcnow
+from catalog.errors import InvalidAmount, InvalidInput, InvalidState, InvalidUpload
+from catalog.listings import Listing
+from catalog.models import (
+    Certificate,
+    CertificateStatus,
+    CooperativeInvitation,
+    CooperativeStatus,
+    Product,
+    ProductImport,
+    ProductStatus,
+)
+from catalog.money import Money
+from catalog.onboarding import CooperativeProfile
+from catalog.rules import problems as sale_problems
+from orders.accounts import Role, User
+from storefront import labels
+from storefront.auth import cooperative_required
+from storefront.coop import choices
+from storefront.coop.files import document_folder, photo_folder, send_document
+from storefront.coop.forms import (
+    ActionForm,
+    CertificateForm,
+    ImportForm,
+    InviteForm,
+    PhotoForm,
+    ProductForm,
+    ProfileForm,
+)
+from storefront.coop.messages import attach, message
+from storefront.extensions import db
+from storefront.i18n import current_language
+from storefront.mailer import queue_mail
+
+bp = Blueprint("coop", __name__, url_prefix="/back-office")
+
+PER_PAGE = 50
+#: how many rows of a dry run are shown (every count is, and every rejected row)
+PREVIEW_ROWS = 100
+
+
+@bp.context_processor
+def back_office_labels() -> dict[str, Any]:
+    return back_office_context()
+
+
+def back_office_context() -> dict[str, Any]:
+    """Names of statuses and actions for back-office and console templates."""
+    return {
+        "PRODUCT_STATUSES": labels.PRODUCT_STATUSES,
+        "COOPERATIVE_STATUSES": labels.COOPERATIVE_STATUSES,
+        "CERTIFICATE_STATUSES": labels.CERTIFICATE_STATUSES,
+        "AUDIT_ACTIONS": labels.AUDIT_ACTIONS,
+        "UNITS": choices.UNITS,
+        "sale_problem": labels.sale_problem,
+        "region_name": _region_name,
+        "province_name": _province_name,
+    }
+
+
+def _region_name(code: str) -> str:
+    found = regions.region(code)
+    return found.name(current_language()) if found else code
+
+
+def _province_name(code: str) -> str:
+    found = regions.province(code)
+    return found.name(current_language()) if found else code
+
+
+def actor() -> Actor:
+    return Actor(current_user.id, current_user.email)
+
+
+def _page() -> int:
+    try:
+        return max(1, min(int(request.args.get("page", 1)), 100_000))
+    except ValueError:
+        return 1
+
+
+def _flash_problems(messages: list[str]) -> None:
+    for text in messages:
+        flash(text, "error")
+
+
+# -- loading through the cooperative ----------------------------------------------------
+def own_product(product_id: int) -> Product:
+    product = db.session.scalar(
+        select(Product)
+        .where(Product.id == product_id, Product.cooperative_id == g.cooperative.id)
+        .options(selectinload(Product.images))
+    )
+    if product is None:
+        abort(404)
+    return product
+
+
+def own_certificate(certificate_id: int) -> Certificate:
+    certificate = db.session.scalar(
+        select(Certificate).where(
+            Certificate.id == certificate_id, Certificate.cooperative_id == g.cooperative.id
+        )
+    )
+    if certificate is None:
+        abort(404)
+    return certificate
+
+
+def own_import(import_id: int) -> ProductImport:
+    record = db.session.scalar(
+        select(ProductImport).where(
+            ProductImport.id == import_id, ProductImport.cooperative_id == g.cooperative.id
+        )
+    )
+    if record is None:
+        abort(404)
+    return record
+
+
+# -- dashboard ---------------------------------------------------------------------------
+@bp.get("/")
+@cooperative_required
+def dashboard() -> str:
+    coop = g.cooperative
+    today = utcnow().date()
+    counts = {
+        (str(status), bool(sellable)): n
+        for status, sellable, n in db.session.execute(
+            select(Product.status, Product.sellable, func.count(Product.id))
+            .where(Product.cooperative_id == coop.id)
+            .group_by(Product.status, Product.sellable)
+        )
+    }
+    cert_counts = dict(
+        db.session.execute(
+            select(Certificate.status, func.count(Certificate.id))
+            .where(Certificate.cooperative_id == coop.id)
+            .group_by(Certificate.status)
+        ).all()
+    )
+    return render_template(
+        "coop/dashboard.html",
+        coop=coop,
+        on_sale=sum(n for (_, sellable), n in counts.items() if sellable),
+        total=sum(counts.values()),
+        drafts=sum(n for (status, _), n in counts.items() if status == ProductStatus.DRAFT),
+        published_not_sold=sum(
+            n
+            for (status, sellable), n in counts.items()
+            if status == ProductStatus.PUBLISHED and not sellable
+        ),
+        low_stock=listings.low_stock(db.session, coop.id)[:20],
+        expiring=certificates.expiring_soon(db.session, coop.id, today=today),
+        pending_certificates=cert_counts.get(CertificateStatus.PENDING, 0),
+        rejected_certificates=cert_counts.get(CertificateStatus.REJECTED, 0),
+    )
+
+
+# -- profile -----------------------------------------------------------------------------
+def profile_form_choices(form: ProfileForm) -> None:
+    form.region_code.choices = choices.region_choices()
+    form.province_code.choices = choices.province_choices()
+    form.sector.choices = choices.sector_choices()
+
+
+def profile_from(form: ProfileForm) -> CooperativeProfile:
+    return CooperativeProfile(
+        name_fr=form.name_fr.data or "",
+        name_ar=form.name_ar.data or "",
+        registration_number=form.registration_number.data or "",
+        registration_court=form.registration_court.data or "",
+        ice=form.ice.data or "",
+        region_code=form.region_code.data or "",
+        province_code=form.province_code.data or "",
+        city=form.city.data or "",
+        rural=bool(form.rural.data),
+        women_led=bool(form.women_led.data),
+        members=form.members.data or 0,
+        women_members=form.women_members.data or 0,
+        sector=form.sector.data or "",
+        founded_year=form.founded_year.data,
+        story_fr=form.story_fr.data or "",
+        story_ar=form.story_ar.data or "",
+        story_en=form.story_en.data or "",
+        phone=form.phone.data or "",
+        email=form.email.data or "",
+    )
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@cooperative_required
+def profile() -> Response | str:
+    coop = g.cooperative
+    form = ProfileForm(obj=coop)
+    profile_form_choices(form)
+    if form.validate_on_submit():
+        try:
+            diff = onboarding.update_profile(
+                db.session, coop, profile_from(form), actor=actor(), now=utcnow()
+            )
+        except InvalidInput as exc:
+            db.session.rollback()
+            _flash_problems(attach(form, exc.problems))
+        else:
+            db.session.commit()
+            flash(
+                _("Your profile is saved.") if diff else _("Nothing to change."),
+                "success" if diff else "info",
+            )
+            return redirect(url_for("coop.profile"))
+    locked = coop.status != CooperativeStatus.PENDING
+    if locked:
+        for name in onboarding.IDENTITY_FIELDS:
+            getattr(form, name).render_kw = {"readonly": True}
+    return render_template("coop/profile.html", form=form, coop=coop, locked=locked)
+
+
+# -- members -----------------------------------------------------------------------------
+@bp.route("/members", methods=["GET", "POST"])
+@cooperative_required
+def members() -> Response | str:
+    coop = g.cooperative
+    form = InviteForm()
+    now = utcnow()
+    if form.validate_on_submit():
+        email = (form.email.data or "").strip().lower()
+        taken = db.session.scalar(select(User.id).where(User.email == email))
+        if taken is not None:
+            form.email.errors.append(
+                _("This address already has a Taawun account: invite another address.")
+            )
+        else:
+            try:
+                invitation, token = onboarding.invite_member(
+                    db.session, coop, email, actor=actor(), now=now
+                )
+            except InvalidInput as exc:
+                _flash_problems(attach(form, exc.problems))
+            else:
+                queue_mail(
+                    invitation.email,
+                    "cooperative_invitation",
+                    language=current_language(),
+                    topic=f"cooperative:{coop.id}:invitation",
+                    coop=coop,
+                    inviter=current_user.name or current_user.email,
+                    link=url_for("join.invitation", token=token, _external=True),
+                    expires=invitation.expires_at,
+                )
+                db.session.commit()
+                flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+                return redirect(url_for("coop.members"))
+    people = db.session.scalars(
+        select(User)
+        .where(User.cooperative_id == coop.id, User.role == Role.COOPERATIVE)
+        .order_by(User.id)
+    ).all()
+    return render_template(
+        "coop/members.html",
+        form=form,
+        people=people,
+        invitations=onboarding.open_invitations(db.session, coop.id, now=now),
+        action=ActionForm(),
+    )
+
+
+@bp.post("/members/invitations/<int:invitation_id>/cancel")
+@cooperative_required
+def cancel_invitation(invitation_id: int) -> Response:
+    invitation = db.session.scalar(
+        select(CooperativeInvitation).where(
+            CooperativeInvitation.id == invitation_id,
+            CooperativeInvitation.cooperative_id == g.cooperative.id,
+        )
+    )
+    if invitation is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            onboarding.cancel_invitation(db.session, invitation, actor=actor(), now=utcnow())
+        except InvalidState:
+            flash(message("invitation_invalid"), "error")
+        else:
+            db.session.commit()
+            flash(_("The invitation is cancelled."), "success")
+    return redirect(url_for("coop.members"))
+
+
+# -- listings ----------------------------------------------------------------------------
+@bp.get("/products")
+@cooperative_required
+def products() -> str:
+    coop = g.cooperative
+    page = _page()
+    status = request.args.get("status")
+    stmt = select(Product).where(Product.cooperative_id == coop.id)
+    count = select(func.count(Product.id)).where(Product.cooperative_id == coop.id)
+    if status in ProductStatus.__members__.values():
+        stmt = stmt.where(Product.status == status)
+        count = count.where(Product.status == status)
+    else:
+        status = None
+    total = db.session.scalar(count) or 0
+    items = db.session.scalars(
+        stmt.options(selectinload(Product.images), selectinload(Product.category))
+        .order_by(Product.id.desc())
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    ).all()
+    return render_template(
+        "coop/products.html",
+        products=items,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        status=status,
+    )
+
+
+def product_form_choices(form: ProductForm) -> None:
+    form.category_id.choices = choices.category_choices()
+    form.unit.choices = choices.unit_choices()
+
+
+def listing_from(form: ProductForm) -> Listing | None:
+    """The listing the form describes, or None when the price cannot be read (the
+    field then carries the message)."""
+    try:
+        price = Money.parse(form.price.data or "")
+    except InvalidAmount as exc:
+        form.price.errors = [*form.price.errors, message(exc.code, {"value": form.price.data})]
+        return None
+    return Listing(
+        title_fr=form.title_fr.data or "",
+        title_ar=form.title_ar.data or "",
+        title_en=form.title_en.data or "",
+        description_fr=form.description_fr.data or "",
+        description_ar=form.description_ar.data or "",
+        description_en=form.description_en.data or "",
+        category_id=form.category_id.data or 0,
+        price_minor=price.amount_minor,
+        sku=form.sku.data or "",
+        unit=form.unit.data or "",
+        net_quantity=form.net_quantity.data or 0,
+        shipping_weight_g=form.shipping_weight_g.data or 0,
+        stock=form.stock.data or 0,
+        made_to_order=bool(form.made_to_order.data),
+        units_per_day=form.units_per_day.data or 0,
+        lead_days=form.lead_days.data or 0,
+        low_stock_threshold=form.low_stock_threshold.data or 0,
+    )
+
+
+PRODUCT_FIELDS = {"category": "category_id", "price": "price", "image": "title_fr"}
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@cooperative_required
+def product_new() -> Response | str:
+    form = ProductForm()
+    product_form_choices(form)
+    if form.validate_on_submit():
+        listing = listing_from(form)
+        if listing is not None:
+            try:
+                product = listings.create_product(
+                    db.session, g.cooperative, listing, actor=actor(), now=utcnow()
+                )
+            except InvalidInput as exc:
+                db.session.rollback()
+                _flash_problems(attach(form, exc.problems, PRODUCT_FIELDS))
+            else:
+                db.session.commit()
+                flash(_("Product saved as a draft. Add a photo, then publish it."), "success")
+                return redirect(url_for("coop.product_edit", product_id=product.id))
+    return render_template("coop/product_form.html", form=form, product=None)
+
+
+def _price_text(minor: int) -> str:
+    return f"{minor // 100},{minor % 100:02d}"
+
+
+@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+@cooperative_required
+def product_edit(product_id: int) -> Response | str:
+    product = own_product(product_id)
+    form = ProductForm(obj=product)
+    product_form_choices(form)
+    if request.method == "GET":
+        form.price.data = _price_text(product.price_minor)
+        form.unit.data = str(product.unit)
+    if form.validate_on_submit():
+        listing = listing_from(form)
+        if listing is not None:
+            try:
+                diff = listings.update_product(
+                    db.session, product, listing, actor=actor(), now=utcnow()
+                )
+            except InvalidInput as exc:
+                db.session.rollback()
+                _flash_problems(attach(form, exc.problems, PRODUCT_FIELDS))
+            else:
+                db.session.commit()
+                flash(
+                    _("Product saved.") if diff else _("Nothing to change."),
+                    "success" if diff else "info",
+                )
+                return redirect(url_for("coop.product_edit", product_id=product.id))
+    return render_template(
+        "coop/product_form.html",
+        form=form,
+        product=product,
+        photo_form=PhotoForm(),
+        action=ActionForm(),
+        problems=sale_problems(product, utcnow().date()),
+    )
+
+
+@bp.post("/products/<int:product_id>/duplicate")
+@cooperative_required
+def product_duplicate(product_id: int) -> Response:
+    product = own_product(product_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    copy = listings.duplicate_product(db.session, product, actor=actor(), now=utcnow())
+    db.session.commit()
+    flash(_("Copy made as a draft (%(sku)s). Change what differs.", sku=copy.sku), "success")
+    return redirect(url_for("coop.product_edit", product_id=copy.id))
+
+
+@bp.post("/products/<int:product_id>/publish")
+@cooperative_required
+def product_publish(product_id: int) -> Response:
+    product = own_product(product_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        blocking = listings.publish_product(db.session, product, actor=actor(), now=utcnow())
+    except InvalidState:
+        flash(_("The operator suspended this product: it cannot be published."), "error")
+        return redirect(url_for("coop.product_edit", product_id=product.id))
+    db.session.commit()
+    if blocking:
+        flash(_("Published, but not on sale yet: see why below."), "info")
+    else:
+        flash(_("Published: the product is on sale."), "success")
+    return redirect(url_for("coop.product_edit", product_id=product.id))
+
+
+@bp.post("/products/<int:product_id>/unpublish")
+@cooperative_required
+def product_unpublish(product_id: int) -> Response:
+    product = own_product(product_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        listings.unpublish_product(db.session, product, actor=actor(), now=utcnow())
+    except InvalidState:
+        flash(_("The operator suspended this product."), "error")
+    else:
+        db.session.commit()
+        flash(_("Unpublished: the product is no longer on sale."), "success")
+    return redirect(url_for("coop.product_edit", product_id=product.id))
+
+
+@bp.post("/products/<int:product_id>/photos")
+@cooperative_required
+def photo_add(product_id: int) -> Response | str:
+    product = own_product(product_id)
+    form = PhotoForm()
+    if form.validate_on_submit():
+        data = form.photo.data.read(images.MAX_PHOTO_BYTES + 1)
+        try:
+            stored = images.store_product_image(photo_folder(), data)
+        except InvalidUpload as exc:
+            form.photo.errors.append(message(exc.code, exc.data))
+        else:
+            try:
+                listings.add_image(
+                    db.session,
+                    product,
+                    filename=stored.filename,
+                    thumbnail=stored.thumbnail,
+                    width=stored.width,
+                    height=stored.height,
+                    actor=actor(),
+                    now=utcnow(),
+                )
+            except InvalidInput as exc:
+                db.session.rollback()
+                images.delete_files(photo_folder(), [stored.filename, stored.thumbnail])
+                form.photo.errors.extend(message(p.code, p.data) for p in exc.problems)
+            else:
+                db.session.commit()
+                flash(_("Photo added."), "success")
+                return redirect(url_for("coop.product_edit", product_id=product.id))
+    for error in form.photo.errors:
+        flash(error, "error")
+    return redirect(url_for("coop.product_edit", product_id=product.id))
+
+
+@bp.post("/products/<int:product_id>/photos/<int:image_id>/delete")
+@cooperative_required
+def photo_delete(product_id: int, image_id: int) -> Response:
+    product = own_product(product_id)
+    image = next((i for i in product.images if i.id == image_id), None)
+    if image is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    unused = listings.remove_image(db.session, product, image, actor=actor(), now=utcnow())
+    db.session.commit()
+    images.delete_files(photo_folder(), unused)
+    flash(_("Photo removed."), "success")
+    return redirect(url_for("coop.product_edit", product_id=product.id))
+
+
+# -- certificates ------------------------------------------------------------------------
+@bp.get("/certificates")
+@cooperative_required
+def certificates_list() -> str:
+    return render_template(
+        "coop/certificates.html",
+        certificates=certificates.certificates_of(db.session, g.cooperative.id),
+        today=utcnow().date(),
+    )
+
+
+@bp.route("/certificates/new", methods=["GET", "POST"])
+@cooperative_required
+def certificate_new() -> Response | str:
+    coop = g.cooperative
+    form = CertificateForm()
+    form.kind.choices = choices.kind_choices()
+    lang = current_language()
+    own = db.session.execute(
+        select(Product.id, Product.sku, Product.title_fr, Product.title_ar, Product.title_en)
+        .where(Product.cooperative_id == coop.id)
+        .order_by(Product.sku)
+    ).all()
+    form.product_id.choices = [(0, _("The whole cooperative"))] + [
+        (p.id, f"{p.sku} — { ({'ar': p.title_ar, 'en': p.title_en}.get(lang) or p.title_fr) }")
+        for p in own
+    ]
+    if request.method == "GET" and request.args.get("product", "").isdigit():
+        form.product_id.data = int(request.args["product"])
+    if form.validate_on_submit():
+        claim = CertificateClaim(
+            kind=form.kind.data or "",
+            number=form.number.data or "",
+            issuer=form.issuer.data or "",
+            issued_on=form.issued_on.data,
+            expires_on=form.expires_on.data,
+            product_id=form.product_id.data or None,
+        )
+        problems = certificates.check_claim(db.session, coop, claim, today=utcnow().date())
+        if problems:
+            _flash_problems(attach(form, problems))
+        else:
+            data = form.document.data.read(images.MAX_DOCUMENT_BYTES + 1)
+            try:
+                name = images.store_document(document_folder(), data)
+            except InvalidUpload as exc:
+                form.document.errors.append(message(exc.code, exc.data))
+            else:
+                certificates.submit_certificate(
+                    db.session, coop, claim, document=name, actor=actor(), now=utcnow()
+                )
+                db.session.commit()
+                flash(_("Certificate sent. The operator will check it."), "success")
+                return redirect(url_for("coop.certificates_list"))
+    return render_template("coop/certificate_form.html", form=form)
+
+
+@bp.get("/certificates/<int:certificate_id>/document")
+@cooperative_required
+def certificate_document(certificate_id: int) -> Response:
+    return send_document(own_certificate(certificate_id))
+
+
+# -- CSV import and export ---------------------------------------------------------------
+@bp.route("/import", methods=["GET", "POST"])
+@cooperative_required
+def import_upload() -> Response | str:
+    coop = g.cooperative
+    form = ImportForm()
+    if form.validate_on_submit():
+        storage = form.file.data
+        data = storage.read()
+        try:
+            text = csv_io.decode(data)
+        except InvalidUpload as exc:
+            form.file.errors.append(message(exc.code, exc.data))
+        else:
+            record = csv_io.start_import(
+                db.session, coop, storage.filename or "", text, actor=actor(), now=utcnow()
+            )
+            db.session.commit()
+            return redirect(url_for("coop.import_plan", import_id=record.id))
+    recent = db.session.scalars(
+        select(ProductImport)
+        .where(ProductImport.cooperative_id == coop.id)
+        .order_by(ProductImport.id.desc())
+        .limit(10)
+    ).all()
+    return render_template("coop/import.html", form=form, recent=recent, columns=csv_io.COLUMNS)
+
+
+@bp.get("/import/<int:import_id>")
+@cooperative_required
+def import_plan(import_id: int) -> str:
+    record = own_import(import_id)
+    plan = csv_io.plan_import(db.session, g.cooperative, record.content)
+    return _render_plan(record, plan)
+
+
+def _render_plan(record: ProductImport, plan: csv_io.ImportPlan) -> str:
+    rejected = [r for r in plan.rows if r.action == csv_io.Action.REJECT]
+    changing = [r for r in plan.rows if r.action in (csv_io.Action.CREATE, csv_io.Action.UPDATE)]
+    return render_template(
+        "coop/import_plan.html",
+        record=record,
+        plan=plan,
+        counts=plan.counts(),
+        rejected=rejected,
+        preview=changing[:PREVIEW_ROWS],
+        more=max(0, len(changing) - PREVIEW_ROWS),
+        message=message,
+        action=ActionForm(),
+    )
+
+
+@bp.post("/import/<int:import_id>/apply")
+@cooperative_required
+def import_apply(import_id: int) -> Response | str:
+    record = own_import(import_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        result = csv_io.apply_import(db.session, g.cooperative, record, actor=actor(), now=utcnow())
+    except InvalidState:
+        flash(message("already_applied"), "info")
+        return redirect(url_for("coop.import_plan", import_id=record.id))
+    except csv_io.ImportRejected as exc:
+        db.session.rollback()
+        flash(_("Nothing was imported: correct the rows below and upload the file again."), "error")
+        return _render_plan(record, exc.plan)
+    db.session.commit()
+    flash(
+        ngettext("%(num)d product created", "%(num)d products created", result.created)
+        + ", "
+        + ngettext("%(num)d updated", "%(num)d updated", result.updated)
+        + ", "
+        + ngettext("%(num)d unchanged", "%(num)d unchanged", result.unchanged)
+        + ".",
+        "success",
+    )
+    return redirect(url_for("coop.products"))
+
+
+@bp.get("/export.csv")
+@cooperative_required
+def export() -> Response:
+    text = csv_io.export_csv(db.session, g.cooperative)
+    response = Response(text.encode("utf-8-sig"), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="products-{g.cooperative.slug}.csv"'
+    )
+    return response
+
+
+# -- activity ----------------------------------------------------------------------------
+@bp.get("/activity")
+@cooperative_required
+def activity() -> str:
+    page = _page()
+    entries, total = audit.entries(
+        db.session, cooperative_id=g.cooperative.id, page=page, per_page=PER_PAGE
+    )
+    return render_template(
+        "coop/activity.html",
+        entries=entries,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+    )
