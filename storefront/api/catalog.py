@@ -155,10 +155,8 @@ def list_products(
         if coop_id is None:
             unknown.append(FieldError("cooperative", "unknown", "No cooperative has this slug."))
         params["cooperative_id"] = coop_id
-    if unknown:
-        raise ApiProblem(
-            400, "validation_failed", "The request has invalid fields.", errors=unknown
-        )
+    if unknown:  # a filter on something that does not exist: say so, never ignore it
+        raise ApiProblem(404, "not_found", "A filter names nothing that exists.", errors=unknown)
 
     result = search_products(db.session, ProductQuery(**params), facets=facets)
     facet_data = None

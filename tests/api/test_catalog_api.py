@@ -63,8 +63,9 @@ def test_invalid_filters_are_a_400_problem_with_field_errors(client, catalog) ->
     problem = response.get_json()
     assert problem["code"] == "validation_failed" and problem["status"] == 400
     assert {e["field"] for e in problem["errors"]} == {"page", "per_page", "region"}
-    unknown = client.get("/api/v1/products?category=nope").get_json()
-    assert unknown["errors"] == [
+    unknown = client.get("/api/v1/products?category=nope")
+    assert unknown.status_code == 404 and unknown.json["code"] == "not_found"
+    assert unknown.json["errors"] == [
         {"field": "category", "code": "unknown", "detail": "No category has this slug."}
     ]
 

@@ -1,0 +1,54 @@
+"""Property-based fuzzing of the API from its own OpenAPI document (schemathesis, in
+process through WSGI): whatever it sends, no 5xx, and every answer matches the
+documented schema, status and content type. Runs in the normal suite, bounded by
+``max_examples``."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from catalog.rules import refresh_products
+from storefront import create_app
+from storefront.extensions import db
+
+MAX_EXAMPLES = 40
+
+
+def _document() -> dict:
+    """The OpenAPI document, as the app serves it (building it needs no database)."""
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "spec", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    )
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    with app.app_context():
+        db.engine.dispose()
+    return document
+
+
+schema = schemathesis.openapi.from_dict(_document())
+
+
+@pytest.fixture
+def fuzzed_app(app, make, session):
+    coop = make.cooperative(slug="tighanimine", women_led=True)
+    oil = make.category("huile-argan", name_fr="Huile d'argan", max_price_minor=90_000)
+    make.certificate(coop, "igp")
+    make.product(coop, oil, slug="argan-250", title_fr="Huile d'argan")
+    make.product(coop, oil, slug="argan-atelier", made_to_order=True, units_per_day=20)
+    refresh_products(session, make.today)
+    session.commit()
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash must surface as a 500, not a raise
+    return app
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+def test_api_never_fails_and_answers_as_documented(case, fuzzed_app) -> None:
+    case.call_and_validate(app=fuzzed_app)
