@@ -93,8 +93,9 @@ def configure_sqlite(engine: Engine, *, busy_timeout_ms: int = 30_000) -> None:
         cursor.close()
 
 
-#: Schema objects made by raw DDL (full-text search), not by the models.
-UNMANAGED_PREFIXES = ("catalog_product_fts", "ix_catalog_product_search")
+#: Schema objects made by raw DDL (full-text search: the SQLite FTS5 table, the
+#: PostgreSQL tsvector column and its GIN index), not by the models.
+UNMANAGED_PREFIXES = ("catalog_product_fts", "ix_catalog_product_search", "search_vector")
 
 
 def include_object(

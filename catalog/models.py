@@ -89,6 +89,8 @@ class Cooperative(Base):
         CheckConstraint("women_members <= members", name="women_members_le_members"),
         CheckConstraint("members >= 0 AND women_members >= 0", name="members_not_negative"),
         Index("ix_catalog_cooperative_region_status", "region_code", "status"),
+        # the home page's featured cooperatives, without reading 60,000 rows
+        Index("ix_catalog_cooperative_featured", "status", "featured", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -243,6 +245,36 @@ class Product(Base):
         Index("ix_catalog_product_listing", "sellable", "category_id", "price_minor"),
         Index("ix_catalog_product_region", "sellable", "region_code", "category_id"),
         Index("ix_catalog_product_women", "sellable", "women_led", "category_id"),
+        # covering indexes in each page order (catalog.search reads a page's ids from
+        # them without touching the wide rows, and stops after one page)
+        Index(
+            "ix_catalog_product_by_featured",
+            "sellable",
+            "featured",
+            "id",
+            "category_id",
+            "region_code",
+            "women_led",
+            "price_minor",
+        ),
+        Index(
+            "ix_catalog_product_by_price",
+            "sellable",
+            "price_minor",
+            "id",
+            "category_id",
+            "region_code",
+            "women_led",
+        ),
+        Index(
+            "ix_catalog_product_by_id",
+            "sellable",
+            "id",
+            "category_id",
+            "region_code",
+            "women_led",
+            "price_minor",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -412,9 +444,13 @@ SQLITE_FTS_DDL = (
     "INSERT INTO catalog_product_fts(rowid, search_document) "
     "VALUES (new.id, new.search_document); END",
 )
+# PostgreSQL keeps the tsvector in a generated column: matching, ranking and filtering
+# then read it instead of parsing the document again for every candidate row.
 POSTGRES_FTS_DDL = (
+    "ALTER TABLE catalog_product ADD COLUMN IF NOT EXISTS search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple', search_document)) STORED",
     "CREATE INDEX IF NOT EXISTS ix_catalog_product_search ON catalog_product "
-    "USING gin (to_tsvector('simple', search_document))",
+    "USING gin (search_vector)",
 )
 SQLITE_FTS_DROP = (
     "DROP TRIGGER IF EXISTS catalog_product_fts_au",
@@ -422,7 +458,10 @@ SQLITE_FTS_DROP = (
     "DROP TRIGGER IF EXISTS catalog_product_fts_ai",
     "DROP TABLE IF EXISTS catalog_product_fts",
 )
-POSTGRES_FTS_DROP = ("DROP INDEX IF EXISTS ix_catalog_product_search",)
+POSTGRES_FTS_DROP = (
+    "DROP INDEX IF EXISTS ix_catalog_product_search",
+    "ALTER TABLE catalog_product DROP COLUMN IF EXISTS search_vector",
+)
 
 for _statement in SQLITE_FTS_DDL:
     event.listen(Product.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))

@@ -3,18 +3,47 @@
 One function, :func:`search_products`, serves the category, region, cooperative and
 search pages on SQLite (FTS5) and PostgreSQL (tsvector). Facets are disjunctive: each
 facet's counts apply every *other* filter, so a shopper sees what choosing another value
-would give. The number of SQL statements is fixed whatever the page size: one count,
-one page, one per facet and the eager loads of the page's products.
+would give.
+
+Counting is what costs at national scale (hundreds of thousands of products): seven
+``GROUP BY``/``count(*)`` over most of the catalog took seconds. So the total and every
+facet come from a :class:`FacetCube`: how many sellable products the words (and the
+cooperative) select, per region x category x women-led x price band, and per
+certificate kind likewise. Two grouped queries build it; the shopper's facet filters
+are then sums over a few thousand cells in Python. A :class:`FacetCache` keeps cubes
+for a configurable time (the catalog changes slowly) and is cleared by the storefront
+when a catalog write commits. The page itself is always read live, in one statement
+that picks its rows from a covering index in the page's order, then loads them.
+
+The number of SQL statements is fixed whatever the page size: two for the cube (none
+when cached), one for the page, and the eager loads of its cooperatives and images.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, select, text
+from cachetools import TTLCache
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    and_,
+    case,
+    column,
+    func,
+    inspect,
+    literal_column,
+    select,
+    table,
+    text,
+    type_coerce,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.models import Category, Cooperative, Product, ProductLabel
@@ -22,6 +51,13 @@ from catalog.text import tokens
 
 MAX_PER_PAGE = 60
 MAX_QUERY_TOKENS = 8
+#: Text matching at most this many products is ordered by relevance (bm25 / ts_rank);
+#: more matches mean common words, where relevance barely differs and ranking every
+#: match would cost more than the whole page budget: those show featured, then newest.
+RANKED_MATCHES = 2_000
+#: An ordered index scan that must read more entries than this to fill a page is
+#: slower than reading the (then few) matching rows and sorting them.
+ORDERED_SCAN_LIMIT = 60_000
 
 
 class Sort(StrEnum):
@@ -89,158 +125,373 @@ class SearchResult:
         return max(1, -(-self.total // self.per_page))
 
 
+# -- the facet cube ------------------------------------------------------------------------
+
+#: (region code, category id, women-led, price band key)
+Cell = tuple[str, int, bool, str]
+
+
+@dataclass(frozen=True, slots=True)
+class FacetCube:
+    """Sellable products selected by the words (and cooperative), counted per cell;
+    ``labels[kind]`` counts, per cell, those holding a certificate of that kind."""
+
+    products: dict[Cell, int]
+    labels: dict[str, dict[Cell, int]]
+
+    def counts(self, q: ProductQuery) -> tuple[int, dict[str, list[FacetValue]]]:
+        """The total matching every filter of ``q``, and the disjunctive facets."""
+        cats = frozenset(q.category_ids) if q.category_ids else None
+        source = self.labels.get(q.certificate, {}) if q.certificate else self.products
+        total = 0
+        region: dict[str, int] = {}
+        category: dict[int, int] = {}
+        band: dict[str, int] = {}
+        women = 0
+        for cell, n in source.items():
+            failed = _failed(cell, q, cats)
+            if failed is None:
+                total += n
+                region[cell[0]] = region.get(cell[0], 0) + n
+                category[cell[1]] = category.get(cell[1], 0) + n
+                band[cell[3]] = band.get(cell[3], 0) + n
+                women += n if cell[2] else 0
+            elif failed == "region":
+                region[cell[0]] = region.get(cell[0], 0) + n
+            elif failed == "category":
+                category[cell[1]] = category.get(cell[1], 0) + n
+            elif failed == "price":
+                band[cell[3]] = band.get(cell[3], 0) + n
+            elif failed == "women_led" and cell[2]:
+                women += n
+        certificates = {
+            kind: sum(n for cell, n in cells.items() if _failed(cell, q, cats) is None)
+            for kind, cells in self.labels.items()
+        }
+        return total, {
+            "region": _sorted_values(region),
+            "category": _sorted_values(category),
+            "certificate": _sorted_values(certificates),
+            "women_led": [FacetValue("1", women)],
+            "price": [FacetValue(b.key, band.get(b.key, 0)) for b in PRICE_BANDS],
+        }
+
+
+def _failed(cell: Cell, q: ProductQuery, cats: frozenset[int] | None) -> str | None:
+    """None when ``cell`` passes every facet filter; the facet's name when it fails
+    exactly one (it still counts for that facet); "several" otherwise."""
+    failed = None
+    if q.region_code and cell[0] != q.region_code:
+        failed = "region"
+    if cats is not None and cell[1] not in cats:
+        if failed:
+            return "several"
+        failed = "category"
+    if q.women_led and not cell[2]:
+        if failed:
+            return "several"
+        failed = "women_led"
+    if q.price_band and cell[3] != q.price_band:
+        if failed:
+            return "several"
+        failed = "price"
+    return failed
+
+
+def _sorted_values(counts: dict[Any, int]) -> list[FacetValue]:
+    return sorted(
+        (FacetValue(str(value), n) for value, n in counts.items() if n and value is not None),
+        key=lambda f: (-f.count, f.value),
+    )
+
+
+class FacetCache:
+    """Facet cubes of recent queries, kept ``ttl_seconds`` (0 turns caching off).
+
+    Thread-safe, bounded to ``maxsize`` cubes. The catalog changes slowly, so counts at
+    most ``ttl_seconds`` old are shown; the page's products themselves are always read
+    live. Call :meth:`clear` after a write that :func:`changes_facets` reports.
+    """
+
+    def __init__(
+        self,
+        ttl_seconds: float = 300,
+        maxsize: int = 512,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._cubes: TTLCache[Hashable, FacetCube] | None = (
+            TTLCache(maxsize=maxsize, ttl=ttl_seconds, timer=timer) if ttl_seconds > 0 else None
+        )
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> FacetCube | None:
+        if self._cubes is None:
+            return None
+        with self._lock:
+            return self._cubes.get(key)
+
+    def put(self, key: Hashable, cube: FacetCube) -> None:
+        if self._cubes is not None:
+            with self._lock:
+                self._cubes[key] = cube
+
+    def clear(self) -> None:
+        if self._cubes is not None:
+            with self._lock:
+                self._cubes.clear()
+
+    def __len__(self) -> int:
+        return 0 if self._cubes is None else len(self._cubes)
+
+
+#: Product columns the cube counts by (products and labels coming and going count too).
+_FACET_COLUMNS = ("sellable", "region_code", "women_led", "category_id", "price_minor")
+
+
+def changes_facets(changed: Iterable[object], added_or_deleted: Iterable[object] = ()) -> bool:
+    """Whether flushing these changed (``changed``) and added or removed
+    (``added_or_deleted``) ORM objects can change facet counts. Stock, text and
+    cooperative edits cannot by themselves: sellability, region, category, price and
+    certificate labels, which :func:`catalog.rules.refresh_products` writes, can."""
+    for obj in added_or_deleted:
+        if isinstance(obj, (Product, ProductLabel)):
+            return True
+    for obj in changed:
+        if isinstance(obj, Product):
+            attrs = inspect(obj).attrs
+            if any(attrs[name].history.has_changes() for name in _FACET_COLUMNS):
+                return True
+    return False
+
+
+# -- SQL pieces ----------------------------------------------------------------------------
+
+
 def _fts_query(dialect: str, words: Sequence[str]) -> str:
     if dialect == "postgresql":
         return " & ".join(f"'{w}':*" for w in words)
     return " ".join(f'"{w}"*' for w in words)
 
 
-def _text_filter(dialect: str, words: Sequence[str]) -> ColumnElement[bool]:
+def _text_filter(dialect: str, words: Sequence[str], *, probe: bool = False) -> ColumnElement[bool]:
+    """Products matching every word. ``probe`` (SQLite): test each candidate against the
+    set of matches instead of looking the matches up, so an ordered index scan is kept."""
     query = _fts_query(dialect, words)
     if dialect == "postgresql":
-        return text(
-            "to_tsvector('simple', catalog_product.search_document) "
-            "@@ to_tsquery('simple', :fts_query)"
-        ).bindparams(fts_query=query)
-    return Product.id.in_(
+        return text("catalog_product.search_vector @@ to_tsquery('simple', :fts_query)").bindparams(
+            fts_query=query
+        )
+    column = literal_column("+catalog_product.id") if probe else Product.id
+    return column.in_(
         select(literal_column("rowid"))
         .select_from(text("catalog_product_fts"))
         .where(text("catalog_product_fts MATCH :fts_query").bindparams(fts_query=query))
     )
 
 
-def _rank(dialect: str, words: Sequence[str]) -> ColumnElement[Any]:
-    query = _fts_query(dialect, words)
-    if dialect == "postgresql":
-        return text(
-            "ts_rank(to_tsvector('simple', catalog_product.search_document), "
-            "to_tsquery('simple', :rank_query)) DESC"
-        ).bindparams(rank_query=query)
-    # bm25 is lower for better matches; computed over the page candidates only
-    return text(
-        "(SELECT bm25(catalog_product_fts) FROM catalog_product_fts "
-        "WHERE catalog_product_fts MATCH :rank_query AND rowid = catalog_product.id)"
-    ).bindparams(rank_query=query)
-
-
-def _band_filter(key: str) -> ColumnElement[bool]:
-    band = _BANDS[key]
-    low = Product.price_minor >= band.low_minor
-    return low if band.high_minor is None else and_(low, Product.price_minor < band.high_minor)
-
-
 def _band_case() -> ColumnElement[str]:
-    whens = []
-    for band in PRICE_BANDS:
-        if band.high_minor is not None:
-            whens.append((Product.price_minor < band.high_minor, band.key))
-    return case(*whens, else_=PRICE_BANDS[-1].key)
+    # constants inline (no bound parameters) so that GROUP BY repeats the same expression
+    whens = [
+        (
+            Product.price_minor < literal_column(str(band.high_minor)),
+            literal_column(f"'{band.key}'"),
+        )
+        for band in PRICE_BANDS
+        if band.high_minor is not None
+    ]
+    return case(*whens, else_=literal_column(f"'{PRICE_BANDS[-1].key}'"))
 
 
-def _filters(q: ProductQuery, dialect: str, skip: str | None = None) -> list[ColumnElement[bool]]:
+def _base_filters(
+    q: ProductQuery, dialect: str, words: Sequence[str], *, probe: bool = False
+) -> list[ColumnElement[bool]]:
+    """What the cube is built over: sellable, the words, the cooperative."""
     conds: list[ColumnElement[bool]] = [Product.sellable.is_(True)]
-    words = tokens(q.text)[:MAX_QUERY_TOKENS]
     if words:
-        conds.append(_text_filter(dialect, words))
-    if q.category_ids and skip != "category":
-        conds.append(Product.category_id.in_(q.category_ids))
-    if q.region_code and skip != "region":
-        conds.append(Product.region_code == q.region_code)
-    if q.women_led and skip != "women_led":
-        conds.append(Product.women_led.is_(True))
-    if q.price_band and skip != "price":
-        conds.append(_band_filter(q.price_band))
+        conds.append(_text_filter(dialect, words, probe=probe))
     if q.cooperative_id is not None:
         conds.append(Product.cooperative_id == q.cooperative_id)
-    if q.certificate and skip != "certificate":
+    return conds
+
+
+def _ranked_ids(q: ProductQuery, dialect: str, words: Sequence[str]) -> Select[Any]:
+    """Ids and relevance of the matching products, best first (few matches only)."""
+    conds = [*_facet_filters(q, ordered_scan=False), Product.sellable.is_(True)]
+    if q.cooperative_id is not None:
+        conds.append(Product.cooperative_id == q.cooperative_id)
+    query = _fts_query(dialect, words)
+    if dialect == "postgresql":
+        rank = type_coerce(
+            text(
+                "-ts_rank(catalog_product.search_vector, to_tsquery('simple', :rank_query))"
+            ).bindparams(rank_query=query),
+            Float,
+        ).label("rank")
+        stmt = select(Product.id.label("id"), rank).where(_text_filter(dialect, words), *conds)
+    else:
+        # rank inside the full-text table: bm25 of each match, lower is better
+        fts = table("catalog_product_fts", column("rowid"))
+        rank = literal_column("bm25(catalog_product_fts)", Float).label("rank")
+        stmt = (
+            select(Product.id.label("id"), rank)
+            .select_from(fts)
+            .join(Product, Product.id == fts.c.rowid)
+            .where(text("catalog_product_fts MATCH :fts_query").bindparams(fts_query=query))
+            .where(*conds)
+        )
+    return stmt.order_by(rank, Product.id.desc())
+
+
+def _facet_filters(q: ProductQuery, *, ordered_scan: bool) -> list[ColumnElement[bool]]:
+    """The shopper's facet filters. For an ordered index scan on SQLite they are written
+    so that no other index can serve them (a leading ``+`` or ``|| ''``): the covering
+    index in the page's order then tests them entry by entry and stops after one page."""
+
+    def col(column: Any, expression: str) -> Any:
+        return literal_column(expression) if ordered_scan else column
+
+    conds: list[ColumnElement[bool]] = []
+    if q.category_ids:
+        conds.append(col(Product.category_id, "+catalog_product.category_id").in_(q.category_ids))
+    if q.region_code:
+        conds.append(col(Product.region_code, "catalog_product.region_code || ''") == q.region_code)
+    if q.women_led:
         conds.append(
-            Product.id.in_(
-                select(ProductLabel.product_id).where(ProductLabel.kind == q.certificate)
-            )
+            literal_column("+catalog_product.women_led") == 1
+            if ordered_scan
+            else Product.women_led.is_(True)
+        )
+    if q.price_band:
+        band = _BANDS[q.price_band]
+        price = col(Product.price_minor, "+catalog_product.price_minor")
+        low = price >= band.low_minor
+        conds.append(low if band.high_minor is None else and_(low, price < band.high_minor))
+    if q.certificate:
+        subject = literal_column("+catalog_product.id") if ordered_scan else Product.id
+        conds.append(
+            subject.in_(select(ProductLabel.product_id).where(ProductLabel.kind == q.certificate))
         )
     return conds
 
 
-def _group_counts(session: Session, stmt: Select[Any]) -> list[FacetValue]:
-    rows = session.execute(stmt).all()
-    return sorted(
-        (FacetValue(str(value), int(count)) for value, count in rows if value is not None),
-        key=lambda f: (-f.count, f.value),
+def facet_cube(session: Session, q: ProductQuery, words: Sequence[str] | None = None) -> FacetCube:
+    """Count the sellable products ``q``'s words and cooperative select, per cell."""
+    dialect = session.get_bind().dialect.name
+    words = tokens(q.text)[:MAX_QUERY_TOKENS] if words is None else words
+    base = _base_filters(q, dialect, words)
+    band = _band_case()
+    dims = (Product.region_code, Product.category_id, Product.women_led)
+    products = {
+        (region, int(cat), bool(women), str(b)): int(n)
+        for region, cat, women, b, n in session.execute(
+            select(*dims, band, func.count()).where(*base).group_by(*dims, band)
+        )
+    }
+    labels: dict[str, dict[Cell, int]] = {}
+    rows = session.execute(
+        select(ProductLabel.kind, *dims, band, func.count())
+        .join(Product, Product.id == ProductLabel.product_id)
+        .where(*base)
+        .group_by(ProductLabel.kind, *dims, band)
     )
+    for kind, region, cat, women, b, n in rows:
+        labels.setdefault(str(kind), {})[(region, int(cat), bool(women), str(b))] = int(n)
+    return FacetCube(products=products, labels=labels)
 
 
-def search_products(session: Session, query: ProductQuery, *, facets: bool = True) -> SearchResult:
-    """Run a catalog query. Only sellable products are ever returned."""
+def _order(q: ProductQuery) -> list[Any]:
+    if q.sort == Sort.PRICE_ASC:
+        return [Product.price_minor.asc(), Product.id.asc()]
+    if q.sort == Sort.PRICE_DESC:
+        return [Product.price_minor.desc(), Product.id.desc()]
+    if q.sort == Sort.NEWEST:
+        return [Product.id.desc()]
+    return [Product.featured.desc(), Product.id.desc()]
+
+
+def search_products(
+    session: Session,
+    query: ProductQuery,
+    *,
+    facets: bool = True,
+    cache: FacetCache | None = None,
+) -> SearchResult:
+    """Run a catalog query. Only sellable products are ever returned.
+
+    With ``facets`` the total and the facets come from the query's :class:`FacetCube`
+    (from ``cache`` when it has it); without, the total is counted directly (cheap for
+    the narrow queries that skip facets, such as one cooperative's products).
+    """
     q = query.normalised()
     dialect = session.get_bind().dialect.name
     words = tokens(q.text)[:MAX_QUERY_TOKENS]
-    conds = _filters(q, dialect)
-
-    total = int(session.scalar(select(func.count(Product.id)).where(*conds)) or 0)
-
-    stmt = select(Product).where(*conds)
-    if q.sort == Sort.PRICE_ASC:
-        stmt = stmt.order_by(Product.price_minor.asc(), Product.id.asc())
-    elif q.sort == Sort.PRICE_DESC:
-        stmt = stmt.order_by(Product.price_minor.desc(), Product.id.asc())
-    elif q.sort == Sort.NEWEST or not words:
-        stmt = stmt.order_by(Product.featured.desc(), Product.id.desc())
-    else:
-        stmt = stmt.order_by(_rank(dialect, words), Product.id.desc())
-    stmt = (
-        stmt.offset((q.page - 1) * q.per_page)
-        .limit(q.per_page)
-        .options(
-            selectinload(Product.cooperative),
-            selectinload(Product.images),
-        )
-    )
-    products = list(session.scalars(stmt))
-    result = SearchResult(products=products, total=total, page=q.page, per_page=q.per_page)
+    matches: int | None = None  # sellable products the words select, when known
+    facet_counts: dict[str, list[FacetValue]] = {}
     if facets:
-        result.facets = _facets(session, q, dialect)
-    return result
+        key = (tuple(words), q.cooperative_id)
+        cube = cache.get(key) if cache is not None else None
+        if cube is None:
+            cube = facet_cube(session, q, words)
+            if cache is not None:
+                cache.put(key, cube)
+        total, facet_counts = cube.counts(q)
+        matches = sum(cube.products.values())
+    else:
+        conds = [*_base_filters(q, dialect, words), *_facet_filters(q, ordered_scan=False)]
+        total = int(session.scalar(select(func.count()).select_from(Product).where(*conds)) or 0)
+
+    ranked = (
+        q.sort == Sort.RELEVANCE and bool(words) and (matches is None or matches <= RANKED_MATCHES)
+    )
+    offset = (q.page - 1) * q.per_page
+    # an ordered index scan reads about (offset + page) / selectivity entries
+    ordered_scan = (
+        dialect == "sqlite"
+        and not ranked
+        and total > 0
+        and (offset + q.per_page) * max(matches or 0, total) / total <= ORDERED_SCAN_LIMIT
+    )
+    products: list[Product] = []
+    if total > offset:
+        # pick the page's ids from indexes only, then load just those rows
+        if ranked:
+            picked = _ranked_ids(q, dialect, words)
+        else:
+            picked = (
+                select(Product.id.label("id"))
+                .where(
+                    *_base_filters(q, dialect, words, probe=ordered_scan),
+                    *_facet_filters(q, ordered_scan=ordered_scan),
+                )
+                .order_by(*_order(q))
+            )
+        page = picked.offset(offset).limit(q.per_page).subquery("page")
+        outer_order = [page.c.rank, Product.id.desc()] if ranked else _order(q)
+        products = list(
+            session.scalars(
+                select(Product)
+                .join(page, page.c.id == Product.id)
+                .order_by(*outer_order)
+                .options(selectinload(Product.cooperative), selectinload(Product.images))
+            )
+        )
+    return SearchResult(
+        products=products, total=total, page=q.page, per_page=q.per_page, facets=facet_counts
+    )
 
 
-def _facets(session: Session, q: ProductQuery, dialect: str) -> dict[str, list[FacetValue]]:
-    out: dict[str, list[FacetValue]] = {}
-    out["region"] = _group_counts(
-        session,
-        select(Product.region_code, func.count(Product.id))
-        .where(*_filters(q, dialect, skip="region"))
-        .group_by(Product.region_code),
-    )
-    out["category"] = _group_counts(
-        session,
-        select(Product.category_id, func.count(Product.id))
-        .where(*_filters(q, dialect, skip="category"))
-        .group_by(Product.category_id),
-    )
-    out["certificate"] = _group_counts(
-        session,
-        select(ProductLabel.kind, func.count(ProductLabel.product_id))
-        .join(Product, Product.id == ProductLabel.product_id)
-        .where(*_filters(q, dialect, skip="certificate"))
-        .group_by(ProductLabel.kind),
-    )
-    women = session.scalar(
-        select(func.count(Product.id)).where(
-            *_filters(q, dialect, skip="women_led"), Product.women_led.is_(True)
+def featured_products(session: Session, limit: int = 8) -> list[Product]:
+    """Sellable products for the home page: featured first, then the newest."""
+    return list(
+        session.scalars(
+            select(Product)
+            .where(Product.sellable.is_(True))
+            .order_by(Product.featured.desc(), Product.id.desc())
+            .limit(limit)
+            .options(selectinload(Product.cooperative), selectinload(Product.images))
         )
     )
-    out["women_led"] = [FacetValue("1", int(women or 0))]
-    band = _band_case().label("band")
-    counts = {
-        f.value: f.count
-        for f in _group_counts(
-            session,
-            select(band, func.count(Product.id))
-            .where(*_filters(q, dialect, skip="price"))
-            .group_by(band),
-        )
-    }
-    out["price"] = [FacetValue(b.key, counts.get(b.key, 0)) for b in PRICE_BANDS]
-    return out
 
 
 def category_tree(session: Session) -> list[Category]:

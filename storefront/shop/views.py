@@ -32,14 +32,17 @@ from catalog.search import (
     category_tree,
     descendant_ids,
     featured_cooperatives,
+    featured_products,
     roll_up,
     search_products,
 )
 from storefront.config import LANGUAGES
 from storefront.extensions import db
 from storefront.i18n import COOKIE
+from storefront.shop import facets
 
 bp = Blueprint("shop", __name__)
+bp.record_once(lambda state: facets.init_app(state.app))
 
 
 def _int_arg(name: str, default: int, low: int = 1, high: int = 10_000) -> int:
@@ -71,7 +74,7 @@ def _query_from_args(**fixed: Any) -> ProductQuery:
 
 def _listing(template: str, query: ProductQuery, **context: Any) -> str:
     categories = category_tree(db.session)
-    result = search_products(db.session, query)
+    result = search_products(db.session, query, cache=facets.facet_cache())
     category_counts = roll_up(categories, result.facets.get("category", []))
     return render_template(
         template,
@@ -87,12 +90,11 @@ def _listing(template: str, query: ProductQuery, **context: Any) -> str:
 @bp.get("/")
 def home() -> str:
     categories = [c for c in category_tree(db.session) if c.parent_id is None]
-    featured = search_products(db.session, ProductQuery(per_page=8), facets=False)
     coops = featured_cooperatives(db.session)
     return render_template(
         "shop/home.html",
         categories=categories,
-        products=featured.products,
+        products=featured_products(db.session, limit=8),
         cooperatives=coops,
         regions=regions_data.regions(),
     )

@@ -1,6 +1,7 @@
 import pytest
 
-from catalog.search import ProductQuery, Sort, search_products
+from catalog.models import ProductLabel
+from catalog.search import FacetCache, ProductQuery, Sort, changes_facets, search_products
 
 
 @pytest.fixture
@@ -118,5 +119,64 @@ def test_query_count_does_not_grow_with_page_size(make, session, count_queries, 
     count_queries.clear()
     r = search_products(session, ProductQuery(text="miel", per_page=per_page))
     assert len(r.products) == per_page
-    # count + page + cooperatives + images + 5 facet queries
-    assert len(count_queries) == 9
+    # two for the facet cube (total and every facet come from it), the page,
+    # its cooperatives and its images
+    assert len(count_queries) == 5
+
+
+def test_a_cached_cube_spares_the_counting_queries(make, session, shelf, count_queries) -> None:
+    cache = FacetCache(ttl_seconds=60)
+    first = search_products(session, ProductQuery(region_code="09"), cache=cache)
+    count_queries.clear()
+    again = search_products(session, ProductQuery(region_code="06"), cache=cache)
+    # the filters differ, the words do not: same cube; only the page, cooperatives, images
+    assert len(count_queries) == 3
+    assert first.total == 1 and again.total == 2
+    assert {f.value: f.count for f in again.facets["region"]} == {"06": 2, "09": 1}
+    count_queries.clear()
+    nothing = search_products(session, ProductQuery(region_code="06", women_led=True), cache=cache)
+    assert nothing.total == 0 and nothing.products == []
+    assert count_queries == [], "an empty page needs no query at all"
+
+
+def test_cached_counts_expire_after_their_time(session, shelf) -> None:
+    clock = [0.0]
+    cache = FacetCache(ttl_seconds=60, timer=lambda: clock[0])
+    assert search_products(session, ProductQuery(text="huile"), cache=cache).total == 2
+    shelf["olive"].status = "unpublished"
+    from catalog.rules import refresh_products
+
+    refresh_products(session, shelf["olive"].created_at.date())
+    assert search_products(session, ProductQuery(text="huile"), cache=cache).total == 2
+    clock[0] = 61
+    assert search_products(session, ProductQuery(text="huile"), cache=cache).total == 1
+
+
+def test_a_zero_time_to_live_turns_caching_off(session, shelf) -> None:
+    cache = FacetCache(ttl_seconds=0)
+    search_products(session, ProductQuery(), cache=cache)
+    assert len(cache) == 0
+
+
+def test_only_changes_to_counted_columns_touch_the_facets(session, shelf) -> None:
+    argan = shelf["argan"]
+    argan.stock += 5
+    argan.description_fr = "Nouvelle description"
+    assert not changes_facets([argan])
+    argan.price_minor = 99_000
+    assert changes_facets([argan])
+    assert changes_facets([], [ProductLabel(product_id=argan.id, kind="organic")])
+
+
+def test_common_words_list_featured_then_newest_and_rare_ones_by_relevance(
+    make, session, monkeypatch
+) -> None:
+    coop, cat = make.cooperative(), make.category()
+    plain = make.product(coop, cat, title_fr="Miel", description_fr="miel " * 30)
+    rich = make.product(coop, cat, title_fr="Miel de thym", description_fr="du miel")
+    star = make.product(coop, cat, title_fr="Miel d'euphorbe", featured=True)
+    ranked = search_products(session, ProductQuery(text="miel thym"))
+    assert ranked.products[0] == rich
+    monkeypatch.setattr("catalog.search.RANKED_MATCHES", 1)
+    common = search_products(session, ProductQuery(text="miel"))
+    assert common.products == [star, rich, plain]

@@ -91,6 +91,7 @@ def upgrade():
     sa.UniqueConstraint('slug', name=op.f('uq_catalog_cooperative_slug'))
     )
     with op.batch_alter_table('catalog_cooperative', schema=None) as batch_op:
+        batch_op.create_index('ix_catalog_cooperative_featured', ['status', 'featured', 'id'], unique=False)
         batch_op.create_index('ix_catalog_cooperative_region_status', ['region_code', 'status'], unique=False)
 
     op.create_table('orders_organisation',
@@ -198,6 +199,9 @@ def upgrade():
     sa.UniqueConstraint('slug', name=op.f('uq_catalog_product_slug'))
     )
     with op.batch_alter_table('catalog_product', schema=None) as batch_op:
+        batch_op.create_index('ix_catalog_product_by_featured', ['sellable', 'featured', 'id', 'category_id', 'region_code', 'women_led', 'price_minor'], unique=False)
+        batch_op.create_index('ix_catalog_product_by_id', ['sellable', 'id', 'category_id', 'region_code', 'women_led', 'price_minor'], unique=False)
+        batch_op.create_index('ix_catalog_product_by_price', ['sellable', 'price_minor', 'id', 'category_id', 'region_code', 'women_led'], unique=False)
         batch_op.create_index(batch_op.f('ix_catalog_product_cooperative_id'), ['cooperative_id'], unique=False)
         batch_op.create_index('ix_catalog_product_listing', ['sellable', 'category_id', 'price_minor'], unique=False)
         batch_op.create_index('ix_catalog_product_region', ['sellable', 'region_code', 'category_id'], unique=False)
@@ -345,6 +349,9 @@ def downgrade():
         batch_op.drop_index('ix_catalog_product_region')
         batch_op.drop_index('ix_catalog_product_listing')
         batch_op.drop_index(batch_op.f('ix_catalog_product_cooperative_id'))
+        batch_op.drop_index('ix_catalog_product_by_price')
+        batch_op.drop_index('ix_catalog_product_by_id')
+        batch_op.drop_index('ix_catalog_product_by_featured')
 
     op.drop_table('catalog_product')
     with op.batch_alter_table('catalog_cooperative_invitation', schema=None) as batch_op:
@@ -359,6 +366,7 @@ def downgrade():
     op.drop_table('orders_organisation')
     with op.batch_alter_table('catalog_cooperative', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_cooperative_region_status')
+        batch_op.drop_index('ix_catalog_cooperative_featured')
 
     op.drop_table('catalog_cooperative')
     op.drop_table('catalog_category')

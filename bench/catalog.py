@@ -1,0 +1,791 @@
+"""Catalog at national scale: data generator and page benchmark.
+
+usage:
+  .venv/bin/python bench/catalog.py generate [--database-url URL] [--cooperatives N] [--products N]
+  .venv/bin/python bench/catalog.py measure  [--database-url URL] [--runs 3] [--duration 8]
+
+``generate`` builds 60,000 cooperatives in the 12 regions and 300,000 products in the
+demo categories (French and Arabic titles, certificates so that most products are
+sellable) into ``bench/data/catalog.db`` (SQLite) or the PostgreSQL database named by
+``--database-url``. The schema comes from the project's migrations; rows go in by bulk
+inserts; the denormalised columns are computed with the same functions
+:func:`catalog.rules.refresh_products` uses, then a random sample is re-checked with
+``refresh_products`` itself (it must change nothing).
+
+``measure`` times the category listing, facet-heavy, search (French and Arabic),
+product and home pages: server time per request (a WSGI middleware around the app,
+requests made in-process) and requests/s under gunicorn with 2 sync workers on
+127.0.0.1, loaded by ``wrk`` (bounded duration; loopback only), beside a bare Flask
+page of the same HTML size served the same way. It prints a table of medians over the
+runs and writes it to ``bench/out/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import random
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parents[1]
+if __name__ == "__main__":
+    # this file is named catalog.py: make ``import catalog`` find the package, not us
+    sys.path[:1] = [str(ROOT)]
+
+from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from catalog import regions as regions_data  # noqa: E402
+from catalog.db import configure_sqlite  # noqa: E402
+from catalog.identifiers import make_ice  # noqa: E402
+from catalog.models import (  # noqa: E402
+    Category,
+    CategoryRule,
+    Certificate,
+    Cooperative,
+    Product,
+    ProductImage,
+    ProductLabel,
+)
+from catalog.rules import problems, refresh_products, valid_kinds  # noqa: E402
+from catalog.text import search_document  # noqa: E402
+
+DATA = ROOT / "bench" / "data"
+OUT = ROOT / "bench" / "out"
+SQLITE_URL = f"sqlite:///{DATA / 'catalog.db'}"
+UPLOADS = DATA / "uploads"
+TODAY = date(2026, 3, 2)
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+CHUNK = 5_000
+SECRET = secrets.token_urlsafe(48)
+
+# French and Arabic qualifiers that make titles look like a real catalogue's
+QUALIFIERS = [
+    ("bio", "عضوي", "organic"),
+    ("artisanal", "تقليدي", "artisan"),
+    ("extra", "ممتاز", "premium"),
+    ("format familial", "حجم عائلي", "family size"),
+    ("coffret cadeau", "علبة هدية", "gift box"),
+    ("récolte {year}", "محصول {year}", "{year} harvest"),
+    ("du terroir", "من الحقل", "from the land"),
+    ("", "", ""),
+    ("", "", ""),
+]
+AR_DESCRIPTION = "{title} من إنتاج {coop} في {province}. منتوج محلي يباع مباشرة من التعاونية."
+FR_DESCRIPTION = "{desc} Produit par la {coop}, {province}. Livraison dans tout le Maroc."
+EN_DESCRIPTION = "Made by {coop} in {province}."
+
+
+# -- generation ---------------------------------------------------------------------------
+
+
+def _app(url: str, **config: Any):  # noqa: ANN202 (Flask app)
+    from storefront import create_app
+
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": SECRET,
+            "UPLOAD_FOLDER": str(UPLOADS),
+            "WTF_CSRF_ENABLED": False,
+            **config,
+        }
+    )
+
+
+def _fresh_schema(url: str) -> None:
+    """Drop what is there and create every table of the project's models (the schema
+    the migrations make; tests/test_migrations.py keeps the two equal)."""
+    import importlib
+
+    from catalog.db import Base
+
+    for name in ("orders.models", "solidarity_baskets.models"):
+        with contextlib.suppress(ModuleNotFoundError):
+            importlib.import_module(name)
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    configure_sqlite(engine)
+    if not url.startswith("sqlite"):
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    Base.metadata.create_all(engine)
+    engine.dispose()
+
+
+def _images() -> list[tuple[str, int, int]]:
+    """A few pictures shared by all products (the page weight is the HTML's, not theirs)."""
+    from storefront.demo.images import draw
+
+    UPLOADS.mkdir(parents=True, exist_ok=True)
+    found = []
+    for i, palette in enumerate(["food", "argan", "honey", "textile", "craft", "cosmetic"] * 4):
+        name = f"bench-{i:02d}.jpg"
+        if not (UPLOADS / name).exists():
+            draw(i, palette).save(UPLOADS / name, "JPEG", quality=70, optimize=True)
+        found.append((name, 320, 320))
+    return found
+
+
+@dataclass
+class Counts:
+    cooperatives: int = 0
+    products: int = 0
+    sellable: int = 0
+    certificates: int = 0
+    labels: int = 0
+
+
+def generate(url: str, n_coops: int, n_products: int, seed: int = 2020) -> Counts:
+    from storefront.demo.catalog_data import (
+        CATEGORIES,
+        KINDS,
+        NAME_STEMS,
+        REGION_SPECIALITIES,
+        RULES,
+        SECTOR_OF_KIND,
+    )
+
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    _fresh_schema(url)
+    print(f"schema ready in {time.perf_counter() - started:.1f}s", flush=True)
+    engine = create_engine(url)
+    configure_sqlite(engine)
+    counts = Counts()
+    pictures = _images()
+
+    with Session(engine) as session:
+        cats: dict[str, Category] = {}
+        for position, (slug, parent, fr, ar, en, nutrition) in enumerate(CATEGORIES):
+            cat = Category(
+                slug=slug, name_fr=fr, name_ar=ar, name_en=en, position=position,
+                nutrition_key=nutrition,
+            )  # fmt: skip
+            if parent:
+                cat.parent = cats[parent]
+            if slug in RULES:
+                kinds, cap = RULES[slug]
+                cat.rule = CategoryRule(required_kinds=kinds, max_unit_price_minor=cap)
+            cats[slug] = cat
+            session.add(cat)
+        session.flush()
+
+        # cooperatives, weighted by the regions' population, provinces likewise
+        regions = regions_data.regions()
+        region_weights = [r.population for r in regions]
+        provinces = {r.code: regions_data.provinces_of(r.code) for r in regions}
+        coop_rows: list[dict[str, Any]] = []
+        coop_info: list[SimpleNamespace] = []
+        cert_rows: list[dict[str, Any]] = []
+        for cid in range(1, n_coops + 1):
+            reg = rng.choices(regions, weights=region_weights)[0]
+            options = provinces[reg.code]
+            prov = rng.choices(options, weights=[p.population for p in options])[0]
+            stem_fr, stem_ar = NAME_STEMS[rng.randrange(len(NAME_STEMS))]
+            kinds = rng.sample(REGION_SPECIALITIES[reg.code], k=rng.choice([1, 1, 2, 2, 3]))
+            if rng.random() < 0.02:
+                kinds.append("mask")
+            women_led = rng.random() < 0.35
+            members = rng.randint(7, 150)
+            status = rng.choices(["verified", "pending", "suspended"], weights=[94, 5, 1])[0]
+            row = {
+                "id": cid,
+                "slug": f"{stem_fr.lower().replace(' ', '-')}-{cid}",
+                "name_fr": f"Coopérative {stem_fr} {prov.name_fr}",
+                "name_ar": f"تعاونية {stem_ar} {prov.name_ar}",
+                "registration_number": f"{rng.randint(100, 9999)}/{rng.randint(1990, 2025)}",
+                "registration_court": f"Tribunal de première instance de {prov.name_fr}",
+                "ice": make_ice(10_000_000 + cid),
+                "region_code": reg.code,
+                "province_code": prov.code,
+                "city": prov.name_fr,
+                "rural": rng.random() < 0.8,
+                "women_led": women_led,
+                "members": members,
+                "women_members": members if women_led else rng.randint(0, members // 2),
+                "sector": SECTOR_OF_KIND.get(kinds[0], "agriculture"),
+                "founded_year": rng.randint(1975, 2025),
+                "story_fr": (
+                    f"La coopérative {stem_fr} réunit {members} membres à {prov.name_fr} "
+                    "et vend directement ce qu'elle produit."
+                ),
+                "story_ar": f"تعاونية {stem_ar} تضم {members} عضوا في {prov.name_ar}.",
+                "story_en": f"{stem_fr} cooperative: {members} members in {prov.name_fr}.",
+                "phone": f"+2126{rng.randint(10_000_000, 99_999_999)}",
+                "status": status,
+                "featured": rng.random() < 0.001,
+                "created_at": NOW,
+                "verified_at": NOW if status == "verified" else None,
+            }
+            coop_rows.append(row)
+            certificates = []
+            needed = set()
+            for kind in kinds:
+                cat = cats[KINDS[kind][0]]
+                for node in cat.lineage():
+                    if node.rule is not None:
+                        needed.update(node.rule.required_kinds)
+            if "saffron" in kinds:
+                needed.add("aop")
+            if "argan_food" in kinds or "argan_cosmetic" in kinds:
+                needed.add("igp")
+            for extra in ("organic", "terroir", "handmade", "label_agricole"):
+                if rng.random() < 0.08:
+                    needed.add(extra)
+            for kind in sorted(needed):
+                lapsed = rng.random() < 0.06
+                cert = {
+                    "id": len(cert_rows) + 1,
+                    "cooperative_id": cid,
+                    "kind": kind,
+                    "number": f"{kind.upper()}-{rng.randint(10_000, 99_999)}",
+                    "issuer": "ONSSA" if kind == "onssa" else "SDOQ",
+                    "issued_on": TODAY - timedelta(days=rng.randint(100, 900)),
+                    "expires_on": TODAY + timedelta(days=-3 if lapsed else rng.randint(30, 900)),
+                    "status": "expired" if lapsed else "verified",
+                    "created_at": NOW,
+                    "verified_at": NOW,
+                }
+                cert_rows.append(cert)
+                certificates.append(_Cert(kind, cert["status"], cert["expires_on"]))
+            coop_info.append(
+                SimpleNamespace(
+                    row=row,
+                    kinds=kinds,
+                    status=status,
+                    certificates=certificates,
+                    region_code=reg.code,
+                    women_led=women_led,
+                    name_fr=row["name_fr"],
+                    name_ar=row["name_ar"],
+                    city=row["city"],
+                    province_ar=prov.name_ar,
+                )
+            )
+        counts.cooperatives, counts.certificates = len(coop_rows), len(cert_rows)
+        _bulk(session, Cooperative, coop_rows)
+        _bulk(session, Certificate, cert_rows)
+        print(
+            f"{counts.cooperatives} cooperatives in {time.perf_counter() - started:.1f}s",
+            flush=True,
+        )
+
+        # products: one per cooperative, the rest to cooperatives drawn with a long tail
+        owners = list(range(n_coops)) + rng.choices(
+            range(n_coops),
+            weights=[1 / (1 + (i % 97)) for i in range(n_coops)],
+            k=max(0, n_products - n_coops),
+        )
+        owners.sort()
+        product_rows: list[dict[str, Any]] = []
+        label_rows: list[dict[str, Any]] = []
+        image_rows: list[dict[str, Any]] = []
+        per_coop: dict[int, int] = {}
+        for pid, owner in enumerate(owners[:n_products], start=1):
+            coop = coop_info[owner]
+            kind = rng.choice(coop.kinds)
+            slug, fr, ar, en, unit, qty, weight, (low, high), mto, per_day, _pal, desc = KINDS[kind]
+            q_fr, q_ar, q_en = rng.choice(QUALIFIERS)
+            year = rng.choice([2025, 2026])
+            title_fr = f"{fr} {q_fr.format(year=year)}".strip()
+            title_ar = f"{ar} {q_ar.format(year=year)}".strip()
+            title_en = f"{en} {q_en.format(year=year)}".strip()
+            price = rng.randint(low, high) * 100 + rng.choice([0, 0, 50])
+            if kind == "mask" and rng.random() < 0.1:
+                price = 700  # above the 6 MAD cap: refused by the category rule
+            n = per_coop[owner] = per_coop.get(owner, 0) + 1
+            status = rng.choices(["published", "draft", "unpublished"], weights=[93, 4, 3])[0]
+            category = cats[slug]
+            product = SimpleNamespace(
+                id=pid,
+                status=status,
+                price_minor=price,
+                cooperative=coop,
+                category=category,
+                title_fr=title_fr,
+                title_ar=title_ar,
+                title_en=title_en,
+                description_fr=FR_DESCRIPTION.format(
+                    desc=desc, coop=coop.name_fr, province=coop.city
+                ),
+                description_ar=AR_DESCRIPTION.format(
+                    title=title_ar, coop=coop.name_ar, province=coop.province_ar
+                ),  # fmt: skip
+                description_en=EN_DESCRIPTION.format(coop=coop.name_fr, province=coop.city),
+                sku=f"{kind.upper().replace('_', '-')}-{n:03d}",
+            )
+            sellable = not problems(product, TODAY)  # type: ignore[arg-type]
+            row = {
+                "id": pid,
+                "cooperative_id": coop.row["id"],
+                "category_id": category.id,
+                "sku": product.sku,
+                "slug": f"{kind.replace('_', '-')}-{coop.row['slug']}-{n}",
+                "title_fr": title_fr,
+                "title_ar": title_ar,
+                "title_en": title_en,
+                "description_fr": product.description_fr,
+                "description_ar": product.description_ar,
+                "description_en": product.description_en,
+                "price_minor": price,
+                "currency": "MAD",
+                "unit": unit,
+                "net_quantity": qty,
+                "shipping_weight_g": weight,
+                "stock": 0 if mto and rng.random() < 0.5 else rng.choice([0, 3, 8, 15, 40, 120]),
+                "made_to_order": mto,
+                "units_per_day": per_day if mto else 0,
+                "lead_days": 2 if mto else 0,
+                "low_stock_threshold": 5,
+                "status": status,
+                "status_reason": "",
+                "featured": rng.random() < 0.01,
+                "sellable": sellable,
+                "region_code": coop.region_code,
+                "women_led": coop.women_led,
+                "search_document": search_document(product),  # type: ignore[arg-type]
+                "created_at": NOW - timedelta(minutes=n_products - pid),
+                "updated_at": NOW,
+            }
+            product_rows.append(row)
+            if sellable:
+                counts.sellable += 1
+                for label in sorted(valid_kinds(product, coop.certificates, TODAY)):  # type: ignore[arg-type]
+                    label_rows.append({"product_id": pid, "kind": label})
+            picture = pictures[rng.randrange(len(pictures))]
+            image_rows.append(
+                {
+                    "id": pid,
+                    "product_id": pid,
+                    "filename": picture[0],
+                    "width": picture[1],
+                    "height": picture[2],
+                    "position": 0,
+                    "alt": title_fr,
+                }
+            )
+            if len(product_rows) >= 50_000:
+                _flush_products(session, product_rows, image_rows, label_rows, counts)
+                print(f"{pid} products in {time.perf_counter() - started:.1f}s", flush=True)
+        _flush_products(session, product_rows, image_rows, label_rows, counts)
+        session.commit()
+        _after_load(session)
+        session.commit()
+        _check_sample(session, rng, n_products)
+    engine.dispose()
+    print(
+        f"done in {time.perf_counter() - started:.0f}s: {counts.cooperatives} cooperatives, "
+        f"{counts.products} products ({counts.sellable} sellable), "
+        f"{counts.certificates} certificates, {counts.labels} labels",
+        flush=True,
+    )
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class _Cert:
+    """What :func:`catalog.rules.valid_kinds` reads of a cooperative-wide certificate."""
+
+    kind: str
+    status: str
+    expires_on: date
+    product_id: None = None
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.status == "verified" and self.expires_on >= day
+
+
+def _bulk(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        session.execute(insert(model), rows[start : start + CHUNK])
+    rows.clear()
+
+
+def _flush_products(
+    session: Session,
+    products: list[dict[str, Any]],
+    images: list[dict[str, Any]],
+    labels: list[dict[str, Any]],
+    counts: Counts,
+) -> None:
+    counts.products += len(products)
+    counts.labels += len(labels)
+    _bulk(session, Product, products)
+    _bulk(session, ProductImage, images)
+    _bulk(session, ProductLabel, labels)
+
+
+def _after_load(session: Session) -> None:
+    """Sequences past the explicit ids (PostgreSQL) and fresh planner statistics."""
+    if session.get_bind().dialect.name == "postgresql":
+        tables = ("catalog_cooperative", "catalog_certificate", "catalog_product",
+                  "catalog_product_image", "catalog_category", "catalog_category_rule")  # fmt: skip
+        for table in tables:
+            session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT coalesce(max(id), 1) FROM {table}))"
+                )  # fmt: skip
+            )
+        session.commit()
+        with session.get_bind().connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+    else:
+        session.execute(text("ANALYZE"))
+
+
+def _check_sample(session: Session, rng: random.Random, n_products: int) -> None:
+    """``refresh_products`` on a random sample must find nothing to change."""
+    ids = rng.sample(range(1, n_products + 1), k=min(2_000, n_products))
+    before = {
+        row.id: (row.sellable, row.region_code, row.women_led, row.search_document)
+        for row in session.execute(
+            select(
+                Product.id,
+                Product.sellable,
+                Product.region_code,
+                Product.women_led,
+                Product.search_document,
+            ).where(Product.id.in_(ids))  # fmt: skip
+        )
+    }
+    labels_before = session.scalar(
+        select(func.count()).select_from(ProductLabel).where(ProductLabel.product_id.in_(ids))
+    )
+    refresh_products(session, TODAY, product_ids=ids)
+    after = {
+        p.id: (p.sellable, p.region_code, p.women_led, p.search_document)
+        for p in session.scalars(select(Product).where(Product.id.in_(ids)))
+    }
+    labels_after = session.scalar(
+        select(func.count()).select_from(ProductLabel).where(ProductLabel.product_id.in_(ids))
+    )
+    session.rollback()
+    wrong = [i for i in ids if before[i] != after[i]]
+    if wrong or labels_before != labels_after:
+        raise SystemExit(f"bulk path disagrees with refresh_products on {wrong[:10]}")
+    print(f"refresh_products agrees on a sample of {len(ids)} products", flush=True)
+
+
+# -- measurement --------------------------------------------------------------------------
+
+FRENCH_WORDS = ["huile", "miel", "couscous", "tapis", "argan", "safran", "miel thym", "dattes"]
+ARABIC_WORDS = ["زيت", "عسل", "كسكس", "زربية", "أركان", "تمر", "زيت الزيتون", "صابون"]
+
+
+def _pages(url: str, rng: random.Random) -> dict[str, list[str]]:
+    """The URLs of each kind of page, drawn from the generated catalog."""
+    engine = create_engine(url)
+    with Session(engine) as session:
+        categories = list(session.scalars(select(Category).order_by(Category.id)))
+        slugs = [
+            p
+            for (p,) in session.execute(
+                select(Product.slug).where(Product.sellable.is_(True)).order_by(Product.id)
+            )
+        ]
+    engine.dispose()
+    regions = [r.code for r in regions_data.regions()]
+    bands = ["lt50", "50-150", "150-300", "gt300"]
+    listing = [f"/c/{c.slug}" for c in categories] + [
+        f"/c/{c.slug}?page={rng.randint(2, 5)}" for c in categories[:8]
+    ]
+    facets = [
+        f"/c/{rng.choice(categories).slug}?region={rng.choice(regions)}"
+        f"&price={rng.choice(bands)}{'&women=1' if rng.random() < 0.3 else ''}"
+        for _ in range(32)
+    ]
+    search = [f"/search?q={quote(w)}" for w in FRENCH_WORDS + ARABIC_WORDS]
+    product = [f"/p/{s}" for s in rng.sample(slugs, k=64)]
+    return {"listing": listing, "facets": facets, "search": search, "product": product,
+            "home": ["/"]}  # fmt: skip
+
+
+class Timer:
+    """WSGI middleware: wall time from the call until the body is fully produced."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.samples: list[float] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        started = time.perf_counter()
+        body = b"".join(self.app(environ, start_response))
+        self.samples.append((time.perf_counter() - started) * 1000)
+        return [body]
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def server_times(
+    url: str, pages: dict[str, list[str]], rounds: int, **config: Any
+) -> dict[str, dict[str, float]]:
+    """p50 / p95 / max server time of each kind of page, with warm caches, and the
+    number of SQL statements each sends."""
+    from sqlalchemy import event
+
+    from storefront.extensions import db
+
+    app = _app(url, **config)
+    timer = Timer(app.wsgi_app)
+    app.wsgi_app = timer  # type: ignore[method-assign]
+    client = app.test_client()
+    statements: list[str] = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    out: dict[str, dict[str, float]] = {}
+    for kind, urls in pages.items():
+        for u in urls:  # warm-up: connections, templates, caches
+            assert client.get(u).status_code == 200, u
+        timer.samples.clear()
+        statements.clear()
+        requests = 0
+        for _ in range(rounds):
+            for u in urls:
+                client.get(u)
+                requests += 1
+                if requests >= 240:
+                    break
+            if requests >= 240:
+                break
+        samples = timer.samples
+        out[kind] = {
+            "p50": statistics.median(samples),
+            "p95": _percentile(samples, 95),
+            "max": max(samples),
+            "queries": len(statements) / len(samples),
+            "bytes": len(client.get(urls[0]).data),
+        }
+    with app.app_context():
+        db.engine.dispose()
+    return out
+
+
+def cold_times(url: str, pages: dict[str, list[str]]) -> dict[str, dict[str, float]]:
+    """The same with the facet cache off: every count computed by the database."""
+    sample = {kind: urls[:6] for kind, urls in pages.items()}
+    return server_times(url, sample, rounds=1, CATALOG_FACET_CACHE_SECONDS=0)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def gunicorn(app_spec: str, env: dict[str, str]):  # noqa: ANN201
+    port = _free_port()
+    proc = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--chdir",
+            str(ROOT),
+            "--log-level",
+            "warning",
+            app_spec,
+        ],  # fmt: skip
+        env={**os.environ, **env},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                break
+            time.sleep(0.2)
+        else:
+            raise SystemExit("gunicorn did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+LUA = """
+local urls = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", urls[(i %% #urls) + 1])
+end
+"""
+
+
+def wrk(base: str, urls: list[str], duration: int, connections: int = 16) -> float:
+    """Requests/s over ``duration`` seconds, cycling through ``urls`` (loopback only)."""
+    assert base.startswith("http://127.0.0.1:")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA % ", ".join(_lua_string(u) for u in urls))
+    try:
+        result = subprocess.run(  # noqa: S603
+            ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
+             "-s", script.name, base],  # fmt: skip
+            capture_output=True, text=True, timeout=duration + 30, check=True,
+        )  # fmt: skip
+    finally:
+        os.unlink(script.name)
+    if "Non-2xx" in result.stdout:
+        raise SystemExit(f"errors under load:\n{result.stdout}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
+    assert match, result.stdout
+    return float(match.group(1))
+
+
+def _lua_string(value: str) -> str:
+    """A Lua string literal of ``value`` (URLs here are ASCII but for Arabic words,
+    which go as UTF-8 bytes; wrk sends them as they are)."""
+    return "".join(['"', *(f"\\{b:03d}" for b in value.encode("utf-8")), '"'])
+
+
+def bare_app():  # noqa: ANN201 (gunicorn factory)
+    """A bare Flask page of a given size: the ceiling the storefront is compared with."""
+    from flask import Flask
+
+    html = Path(os.environ["BENCH_BARE_HTML"]).read_bytes()
+    app = Flask("bare")
+
+    @app.get("/")
+    def page():  # noqa: ANN202
+        return html, 200, {"Content-Type": "text/html; charset=utf-8"}
+
+    return app
+
+
+def throughput(url: str, pages: dict[str, list[str]], duration: int) -> dict[str, float]:
+    env = {
+        "TAAWUN_SQLALCHEMY_DATABASE_URI": url,
+        "TAAWUN_SECRET_KEY": SECRET,
+        "TAAWUN_UPLOAD_FOLDER": str(UPLOADS),
+    }
+    out: dict[str, float] = {}
+    with gunicorn("storefront:create_app()", env) as base:
+        for kind, urls in pages.items():
+            wrk(base, urls, 2)  # warm-up: both workers' connections and caches
+            out[kind] = wrk(base, urls, duration)
+        listing_html = subprocess.run(  # noqa: S603
+            ["curl", "-s", base + pages["listing"][0]], capture_output=True, check=True
+        ).stdout
+    with tempfile.NamedTemporaryFile(suffix=".html", delete=False) as f:
+        f.write(listing_html)
+    try:
+        with gunicorn("bench.catalog:bare_app()", {"BENCH_BARE_HTML": f.name}) as base:
+            wrk(base, ["/"], 2)
+            out["bare"] = wrk(base, ["/"], duration)
+    finally:
+        os.unlink(f.name)
+    out["bare_bytes"] = float(len(listing_html))
+    return out
+
+
+def machine() -> str:
+    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()[:10]
+    return "\n".join(
+        [
+            f"nproc: {os.cpu_count()} (usable: {len(os.sched_getaffinity(0))})",
+            f"python: {platform.python_version()} ({platform.python_implementation()})",
+            f"platform: {platform.platform()}",
+            *lscpu,
+        ]
+    )
+
+
+def measure(url: str, runs: int, duration: int) -> str:
+    rng = random.Random(7)
+    pages = _pages(url, rng)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        n_products = conn.scalar(select(func.count()).select_from(Product))
+        n_sellable = conn.scalar(select(func.count()).where(Product.sellable.is_(True)))
+        n_coops = conn.scalar(select(func.count()).select_from(Cooperative))
+    engine.dispose()
+    timings, rates = [], []
+    for run in range(1, runs + 1):
+        timings.append(server_times(url, pages, rounds=3))
+        rates.append(throughput(url, pages, duration))
+        print(f"run {run}: {timings[-1]} {rates[-1]}", flush=True)
+    cold = cold_times(url, pages)
+    med = lambda values: statistics.median(values)  # noqa: E731
+    bare = med([r["bare"] for r in rates])
+    dialect = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    lines = [
+        f"### {dialect}: {n_coops:,} cooperatives, {n_products:,} products "
+        f"({n_sellable:,} sellable)",
+        "",
+        f"Medians of {runs} runs. Server time: in-process WSGI middleware, warm facet cache "
+        "(cold: cache off, one pass). Throughput: gunicorn, 2 sync workers, "
+        f"`wrk -t2 -c16 -d{duration}s` on 127.0.0.1 (same 2 cores), URLs cycled.",
+        "",
+        "| page | URLs | HTML KB | SQL/req | p50 ms | p95 ms | max ms | cold p95 ms "
+        "| req/s | vs bare |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for kind, urls in pages.items():
+        rps = med([r[kind] for r in rates])
+        lines.append(
+            f"| {kind} | {len(urls)} | {timings[0][kind]['bytes'] / 1024:.1f} "
+            f"| {med([t[kind]['queries'] for t in timings]):.1f} "
+            f"| {med([t[kind]['p50'] for t in timings]):.1f} "
+            f"| {med([t[kind]['p95'] for t in timings]):.1f} "
+            f"| {med([t[kind]['max'] for t in timings]):.1f} "
+            f"| {cold[kind]['p95']:.1f} | {rps:,.0f} | {bare / rps if rps else float('inf'):.2f}x |"
+        )
+    lines.append(
+        f"| bare Flask page | 1 | {rates[0]['bare_bytes'] / 1024:.1f} | 0 | | | | "
+        f"| {bare:,.0f} | 1.00x |"
+    )
+    lines += ["", "```", machine(), "```", ""]
+    report = "\n".join(lines)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"catalog-{dialect.lower()}.md").write_text(report)
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["generate", "measure"])
+    parser.add_argument("--database-url", default=SQLITE_URL)
+    parser.add_argument("--cooperatives", type=int, default=60_000)
+    parser.add_argument("--products", type=int, default=300_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=8, help="seconds of load per page kind")
+    args = parser.parse_args()
+    if args.command == "generate":
+        generate(args.database_url, args.cooperatives, args.products)
+    else:
+        print(measure(args.database_url, args.runs, args.duration))
+
+
+if __name__ == "__main__":
+    main()
