@@ -101,3 +101,43 @@ class Factory:
         self.session.flush()
         refresh_products(self.session, self.today, product_ids=[product.id])
         return product
+
+    # -- orders ----------------------------------------------------------------------
+    def shipping(self) -> None:
+        """The Amana-like shipping tariffs (home delivery and agency pick-up)."""
+        from orders.shipping import seed_amana_preset
+
+        seed_amana_preset(self.session)
+
+    def order(
+        self,
+        items: dict[Product, int] | None = None,
+        *,
+        method: str = "cod",
+        region_code: str = "06",
+        province_code: str = "06.141",
+        phone: str = "0612345678",
+        email: str = "amina@example.ma",
+        now: Any = None,
+        **kw: Any,
+    ) -> Any:
+        """A placed order (the shipping tariffs are created when missing)."""
+        from datetime import UTC, datetime, time
+
+        from sqlalchemy import select
+
+        from orders.checkout import Address, Customer, place_order
+        from orders.models import ShippingTariff
+
+        if self.session.scalar(select(ShippingTariff.id).limit(1)) is None:
+            self.shipping()
+        items = items or {self.product(): 1}
+        return place_order(
+            self.session,
+            {p.id: q for p, q in items.items()},
+            customer=Customer(name="Amina Alaoui", email=email, phone=phone, **kw),
+            address=Address(region_code, province_code, "12 rue des Orangers, Maarif"),
+            delivery_option="home",
+            payment_method=method,
+            now=now or datetime.combine(self.today, time(9, 30), tzinfo=UTC),
+        )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 03:41:00.096366
+Create Date: 2026-11-23 04:08:26.571770
 
 """
 from alembic import op
@@ -91,9 +91,19 @@ def upgrade():
     sa.UniqueConstraint('slug', name=op.f('uq_catalog_cooperative_slug'))
     )
     with op.batch_alter_table('catalog_cooperative', schema=None) as batch_op:
-        batch_op.create_index('ix_catalog_cooperative_featured', ['status', 'featured', 'id'], unique=False)
         batch_op.create_index('ix_catalog_cooperative_region_status', ['region_code', 'status'], unique=False)
 
+    op.create_table('orders_marketplace_settings',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('commission_bps', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('card_reservation_minutes', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('transfer_reservation_days', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('updated_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('card_reservation_minutes >= 30', name=op.f('ck_orders_marketplace_settings_card_reservation_min')),
+    sa.CheckConstraint('commission_bps BETWEEN 0 AND 10000', name=op.f('ck_orders_marketplace_settings_commission_range')),
+    sa.CheckConstraint('transfer_reservation_days >= 1', name=op.f('ck_orders_marketplace_settings_transfer_reservation_min')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_marketplace_settings'))
+    )
     op.create_table('orders_organisation',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -128,6 +138,18 @@ def upgrade():
     with op.batch_alter_table('orders_outbox_message', schema=None) as batch_op:
         batch_op.create_index('ix_orders_outbox_message_status', ['status', 'id'], unique=False)
 
+    op.create_table('orders_shipping_tariff',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('carrier', sa.String(length=40), nullable=False),
+    sa.Column('delivery_option', sa.String(length=20), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('cod_fee_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('extra_kg_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.CheckConstraint('cod_fee_minor >= 0 AND extra_kg_minor >= 0', name=op.f('ck_orders_shipping_tariff_fees_not_negative')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_shipping_tariff')),
+    sa.UniqueConstraint('carrier', 'delivery_option', name='uq_orders_shipping_tariff_option')
+    )
     op.create_table('catalog_category_rule',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('category_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -199,9 +221,6 @@ def upgrade():
     sa.UniqueConstraint('slug', name=op.f('uq_catalog_product_slug'))
     )
     with op.batch_alter_table('catalog_product', schema=None) as batch_op:
-        batch_op.create_index('ix_catalog_product_by_featured', ['sellable', 'featured', 'id', 'category_id', 'region_code', 'women_led', 'price_minor'], unique=False)
-        batch_op.create_index('ix_catalog_product_by_id', ['sellable', 'id', 'category_id', 'region_code', 'women_led', 'price_minor'], unique=False)
-        batch_op.create_index('ix_catalog_product_by_price', ['sellable', 'price_minor', 'id', 'category_id', 'region_code', 'women_led'], unique=False)
         batch_op.create_index(batch_op.f('ix_catalog_product_cooperative_id'), ['cooperative_id'], unique=False)
         batch_op.create_index('ix_catalog_product_listing', ['sellable', 'category_id', 'price_minor'], unique=False)
         batch_op.create_index('ix_catalog_product_region', ['sellable', 'region_code', 'category_id'], unique=False)
@@ -222,6 +241,29 @@ def upgrade():
     )
     with op.batch_alter_table('catalog_product_import', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_catalog_product_import_cooperative_id'), ['cooperative_id'], unique=False)
+
+    op.create_table('orders_payout_account',
+    sa.Column('cooperative_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('holder_name', sa.String(length=200), nullable=False),
+    sa.Column('rib', sa.String(length=24), nullable=False),
+    sa.Column('stripe_account_id', sa.String(length=64), nullable=True),
+    sa.Column('updated_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['cooperative_id'], ['catalog_cooperative.id'], name=op.f('fk_orders_payout_account_cooperative_id_catalog_cooperative')),
+    sa.PrimaryKeyConstraint('cooperative_id', name=op.f('pk_orders_payout_account'))
+    )
+    op.create_table('orders_shipping_rate',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tariff_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('zone', sa.String(length=20), nullable=False),
+    sa.Column('max_weight_g', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('price_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.CheckConstraint('max_weight_g > 0 AND price_minor >= 0', name=op.f('ck_orders_shipping_rate_band_valid')),
+    sa.ForeignKeyConstraint(['tariff_id'], ['orders_shipping_tariff.id'], name=op.f('fk_orders_shipping_rate_tariff_id_orders_shipping_tariff')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_shipping_rate')),
+    sa.UniqueConstraint('tariff_id', 'zone', 'max_weight_g', name='uq_orders_shipping_rate_band')
+    )
+    with op.batch_alter_table('orders_shipping_rate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_orders_shipping_rate_tariff_id'), ['tariff_id'], unique=False)
 
     op.create_table('orders_user',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -312,6 +354,236 @@ def upgrade():
     with op.batch_alter_table('catalog_product_label', schema=None) as batch_op:
         batch_op.create_index('ix_catalog_product_label_kind', ['kind', 'product_id'], unique=False)
 
+    op.create_table('orders_cart',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('updated_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['orders_user.id'], name=op.f('fk_orders_cart_user_id_orders_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_cart')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_orders_cart_user_id'))
+    )
+    op.create_table('orders_order',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('number', sa.String(length=12), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('organisation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('payment_method', sa.String(length=20), nullable=False),
+    sa.Column('delivery_option', sa.String(length=20), nullable=False),
+    sa.Column('customer_name', sa.String(length=120), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('region_code', sa.String(length=2), nullable=False),
+    sa.Column('province_code', sa.String(length=12), nullable=False),
+    sa.Column('city', sa.String(length=120), nullable=False),
+    sa.Column('address', sa.Text(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('goods_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shipping_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cod_fee_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('total_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('commission_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('amount_paid_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('amount_refunded_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('reserved_until', catalog.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('placed_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('confirmed_at', catalog.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('paid_at', catalog.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', catalog.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('needs_attention', sa.Boolean(), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=True),
+    sa.Column('updated_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('goods_minor >= 0 AND shipping_minor >= 0 AND cod_fee_minor >= 0 AND amount_paid_minor >= 0 AND amount_refunded_minor >= 0', name=op.f('ck_orders_order_amounts_not_negative')),
+    sa.CheckConstraint('total_minor = goods_minor + shipping_minor + cod_fee_minor', name=op.f('ck_orders_order_total_adds_up')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['orders_organisation.id'], name=op.f('fk_orders_order_organisation_id_orders_organisation')),
+    sa.ForeignKeyConstraint(['user_id'], ['orders_user.id'], name=op.f('fk_orders_order_user_id_orders_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_order')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_orders_order_idempotency_key')),
+    sa.UniqueConstraint('number', name=op.f('uq_orders_order_number'))
+    )
+    with op.batch_alter_table('orders_order', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_orders_order_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index('ix_orders_order_status_reserved', ['status', 'reserved_until'], unique=False)
+        batch_op.create_index('ix_orders_order_user_placed', ['user_id', 'placed_at'], unique=False)
+
+    op.create_table('orders_payout_batch',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('reference', sa.String(length=40), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('total_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('created_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('paid_at', catalog.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('bank_reference', sa.String(length=120), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['orders_user.id'], name=op.f('fk_orders_payout_batch_created_by_id_orders_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_payout_batch')),
+    sa.UniqueConstraint('reference', name=op.f('uq_orders_payout_batch_reference'))
+    )
+    op.create_table('orders_cart_line',
+    sa.Column('cart_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('quantity', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('position', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.CheckConstraint('quantity > 0', name=op.f('ck_orders_cart_line_quantity_positive')),
+    sa.ForeignKeyConstraint(['cart_id'], ['orders_cart.id'], name=op.f('fk_orders_cart_line_cart_id_orders_cart')),
+    sa.ForeignKeyConstraint(['product_id'], ['catalog_product.id'], name=op.f('fk_orders_cart_line_product_id_catalog_product'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('cart_id', 'product_id', name=op.f('pk_orders_cart_line'))
+    )
+    op.create_table('orders_fulfilment',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cooperative_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('position', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('cooperative_name', sa.String(length=200), nullable=False),
+    sa.Column('cooperative_ice', sa.String(length=15), nullable=True),
+    sa.Column('cooperative_vat_exempt', sa.Boolean(), nullable=False),
+    sa.Column('origin_region_code', sa.String(length=2), nullable=False),
+    sa.Column('weight_g', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('zone', sa.String(length=20), nullable=False),
+    sa.Column('promised_on', sa.Date(), nullable=True),
+    sa.Column('carrier', sa.String(length=40), nullable=False),
+    sa.Column('tracking_number', sa.String(length=60), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('goods_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shipping_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cod_fee_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('commission_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cash_collected_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('refunded_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shipped_at', catalog.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('delivered_at', catalog.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('cash_collected_at', catalog.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', catalog.db.UtcDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('goods_minor >= 0 AND shipping_minor >= 0 AND cod_fee_minor >= 0 AND commission_minor >= 0 AND cash_collected_minor >= 0 AND refunded_minor >= 0', name=op.f('ck_orders_fulfilment_amounts_not_negative')),
+    sa.ForeignKeyConstraint(['cooperative_id'], ['catalog_cooperative.id'], name=op.f('fk_orders_fulfilment_cooperative_id_catalog_cooperative')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_orders_fulfilment_order_id_orders_order')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_fulfilment'))
+    )
+    with op.batch_alter_table('orders_fulfilment', schema=None) as batch_op:
+        batch_op.create_index('ix_orders_fulfilment_cooperative_status', ['cooperative_id', 'status', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_fulfilment_order_id'), ['order_id'], unique=False)
+
+    op.create_table('orders_payment',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('method', sa.String(length=20), nullable=False),
+    sa.Column('provider', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('attempt', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('amount_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('amount_refunded_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('provider_ref', sa.String(length=255), nullable=True),
+    sa.Column('payment_intent_id', sa.String(length=255), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=120), nullable=False),
+    sa.Column('redirect_url', sa.Text(), nullable=False),
+    sa.Column('last_error', sa.String(length=200), nullable=False),
+    sa.Column('created_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('succeeded_at', catalog.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('amount_minor > 0', name=op.f('ck_orders_payment_amount_positive')),
+    sa.CheckConstraint('amount_refunded_minor >= 0 AND amount_refunded_minor <= amount_minor', name=op.f('ck_orders_payment_refund_within_amount')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_orders_payment_order_id_orders_order')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_payment')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_orders_payment_idempotency_key')),
+    sa.UniqueConstraint('provider_ref', name=op.f('uq_orders_payment_provider_ref'))
+    )
+    with op.batch_alter_table('orders_payment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_orders_payment_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_payment_payment_intent_id'), ['payment_intent_id'], unique=False)
+
+    op.create_table('orders_processed_webhook_event',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('provider', sa.String(length=20), nullable=False),
+    sa.Column('event_id', sa.String(length=255), nullable=False),
+    sa.Column('event_type', sa.String(length=80), nullable=False),
+    sa.Column('outcome', sa.String(length=40), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('received_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_orders_processed_webhook_event_order_id_orders_order')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_processed_webhook_event')),
+    sa.UniqueConstraint('provider', 'event_id', name='uq_orders_processed_webhook_event_id')
+    )
+    op.create_table('orders_ledger_entry',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cooperative_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('fulfilment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('batch_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('amount_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('reference', sa.String(length=120), nullable=False),
+    sa.Column('created_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['orders_payout_batch.id'], name=op.f('fk_orders_ledger_entry_batch_id_orders_payout_batch')),
+    sa.ForeignKeyConstraint(['cooperative_id'], ['catalog_cooperative.id'], name=op.f('fk_orders_ledger_entry_cooperative_id_catalog_cooperative')),
+    sa.ForeignKeyConstraint(['fulfilment_id'], ['orders_fulfilment.id'], name=op.f('fk_orders_ledger_entry_fulfilment_id_orders_fulfilment')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_orders_ledger_entry_order_id_orders_order')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_ledger_entry'))
+    )
+    with op.batch_alter_table('orders_ledger_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_orders_ledger_entry_batch_id'), ['batch_id'], unique=False)
+        batch_op.create_index('ix_orders_ledger_entry_cooperative', ['cooperative_id', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_ledger_entry_fulfilment_id'), ['fulfilment_id'], unique=False)
+
+    op.create_table('orders_order_event',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('fulfilment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('from_status', sa.String(length=20), nullable=True),
+    sa.Column('to_status', sa.String(length=20), nullable=True),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('actor_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('created_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['orders_user.id'], name=op.f('fk_orders_order_event_actor_id_orders_user')),
+    sa.ForeignKeyConstraint(['fulfilment_id'], ['orders_fulfilment.id'], name=op.f('fk_orders_order_event_fulfilment_id_orders_fulfilment')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_orders_order_event_order_id_orders_order')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_order_event'))
+    )
+    with op.batch_alter_table('orders_order_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_orders_order_event_order_id'), ['order_id'], unique=False)
+
+    op.create_table('orders_order_line',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('fulfilment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('sku', sa.String(length=64), nullable=False),
+    sa.Column('title_fr', sa.String(length=200), nullable=False),
+    sa.Column('title_ar', sa.String(length=200), nullable=False),
+    sa.Column('title_en', sa.String(length=200), nullable=False),
+    sa.Column('cooperative_name', sa.String(length=200), nullable=False),
+    sa.Column('unit_price_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('quantity', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('total_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('commission_bps', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('commission_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('unit_weight_g', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('qty_from_stock', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('qty_made_to_order', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('promised_on', sa.Date(), nullable=True),
+    sa.Column('commitment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('released', sa.Boolean(), nullable=False),
+    sa.CheckConstraint('commission_bps BETWEEN 0 AND 10000', name=op.f('ck_orders_order_line_commission_range')),
+    sa.CheckConstraint('qty_from_stock >= 0 AND qty_made_to_order >= 0 AND qty_from_stock + qty_made_to_order = quantity', name=op.f('ck_orders_order_line_quantity_split')),
+    sa.CheckConstraint('quantity > 0', name=op.f('ck_orders_order_line_quantity_positive')),
+    sa.ForeignKeyConstraint(['commitment_id'], ['catalog_capacity_commitment.id'], name=op.f('fk_orders_order_line_commitment_id_catalog_capacity_commitment'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['fulfilment_id'], ['orders_fulfilment.id'], name=op.f('fk_orders_order_line_fulfilment_id_orders_fulfilment')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_orders_order_line_order_id_orders_order')),
+    sa.ForeignKeyConstraint(['product_id'], ['catalog_product.id'], name=op.f('fk_orders_order_line_product_id_catalog_product'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_order_line'))
+    )
+    with op.batch_alter_table('orders_order_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_orders_order_line_fulfilment_id'), ['fulfilment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_order_line_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_order_line_product_id'), ['product_id'], unique=False)
+
     # ### end Alembic commands ###
     _full_text(SQLITE_FTS_DDL, POSTGRES_FTS_DDL)
 
@@ -319,6 +591,42 @@ def upgrade():
 def downgrade():
     _full_text(SQLITE_FTS_DROP, POSTGRES_FTS_DROP)
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('orders_order_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_orders_order_line_product_id'))
+        batch_op.drop_index(batch_op.f('ix_orders_order_line_order_id'))
+        batch_op.drop_index(batch_op.f('ix_orders_order_line_fulfilment_id'))
+
+    op.drop_table('orders_order_line')
+    with op.batch_alter_table('orders_order_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_orders_order_event_order_id'))
+
+    op.drop_table('orders_order_event')
+    with op.batch_alter_table('orders_ledger_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_orders_ledger_entry_fulfilment_id'))
+        batch_op.drop_index('ix_orders_ledger_entry_cooperative')
+        batch_op.drop_index(batch_op.f('ix_orders_ledger_entry_batch_id'))
+
+    op.drop_table('orders_ledger_entry')
+    op.drop_table('orders_processed_webhook_event')
+    with op.batch_alter_table('orders_payment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_orders_payment_payment_intent_id'))
+        batch_op.drop_index(batch_op.f('ix_orders_payment_order_id'))
+
+    op.drop_table('orders_payment')
+    with op.batch_alter_table('orders_fulfilment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_orders_fulfilment_order_id'))
+        batch_op.drop_index('ix_orders_fulfilment_cooperative_status')
+
+    op.drop_table('orders_fulfilment')
+    op.drop_table('orders_cart_line')
+    op.drop_table('orders_payout_batch')
+    with op.batch_alter_table('orders_order', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_order_user_placed')
+        batch_op.drop_index('ix_orders_order_status_reserved')
+        batch_op.drop_index(batch_op.f('ix_orders_order_organisation_id'))
+
+    op.drop_table('orders_order')
+    op.drop_table('orders_cart')
     with op.batch_alter_table('catalog_product_label', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_product_label_kind')
 
@@ -340,6 +648,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_orders_user_cooperative_id'))
 
     op.drop_table('orders_user')
+    with op.batch_alter_table('orders_shipping_rate', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_orders_shipping_rate_tariff_id'))
+
+    op.drop_table('orders_shipping_rate')
+    op.drop_table('orders_payout_account')
     with op.batch_alter_table('catalog_product_import', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_catalog_product_import_cooperative_id'))
 
@@ -349,9 +662,6 @@ def downgrade():
         batch_op.drop_index('ix_catalog_product_region')
         batch_op.drop_index('ix_catalog_product_listing')
         batch_op.drop_index(batch_op.f('ix_catalog_product_cooperative_id'))
-        batch_op.drop_index('ix_catalog_product_by_price')
-        batch_op.drop_index('ix_catalog_product_by_id')
-        batch_op.drop_index('ix_catalog_product_by_featured')
 
     op.drop_table('catalog_product')
     with op.batch_alter_table('catalog_cooperative_invitation', schema=None) as batch_op:
@@ -359,14 +669,15 @@ def downgrade():
 
     op.drop_table('catalog_cooperative_invitation')
     op.drop_table('catalog_category_rule')
+    op.drop_table('orders_shipping_tariff')
     with op.batch_alter_table('orders_outbox_message', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_outbox_message_status')
 
     op.drop_table('orders_outbox_message')
     op.drop_table('orders_organisation')
+    op.drop_table('orders_marketplace_settings')
     with op.batch_alter_table('catalog_cooperative', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_cooperative_region_status')
-        batch_op.drop_index('ix_catalog_cooperative_featured')
 
     op.drop_table('catalog_cooperative')
     op.drop_table('catalog_category')

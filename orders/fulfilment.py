@@ -1,0 +1,284 @@
+"""A cooperative's part of an order, from preparation to delivery, and what the
+order's own state becomes as its parts close.
+
+These are the verbs the cooperative back office and the operator console call::
+
+    mark_shipped(session, part, "CB123456789MA", now=now, actor_id=user.id)
+    mark_delivered(session, part, now=now, actor_id=user.id)
+    record_cash_collected(session, part, now=now, actor_id=user.id)
+    cancel_part(session, part, now=now, reason="out_of_stock", source="cooperative")
+
+Load parts for a cooperative only through :func:`parts_for_cooperative` /
+:func:`part_of_cooperative`, which filter by the cooperative's id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from catalog.models import Product
+from orders import ledger, reservations
+from orders.errors import OrderError
+from orders.events import move_fulfilment, move_order, record
+from orders.models import Fulfilment, Order, OrderLine
+from orders.status import (
+    HOLDING_STOCK,
+    EventKind,
+    FulfilmentStatus,
+    OrderStatus,
+    PaymentMethod,
+)
+
+MAX_TRACKING_LENGTH = 60
+
+
+def _lines(fulfilment: Fulfilment) -> list[OrderLine]:
+    return list(fulfilment.lines)
+
+
+def settle_order_status(order: Order, *, now: datetime) -> None:
+    """Close a confirmed order once every part is closed: completed if anything was
+    delivered, refunded if money went back, cancelled otherwise."""
+    if order.status not in (OrderStatus.CONFIRMED, OrderStatus.COMPLETED):
+        return
+    states = {FulfilmentStatus(f.status) for f in order.fulfilments}
+    open_states = {FulfilmentStatus.NEW, FulfilmentStatus.TO_PREPARE, FulfilmentStatus.SHIPPED}
+    if states & open_states:
+        return
+    if FulfilmentStatus.DELIVERED in states:
+        target = OrderStatus.COMPLETED
+    elif FulfilmentStatus.REFUNDED in states:
+        target = OrderStatus.REFUNDED
+    else:
+        target = OrderStatus.CANCELLED
+    if target == order.status:
+        return
+    kind = {
+        OrderStatus.COMPLETED: EventKind.COMPLETED,
+        OrderStatus.REFUNDED: EventKind.REFUNDED,
+        OrderStatus.CANCELLED: EventKind.CANCELLED,
+    }[target]
+    move_order(order, target, now=now, kind=kind)
+
+
+def confirm(
+    session: Session,
+    order: Order,
+    *,
+    now: datetime,
+    source: str = "system",
+    actor_id: int | None = None,
+    kind: EventKind = EventKind.CONFIRMED,
+) -> None:
+    """The order is confirmed: every part goes to its cooperative to prepare."""
+    reinstating = order.status == OrderStatus.EXPIRED
+    move_order(order, OrderStatus.CONFIRMED, now=now, kind=kind, source=source, actor_id=actor_id)
+    order.reserved_until = None
+    for part in order.fulfilments:
+        if part.status == FulfilmentStatus.NEW or (
+            reinstating and part.status == FulfilmentStatus.CANCELLED
+        ):
+            move_fulfilment(
+                part, FulfilmentStatus.TO_PREPARE, now=now, kind=EventKind.PREPARING, source=source
+            )
+    session.flush()
+
+
+def mark_shipped(
+    session: Session,
+    fulfilment: Fulfilment,
+    tracking_number: str,
+    *,
+    now: datetime,
+    carrier: str = "amana",
+    actor_id: int | None = None,
+    source: str = "cooperative",
+) -> None:
+    """The parcel left with the carrier.
+
+    :raises OrderError: ``tracking_required`` (empty or too long a number).
+    :raises InvalidTransition: unless the part is being prepared.
+    """
+    tracking = " ".join(tracking_number.split())
+    if not tracking or len(tracking) > MAX_TRACKING_LENGTH:
+        raise OrderError("tracking_required", max=MAX_TRACKING_LENGTH)
+    move_fulfilment(
+        fulfilment,
+        FulfilmentStatus.SHIPPED,
+        now=now,
+        kind=EventKind.SHIPPED,
+        source=source,
+        actor_id=actor_id,
+        tracking_number=tracking,
+        carrier=carrier,
+    )
+    fulfilment.tracking_number = tracking
+    fulfilment.carrier = carrier[:40]
+    fulfilment.shipped_at = now
+    reservations.mark_made(_lines(fulfilment))
+    session.flush()
+
+
+def mark_delivered(
+    session: Session,
+    fulfilment: Fulfilment,
+    *,
+    now: datetime,
+    actor_id: int | None = None,
+    source: str = "cooperative",
+) -> None:
+    """The shopper has the parcel. For a part paid to the marketplace, the cooperative
+    is now owed its share.
+
+    :raises InvalidTransition: unless the part was shipped.
+    """
+    move_fulfilment(
+        fulfilment,
+        FulfilmentStatus.DELIVERED,
+        now=now,
+        kind=EventKind.DELIVERED,
+        source=source,
+        actor_id=actor_id,
+    )
+    fulfilment.delivered_at = now
+    ledger.post_delivery(session, fulfilment, now=now)
+    settle_order_status(fulfilment.order, now=now)
+    session.flush()
+
+
+def record_cash_collected(
+    session: Session,
+    fulfilment: Fulfilment,
+    *,
+    now: datetime,
+    actor_id: int | None = None,
+    source: str = "cooperative",
+) -> None:
+    """The cooperative collected the cash for its cash-on-delivery part (the whole
+    part: goods, parcel and fee). A shipped part becomes delivered. The cooperative
+    now owes the commission.
+
+    :raises OrderError: ``not_cash_on_delivery``, ``cash_already_collected``.
+    :raises InvalidTransition: unless the part was shipped or delivered.
+    """
+    if fulfilment.order.payment_method != PaymentMethod.COD:
+        raise OrderError("not_cash_on_delivery")
+    if fulfilment.cash_collected_at is not None:
+        raise OrderError("cash_already_collected")
+    if fulfilment.status == FulfilmentStatus.SHIPPED:
+        mark_delivered(session, fulfilment, now=now, actor_id=actor_id, source=source)
+    elif fulfilment.status != FulfilmentStatus.DELIVERED:
+        raise OrderError("not_delivered", status=str(fulfilment.status))
+    fulfilment.cash_collected_at = now
+    fulfilment.cash_collected_minor = fulfilment.total_minor
+    record(
+        fulfilment.order,
+        EventKind.CASH_COLLECTED,
+        now=now,
+        fulfilment=fulfilment,
+        source=source,
+        actor_id=actor_id,
+        amount_minor=fulfilment.total_minor,
+    )
+    ledger.post_cash_collected(session, fulfilment, now=now)
+    order = fulfilment.order
+    order.amount_paid_minor += fulfilment.total_minor
+    order.paid_at = order.paid_at or now
+    session.flush()
+
+
+def part_was_paid(fulfilment: Fulfilment) -> bool:
+    """Money changed hands for this part: the order was paid to the marketplace, or
+    the cooperative collected the cash."""
+    if fulfilment.order.payment_method == PaymentMethod.COD:
+        return fulfilment.cash_collected_at is not None
+    return fulfilment.order.amount_paid_minor > 0
+
+
+def cancel_part(
+    session: Session,
+    fulfilment: Fulfilment,
+    *,
+    now: datetime,
+    reason: str,
+    source: str = "operator",
+    actor_id: int | None = None,
+) -> None:
+    """Cancel an unpaid part (not delivered): its stock goes back on sale. A part that
+    was paid is refunded instead (:func:`orders.checkout.refund_part`).
+
+    :raises OrderError: ``part_is_paid``.
+    :raises InvalidTransition: for a delivered or closed part.
+    """
+    if part_was_paid(fulfilment):
+        raise OrderError("part_is_paid")
+    held = fulfilment.status in HOLDING_STOCK
+    move_fulfilment(
+        fulfilment,
+        FulfilmentStatus.CANCELLED,
+        now=now,
+        kind=EventKind.CANCELLED,
+        source=source,
+        actor_id=actor_id,
+        reason=reason[:200],
+    )
+    lines = _lines(fulfilment)
+    if held:
+        reservations.release(session, lines)
+    else:  # a parcel refused at the door comes back to the shelf
+        reservations.restock_returned(session, lines)
+    settle_order_status(fulfilment.order, now=now)
+    session.flush()
+
+
+# -- reading parts ----------------------------------------------------------------------
+def parts_for_cooperative(
+    session: Session,
+    cooperative_id: int,
+    *,
+    statuses: Sequence[FulfilmentStatus] | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Fulfilment]:
+    """A cooperative's parts, newest first, with their order and lines loaded (a fixed
+    number of queries)."""
+    stmt = (
+        select(Fulfilment)
+        .where(Fulfilment.cooperative_id == cooperative_id)
+        .options(
+            selectinload(Fulfilment.order),
+            selectinload(Fulfilment.lines)
+            .selectinload(OrderLine.product)
+            .selectinload(Product.images),
+        )
+        .order_by(Fulfilment.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if statuses:
+        stmt = stmt.where(Fulfilment.status.in_([str(s) for s in statuses]))
+    return list(session.scalars(stmt))
+
+
+def count_parts_by_status(session: Session, cooperative_id: int) -> dict[str, int]:
+    rows = session.execute(
+        select(Fulfilment.status, func.count(Fulfilment.id))
+        .where(Fulfilment.cooperative_id == cooperative_id)
+        .group_by(Fulfilment.status)
+    ).all()
+    return {str(status): int(n) for status, n in rows}
+
+
+def part_of_cooperative(
+    session: Session, cooperative_id: int, fulfilment_id: int
+) -> Fulfilment | None:
+    """The part if it belongs to that cooperative, else None (show a 404)."""
+    return session.scalar(
+        select(Fulfilment).where(
+            Fulfilment.id == fulfilment_id, Fulfilment.cooperative_id == cooperative_id
+        )
+    )

@@ -1,0 +1,96 @@
+"""Optional: pay cooperatives that have a Stripe Connect account by transfer instead
+of by bank batch ("separate charges and transfers": one charge per order, one
+transfer per cooperative with the order's ``transfer_group``).
+
+Stripe cannot pay out to Moroccan bank accounts, so this serves only cooperatives
+Stripe accepts; every other cooperative is paid from the ledger's batches. Each
+delivered card-paid part is transferred once (idempotency key
+``transfer:<order>:<cooperative>``) and the transfer is written to the ledger.
+
+Usage (one commit per transfer, so a crash never forgets one that was made)::
+
+    for part in parts_due(session):
+        transfer_part(session, gateway, part, now=now)
+        session.commit()
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.money import Money
+from orders.ledger import EntryKind, add_entry
+from orders.models import Fulfilment, LedgerEntry, Order, PayoutAccount
+from orders.status import FulfilmentStatus, PaymentMethod
+
+
+class TransferGateway(Protocol):
+    def transfer(
+        self,
+        *,
+        amount: Money,
+        destination: str,
+        transfer_group: str,
+        source_transaction: str | None,
+        idempotency_key: str,
+    ) -> str: ...
+
+
+def parts_due(session: Session, *, limit: int = 200) -> list[Fulfilment]:
+    """Delivered card-paid parts of cooperatives with a Connect account, not yet
+    transferred."""
+    transferred = select(LedgerEntry.fulfilment_id).where(
+        LedgerEntry.kind == EntryKind.TRANSFER, LedgerEntry.fulfilment_id.is_not(None)
+    )
+    return list(
+        session.scalars(
+            select(Fulfilment)
+            .join(Order, Order.id == Fulfilment.order_id)
+            .join(PayoutAccount, PayoutAccount.cooperative_id == Fulfilment.cooperative_id)
+            .where(
+                Fulfilment.status == FulfilmentStatus.DELIVERED,
+                Order.payment_method == PaymentMethod.CARD,
+                PayoutAccount.stripe_account_id.is_not(None),
+                Fulfilment.id.not_in(transferred),
+            )
+            .order_by(Fulfilment.id)
+            .limit(limit)
+        )
+    )
+
+
+def transfer_part(
+    session: Session, gateway: TransferGateway, part: Fulfilment, *, now: datetime
+) -> LedgerEntry:
+    """Transfer the cooperative's share of one part and write it to the ledger.
+
+    :raises GatewayError: when Stripe refuses; nothing is written.
+    """
+    account = session.get(PayoutAccount, part.cooperative_id)
+    assert account is not None and account.stripe_account_id
+    order = part.order
+    share = Money(part.cooperative_share_minor, part.currency)
+    transfer_id = gateway.transfer(
+        amount=share,
+        destination=account.stripe_account_id,
+        transfer_group=f"ORDER_{order.number}",
+        source_transaction=None,
+        idempotency_key=f"transfer:{order.number}:{part.cooperative_id}",
+    )
+    entry = add_entry(
+        session,
+        EntryKind.TRANSFER,
+        part.cooperative_id,
+        -share.amount_minor,
+        now=now,
+        currency=share.currency,
+        fulfilment=part,
+        reference=transfer_id,
+    )
+    session.flush()
+    assert entry is not None
+    return entry
