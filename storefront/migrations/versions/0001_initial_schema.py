@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 04:08:26.571770
+Create Date: 2026-11-23 04:20:24.213608
 
 """
 from alembic import op
@@ -91,6 +91,7 @@ def upgrade():
     sa.UniqueConstraint('slug', name=op.f('uq_catalog_cooperative_slug'))
     )
     with op.batch_alter_table('catalog_cooperative', schema=None) as batch_op:
+        batch_op.create_index('ix_catalog_cooperative_featured', ['status', 'featured', 'id'], unique=False)
         batch_op.create_index('ix_catalog_cooperative_region_status', ['region_code', 'status'], unique=False)
 
     op.create_table('orders_marketplace_settings',
@@ -221,6 +222,9 @@ def upgrade():
     sa.UniqueConstraint('slug', name=op.f('uq_catalog_product_slug'))
     )
     with op.batch_alter_table('catalog_product', schema=None) as batch_op:
+        batch_op.create_index('ix_catalog_product_by_featured', ['sellable', 'featured', 'id', 'category_id', 'region_code', 'women_led', 'price_minor'], unique=False)
+        batch_op.create_index('ix_catalog_product_by_id', ['sellable', 'id', 'category_id', 'region_code', 'women_led', 'price_minor'], unique=False)
+        batch_op.create_index('ix_catalog_product_by_price', ['sellable', 'price_minor', 'id', 'category_id', 'region_code', 'women_led'], unique=False)
         batch_op.create_index(batch_op.f('ix_catalog_product_cooperative_id'), ['cooperative_id'], unique=False)
         batch_op.create_index('ix_catalog_product_listing', ['sellable', 'category_id', 'price_minor'], unique=False)
         batch_op.create_index('ix_catalog_product_region', ['sellable', 'region_code', 'category_id'], unique=False)
@@ -662,6 +666,9 @@ def downgrade():
         batch_op.drop_index('ix_catalog_product_region')
         batch_op.drop_index('ix_catalog_product_listing')
         batch_op.drop_index(batch_op.f('ix_catalog_product_cooperative_id'))
+        batch_op.drop_index('ix_catalog_product_by_price')
+        batch_op.drop_index('ix_catalog_product_by_id')
+        batch_op.drop_index('ix_catalog_product_by_featured')
 
     op.drop_table('catalog_product')
     with op.batch_alter_table('catalog_cooperative_invitation', schema=None) as batch_op:
@@ -678,6 +685,7 @@ def downgrade():
     op.drop_table('orders_marketplace_settings')
     with op.batch_alter_table('catalog_cooperative', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_cooperative_region_status')
+        batch_op.drop_index('ix_catalog_cooperative_featured')
 
     op.drop_table('catalog_cooperative')
     op.drop_table('catalog_category')
