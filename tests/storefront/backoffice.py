@@ -49,6 +49,13 @@ def shopper(session: Session, email: str = "shopper@example.ma") -> User:
     return user
 
 
+def english(client: FlaskClient) -> None:
+    """Read the pages in English, the language of the messages the tests look for (the
+    site defaults to French; tests that check French or Arabic switch language)."""
+    client.set_cookie("lang", "en")
+
+
 def login(client: FlaskClient, user: User) -> None:
+    english(client)
     response = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)

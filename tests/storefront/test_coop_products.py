@@ -70,7 +70,10 @@ def test_a_price_above_the_cap_is_refused_naming_the_cap(client, session, shop) 
     page = new_product(client, masks, price="6,50", unit="piece", net_quantity="1").get_data(
         as_text=True
     )
-    assert "above this category&#39;s cap of 6,00\u00a0DH" in page
+    assert "above this category&#39;s cap of 6.00\u00a0MAD" in page
+    client.set_cookie("lang", "fr")
+    page = new_product(client, masks, price="6,50", unit="piece").get_data(as_text=True)
+    assert "6,00\u00a0DH" in page, "in French, the cap as Moroccans write it"
     assert session.scalar(select(func.count(Product.id))) == 0
 
 

@@ -1,5 +1,6 @@
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from catalog.audit import Actor
@@ -9,7 +10,7 @@ from catalog.onboarding import invite_member
 from orders.accounts import Role, User
 from orders.mail import OutboxMessage
 from tests.conftest import NOW
-from tests.storefront.backoffice import PASSWORD, login, member, shopper
+from tests.storefront.backoffice import PASSWORD, english, login, member, shopper
 
 FORM = {
     "person_name": "Fatima Ait Ali",
@@ -32,6 +33,11 @@ FORM = {
     "sector": "argan",
     "story_fr": "Vingt femmes de Tamanar.",
 }
+
+
+@pytest.fixture(autouse=True)
+def in_english(client) -> None:
+    english(client)
 
 
 def register(client, **changes):
