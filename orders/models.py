@@ -28,6 +28,7 @@ from catalog.db import Base, utcnow
 from catalog.models import CapacityCommitment, Cooperative, Product
 from catalog.money import Money
 from orders.accounts import Organisation, User
+from orders.api_tokens import ApiToken
 from orders.mail import OutboxMessage
 from orders.status import (
     DeliveryOption,
@@ -39,6 +40,7 @@ from orders.status import (
 )
 
 __all__ = [
+    "ApiToken",
     "Cart",
     "CartLine",
     "Fulfilment",

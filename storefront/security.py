@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, abort, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -72,6 +72,20 @@ DEFAULTS: dict[str, Any] = {
     #: how many reverse proxies set X-Forwarded-For/-Proto/-Host in front of the app
     "TRUSTED_PROXIES": 0,
 }
+
+
+FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def has_nul(value: Any) -> bool:
+    """Whether ``value`` (a string, or JSON data) holds a NUL character anywhere."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_nul(v) for v in value)
+    return False
 
 
 def is_production(app: Flask) -> bool:
@@ -191,6 +205,19 @@ def init_app(app: Flask) -> None:
     # one limiter per app: its counters and limits never leak from one app to another
     limiter = Limiter(get_remote_address, app=app)
     app.extensions["taawun_limiter"] = limiter
+
+    @app.before_request
+    def refuse_nul_characters() -> None:
+        """A NUL character has no business in a URL or a form, and PostgreSQL cannot
+        store or even compare it: refuse the request (400) before any query."""
+        if has_nul(request.path) or any(
+            has_nul(k) or has_nul(v) for k, v in request.args.items(multi=True)
+        ):
+            abort(400)
+        if request.mimetype in FORM_MIMETYPES and any(
+            has_nul(k) or has_nul(v) for k, v in request.form.items(multi=True)
+        ):
+            abort(400)
 
     @app.after_request
     def security_headers(response: Response) -> Response:

@@ -61,6 +61,7 @@ def docs_page() -> str:
 def init_app(app: Flask) -> None:
     """Create the API for ``app`` and register its blueprints."""
     from storefront.api.catalog import bp as catalog_bp
+    from storefront.api.listings import bp as listings_bp
 
     api = Api(
         spec_kwargs={
@@ -81,7 +82,7 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["taawun_api"] = api
     limiter = limiter_of(app)
-    for blueprint, needs_token in ((catalog_bp, False),):
+    for blueprint, needs_token in ((catalog_bp, False), (listings_bp, True)):
         # token-authenticated JSON, never a browser session: no CSRF cookie to abuse
         csrf.exempt(blueprint)
         limit_api_blueprint(limiter, blueprint, app, tokens=needs_token)

@@ -126,3 +126,10 @@ def test_too_large_body_is_a_413_problem(app, client) -> None:
     response = client.post("/api/v1/products", data="x" * 1000, content_type="application/json")
     assert response.status_code in (405, 413)
     assert response.mimetype == "application/problem+json"
+
+
+def test_nul_characters_are_refused_before_reaching_the_database(client, catalog) -> None:
+    for url in ("/api/v1/products?q=a%00b", "/api/v1/products/argan%00", "/p/argan%00"):
+        assert client.get(url).status_code == 400, url
+    response = client.get("/api/v1/cooperatives/x%00")
+    assert response.mimetype == "application/problem+json"

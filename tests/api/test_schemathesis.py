@@ -8,10 +8,13 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from catalog.rules import refresh_products
+from orders.accounts import Role
 from storefront import create_app
 from storefront.extensions import db
+from tests.api.conftest import person, token_for
 
 MAX_EXAMPLES = 40
 
@@ -28,6 +31,20 @@ def _document() -> dict:
 
 
 schema = schemathesis.openapi.from_dict(_document())
+#: the token of the cooperative member made by ``fuzzed_app`` (one per test)
+TOKEN: dict[str, str] = {}
+
+
+@schema.auth(refresh_interval=None)
+class CooperativeToken:
+    """A cooperative's token, so the protected operations are fuzzed beyond their 401
+    (the token tests prove every one of them refuses a missing or wrong token)."""
+
+    def get(self, case, ctx) -> str:
+        return TOKEN.get("secret", "taw_none_none")
+
+    def set(self, case, data, ctx) -> None:
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
 
 @pytest.fixture
@@ -38,8 +55,9 @@ def fuzzed_app(app, make, session):
     make.product(coop, oil, slug="argan-250", title_fr="Huile d'argan")
     make.product(coop, oil, slug="argan-atelier", made_to_order=True, units_per_day=20)
     refresh_products(session, make.today)
-    session.commit()
+    member = person(session, "fatima@tighanimine.ma", Role.COOPERATIVE, cooperative_id=coop.id)
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash must surface as a 500, not a raise
+    TOKEN["secret"] = token_for(session, member)
     return app
 
 
@@ -51,4 +69,11 @@ def fuzzed_app(app, make, session):
     suppress_health_check=list(HealthCheck),
 )
 def test_api_never_fails_and_answers_as_documented(case, fuzzed_app) -> None:
-    case.call_and_validate(app=fuzzed_app)
+    # ignored_auth replays requests over the network, which this in-process run has not.
+    # A write whose body is well formed may still break a business rule the schema
+    # cannot state (an unknown category slug, a price above the category's cap): it is
+    # refused with 422 `rejected`, so "schema-valid means accepted" holds for reads only.
+    excluded = [ignored_auth]
+    if case.method != "GET":
+        excluded.append(positive_data_acceptance)
+    case.call_and_validate(app=fuzzed_app, excluded_checks=excluded)

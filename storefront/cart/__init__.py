@@ -1,3 +1,0 @@
-from storefront.cart.views import bp
-
-__all__ = ["bp"]

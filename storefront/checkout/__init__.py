@@ -1,3 +1,0 @@
-from storefront.checkout.views import bp
-
-__all__ = ["bp"]

@@ -1,3 +1,0 @@
-from storefront.webhooks.views import bp
-
-__all__ = ["bp"]
