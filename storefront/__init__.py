@@ -66,13 +66,29 @@ def _blueprints() -> list[Blueprint]:
     from storefront.account import bp as account_bp
     from storefront.admin import bp as admin_bp
     from storefront.api.token_pages import bp as tokens_bp
+    from storefront.cart import bp as cart_bp
+    from storefront.checkout import bp as checkout_bp
     from storefront.coop import bp as coop_bp
     from storefront.coop import join_bp
     from storefront.coop import tokens as coop_tokens  # noqa: F401 (adds the back office's token pages)
+    from storefront.orders import bp as orders_bp
     from storefront.pages import bp as pages_bp
     from storefront.shop import bp as shop_bp
+    from storefront.webhooks import bp as webhooks_bp
 
-    return [shop_bp, account_bp, coop_bp, join_bp, admin_bp, pages_bp, tokens_bp]
+    return [
+        shop_bp,
+        account_bp,
+        coop_bp,
+        join_bp,
+        admin_bp,
+        cart_bp,
+        checkout_bp,
+        orders_bp,
+        webhooks_bp,
+        pages_bp,
+        tokens_bp,
+    ]
 
 
 def _instance_secret(app: Flask) -> str:

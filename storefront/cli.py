@@ -29,6 +29,15 @@ def seed_demo(if_empty: bool) -> None:
         f"Demo loaded: {counts['cooperatives']} cooperatives, {counts['products']} products, "
         f"{counts['categories']} categories."
     )
+    from storefront.demo.orders import seed_orders
+
+    made = seed_orders(session, now=utcnow())
+    session.commit()
+    click.echo(
+        f"Shipping tariffs and commission set; sample orders: {', '.join(made['orders']) or '-'}."
+    )
+    for email in made["accounts"]:
+        click.echo(f"Demo account {email} / password {made['password']}")
 
 
 mail = AppGroup("mail", help="Outgoing mail.")

@@ -233,3 +233,15 @@ def test_the_product_list_sends_a_fixed_number_of_queries(
     count_queries.clear()
     assert client.get("/back-office/products").status_code == 200
     assert len(count_queries) == few <= 8, count_queries
+
+
+def test_a_back_office_form_without_its_csrf_token_is_refused(client, session, shop, app) -> None:
+    _, oil, _ = shop
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = new_product(client, oil)
+    assert response.status_code == 400 and "form expired" in response.get_data(as_text=True)
+    assert session.scalar(select(func.count(Product.id))) == 0
+    page = client.get("/back-office/products/new").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert new_product(client, oil, csrf_token=token).status_code == 302
+    assert session.scalar(select(func.count(Product.id))) == 1

@@ -1,0 +1,3 @@
+from storefront.cart.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField
+from wtforms.validators import InputRequired, NumberRange
+
+from orders.cart import MAX_QUANTITY
+
+
+class AddForm(FlaskForm):
+    product_id = HiddenField(validators=[InputRequired()])
+    quantity = IntegerField(
+        _l("Quantity"),
+        default=1,
+        validators=[
+            InputRequired(_l("Enter a whole number of at least 1.")),
+            NumberRange(min=1, max=MAX_QUANTITY, message=_l("Enter a number from 1 to %(max)d.")),
+        ],
+    )
+
+
+class LineForm(FlaskForm):
+    """Change one line's quantity (0 removes it)."""
+
+    quantity = IntegerField(
+        _l("Quantity"),
+        validators=[
+            InputRequired(_l("Enter a whole number.")),
+            NumberRange(min=0, max=MAX_QUANTITY, message=_l("Enter a number from 0 to %(max)d.")),
+        ],
+    )
+
+
+class RemoveForm(FlaskForm):
+    pass

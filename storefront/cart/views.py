@@ -1,0 +1,98 @@
+"""The cart: grouped by cooperative with a subtotal each, every line checked against
+what can be sold now. A line whose product became unavailable stays, with a message,
+until the shopper removes it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from catalog.db import utcnow
+from catalog.models import Product
+from orders import cart
+from orders.errors import CartError
+from storefront.cart import store
+from storefront.cart.forms import AddForm, LineForm, RemoveForm
+from storefront.extensions import db
+from storefront.orders.messages import problem_text
+
+bp = Blueprint("cart", __name__, url_prefix="/cart")
+bp.record_once(lambda state: store.init_app(state.app))
+
+
+def _form_errors(form: AddForm | LineForm) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            flash(str(error), "error")
+
+
+def _back(default: str) -> str:
+    """Back to the product page the form came from, if it is one of ours."""
+    target = request.form.get("next", "")
+    if target.startswith("/p/") and "//" not in target and "\\" not in target:
+        return target
+    return default
+
+
+@bp.get("/")
+def show() -> str:
+    view = cart.view(db.session, store.items(), today=utcnow().date())
+    return render_template(
+        "cart/cart.html",
+        view=view,
+        line_form=LineForm(),
+        remove_form=RemoveForm(),
+    )
+
+
+@bp.post("/add")
+def add() -> Response:
+    form = AddForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return redirect(_back(url_for("cart.show")))
+    raw_id = (form.product_id.data or "").strip()
+    product = None
+    if raw_id.isdigit() and len(raw_id) < 19:
+        product = db.session.scalar(select(Product).where(Product.id == int(raw_id)))
+    if product is None or not product.sellable:
+        flash(problem_text("unavailable"), "error")
+        return redirect(_back(url_for("cart.show")))
+    try:
+        items = cart.add(store.items(), product.id, form.quantity.data)
+    except CartError as exc:
+        flash(problem_text(exc.code, **exc.data), "error")
+        return redirect(_back(url_for("cart.show")))
+    store.save(items)
+    db.session.commit()
+    flash(_("Added to your cart."), "success")
+    return redirect(url_for("cart.show"))
+
+
+@bp.post("/<int:product_id>")
+def update(product_id: int) -> Response:
+    form = LineForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return redirect(url_for("cart.show"))
+    try:
+        items = cart.set_quantity(store.items(), product_id, form.quantity.data)
+    except CartError as exc:
+        flash(problem_text(exc.code, **exc.data), "error")
+        return redirect(url_for("cart.show"))
+    store.save(items)
+    db.session.commit()
+    flash(_("Your cart is updated."), "success")
+    return redirect(url_for("cart.show"))
+
+
+@bp.post("/<int:product_id>/remove")
+def remove(product_id: int) -> Response:
+    form = RemoveForm()
+    if form.validate_on_submit():
+        store.save(cart.remove(store.items(), product_id))
+        db.session.commit()
+        flash(_("Removed from your cart."), "success")
+    return redirect(url_for("cart.show"))

@@ -1,0 +1,3 @@
+from storefront.checkout.views import bp
+
+__all__ = ["bp"]

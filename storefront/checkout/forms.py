@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, InputRequired, Length, Optional
+
+from catalog import regions
+from storefront.account.forms import moroccan_phone, strip
+from storefront.orders.messages import DELIVERY_OPTIONS, PAYMENT_METHODS
+
+
+def province_choices(lang: str) -> list[SelectChoice]:
+    """Provinces grouped by region (an ``<optgroup>`` each): choosing the province
+    gives the region, and the page works without JavaScript."""
+    return [
+        SelectChoice(p.code, p.name(lang), optgroup=region.name(lang))
+        for region in regions.regions()
+        for p in regions.provinces_of(region.code)
+    ]
+
+
+class DetailsForm(FlaskForm):
+    name = StringField(
+        _l("Full name"), filters=[strip], validators=[InputRequired(), Length(max=120)]
+    )
+    email = EmailField(
+        _l("E-mail"),
+        filters=[strip],
+        validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
+        description=_l("We send the confirmation and the tracking here."),
+    )
+    phone = StringField(
+        _l("Phone"),
+        validators=[InputRequired(), Length(max=30), moroccan_phone],
+        description=_l("The delivery person calls this number."),
+    )
+    province = SelectField(_l("Province or prefecture"), validators=[InputRequired()])
+    city = StringField(
+        _l("Town or village"), filters=[strip], validators=[Optional(), Length(max=120)]
+    )
+    address = TextAreaField(
+        _l("Address"),
+        filters=[strip],
+        validators=[InputRequired(), Length(min=5, max=500)],
+        description=_l("Street, district, building, a landmark. No postcode needed."),
+    )
+    delivery_option = RadioField(
+        _l("Delivery"),
+        choices=[SelectChoice(k, v) for k, v in DELIVERY_OPTIONS.items()],
+        default="home",
+        validators=[InputRequired()],
+    )
+    payment_method = RadioField(_l("Payment"), default="cod", validators=[InputRequired()])
+
+    def __init__(self, *args, lang: str, methods: list[str], **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.province.choices = province_choices(lang)
+        self.payment_method.choices = [SelectChoice(m, PAYMENT_METHODS[m]) for m in methods]
+
+
+class ConfirmForm(FlaskForm):
+    token = HiddenField(validators=[InputRequired(), Length(max=64)])
+    expected_total = HiddenField(validators=[InputRequired(), Length(max=20)])

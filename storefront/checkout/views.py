@@ -1,0 +1,239 @@
+"""Checkout in two steps that work without JavaScript: delivery details, then a
+review showing each cooperative's parcel with its shipping price before the shopper
+confirms. The confirmed total travels with the form: if prices moved meanwhile,
+nothing is placed and the new total is shown."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from catalog import regions
+from catalog.db import utcnow
+from catalog.errors import InsufficientStock
+from catalog.money import Money
+from orders import checkout as checkout_lib
+from orders.errors import CheckoutError
+from orders.models import Order
+from orders.status import PaymentMethod
+from storefront import payments
+from storefront.cart import store
+from storefront.checkout.forms import ConfirmForm, DetailsForm
+from storefront.extensions import db
+from storefront.i18n import current_language
+from storefront.orders import access, notify
+from storefront.orders.messages import problem_text, shortage_texts
+from storefront.orders.paying import start_card_payment
+
+bp = Blueprint("checkout", __name__, url_prefix="/checkout")
+bp.record_once(lambda state: payments.init_app(state.app))
+
+SESSION_KEY = "checkout"
+DETAIL_PROBLEMS = {
+    "invalid_name",
+    "invalid_email",
+    "invalid_phone",
+    "unknown_region",
+    "province_mismatch",
+    "invalid_address",
+    "invalid_choice",
+}
+
+
+def _offered_for_cart() -> list[str]:
+    """Ways of paying for the cart's goods (the threshold ignores shipping)."""
+    view = checkout_lib.cart.view(db.session, store.items(), today=utcnow().date())
+    return [str(m) for m in payments.offered(view.total if view.groups else Money(0))]
+
+
+@bp.route("/", methods=["GET", "POST"])
+def details() -> Response | str:
+    items = store.items()
+    if not items:
+        flash(problem_text("empty_cart"), "info")
+        return redirect(url_for("cart.show"))
+    methods = _offered_for_cart()
+    saved: dict[str, Any] = session.get(SESSION_KEY) or {}
+    form = DetailsForm(lang=current_language(), methods=methods, data=None)
+    if not form.is_submitted():
+        defaults = dict(saved)
+        if current_user.is_authenticated and not defaults:
+            defaults = {
+                "name": current_user.name,
+                "email": current_user.email,
+                "phone": current_user.phone,
+            }
+        for name, value in defaults.items():
+            if name in form and value:
+                form[name].data = value
+    if form.validate_on_submit():
+        province = regions.province(form.province.data or "")
+        assert province is not None  # the choice was validated
+        session[SESSION_KEY] = {
+            "name": form.name.data,
+            "email": form.email.data,
+            "phone": form.phone.data,
+            "region": province.region_code,
+            "province": province.code,
+            "city": form.city.data or "",
+            "address": form.address.data,
+            "delivery_option": form.delivery_option.data,
+            "payment_method": form.payment_method.data,
+        }
+        return redirect(url_for("checkout.review"))
+    return render_template("checkout/details.html", form=form)
+
+
+def _saved_details() -> dict[str, Any] | None:
+    saved = session.get(SESSION_KEY)
+    required = (
+        "name",
+        "email",
+        "phone",
+        "region",
+        "province",
+        "address",
+        "delivery_option",
+        "payment_method",
+    )
+    if not isinstance(saved, dict) or any(not isinstance(saved.get(k), str) for k in required):
+        return None
+    return saved
+
+
+@bp.get("/review")
+def review() -> Response | str:
+    saved = _saved_details()
+    if saved is None:
+        return redirect(url_for("checkout.details"))
+    prepared = checkout_lib.prepare(
+        db.session,
+        store.items(),
+        destination_region=saved["region"],
+        delivery_option=saved["delivery_option"],
+        payment_method=saved["payment_method"],
+        today=utcnow().date(),
+    )
+    if prepared.problems or prepared.quote is None:
+        for problem in prepared.problems:
+            flash(problem_text(problem), "error")
+        return redirect(url_for("cart.show"))
+    if saved["payment_method"] not in _offered_for_cart():
+        flash(_("This way of paying is not available for this order. Choose another."), "error")
+        return redirect(url_for("checkout.details"))
+    token = saved.get("token") or secrets.token_urlsafe(24)
+    session[SESSION_KEY] = dict(saved, token=token)
+    form = ConfirmForm(data={"token": token, "expected_total": prepared.quote.total.amount_minor})
+    return render_template(
+        "checkout/review.html",
+        quote=prepared.quote,
+        details=saved,
+        region=regions.region(saved["region"]),
+        province=regions.province(saved["province"]),
+        form=form,
+    )
+
+
+@bp.post("/confirm")
+def confirm() -> Response:
+    saved = _saved_details()
+    form = ConfirmForm()
+    if saved is None or not form.validate_on_submit() or form.token.data != saved.get("token"):
+        flash(_("Your checkout expired. Please check your order again."), "error")
+        return redirect(url_for("checkout.review" if saved else "checkout.details"))
+    expected = form.expected_total.data or ""
+    if not expected.isdigit():
+        flash(problem_text("total_changed"), "error")
+        return redirect(url_for("checkout.review"))
+    if saved["payment_method"] not in _offered_for_cart():
+        flash(_("This way of paying is not available for this order. Choose another."), "error")
+        return redirect(url_for("checkout.details"))
+    items = store.items()
+    user = current_user if current_user.is_authenticated else None
+    already_placed = db.session.scalar(
+        select(Order.id).where(Order.idempotency_key == saved["token"])
+    )
+    try:
+        order = checkout_lib.place_order(
+            db.session,
+            items,
+            customer=checkout_lib.Customer(
+                name=saved["name"],
+                email=saved["email"],
+                phone=saved["phone"],
+                language=current_language(),
+                user_id=user.id if user else None,
+                organisation_id=user.organisation_id if user else None,
+            ),
+            address=checkout_lib.Address(
+                saved["region"], saved["province"], saved["address"], saved.get("city", "")
+            ),
+            delivery_option=saved["delivery_option"],
+            payment_method=saved["payment_method"],
+            now=utcnow(),
+            idempotency_key=saved["token"],
+            expected_total_minor=int(expected[:18]),
+        )
+        if already_placed is None and order.payment_method != PaymentMethod.CARD:
+            notify.order_placed(order)
+        db.session.commit()
+    except CheckoutError as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            flash(problem_text(problem), "error")
+        if set(exc.codes) & DETAIL_PROBLEMS:
+            return redirect(url_for("checkout.details"))
+        return redirect(
+            url_for("checkout.review" if exc.codes == ["total_changed"] else "cart.show")
+        )
+    except InsufficientStock as exc:
+        db.session.rollback()
+        products = {
+            line.product_id: line.product
+            for line in checkout_lib.cart.view(db.session, items, today=utcnow().date()).lines
+            if line.product
+        }
+        for text in shortage_texts(exc, products, current_language()):
+            flash(text, "error")
+        return redirect(url_for("cart.show"))
+    except IntegrityError:  # the same form submitted twice at the same instant
+        db.session.rollback()
+        return redirect(url_for("checkout.review"))
+    access.remember(order.number)
+    store.clear()
+    db.session.commit()
+    session.pop(SESSION_KEY, None)
+    if order.payment_method == PaymentMethod.CARD:
+        return start_card_payment(order)
+    flash(_("Thank you! Your order %(number)s is placed.", number=order.number), "success")
+    return redirect(url_for("orders.detail", number=order.number))
+
+
+@bp.get("/return/<number>")
+def returned(number: str) -> Response:
+    """Where Stripe sends the shopper back. It only says what happens next: the order
+    changes state from the signed webhook alone, never from this visit."""
+    order = checkout_lib.find_by_number(db.session, number)
+    if order is None or not access.can_view(order):
+        return redirect(url_for("shop.home"))
+    if request.args.get("result") == "paid":
+        flash(
+            _(
+                "Thank you! We are confirming your payment with the bank; this page updates "
+                "once it is confirmed."
+            ),
+            "info",
+        )
+    else:
+        flash(
+            _("The card payment was not completed. You can try again or pay cash on delivery."),
+            "info",
+        )
+    return redirect(url_for("orders.detail", number=order.number))

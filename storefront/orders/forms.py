@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length
+
+from storefront.account.forms import strip
+
+
+class TrackForm(FlaskForm):
+    number = StringField(
+        _l("Order number"),
+        filters=[strip],
+        validators=[InputRequired(), Length(max=20)],
+        description=_l("For example TW-7K3-9QX, from your confirmation e-mail."),
+    )
+    phone = StringField(
+        _l("Phone number given with the order"),
+        filters=[strip],
+        validators=[InputRequired(), Length(max=30)],
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (CSRF only)."""

@@ -1,0 +1,118 @@
+"""E-mails about orders, in the shopper's language, written to the outbox in the
+current transaction (``flask mail send`` delivers them). The cooperative back office
+calls :func:`part_shipped` / :func:`part_delivered` after the matching library
+verbs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import current_app, g, has_request_context, url_for
+
+from catalog.money import Money
+from orders.models import Fulfilment, Order
+from orders.status import PaymentMethod
+from storefront.mailer import queue_mail
+from storefront.payments import gateway
+
+
+def order_url(order: Order) -> str:
+    if has_request_context():
+        return url_for("orders.detail", number=order.number, _external=True)
+    base = str(current_app.config.get("PUBLIC_URL", "http://127.0.0.1:5000")).rstrip("/")
+    return f"{base}/orders/{order.number}"
+
+
+def track_url() -> str:
+    if has_request_context():
+        return url_for("orders.track", _external=True)
+    base = str(current_app.config.get("PUBLIC_URL", "http://127.0.0.1:5000")).rstrip("/")
+    return f"{base}/orders/track"
+
+
+@contextmanager
+def _language(lang: str) -> Iterator[None]:
+    """Format money and dates in the recipient's language, whoever's request this is."""
+    had, previous = "lang" in g, g.get("lang")
+    g.lang = lang
+    try:
+        yield
+    finally:
+        if had:
+            g.lang = previous
+        else:
+            g.pop("lang", None)
+
+
+def _to_shopper(order: Order, template: str, topic: str, **context: object) -> None:
+    with _language(order.language):
+        queue_mail(
+            order.email,
+            template,
+            language=order.language,
+            topic=f"order:{order.number}:{topic}",
+            order=order,
+            link=order_url(order),
+            track_link=track_url(),
+            **context,
+        )
+
+
+def _to_cooperatives(order: Order) -> None:
+    for part in order.fulfilments:
+        email = part.cooperative.email if part.cooperative else ""
+        if email:
+            with _language("fr"):
+                queue_mail(
+                    email,
+                    "order_part_new",
+                    language="fr",
+                    topic=f"order:{order.number}:part:{part.position}",
+                    order=order,
+                    part=part,
+                )
+
+
+def order_placed(order: Order) -> None:
+    """Cash on delivery: confirmed. Bank transfer: the details to pay."""
+    if order.payment_method == PaymentMethod.BANK_TRANSFER:
+        bank = gateway(PaymentMethod.BANK_TRANSFER)
+        _to_shopper(
+            order,
+            "order_awaiting_transfer",
+            "awaiting_transfer",
+            bank=getattr(bank, "details", None),
+        )
+        return
+    _to_shopper(order, "order_confirmed", "confirmed")
+    _to_cooperatives(order)
+
+
+def order_paid(order: Order) -> None:
+    _to_shopper(order, "order_confirmed", "confirmed")
+    _to_cooperatives(order)
+
+
+def part_shipped(part: Fulfilment) -> None:
+    _to_shopper(part.order, "order_shipped", f"shipped:{part.position}", part=part)
+
+
+def part_delivered(part: Fulfilment) -> None:
+    _to_shopper(part.order, "order_delivered", f"delivered:{part.position}", part=part)
+
+
+def order_cancelled(order: Order) -> None:
+    _to_shopper(order, "order_cancelled", "cancelled")
+
+
+def order_expired(order: Order) -> None:
+    _to_shopper(order, "order_expired", "expired")
+
+
+def part_refunded(part: Fulfilment, amount: Money) -> None:
+    _to_shopper(part.order, "order_refunded", f"refunded:{part.position}", part=part, amount=amount)
+
+
+def order_refunded(order: Order) -> None:
+    _to_shopper(order, "order_refunded", "refunded", part=None, amount=order.amount_refunded)

@@ -1,0 +1,67 @@
+"""Starting a card payment: the order and its reservation are committed first, the
+attempt (with its idempotency key) is committed next, and only then is Stripe
+called — never while a stock row is locked."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from catalog.db import utcnow
+from orders import checkout
+from orders.errors import GatewayError, OrderError
+from orders.models import Order
+from orders.status import PaymentMethod
+from storefront import payments
+from storefront.extensions import db
+
+
+def start_card_payment(order: Order) -> Response:
+    gateway = payments.gateway(PaymentMethod.CARD)
+    page = url_for("orders.detail", number=order.number)
+    if gateway is None:
+        flash(_("Card payment is not available right now. You can pay cash on delivery."), "error")
+        return redirect(page)
+    try:
+        payment = checkout.new_payment_attempt(db.session, order, now=utcnow())
+    except OrderError:
+        db.session.rollback()
+        flash(_("This order can no longer be paid by card."), "error")
+        return redirect(page)
+    db.session.commit()
+    try:
+        start = gateway.start(
+            order,
+            payment,
+            success_url=url_for(
+                "checkout.returned", number=order.number, result="paid", _external=True
+            ),
+            cancel_url=url_for(
+                "checkout.returned", number=order.number, result="cancelled", _external=True
+            ),
+        )
+    except GatewayError as exc:
+        checkout.payment_not_started(
+            db.session,
+            payment,
+            error_code=str(exc.data.get("provider_code", exc.code)),
+            now=utcnow(),
+        )
+        db.session.commit()
+        flash(
+            _("The card payment could not start. Try again in a moment, or pay cash on delivery."),
+            "error",
+        )
+        return redirect(page)
+    checkout.payment_started(
+        db.session,
+        payment,
+        provider_ref=start.provider_ref,
+        redirect_url=start.redirect_url,
+        now=utcnow(),
+    )
+    db.session.commit()
+    if not start.redirect_url:
+        return redirect(page)
+    return redirect(start.redirect_url, code=303)

@@ -1,0 +1,208 @@
+"""The shopper's orders: history for an account, tracking by order number + phone
+for guests, the order page with each cooperative's part, and a printable invoice per
+part."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from catalog import regions
+from catalog.db import utcnow
+from orders import checkout
+from orders.errors import OrderError
+from orders.models import Order, OrderLine
+from orders.status import OrderStatus, PaymentMethod
+from storefront import payments
+from storefront.extensions import db
+from storefront.orders import access, notify
+from storefront.orders.forms import ActionForm, TrackForm
+from storefront.orders.messages import (
+    DELIVERY_OPTIONS,
+    EVENTS,
+    ORDER_STATUS,
+    PART_STATUS,
+    PAYMENT_HINTS,
+    PAYMENT_METHODS,
+    ZONES,
+    label,
+    problem_text,
+)
+from storefront.orders.paying import start_card_payment
+
+bp = Blueprint("orders", __name__, url_prefix="/orders", cli_group="orders")
+bp.record_once(lambda state: payments.init_app(state.app))
+
+PER_PAGE = 20
+#: failed tracking attempts allowed per browser session in the window below
+TRACK_ATTEMPTS = 10
+TRACK_WINDOW = 15 * 60
+
+
+@bp.app_context_processor
+def order_labels() -> dict[str, object]:
+    return {
+        "ORDER_STATUS": ORDER_STATUS,
+        "PART_STATUS": PART_STATUS,
+        "PAYMENT_METHODS": PAYMENT_METHODS,
+        "PAYMENT_HINTS": PAYMENT_HINTS,
+        "DELIVERY_OPTIONS": DELIVERY_OPTIONS,
+        "ORDER_EVENTS": EVENTS,
+        "ZONES": ZONES,
+        "order_label": label,
+        "problem_text": problem_text,
+    }
+
+
+def _load(number: str) -> Order:
+    """The order if the visitor may see it; 404 otherwise (never 403: nobody learns
+    which numbers exist)."""
+    order = db.session.scalar(
+        select(Order)
+        .where(Order.number == number)
+        .options(
+            selectinload(Order.fulfilments),
+            selectinload(Order.lines).selectinload(OrderLine.product),
+            selectinload(Order.events),
+            selectinload(Order.payments),
+        )
+    )
+    if order is None or not access.can_view(order):
+        abort(404)
+    return order
+
+
+@bp.get("/")
+@login_required
+def history() -> str:
+    page = request.args.get("page", "1")
+    page_no = int(page) if page.isdigit() and len(page) < 6 else 1
+    base = select(Order).where(Order.user_id == current_user.id)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    orders = db.session.scalars(
+        base.options(selectinload(Order.fulfilments))
+        .order_by(Order.placed_at.desc(), Order.id.desc())
+        .limit(PER_PAGE)
+        .offset((page_no - 1) * PER_PAGE)
+    ).all()
+    pages = max(1, -(-total // PER_PAGE))
+    return render_template("orders/history.html", orders=orders, page=page_no, pages=pages)
+
+
+@bp.route("/track", methods=["GET", "POST"])
+def track() -> Response | tuple[str, int] | str:
+    form = TrackForm()
+    now = time.time()
+    failures = [
+        t
+        for t in session.get("track_failures", [])
+        if isinstance(t, (int, float)) and now - t < TRACK_WINDOW
+    ]
+    if form.validate_on_submit():
+        if len(failures) >= TRACK_ATTEMPTS:
+            flash(_("Too many attempts. Please wait a moment and try again."), "error")
+            return render_template("orders/track.html", form=form), 429
+        order = checkout.find_for_tracking(
+            db.session, form.number.data or "", form.phone.data or ""
+        )
+        if order is not None:
+            access.remember(order.number)
+            session.pop("track_failures", None)
+            return redirect(url_for("orders.detail", number=order.number))
+        session["track_failures"] = [*failures, now]
+        flash(_("We found no order with this number and phone. Check both and try again."), "error")
+    return render_template("orders/track.html", form=form)
+
+
+@bp.get("/<number>")
+def detail(number: str) -> str:
+    order = _load(number)
+    now = utcnow()
+    card_retry = (
+        order.status == OrderStatus.PENDING_PAYMENT
+        and order.payment_method == PaymentMethod.CARD
+        and (order.reserved_until is None or order.reserved_until > now)
+    )
+    cancellable = order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED) and (
+        order.amount_paid_minor == 0
+        and all(p.status in ("new", "to_prepare", "cancelled") for p in order.fulfilments)
+    )
+    return render_template(
+        "orders/detail.html",
+        order=order,
+        region=regions.region(order.region_code),
+        province=regions.province(order.province_code),
+        card_retry=card_retry and payments.gateway(PaymentMethod.CARD) is not None,
+        cash_instead=card_retry,
+        cancellable=cancellable,
+        bank=getattr(payments.gateway(PaymentMethod.BANK_TRANSFER), "details", None),
+        form=ActionForm(),
+    )
+
+
+@bp.post("/<number>/pay")
+def pay(number: str) -> Response:
+    order = _load(number)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return start_card_payment(order)
+
+
+@bp.post("/<number>/cash")
+def pay_cash(number: str) -> Response:
+    order = _load(number)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        checkout.switch_to_cash_on_delivery(db.session, order, now=utcnow())
+    except OrderError:
+        db.session.rollback()
+        flash(_("This order can no longer be changed."), "error")
+        return redirect(url_for("orders.detail", number=order.number))
+    notify.order_placed(order)
+    db.session.commit()
+    flash(_("Your order is confirmed: you will pay cash on delivery."), "success")
+    return redirect(url_for("orders.detail", number=order.number))
+
+
+@bp.post("/<number>/cancel")
+def cancel(number: str) -> Response:
+    order = _load(number)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        actor = current_user.id if current_user.is_authenticated else None
+        checkout.cancel_order(
+            db.session, order, now=utcnow(), reason="shopper", source="shopper", actor_id=actor
+        )
+    except OrderError:
+        db.session.rollback()
+        flash(_("This order can no longer be cancelled here. Contact us."), "error")
+        return redirect(url_for("orders.detail", number=order.number))
+    notify.order_cancelled(order)
+    db.session.commit()
+    flash(_("Your order is cancelled."), "success")
+    return redirect(url_for("orders.detail", number=order.number))
+
+
+@bp.get("/<number>/invoice/<int:position>")
+def invoice(number: str, position: int) -> str:
+    order = _load(number)
+    part = next((p for p in order.fulfilments if p.position == position), None)
+    if part is None:
+        abort(404)
+    return render_template(
+        "orders/invoice.html",
+        order=order,
+        part=part,
+        lines=[line for line in order.lines if line.fulfilment_id == part.id],
+        region=regions.region(order.region_code),
+        province=regions.province(order.province_code),
+        origin=regions.region(part.origin_region_code),
+    )

@@ -1,0 +1,3 @@
+from storefront.webhooks.views import bp
+
+__all__ = ["bp"]

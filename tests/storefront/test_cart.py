@@ -1,0 +1,152 @@
+"""The cart: kept in the session for guests, in the database for accounts, grouped by
+cooperative, checked against availability, never broken by an unavailable product."""
+# ruff: noqa: F811  (pytest fixtures imported from tests.storefront.shopping)
+
+import pytest
+from sqlalchemy import select
+
+from orders import cart as cart_lib
+from orders.accounts import User
+from orders.models import CartLine
+from tests.storefront.shopping import add, shop  # noqa: F401  (fixture)
+
+
+def test_a_guest_fills_one_cart_from_several_cooperatives(client, shop) -> None:
+    oil, honey, masks = shop
+    assert add(client, oil, 2).headers["Location"] == "/cart/"
+    add(client, honey)
+    add(client, masks, 10)
+    add(client, oil, 1)
+    page = client.get("/cart/").get_data(as_text=True)
+    for name in ("Coopérative Argan Casa", "Coopérative Miel Souss", "Coopérative Al Jil"):
+        assert name in page
+    assert "360,00" in page, "oil subtotal: 3 × 120.00"
+    assert "60,00" in page and "90,00" in page
+    assert "510,00" in page, "goods total"
+    with client.session_transaction() as s:
+        assert s["cart"] == [[oil.id, 3], [honey.id, 1], [masks.id, 10]]
+        assert s["cart_n"] == 14
+
+
+def test_quantities_change_and_lines_go(client, shop) -> None:
+    oil, honey, _ = shop
+    add(client, oil, 2)
+    add(client, honey)
+    client.post(f"/cart/{oil.id}", data={"quantity": 4})
+    client.post(f"/cart/{honey.id}", data={"quantity": 0})
+    with client.session_transaction() as s:
+        assert s["cart"] == [[oil.id, 4]]
+    client.post(f"/cart/{oil.id}/remove")
+    assert "Your cart is empty." in client.get("/cart/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"quantity": "-3"}, "Enter a number from 1 to 10000."),
+        ({"quantity": "0"}, "Enter a number from 1 to 10000."),
+        ({"quantity": "99999999999999999999"}, "Enter a number from 1 to 10000."),
+        ({"quantity": "deux"}, "Enter a number from 1 to 10000."),
+        ({"quantity": ""}, "Enter a whole number of at least 1."),
+        ({"quantity": "2", "product_id": "999999"}, "No longer available."),
+        ({"quantity": "2", "product_id": "1 OR 1=1"}, "No longer available."),
+        ({"quantity": "2", "product_id": "9" * 40}, "No longer available."),
+    ],
+)
+def test_bad_add_to_cart_input_is_explained_and_changes_nothing(client, shop, data, message):
+    oil = shop[0]
+    response = client.post("/cart/add", data={"product_id": oil.id, **data}, follow_redirects=True)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    with client.session_transaction() as s:
+        assert not s.get("cart")
+
+
+def test_bad_line_changes_are_refused(client, shop) -> None:
+    oil, honey, _ = shop
+    add(client, oil, 2)
+    for product_id, quantity in ((oil.id, "-1"), (oil.id, "10001"), (honey.id, "3")):
+        response = client.post(
+            f"/cart/{product_id}", data={"quantity": quantity}, follow_redirects=True
+        )
+        assert response.status_code == 200
+    with client.session_transaction() as s:
+        assert s["cart"] == [[oil.id, 2]]
+    assert client.post("/cart/-5", data={"quantity": 1}).status_code == 404
+
+
+def test_asking_for_more_than_the_stock_says_how_many_are_left(client, shop) -> None:
+    oil = shop[0]
+    add(client, oil, 7)
+    page = client.get("/cart/").get_data(as_text=True)
+    assert "Only 5 left in stock." in page
+    assert 'href="/checkout/"' not in page, "no checkout until the line is fixed"
+
+
+def test_a_product_that_stops_being_sold_stays_in_the_cart_with_a_message(
+    client, session, shop
+) -> None:
+    oil, honey, _ = shop
+    add(client, oil)
+    add(client, honey)
+    honey.sellable = False
+    session.commit()
+    response = client.get("/cart/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Miel de thym" in page and "No longer available." in page
+    client.post(f"/cart/{honey.id}/remove")
+    assert 'href="/checkout/"' in client.get("/cart/").get_data(as_text=True)
+
+
+def test_a_tampered_session_cart_does_not_break_the_page(client, shop) -> None:
+    with client.session_transaction() as s:
+        s["cart"] = [["x", 1], [shop[0].id, -4], {"a": 1}, [shop[1].id, 2], [424242, 1]]
+    response = client.get("/cart/")
+    assert response.status_code == 200
+    assert "Miel de thym" in response.get_data(as_text=True)
+
+
+def test_the_cart_is_kept_when_the_guest_logs_in(client, session, shop) -> None:
+    oil, honey, masks = shop
+    user = User(email="amina@example.ma", name="Amina", phone="+212612345678")
+    user.set_password("argan-tree-2026")
+    session.add(user)
+    session.commit()
+    cart_lib.save(session, user.id, {masks.id: 3, oil.id: 1})
+    session.commit()
+    add(client, oil, 2)
+    add(client, honey)
+    client.post("/account/login", data={"email": "amina@example.ma", "password": "argan-tree-2026"})
+    session.expire_all()
+    saved = {line.product_id: line.quantity for line in session.scalars(select(CartLine))}
+    assert saved == {masks.id: 3, oil.id: 2, honey.id: 1}
+    with client.session_transaction() as s:
+        assert "cart" not in s and s["cart_n"] == 6
+    add(client, masks, 1)
+    session.expire_all()
+    assert cart_lib.load(session, user.id)[masks.id] == 4
+    client.post("/account/logout")
+    assert "Your cart is empty." in client.get("/cart/").get_data(as_text=True)
+
+
+def test_the_cart_page_makes_a_fixed_number_of_queries(client, make, session, count_queries):
+    make.shipping()
+    few = [make.product() for _ in range(2)]
+    many = [make.product() for _ in range(20)]
+    session.commit()
+    for product in few:
+        add(client, product)
+    count_queries.clear()
+    assert client.get("/cart/").status_code == 200
+    small = len(count_queries)
+    for product in many:
+        add(client, product)
+    count_queries.clear()
+    client.get("/cart/")
+    assert len(count_queries) == small <= 3
+
+
+def test_the_product_page_offers_the_cart(client, shop) -> None:
+    page = client.get(f"/p/{shop[0].slug}").get_data(as_text=True)
+    assert 'action="/cart/add"' in page and f'value="{shop[0].id}"' in page

@@ -1,0 +1,129 @@
+"""Paying by card with Stripe Checkout, end to end against the fake Stripe API: the
+order is fulfilled from the signed webhook only, never from the return page."""
+# ruff: noqa: F811  (pytest fixtures imported from tests.storefront.shopping)
+
+import pytest
+from sqlalchemy import select
+
+from orders.mail import OutboxMessage
+from orders.models import Order, Payment
+from orders.status import FulfilmentStatus, OrderStatus, PaymentStatus
+from tests.storefront.shopping import (  # noqa: F401  (fixtures)
+    add,
+    checkout,
+    shop,
+    stripe_app,
+    stripe_http,
+)
+from tests.stripe_fakes import SESSION_ID, error, event_payload, sign
+
+
+@pytest.fixture
+def card_client(stripe_app):
+    return stripe_app.test_client()
+
+
+def _webhook(client, kind, order, **kw):
+    payload = event_payload(kind, number=order.number, amount_minor=order.total_minor, **kw)
+    return client.post(
+        "/webhooks/stripe",
+        data=payload,
+        content_type="application/json",
+        headers={"Stripe-Signature": sign(payload)},
+    )
+
+
+def test_the_card_path_works_end_to_end(card_client, session, shop, stripe_http) -> None:
+    oil, honey, masks = shop
+    add(card_client, oil)
+    add(card_client, honey)
+    add(card_client, masks, 5)
+    response = checkout(card_client, payment_method="card")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"https://checkout.stripe.com/c/pay/{SESSION_ID}"
+    order = session.scalar(select(Order))
+    assert order.status == OrderStatus.PENDING_PAYMENT and order.cod_fee_minor == 0
+    payment = session.scalar(select(Payment))
+    assert (payment.provider_ref, payment.status) == (SESSION_ID, PaymentStatus.PENDING)
+    _, path, headers, form = stripe_http.calls[0]
+    assert headers["Idempotency-Key"] == f"checkout:{order.number}:1"
+    assert form["success_url"] == [f"http://localhost/checkout/return/{order.number}?result=paid"]
+    session.expire_all()
+    assert oil.stock == 4, "the stock is reserved while the shopper pays"
+
+    # coming back to the success page changes nothing
+    back = card_client.get(f"/checkout/return/{order.number}?result=paid", follow_redirects=True)
+    assert "confirming your payment" in back.get_data(as_text=True)
+    session.expire_all()
+    assert order.status == OrderStatus.PENDING_PAYMENT
+
+    assert _webhook(card_client, "checkout.session.completed", order).status_code == 200
+    session.expire_all()
+    assert order.status == OrderStatus.CONFIRMED and order.amount_paid_minor == order.total_minor
+    assert {p.status for p in order.fulfilments} == {FulfilmentStatus.TO_PREPARE}
+    topics = session.scalars(select(OutboxMessage.topic)).all()
+    assert f"order:{order.number}:confirmed" in topics
+    page = card_client.get(f"/orders/{order.number}").get_data(as_text=True)
+    assert "Payment received" in page and "Being prepared" in page
+
+
+def test_card_is_not_offered_below_the_minimum(card_client, session, shop) -> None:
+    masks = shop[2]
+    add(card_client, masks, 1)  # 6.00 MAD: below Stripe's 10.00 floor
+    page = card_client.get("/checkout/").get_data(as_text=True)
+    assert 'value="card"' not in page and 'value="cod"' in page
+    add(card_client, masks, 1)
+    assert 'value="card"' in card_client.get("/checkout/").get_data(as_text=True)
+
+
+def test_card_is_not_offered_without_keys(client, shop) -> None:
+    add(client, shop[0])
+    assert 'value="card"' not in client.get("/checkout/").get_data(as_text=True)
+
+
+def test_when_stripe_refuses_the_shopper_can_retry_or_pay_cash(
+    card_client, session, shop, stripe_http
+) -> None:
+    stripe_http.routes[("post", "/v1/checkout/sessions")] = error("api_error", 500, "api_error")
+    add(card_client, shop[0])
+    response = checkout(card_client, payment_method="card")
+    order = session.scalar(select(Order))
+    assert response.headers["Location"] == f"/orders/{order.number}"
+    page = card_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "could not start" in page and "Pay by card" in page
+    assert "Pay cash on delivery instead" in page
+    assert session.scalar(select(Payment.status)) == PaymentStatus.FAILED
+
+    card_client.post(f"/orders/{order.number}/cash")
+    session.expire_all()
+    assert order.status == OrderStatus.CONFIRMED and order.payment_method == "cod"
+    assert order.cod_fee_minor == 1_000 and order.total_minor == sum(
+        p.total_minor for p in order.fulfilments
+    )
+
+
+def test_a_retry_opens_a_new_session(card_client, session, shop, stripe_http) -> None:
+    add(card_client, shop[0])
+    checkout(card_client, payment_method="card")
+    order = session.scalar(select(Order))
+    stripe_http.routes[("post", "/v1/checkout/sessions")][1]["id"] = "cs_test_retry"
+    response = card_client.post(f"/orders/{order.number}/pay")
+    assert response.status_code == 303
+    assert [c[2]["Idempotency-Key"] for c in stripe_http.calls] == [
+        f"checkout:{order.number}:1",
+        f"checkout:{order.number}:2",
+    ]
+
+
+def test_an_expired_checkout_session_releases_the_stock(card_client, session, shop) -> None:
+    oil = shop[0]
+    add(card_client, oil, 2)
+    checkout(card_client, payment_method="card")
+    order = session.scalar(select(Order))
+    assert _webhook(card_client, "checkout.session.expired", order).status_code == 200
+    session.expire_all()
+    assert order.status == OrderStatus.EXPIRED and oil.stock == 5
+    assert f"order:{order.number}:expired" in session.scalars(select(OutboxMessage.topic)).all()
+    page = card_client.get(f"/orders/{order.number}").get_data(as_text=True)
+    assert "Pay by card" not in page
+    assert card_client.post(f"/orders/{order.number}/pay").status_code == 302
