@@ -105,6 +105,16 @@ AUDIT_ACTIONS = {
     "organisation.verify": _l("Organisation verified"),
     "organisation.suspend": _l("Organisation suspended"),
     "organisation.reinstate": _l("Organisation reinstated"),
+    "cooperative.bank_account": _l("Bank account changed"),
+    "order.ship": _l("Parcel shipped"),
+    "order.deliver": _l("Parcel delivered"),
+    "order.cash": _l("Cash collected"),
+    "shipping.update": _l("Shipping tariff changed"),
+    "commission.update": _l("Commission changed"),
+    "payout.create": _l("Payout batch made"),
+    "payout.paid": _l("Payout batch paid"),
+    "payout.cancel": _l("Payout batch cancelled"),
+    "payout.settlement": _l("Payment received from a cooperative"),
 }
 
 
@@ -117,3 +127,24 @@ def sale_problem(code: str, data: dict[str, object]) -> str:
     if isinstance(kinds, list):
         return str(template) % {"kinds": ", ".join(label(CERTIFICATE_KINDS, k) for k in kinds)}
     return str(template)
+
+#: a part of an order, as the cooperative sees it
+PART_STATUSES = {
+    "new": _l("Awaiting payment"),
+    "to_prepare": _l("To prepare"),
+    "shipped": _l("Shipped"),
+    "delivered": _l("Delivered"),
+    "cancelled": _l("Cancelled"),
+    "refunded": _l("Refunded"),
+}
+
+LEDGER_KINDS = {
+    "sale": _l("Sale"),
+    "shipping": _l("Shipping and delivery fees"),
+    "commission": _l("Taawun commission"),
+    "cash_collected": _l("Cash you collected"),
+    "reversal": _l("Refund"),
+    "payout": _l("Bank transfer to you"),
+    "transfer": _l("Transfer to you"),
+    "settlement": _l("Payment from you"),
+}

@@ -1,5 +1,6 @@
 """The operator console (``/admin``)."""
 
+from storefront.admin import money
 from storefront.admin.views import bp
 
-__all__ = ["bp"]
+__all__ = ["bp", "money"]

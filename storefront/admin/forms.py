@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -48,4 +55,59 @@ class CategoryForm(FlaskForm):
         filters=[strip],
         validators=[Optional(), Length(max=30)],
         description=_l("Empty: no cap. Applies to subcategories too."),
+    )
+
+
+class CommissionForm(FlaskForm):
+    commission = StringField(
+        _l("Commission on goods (%)"),
+        filters=[strip],
+        validators=[InputRequired(), Length(max=10)],
+        description=_l("For new orders; placed orders keep theirs. For example 10 or 7,5."),
+    )
+
+
+class TariffForm(FlaskForm):
+    """A tariff's fees; :func:`tariff_form` adds one price field per band."""
+
+    active = BooleanField(_l("In use"))
+    cod_fee = StringField(
+        _l("Cash-on-delivery fee per parcel (DH)"), filters=[strip], validators=[InputRequired()]
+    )
+    extra_kg = StringField(
+        _l("Each started kg above the heaviest band (DH)"),
+        filters=[strip],
+        validators=[InputRequired()],
+    )
+
+
+def tariff_form(rate_ids: list[int]) -> type[TariffForm]:
+    """A form class with a ``rate_<id>`` price field for each band of a tariff."""
+    fields = {
+        f"rate_{rid}": StringField(filters=[strip], validators=[InputRequired(), Length(max=20)])
+        for rid in rate_ids
+    }
+    return type("BandsForm", (TariffForm,), fields)
+
+
+class BatchForm(FlaskForm):
+    minimum = StringField(
+        _l("Pay cooperatives owed at least (DH)"),
+        filters=[strip],
+        default="100",
+        validators=[InputRequired(), Length(max=20)],
+    )
+
+
+class PaidForm(FlaskForm):
+    bank_reference = StringField(
+        _l("Bank reference"), filters=[strip], validators=[InputRequired(), Length(max=120)]
+    )
+
+
+class SettlementForm(FlaskForm):
+    cooperative_id = SelectField(_l("Cooperative"), coerce=int, validators=[InputRequired()])
+    amount = StringField(_l("Amount received (DH)"), filters=[strip], validators=[InputRequired()])
+    reference = StringField(
+        _l("Bank reference"), filters=[strip], validators=[InputRequired(), Length(max=120)]
     )

@@ -12,6 +12,7 @@ from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -200,3 +201,31 @@ class ImportForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
+
+
+CARRIERS = [
+    SelectChoice("amana", "Amana"),
+    SelectChoice("aramex", "Aramex"),
+    SelectChoice("ctm", "CTM Messagerie"),
+    SelectChoice("other", _l("Other")),
+]
+
+
+class ShipForm(FlaskForm):
+    carrier = SelectField(_l("Carrier"), choices=CARRIERS, default="amana")
+    tracking_number = _text(
+        _l("Tracking number"),
+        60,
+        required=True,
+        description=_l("As on the carrier's receipt, e.g. CB123456789MA."),
+    )
+
+
+class BankForm(FlaskForm):
+    holder_name = _text(_l("Account holder"), 200, required=True)
+    rib = _text(
+        _l("RIB (24 digits)"),
+        40,
+        required=True,
+        description=_l("The cooperative's bank account, where Taawun sends what you are owed."),
+    )

@@ -78,6 +78,19 @@ MESSAGES: dict[str, Any] = {
     "too_many_rows": _l("At most %(max)d products per file: split it."),
     "malformed": _l("This line cannot be read (check its quotes)."),
     "no_rows": _l("The file has a header but no product."),
+    # orders and money
+    "tracking_required": _l("Enter the tracking number (at most %(max)d characters)."),
+    "not_cash_on_delivery": _l("This order was not paid in cash on delivery."),
+    "cash_already_collected": _l("The cash of this parcel is already recorded."),
+    "not_delivered": _l("The parcel must be shipped first."),
+    "invalid_rib": _l("This RIB is not valid: check its 24 digits."),
+    "nothing_to_pay": _l(
+        "No cooperative is owed money with a bank account on file (%(without_rib)d without one)."
+    ),
+    "batch_not_open": _l("This payout batch is already closed."),
+    "invalid_amount": _l("Enter an amount above zero."),
+    "unknown_rate": _l("This price band does not exist any more: reload the page."),
+    "band_cheaper_than_lighter": _l("A heavier parcel cannot cost less than a lighter one."),
     # states
     "invalid_state": _l("This is no longer possible: the page was out of date."),
     "already_applied": _l("This import was already applied."),

@@ -3,8 +3,11 @@ the cooperative's own address when it has no member account yet)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from flask import g
 from sqlalchemy import select
 
 from catalog.models import Cooperative
@@ -24,5 +27,21 @@ def notify_cooperative(coop: Cooperative, template: str, *, topic: str, **contex
     if not recipients and coop.email:
         recipients = [(coop.email, "fr")]
     for email, language in recipients:
-        queue_mail(email, template, language=language, topic=topic, coop=coop, **context)
+        with in_language(language):
+            queue_mail(email, template, language=language, topic=topic, coop=coop, **context)
     return len(recipients)
+
+
+@contextmanager
+def in_language(lang: str) -> Iterator[None]:
+    """Format dates and money in the recipient's language, whoever's request this is
+    (the Jinja filters read ``g.lang``)."""
+    had, previous = "lang" in g, g.get("lang")
+    g.lang = lang
+    try:
+        yield
+    finally:
+        if had:
+            g.lang = previous
+        else:
+            g.pop("lang", None)

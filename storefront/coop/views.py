@@ -35,7 +35,9 @@ from catalog.models import (
 from catalog.money import Money
 from catalog.onboarding import CooperativeProfile
 from catalog.rules import problems as sale_problems
+from orders import fulfilment, ledger
 from orders.accounts import Role, User
+from orders.status import FulfilmentStatus
 from storefront import labels
 from storefront.auth import cooperative_required
 from storefront.coop import choices
@@ -53,6 +55,7 @@ from storefront.coop.messages import attach, message
 from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.mailer import queue_mail
+from storefront.orders import messages as order_messages
 
 bp = Blueprint("coop", __name__, url_prefix="/back-office")
 
@@ -72,6 +75,11 @@ def back_office_context() -> dict[str, Any]:
         "PRODUCT_STATUSES": labels.PRODUCT_STATUSES,
         "COOPERATIVE_STATUSES": labels.COOPERATIVE_STATUSES,
         "CERTIFICATE_STATUSES": labels.CERTIFICATE_STATUSES,
+        "PART_STATUSES": labels.PART_STATUSES,
+        "PAYMENT_METHODS": order_messages.PAYMENT_METHODS,
+        "DELIVERY_OPTIONS": order_messages.DELIVERY_OPTIONS,
+        "ZONES": order_messages.ZONES,
+        "LEDGER_KINDS": labels.LEDGER_KINDS,
         "AUDIT_ACTIONS": labels.AUDIT_ACTIONS,
         "UNITS": choices.UNITS,
         "sale_problem": labels.sale_problem,
@@ -161,9 +169,15 @@ def dashboard() -> str:
             .group_by(Certificate.status)
         ).all()
     )
+    parts = fulfilment.count_parts_by_status(db.session, coop.id)
+    balance = ledger.balance_of(db.session, coop.id)
     return render_template(
         "coop/dashboard.html",
         coop=coop,
+        to_prepare=parts.get(FulfilmentStatus.TO_PREPARE, 0),
+        shipped=parts.get(FulfilmentStatus.SHIPPED, 0),
+        balance=balance,
+        owed=Money(abs(balance.amount_minor), balance.currency),
         on_sale=sum(n for (_, sellable), n in counts.items() if sellable),
         total=sum(counts.values()),
         drafts=sum(n for (status, _), n in counts.items() if status == ProductStatus.DRAFT),

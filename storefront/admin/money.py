@@ -1,0 +1,350 @@
+"""The operator's money pages: the commission rate, shipping tariffs, what each
+cooperative is owed, payout batches for the bank and payments received from
+cooperatives. The views call :mod:`orders.ledger`, :mod:`orders.operator` and
+:mod:`orders.settings`; every change goes to the audit log."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from catalog import audit
+from catalog.db import utcnow
+from catalog.errors import InvalidAmount, InvalidInput
+from catalog.models import Cooperative
+from catalog.money import Money
+from orders import ledger, settings
+from orders.errors import LedgerError
+from orders.models import LedgerEntry, PayoutBatch, ShippingTariff
+from orders.operator import TariffChange, set_commission, update_tariff
+from storefront.admin.forms import (
+    BatchForm,
+    CommissionForm,
+    PaidForm,
+    SettlementForm,
+    tariff_form,
+)
+from storefront.admin.views import actor, bp
+from storefront.auth import operator_required
+from storefront.coop.forms import ActionForm
+from storefront.coop.messages import attach, message
+from storefront.extensions import db
+
+
+def _minor(text: str) -> int:
+    """DH as a person writes them, in centimes. :raises InvalidAmount:"""
+    return Money.parse(text).amount_minor
+
+
+def _log(action: str, object_type: str, object_id: int | None, **details: object) -> None:
+    audit.record(
+        db.session,
+        actor(),
+        action,
+        object_type=object_type,
+        object_id=object_id,
+        now=utcnow(),
+        details=details,
+    )
+
+
+# -- commission -------------------------------------------------------------------------
+@bp.route("/commission", methods=["GET", "POST"])
+@operator_required
+def commission() -> Response | str:
+    current = settings.current(db.session).commission_bps
+    form = CommissionForm()
+    if not form.is_submitted():
+        form.commission.data = f"{Decimal(current) / 100:g}".replace(".", ",")
+    if form.validate_on_submit():
+        try:
+            percent = Decimal((form.commission.data or "").replace(",", ".").rstrip("% "))
+            bps = percent * 100
+            if bps != bps.to_integral_value():
+                raise InvalidOperation
+        except InvalidOperation:
+            form.commission.errors.append(_("Enter a percentage such as 10 or 7,5."))
+        else:
+            try:
+                changed = set_commission(db.session, int(bps), actor=actor(), now=utcnow())
+            except InvalidInput as exc:
+                db.session.rollback()
+                attach(form, exc.problems)
+            else:
+                db.session.commit()
+                flash(
+                    _("Commission saved.") if changed else _("Nothing to change."),
+                    "success" if changed else "info",
+                )
+                return redirect(url_for("admin.commission"))
+    return render_template(
+        "admin/commission.html", form=form, current=f"{Decimal(current) / 100:g}"
+    )
+
+
+# -- shipping tariffs -------------------------------------------------------------------
+def _tariffs() -> list[ShippingTariff]:
+    return list(
+        db.session.scalars(
+            select(ShippingTariff)
+            .options(selectinload(ShippingTariff.rates))
+            .order_by(ShippingTariff.carrier, ShippingTariff.delivery_option)
+        )
+    )
+
+
+def _tariff_form(tariff: ShippingTariff, *, formdata: bool = True):  # noqa: ANN202
+    form_class = tariff_form([r.id for r in tariff.rates])
+    form = (
+        form_class(prefix=f"t{tariff.id}")
+        if formdata
+        else form_class(prefix=f"t{tariff.id}", formdata=None)
+    )
+    if not form.is_submitted() or not formdata:
+        form.active.data = tariff.active
+        form.cod_fee.data = _dh(tariff.cod_fee_minor)
+        form.extra_kg.data = _dh(tariff.extra_kg_minor)
+        for rate in tariff.rates:
+            getattr(form, f"rate_{rate.id}").data = _dh(rate.price_minor)
+    return form
+
+
+def _dh(minor: int) -> str:
+    return f"{minor // 100},{minor % 100:02d}"
+
+
+@bp.get("/shipping")
+@operator_required
+def shipping() -> str:
+    tariffs = _tariffs()
+    forms = {t.id: _tariff_form(t, formdata=False) for t in tariffs}
+    return render_template("admin/shipping.html", tariffs=tariffs, forms=forms)
+
+
+@bp.post("/shipping/<int:tariff_id>")
+@operator_required
+def shipping_update(tariff_id: int) -> Response | str:
+    tariff = db.session.get(ShippingTariff, tariff_id)
+    if tariff is None:
+        abort(404)
+    form = _tariff_form(tariff)
+    if form.validate_on_submit():
+        prices: dict[int, int] = {}
+        fees: dict[str, int] = {}
+        for name in ("cod_fee", "extra_kg"):
+            try:
+                fees[name] = _minor(getattr(form, name).data or "")
+            except InvalidAmount as exc:
+                getattr(form, name).errors.append(message(exc.code, exc.data))
+        for rate in tariff.rates:
+            field = getattr(form, f"rate_{rate.id}")
+            try:
+                prices[rate.id] = _minor(field.data or "")
+            except InvalidAmount as exc:
+                field.errors.append(message(exc.code, exc.data))
+        if not form.errors and len(fees) == 2:
+            change = TariffChange(
+                active=bool(form.active.data),
+                cod_fee_minor=fees["cod_fee"],
+                extra_kg_minor=fees["extra_kg"],
+                rates=prices,
+            )
+            try:
+                diff = update_tariff(db.session, tariff, change, actor=actor(), now=utcnow())
+            except InvalidInput as exc:
+                db.session.rollback()
+                fields = {p.field: p.field.replace("-", "_") for p in exc.problems}
+                for text in attach(form, exc.problems, fields):
+                    flash(text, "error")
+            else:
+                db.session.commit()
+                flash(
+                    _("Tariff saved.") if diff else _("Nothing to change."),
+                    "success" if diff else "info",
+                )
+                return redirect(url_for("admin.shipping"))
+    tariffs = _tariffs()
+    forms = {
+        t.id: (form if t.id == tariff.id else _tariff_form(t, formdata=False)) for t in tariffs
+    }
+    return render_template("admin/shipping.html", tariffs=tariffs, forms=forms)
+
+
+# -- payouts -----------------------------------------------------------------------------
+def _settlement_form() -> SettlementForm:
+    form = SettlementForm()
+    form.cooperative_id.choices = [
+        (b.cooperative_id, f"{b.cooperative_name} ({b.balance.decimal})")
+        for b in ledger.balances(db.session)
+        if b.balance.amount_minor < 0
+    ]
+    return form
+
+
+@bp.get("/payouts")
+@operator_required
+def payouts() -> str:
+    balances = ledger.balances(db.session)
+    batches = db.session.scalars(
+        select(PayoutBatch).order_by(PayoutBatch.id.desc()).limit(30)
+    ).all()
+    return render_template(
+        "admin/payouts.html",
+        balances=balances,
+        owed=sum(b.balance.amount_minor for b in balances if b.balance.amount_minor > 0),
+        owing=-sum(b.balance.amount_minor for b in balances if b.balance.amount_minor < 0),
+        batches=batches,
+        mismatches=ledger.reconcile(db.session),
+        batch_form=BatchForm(),
+        settlement_form=_settlement_form(),
+    )
+
+
+@bp.post("/payouts/new")
+@operator_required
+def payout_new() -> Response:
+    form = BatchForm()
+    if not form.validate_on_submit():
+        flash(_("Enter the minimum amount."), "error")
+        return redirect(url_for("admin.payouts"))
+    try:
+        minimum = _minor(form.minimum.data or "")
+        batch = ledger.create_payout_batch(
+            db.session, now=utcnow(), created_by_id=actor().id, minimum_minor=max(1, minimum)
+        )
+    except InvalidAmount as exc:
+        flash(message(exc.code, {"value": form.minimum.data}), "error")
+        return redirect(url_for("admin.payouts"))
+    except LedgerError as exc:
+        db.session.rollback()
+        flash(message(exc.code, exc.data), "error")
+        return redirect(url_for("admin.payouts"))
+    _log(
+        "payout.create",
+        "payout_batch",
+        batch.id,
+        reference=batch.reference,
+        total_minor=batch.total_minor,
+    )
+    db.session.commit()
+    flash(_("Batch %(ref)s made: download it for the bank.", ref=batch.reference), "success")
+    return redirect(url_for("admin.payout", batch_id=batch.id))
+
+
+def _batch(batch_id: int) -> PayoutBatch:
+    batch = db.session.get(PayoutBatch, batch_id)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+@bp.get("/payouts/<int:batch_id>")
+@operator_required
+def payout(batch_id: int) -> str:
+    batch = _batch(batch_id)
+    entries = db.session.scalars(
+        select(LedgerEntry)
+        .where(LedgerEntry.batch_id == batch.id)
+        .options(selectinload(LedgerEntry.cooperative))
+        .order_by(LedgerEntry.id)
+    ).all()
+    return render_template(
+        "admin/payout.html", batch=batch, entries=entries, paid_form=PaidForm(), action=ActionForm()
+    )
+
+
+@bp.get("/payouts/<int:batch_id>.csv")
+@operator_required
+def payout_csv(batch_id: int) -> Response:
+    batch = _batch(batch_id)
+    response = Response(ledger.batch_csv(db.session, batch).encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{batch.reference}.csv"'
+    return response
+
+
+@bp.post("/payouts/<int:batch_id>/paid")
+@operator_required
+def payout_paid(batch_id: int) -> Response:
+    batch = _batch(batch_id)
+    form = PaidForm()
+    if not form.validate_on_submit():
+        flash(_("Enter the bank's reference of the transfer."), "error")
+        return redirect(url_for("admin.payout", batch_id=batch.id))
+    try:
+        ledger.mark_batch_paid(
+            db.session, batch, now=utcnow(), bank_reference=form.bank_reference.data or ""
+        )
+    except LedgerError as exc:
+        flash(message(exc.code, exc.data), "error")
+    else:
+        _log(
+            "payout.paid",
+            "payout_batch",
+            batch.id,
+            reference=batch.reference,
+            bank=batch.bank_reference,
+        )
+        db.session.commit()
+        flash(_("Batch %(ref)s marked as paid.", ref=batch.reference), "success")
+    return redirect(url_for("admin.payout", batch_id=batch.id))
+
+
+@bp.post("/payouts/<int:batch_id>/cancel")
+@operator_required
+def payout_cancel(batch_id: int) -> Response:
+    batch = _batch(batch_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        ledger.cancel_payout_batch(db.session, batch)
+    except LedgerError as exc:
+        flash(message(exc.code, exc.data), "error")
+    else:
+        _log("payout.cancel", "payout_batch", batch.id, reference=batch.reference)
+        db.session.commit()
+        flash(
+            _("Batch %(ref)s cancelled: its amounts are owed again.", ref=batch.reference),
+            "success",
+        )
+    return redirect(url_for("admin.payouts"))
+
+
+@bp.post("/settlements")
+@operator_required
+def settlement() -> Response:
+    form = _settlement_form()
+    if not form.validate_on_submit():
+        flash(_("Choose the cooperative and give the amount and the bank reference."), "error")
+        return redirect(url_for("admin.payouts"))
+    coop = db.session.get(Cooperative, form.cooperative_id.data)
+    if coop is None:
+        abort(404)
+    try:
+        amount = Money.parse(form.amount.data or "")
+        ledger.record_settlement(
+            db.session, coop.id, amount, now=utcnow(), reference=form.reference.data or ""
+        )
+    except InvalidAmount as exc:
+        flash(message(exc.code, {"value": form.amount.data}), "error")
+        return redirect(url_for("admin.payouts"))
+    except LedgerError as exc:
+        db.session.rollback()
+        flash(message(exc.code, exc.data), "error")
+        return redirect(url_for("admin.payouts"))
+    audit.record(
+        db.session,
+        actor(),
+        "payout.settlement",
+        object_type="cooperative",
+        object_id=coop.id,
+        cooperative_id=coop.id,
+        now=utcnow(),
+        details={"amount_minor": amount.amount_minor, "reference": form.reference.data},
+    )
+    db.session.commit()
+    flash(_("Payment from %(name)s recorded.", name=coop.name_fr), "success")
+    return redirect(url_for("admin.payouts"))

@@ -1,0 +1,136 @@
+"""The cooperative's reports: sales by month and by product, and its money from the
+ledger (owed, paid), on screen and as CSV — for its annual accounts and general
+assembly. And the bank account it is paid to."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from catalog import audit
+from catalog.db import utcnow
+from orders import ledger, reports
+from orders.errors import LedgerError
+from orders.models import PayoutAccount
+from storefront.auth import cooperative_required
+from storefront.coop.forms import BankForm
+from storefront.coop.messages import message
+from storefront.coop.views import actor, bp
+from storefront.extensions import db
+from storefront.filters import CASABLANCA
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=CASABLANCA).astimezone(UTC)
+
+
+def period() -> tuple[date, date, list[str]]:
+    """The first and last day asked for (Casablanca dates); this year by default.
+    Unreadable or reversed dates fall back to the default, with a note."""
+    today = utcnow().astimezone(CASABLANCA).date()
+    first, last = date(today.year, 1, 1), today
+    notes: list[str] = []
+    try:
+        if request.args.get("from"):
+            first = date.fromisoformat(request.args["from"])
+        if request.args.get("to"):
+            last = date.fromisoformat(request.args["to"])
+    except ValueError:
+        notes.append(_("A date could not be read: showing this year."))
+        first, last = date(today.year, 1, 1), today
+    if last < first or (last - first).days > 3 * 366:
+        notes.append(_("Choose a period of at most three years, start before end."))
+        first, last = date(today.year, 1, 1), today
+    return first, last, notes
+
+
+def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    return _local_midnight(first), _local_midnight(last + timedelta(days=1))
+
+
+@bp.get("/reports")
+@cooperative_required
+def reports_page() -> str:
+    first, last, notes = period()
+    start, end = _bounds(first, last)
+    for note in notes:
+        flash(note, "info")
+    parts = reports.delivered_parts(db.session, g.cooperative.id, start=start, end=end)
+    this_year = utcnow().astimezone(CASABLANCA).year
+    return render_template(
+        "coop/reports.html",
+        first=first,
+        last=last,
+        months=reports.sales_by_month(parts, tz=CASABLANCA),
+        products=reports.sales_by_product(parts),
+        money=reports.money_summary(db.session, g.cooperative.id, start=start, end=end),
+        presets=[
+            (str(this_year), date(this_year, 1, 1), utcnow().astimezone(CASABLANCA).date()),
+            (str(this_year - 1), date(this_year - 1, 1, 1), date(this_year - 1, 12, 31)),
+        ],
+    )
+
+
+@bp.get("/reports/<any(sales, products, ledger):kind>.csv")
+@cooperative_required
+def report_csv(kind: str) -> Response:
+    first, last, _notes = period()
+    start, end = _bounds(first, last)
+    coop_id = g.cooperative.id
+    if kind == "ledger":
+        text = reports.ledger_csv(
+            reports.ledger_entries(db.session, coop_id, start=start, end=end), tz=CASABLANCA
+        )
+    else:
+        parts = reports.delivered_parts(db.session, coop_id, start=start, end=end)
+        text = (
+            reports.sales_csv(reports.sales_by_month(parts, tz=CASABLANCA))
+            if kind == "sales"
+            else reports.products_csv(reports.sales_by_product(parts))
+        )
+    response = Response(text.encode("utf-8-sig"), mimetype="text/csv")
+    name = f"{kind}-{g.cooperative.slug}-{first.isoformat()}-{last.isoformat()}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.route("/bank", methods=["GET", "POST"])
+@cooperative_required
+def bank() -> Response | str:
+    coop = g.cooperative
+    account = db.session.get(PayoutAccount, coop.id)
+    form = BankForm(obj=account)
+    if form.validate_on_submit():
+        try:
+            ledger.set_payout_account(
+                db.session,
+                coop.id,
+                holder_name=form.holder_name.data or "",
+                rib=form.rib.data or "",
+                stripe_account_id=account.stripe_account_id if account else None,
+            )
+        except LedgerError as exc:
+            db.session.rollback()
+            form.rib.errors.append(message(exc.code, exc.data))
+        else:
+            audit.record(
+                db.session,
+                actor(),
+                "cooperative.bank_account",
+                object_type="cooperative",
+                object_id=coop.id,
+                cooperative_id=coop.id,
+                now=utcnow(),
+                details={"rib_end": (form.rib.data or "").replace(" ", "")[-4:]},
+            )
+            db.session.commit()
+            flash(_("Bank account saved."), "success")
+            return redirect(url_for("coop.bank"))
+    return render_template(
+        "coop/bank.html",
+        form=form,
+        balance=ledger.balance_of(db.session, coop.id),
+        entries=ledger.statement(db.session, coop.id, limit=20),
+    )

@@ -1,0 +1,175 @@
+"""The operator's commission, shipping tariffs and payouts."""
+
+import pytest
+from sqlalchemy import func, select
+
+from catalog.audit import AuditEntry
+from catalog.db import utcnow
+from orders import checkout, fulfilment, ledger, settings
+from orders.models import LedgerEntry, PayoutBatch, ShippingRate, ShippingTariff
+from tests.storefront.backoffice import login, operator
+
+
+@pytest.fixture
+def console(client, session):
+    boss = operator(session)
+    session.commit()
+    login(client, boss)
+    return boss
+
+
+def test_the_commission_is_set_in_percent(client, session, console) -> None:
+    assert "10" in client.get("/admin/commission").get_data(as_text=True)
+    client.post("/admin/commission", data={"commission": "7,5"})
+    assert settings.current(session).commission_bps == 750
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "commission.update"))
+    assert entry.details == {"commission_bps": [1000, 750]}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("dix", "Enter a percentage"),
+        ("60", "from 0 to 50"),
+        ("7,555", "Enter a percentage"),
+        ("", ""),
+    ],
+)
+def test_a_bad_commission_changes_nothing(client, session, console, value, expected) -> None:
+    response = client.post("/admin/commission", data={"commission": value})
+    assert response.status_code == 200
+    assert expected in response.get_data(as_text=True)
+    assert 'id="commission-errors"' in response.get_data(as_text=True)
+    assert settings.current(session).commission_bps == 1000
+
+
+@pytest.fixture
+def tariff(make, session):
+    make.shipping()
+    session.commit()
+    return session.scalar(select(ShippingTariff).where(ShippingTariff.delivery_option == "home"))
+
+
+def _form(tariff, **changes) -> dict:
+    data = {
+        f"t{tariff.id}-active": "y",
+        f"t{tariff.id}-cod_fee": "10",
+        f"t{tariff.id}-extra_kg": "5",
+    }
+    for rate in tariff.rates:
+        data[f"t{tariff.id}-rate_{rate.id}"] = f"{rate.price_minor / 100:.2f}"
+    data.update({f"t{tariff.id}-{k}": v for k, v in changes.items()})
+    return data
+
+
+def test_a_tariff_band_is_changed_and_logged(client, session, console, tariff) -> None:
+    assert "Amana" in client.get("/admin/shipping").get_data(as_text=True)
+    first = tariff.rates[0]
+    response = client.post(
+        f"/admin/shipping/{tariff.id}",
+        data=_form(tariff, cod_fee="12,50", **{f"rate_{first.id}": "20"}),
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    assert (
+        tariff.cod_fee_minor == 1_250 and session.get(ShippingRate, first.id).price_minor == 2_000
+    )
+    assert session.scalar(select(AuditEntry.action)) == "shipping.update"
+
+
+def test_a_heavier_band_cannot_cost_less(client, session, console, tariff) -> None:
+    heavy = max(tariff.rates, key=lambda r: (r.zone == "same_region", r.max_weight_g))
+    response = client.post(
+        f"/admin/shipping/{tariff.id}", data=_form(tariff, **{f"rate_{heavy.id}": "1"})
+    )
+    page = response.get_data(as_text=True)
+    assert "A heavier parcel cannot cost less" in page
+    session.expire_all()
+    assert session.get(ShippingRate, heavy.id).price_minor > 100
+    bad = client.post(f"/admin/shipping/{tariff.id}", data=_form(tariff, cod_fee="beaucoup"))
+    assert f'id="t{tariff.id}-cod_fee-errors"' in bad.get_data(as_text=True)
+
+
+@pytest.fixture
+def owed(make, session):
+    """A cooperative owed the share of a parcel paid by bank transfer and delivered."""
+    coop = make.cooperative(name_fr="Coopérative Tafoukt", ice="001561191000066")
+    product = make.product(coop, stock=10)
+    now = utcnow()
+    order = make.order({product: 2}, method="bank_transfer", now=now)
+    checkout.record_bank_transfer(session, order, order.total, reference="VIR-1", now=now)
+    part = order.fulfilments[0]
+    fulfilment.mark_shipped(session, part, "T", now=now)
+    fulfilment.mark_delivered(session, part, now=now)
+    session.commit()
+    return coop, part.total_minor - part.commission_minor
+
+
+def test_a_payout_batch_is_made_exported_and_paid(client, session, console, owed) -> None:
+    coop, amount = owed
+    refused = client.post("/admin/payouts/new", data={"minimum": "1"}, follow_redirects=True)
+    assert "(1 without one)" in refused.get_data(as_text=True), "no RIB yet"
+    ledger.set_payout_account(
+        session, coop.id, holder_name="Tafoukt", rib=ledger.make_rib(7, 780, 1)
+    )
+    session.commit()
+    response = client.post("/admin/payouts/new", data={"minimum": "1"})
+    batch = session.scalar(select(PayoutBatch))
+    assert response.headers["Location"] == f"/admin/payouts/{batch.id}"
+    assert batch.total_minor == amount
+    exported = client.get(f"/admin/payouts/{batch.id}.csv").get_data(as_text=True)
+    assert "Coopérative Tafoukt" in exported and ledger.make_rib(7, 780, 1) in exported
+    assert (
+        client.post(f"/admin/payouts/{batch.id}/paid", data={"bank_reference": ""}).status_code
+        == 302
+    )
+    session.expire_all()
+    assert batch.status == "open"
+    client.post(f"/admin/payouts/{batch.id}/paid", data={"bank_reference": "BMCE-7781"})
+    session.expire_all()
+    assert (batch.status, batch.bank_reference) == ("paid", "BMCE-7781")
+    assert ledger.balance_of(session, coop.id).amount_minor == 0
+    actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions == ["payout.create", "payout.paid"]
+    again = client.post(f"/admin/payouts/{batch.id}/cancel", follow_redirects=True)
+    assert "already closed" in again.get_data(as_text=True)
+
+
+def test_a_cancelled_batch_is_owed_again(client, session, console, owed) -> None:
+    coop, amount = owed
+    ledger.set_payout_account(session, coop.id, holder_name="T", rib=ledger.make_rib(7, 780, 1))
+    session.commit()
+    client.post("/admin/payouts/new", data={"minimum": "1"})
+    batch = session.scalar(select(PayoutBatch))
+    client.post(f"/admin/payouts/{batch.id}/cancel")
+    session.expire_all()
+    assert batch.status == "cancelled"
+    assert ledger.balance_of(session, coop.id).amount_minor == amount
+
+
+def test_a_cooperative_pays_the_commission_it_owes(client, session, console, make) -> None:
+    coop = make.cooperative(name_fr="Coopérative Oqba")
+    product = make.product(coop, stock=10)
+    now = utcnow()
+    order = make.order({product: 1}, method="cod", now=now)
+    part = order.fulfilments[0]
+    fulfilment.mark_shipped(session, part, "T", now=now)
+    fulfilment.record_cash_collected(session, part, now=now)
+    session.commit()
+    page = client.get("/admin/payouts").get_data(as_text=True)
+    assert "Coopérative Oqba" in page and "Record the payment" in page
+    bad = client.post(
+        "/admin/settlements", data={"cooperative_id": coop.id, "amount": "-5", "reference": "X"}
+    )
+    assert bad.status_code == 302
+    assert (
+        session.scalar(select(func.count(LedgerEntry.id)).where(LedgerEntry.kind == "settlement"))
+        == 0
+    )
+    owed = -ledger.balance_of(session, coop.id).amount_minor
+    client.post(
+        "/admin/settlements",
+        data={"cooperative_id": coop.id, "amount": f"{owed / 100:.2f}", "reference": "VIR-OQBA"},
+    )
+    session.expire_all()
+    assert ledger.balance_of(session, coop.id).amount_minor == 0
