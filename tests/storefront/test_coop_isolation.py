@@ -18,6 +18,7 @@ from catalog.models import (
     ProductImport,
 )
 from catalog.onboarding import invite_member
+from orders.api_tokens import ApiToken, issue_token
 from orders.models import Fulfilment, LedgerEntry
 from tests.conftest import NOW
 from tests.storefront.backoffice import login, member
@@ -48,11 +49,13 @@ def victim(make, session, app):
     )
     invitation, _ = invite_member(session, coop, "invitee-a@example.ma", actor=Actor(None), now=NOW)
     invitation.expires_at = NOW.replace(year=2100)
-    member(session, coop, email="member-a@example.ma")
+    owner = member(session, coop, email="member-a@example.ma")
+    token = issue_token(session, owner, "secret-token-a", now=NOW)
     order = make.order({product: 1}, method="cod", now=NOW, email="secret-buyer@example.ma")
     session.commit()
     return {
         "part_id": order.fulfilments[0].id,
+        "token_id": token.token.id,
         "coop": coop,
         "product_id": product.id,
         "image_id": image.id,
@@ -81,6 +84,7 @@ def snapshot(session, coop_id: int) -> dict:
             select(Fulfilment.status).where(Fulfilment.cooperative_id == coop_id)
         ),
         "ledger": session.scalar(select(func.count(LedgerEntry.id))),
+        "tokens": session.scalar(select(ApiToken.revoked_at)),
         "log": session.scalar(
             select(func.count(AuditEntry.id)).where(AuditEntry.cooperative_id == coop_id)
         ),
