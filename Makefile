@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run serve test install translations lint format messages clean
+.PHONY: run serve test install translations lint format messages clean browser-deps browser-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed")'
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile -q -d storefront/translations
+	$(BIN)/pybabel -q compile -d storefront/translations
 
 instance:
 	mkdir -p instance
@@ -38,6 +38,20 @@ serve: install instance
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Real-browser tests (tests/browser): Debian's chromium (apt-get install chromium), the
+# `browser` extra, and axe-core from the npm registry in .cache/npm (git-ignored).
+AXE_JS := .cache/npm/node_modules/axe-core/axe.min.js
+BROWSER_OUTPUT ?= test-output/browser
+
+browser-deps: $(STAMP)
+	@command -v chromium >/dev/null || { echo "chromium is missing: apt-get install chromium" >&2; exit 1; }
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS),browser]'
+	test -f $(AXE_JS) || npm install --prefix .cache/npm --no-audit --no-fund --silent axe-core@4.14
+
+browser-test: install browser-deps
+	TAAWUN_AXE_JS=$(AXE_JS) TAAWUN_BROWSER_OUTPUT=$(BROWSER_OUTPUT) $(BIN)/python -m pytest -m browser \
+		--output $(BROWSER_OUTPUT)/failures --screenshot only-on-failure tests/browser $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
