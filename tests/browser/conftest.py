@@ -83,6 +83,13 @@ class LiveServer:
         self.app = app
         self.url = url
 
+    def text(self, lang: str, msgid: str) -> str:
+        """``msgid`` as the app shows it in ``lang`` (tests find buttons by their words)."""
+        from flask_babel import gettext
+
+        with self.app.test_request_context("/", headers={"Cookie": f"lang={lang}"}):
+            return str(gettext(msgid))
+
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:

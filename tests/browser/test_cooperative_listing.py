@@ -18,8 +18,11 @@ TITLE = "Miel de jujubier de Laâyoune"
 
 
 def test_a_members_new_food_product_goes_on_sale_once_its_certificate_is_verified(
-    open_context, shots, tmp_path
+    open_context, shots, tmp_path, live_server
 ):
+    def fr(msgid: str) -> str:
+        return live_server.text("fr", msgid)
+
     member = open_context("fr", phone=False).new_page()
     console = Console(member)
     login(member, MEMBER_EMAILS["al-jil-al-jadid"])
@@ -37,21 +40,21 @@ def test_a_members_new_food_product_goes_on_sale_once_its_certificate_is_verifie
     member.locator("#stock").fill("20")
     member.locator("#description_fr").fill("Miel récolté dans les jujubiers du Sahara.")
     shots(member, "01-new-product-form")
-    member.get_by_role("button", name="Enregistrer").click()
+    member.get_by_role("button", name=fr("Save")).click()
     assert re.search(r"/back-office/products/\d+$", member.url)
     product_url = member.url
 
     member.locator("#photo").set_input_files(str(png(tmp_path / "miel.png")))
-    member.get_by_role("button", name="Ajouter la photo").click()
+    member.get_by_role("button", name=fr("Add the photo")).click()
     assert member.locator("ul.photos img").count() == 1
 
-    member.get_by_role("button", name="Publier").click()
+    member.get_by_role("button", name=fr("Publish")).click()
     status = member.locator("section.product-status")
-    assert "En vente" not in status.inner_text()
+    assert fr("On sale") not in status.inner_text()
     shots(member, "02-published-waiting-for-certificate")
 
     # the certificate, for this product, with its scanned document
-    status.get_by_role("link", name="Envoyer un certificat").click()
+    status.get_by_role("link", name=fr("Send a certificate")).click()
     member.locator("#kind").select_option("onssa")
     member.locator("#number").fill("ONSSA-LAA-2026-0142")
     member.locator("#issuer").fill("ONSSA Laâyoune")
@@ -61,10 +64,10 @@ def test_a_members_new_food_product_goes_on_sale_once_its_certificate_is_verifie
     (tmp_path / "onssa.pdf").write_bytes(PDF)
     member.locator("#document").set_input_files(str(tmp_path / "onssa.pdf"))
     shots(member, "03-certificate-form")
-    member.get_by_role("button", name="Envoyer").click()
+    member.get_by_role("button", name=fr("Send")).click()
     assert member.url.endswith("/back-office/certificates")
     row = member.locator("tr", has_text="ONSSA-LAA-2026-0142")
-    assert "En cours de vérification" in row.inner_text()
+    assert fr("Being checked") in row.inner_text()
     shots(member, "04-certificate-pending")
 
     # not in the shop while pending
@@ -78,17 +81,17 @@ def test_a_members_new_food_product_goes_on_sale_once_its_certificate_is_verifie
     row = operator.locator("tr", has_text="ONSSA-LAA-2026-0142")
     assert TITLE in row.inner_text()
     shots(operator, "05-operator-pending-certificates")
-    row.get_by_role("button", name="Vérifier").click()
+    row.get_by_role("button", name=fr("Verify")).click()
     assert "ONSSA-LAA-2026-0142" in operator.locator(".flashes").inner_text()
 
     # on sale: the member sees it, and so does any shopper
     member.goto(product_url)
-    assert "En vente" in member.locator("section.product-status").inner_text()
+    assert fr("On sale") in member.locator("section.product-status").inner_text()
     shopper = open_context("fr").new_page()
     shopper.goto("/search?q=jujubier")
     shopper.get_by_role("link", name=TITLE).first.click()
     assert shopper.locator("h1").inner_text() == TITLE
     assert "85,50" in shopper.locator("main").inner_text()
-    assert shopper.get_by_role("button", name="Ajouter au panier").is_visible()
+    assert shopper.get_by_role("button", name=fr("Add to cart")).is_visible()
     shots(shopper, "06-on-sale-in-the-shop")
     assert console.errors == []
