@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 04:20:24.213608
+Create Date: 2026-11-23 05:06:40.829691
 
 """
 from alembic import op
@@ -226,6 +226,7 @@ def upgrade():
         batch_op.create_index('ix_catalog_product_by_id', ['sellable', 'id', 'category_id', 'region_code', 'women_led', 'price_minor'], unique=False)
         batch_op.create_index('ix_catalog_product_by_price', ['sellable', 'price_minor', 'id', 'category_id', 'region_code', 'women_led'], unique=False)
         batch_op.create_index(batch_op.f('ix_catalog_product_cooperative_id'), ['cooperative_id'], unique=False)
+        batch_op.create_index('ix_catalog_product_facets', ['sellable', 'category_id', 'region_code', 'women_led', 'price_minor'], unique=False)
         batch_op.create_index('ix_catalog_product_listing', ['sellable', 'category_id', 'price_minor'], unique=False)
         batch_op.create_index('ix_catalog_product_region', ['sellable', 'region_code', 'category_id'], unique=False)
         batch_op.create_index('ix_catalog_product_women', ['sellable', 'women_led', 'category_id'], unique=False)
@@ -296,6 +297,23 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_orders_user_cooperative_id'), ['cooperative_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_user_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('solidarity_baskets_template',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('slug', sa.String(length=80), nullable=True),
+    sa.Column('organisation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('based_on_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['based_on_id'], ['solidarity_baskets_template.id'], name=op.f('fk_solidarity_baskets_template_based_on_id_solidarity_baskets_template'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['orders_organisation.id'], name=op.f('fk_solidarity_baskets_template_organisation_id_orders_organisation')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_solidarity_baskets_template')),
+    sa.UniqueConstraint('slug', name=op.f('uq_solidarity_baskets_template_slug'))
+    )
+    with op.batch_alter_table('solidarity_baskets_template', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_solidarity_baskets_template_organisation_id'), ['organisation_id'], unique=False)
+
     op.create_table('catalog_capacity_commitment',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -357,6 +375,31 @@ def upgrade():
     )
     with op.batch_alter_table('catalog_product_label', schema=None) as batch_op:
         batch_op.create_index('ix_catalog_product_label_kind', ['kind', 'product_id'], unique=False)
+
+    op.create_table('orders_api_token',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('prefix', sa.String(length=16), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cooperative_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('organisation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', catalog.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', catalog.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', catalog.db.UtcDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('cooperative_id IS NULL OR organisation_id IS NULL', name=op.f('ck_orders_api_token_one_party_at_most')),
+    sa.ForeignKeyConstraint(['cooperative_id'], ['catalog_cooperative.id'], name=op.f('fk_orders_api_token_cooperative_id_catalog_cooperative')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['orders_organisation.id'], name=op.f('fk_orders_api_token_organisation_id_orders_organisation')),
+    sa.ForeignKeyConstraint(['user_id'], ['orders_user.id'], name=op.f('fk_orders_api_token_user_id_orders_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_api_token')),
+    sa.UniqueConstraint('prefix', name=op.f('uq_orders_api_token_prefix')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_orders_api_token_token_hash'))
+    )
+    with op.batch_alter_table('orders_api_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_orders_api_token_cooperative_id'), ['cooperative_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_api_token_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index('ix_orders_api_token_user', ['user_id', 'revoked_at'], unique=False)
 
     op.create_table('orders_cart',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -425,6 +468,64 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_payout_batch')),
     sa.UniqueConstraint('reference', name=op.f('uq_orders_payout_batch_reference'))
     )
+    op.create_table('solidarity_baskets_quote',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('organisation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('template_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('template_name', sa.String(length=200), nullable=False),
+    sa.Column('created_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('superseded_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('planned_on', sa.Date(), nullable=False),
+    sa.Column('deliver_by', sa.Date(), nullable=False),
+    sa.Column('family_size', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('max_share_bps', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('women_led_preference', sa.Boolean(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('budget_per_basket_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('baskets', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('goods_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shipping_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('total_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cost_per_basket_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('suppliers_paid', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('women_led_share_bps', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shortage_units', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('budget_excess_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('solve_ms', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('supply_digest', sa.String(length=64), nullable=False),
+    sa.Column('inputs', sa.JSON(), nullable=False),
+    sa.Column('result', sa.JSON(), nullable=False),
+    sa.CheckConstraint('baskets >= 0 AND family_size > 0', name=op.f('ck_solidarity_baskets_quote_counts_valid')),
+    sa.CheckConstraint('max_share_bps BETWEEN 1 AND 10000', name=op.f('ck_solidarity_baskets_quote_share_range')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['orders_user.id'], name=op.f('fk_solidarity_baskets_quote_created_by_id_orders_user')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['orders_organisation.id'], name=op.f('fk_solidarity_baskets_quote_organisation_id_orders_organisation')),
+    sa.ForeignKeyConstraint(['superseded_by_id'], ['solidarity_baskets_quote.id'], name=op.f('fk_solidarity_baskets_quote_superseded_by_id_solidarity_baskets_quote'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['template_id'], ['solidarity_baskets_template.id'], name=op.f('fk_solidarity_baskets_quote_template_id_solidarity_baskets_template'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_solidarity_baskets_quote'))
+    )
+    with op.batch_alter_table('solidarity_baskets_quote', schema=None) as batch_op:
+        batch_op.create_index('ix_solidarity_baskets_quote_organisation', ['organisation_id', 'id'], unique=False)
+
+    op.create_table('solidarity_baskets_template_line',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('template_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('position', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('category_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('net_quantity', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('unit', sa.String(length=10), nullable=False),
+    sa.Column('is_container', sa.Boolean(), nullable=False),
+    sa.Column('nutrition_key', sa.String(length=40), nullable=True),
+    sa.CheckConstraint('net_quantity > 0', name=op.f('ck_solidarity_baskets_template_line_net_quantity_positive')),
+    sa.ForeignKeyConstraint(['category_id'], ['catalog_category.id'], name=op.f('fk_solidarity_baskets_template_line_category_id_catalog_category')),
+    sa.ForeignKeyConstraint(['template_id'], ['solidarity_baskets_template.id'], name=op.f('fk_solidarity_baskets_template_line_template_id_solidarity_baskets_template')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_solidarity_baskets_template_line')),
+    sa.UniqueConstraint('template_id', 'category_id', name='uq_solidarity_baskets_line_kind')
+    )
+    with op.batch_alter_table('solidarity_baskets_template_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_solidarity_baskets_template_line_template_id'), ['template_id'], unique=False)
+
     op.create_table('orders_cart_line',
     sa.Column('cart_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -511,6 +612,61 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_processed_webhook_event')),
     sa.UniqueConstraint('provider', 'event_id', name='uq_orders_processed_webhook_event_id')
     )
+    op.create_table('solidarity_baskets_destination',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('quote_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('position', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('key', sa.String(length=120), nullable=False),
+    sa.Column('province_code', sa.String(length=12), nullable=False),
+    sa.Column('hub_name', sa.String(length=80), nullable=False),
+    sa.Column('region_code', sa.String(length=2), nullable=False),
+    sa.Column('baskets', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.CheckConstraint('baskets > 0', name=op.f('ck_solidarity_baskets_destination_baskets_positive')),
+    sa.ForeignKeyConstraint(['quote_id'], ['solidarity_baskets_quote.id'], name=op.f('fk_solidarity_baskets_destination_quote_id_solidarity_baskets_quote')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_solidarity_baskets_destination')),
+    sa.UniqueConstraint('quote_id', 'key', name='uq_solidarity_baskets_destination_key')
+    )
+    with op.batch_alter_table('solidarity_baskets_destination', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_solidarity_baskets_destination_quote_id'), ['quote_id'], unique=False)
+
+    op.create_table('solidarity_baskets_line_equivalent',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('line_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('category_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('net_quantity', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('unit', sa.String(length=10), nullable=False),
+    sa.Column('accepted', sa.Boolean(), nullable=False),
+    sa.Column('penalty_bps', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('nutrition_key', sa.String(length=40), nullable=True),
+    sa.CheckConstraint('net_quantity > 0', name=op.f('ck_solidarity_baskets_line_equivalent_net_quantity_positive')),
+    sa.CheckConstraint('penalty_bps BETWEEN 0 AND 10000', name=op.f('ck_solidarity_baskets_line_equivalent_penalty_range')),
+    sa.ForeignKeyConstraint(['category_id'], ['catalog_category.id'], name=op.f('fk_solidarity_baskets_line_equivalent_category_id_catalog_category')),
+    sa.ForeignKeyConstraint(['line_id'], ['solidarity_baskets_template_line.id'], name=op.f('fk_solidarity_baskets_line_equivalent_line_id_solidarity_baskets_template_line')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_solidarity_baskets_line_equivalent')),
+    sa.UniqueConstraint('line_id', 'category_id', name='uq_solidarity_baskets_equivalent_kind')
+    )
+    with op.batch_alter_table('solidarity_baskets_line_equivalent', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_solidarity_baskets_line_equivalent_line_id'), ['line_id'], unique=False)
+
+    op.create_table('solidarity_baskets_order',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('organisation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('quote_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('confirmed_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('confirmed_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('baskets', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['confirmed_by_id'], ['orders_user.id'], name=op.f('fk_solidarity_baskets_order_confirmed_by_id_orders_user')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_solidarity_baskets_order_order_id_orders_order')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['orders_organisation.id'], name=op.f('fk_solidarity_baskets_order_organisation_id_orders_organisation')),
+    sa.ForeignKeyConstraint(['quote_id'], ['solidarity_baskets_quote.id'], name=op.f('fk_solidarity_baskets_order_quote_id_solidarity_baskets_quote')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_solidarity_baskets_order')),
+    sa.UniqueConstraint('order_id', name=op.f('uq_solidarity_baskets_order_order_id')),
+    sa.UniqueConstraint('quote_id', name=op.f('uq_solidarity_baskets_order_quote_id'))
+    )
+    with op.batch_alter_table('solidarity_baskets_order', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_solidarity_baskets_order_organisation_id'), ['organisation_id'], unique=False)
+
     op.create_table('orders_ledger_entry',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('cooperative_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -588,30 +744,78 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_orders_order_line_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_order_line_product_id'), ['product_id'], unique=False)
 
-    op.create_table('orders_api_token',
+    op.create_table('solidarity_baskets_packing_wave',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('name', sa.String(length=80), nullable=False),
-    sa.Column('prefix', sa.String(length=16), nullable=False),
-    sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('cooperative_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('organisation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('created_at', catalog.db.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', catalog.db.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('last_used_at', catalog.db.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', catalog.db.UtcDateTime(timezone=True), nullable=True),
-    sa.CheckConstraint('cooperative_id IS NULL OR organisation_id IS NULL', name=op.f('ck_orders_api_token_one_party_at_most')),
-    sa.ForeignKeyConstraint(['cooperative_id'], ['catalog_cooperative.id'], name=op.f('fk_orders_api_token_cooperative_id_catalog_cooperative')),
-    sa.ForeignKeyConstraint(['organisation_id'], ['orders_organisation.id'], name=op.f('fk_orders_api_token_organisation_id_orders_organisation')),
-    sa.ForeignKeyConstraint(['user_id'], ['orders_user.id'], name=op.f('fk_orders_api_token_user_id_orders_user')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_api_token')),
-    sa.UniqueConstraint('prefix', name=op.f('uq_orders_api_token_prefix')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_orders_api_token_token_hash'))
+    sa.Column('basket_order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('destination_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('position', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('first_basket', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('baskets', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('token', sa.String(length=16), nullable=False),
+    sa.CheckConstraint('baskets > 0 AND first_basket > 0', name=op.f('ck_solidarity_baskets_packing_wave_baskets_positive')),
+    sa.ForeignKeyConstraint(['basket_order_id'], ['solidarity_baskets_order.id'], name=op.f('fk_solidarity_baskets_packing_wave_basket_order_id_solidarity_baskets_order')),
+    sa.ForeignKeyConstraint(['destination_id'], ['solidarity_baskets_destination.id'], name=op.f('fk_solidarity_baskets_packing_wave_destination_id_solidarity_baskets_destination')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_solidarity_baskets_packing_wave')),
+    sa.UniqueConstraint('basket_order_id', 'destination_id', 'position', name='uq_solidarity_baskets_wave'),
+    sa.UniqueConstraint('token', name=op.f('uq_solidarity_baskets_packing_wave_token'))
     )
-    with op.batch_alter_table('orders_api_token', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_orders_api_token_cooperative_id'), ['cooperative_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_orders_api_token_organisation_id'), ['organisation_id'], unique=False)
-        batch_op.create_index('ix_orders_api_token_user', ['user_id', 'revoked_at'], unique=False)
+    op.create_table('solidarity_baskets_allocation_line',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('basket_order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('destination_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('line_key', sa.String(length=80), nullable=False),
+    sa.Column('order_line_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('fulfilment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cooperative_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('line_units', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('product_units', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('goods_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shipping_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('ship_by', sa.Date(), nullable=True),
+    sa.CheckConstraint('line_units > 0 AND product_units > 0', name=op.f('ck_solidarity_baskets_allocation_line_units_positive')),
+    sa.ForeignKeyConstraint(['basket_order_id'], ['solidarity_baskets_order.id'], name=op.f('fk_solidarity_baskets_allocation_line_basket_order_id_solidarity_baskets_order')),
+    sa.ForeignKeyConstraint(['cooperative_id'], ['catalog_cooperative.id'], name=op.f('fk_solidarity_baskets_allocation_line_cooperative_id_catalog_cooperative')),
+    sa.ForeignKeyConstraint(['destination_id'], ['solidarity_baskets_destination.id'], name=op.f('fk_solidarity_baskets_allocation_line_destination_id_solidarity_baskets_destination')),
+    sa.ForeignKeyConstraint(['fulfilment_id'], ['orders_fulfilment.id'], name=op.f('fk_solidarity_baskets_allocation_line_fulfilment_id_orders_fulfilment')),
+    sa.ForeignKeyConstraint(['order_line_id'], ['orders_order_line.id'], name=op.f('fk_solidarity_baskets_allocation_line_order_line_id_orders_order_line')),
+    sa.ForeignKeyConstraint(['product_id'], ['catalog_product.id'], name=op.f('fk_solidarity_baskets_allocation_line_product_id_catalog_product'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_solidarity_baskets_allocation_line')),
+    sa.UniqueConstraint('order_line_id', name=op.f('uq_solidarity_baskets_allocation_line_order_line_id'))
+    )
+    with op.batch_alter_table('solidarity_baskets_allocation_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_solidarity_baskets_allocation_line_basket_order_id'), ['basket_order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_solidarity_baskets_allocation_line_fulfilment_id'), ['fulfilment_id'], unique=False)
+
+    op.create_table('solidarity_baskets_manifest_line',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('wave_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('position', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('line_key', sa.String(length=80), nullable=False),
+    sa.Column('is_container', sa.Boolean(), nullable=False),
+    sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('product_title_fr', sa.String(length=200), nullable=False),
+    sa.Column('product_title_ar', sa.String(length=200), nullable=False),
+    sa.Column('product_title_en', sa.String(length=200), nullable=False),
+    sa.Column('units_per_basket', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('net_quantity', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('unit', sa.String(length=10), nullable=False),
+    sa.Column('cooperative_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cooperative_name_fr', sa.String(length=200), nullable=False),
+    sa.Column('cooperative_name_ar', sa.String(length=200), nullable=False),
+    sa.Column('region_code', sa.String(length=2), nullable=False),
+    sa.Column('province_code', sa.String(length=12), nullable=False),
+    sa.Column('women_led', sa.Boolean(), nullable=False),
+    sa.Column('rural', sa.Boolean(), nullable=False),
+    sa.Column('allocation_line_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.ForeignKeyConstraint(['allocation_line_id'], ['solidarity_baskets_allocation_line.id'], name=op.f('fk_solidarity_baskets_manifest_line_allocation_line_id_solidarity_baskets_allocation_line'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['cooperative_id'], ['catalog_cooperative.id'], name=op.f('fk_solidarity_baskets_manifest_line_cooperative_id_catalog_cooperative')),
+    sa.ForeignKeyConstraint(['product_id'], ['catalog_product.id'], name=op.f('fk_solidarity_baskets_manifest_line_product_id_catalog_product'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['wave_id'], ['solidarity_baskets_packing_wave.id'], name=op.f('fk_solidarity_baskets_manifest_line_wave_id_solidarity_baskets_packing_wave')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_solidarity_baskets_manifest_line'))
+    )
+    with op.batch_alter_table('solidarity_baskets_manifest_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_solidarity_baskets_manifest_line_wave_id'), ['wave_id'], unique=False)
 
     # ### end Alembic commands ###
     _full_text(SQLITE_FTS_DDL, POSTGRES_FTS_DDL)
@@ -620,12 +824,16 @@ def upgrade():
 def downgrade():
     _full_text(SQLITE_FTS_DROP, POSTGRES_FTS_DROP)
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table('orders_api_token', schema=None) as batch_op:
-        batch_op.drop_index('ix_orders_api_token_user')
-        batch_op.drop_index(batch_op.f('ix_orders_api_token_organisation_id'))
-        batch_op.drop_index(batch_op.f('ix_orders_api_token_cooperative_id'))
+    with op.batch_alter_table('solidarity_baskets_manifest_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_solidarity_baskets_manifest_line_wave_id'))
 
-    op.drop_table('orders_api_token')
+    op.drop_table('solidarity_baskets_manifest_line')
+    with op.batch_alter_table('solidarity_baskets_allocation_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_solidarity_baskets_allocation_line_fulfilment_id'))
+        batch_op.drop_index(batch_op.f('ix_solidarity_baskets_allocation_line_basket_order_id'))
+
+    op.drop_table('solidarity_baskets_allocation_line')
+    op.drop_table('solidarity_baskets_packing_wave')
     with op.batch_alter_table('orders_order_line', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_orders_order_line_product_id'))
         batch_op.drop_index(batch_op.f('ix_orders_order_line_order_id'))
@@ -642,6 +850,18 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_orders_ledger_entry_batch_id'))
 
     op.drop_table('orders_ledger_entry')
+    with op.batch_alter_table('solidarity_baskets_order', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_solidarity_baskets_order_organisation_id'))
+
+    op.drop_table('solidarity_baskets_order')
+    with op.batch_alter_table('solidarity_baskets_line_equivalent', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_solidarity_baskets_line_equivalent_line_id'))
+
+    op.drop_table('solidarity_baskets_line_equivalent')
+    with op.batch_alter_table('solidarity_baskets_destination', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_solidarity_baskets_destination_quote_id'))
+
+    op.drop_table('solidarity_baskets_destination')
     op.drop_table('orders_processed_webhook_event')
     with op.batch_alter_table('orders_payment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_orders_payment_payment_intent_id'))
@@ -654,6 +874,14 @@ def downgrade():
 
     op.drop_table('orders_fulfilment')
     op.drop_table('orders_cart_line')
+    with op.batch_alter_table('solidarity_baskets_template_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_solidarity_baskets_template_line_template_id'))
+
+    op.drop_table('solidarity_baskets_template_line')
+    with op.batch_alter_table('solidarity_baskets_quote', schema=None) as batch_op:
+        batch_op.drop_index('ix_solidarity_baskets_quote_organisation')
+
+    op.drop_table('solidarity_baskets_quote')
     op.drop_table('orders_payout_batch')
     with op.batch_alter_table('orders_order', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_order_user_placed')
@@ -662,6 +890,12 @@ def downgrade():
 
     op.drop_table('orders_order')
     op.drop_table('orders_cart')
+    with op.batch_alter_table('orders_api_token', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_api_token_user')
+        batch_op.drop_index(batch_op.f('ix_orders_api_token_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_orders_api_token_cooperative_id'))
+
+    op.drop_table('orders_api_token')
     with op.batch_alter_table('catalog_product_label', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_product_label_kind')
 
@@ -678,6 +912,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_catalog_capacity_commitment_product_id'))
 
     op.drop_table('catalog_capacity_commitment')
+    with op.batch_alter_table('solidarity_baskets_template', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_solidarity_baskets_template_organisation_id'))
+
+    op.drop_table('solidarity_baskets_template')
     with op.batch_alter_table('orders_user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_orders_user_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_orders_user_cooperative_id'))
@@ -696,6 +934,7 @@ def downgrade():
         batch_op.drop_index('ix_catalog_product_women')
         batch_op.drop_index('ix_catalog_product_region')
         batch_op.drop_index('ix_catalog_product_listing')
+        batch_op.drop_index('ix_catalog_product_facets')
         batch_op.drop_index(batch_op.f('ix_catalog_product_cooperative_id'))
         batch_op.drop_index('ix_catalog_product_by_price')
         batch_op.drop_index('ix_catalog_product_by_id')

@@ -1,0 +1,41 @@
+"""The solidarity-basket package's exceptions. Like the catalog's and the orders',
+they carry a stable ``code`` and data, never sentences. Bad form input is reported
+with :class:`catalog.errors.InvalidInput` (one :class:`~catalog.errors.FieldProblem`
+per wrong field)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from solidarity_baskets.models import BasketQuote
+
+
+class BasketError(Exception):
+    """Root of the package's exceptions. ``code`` is stable; ``data`` explains.
+
+    Codes: ``organisation_not_verified``, ``template_not_found``, ``quote_not_open``,
+    ``nothing_to_order`` (the quote buys nothing), ``shortfall`` (a quote with
+    shortfalls is confirmed only when the organisation accepts a partial delivery),
+    ``solver_failed``.
+    """
+
+    code: str = "basket_error"
+
+    def __init__(self, code: str | None = None, **data: Any) -> None:
+        if code is not None:
+            self.code = code
+        self.data = data
+        super().__init__(self.code, data)
+
+
+class QuoteChanged(BasketError):
+    """Stock, prices or cooperatives changed since the quote was made, and the plan
+    with today's supply differs: nothing is ordered, ``quote`` is the new quote to
+    review (already stored)."""
+
+    code = "quote_changed"
+
+    def __init__(self, quote: BasketQuote) -> None:
+        self.quote = quote
+        super().__init__(quote_id=quote.id)

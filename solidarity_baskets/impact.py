@@ -1,0 +1,300 @@
+"""The donors' impact report of a basket order: baskets per distribution point
+(ordered and delivered), the cooperatives paid and how much, the share going to
+women-led and to rural cooperatives, the regions reached, how the cost splits, and
+what a basket covers for a family. Figures only: no person is named.
+
+Money comes from the order's parts (the orders library), so the report adds up to the
+order: goods + shipping = total, and what the cooperatives receive = goods + shipping
+- the marketplace's commission.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.money import Money
+from orders.models import Fulfilment
+from orders.status import FulfilmentStatus
+from solidarity_baskets import nutrition
+from solidarity_baskets.models import AllocationLine, BasketOrder, QuoteDestination
+from solidarity_baskets.spreadsheet import amount, cell
+
+#: Parts that no longer count: nothing was bought from them in the end.
+DROPPED = frozenset({FulfilmentStatus.CANCELLED, FulfilmentStatus.REFUNDED})
+
+
+@dataclass(frozen=True, slots=True)
+class PointImpact:
+    destination: QuoteDestination
+    baskets: int
+    baskets_delivered: int
+
+
+@dataclass(frozen=True, slots=True)
+class CooperativeImpact:
+    cooperative_id: int
+    name_fr: str
+    name_ar: str
+    region_code: str
+    women_led: bool
+    rural: bool
+    goods_minor: int
+    shipping_minor: int
+    commission_minor: int
+
+    @property
+    def received_minor(self) -> int:
+        """What the cooperative keeps: goods and shipping less the commission."""
+        return self.goods_minor + self.shipping_minor - self.commission_minor
+
+    def name(self, lang: str) -> str:
+        return self.name_ar if lang == "ar" and self.name_ar else self.name_fr
+
+
+@dataclass(frozen=True, slots=True)
+class RegionImpact:
+    region_code: str
+    cooperatives: int
+    goods_minor: int
+
+
+@dataclass(frozen=True)
+class ImpactReport:
+    order_number: str
+    deliver_by: date
+    baskets: int
+    points: list[PointImpact]
+    cooperatives: list[CooperativeImpact]
+    regions: list[RegionImpact]
+    goods_minor: int
+    shipping_minor: int
+    commission_minor: int
+    family_size: int
+    coverage: nutrition.Coverage
+    currency: str = "MAD"
+
+    @property
+    def total_minor(self) -> int:
+        return self.goods_minor + self.shipping_minor
+
+    @property
+    def to_cooperatives_minor(self) -> int:
+        return self.total_minor - self.commission_minor
+
+    @property
+    def baskets_delivered(self) -> int:
+        return sum(p.baskets_delivered for p in self.points)
+
+    @property
+    def cost_per_basket_minor(self) -> int:
+        return (2 * self.total_minor + self.baskets) // (2 * self.baskets) if self.baskets else 0
+
+    @property
+    def women_led_goods_minor(self) -> int:
+        return sum(c.goods_minor for c in self.cooperatives if c.women_led)
+
+    @property
+    def rural_goods_minor(self) -> int:
+        return sum(c.goods_minor for c in self.cooperatives if c.rural)
+
+    @property
+    def women_led_cooperatives(self) -> int:
+        return sum(1 for c in self.cooperatives if c.women_led)
+
+    def share(self, part_minor: int, whole_minor: int | None = None) -> float:
+        whole = self.goods_minor if whole_minor is None else whole_minor
+        return part_minor / whole if whole else 0.0
+
+    def money(self, minor: int) -> Money:
+        return Money(minor, self.currency)
+
+
+def impact_report(session: Session, basket_order: BasketOrder) -> ImpactReport:
+    """The report of ``basket_order`` (three queries)."""
+    quote = basket_order.quote
+    coops = quote.result["cooperatives"]
+    parts = list(
+        session.scalars(
+            select(Fulfilment)
+            .where(Fulfilment.order_id == basket_order.order_id)
+            .order_by(Fulfilment.position)
+        )
+    )
+    allocation = list(
+        session.scalars(
+            select(AllocationLine).where(AllocationLine.basket_order_id == basket_order.id)
+        )
+    )
+    status = {p.id: FulfilmentStatus(p.status) for p in parts}
+    # baskets delivered: the fewest delivered units among the lines of each point
+    lines = [ln["key"] for ln in quote.inputs["lines"]]
+    delivered: dict[tuple[int, str], int] = defaultdict(int)
+    for a in allocation:
+        if status.get(a.fulfilment_id) == FulfilmentStatus.DELIVERED:
+            delivered[(a.destination_id, a.line_key)] += a.line_units
+    points = [
+        PointImpact(
+            destination=dest,
+            baskets=dest.baskets,
+            baskets_delivered=min((delivered[(dest.id, key)] for key in lines), default=0),
+        )
+        for dest in quote.destinations
+    ]
+    money: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    names: dict[int, str] = {}
+    regions_of: dict[int, str] = {}
+    for part in parts:
+        if FulfilmentStatus(part.status) in DROPPED:
+            continue
+        figures = money[part.cooperative_id]
+        figures[0] += part.goods_minor
+        figures[1] += part.shipping_minor
+        figures[2] += part.commission_minor
+        names[part.cooperative_id] = part.cooperative_name
+        regions_of[part.cooperative_id] = part.origin_region_code
+    cooperatives = []
+    for cid, (goods, shipping, commission) in money.items():
+        info = coops.get(str(cid), {})
+        cooperatives.append(
+            CooperativeImpact(
+                cooperative_id=cid,
+                name_fr=info.get("name_fr", names[cid]),
+                name_ar=info.get("name_ar", ""),
+                region_code=info.get("region_code", regions_of[cid]),
+                women_led=bool(info.get("women_led", False)),
+                rural=bool(info.get("rural", False)),
+                goods_minor=goods,
+                shipping_minor=shipping,
+                commission_minor=commission,
+            )
+        )
+    cooperatives.sort(key=lambda c: (-c.goods_minor, c.name_fr, c.cooperative_id))
+    by_region: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for c in cooperatives:
+        by_region[c.region_code][0] += 1
+        by_region[c.region_code][1] += c.goods_minor
+    regions = [RegionImpact(code, n, goods) for code, (n, goods) in sorted(by_region.items())]
+    coverage = nutrition.basket_coverage(
+        [
+            nutrition.LineFood(ln["nutrition_key"], ln["net_quantity"], ln["unit"])
+            for ln in quote.inputs["lines"]
+            if not ln["is_container"]
+        ],
+        quote.family_size,
+    )
+    return ImpactReport(
+        order_number=basket_order.order.number,
+        deliver_by=quote.deliver_by,
+        baskets=basket_order.baskets,
+        points=points,
+        cooperatives=cooperatives,
+        regions=regions,
+        goods_minor=sum(c.goods_minor for c in cooperatives),
+        shipping_minor=sum(c.shipping_minor for c in cooperatives),
+        commission_minor=sum(c.commission_minor for c in cooperatives),
+        family_size=quote.family_size,
+        coverage=coverage,
+        currency=quote.currency,
+    )
+
+
+CSV_HEADER = (
+    "section",
+    "code",
+    "name",
+    "region_code",
+    "women_led",
+    "rural",
+    "baskets",
+    "baskets_delivered",
+    "goods_mad",
+    "shipping_mad",
+    "commission_mad",
+    "received_mad",
+)
+
+
+def impact_csv(report: ImpactReport, region_names: dict[str, str] | None = None) -> str:
+    """The report as one CSV table (UTF-8, comma-separated): a ``summary`` row, one
+    ``point`` row per distribution point, one ``cooperative`` row per cooperative,
+    one ``region`` row per region. Amounts in MAD with a dot for decimals."""
+    names = region_names or {}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    writer.writerow(
+        [
+            "summary",
+            report.order_number,
+            "",
+            "",
+            "",
+            "",
+            report.baskets,
+            report.baskets_delivered,
+            amount(report.goods_minor),
+            amount(report.shipping_minor),
+            amount(report.commission_minor),
+            amount(report.to_cooperatives_minor),
+        ]
+    )
+    for point in report.points:
+        dest = point.destination
+        writer.writerow(
+            [
+                "point",
+                dest.key,
+                cell(dest.hub_name),
+                dest.region_code,
+                "",
+                "",
+                point.baskets,
+                point.baskets_delivered,
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+    for c in report.cooperatives:
+        writer.writerow(
+            [
+                "cooperative",
+                c.cooperative_id,
+                cell(c.name_fr),
+                c.region_code,
+                "yes" if c.women_led else "no",
+                "yes" if c.rural else "no",
+                "",
+                "",
+                amount(c.goods_minor),
+                amount(c.shipping_minor),
+                amount(c.commission_minor),
+                amount(c.received_minor),
+            ]
+        )
+    for r in report.regions:
+        writer.writerow(
+            [
+                "region",
+                r.region_code,
+                cell(names.get(r.region_code, "")),
+                r.region_code,
+                "",
+                "",
+                "",
+                "",
+                amount(r.goods_minor),
+                "",
+                "",
+                "",
+            ]
+        )
+    return out.getvalue()
