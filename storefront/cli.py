@@ -38,6 +38,15 @@ def seed_demo(if_empty: bool) -> None:
     )
     for email in made["accounts"]:
         click.echo(f"Demo account {email} / password {made['password']}")
+    from storefront.demo.baskets import seed_baskets
+
+    baskets = seed_baskets(
+        session, Path(current_app.config["UPLOAD_FOLDER"]), today=utcnow().date(), now=utcnow()
+    )
+    session.commit()
+    click.echo(f"Solidarity baskets: {', '.join(baskets['templates'])}.")
+    for email in baskets["accounts"]:
+        click.echo(f"Demo NGO account {email} / password {baskets['password']}")
 
 
 mail = AppGroup("mail", help="Outgoing mail.")

@@ -1,0 +1,129 @@
+"""The solidarity-basket library's codes as sentences in the user's language, and
+their attachment to form fields (``destinations-2-baskets`` is the third point's
+count)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, FieldList, FormField
+
+from catalog.errors import FieldProblem, Problem
+from storefront.filters import local_date, money_text
+
+MESSAGES: dict[str, Any] = {
+    "required": _l("This is required."),
+    "too_long": _l("Too long: at most %(max)d characters."),
+    "out_of_range": _l("Enter a number from %(min)s to %(max)s."),
+    "not_a_number": _l("Enter a whole number."),
+    "unknown_province": _l("Choose a province or prefecture from the list."),
+    "duplicate_destination": _l("This distribution point is already in the list."),
+    "too_many": _l("At most %(max)d distribution points."),
+    "too_many_baskets": _l("At most %(max)s baskets in one order."),
+    "too_early": _l("Choose a date from %(earliest)s."),
+    "too_late": _l("Choose a date until %(latest)s."),
+    "unknown_template": _l("Choose one of your baskets."),
+    "empty_template": _l("This basket has no product yet."),
+    "unknown_category": _l("Choose a product kind."),
+    "invalid_choice": _l("Choose one of the options."),
+    "kind_already_in_template": _l("This kind is already in the basket."),
+    "too_many_lines": _l("A basket has at most %(max)d kinds of product."),
+    "one_container": _l("A basket has one container."),
+    "kind_already_in_line": _l("This kind already stands for this line."),
+    "too_many_equivalents": _l("A line has at most %(max)d equivalents."),
+    "not_a_quantity": _l("Enter a whole number of grams, millilitres or pieces."),
+    # confirming
+    "organisation_not_verified": _l(
+        "Your organisation is waiting for the operator's verification: you can prepare your "
+        "baskets, and quote and order once it is verified."
+    ),
+    "quote_not_open": _l("This quote was already confirmed or replaced by a newer one."),
+    "shortfall": _l(
+        "Some products are short: apply one of the fixes below and quote again before confirming."
+    ),
+    "nothing_to_order": _l("This quote buys nothing."),
+    "not_rural": _l("A cooperative of this quote is no longer rural: quote again."),
+    "solver_failed": _l("The plan could not be computed. Please try again in a moment."),
+    "engine_input": _l("The plan could not be computed from this data."),
+    "quote_changed": _l(
+        "Stock or prices changed since this quote: here is the new quote. Check it and confirm "
+        "again."
+    ),
+    "insufficient_stock": _l(
+        "Some stock was taken by other orders in the meantime: quote again to see what is "
+        "available now."
+    ),
+    # the order itself (orders.institutional)
+    "invalid_phone": _l("Add a valid phone number to your organisation before ordering."),
+    "invalid_email": _l("Add a valid e-mail address to your organisation before ordering."),
+    "invalid_address": _l("Add your organisation's address before ordering."),
+    "invalid_name": _l("Your organisation's name is missing."),
+    "price_changed": _l("A price changed since this quote: quote again."),
+    "not_sellable": _l("A product of this quote is no longer on sale: quote again."),
+    "unknown_product": _l("A product of this quote no longer exists: quote again."),
+}
+
+
+def message(code: str, data: Mapping[str, Any] | None = None) -> str:
+    """The sentence for ``code``, filled with ``data``."""
+    values: dict[str, Any] = {}
+    for key, value in (data or {}).items():
+        if isinstance(value, date):
+            values[key] = local_date(value)
+        elif key.endswith("_minor") and isinstance(value, int):
+            values[key.removesuffix("_minor")] = money_text(value)
+        elif isinstance(value, int) and value >= 10_000:
+            values[key] = f"{value:,}".replace(",", "\u202f")
+        else:
+            values[key] = value
+    template = MESSAGES.get(code)
+    if template is None:
+        return _("Something is wrong with this value (%(code)s).", code=code)
+    try:
+        return str(template) % values
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+def problem_message(problem: Problem) -> str:
+    return message(problem.code, problem.data)
+
+
+def _fields(form: FlaskForm | Field) -> Iterable[Field]:
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                if isinstance(entry, FormField):
+                    yield from _fields(entry.form)
+                else:
+                    yield entry
+            yield field
+        elif isinstance(field, FormField):
+            yield from _fields(field.form)
+        else:
+            yield field
+
+
+def attach(
+    form: FlaskForm, problems: Iterable[FieldProblem], fields: Mapping[str, str] | None = None
+) -> list[str]:
+    """Put each problem under its form field, found by its full name
+    (``fields`` renames library fields). Returns the messages without a field."""
+    renames = fields or {}
+    by_name = {f.name: f for f in _fields(form)}
+    orphans: list[str] = []
+    for problem in problems:
+        text = message(problem.code, problem.data)
+        field = by_name.get(renames.get(problem.field, problem.field))
+        if field is None or isinstance(field, FieldList):
+            orphans.append(text)
+            continue
+        if isinstance(field.errors, tuple):
+            field.errors = list(field.errors)
+        field.errors.append(text)
+    return orphans

@@ -1,0 +1,686 @@
+"""The organisation area (``/ngo``): sign-up, dashboard, basket templates with their
+nutrition, the basket order form, quotes (with shortfalls, fixes and budget), the
+confirmed order with its manifests, packing lists, printable tags and impact report.
+
+Every view but sign-up runs as :func:`storefront.auth.organisation_required` and loads
+what it shows *through* ``g.organisation``: another organisation's quote, order or
+template is a 404. Quoting and confirming need a verified organisation.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import segno
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+from markupsafe import Markup
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from catalog import regions
+from catalog.db import utcnow
+from catalog.errors import InsufficientStock, InvalidInput
+from catalog.models import Category
+from catalog.money import Money
+from orders.accounts import (
+    Organisation,
+    OrganisationStatus,
+    Role,
+    User,
+    find_user,
+    normalise_email,
+)
+from orders.errors import CheckoutError
+from orders.status import PaymentMethod
+from solidarity_baskets import impact, manifests, quotes, service, templates
+from solidarity_baskets.errors import BasketError, QuoteChanged
+from solidarity_baskets.models import BasketTemplate
+from solidarity_baskets.request import BasketRequest, DestinationRequest
+from storefront import payments
+from storefront.auth import organisation_required
+from storefront.extensions import db
+from storefront.i18n import current_language
+from storefront.mailer import queue_mail
+from storefront.ngo.forms import (
+    QUANTITY_UNIT_LABELS,
+    ActionForm,
+    BasketOrderForm,
+    ConfirmForm,
+    EquivalentForm,
+    FixForm,
+    LineForm,
+    SignupForm,
+    TemplateForm,
+    net_quantity,
+)
+from storefront.ngo.helpers import page_number, register_helpers
+from storefront.ngo.messages import attach, message, problem_message
+from storefront.orders.paying import start_card_payment
+
+bp = Blueprint("ngo", __name__, url_prefix="/ngo")
+register_helpers(bp)
+
+DEFAULT_FAMILY_SIZE = 5
+DEFAULT_DAYS_AHEAD = 21
+MAX_ROWS = 200
+TAGS_PER_PAGE = 48
+PLAN_ROWS_SHOWN = 200
+
+
+def _family_size() -> int:
+    value = request.args.get("family", type=int)
+    return value if value is not None and 1 <= value <= 30 else DEFAULT_FAMILY_SIZE
+
+
+def _verified_or_redirect() -> Response | None:
+    if not g.organisation.is_verified:
+        flash(message("organisation_not_verified"), "info")
+        return redirect(url_for("ngo.dashboard"))
+    return None
+
+
+def _category_choices() -> list[SelectChoice]:
+    lang = current_language()
+    cats = db.session.scalars(select(Category).order_by(Category.position, Category.id))
+    return [SelectChoice(str(c.id), c.name(lang)) for c in cats]
+
+
+# -- sign-up ---------------------------------------------------------------------------------
+@bp.route("/signup", methods=["GET", "POST"])
+def signup() -> Response | str:
+    if current_user.is_authenticated:
+        flash(_("You are logged in. Log out first to register an organisation."), "info")
+        return redirect(url_for("shop.home"))
+    form = SignupForm()
+    lang = current_language()
+    form.region_code.choices = [SelectChoice("", "—")] + [
+        SelectChoice(r.code, r.name(lang)) for r in regions.regions()
+    ]
+    if form.validate_on_submit():
+        email = normalise_email(form.person_email.data or "")
+        if find_user(db.session, email) is not None:
+            # as on the other sign-ups: never say here that an address is registered
+            queue_mail(email, "account_exists", language=lang, topic="account:exists")
+            db.session.commit()
+            flash(_("Check your e-mail to continue."), "info")
+            return redirect(url_for("account.login"))
+        organisation = Organisation(
+            name=form.name.data or "",
+            kind=form.kind.data or "ngo",
+            registration_number=form.registration_number.data or "",
+            ice=form.ice.data or None,
+            region_code=form.region_code.data or "",
+            address=form.address.data or "",
+            phone=form.phone.data or "",
+            email=normalise_email(form.email.data or ""),
+            status=OrganisationStatus.PENDING,
+            created_at=utcnow(),
+        )
+        user = User(
+            email=email,
+            name=form.person_name.data or "",
+            role=Role.ORGANISATION,
+            organisation=organisation,
+            language=lang,
+        )
+        user.set_password(form.password.data or "")
+        db.session.add_all([organisation, user])
+        db.session.commit()
+        login_user(user)
+        flash(
+            _(
+                "Your organisation is registered. Prepare your baskets now: you can quote and "
+                "order once the operator has verified your organisation."
+            ),
+            "success",
+        )
+        return redirect(url_for("ngo.dashboard"))
+    return render_template("ngo/signup.html", form=form)
+
+
+# -- dashboard -------------------------------------------------------------------------------
+@bp.get("/")
+@organisation_required
+def dashboard() -> str:
+    org = g.organisation
+    return render_template(
+        "ngo/dashboard.html",
+        quotes=service.quotes_of(db.session, org.id, limit=10),
+        orders=service.orders_of(db.session, org.id, limit=10),
+    )
+
+
+# -- templates -------------------------------------------------------------------------------
+@bp.get("/templates")
+@organisation_required
+def template_list() -> str:
+    family = _family_size()
+    rows = templates.templates_for(db.session, g.organisation.id)
+    return render_template(
+        "ngo/templates.html",
+        rows=[(t, templates.template_coverage(t, family)) for t in rows],
+        family=family,
+    )
+
+
+def _template_page(
+    template: BasketTemplate,
+    *,
+    template_form: TemplateForm | None = None,
+    line_form: LineForm | None = None,
+    equivalent_form: EquivalentForm | None = None,
+) -> str:
+    choices = _category_choices()
+    line_form = line_form or LineForm(formdata=None, quantity_unit="kg")
+    equivalent_form = equivalent_form or EquivalentForm(formdata=None, quantity_unit="kg")
+    line_form.category_id.choices = choices
+    equivalent_form.category_id.choices = choices
+    equivalent_form.line_id.choices = _line_choices(template)
+    family = _family_size()
+    return render_template(
+        "ngo/template.html",
+        template=template,
+        editable=template.organisation_id == g.organisation.id,
+        coverage=templates.template_coverage(template, family),
+        family=family,
+        template_form=template_form or TemplateForm(formdata=None, obj=template),
+        line_form=line_form,
+        equivalent_form=equivalent_form,
+        action=ActionForm(),
+        unit_labels=QUANTITY_UNIT_LABELS,
+    )
+
+
+@bp.get("/templates/<int:template_id>")
+@organisation_required
+def template_detail(template_id: int) -> str:
+    template = templates.template_for(db.session, g.organisation.id, template_id)
+    if template is None:
+        abort(404)
+    return _template_page(template)
+
+
+def _own_template(template_id: int) -> BasketTemplate:
+    template = templates.own_template(db.session, g.organisation.id, template_id)
+    if template is None:
+        abort(404)
+    return template
+
+
+@bp.post("/templates/<int:template_id>/copy")
+@organisation_required
+def template_copy(template_id: int) -> Response:
+    source = templates.template_for(db.session, g.organisation.id, template_id)
+    if source is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    copy = templates.copy_template(
+        db.session, source, organisation_id=g.organisation.id, now=utcnow()
+    )
+    db.session.commit()
+    flash(_("This basket is now yours: change it as you wish."), "success")
+    return redirect(url_for("ngo.template_detail", template_id=copy.id))
+
+
+@bp.post("/templates/<int:template_id>")
+@organisation_required
+def template_rename(template_id: int) -> Response | str:
+    template = _own_template(template_id)
+    form = TemplateForm()
+    if not form.validate_on_submit():
+        return _template_page(template, template_form=form)
+    try:
+        templates.rename_template(
+            template, form.name.data or "", form.description.data or "", now=utcnow()
+        )
+    except InvalidInput as exc:
+        for text in attach(form, exc.problems):
+            flash(text, "error")
+        db.session.rollback()
+        return _template_page(template, template_form=form)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("ngo.template_detail", template_id=template.id))
+
+
+@bp.post("/templates/<int:template_id>/lines")
+@organisation_required
+def line_add(template_id: int) -> Response | str:
+    template = _own_template(template_id)
+    form = LineForm()
+    form.category_id.choices = _category_choices()
+    if not form.validate_on_submit():
+        return _template_page(template, line_form=form)
+    amount = net_quantity(form.quantity.data, form.quantity_unit.data or "")
+    if amount is None:
+        form.quantity.errors = [message("not_a_quantity")]
+        return _template_page(template, line_form=form)
+    try:
+        templates.add_line(
+            db.session,
+            template,
+            category_id=form.category_id.data or 0,
+            net_quantity=amount[0],
+            unit=amount[1],
+            is_container=bool(form.is_container.data),
+            now=utcnow(),
+        )
+    except InvalidInput as exc:
+        db.session.rollback()
+        template = _own_template(template_id)
+        for text in attach(form, exc.problems, {"net_quantity": "quantity", "unit": "quantity"}):
+            flash(text, "error")
+        return _template_page(template, line_form=form)
+    db.session.commit()
+    return redirect(url_for("ngo.template_detail", template_id=template.id))
+
+
+@bp.post("/templates/<int:template_id>/lines/<int:line_id>/delete")
+@organisation_required
+def line_delete(template_id: int, line_id: int) -> Response:
+    template = _own_template(template_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if not templates.remove_line(db.session, template, line_id, now=utcnow()):
+        abort(404)
+    db.session.commit()
+    return redirect(url_for("ngo.template_detail", template_id=template.id))
+
+
+def _line_choices(template: BasketTemplate) -> list[SelectChoice]:
+    lang = current_language()
+    return [SelectChoice(str(ln.id), ln.category.name(lang)) for ln in template.lines]
+
+
+@bp.post("/templates/<int:template_id>/equivalents")
+@organisation_required
+def equivalent_add(template_id: int) -> Response | str:
+    template = _own_template(template_id)
+    form = EquivalentForm()
+    form.category_id.choices = _category_choices()
+    form.line_id.choices = _line_choices(template)
+    if not form.validate_on_submit():
+        return _template_page(template, equivalent_form=form)
+    line = next(ln for ln in template.lines if ln.id == form.line_id.data)
+    amount = net_quantity(form.quantity.data, form.quantity_unit.data or "")
+    if amount is None:
+        form.quantity.errors = [message("not_a_quantity")]
+        return _template_page(template, equivalent_form=form)
+    try:
+        templates.add_equivalent(
+            db.session,
+            line,
+            category_id=form.category_id.data or 0,
+            net_quantity=amount[0],
+            unit=amount[1],
+            accepted=bool(form.accepted.data),
+            now=utcnow(),
+        )
+    except InvalidInput as exc:
+        db.session.rollback()
+        template = _own_template(template_id)
+        for text in attach(form, exc.problems, {"net_quantity": "quantity", "unit": "quantity"}):
+            flash(text, "error")
+        return _template_page(template, equivalent_form=form)
+    db.session.commit()
+    return redirect(url_for("ngo.template_detail", template_id=template.id))
+
+
+@bp.post("/templates/<int:template_id>/equivalents/<int:equivalent_id>/delete")
+@organisation_required
+def equivalent_delete(template_id: int, equivalent_id: int) -> Response:
+    template = _own_template(template_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if not templates.remove_equivalent(db.session, template, equivalent_id, now=utcnow()):
+        abort(404)
+    db.session.commit()
+    return redirect(url_for("ngo.template_detail", template_id=template.id))
+
+
+# -- the order form --------------------------------------------------------------------------
+def _province_choices() -> list[SelectChoice]:
+    """Provinces and prefectures grouped by region (``<optgroup>``): no script needed."""
+    lang = current_language()
+    names = {r.code: r.name(lang) for r in regions.regions()}
+    return [SelectChoice("", "—")] + [
+        SelectChoice(p.code, p.name(lang), optgroup=names[p.region_code])
+        for p in sorted(regions.provinces(), key=lambda p: (p.region_code, p.code))
+    ]
+
+
+def _order_form(rows: int) -> BasketOrderForm:
+    form = BasketOrderForm()
+    while len(form.destinations.entries) < rows:
+        form.destinations.append_entry()
+    choices = _province_choices()
+    for entry in form.destinations.entries:
+        entry.form.province_code.choices = choices
+    own = templates.templates_for(db.session, g.organisation.id)
+    form.template_id.choices = [SelectChoice(str(t.id), t.name) for t in own]
+    return form
+
+
+@bp.route("/orders/new", methods=["GET", "POST"])
+@organisation_required
+def order_new() -> Response | str:
+    if (leave := _verified_or_redirect()) is not None:
+        return leave
+    rows = min(max(request.args.get("rows", 3, type=int) or 3, 3), MAX_ROWS)
+    form = _order_form(rows)
+    today = utcnow().date()
+    if request.method == "GET":
+        wanted = request.args.get("template", type=int)
+        if wanted is not None:
+            form.template_id.data = wanted
+        form.deliver_by.data = today + timedelta(days=DEFAULT_DAYS_AHEAD)
+    elif form.validate_on_submit():
+        built = _request_from(form, today)
+        if built is not None:
+            request_, rows_of = built
+            try:
+                quote = service.quote_baskets(db.session, request_, today=today, now=utcnow())
+            except InvalidInput as exc:
+                db.session.rollback()
+                renames = {
+                    f"destinations-{i}-{name}": f"destinations-{row}-{name}"
+                    for i, row in enumerate(rows_of)
+                    for name in ("province_code", "hub_name", "baskets")
+                }
+                for text in attach(form, exc.problems, renames):
+                    flash(text, "error")
+            except BasketError as exc:
+                db.session.rollback()
+                flash(message(exc.code, exc.data), "error")
+            else:
+                db.session.commit()
+                return redirect(url_for("ngo.quote_detail", quote_id=quote.id))
+    return render_template("ngo/order_form.html", form=form, rows=rows, max_rows=MAX_ROWS)
+
+
+def _request_from(form: BasketOrderForm, today: date) -> tuple[BasketRequest, list[int]] | None:
+    """The library request from the form, and the form row of each destination."""
+    destinations: list[DestinationRequest] = []
+    rows_of: list[int] = []
+    if form.national_total.data:
+        destinations = list(service.split_by_households(form.national_total.data))
+    else:
+        for index, entry in enumerate(form.destinations.entries):
+            sub = entry.form
+            code = sub.province_code.data or ""
+            if not code and not sub.baskets.data and not sub.hub_name.data:
+                continue  # an empty row
+            if not code:
+                sub.province_code.errors = [message("unknown_province")]
+                return None
+            if not sub.baskets.data:
+                sub.baskets.errors = [message("required")]
+                return None
+            destinations.append(
+                DestinationRequest(code, int(sub.baskets.data), sub.hub_name.data or "")
+            )
+            rows_of.append(index)
+    budget = None
+    if form.budget_per_basket.data:
+        budget = Money.parse(form.budget_per_basket.data).amount_minor
+    request_ = BasketRequest(
+        organisation_id=g.organisation.id,
+        template_id=form.template_id.data or 0,
+        destinations=tuple(destinations),
+        deliver_by=form.deliver_by.data or today,
+        family_size=form.family_size.data or 0,
+        budget_per_basket_minor=budget,
+        max_share_bps=(form.max_share.data or 0) * 100,
+        women_led_preference=bool(form.women_led_preference.data),
+        created_by_id=current_user.id,
+    )
+    return request_, rows_of
+
+
+# -- quotes --------------------------------------------------------------------------------------
+def _own_quote(quote_id: int) -> Any:
+    quote = service.quote_for(db.session, g.organisation.id, quote_id)
+    if quote is None:
+        abort(404)
+    return quote
+
+
+def _payment_choices() -> list[SelectChoice]:
+    choices = [SelectChoice(PaymentMethod.BANK_TRANSFER.value, _("Bank transfer"))]
+    if payments.gateway(PaymentMethod.CARD) is not None:
+        choices.append(SelectChoice(PaymentMethod.CARD.value, _("Card")))
+    return choices
+
+
+@bp.get("/quotes/<int:quote_id>")
+@organisation_required
+def quote_detail(quote_id: int) -> str:
+    quote = _own_quote(quote_id)
+    view = quotes.quote_view(quote)
+    confirm = ConfirmForm(formdata=None, payment_method=PaymentMethod.BANK_TRANSFER.value)
+    confirm.payment_method.choices = _payment_choices()
+    return render_template(
+        "ngo/quote.html",
+        view=view,
+        quote=quote,
+        confirm=confirm,
+        fix=FixForm(formdata=None),
+        show_plan=len(view.destinations) <= 12,
+        plan_rows=PLAN_ROWS_SHOWN,
+    )
+
+
+@bp.get("/quotes/<int:quote_id>/plan.csv")
+@organisation_required
+def quote_plan_csv(quote_id: int) -> Response:
+    quote = _own_quote(quote_id)
+    return Response(
+        quotes.plan_csv(quote),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=quote-{quote.id}-plan.csv"},
+    )
+
+
+def _parse_fix(form: FixForm) -> dict[str, Any] | None:
+    kind = form.kind.data
+    try:
+        if kind == "accept_equivalent":
+            ids = [int(x) for x in (form.equivalent_ids.data or "").split(",") if x.strip()]
+            return {"accept_equivalents": ids} if ids else None
+        if kind == "move_date":
+            return {"deliver_by": date.fromisoformat(form.deliver_by.data or "")}
+        if kind == "fewer_baskets":
+            key = form.destination_key.data or ""
+            count = int(form.baskets.data or "")
+            if count < 0 or not key:
+                return None
+            return {"baskets": {key: count}}
+        if kind == "scale":
+            total = int(form.baskets.data or "")
+            return {"total_baskets": total} if total > 0 else None
+    except ValueError:
+        return None
+    return None
+
+
+@bp.post("/quotes/<int:quote_id>/requote")
+@organisation_required
+def quote_again(quote_id: int) -> Response:
+    quote = _own_quote(quote_id)
+    if (leave := _verified_or_redirect()) is not None:
+        return leave
+    form = FixForm()
+    changes = _parse_fix(form) if form.validate_on_submit() else None
+    if changes is None:
+        flash(_("This fix could not be applied: reload the page and try again."), "error")
+        return redirect(url_for("ngo.quote_detail", quote_id=quote.id))
+    if form.kind.data == "fewer_baskets" and form.destination_key.data == "*":
+        changes = {"baskets": quotes.quote_view(quote).fewer_baskets}
+    now = utcnow()
+    try:
+        fresh = service.requote(
+            db.session,
+            quote,
+            today=now.date(),
+            now=now,
+            created_by_id=current_user.id,
+            **changes,
+        )
+    except InvalidInput as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            flash(message(problem.code, problem.data), "error")
+        return redirect(url_for("ngo.quote_detail", quote_id=quote.id))
+    except BasketError as exc:
+        db.session.rollback()
+        flash(message(exc.code, exc.data), "error")
+        return redirect(url_for("ngo.quote_detail", quote_id=quote.id))
+    db.session.commit()
+    return redirect(url_for("ngo.quote_detail", quote_id=fresh.id))
+
+
+@bp.post("/quotes/<int:quote_id>/confirm")
+@organisation_required
+def quote_confirm(quote_id: int) -> Response:
+    quote = _own_quote(quote_id)
+    if (leave := _verified_or_redirect()) is not None:
+        return leave
+    form = ConfirmForm()
+    form.payment_method.choices = _payment_choices()
+    page = url_for("ngo.quote_detail", quote_id=quote.id)
+    if not form.validate_on_submit():
+        flash(message("invalid_choice"), "error")
+        return redirect(page)
+    user = db.session.get(User, current_user.id)
+    try:
+        basket_order = service.confirm_basket_order(
+            db.session,
+            quote,
+            now=utcnow(),
+            payment_method=form.payment_method.data or "",
+            user=user,
+        )
+    except QuoteChanged as exc:
+        db.session.commit()  # keep the new quote
+        flash(message("quote_changed"), "info")
+        return redirect(url_for("ngo.quote_detail", quote_id=exc.quote.id))
+    except InsufficientStock:
+        db.session.rollback()
+        flash(message("insufficient_stock"), "error")
+        return redirect(page)
+    except CheckoutError as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            flash(problem_message(problem), "error")
+        return redirect(page)
+    except BasketError as exc:
+        db.session.rollback()
+        flash(message(exc.code, exc.data), "error")
+        return redirect(page)
+    db.session.commit()
+    order = basket_order.order
+    if order.payment_method == PaymentMethod.CARD:
+        return start_card_payment(order)
+    flash(
+        _(
+            "Your order %(number)s is placed and the cooperatives have their purchase orders. "
+            "Pay by bank transfer with the order number as reference.",
+            number=order.number,
+        ),
+        "success",
+    )
+    return redirect(url_for("ngo.order_detail", basket_order_id=basket_order.id))
+
+
+# -- confirmed orders --------------------------------------------------------------------------
+def _own_order(basket_order_id: int) -> Any:
+    basket_order = service.order_for(db.session, g.organisation.id, basket_order_id)
+    if basket_order is None:
+        abort(404)
+    return basket_order
+
+
+@bp.get("/orders/<int:basket_order_id>")
+@organisation_required
+def order_detail(basket_order_id: int) -> str:
+    basket_order = _own_order(basket_order_id)
+    points = manifests.point_manifests(db.session, basket_order)
+    return render_template(
+        "ngo/order.html",
+        basket_order=basket_order,
+        order=basket_order.order,
+        quote=basket_order.quote,
+        lines={ln.key: ln for ln in quotes.lines_of(basket_order.quote.inputs)},
+        points=points,
+    )
+
+
+@bp.get("/orders/<int:basket_order_id>/tags")
+@organisation_required
+def order_tags(basket_order_id: int) -> str:
+    basket_order = _own_order(basket_order_id)
+    points = {p.destination.id: p for p in manifests.point_manifests(db.session, basket_order)}
+    point = points.get(request.args.get("point", type=int) or 0)
+    if point is None:
+        abort(404)
+    total = point.destination.baskets
+    pages = max(1, -(-total // TAGS_PER_PAGE))
+    page = min(page_number(), pages)
+    first = (page - 1) * TAGS_PER_PAGE + 1
+    last = min(total, page * TAGS_PER_PAGE)
+    tags = []
+    for wave in point.waves:
+        lo = max(first, wave.first_basket)
+        hi = min(last, wave.first_basket + wave.baskets - 1)
+        for number in range(lo, hi + 1):
+            serial = wave.serial(number - wave.first_basket + 1)
+            link = url_for("trace.basket", serial=serial, _external=True)
+            qr = segno.make_qr(link, error="m").svg_inline(scale=3, border=2)
+            tags.append((number, serial, wave, Markup(qr)))  # noqa: S704 (segno's own SVG)
+    return render_template(
+        "ngo/tags.html",
+        basket_order=basket_order,
+        point=point,
+        tags=tags,
+        page=page,
+        pages=pages,
+    )
+
+
+@bp.get("/orders/<int:basket_order_id>/impact")
+@organisation_required
+def order_impact(basket_order_id: int) -> str:
+    basket_order = _own_order(basket_order_id)
+    return render_template(
+        "ngo/impact.html",
+        basket_order=basket_order,
+        report=impact.impact_report(db.session, basket_order),
+    )
+
+
+@bp.get("/orders/<int:basket_order_id>/impact.csv")
+@organisation_required
+def order_impact_csv(basket_order_id: int) -> Response:
+    basket_order = _own_order(basket_order_id)
+    report = impact.impact_report(db.session, basket_order)
+    lang = current_language()
+    names = {r.code: r.name(lang) for r in regions.regions()}
+    return Response(
+        impact.impact_csv(report, names),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=impact-{report.order_number}.csv"},
+    )

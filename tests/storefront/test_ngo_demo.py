@@ -1,0 +1,51 @@
+"""The demo of ``make run``: the NGO can order the SAC case (4,000 baskets for
+Casablanca and Agadir) in full, and an order fifty times larger comes back short."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from orders.accounts import User
+from solidarity_baskets.models import BasketTemplate
+from solidarity_baskets.request import BasketRequest, DestinationRequest
+from solidarity_baskets.service import quote_baskets
+from storefront.demo.baskets import NGO_EMAIL, seed_baskets
+from storefront.demo.orders import seed_orders
+from storefront.demo.seed import seed_catalog
+from tests.conftest import NOW, TODAY
+
+
+@pytest.mark.slow
+def test_the_demo_supplies_the_sac_case_and_reports_an_over_large_order(session, tmp_path):
+    seed_catalog(session, tmp_path, today=TODAY)
+    seed_orders(session, now=NOW)
+    made = seed_baskets(session, tmp_path, today=TODAY, now=NOW)
+    assert made["accounts"] == [NGO_EMAIL]
+    assert seed_baskets(session, tmp_path, today=TODAY, now=NOW)["accounts"] == []  # idempotent
+    user = session.scalar(select(User).where(User.email == NGO_EMAIL))
+    assert user.organisation.is_verified
+    sac = session.scalar(select(BasketTemplate).where(BasketTemplate.slug == "sac-2020"))
+    assert sac is not None and sac.lines[0].is_container
+
+    def quote(casablanca: int, agadir: int):
+        request = BasketRequest(
+            organisation_id=user.organisation_id,
+            template_id=sac.id,
+            destinations=(
+                DestinationRequest("06.141", casablanca),
+                DestinationRequest("09.001", agadir),
+            ),
+            deliver_by=TODAY + timedelta(days=21),
+            family_size=5,
+        )
+        return quote_baskets(session, request, today=TODAY, now=NOW)
+
+    full = quote(2500, 1500)
+    assert full.baskets == 4000 and full.shortage_units == 0
+    assert full.suppliers_paid >= 10 and full.women_led_share_bps > 0
+    assert all(c["rural"] for c in full.result["cooperatives"].values())
+    short = quote(120_000, 80_000)
+    assert short.shortage_units > 0 and short.result["shortfalls"]

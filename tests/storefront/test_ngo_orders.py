@@ -1,0 +1,214 @@
+"""Confirming a quote in the storefront: one order, purchase orders in each
+cooperative's back office, manifests, packing lists, printable tags, the public
+traceability page and the impact report — with no personal data where the public or
+donors look, and nothing visible to another organisation."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from orders.models import Order
+from solidarity_baskets.models import BasketOrder, BasketQuote, PackingWave
+from tests.baskets import app_queries, basket_world, order_form, organisation
+from tests.storefront.backoffice import login, member
+
+#: what must never appear on public pages and donor exports
+PERSONAL = ("Khadija", "Bennani", "ngo@example.ma", "+212612345678", "612345678")
+
+
+@pytest.fixture
+def world(session, make, app):
+    found = basket_world(session, make)
+    session.commit()
+    return found
+
+
+def _confirmed(client, world, session):
+    login(client, world.member)
+    client.post("/ngo/orders/new", data=order_form(world))
+    quote = session.scalar(select(BasketQuote))
+    response = client.post(
+        f"/ngo/quotes/{quote.id}/confirm", data={"payment_method": "bank_transfer"}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session.expire_all()
+    basket_order = session.scalar(select(BasketOrder))
+    assert response.headers["Location"].endswith(f"/ngo/orders/{basket_order.id}")
+    client.get(response.headers["Location"])  # read the flash message
+    return basket_order
+
+
+def test_confirming_places_one_order_and_shows_its_manifests(client, world, session):
+    basket_order = _confirmed(client, world, session)
+    assert session.scalar(select(func.count(Order.id))) == 1
+    page = client.get(f"/ngo/orders/{basket_order.id}").get_data(as_text=True)
+    assert basket_order.order.number in page
+    assert "What arrives, from whom" in page and "Packing list" in page
+    assert "Coopérative Tissage Doum" in page and "Hub Anza" in page
+    assert page.count("Wave 1:") == 2  # one per distribution point
+
+
+def test_each_cooperative_sees_its_purchase_order(client, world, session):
+    basket_order = _confirmed(client, world, session)
+    client.post("/account/logout")
+    weaver = member(session, world.coops["weavers"], email="weaver@example.ma")
+    session.commit()
+    login(client, weaver)
+    orders_page = client.get("/back-office/orders?status=new").get_data(as_text=True)
+    assert basket_order.order.number in orders_page
+    baskets_page = client.get("/back-office/baskets/").get_data(as_text=True)
+    parts = [
+        f for f in basket_order.order.fulfilments if f.cooperative_id == world.coops["weavers"].id
+    ]
+    assert len(parts) == 2  # one per distribution point
+    for part in parts:
+        assert part.invoice_number in baskets_page
+        detail = client.get(f"/back-office/baskets/{part.id}").get_data(as_text=True)
+        assert "Couffin en doum" in detail
+    assert "Agadir" in baskets_page and "Casablanca" in baskets_page
+    others = [
+        f for f in basket_order.order.fulfilments if f.cooperative_id != world.coops["weavers"].id
+    ]
+    assert client.get(f"/back-office/baskets/{others[0].id}").status_code == 404
+
+
+def test_the_traceability_page_is_public_and_names_no_person(client, world, session):
+    basket_order = _confirmed(client, world, session)
+    wave = session.scalar(select(PackingWave).order_by(PackingWave.id))
+    client.post("/account/logout")
+    response = client.get(f"/t/{wave.serial(1)}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Coopérative Tissage Doum" in page and "led by women" in page
+    for secret in (*PERSONAL, world.organisation.name, basket_order.order.number):
+        assert secret not in page
+    assert client.get(f"/t/{wave.token}-{wave.baskets + 1}").status_code == 404
+    assert client.get("/t/not-a-serial").status_code == 404
+    assert client.get("/t/" + "A" * 500).status_code == 404
+
+
+def test_tags_carry_a_qr_code_to_the_traceability_page(client, world, session):
+    basket_order = _confirmed(client, world, session)
+    point = basket_order.quote.destinations[0]
+    page = client.get(f"/ngo/orders/{basket_order.id}/tags?point={point.id}").get_data(as_text=True)
+    assert page.count('class="segno"') == 48  # the first page of tags
+    serials = re.findall(r"[2-9A-Z]{8}-\d+", page)
+    assert serials and client.get(f"/t/{serials[0]}").status_code == 200
+    last = client.get(f"/ngo/orders/{basket_order.id}/tags?point={point.id}&page=2")
+    assert last.get_data(as_text=True).count('class="segno"') == point.baskets - 48
+    assert client.get(f"/ngo/orders/{basket_order.id}/tags?point=999999").status_code == 404
+    assert (
+        client.get(f"/ngo/orders/{basket_order.id}/tags?page=abc&point={point.id}").status_code
+        == 200
+    )
+
+
+def test_the_impact_report_is_there_in_html_and_csv(client, world, session):
+    basket_order = _confirmed(client, world, session)
+    html = client.get(f"/ngo/orders/{basket_order.id}/impact").get_data(as_text=True)
+    assert "Where the money goes" in html and "Coopérative Chaouia" in html
+    response = client.get(f"/ngo/orders/{basket_order.id}/impact.csv")
+    assert response.mimetype == "text/csv"
+    text = response.get_data(as_text=True)
+    rows = text.splitlines()
+    assert rows[0].startswith("section,code,name")
+    assert sum(1 for r in rows if r.startswith("cooperative,")) == 3
+    assert sum(1 for r in rows if r.startswith("point,")) == 2
+    for secret in PERSONAL:
+        assert secret not in text
+
+
+def test_another_organisation_sees_nothing_of_this_one(client, world, session, make):
+    basket_order = _confirmed(client, world, session)
+    quote_id = basket_order.quote_id
+    own_template = client.post(f"/ngo/templates/{world.template.id}/copy", data={}).headers[
+        "Location"
+    ]
+    client.post("/account/logout")
+    _, stranger = organisation(session, name="Autre association", email="other@example.ma")
+    session.commit()
+    login(client, stranger)
+    for url in (
+        f"/ngo/quotes/{quote_id}",
+        f"/ngo/quotes/{quote_id}/plan.csv",
+        f"/ngo/orders/{basket_order.id}",
+        f"/ngo/orders/{basket_order.id}/impact",
+        f"/ngo/orders/{basket_order.id}/impact.csv",
+        f"/ngo/orders/{basket_order.id}/tags?point={basket_order.quote.destinations[0].id}",
+        own_template,
+    ):
+        assert client.get(url).status_code == 404, url
+    for url in (
+        f"/ngo/quotes/{quote_id}/confirm",
+        f"/ngo/quotes/{quote_id}/requote",
+        own_template + "/copy",
+        own_template + "/lines",
+    ):
+        assert client.post(url, data={"payment_method": "bank_transfer"}).status_code == 404, url
+    assert "Coopérative Tissage Doum" not in client.get("/ngo/").get_data(as_text=True)
+
+
+def test_the_order_area_is_for_organisations_only(client, world, session):
+    weaver = member(session, world.coops["weavers"], email="weaver@example.ma")
+    session.commit()
+    login(client, weaver)
+    assert client.get("/ngo/").status_code == 403
+    client.post("/account/logout")
+    login(client, world.member)
+    assert client.get("/back-office/baskets/").status_code == 403
+
+
+def test_a_confirmed_quote_cannot_be_confirmed_again(client, world, session):
+    basket_order = _confirmed(client, world, session)
+    response = client.post(
+        f"/ngo/quotes/{basket_order.quote_id}/confirm", data={"payment_method": "bank_transfer"}
+    )
+    assert response.status_code == 302
+    assert session.scalar(select(func.count(Order.id))) == 1
+
+
+def test_a_forged_payment_method_orders_nothing(client, world, session):
+    login(client, world.member)
+    client.post("/ngo/orders/new", data=order_form(world))
+    quote = session.scalar(select(BasketQuote))
+    for method in ("cod", "card", ""):
+        response = client.post(f"/ngo/quotes/{quote.id}/confirm", data={"payment_method": method})
+        assert response.status_code == 302
+    assert session.scalar(select(func.count(Order.id))) == 0
+
+
+def test_stock_that_moved_shows_the_new_quote(client, world, session):
+    login(client, world.member)
+    client.post("/ngo/orders/new", data=order_form(world))
+    quote = session.scalar(select(BasketQuote))
+    world.products["oil"].stock = 70
+    session.commit()
+    response = client.post(
+        f"/ngo/quotes/{quote.id}/confirm", data={"payment_method": "bank_transfer"}
+    )
+    session.expire_all()
+    fresh = session.scalar(select(BasketQuote).order_by(BasketQuote.id.desc()))
+    assert fresh.id != quote.id
+    assert response.headers["Location"].endswith(f"/ngo/quotes/{fresh.id}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Stock or prices changed" in page and "Not enough supply" in page
+    assert session.scalar(select(func.count(Order.id))) == 0
+
+
+def test_order_pages_run_a_fixed_number_of_queries(client, world, session, app):
+    basket_order = _confirmed(client, world, session)
+    point = basket_order.quote.destinations[0]
+    pages = {
+        f"/ngo/orders/{basket_order.id}": 11,
+        f"/ngo/orders/{basket_order.id}/impact": 8,
+        f"/ngo/orders/{basket_order.id}/tags?point={point.id}": 10,
+        f"/t/{basket_order.waves[0].serial(1)}": 5,
+        "/ngo/": 5,
+    }
+    for url, expected in pages.items():
+        with app_queries(app) as statements:
+            assert client.get(url).status_code == 200
+        assert len(statements) == expected, (url, statements)
