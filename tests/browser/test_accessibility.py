@@ -36,15 +36,6 @@ def _order(page: Any, s: Any) -> None:
     flows.track(page, flows.Placed(*s.order))
 
 
-#: (page, axe rule) -> why it is waived for now; listed in the report, not failing the test
-KNOWN: dict[tuple[str, str], str] = {
-    ("ngo-order-form", "aria-valid-attr-value"): (
-        'ngo/order_form.html writes aria-invalid="None" on the destination fields '
-        "(None passed to a WTForms field renders as text; pass false)"
-    ),
-}
-
-
 def _go(path: str) -> Callable[[Any, Any], None]:
     return lambda page, s: page.goto(path)
 
@@ -125,7 +116,6 @@ def test_pages_have_no_serious_accessibility_violation(
             "violations": violations,
             "weight": weight,
         }
-        unexpected = [v for v in blocking(violations) if (name, v["id"]) not in KNOWN]
-        if unexpected:
-            failures[name] = unexpected
+        if blocking(violations):
+            failures[name] = blocking(violations)
     assert failures == {}, describe(failures)
