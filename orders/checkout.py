@@ -216,7 +216,8 @@ def place_order(
         raise CheckoutError(problems)
     assert tariff is not None
     lines = [(products[pid], qty) for pid, qty in checked.items()]
-    commission_bps = settings.current(session).commission_bps
+    rules = settings.current(session)
+    commission_bps = rules.commission_bps
     priced = quote(
         lines,
         destination_region=address.region_code,
@@ -297,10 +298,6 @@ def place_order(
                     promised_on=item.promised_on,
                 )
             )
-    # the first write: on SQLite it takes the database's write lock, so what follows
-    # reads current values; on PostgreSQL the stock rows are locked one by one below
-    session.flush()
-    reservations.reserve(session, order, today=today)
     record(
         order,
         EventKind.PLACED,
@@ -310,7 +307,10 @@ def place_order(
         total_minor=order.total_minor,
         payment_method=str(method),
     )
-    rules = settings.current(session)
+    # the first write: on SQLite it takes the database's write lock, so what follows
+    # reads current values; on PostgreSQL the stock rows are locked one by one below
+    session.flush()
+    reservations.reserve(session, order, today=today)
     if method == PaymentMethod.COD:
         confirm(session, order, now=now)
     elif method == PaymentMethod.CARD:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import hmac
+import html
 import json
 import time
 from pathlib import Path
@@ -103,3 +104,173 @@ class FakeStripeHTTP(stripe.HTTPClient):
 
 def error(code: str, status: int = 400, kind: str = "invalid_request_error") -> tuple[int, dict]:
     return status, {"error": {"type": kind, "code": code, "message": code}}
+
+
+# -- a loopback fake Stripe, for a test of the real HTTP path and for `make run` ----------
+class LoopbackStripe:
+    """A tiny Stripe look-alike on 127.0.0.1: creates Checkout Sessions whose hosted
+    page has a "Pay" and a "Cancel" button; paying sends the shop a signed
+    ``checkout.session.completed`` webhook, then returns the shopper to the shop.
+
+    Run beside ``make run``::
+
+        .venv/bin/python -m tests.stripe_fakes --port 8420 \\
+            --webhook http://127.0.0.1:5000/webhooks/stripe --secret whsec_dev
+        TAAWUN_STRIPE_SECRET_KEY=sk_test_dev TAAWUN_STRIPE_WEBHOOK_SECRET=whsec_dev \\
+            TAAWUN_STRIPE_API_BASE=http://127.0.0.1:8420 make run
+    """
+
+    def __init__(self, *, webhook_url: str, secret: str = SECRET, port: int = 0) -> None:
+        import http.server
+        import threading
+
+        self.webhook_url, self.secret = webhook_url, secret
+        self.sessions: dict[str, dict[str, Any]] = {}
+        self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+            def _form(self) -> dict[str, list[str]]:
+                length = int(self.headers.get("Content-Length") or 0)
+                return parse_qs(self.rfile.read(length).decode())
+
+            def _send(
+                self,
+                status: int,
+                body: str,
+                kind: str = "application/json",
+                location: str | None = None,
+            ) -> None:
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Request-Id", "req_loopback")
+                if location:
+                    self.send_header("Location", location)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:  # noqa: N802
+                form = self._form()
+                path = urlsplit(self.path).path
+                fake.requests.append(("post", path, form))
+                if path == "/v1/checkout/sessions":
+                    self._send(200, json.dumps(fake.create_session(form)))
+                elif path == "/v1/refunds":
+                    self._send(200, json.dumps(objects()["refund"]))
+                elif path.startswith("/pay/"):
+                    target = fake.pay(path.removeprefix("/pay/"), form.get("action") == ["pay"])
+                    self._send(303, "", "text/plain", location=target)
+                else:
+                    self._send(
+                        404,
+                        json.dumps(
+                            {"error": {"type": "invalid_request_error", "code": "resource_missing"}}
+                        ),
+                    )
+
+            def do_GET(self) -> None:  # noqa: N802
+                path = urlsplit(self.path).path
+                session = fake.sessions.get(path.removeprefix("/pay/"))
+                if session is None:
+                    self._send(404, "not found", "text/plain")
+                    return
+                amount = f"{session['amount_total'] / 100:.2f} {session['currency'].upper()}"
+                page = (
+                    "<!doctype html><meta charset=utf-8><title>Fake Stripe Checkout</title>"
+                    "<h1>Fake Stripe Checkout</h1>"
+                    f"<p>{html.escape(session['client_reference_id'])}: {amount}</p>"
+                    f"<form method=post action='/pay/{session['id']}'>"
+                    "<button name=action value=pay>Pay</button> "
+                    "<button name=action value=cancel>Cancel</button></form>"
+                )
+                self._send(200, page, "text/html; charset=utf-8")
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.port = self.server.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> LoopbackStripe:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def create_session(self, form: dict[str, list[str]]) -> dict[str, Any]:
+        total, i = 0, 0
+        while f"line_items[{i}][quantity]" in form:
+            total += int(form[f"line_items[{i}][quantity]"][0]) * int(
+                form[f"line_items[{i}][price_data][unit_amount]"][0]
+            )
+            i += 1
+        number = form.get("client_reference_id", [""])[0]
+        session_id = f"cs_test_loopback_{len(self.sessions) + 1}"
+        session = dict(
+            objects()["checkout.session"],
+            id=session_id,
+            url=f"{self.base}/pay/{session_id}",
+            amount_total=total,
+            amount_subtotal=total,
+            currency=form.get("line_items[0][price_data][currency]", ["mad"])[0],
+            client_reference_id=number,
+            metadata={"order_number": number},
+            success_url=form.get("success_url", [""])[0],
+            cancel_url=form.get("cancel_url", [""])[0],
+            status="open",
+            payment_status="unpaid",
+            payment_intent=None,
+        )
+        self.sessions[session_id] = session
+        return session
+
+    def pay(self, session_id: str, pay: bool) -> str:
+        """Finish a session: on "Pay" send the signed webhook first (as Stripe may),
+        then send the shopper back."""
+        import urllib.request
+
+        session = self.sessions[session_id]
+        if not pay:
+            return session["cancel_url"]
+        payload = event_payload(
+            "checkout.session.completed",
+            number=session["client_reference_id"],
+            amount_minor=session["amount_total"],
+            session_id=session_id,
+            payment_intent=f"pi_loopback_{session_id}",
+            event_id=f"evt_loopback_{session_id}",
+        )
+        request = urllib.request.Request(
+            self.webhook_url,
+            data=payload.encode(),
+            headers={
+                "Content-Type": "application/json",
+                "Stripe-Signature": sign(payload, self.secret),
+            },
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310  (loopback only)
+            pass
+        return session["success_url"]
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A fake Stripe on 127.0.0.1 for development.")
+    parser.add_argument("--port", type=int, default=8420)
+    parser.add_argument("--webhook", default="http://127.0.0.1:5000/webhooks/stripe")
+    parser.add_argument("--secret", default="whsec_dev")
+    options = parser.parse_args()
+    fake = LoopbackStripe(webhook_url=options.webhook, secret=options.secret, port=options.port)
+    print(f"fake Stripe on {fake.base}; webhooks to {options.webhook}")
+    try:
+        fake.server.serve_forever()
+    except KeyboardInterrupt:
+        fake.stop()

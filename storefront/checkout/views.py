@@ -19,6 +19,7 @@ from catalog import regions
 from catalog.db import utcnow
 from catalog.errors import InsufficientStock
 from catalog.money import Money
+from orders import cart as cart_lib
 from orders import checkout as checkout_lib
 from orders.errors import CheckoutError
 from orders.models import Order
@@ -47,9 +48,10 @@ DETAIL_PROBLEMS = {
 }
 
 
-def _offered_for_cart() -> list[str]:
-    """Ways of paying for the cart's goods (the threshold ignores shipping)."""
-    view = checkout_lib.cart.view(db.session, store.items(), today=utcnow().date())
+def _offered(view: cart_lib.CartView | None = None) -> list[str]:
+    """Ways of paying for the cart's goods (the card threshold ignores shipping)."""
+    if view is None:
+        view = cart_lib.view(db.session, store.items(), today=utcnow().date())
     return [str(m) for m in payments.offered(view.total if view.groups else Money(0))]
 
 
@@ -59,7 +61,7 @@ def details() -> Response | str:
     if not items:
         flash(problem_text("empty_cart"), "info")
         return redirect(url_for("cart.show"))
-    methods = _offered_for_cart()
+    methods = _offered()
     saved: dict[str, Any] = session.get(SESSION_KEY) or {}
     form = DetailsForm(lang=current_language(), methods=methods, data=None)
     if not form.is_submitted():
@@ -125,7 +127,7 @@ def review() -> Response | str:
         for problem in prepared.problems:
             flash(problem_text(problem), "error")
         return redirect(url_for("cart.show"))
-    if saved["payment_method"] not in _offered_for_cart():
+    if saved["payment_method"] not in _offered(prepared.view):
         flash(_("This way of paying is not available for this order. Choose another."), "error")
         return redirect(url_for("checkout.details"))
     token = saved.get("token") or secrets.token_urlsafe(24)
@@ -152,7 +154,7 @@ def confirm() -> Response:
     if not expected.isdigit():
         flash(problem_text("total_changed"), "error")
         return redirect(url_for("checkout.review"))
-    if saved["payment_method"] not in _offered_for_cart():
+    if saved["payment_method"] not in _offered():
         flash(_("This way of paying is not available for this order. Choose another."), "error")
         return redirect(url_for("checkout.details"))
     items = store.items()
@@ -197,7 +199,7 @@ def confirm() -> Response:
         db.session.rollback()
         products = {
             line.product_id: line.product
-            for line in checkout_lib.cart.view(db.session, items, today=utcnow().date()).lines
+            for line in cart_lib.view(db.session, items, today=utcnow().date()).lines
             if line.product
         }
         for text in shortage_texts(exc, products, current_language()):

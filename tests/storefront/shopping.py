@@ -26,6 +26,14 @@ DETAILS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def english_pages(request: pytest.FixtureRequest) -> None:
+    """Pages in English (the msgids the tests read) unless a test picks a language."""
+    for name in ("app", "stripe_app"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).config["BABEL_DEFAULT_LOCALE"] = "en"
+
+
 @pytest.fixture
 def stripe_http() -> FakeStripeHTTP:
     return FakeStripeHTTP()

@@ -8,11 +8,12 @@ from sqlalchemy import select
 from orders import cart as cart_lib
 from orders.accounts import User
 from orders.models import CartLine
-from tests.storefront.shopping import add, shop  # noqa: F401  (fixture)
+from tests.storefront.shopping import add, english_pages, shop  # noqa: F401  (fixtures)
 
 
 def test_a_guest_fills_one_cart_from_several_cooperatives(client, shop) -> None:
     oil, honey, masks = shop
+    client.set_cookie("lang", "fr")  # prices as written in French: 1 234,50 DH
     assert add(client, oil, 2).headers["Location"] == "/cart/"
     add(client, honey)
     add(client, masks, 10)

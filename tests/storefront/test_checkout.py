@@ -12,7 +12,7 @@ from orders.accounts import Organisation, Role, User
 from orders.mail import OutboxMessage
 from orders.models import Order
 from orders.status import FulfilmentStatus, OrderStatus
-from tests.storefront.shopping import DETAILS, add, checkout, confirm_fields, shop  # noqa: F401
+from tests.storefront.shopping import DETAILS, add, checkout, confirm_fields, english_pages, shop  # noqa: F401
 
 
 def _orders(session) -> int:
@@ -131,7 +131,7 @@ def test_a_price_change_after_review_shows_the_new_total(client, session, shop) 
     assert response.headers["Location"] == "/checkout/review"
     assert _orders(session) == 0
     review = client.get("/checkout/review").get_data(as_text=True)
-    assert "130,00" in review
+    assert "130.00" in review
 
 
 def test_stock_gone_before_confirmation_says_how_many_are_left(client, session, shop) -> None:

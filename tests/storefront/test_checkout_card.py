@@ -11,6 +11,7 @@ from orders.status import FulfilmentStatus, OrderStatus, PaymentStatus
 from tests.storefront.shopping import (  # noqa: F401  (fixtures)
     add,
     checkout,
+    english_pages,
     shop,
     stripe_app,
     stripe_http,
@@ -127,3 +128,59 @@ def test_an_expired_checkout_session_releases_the_stock(card_client, session, sh
     page = card_client.get(f"/orders/{order.number}").get_data(as_text=True)
     assert "Pay by card" not in page
     assert card_client.post(f"/orders/{order.number}/pay").status_code == 302
+
+
+def test_the_card_path_over_real_http_with_a_loopback_stripe(
+    engine, database_url, tmp_path, session, shop
+) -> None:
+    """The stripe library's own HTTP client talks to a fake Stripe on 127.0.0.1, whose
+    hosted page sends the signed webhook to the shop served on another port."""
+    import threading
+
+    import requests
+    from werkzeug.serving import make_server
+
+    from storefront import create_app
+    from storefront.extensions import db
+    from tests.stripe_fakes import SECRET, LoopbackStripe
+
+    fake = LoopbackStripe(webhook_url="", secret=SECRET).start()
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "STRIPE_SECRET_KEY": "sk_test_loopback",
+            "STRIPE_WEBHOOK_SECRET": SECRET,
+            "STRIPE_API_BASE": fake.base,
+            "STRIPE_MAX_RETRIES": 0,
+        }
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    fake.webhook_url = f"http://127.0.0.1:{server.server_port}/webhooks/stripe"
+    try:
+        client = app.test_client()
+        add(client, shop[0])
+        add(client, shop[1])
+        response = checkout(client, payment_method="card")
+        assert response.status_code == 303
+        hosted = response.headers["Location"]
+        assert hosted.startswith(fake.base + "/pay/cs_test_loopback_")
+        order = session.scalar(select(Order))
+        assert order.status == OrderStatus.PENDING_PAYMENT
+        assert fake.requests[0][2]["client_reference_id"] == [order.number]
+        paid = requests.post(hosted, data={"action": "pay"}, allow_redirects=False, timeout=10)
+        assert paid.headers["Location"].endswith(f"/checkout/return/{order.number}?result=paid")
+        session.expire_all()
+        assert order.status == OrderStatus.CONFIRMED
+        assert order.payments[0].payment_intent_id.startswith("pi_loopback_")
+    finally:
+        server.shutdown()
+        fake.stop()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -18,7 +18,7 @@ from orders.models import Fulfilment, Order
 from orders.status import OrderStatus
 from storefront.extensions import db
 from storefront.orders import notify
-from tests.storefront.shopping import add, checkout, shop  # noqa: F401  (fixture)
+from tests.storefront.shopping import add, checkout, english_pages, shop  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from orders.status import OrderStatus
 from tests.storefront.shopping import (  # noqa: F401  (fixtures)
     add,
     checkout,
+    english_pages,
     shop,
     stripe_app,
     stripe_http,
