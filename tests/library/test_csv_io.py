@@ -184,9 +184,7 @@ def big_file(n: int) -> str:
     lines = ["sku;category;title_fr;title_ar;price;stock;made_to_order;units_per_day"]
     for i in range(n):
         price, stock, mto = f"{50 + i % 200},50", i % 40, i % 2
-        lines.append(
-            f"SKU-{i:05d};miel;Miel n°{i};عسل الجبل {i};{price};{stock};{mto};{mto * 20}"
-        )
+        lines.append(f"SKU-{i:05d};miel;Miel n°{i};عسل الجبل {i};{price};{stock};{mto};{mto * 20}")
     return "\n".join(lines) + "\n"
 
 
