@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) translations
 
+# Compiled catalogs (.mo) are not in git: every install, and so every `make test`, compiles them.
 translations: $(STAMP)
 	$(BIN)/pybabel -q compile -d storefront/translations
 
@@ -61,9 +62,13 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Extract every message into the template and merge it into the fr, ar and en catalogs;
+# then translate the new entries (tests/storefront/test_translations.py lists them).
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F storefront/babel.cfg -k _l -k lazy_gettext -o storefront/translations/messages.pot .
-	$(BIN)/pybabel update -i storefront/translations/messages.pot -d storefront/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F storefront/babel.cfg -k _l -k lazy_gettext --sort-output \
+		-o storefront/translations/messages.pot .
+	$(BIN)/pybabel update -i storefront/translations/messages.pot -d storefront/translations \
+		--no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

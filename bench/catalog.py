@@ -523,16 +523,20 @@ def _pages(url: str, rng: random.Random) -> dict[str, list[str]]:
 
 
 class Timer:
-    """WSGI middleware: wall time from the call until the body is fully produced."""
+    """WSGI middleware: wall time from the call until the body is fully produced, and
+    this process's CPU time over the same span (the application's work, plus SQLite's,
+    which runs in-process; steadier than wall time on a machine shared with others)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.samples: list[float] = []
+        self.cpu: list[float] = []
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         body = b"".join(self.app(environ, start_response))
         self.samples.append((time.perf_counter() - started) * 1000)
+        self.cpu.append((time.process_time() - cpu) * 1000)
         return [body]
 
 
@@ -562,6 +566,7 @@ def server_times(
         for u in urls:  # warm-up: connections, templates, caches
             assert client.get(u).status_code == 200, u
         timer.samples.clear()
+        timer.cpu.clear()
         statements.clear()
         requests = 0
         for _ in range(rounds):
@@ -577,6 +582,8 @@ def server_times(
             "p50": statistics.median(samples),
             "p95": _percentile(samples, 95),
             "max": max(samples),
+            "cpu50": statistics.median(timer.cpu),
+            "cpu95": _percentile(timer.cpu, 95),
             "queries": len(statements) / len(samples),
             "bytes": len(client.get(urls[0]).data),
         }
@@ -588,7 +595,9 @@ def server_times(
 def cold_times(url: str, pages: dict[str, list[str]]) -> dict[str, dict[str, float]]:
     """The same with the facet cache off: every count computed by the database."""
     sample = {kind: urls[:6] for kind, urls in pages.items()}
-    return server_times(url, sample, rounds=1, CATALOG_FACET_CACHE_SECONDS=0)
+    return server_times(
+        url, sample, rounds=1, CATALOG_FACET_CACHE_SECONDS=0, CATALOG_PAGE_CACHE_SECONDS=0
+    )
 
 
 def _free_port() -> int:
@@ -643,6 +652,22 @@ end
 """
 
 
+def _warm(base: str, urls: list[str]) -> None:
+    """Every URL a few times, four at a time, so that both workers have their
+    connections, templates and facet counts before the clock starts."""
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    assert base.startswith("http://127.0.0.1:")
+
+    def fetch(url: str) -> None:
+        with urllib.request.urlopen(base + url, timeout=300) as response:  # noqa: S310
+            response.read()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(fetch, (urls * 4)[: max(8, len(urls) * 2)]))
+
+
 def wrk(base: str, urls: list[str], duration: int, connections: int = 16) -> float:
     """Requests/s over ``duration`` seconds, cycling through ``urls`` (loopback only)."""
     assert base.startswith("http://127.0.0.1:")
@@ -683,16 +708,20 @@ def bare_app():  # noqa: ANN201 (gunicorn factory)
     return app
 
 
-def throughput(url: str, pages: dict[str, list[str]], duration: int) -> dict[str, float]:
+def throughput(
+    url: str, pages: dict[str, list[str]], duration: int, *, page_cache: bool = True
+) -> dict[str, float]:
     env = {
         "TAAWUN_SQLALCHEMY_DATABASE_URI": url,
         "TAAWUN_SECRET_KEY": SECRET,
         "TAAWUN_UPLOAD_FOLDER": str(UPLOADS),
     }
+    if not page_cache:
+        env["TAAWUN_CATALOG_PAGE_CACHE_SECONDS"] = "0"
     out: dict[str, float] = {}
     with gunicorn("storefront:create_app()", env) as base:
         for kind, urls in pages.items():
-            wrk(base, urls, 2)  # warm-up: both workers' connections and caches
+            _warm(base, urls)
             out[kind] = wrk(base, urls, duration)
         listing_html = subprocess.run(  # noqa: S603
             ["curl", "-s", base + pages["listing"][0]], capture_output=True, check=True
@@ -701,7 +730,7 @@ def throughput(url: str, pages: dict[str, list[str]], duration: int) -> dict[str
         f.write(listing_html)
     try:
         with gunicorn("bench.catalog:bare_app()", {"BENCH_BARE_HTML": f.name}) as base:
-            wrk(base, ["/"], 2)
+            _warm(base, ["/"])
             out["bare"] = wrk(base, ["/"], duration)
     finally:
         os.unlink(f.name)
@@ -715,6 +744,8 @@ def machine() -> str:
         [
             f"nproc: {os.cpu_count()} (usable: {len(os.sched_getaffinity(0))})",
             f"python: {platform.python_version()} ({platform.python_implementation()})",
+            "load average (1, 5, 15 min) at the end: "
+            + ", ".join(f"{x:.2f}" for x in os.getloadavg()),
             f"platform: {platform.platform()}",
             *lscpu,
         ]
@@ -732,8 +763,10 @@ def measure(url: str, runs: int, duration: int) -> str:
     engine.dispose()
     timings, rates = [], []
     for run in range(1, runs + 1):
-        timings.append(server_times(url, pages, rounds=3))
+        timings.append(server_times(url, pages, rounds=3, CATALOG_PAGE_CACHE_SECONDS=0))
         rates.append(throughput(url, pages, duration))
+        uncached = throughput(url, pages, duration, page_cache=False)
+        rates[-1].update({f"{k}_nopage": v for k, v in uncached.items()})
         print(f"run {run}: {timings[-1]} {rates[-1]}", flush=True)
     cold = cold_times(url, pages)
     med = lambda values: statistics.median(values)  # noqa: E731
@@ -743,27 +776,31 @@ def measure(url: str, runs: int, duration: int) -> str:
         f"### {dialect}: {n_coops:,} cooperatives, {n_products:,} products "
         f"({n_sellable:,} sellable)",
         "",
-        f"Medians of {runs} runs. Server time: in-process WSGI middleware, warm facet cache "
-        "(cold: cache off, one pass). Throughput: gunicorn, 2 sync workers, "
+        f"Medians of {runs} runs. Server time: in-process WSGI middleware, warm facet cache, "
+        "page cache off (cold: both off, one pass). Throughput: gunicorn, 2 sync workers, "
         f"`wrk -t2 -c16 -d{duration}s` on 127.0.0.1 (same 2 cores), URLs cycled.",
         "",
-        "| page | URLs | HTML KB | SQL/req | p50 ms | p95 ms | max ms | cold p95 ms "
-        "| req/s | vs bare |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| page | URLs | HTML KB | SQL/req | p50 ms | p95 ms | max ms | CPU p50 ms "
+        "| CPU p95 ms | cold p95 ms | req/s | vs bare | req/s, no page cache | vs bare |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for kind, urls in pages.items():
         rps = med([r[kind] for r in rates])
+        raw = med([r[f"{kind}_nopage"] for r in rates])
         lines.append(
             f"| {kind} | {len(urls)} | {timings[0][kind]['bytes'] / 1024:.1f} "
             f"| {med([t[kind]['queries'] for t in timings]):.1f} "
             f"| {med([t[kind]['p50'] for t in timings]):.1f} "
             f"| {med([t[kind]['p95'] for t in timings]):.1f} "
             f"| {med([t[kind]['max'] for t in timings]):.1f} "
-            f"| {cold[kind]['p95']:.1f} | {rps:,.0f} | {bare / rps if rps else float('inf'):.2f}x |"
+            f"| {med([t[kind]['cpu50'] for t in timings]):.1f} "
+            f"| {med([t[kind]['cpu95'] for t in timings]):.1f} "
+            f"| {cold[kind]['p95']:.1f} | {rps:,.0f} | {bare / rps if rps else float('inf'):.2f}x "
+            f"| {raw:,.0f} | {bare / raw if raw else float('inf'):.2f}x |"
         )
     lines.append(
-        f"| bare Flask page | 1 | {rates[0]['bare_bytes'] / 1024:.1f} | 0 | | | | "
-        f"| {bare:,.0f} | 1.00x |"
+        f"| bare Flask page | 1 | {rates[0]['bare_bytes'] / 1024:.1f} | 0 | | | | | | "
+        f"| {bare:,.0f} | 1.00x | | |"
     )
     lines += ["", "```", machine(), "```", ""]
     report = "\n".join(lines)

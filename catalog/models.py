@@ -266,6 +266,15 @@ class Product(Base):
             "region_code",
             "women_led",
         ),
+        # the facet counts, grouped in this order (catalog.search.facet_cube)
+        Index(
+            "ix_catalog_product_facets",
+            "sellable",
+            "category_id",
+            "region_code",
+            "women_led",
+            "price_minor",
+        ),
         Index(
             "ix_catalog_product_by_id",
             "sellable",

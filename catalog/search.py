@@ -46,7 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, selectinload
 
-from catalog.models import Category, Cooperative, Product, ProductLabel
+from catalog.models import Category, CertificateKind, Cooperative, Product, ProductLabel
 from catalog.text import tokens
 
 MAX_PER_PAGE = 60
@@ -290,19 +290,6 @@ def _text_filter(dialect: str, words: Sequence[str], *, probe: bool = False) -> 
     )
 
 
-def _band_case() -> ColumnElement[str]:
-    # constants inline (no bound parameters) so that GROUP BY repeats the same expression
-    whens = [
-        (
-            Product.price_minor < literal_column(str(band.high_minor)),
-            literal_column(f"'{band.key}'"),
-        )
-        for band in PRICE_BANDS
-        if band.high_minor is not None
-    ]
-    return case(*whens, else_=literal_column(f"'{PRICE_BANDS[-1].key}'"))
-
-
 def _base_filters(
     q: ProductQuery, dialect: str, words: Sequence[str], *, probe: bool = False
 ) -> list[ColumnElement[bool]]:
@@ -376,28 +363,45 @@ def _facet_filters(q: ProductQuery, *, ordered_scan: bool) -> list[ColumnElement
 
 
 def facet_cube(session: Session, q: ProductQuery, words: Sequence[str] | None = None) -> FacetCube:
-    """Count the sellable products ``q``'s words and cooperative select, per cell."""
+    """Count the sellable products ``q``'s words and cooperative select, per cell.
+
+    Both queries group by columns in the order of ``ix_catalog_product_facets`` (the
+    price itself, folded into bands here), so SQLite aggregates while it walks the
+    index instead of sorting every row; labels are counted per kind in the same pass.
+    """
     dialect = session.get_bind().dialect.name
     words = tokens(q.text)[:MAX_QUERY_TOKENS] if words is None else words
     base = _base_filters(q, dialect, words)
-    band = _band_case()
-    dims = (Product.region_code, Product.category_id, Product.women_led)
-    products = {
-        (region, int(cat), bool(women), str(b)): int(n)
-        for region, cat, women, b, n in session.execute(
-            select(*dims, band, func.count()).where(*base).group_by(*dims, band)
-        )
-    }
+    dims = (Product.category_id, Product.region_code, Product.women_led, Product.price_minor)
+    products: dict[Cell, int] = {}
+    for cat, region, women, price, n in session.execute(
+        select(*dims, func.count()).where(*base).group_by(*dims)
+    ):
+        cell = (region, int(cat), bool(women), _band_of(int(price)))
+        products[cell] = products.get(cell, 0) + int(n)
+    kinds = [str(kind) for kind in CertificateKind]
+    per_kind = [func.sum(case((ProductLabel.kind == kind, 1), else_=0)) for kind in kinds]
     labels: dict[str, dict[Cell, int]] = {}
     rows = session.execute(
-        select(ProductLabel.kind, *dims, band, func.count())
-        .join(Product, Product.id == ProductLabel.product_id)
+        select(*dims, *per_kind)
+        .join(ProductLabel, ProductLabel.product_id == Product.id)
         .where(*base)
-        .group_by(ProductLabel.kind, *dims, band)
+        .group_by(*dims)
     )
-    for kind, region, cat, women, b, n in rows:
-        labels.setdefault(str(kind), {})[(region, int(cat), bool(women), str(b))] = int(n)
+    for cat, region, women, price, *counts in rows:
+        cell = (region, int(cat), bool(women), _band_of(int(price)))
+        for kind, n in zip(kinds, counts, strict=True):
+            if n:
+                cells = labels.setdefault(kind, {})
+                cells[cell] = cells.get(cell, 0) + int(n)
     return FacetCube(products=products, labels=labels)
+
+
+def _band_of(price_minor: int) -> str:
+    for band in PRICE_BANDS:
+        if band.high_minor is None or price_minor < band.high_minor:
+            return band.key
+    return PRICE_BANDS[-1].key
 
 
 def _order(q: ProductQuery) -> list[Any]:

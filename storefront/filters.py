@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
-from flask import Flask
+from flask import Flask, Response, request
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from catalog.money import Money
@@ -52,22 +56,73 @@ def local_datetime(value: datetime, fmt: str = "medium") -> str:
 
 
 def quantity(value: int, unit: str) -> str:
-    """Net quantity for people: 1000 g → 1 kg, 750 ml → 75 cl, 1000 ml → 1 L."""
+    """Net quantity for people: 1000 g → 1 kg, 750 ml → 75 cl, 1000 ml → 1 L
+    (unit symbols in the page's language: غ, كلغ, ل... in Arabic)."""
     locale = FORMAT_LOCALES[current_language()]
     if unit == "g":
         if value >= 1000:
-            return f"{format_decimal(value / 1000, locale=locale)}\u00a0kg"
-        return f"{value}\u00a0g"
-    if unit == "ml":
+            number, symbol = format_decimal(value / 1000, locale=locale), gettext("kg")
+        else:
+            number, symbol = str(value), gettext("g")
+    elif unit == "ml":
         if value >= 1000:
-            return f"{format_decimal(value / 1000, locale=locale)}\u00a0L"
-        if value % 10 == 0:
-            return f"{value // 10}\u00a0cl"
-        return f"{value}\u00a0ml"
-    return str(value)
+            number, symbol = format_decimal(value / 1000, locale=locale), gettext("L")
+        elif value % 10 == 0:
+            number, symbol = str(value // 10), gettext("cl")
+        else:
+            number, symbol = str(value), gettext("ml")
+    else:
+        return str(value)
+    return f"{number}\u00a0{symbol}"
+
+
+#: How long browsers may keep a fingerprinted static file: it never changes under its URL.
+STATIC_MAX_AGE = 365 * 24 * 3600
+
+
+def asset_version(folder: str | Path, filename: str) -> str | None:
+    """A short hash of a static file's content (None when it does not exist), cached
+    per file modification time so an edited stylesheet gets a new URL at once."""
+    path = Path(folder) / filename
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    version = _VERSIONS.get(key)
+    if version is None:
+        version = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        _VERSIONS[key] = version
+    return version
+
+
+_VERSIONS: dict[tuple[str, int, int], str] = {}
+
+
+def fingerprint_static(app: Flask) -> None:
+    """``url_for('static', filename=...)`` adds ``?v=<hash of the content>``, and
+    responses to such URLs may be cached for a year: a new version is a new URL."""
+
+    @app.url_defaults
+    def _static_version(endpoint: str, values: dict[str, Any]) -> None:
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            version = asset_version(app.static_folder or "", values["filename"])
+            if version is not None:
+                values["v"] = version
+
+    @app.after_request
+    def _cache_fingerprinted(response: Response) -> Response:
+        if request.endpoint == "static" and response.status_code == 200:
+            filename = (request.view_args or {}).get("filename", "")
+            if request.args.get("v") == asset_version(app.static_folder or "", filename):
+                response.cache_control.public = True
+                response.cache_control.max_age = STATIC_MAX_AGE
+                response.cache_control.immutable = True
+        return response
 
 
 def init_app(app: Flask) -> None:
+    fingerprint_static(app)
     app.add_template_filter(money_html, "money")
     app.add_template_filter(money_text, "money_text")
     app.add_template_filter(ltr, "ltr")

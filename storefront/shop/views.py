@@ -39,10 +39,11 @@ from catalog.search import (
 from storefront.config import LANGUAGES
 from storefront.extensions import db
 from storefront.i18n import COOKIE
-from storefront.shop import facets
+from storefront.shop import facets, pagecache
 
 bp = Blueprint("shop", __name__)
 bp.record_once(lambda state: facets.init_app(state.app))
+bp.record_once(lambda state: pagecache.init_app(state.app))
 
 
 def _int_arg(name: str, default: int, low: int = 1, high: int = 10_000) -> int:
@@ -88,6 +89,7 @@ def _listing(template: str, query: ProductQuery, **context: Any) -> str:
 
 
 @bp.get("/")
+@pagecache.cached_page
 def home() -> str:
     categories = [c for c in category_tree(db.session) if c.parent_id is None]
     coops = featured_cooperatives(db.session)
@@ -101,6 +103,7 @@ def home() -> str:
 
 
 @bp.get("/c/<slug>")
+@pagecache.cached_page
 def category(slug: str) -> str:
     categories = category_tree(db.session)
     current = next((c for c in categories if c.slug == slug), None)
@@ -111,6 +114,7 @@ def category(slug: str) -> str:
 
 
 @bp.get("/r/<code>")
+@pagecache.cached_page
 def region(code: str) -> str:
     reg = regions_data.region(code)
     if reg is None:
@@ -120,6 +124,7 @@ def region(code: str) -> str:
 
 
 @bp.get("/search")
+@pagecache.cached_page
 def search() -> str:
     query = _query_from_args()
     cat_slug = request.args.get("cat")
@@ -132,6 +137,7 @@ def search() -> str:
 
 
 @bp.get("/p/<slug>")
+@pagecache.cached_page
 def product(slug: str) -> str:
     item = db.session.scalar(
         select(Product)
@@ -165,6 +171,7 @@ def product(slug: str) -> str:
 
 
 @bp.get("/coop/<slug>")
+@pagecache.cached_page
 def cooperative(slug: str) -> str:
     coop = db.session.scalar(select(Cooperative).where(Cooperative.slug == slug))
     if coop is None or coop.status != CooperativeStatus.VERIFIED:
@@ -185,6 +192,7 @@ def cooperative(slug: str) -> str:
 
 
 @bp.get("/regions")
+@pagecache.cached_page
 def regions() -> str:
     counts = dict(
         db.session.execute(

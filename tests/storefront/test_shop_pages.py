@@ -129,3 +129,12 @@ def test_pages_send_a_fixed_small_number_of_queries(
     count_queries.clear()
     assert client.get(url).status_code == 200
     assert len(count_queries) <= 14, count_queries
+
+
+@pytest.mark.translated
+def test_french_and_arabic_pages_are_translated(client, shop) -> None:
+    page = client.get("/p/argan-250").get_data(as_text=True)
+    assert "Dirigée par des femmes" in page and "Women-led" not in page
+    client.get("/lang/ar")
+    page = client.get("/p/argan-250").get_data(as_text=True)
+    assert "تسيرها نساء" in page and "Women-led" not in page

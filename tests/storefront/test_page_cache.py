@@ -1,0 +1,65 @@
+"""Anonymous visitors share recently rendered catalog pages; nobody else does, and a
+catalog change committed here drops them."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from catalog.models import Product
+from catalog.rules import refresh_products
+from storefront.extensions import db
+from storefront.shop import facets, pagecache
+
+
+@pytest.fixture
+def caching(app, make, session):
+    app.config.update(CATALOG_PAGE_CACHE_SECONDS=60, CATALOG_FACET_CACHE_SECONDS=300)
+    pagecache.init_app(app)
+    facets.init_app(app)
+    coop = make.cooperative()
+    oil = make.category("huile-argan", name_fr="Huile d'argan")
+    product = make.product(coop, oil, title_fr="Huile d'argan", slug="argan", price_minor=9_000)
+    refresh_products(session, make.today)
+    session.commit()
+    return product
+
+
+@pytest.fixture
+def app_queries(app):
+    """Statements sent through the app's own engine."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    yield statements
+    event.remove(engine, "before_cursor_execute", before)
+
+
+def test_an_anonymous_visitor_gets_the_page_without_a_query(client, caching, app_queries):
+    first = client.get("/c/huile-argan").get_data(as_text=True)
+    app_queries.clear()
+    assert client.get("/c/huile-argan").get_data(as_text=True) == first
+    assert app_queries == []
+
+
+def test_a_visitor_with_a_session_never_gets_a_shared_page(client, caching, app_queries):
+    client.get("/c/huile-argan")
+    with client.session_transaction() as s:
+        s["cart"] = [[caching.id, 1]]
+    app_queries.clear()
+    assert client.get("/c/huile-argan").status_code == 200
+    assert app_queries, "rendered for this visitor"
+
+
+def test_a_catalog_change_committed_here_drops_the_pages(app, client, caching, app_queries):
+    assert "90,00" in client.get("/c/huile-argan").get_data(as_text=True)
+    with app.app_context():
+        product = db.session.get(Product, caching.id)
+        product.price_minor = 12_000
+        db.session.commit()
+    assert "120,00" in client.get("/c/huile-argan").get_data(as_text=True)
