@@ -47,7 +47,7 @@ from orders.errors import CheckoutError
 from orders.status import PaymentMethod
 from solidarity_baskets import impact, manifests, quotes, service, templates
 from solidarity_baskets.errors import BasketError, QuoteChanged
-from solidarity_baskets.models import BasketTemplate
+from solidarity_baskets.models import BasketOrder, BasketQuote, BasketTemplate
 from solidarity_baskets.request import BasketRequest, DestinationRequest
 from storefront import payments
 from storefront.auth import organisation_required
@@ -452,7 +452,7 @@ def _request_from(form: BasketOrderForm, today: date) -> tuple[BasketRequest, li
 
 
 # -- quotes --------------------------------------------------------------------------------------
-def _own_quote(quote_id: int) -> Any:
+def _own_quote(quote_id: int) -> BasketQuote:
     quote = service.quote_for(db.session, g.organisation.id, quote_id)
     if quote is None:
         abort(404)
@@ -607,7 +607,7 @@ def quote_confirm(quote_id: int) -> Response:
 
 
 # -- confirmed orders --------------------------------------------------------------------------
-def _own_order(basket_order_id: int) -> Any:
+def _own_order(basket_order_id: int) -> BasketOrder:
     basket_order = service.order_for(db.session, g.organisation.id, basket_order_id)
     if basket_order is None:
         abort(404)
