@@ -138,3 +138,14 @@ def test_accepting_an_invitation_with_a_bad_password_creates_nothing(client, ses
     assert response.status_code == 200 and 'id="password-errors"' in response.get_data(as_text=True)
     ok = {"name": "K", "password": PASSWORD, "confirm": PASSWORD}
     assert client.post(f"/join/invitation/{token}", data=ok).status_code == 302
+
+
+@pytest.mark.translated
+def test_the_back_office_is_in_french_by_default(client, session, inside) -> None:
+    client.delete_cookie("lang")
+    page = client.get("/back-office/").get_data(as_text=True)
+    assert '<html lang="fr" dir="ltr">' in page
+    assert "Tableau de bord" in page and "Dashboard" not in page
+    client.get("/lang/ar")
+    page = client.get("/back-office/").get_data(as_text=True)
+    assert "لوحة القيادة" in page and "Dashboard" not in page
