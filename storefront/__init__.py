@@ -70,9 +70,9 @@ def _blueprints() -> list[Blueprint]:
     from storefront.checkout import bp as checkout_bp
     from storefront.coop import bp as coop_bp
     from storefront.coop import join_bp
+    from storefront.coop import tokens as coop_tokens  # noqa: F401 (adds the back office's token pages)
     from storefront.ngo import bp as ngo_bp
     from storefront.ngo import supply_bp, trace_bp
-    from storefront.coop import tokens as coop_tokens  # noqa: F401 (adds the back office's token pages)
     from storefront.orders import bp as orders_bp
     from storefront.pages import bp as pages_bp
     from storefront.shop import bp as shop_bp
@@ -89,10 +89,10 @@ def _blueprints() -> list[Blueprint]:
         orders_bp,
         webhooks_bp,
         pages_bp,
+        tokens_bp,
         ngo_bp,
         supply_bp,
         trace_bp,
-        tokens_bp,
     ]
 
 

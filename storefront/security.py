@@ -120,8 +120,15 @@ def _https(app: Flask) -> bool:
     return request.is_secure or app.config.get("PREFERRED_URL_SCHEME") == "https"
 
 
+#: where a form may lead when card payments are on: the checkout's confirmation answers
+#: with a redirect to Stripe's hosted page, and browsers apply form-action to redirects
+STRIPE_CHECKOUT = "https://checkout.stripe.com"
+
+
 def content_security_policy(app: Flask) -> str:
     policy = dict(CONTENT_SECURITY_POLICY)
+    if app.config.get("STRIPE_SECRET_KEY"):
+        policy["form-action"] += f" {STRIPE_CHECKOUT}"
     policy.update(app.config.get("CONTENT_SECURITY_POLICY") or {})
     return "; ".join(f"{name} {value}" for name, value in policy.items())
 

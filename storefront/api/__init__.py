@@ -60,8 +60,10 @@ def docs_page() -> str:
 
 def init_app(app: Flask) -> None:
     """Create the API for ``app`` and register its blueprints."""
+    from storefront.api.baskets import bp as baskets_bp
     from storefront.api.catalog import bp as catalog_bp
     from storefront.api.listings import bp as listings_bp
+    from storefront.api.orders import bp as orders_bp
 
     api = Api(
         spec_kwargs={
@@ -82,7 +84,8 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["taawun_api"] = api
     limiter = limiter_of(app)
-    for blueprint, needs_token in ((catalog_bp, False), (listings_bp, True)):
+    blueprints = ((catalog_bp, False), (listings_bp, True), (orders_bp, True), (baskets_bp, True))
+    for blueprint, needs_token in blueprints:
         # token-authenticated JSON, never a browser session: no CSRF cookie to abuse
         csrf.exempt(blueprint)
         limit_api_blueprint(limiter, blueprint, app, tokens=needs_token)

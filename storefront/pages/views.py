@@ -7,8 +7,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 
 from storefront.i18n import current_language
+from storefront.pages.commands import privacy as privacy_commands
 
-bp = Blueprint("pages", __name__)
+bp = Blueprint("pages", __name__, cli_group=None)
+bp.cli.add_command(privacy_commands)
 
 #: Configuration read by the privacy notice (set them with ``TAAWUN_…``).
 PRIVACY_DEFAULTS = {

@@ -139,7 +139,7 @@ def test_every_form_post_without_a_csrf_token_is_refused(database_url, tmp_path,
         url = rule.build(sample_values(rule), append_unknown=False)[1]
         response = client.post(url, data={"anything": "x"})
         assert response.status_code == 400, (url, response.status_code)
-        assert "Your form expired" in response.get_data(as_text=True)
+        assert "Votre formulaire a expiré" in response.get_data(as_text=True)  # French by default
         checked += 1
     assert checked >= 4
     assert session.scalar(select(func.count(User.id))) == 0
@@ -194,3 +194,10 @@ def test_uploads_are_served_from_outside_static_with_their_type(app, client) -> 
         assert response.status_code == 200 and response.mimetype == "image/jpeg"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert client.get("/media/../secret_key").status_code == 404
+
+
+def test_card_payments_let_the_checkout_form_lead_to_stripe(app, client) -> None:
+    assert "checkout.stripe.com" not in client.get("/").headers["Content-Security-Policy"]
+    app.config["STRIPE_SECRET_KEY"] = "sk_test_x"
+    csp = client.get("/").headers["Content-Security-Policy"]
+    assert "form-action 'self' https://checkout.stripe.com" in csp

@@ -385,7 +385,12 @@ def test_an_order_without_baskets_buys_nothing() -> None:
     assert a.stats.total_minor == a.stats.cost_per_basket_minor == 0
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,  # the same 30 instances in every run: CI stays reproducible
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     seed=st.integers(0, 10_000),
     fair=st.booleans(),
