@@ -34,8 +34,12 @@ def money_text(amount: Money | int, lang: str | None = None) -> str:
 
 
 def money_html(amount: Money | int) -> Markup:
-    """Money isolated with ``<bdi>`` so it reads correctly inside Arabic text."""
-    return Markup('<bdi class="money" dir="ltr">{}</bdi>').format(escape(money_text(amount)))
+    """Money isolated with ``<bdi>``: in Arabic the isolate runs right to left, so the
+    amount reads first (on the right) and the currency mark after it, as ar_MA writes it."""
+    direction = "rtl" if current_language() == "ar" else "ltr"
+    return Markup('<bdi class="money" dir="{}">{}</bdi>').format(
+        direction, escape(money_text(amount))
+    )
 
 
 def ltr(value: object) -> Markup:

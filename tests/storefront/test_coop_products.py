@@ -212,7 +212,7 @@ def test_the_back_office_speaks_arabic_right_to_left(client, session, shop, make
     page = client.get("/back-office/products").get_data(as_text=True)
     assert '<html lang="ar" dir="rtl">' in page
     assert "تعاونية تافوكت" in page and "زيت الأركان" in page
-    assert re.search(r'<bdi class="money" dir="ltr">100,00\u00a0د.م.</bdi>', page)
+    assert re.search(r'<bdi class="money" dir="rtl">100,00\u00a0د.م.</bdi>', page)
 
 
 def test_the_product_list_sends_a_fixed_number_of_queries(
