@@ -44,3 +44,13 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    """Every SQL statement the storefront sends: the app has its own engine, so the
+    library-level fixture (on the ``engine`` fixture) would see none of them."""
+    from tests.baskets import app_queries
+
+    with app_queries(app) as statements:
+        yield statements
