@@ -88,3 +88,58 @@ def test_api_reads_get_a_429_problem(limited_app) -> None:
     assert response.mimetype == "application/problem+json"
     assert response.json["code"] == "rate_limited"
     assert int(response.headers["Retry-After"]) > 0
+
+
+def test_checkout_posts_are_limited(database_url, tmp_path, session) -> None:
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_CHECKOUT": "2 per minute",
+        }
+    )
+    client = app.test_client()
+    codes = [client.post("/checkout/", data={}).status_code for _ in range(3)]
+    assert codes[:2] != [429, 429] and codes[2] == 429
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_each_api_token_has_its_own_budget(database_url, tmp_path, session, make) -> None:
+    from orders.accounts import Role, User
+    from orders.api_tokens import issue_token
+    from tests.conftest import NOW
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_API_TOKEN": "2 per minute",
+        }
+    )
+    secrets = []
+    for n in range(2):
+        coop = make.cooperative()
+        user = User(email=f"m{n}@coop.ma", role=Role.COOPERATIVE, cooperative_id=coop.id)
+        user.password_hash = "x"
+        session.add(user)
+        session.flush()
+        secrets.append(issue_token(session, user, "script", now=NOW).secret)
+    session.commit()
+    client = app.test_client()
+    first = {"Authorization": f"Bearer {secrets[0]}"}
+    codes = [client.get("/api/v1/listings", headers=first).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    second = client.get("/api/v1/listings", headers={"Authorization": f"Bearer {secrets[1]}"})
+    assert second.status_code == 200
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
