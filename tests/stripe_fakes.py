@@ -8,6 +8,7 @@ import copy
 import hashlib
 import hmac
 import html
+import io
 import json
 import time
 from pathlib import Path
@@ -95,8 +96,10 @@ class FakeStripeHTTP(stripe.HTTPClient):
         status, answer = self.routes[(method, path)]
         return json.dumps(answer), status, {"Request-Id": "req_test"}
 
-    def request_stream(self, *args, **kwargs):  # noqa: ANN002, ANN003
-        raise NotImplementedError
+    def request_stream(self, method, url, headers, post_data=None, *, _usage=None):  # noqa: ANN001
+        """The same answer as :meth:`request`, as a byte stream (Stripe's streaming calls)."""
+        body, status, answer_headers = self.request(method, url, headers, post_data)
+        return io.BytesIO(body.encode()), status, answer_headers
 
     def close(self) -> None:
         pass
