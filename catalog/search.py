@@ -397,6 +397,19 @@ def facet_cube(session: Session, q: ProductQuery, words: Sequence[str] | None = 
     return FacetCube(products=products, labels=labels)
 
 
+def _cube_key(words: Sequence[str], cooperative_id: int | None) -> Hashable:
+    return (tuple(words), cooperative_id)
+
+
+def warm_whole_catalog(session: Session, cache: FacetCache) -> FacetCube:
+    """Build the cube of the whole sellable catalog (no words, no cooperative), the one
+    every category and region listing reads, and keep it in ``cache``. At national
+    scale it takes seconds: call it before visitors need it, not on their time."""
+    cube = facet_cube(session, ProductQuery())
+    cache.put(_cube_key((), None), cube)
+    return cube
+
+
 def _band_of(price_minor: int) -> str:
     for band in PRICE_BANDS:
         if band.high_minor is None or price_minor < band.high_minor:
@@ -433,7 +446,7 @@ def search_products(
     matches: int | None = None  # sellable products the words select, when known
     facet_counts: dict[str, list[FacetValue]] = {}
     if facets:
-        key = (tuple(words), q.cooperative_id)
+        key = _cube_key(words, q.cooperative_id)
         cube = cache.get(key) if cache is not None else None
         if cube is None:
             cube = facet_cube(session, q, words)

@@ -2,19 +2,26 @@
 catalog page rendered moments ago for another such visitor (the same URL and language)
 instead of a fresh rendering. Pages are kept ``CATALOG_PAGE_CACHE_SECONDS`` (60 by
 default, off under ``TESTING``; 0 turns it off) and dropped with the facet counts when
-this process commits a catalog change. A page whose rendering touched the session (a
-CSRF token, a flash) is never kept, so nothing personal is ever shared."""
+this process commits a catalog change.
+
+Nothing personal is ever shared. A page is kept only when its rendering left the
+session holding nothing but a CSRF token (no cart, no flash, no login). That token,
+which the product page's "add to cart" form carries, is the one per-visitor part of
+such a page: it is cut out of the kept copy and each visitor gets their own, signed
+for their session, when the copy is served."""
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from cachetools import TTLCache
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from storefront.i18n import current_language
 
@@ -27,6 +34,9 @@ class PageCache:
             TTLCache(maxsize=maxsize, ttl=ttl_seconds) if ttl_seconds > 0 else None
         )
         self._lock = threading.Lock()
+        #: stands for the visitor's CSRF token in kept pages: random, so no page
+        #: can contain it by chance
+        self.token_mark = f"csrf-{secrets.token_hex(16)}"
 
     def get(self, key: tuple[str, str]) -> str | None:
         if self._pages is None:
@@ -50,8 +60,15 @@ def init_app(app: Flask) -> None:
     app.extensions[KEY] = PageCache(float(app.config.get("CATALOG_PAGE_CACHE_SECONDS", default)))
 
 
+def _token_field() -> str:
+    return str(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+
+
 def _anonymous() -> bool:
-    return not session and not current_user.is_authenticated
+    """No account, and a session holding at most a CSRF token (and Flask-Login's
+    ``_fresh`` flag, which it sets on any non-empty session and means nothing
+    without an account)."""
+    return not current_user.is_authenticated and set(session) <= {_token_field(), "_fresh"}
 
 
 def cached_page(view: Callable[..., str]) -> Callable[..., str]:
@@ -63,11 +80,15 @@ def cached_page(view: Callable[..., str]) -> Callable[..., str]:
         if not _anonymous():
             return view(*args, **kwargs)
         key = (request.full_path, current_language())
-        page = cache.get(key)
-        if page is None:
-            page = view(*args, **kwargs)
-            if _anonymous():  # the rendering left the session empty: safe to share
-                cache.put(key, page)
+        kept = cache.get(key)
+        if kept is not None:
+            if cache.token_mark in kept:
+                return kept.replace(cache.token_mark, generate_csrf())
+            return kept
+        page = view(*args, **kwargs)
+        if _anonymous():  # nothing but a CSRF token went into the session
+            token = g.get(_token_field())
+            cache.put(key, page.replace(token, cache.token_mark) if token else page)
         return page
 
     return wrapper

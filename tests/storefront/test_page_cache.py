@@ -3,6 +3,8 @@ catalog change committed here drops them."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import event
 
@@ -63,3 +65,46 @@ def test_a_catalog_change_committed_here_drops_the_pages(app, client, caching, a
         product.price_minor = 12_000
         db.session.commit()
     assert "120,00" in client.get("/c/huile-argan").get_data(as_text=True)
+
+
+def _token(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "the page carries an add-to-cart form"
+    return match.group(1)
+
+
+def test_product_pages_are_shared_but_each_visitor_gets_their_own_csrf_token(
+    app, caching, app_queries
+):
+    first, second = app.test_client(), app.test_client()
+    page = first.get("/p/argan").get_data(as_text=True)
+    app_queries.clear()
+    again = second.get("/p/argan").get_data(as_text=True)
+    assert app_queries == [], "served from the cache"
+    assert _token(again) != _token(page)
+    assert again.replace(_token(again), "") == page.replace(_token(page), "")
+
+
+def test_a_token_from_a_kept_product_page_adds_to_the_cart(app, caching):
+    app.config["WTF_CSRF_ENABLED"] = True
+    app.test_client().get("/p/argan")  # renders and keeps the page
+    visitor = app.test_client()
+    token = _token(visitor.get("/p/argan").get_data(as_text=True))
+    response = visitor.post(
+        "/cart/add", data={"csrf_token": token, "product_id": caching.id, "quantity": 2}
+    )
+    assert response.status_code == 302
+    with visitor.session_transaction() as s:
+        assert s.get("cart_n") == 2
+
+
+def test_a_visitor_who_only_holds_a_csrf_token_still_gets_shared_pages(
+    client, caching, app_queries
+):
+    client.get("/p/argan")
+    with client.session_transaction() as s:
+        assert set(s) <= {"csrf_token", "_fresh"}
+    client.get("/c/huile-argan")  # kept
+    app_queries.clear()
+    client.get("/c/huile-argan")
+    assert app_queries == []

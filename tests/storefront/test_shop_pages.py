@@ -2,6 +2,7 @@ import re
 
 import pytest
 
+from catalog.models import ProductImage
 from catalog.rules import refresh_products
 
 
@@ -138,3 +139,16 @@ def test_french_and_arabic_pages_are_translated(client, shop) -> None:
     client.get("/lang/ar")
     page = client.get("/p/argan-250").get_data(as_text=True)
     assert "تسيرها نساء" in page and "Women-led" not in page
+
+
+def test_cards_show_the_thumbnail_and_the_product_page_the_full_photo(
+    client, shop, session
+) -> None:
+    shop.images.append(
+        ProductImage(filename="photo.jpg", thumbnail="photo-t.jpg", width=1200, height=900)
+    )
+    session.commit()
+    listing = client.get("/c/huile-argan").get_data(as_text=True)
+    assert "/media/photo-t.jpg" in listing and "/media/photo.jpg" not in listing
+    page = client.get("/p/argan-250").get_data(as_text=True)
+    assert "/media/photo.jpg" in page

@@ -1,0 +1,83 @@
+"""The whole-catalog facet cube is built in the background, not on a visitor's time."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from flask import Flask
+
+from catalog.models import Product
+from catalog.rules import refresh_products
+from catalog.search import warm_whole_catalog
+from storefront.extensions import db
+from storefront.shop import facets
+
+
+@pytest.fixture
+def catalog(make, session):
+    coop = make.cooperative(region_code="09")
+    oil = make.category("huile-argan", name_fr="Huile d'argan")
+    make.product(coop, oil, slug="argan", price_minor=9_000)
+    refresh_products(session, make.today)
+    session.commit()
+
+
+def _caching(app: Flask, *, warm: bool) -> Flask:
+    app.config.update(CATALOG_FACET_CACHE_SECONDS=300, CATALOG_FACET_WARM=warm)
+    facets.init_app(app)
+    return app
+
+
+def _counting(statements: list[str]) -> list[str]:
+    return [s for s in statements if "GROUP BY" in s.upper()]
+
+
+def test_a_warm_cube_spares_the_listing_its_counting_queries(app, catalog, count_queries):
+    warm_app = _caching(app, warm=False)  # no thread: the cube is built here, once
+    with warm_app.app_context():
+        warm_whole_catalog(db.session, facets.facet_cache())
+    count_queries.clear()
+    page = warm_app.test_client().get("/c/huile-argan")
+    assert page.status_code == 200
+    assert count_queries, "the page itself is read live"
+    assert _counting(count_queries) == []
+
+
+def test_without_warming_the_first_listing_counts(app, catalog, count_queries):
+    _caching(app, warm=False).test_client().get("/search")
+    assert _counting(count_queries), "the cube was built on the visitor's time"
+
+
+def test_the_warmer_starts_with_the_first_request_and_rebuilds_after_a_change(app, catalog):
+    warm_app = _caching(app, warm=True)
+    warmer = warm_app.extensions[facets.WARMER]
+    try:
+        _rebuilds_after_a_change(warm_app, warmer)
+    finally:
+        warmer.stop()
+    assert not warmer._thread.is_alive()
+
+
+def _rebuilds_after_a_change(warm_app: Flask, warmer: facets.Warmer) -> None:
+    built = threading.Event()
+    original = warmer.warm
+
+    def warm() -> None:
+        original()
+        built.set()
+
+    warmer.warm = warm
+    warm_app.test_client().get("/")
+    assert built.wait(30), "the thread built the cube"
+    cache = warm_app.extensions[facets.KEY]
+    assert len(cache) == 1
+    built.clear()
+    with warm_app.app_context():
+        product = db.session.scalar(db.select(Product).where(Product.slug == "argan"))
+        product.region_code = "01"
+        db.session.commit()  # drops the cube and wakes the thread
+    assert built.wait(30), "rebuilt right after the change"
+    with warm_app.app_context():
+        cube = cache.get(((), None))
+    assert {cell[0] for cell in cube.products} == {"01"}
