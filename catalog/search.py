@@ -44,7 +44,7 @@ from sqlalchemy import (
     text,
     type_coerce,
 )
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from catalog.models import Category, CertificateKind, Cooperative, Product, ProductLabel
 from catalog.text import tokens
@@ -427,6 +427,16 @@ def _order(q: ProductQuery) -> list[Any]:
     return [Product.featured.desc(), Product.id.desc()]
 
 
+#: Long texts a listing never shows (they load on access if a caller wants them).
+_LONG_TEXTS = (
+    Product.description_fr,
+    Product.description_ar,
+    Product.description_en,
+    Product.search_document,
+)
+_STORIES = (Cooperative.story_fr, Cooperative.story_ar, Cooperative.story_en)
+
+
 def search_products(
     session: Session,
     query: ProductQuery,
@@ -490,7 +500,11 @@ def search_products(
                 select(Product)
                 .join(page, page.c.id == Product.id)
                 .order_by(*outer_order)
-                .options(selectinload(Product.cooperative), selectinload(Product.images))
+                .options(
+                    *(defer(text) for text in _LONG_TEXTS),
+                    selectinload(Product.cooperative).options(*(defer(s) for s in _STORIES)),
+                    selectinload(Product.images),
+                )
             )
         )
     return SearchResult(

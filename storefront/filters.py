@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,8 +27,14 @@ CURRENCY_MARK = {"fr": "DH", "ar": "د.م.", "en": "MAD"}
 
 def money_text(amount: Money | int, lang: str | None = None) -> str:
     """``1234.50 MAD`` as people read it: ``1 234,50 DH`` (fr), ``1.234,50 د.م.`` (ar)."""
-    lang = lang or current_language()
     money = amount if isinstance(amount, Money) else Money(int(amount))
+    return _formatted(money, lang or current_language())
+
+
+@lru_cache(maxsize=8192)
+def _formatted(money: Money, lang: str) -> str:
+    """Babel parses the number pattern on every call, and a listing shows dozens of
+    prices, most of them seen before: keep the recent ones."""
     number = format_decimal(money.decimal, format="#,##0.00", locale=FORMAT_LOCALES[lang])
     mark = CURRENCY_MARK[lang] if money.currency == "MAD" else money.currency
     return f"{number}\u00a0{mark}"

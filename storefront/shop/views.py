@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 from catalog import regions as regions_data
 from catalog import stock
 from catalog.db import utcnow
-from catalog.models import Cooperative, CooperativeStatus, Product
+from catalog.models import Category, Cooperative, CooperativeStatus, Product
 from catalog.rules import price_cap
 from catalog.search import (
     MAX_PER_PAGE,
@@ -73,8 +73,10 @@ def _query_from_args(**fixed: Any) -> ProductQuery:
     return ProductQuery(**params)
 
 
-def _listing(template: str, query: ProductQuery, **context: Any) -> str:
-    categories = category_tree(db.session)
+def _listing(
+    template: str, query: ProductQuery, categories: list[Category] | None = None, **context: Any
+) -> str:
+    categories = category_tree(db.session) if categories is None else categories
     result = search_products(db.session, query, cache=facets.facet_cache())
     category_counts = roll_up(categories, result.facets.get("category", []))
     return render_template(
@@ -110,7 +112,7 @@ def category(slug: str) -> str:
     if current is None:
         abort(404)
     query = _query_from_args(category_ids=descendant_ids(categories, current.id))
-    return _listing("shop/listing.html", query, category=current, heading=current)
+    return _listing("shop/listing.html", query, categories, category=current, heading=current)
 
 
 @bp.get("/r/<code>")
@@ -133,6 +135,7 @@ def search() -> str:
         current = next((c for c in categories if c.slug == cat_slug), None)
         if current is not None:
             query = _query_from_args(category_ids=descendant_ids(categories, current.id))
+        return _listing("shop/listing.html", query, categories, searching=True)
     return _listing("shop/listing.html", query, searching=True)
 
 
