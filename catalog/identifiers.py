@@ -33,6 +33,8 @@ def make_ice(entity: int, establishment: int = 0) -> str:
 
 def clean_phone(value: str) -> str:
     """A Moroccan phone number in E.164 (``0612345678`` → ``+212612345678``).
+    Valid numbers of other countries are refused too: carriers and cooperatives
+    call the customer on a Moroccan line, and the message says so.
 
     :raises InvalidIdentifier: ``code`` ``phone_invalid``.
     """
@@ -40,6 +42,6 @@ def clean_phone(value: str) -> str:
         number = phonenumbers.parse(value, "MA")
     except phonenumbers.NumberParseException:
         raise InvalidIdentifier(code="phone_invalid", value=value) from None
-    if not phonenumbers.is_valid_number(number):
+    if not phonenumbers.is_valid_number_for_region(number, "MA"):
         raise InvalidIdentifier(code="phone_invalid", value=value)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -52,6 +52,12 @@ RATE_LIMITED_ENDPOINTS: tuple[tuple[str, str, str], ...] = (
     ("account.signup", "RATELIMIT_SIGNUP", "signup"),
     ("account.reset_request", "RATELIMIT_PASSWORD_RESET", "password-reset"),
     ("account.reset", "RATELIMIT_PASSWORD_RESET", "password-reset"),
+    # every way to open an account shares the sign-up allowance of an address
+    ("join.cooperative", "RATELIMIT_SIGNUP", "signup"),
+    ("join.invitation", "RATELIMIT_SIGNUP", "signup"),
+    ("ngo.signup", "RATELIMIT_SIGNUP", "signup"),
+    # guessing order numbers and phones from many browsers
+    ("orders.track", "RATELIMIT_TRACKING", "tracking"),
 )
 #: Endpoints of these blueprints that accept POST are limited as a checkout.
 CHECKOUT_BLUEPRINTS = ("checkout",)
@@ -63,6 +69,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_SIGNUP": "5 per minute; 30 per hour",
     "RATELIMIT_PASSWORD_RESET": "5 per minute; 30 per hour",
     "RATELIMIT_CHECKOUT": "10 per minute; 100 per hour",
+    "RATELIMIT_TRACKING": "10 per minute; 60 per hour",
     #: every call made with one API token
     "RATELIMIT_API_TOKEN": "120 per minute",
     #: calls answered 401 (a wrong or revoked token), per address

@@ -1,4 +1,4 @@
-"""Rate limits on log-in, sign-up, password reset and the API (off in other tests)."""
+"""Rate limits on log-in, sign-up, password reset, order tracking and the API (off in other tests)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def limited_app(database_url, tmp_path, session) -> Iterator[Flask]:
             "RATELIMIT_LOGIN": "2 per minute",
             "RATELIMIT_SIGNUP": "2 per minute",
             "RATELIMIT_PASSWORD_RESET": "2 per minute",
+            "RATELIMIT_TRACKING": "2 per minute",
             "RATELIMIT_API_READ": "3 per minute",
         }
     )
@@ -143,3 +144,19 @@ def test_each_api_token_has_its_own_budget(database_url, tmp_path, session, make
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_cooperative_and_ngo_sign_ups_share_the_sign_up_limit(limited_app) -> None:
+    client = limited_app.test_client()
+    assert client.post("/join/cooperative", data={}).status_code == 200
+    assert client.post("/ngo/signup", data={}).status_code == 200
+    assert client.post("/join/cooperative", data={}).status_code == 429
+    assert client.post("/account/signup", data={}).status_code == 429
+
+
+def test_order_tracking_is_limited_per_address_whatever_the_browser(limited_app) -> None:
+    wrong = {"number": "TW-2026-000001", "phone": "0612345678"}
+    codes = [
+        limited_app.test_client().post("/orders/track", data=wrong).status_code for _ in range(3)
+    ]
+    assert codes == [200, 200, 429], "a fresh session per attempt does not escape the limit"

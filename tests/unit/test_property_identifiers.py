@@ -49,7 +49,7 @@ def test_anything_else_is_refused_with_a_code_or_normalised(text) -> None:
     except InvalidIdentifier as exc:
         assert exc.code == "phone_invalid"
     else:
-        assert cleaned.startswith("+") and cleaned[1:].isdigit()
+        assert cleaned.startswith("+212") and cleaned[1:].isdigit()
         assert clean_phone(cleaned) == cleaned, "normalising twice changes nothing"
 
 

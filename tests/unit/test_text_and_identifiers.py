@@ -55,7 +55,18 @@ def test_moroccan_phone_numbers_are_normalised(value: str, e164: str) -> None:
     assert clean_phone(value) == e164
 
 
-@pytest.mark.parametrize("value", ["", "123", "06123", "hello", "+33 1 23 45 67 89 00"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "123",
+        "06123",
+        "hello",
+        "+33 1 23 45 67 89 00",
+        "+33 6 12 34 56 78",  # a valid French mobile, not a Moroccan line
+        "+34 612 345 678",
+    ],
+)
 def test_bad_phone_numbers_are_refused(value: str) -> None:
     with pytest.raises(InvalidIdentifier):
         clean_phone(value)
