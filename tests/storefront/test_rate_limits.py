@@ -1,4 +1,5 @@
-"""Rate limits on log-in, sign-up, password reset, order tracking and the API (off in other tests)."""
+"""Rate limits on log-in, sign-up, password reset, order tracking and the API (off in
+other tests)."""
 
 from __future__ import annotations
 
