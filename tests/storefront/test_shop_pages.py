@@ -142,6 +142,24 @@ def test_pages_send_a_fixed_small_number_of_queries(
     assert len(count_queries) == statements, count_queries
 
 
+@pytest.mark.parametrize("url", ["/c/huile-argan", "/search?q=huile", "/r/09"])
+def test_the_page_size_never_changes_the_number_of_queries(
+    client, shop, make, session, count_queries, url
+) -> None:
+    coop, cat = shop.cooperative, shop.category
+    for i in range(70):
+        make.product(coop, cat, title_fr=f"Huile {i}")
+    session.commit()
+    client.get(url)
+    counts = []
+    for per_page in (1, 24, 60):
+        count_queries.clear()
+        page = client.get(f"{url}{'&' if '?' in url else '?'}per_page={per_page}")
+        assert page.get_data(as_text=True).count('class="card"') == per_page
+        counts.append(len(count_queries))
+    assert counts == [6, 6, 6]
+
+
 @pytest.mark.translated
 def test_french_and_arabic_pages_are_translated(client, shop) -> None:
     page = client.get("/p/argan-250").get_data(as_text=True)
