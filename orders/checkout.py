@@ -24,12 +24,14 @@ from catalog.identifiers import clean_phone
 from catalog.models import Product
 from catalog.money import Money
 from orders import cart, ledger, reservations, settings, shipping
-from orders.errors import CartError, CheckoutError, InvalidTransition, OrderError
+from orders.errors import CartError, CheckoutError, GatewayError, InvalidTransition, OrderError
 from orders.events import move_fulfilment, move_order, record
 from orders.fulfilment import cancel_part, confirm, part_was_paid, settle_order_status
 from orders.models import Fulfilment, Order, OrderLine, Payment
 from orders.numbers import new_order_number, normalise
+from orders.payments import stripe_connect
 from orders.payments.base import PaymentGateway
+from orders.payments.stripe_connect import TransferGateway
 from orders.pricing import Quote, quote
 from orders.status import (
     HOLDING_STOCK,
@@ -651,9 +653,33 @@ def refund_part(
     elif restock:
         reservations.restock_returned(session, lines)
     ledger.reverse_part(session, fulfilment, now=now)
+    if isinstance(gateway, TransferGateway):
+        _take_back_transfer(session, gateway, fulfilment, now=now, source=source)
     settle_order_status(order, now=now)
     session.flush()
     return amount
+
+
+def _take_back_transfer(
+    session: Session, gateway: TransferGateway, part: Fulfilment, *, now: datetime, source: str
+) -> None:
+    """A refunded part whose share went to the cooperative by Stripe Connect: take the
+    transfer back. If Stripe refuses (the cooperative's balance is spent, say), the
+    shopper is refunded all the same; the order is flagged and the ledger shows what
+    the cooperative owes."""
+    try:
+        stripe_connect.reverse_transfer(session, gateway, part, now=now)
+    except GatewayError as exc:
+        part.order.needs_attention = True
+        record(
+            part.order,
+            EventKind.NEEDS_ATTENTION,
+            now=now,
+            fulfilment=part,
+            source=source,
+            reason="transfer_not_taken_back",
+            provider_code=str(exc.data.get("provider_code", "")),
+        )
 
 
 def refund_order(

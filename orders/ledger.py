@@ -46,6 +46,7 @@ class EntryKind(StrEnum):
     REVERSAL = "reversal"  # a refunded part: cancels that part's entries
     PAYOUT = "payout"  # a bank transfer to the cooperative in a batch (negative)
     TRANSFER = "transfer"  # a Stripe Connect transfer (negative)
+    TRANSFER_REVERSAL = "transfer_reversal"  # a transfer taken back (positive)
     SETTLEMENT = "settlement"  # the cooperative paid what it owed (positive)
 
 
@@ -182,7 +183,7 @@ class Balance:
     balance: Money
     #: in payout batches not yet marked paid
     in_open_batches: Money
-    #: paid out so far (paid batches and Connect transfers)
+    #: paid out so far (paid batches and Connect transfers not taken back)
     paid_out: Money
 
 
@@ -191,6 +192,7 @@ def balances(session: Session, currency: str = "MAD") -> list[Balance]:
     paid_batch = LedgerEntry.batch.has(PayoutBatch.status == BatchStatus.PAID)
     open_batch = LedgerEntry.batch.has(PayoutBatch.status == BatchStatus.OPEN)
     is_payout = LedgerEntry.kind.in_([EntryKind.PAYOUT, EntryKind.TRANSFER])
+    is_transfer = LedgerEntry.kind.in_([EntryKind.TRANSFER, EntryKind.TRANSFER_REVERSAL])
     rows = session.execute(
         select(
             Cooperative.id,
@@ -199,7 +201,7 @@ def balances(session: Session, currency: str = "MAD") -> list[Balance]:
             func.sum(case((open_batch, -LedgerEntry.amount_minor), else_=0)),
             func.sum(
                 case(
-                    (LedgerEntry.kind == EntryKind.TRANSFER, -LedgerEntry.amount_minor),
+                    (is_transfer, -LedgerEntry.amount_minor),
                     (is_payout & paid_batch, -LedgerEntry.amount_minor),
                     else_=0,
                 )
@@ -250,7 +252,8 @@ def expected_balances(session: Session, currency: str = "MAD") -> dict[int, int]
     """Each cooperative's balance recomputed from the orders and payouts alone (not
     from the part entries): delivered parts paid to the marketplace are owed in full
     less commission; parts whose cash the cooperative collected owe the commission;
-    refunded parts count for nothing; payouts and transfers reduce, settlements add."""
+    refunded parts count for nothing; payouts and transfers reduce, settlements and
+    transfers taken back add."""
     expected: dict[int, int] = defaultdict(int)
     parts = session.execute(
         select(Fulfilment, Order.payment_method)
@@ -269,7 +272,14 @@ def expected_balances(session: Session, currency: str = "MAD") -> dict[int, int]
     moves = session.execute(
         select(LedgerEntry.cooperative_id, func.sum(LedgerEntry.amount_minor))
         .where(
-            LedgerEntry.kind.in_([EntryKind.PAYOUT, EntryKind.TRANSFER, EntryKind.SETTLEMENT]),
+            LedgerEntry.kind.in_(
+                [
+                    EntryKind.PAYOUT,
+                    EntryKind.TRANSFER,
+                    EntryKind.TRANSFER_REVERSAL,
+                    EntryKind.SETTLEMENT,
+                ]
+            ),
             LedgerEntry.currency == currency,
         )
         .group_by(LedgerEntry.cooperative_id)

@@ -85,6 +85,10 @@ class FakeStripeHTTP(stripe.HTTPClient):
             ("post", "/v1/checkout/sessions"): (200, session),
             ("post", "/v1/refunds"): (200, fixtures["refund"]),
             ("post", "/v1/transfers"): (200, fixtures["transfer"]),
+            ("post", f"/v1/transfers/{fixtures['transfer']['id']}/reversals"): (
+                200,
+                fixtures["transfer_reversal"],
+            ),
         }
         self.routes.update(routes or {})
         self.calls: list[tuple[str, str, dict[str, str], dict[str, list[str]]]] = []

@@ -12,14 +12,17 @@ Usage (one commit per transfer, so a crash never forgets one that was made)::
     for part in parts_due(session):
         transfer_part(session, gateway, part, now=now)
         session.commit()
+
+When a transferred part is refunded, :func:`reverse_transfer` takes the transfer back
+from the cooperative's Stripe balance (``orders.checkout.refund_part`` calls it).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.money import Money
@@ -28,6 +31,7 @@ from orders.models import Fulfilment, LedgerEntry, Order, PayoutAccount
 from orders.status import FulfilmentStatus, PaymentMethod
 
 
+@runtime_checkable
 class TransferGateway(Protocol):
     def transfer(
         self,
@@ -38,6 +42,10 @@ class TransferGateway(Protocol):
         source_transaction: str | None,
         idempotency_key: str,
     ) -> str: ...
+
+    def reverse_transfer(self, *, transfer_id: str, amount: Money, idempotency_key: str) -> str:
+        """Take ``amount`` of a transfer back; returns the reversal's id."""
+        ...
 
 
 def parts_due(session: Session, *, limit: int = 200) -> list[Fulfilment]:
@@ -93,4 +101,50 @@ def transfer_part(
     )
     session.flush()
     assert entry is not None
+    return entry
+
+
+def reverse_transfer(
+    session: Session, gateway: TransferGateway, part: Fulfilment, *, now: datetime
+) -> LedgerEntry | None:
+    """Take back what was transferred for ``part`` and not taken back yet, and write it
+    to the ledger. ``None`` when nothing is outstanding (never transferred, or done).
+
+    :raises GatewayError: when Stripe refuses (the cooperative's Stripe balance cannot
+        cover it, say); nothing is written and the ledger shows what it owes.
+    """
+    kinds = [EntryKind.TRANSFER, EntryKind.TRANSFER_REVERSAL]
+    outstanding = -int(
+        session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0)).where(
+                LedgerEntry.fulfilment_id == part.id, LedgerEntry.kind.in_(kinds)
+            )
+        )
+        or 0
+    )
+    transfer = session.scalar(
+        select(LedgerEntry)
+        .where(LedgerEntry.fulfilment_id == part.id, LedgerEntry.kind == EntryKind.TRANSFER)
+        .order_by(LedgerEntry.id)
+        .limit(1)
+    )
+    if outstanding <= 0 or transfer is None:
+        return None
+    amount = Money(outstanding, transfer.currency)
+    reversal_id = gateway.reverse_transfer(
+        transfer_id=transfer.reference,
+        amount=amount,
+        idempotency_key=f"transfer-reversal:{part.order.number}:{part.cooperative_id}",
+    )
+    entry = add_entry(
+        session,
+        EntryKind.TRANSFER_REVERSAL,
+        part.cooperative_id,
+        outstanding,
+        now=now,
+        currency=amount.currency,
+        fulfilment=part,
+        reference=reversal_id,
+    )
+    session.flush()
     return entry

@@ -199,6 +199,17 @@ class StripeGateway:
             raise self._error(exc) from None
         return str(transfer.id)
 
+    def reverse_transfer(self, *, transfer_id: str, amount: Money, idempotency_key: str) -> str:
+        try:
+            reversal = self.client.v1.transfers.reversals.create(
+                transfer_id,
+                params={"amount": amount.amount_minor},
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe.StripeError as exc:
+            raise self._error(exc) from None
+        return str(reversal.id)
+
     # -- helpers ----------------------------------------------------------------------------
     def _error(self, exc: stripe.StripeError) -> GatewayError:
         retryable = isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError) or (

@@ -17,7 +17,7 @@ from orders.payments.stripe_gateway import StripeGateway
 from orders.status import FulfilmentStatus, OrderStatus, PaymentStatus
 from tests import stripe_fakes
 from tests.conftest import NOW, SHARED
-from tests.stripe_fakes import SECRET, FakeStripeHTTP, error, event_payload, sign
+from tests.stripe_fakes import SECRET, FakeStripeHTTP, error, event_payload, objects, sign
 
 
 def _gateway(http: FakeStripeHTTP | None = None) -> tuple[StripeGateway, FakeStripeHTTP]:
@@ -389,3 +389,73 @@ def test_connect_transfers_pay_each_cooperative_once(session, card_order) -> Non
     assert ledger.balance_of(session, argan.cooperative_id).amount_minor == 0
     assert ledger.reconcile(session) == {}
     assert session.scalar(select(Order.status)) == OrderStatus.COMPLETED
+
+
+def _transferred(session, card_order, http: FakeStripeHTTP | None = None):  # noqa: ANN202
+    """A card order, delivered, whose first part went to the cooperative by Connect."""
+    from orders import fulfilment, ledger
+
+    gateway, http = _gateway(http)
+    _start(session, card_order, gateway)
+    _apply(session, gateway, "checkout.session.completed", card_order)
+    argan = card_order.fulfilments[0]
+    ledger.set_payout_account(
+        session, argan.cooperative_id, holder_name="Argan", rib="", stripe_account_id="acct_123"
+    )
+    for part in card_order.fulfilments:
+        fulfilment.mark_shipped(session, part, "T", now=NOW)
+        fulfilment.mark_delivered(session, part, now=NOW)
+    transfer_part(session, gateway, argan, now=NOW)
+    session.commit()
+    return gateway, http, argan
+
+
+def test_refunding_a_transferred_part_takes_the_transfer_back(session, card_order) -> None:
+    from orders import ledger
+
+    gateway, http, argan = _transferred(session, card_order)
+    transfer_id = objects()["transfer"]["id"]
+    checkout.refund_part(session, argan, gateway=gateway, now=NOW, reason="damaged")
+    session.commit()
+    (reversal,) = [c for c in http.calls if c[1] == f"/v1/transfers/{transfer_id}/reversals"]
+    _, _, headers, form = reversal
+    assert form["amount"] == [str(argan.cooperative_share_minor)]
+    assert headers["Idempotency-Key"] == (
+        f"transfer-reversal:{card_order.number}:{argan.cooperative_id}"
+    )
+    balance = next(b for b in ledger.balances(session) if b.cooperative_id == argan.cooperative_id)
+    assert balance.balance.amount_minor == 0, "nothing owed either way"
+    assert balance.paid_out.amount_minor == 0
+    assert ledger.reconcile(session) == {}
+    assert not card_order.needs_attention
+
+
+def test_a_transfer_stripe_will_not_take_back_leaves_the_refund_and_flags_the_order(
+    session, card_order
+) -> None:
+    from orders import ledger
+
+    transfer_id = objects()["transfer"]["id"]
+    http = FakeStripeHTTP(
+        {("post", f"/v1/transfers/{transfer_id}/reversals"): error("insufficient_funds")}
+    )
+    gateway, http, argan = _transferred(session, card_order, http)
+    checkout.refund_part(session, argan, gateway=gateway, now=NOW, reason="damaged")
+    session.commit()
+    assert argan.status == FulfilmentStatus.REFUNDED, "the shopper is refunded all the same"
+    assert card_order.needs_attention
+    assert card_order.events[-1].data["reason"] == "transfer_not_taken_back"
+    owed = ledger.balance_of(session, argan.cooperative_id).amount_minor
+    assert owed == -argan.cooperative_share_minor, "the ledger shows what the cooperative owes"
+    assert ledger.reconcile(session) == {}
+
+
+def test_refunding_a_part_never_transferred_takes_nothing_back(session, card_order) -> None:
+    gateway, http = _gateway()
+    _start(session, card_order, gateway)
+    _apply(session, gateway, "checkout.session.completed", card_order)
+    checkout.refund_part(
+        session, card_order.fulfilments[0], gateway=gateway, now=NOW, reason="damaged"
+    )
+    session.commit()
+    assert not [c for c in http.calls if c[1].endswith("/reversals")]
