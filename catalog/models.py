@@ -205,9 +205,9 @@ class Certificate(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    cooperative_id: Mapped[int] = mapped_column(ForeignKey("catalog_cooperative.id"))
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("catalog_cooperative.id"), index=True)
     #: set for a product-scoped certificate; None means it covers the cooperative
-    product_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_product.id"))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_product.id"), index=True)
     kind: Mapped[CertificateKind] = mapped_column(String(30))
     number: Mapped[str] = mapped_column(String(80))
     issuer: Mapped[str] = mapped_column(String(120), default="")

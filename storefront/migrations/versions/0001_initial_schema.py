@@ -350,6 +350,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_certificate'))
     )
     with op.batch_alter_table('catalog_certificate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_catalog_certificate_cooperative_id'), ['cooperative_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_catalog_certificate_product_id'), ['product_id'], unique=False)
         batch_op.create_index('ix_catalog_certificate_status_expires', ['status', 'expires_on'], unique=False)
 
     op.create_table('catalog_product_image',
@@ -906,6 +908,8 @@ def downgrade():
     op.drop_table('catalog_product_image')
     with op.batch_alter_table('catalog_certificate', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_certificate_status_expires')
+        batch_op.drop_index(batch_op.f('ix_catalog_certificate_product_id'))
+        batch_op.drop_index(batch_op.f('ix_catalog_certificate_cooperative_id'))
 
     op.drop_table('catalog_certificate')
     with op.batch_alter_table('catalog_capacity_commitment', schema=None) as batch_op:
