@@ -264,6 +264,7 @@ def place_order(
             position=position,
             status=FulfilmentStatus.NEW,
             cooperative_name=coop.name_fr,
+            cooperative_name_ar=coop.name_ar,
             cooperative_ice=coop.ice,
             cooperative_vat_exempt=coop.vat_exempt,
             origin_region_code=coop.region_code,

@@ -280,6 +280,7 @@ class Fulfilment(Base):
     status: Mapped[FulfilmentStatus] = mapped_column(String(20), default=FulfilmentStatus.NEW)
     # -- the cooperative as it was at sale time (for the invoice) -----------------------
     cooperative_name: Mapped[str] = mapped_column(String(200))
+    cooperative_name_ar: Mapped[str] = mapped_column(String(200), default="")
     cooperative_ice: Mapped[str | None] = mapped_column(String(15))
     cooperative_vat_exempt: Mapped[bool] = mapped_column(default=True)
     origin_region_code: Mapped[str] = mapped_column(String(2))
@@ -343,6 +344,13 @@ class Fulfilment(Base):
     @property
     def invoice_number(self) -> str:
         return f"{self.order.number}-{self.position}"
+
+    def cooperative_name_in(self, lang: str) -> str:
+        """The seller's name as it was at sale time: in Arabic for Arabic readers when
+        the cooperative had one, else the French name."""
+        if lang == "ar" and self.cooperative_name_ar:
+            return self.cooperative_name_ar
+        return self.cooperative_name
 
 
 class OrderLine(Base):

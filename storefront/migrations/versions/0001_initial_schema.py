@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 05:06:40.829691
+Create Date: 2026-11-23 06:42:36.743843
 
 """
 from alembic import op
@@ -545,6 +545,7 @@ def upgrade():
     sa.Column('position', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('cooperative_name', sa.String(length=200), nullable=False),
+    sa.Column('cooperative_name_ar', sa.String(length=200), nullable=False),
     sa.Column('cooperative_ice', sa.String(length=15), nullable=True),
     sa.Column('cooperative_vat_exempt', sa.Boolean(), nullable=False),
     sa.Column('origin_region_code', sa.String(length=2), nullable=False),
