@@ -20,11 +20,13 @@ from orders import fulfilment
 from orders.errors import InvalidTransition, OrderError
 from orders.models import Fulfilment, Order, OrderLine
 from orders.status import FulfilmentStatus, PaymentMethod
+from solidarity_baskets import manifests
 from storefront.auth import cooperative_required
 from storefront.coop.forms import ActionForm, ShipForm
 from storefront.coop.messages import message
 from storefront.coop.views import PER_PAGE, actor, bp
 from storefront.extensions import db
+from storefront.ngo.helpers import point_name
 from storefront.orders import notify as order_mail
 
 #: the tabs of the orders page, in working order
@@ -90,6 +92,28 @@ def _load_full(part: Fulfilment) -> Fulfilment:
     return loaded
 
 
+def _destination(part: Fulfilment) -> dict[str, object]:
+    """Where the parcel goes. A part of a solidarity-basket order goes to its
+    distribution point (the order's address is the organisation's office); any other
+    part goes to the order's address."""
+    delivery = None
+    if part.order.organisation_id is not None:
+        delivery = manifests.delivery_of(db.session, g.cooperative.id, part.id)
+    if delivery is None:
+        return {
+            "delivery": None,
+            "point": "",
+            "region": regions.region(part.order.region_code),
+            "province": regions.province(part.order.province_code),
+        }
+    return {
+        "delivery": delivery,
+        "point": point_name(delivery.destination),
+        "region": regions.region(delivery.destination.region_code),
+        "province": regions.province(delivery.destination.province_code),
+    }
+
+
 @bp.get("/orders/<int:part_id>")
 @cooperative_required
 def order_part(part_id: int) -> str:
@@ -98,11 +122,10 @@ def order_part(part_id: int) -> str:
         "coop/order_part.html",
         part=part,
         order=part.order,
-        region=regions.region(part.order.region_code),
-        province=regions.province(part.order.province_code),
         ship_form=ShipForm(),
         action=ActionForm(),
         is_cod=part.order.payment_method == PaymentMethod.COD,
+        **_destination(part),
     )
 
 
@@ -114,9 +137,8 @@ def packing_slip(part_id: int) -> str:
         "coop/packing_slip.html",
         part=part,
         order=part.order,
-        region=regions.region(part.order.region_code),
-        province=regions.province(part.order.province_code),
         is_cod=part.order.payment_method == PaymentMethod.COD,
+        **_destination(part),
     )
 
 
