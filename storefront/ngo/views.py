@@ -67,6 +67,7 @@ from storefront.ngo.forms import (
     net_quantity,
 )
 from storefront.ngo.helpers import page_number, register_helpers
+from storefront.ngo.impact_pdf import impact_pdf
 from storefront.ngo.messages import attach, message, problem_message
 from storefront.orders.paying import start_card_payment
 
@@ -669,6 +670,18 @@ def order_impact(basket_order_id: int) -> str:
         "ngo/impact.html",
         basket_order=basket_order,
         report=impact.impact_report(db.session, basket_order),
+    )
+
+
+@bp.get("/orders/<int:basket_order_id>/impact.pdf")
+@organisation_required
+def order_impact_pdf(basket_order_id: int) -> Response:
+    basket_order = _own_order(basket_order_id)
+    report = impact.impact_report(db.session, basket_order)
+    return Response(
+        impact_pdf(report, organisation=g.organisation.name, now=utcnow()),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename=impact-{report.order_number}.pdf"},
     )
 
 

@@ -76,4 +76,8 @@ def test_an_ngo_orders_baskets_for_two_points_and_downloads_manifest_and_impact(
         page.locator("a[href$='/impact.csv']").click()
     assert impact_csv.value.suggested_filename == f"impact-{number}.csv"
     assert number in impact_csv.value.path().read_text(encoding="utf-8-sig")
+    with page.expect_download() as impact_pdf:
+        page.locator("a[href$='/impact.pdf']").click()
+    assert impact_pdf.value.suggested_filename == f"impact-{number}.pdf"
+    assert impact_pdf.value.path().read_bytes().startswith(b"%PDF-")
     assert console.errors == []
