@@ -126,22 +126,48 @@ def line_deficit(
         return int(demand.sum())
     if m > MAX_SUBSET_REGIONS:
         return _line_deficit_lp(avail, origin, demand, class_pos)
-    n_origin = class_pos.shape[0]
-    k = avail.shape[1]
+    supply = subset_supply(avail, origin, class_pos[:, regions])
+    needed = subset_sums(demand[regions])
+    return max(0, int((needed - supply).max()))
+
+
+def subset_sums(values: IntArray) -> IntArray:
+    """``out[S] = sum of values[i] for the bits i of S``, for every subset ``S``."""
+    m = len(values)
+    out = np.zeros(1 << m, dtype=np.int64)
+    for b in range(m):
+        lo, hi = 1 << b, 1 << (b + 1)
+        out[lo:hi] = out[: hi - lo] + values[b]
+    return out
+
+
+def subset_supply(avail: IntArray, origin: IntArray, class_pos: IntArray) -> IntArray:
+    """Line units one line's offers can have ready for each subset of destination regions.
+
+    ``out[S]`` (``S`` a bit mask over the columns of ``class_pos``) counts, for every
+    offer, what it has ready by the latest ship date among its lanes into ``S``.  A demand
+    vector ``D`` of the line is deliverable iff ``D(S) <= out[S]`` for every ``S``
+    (max-flow / min-cut, see the module docstring).
+
+    :param avail: ``(n, K)`` availability of the line's offers per transit class.
+    :param origin: ``(n,)`` origin region index of each offer.
+    :param class_pos: ``(n_origin_regions, m)`` transit class of each lane into the ``m``
+        regions, ``-1`` where there is no lane; ``m <= MAX_SUBSET_REGIONS``.
+    :return: ``(2 ** m,)`` line units.
+    """
+    n_origin, m = class_pos.shape
+    k = avail.shape[1] if avail.ndim == 2 else 0
+    if len(avail) == 0 or k == 0:
+        return np.zeros(1 << m, dtype=np.int64)
     # q[r, j + 1] = units the offers of origin r can have ready for class j; q[r, 0] = 0.
     q = np.zeros((n_origin, k + 1), dtype=np.int64)
     for j in range(k):
         np.add.at(q[:, j + 1], origin, avail[:, j])
-    n_subsets = 1 << m
-    latest = np.full((n_origin, n_subsets), -1, dtype=np.int64)
-    needed = np.zeros(n_subsets, dtype=np.int64)
+    latest = np.full((n_origin, 1 << m), -1, dtype=np.int64)
     for b in range(m):
         lo, hi = 1 << b, 1 << (b + 1)
-        rest = np.arange(lo, hi) - lo
-        latest[:, lo:hi] = np.maximum(latest[:, rest], class_pos[:, regions[b]][:, None])
-        needed[lo:hi] = needed[rest] + demand[regions[b]]
-    supply = np.take_along_axis(q, latest + 1, axis=1).sum(axis=0)
-    return max(0, int((needed - supply).max()))
+        latest[:, lo:hi] = np.maximum(latest[:, : hi - lo], class_pos[:, b][:, None])
+    return np.take_along_axis(q, latest + 1, axis=1).sum(axis=0)
 
 
 def _line_deficit_lp(

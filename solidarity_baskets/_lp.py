@@ -77,6 +77,8 @@ _SNAP = 1e-6
 #: Stage-2 tie-breaker per minor unit of stage-1 cost (shadow discount and substitution
 #: penalties included): among equally fair plans, prefer what stage 1 prefers.
 _TIE_BREAK = 1e-3
+#: Order-cap repair passes (each move changes the order value, hence every cap).
+_REPAIR_PASSES = 8
 #: Stage-2 arc pruning factor on the stage-1 marginal cost.
 PRUNE_FACTOR = 1.25
 #: HiGHS options for stage 1 (see :func:`stage1`).
@@ -697,10 +699,16 @@ def repair_caps(
 
     :return: ``(bucket units, arc units, caps exceeded)``, the last as ``(supplier, line
         or -1, final excess)`` for every cap the LP had to relax (the demand could not be
-        met within it) and every cap still exceeded by more than one unit (one line unit,
-        or one line unit's value for the order cap) because no other supplier serving the
-        same line and region had units and room left.  Smaller leftovers are the rounding
-        tolerance.
+        met within it) and every cap still exceeded by more than one unit because no other
+        supplier serving the same line and region had units and room left.  One unit is
+        one line unit for a line cap and, for the order-value cap, the value of one line
+        unit of the most valuable offer the supplier is paid for in the final plan.
+        Smaller leftovers are the rounding tolerance.
+
+    An order-value excess is moved as money: from each of the supplier's buckets, as many
+    units as cover the remaining excess at that bucket's own price, re-evaluated after
+    every move because the cap is a share of the order's goods value, which every move
+    changes.  Passes repeat until no supplier is over its cap or a pass moves nothing.
     """
     inp = model.inp
     xc = xc.copy()
@@ -720,7 +728,7 @@ def repair_caps(
     np.add.at(cl_tot, col_cl[col_cl >= 0], xc[col_cl >= 0])
     c_goods = np.zeros(model.n_c, dtype=np.int64)
     np.add.at(c_goods, col_c[col_c >= 0], (xc * goods)[col_c >= 0])
-    state = {"goods": int((xc * goods).sum())}
+    state = {"goods": int((xc * goods).sum()), "moves": 0}
 
     node_cols: dict[int, list[int]] = {}
 
@@ -775,34 +783,49 @@ def repair_caps(
             if col_c[col] >= 0:
                 c_goods[col_c[col]] += sign * units * goods[col]
         state["goods"] += units * int(goods[dst] - goods[src])
+        state["moves"] += 1
 
-    def move_out(cols: list[int], needed: int) -> None:
-        """Move up to ``needed`` units off ``cols`` (one supplier's buckets)."""
+    def move_out(cols: list[int], need: Callable[[int], int]) -> None:
+        """Move units off ``cols`` (one supplier's buckets) while ``need(col) > 0``.
+
+        ``need(col)`` is the number of units of ``col`` still to move, recomputed after
+        every move (an order-value cap moves with the order's total goods value).
+        """
         sup = int(col_sup[cols[0]])
         for col in sorted(cols, key=lambda c: (-model.own1[c], c)):
             node = int(model.col_node[col])
             for cand in cols_of_node(node):  # same hub: shipping unchanged
-                if needed <= 0 or xc[col] <= 0:
+                if need(col) <= 0 or xc[col] <= 0:
                     break
                 if int(col_sup[cand]) != sup:
-                    step = min(needed, int(xc[col]), room(cand))
+                    step = min(need(col), int(xc[col]), room(cand))
                     if step > 0:
                         move(col, cand, step)
-                        needed -= step
             for arc in arcs_of_node[node]:  # another hub serving the same region
                 for _, cand, a2 in candidates_into(arc):
-                    if needed <= 0 or xc[col] <= 0 or xa[arc] <= 0:
+                    if need(col) <= 0 or xc[col] <= 0 or xa[arc] <= 0:
                         break
                     if int(col_sup[cand]) == sup or a2 == arc:
                         continue
-                    step = min(needed, int(xc[col]), int(xa[arc]), room(cand))
+                    step = min(need(col), int(xc[col]), int(xa[arc]), room(cand))
                     if step > 0:
                         move(col, cand, step)
                         xa[arc] -= step
                         xa[a2] += step
-                        needed -= step
-            if needed <= 0:
-                return
+
+    def line_need(row: int) -> Callable[[int], int]:
+        return lambda col: int(cl_tot[row] - cl_limit[row])
+
+    def order_need(row: int) -> Callable[[int], int]:
+        """Units of ``col`` whose value covers the supplier's excess over its order cap."""
+
+        def need(col: int) -> int:
+            excess = -c_room(row)
+            if excess <= 0 or goods[col] <= 0:
+                return 0
+            return math.ceil(excess / int(goods[col]))
+
+        return need
 
     cl_members: dict[int, list[int]] = defaultdict(list)
     for col in np.flatnonzero(col_cl >= 0).tolist():
@@ -812,14 +835,17 @@ def repair_caps(
         c_members[int(col_c[col])].append(col)
 
     for row in range(model.n_cl):
-        excess = int(cl_tot[row] - cl_limit[row])
-        if excess > 0:
-            move_out(cl_members[row], excess)
-    for row in range(model.n_c):
-        excess_minor = -c_room(row)
-        if excess_minor > 0:
-            cols = c_members[row]
-            move_out(cols, math.ceil(excess_minor / max(int(goods[cols].max()), 1)))
+        if cl_tot[row] > cl_limit[row]:
+            move_out(cl_members[row], line_need(row))
+    # Moving units between suppliers changes the order's goods value, hence every order
+    # cap: repeat until no supplier is over its cap or a pass moves nothing.
+    for _ in range(_REPAIR_PASSES):
+        before = state["moves"]
+        over_rows = [row for row in range(model.n_c) if c_room(row) < 0]
+        for row in over_rows:
+            move_out(c_members[row], order_need(row))
+        if not over_rows or state["moves"] == before:
+            break
 
     exceeded: list[tuple[int, int, int]] = []
     for row in range(model.n_cl):
@@ -828,7 +854,9 @@ def repair_caps(
             exceeded.append((int(model.cl_supplier[row]), int(model.cl_line[row]), over))
     for row in range(model.n_c):
         over_minor = math.ceil(c_goods[row] - inp.order_share * state["goods"])
-        unit = max(int(goods[c_members[row]].max()), 1) if c_members[row] else 1
+        # the tolerance is one line unit of the most valuable line the supplier is paid for
+        paid = [c for c in c_members[row] if xc[c] > 0]
+        unit = int(goods[paid].max()) if paid else 0
         if over_minor > (0 if e_c[row] > 0 else unit):
             exceeded.append((int(model.c_supplier[row]), -1, over_minor))
     return xc, xa, exceeded

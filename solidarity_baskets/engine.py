@@ -40,6 +40,38 @@ within a region the shortage is shared between destinations in proportion to dem
 weight x lane price rounded half up per assignment; every total in :class:`Stats` is a sum
 of assignments, and per-line figures are split by largest remainder so they add up.
 
+Packs and line units
+--------------------
+A line states a net quantity per basket (850 g of tea); cooperatives sell packs (250 g).
+:func:`packs_per_line_unit` decides how many packs make one line unit: the smallest
+whole number of packs that holds at least the line's quantity, accepted only if it
+holds at most :data:`MAX_OVERFILL_PERCENT` (20 %) more.  A basket never gets less than
+the line states; it gets at most a fifth more, paid at the pack price (the quote's cost
+shows it).  Two 500 g packs make a 1 kg line exactly; four 250 g packs (1 kg, +17.6 %)
+make an 850 g line; three 750 g bags (2.25 kg, +12.5 %) make a 2 kg line; 400 g tins
+never make an 850 g line (three tins = 1.2 kg, +41 %), and a pack larger than the line
+only if it is within the same 20 % (a 1 kg bag for a 900 g line, never for 500 g).
+
+Complete baskets
+----------------
+A shortfall's ``fewer_baskets`` fix gives, for each short destination, how many complete
+baskets (every line met) it can receive; the figures hold together, so asking each short
+destination for its figure (and the others for what they asked) is a request the supply
+serves in full.  They do not follow the plan's own spread: when several lines are short,
+the cheapest plan may send one line's shortage to one point and another's to another, so
+that no point receives every line.  Per line, a vector ``D`` of line units per
+destination region is deliverable iff ``D(S) <= supply(S)`` for every subset ``S`` of
+regions (max-flow / min-cut, :func:`_capacity.subset_supply`), so complete baskets ``n``
+per region are servable iff ``n(S) <= min over lines supply(S) // quantity``.  A small LP
+on ``n`` (one variable per region) maximises the complete baskets in all, then the
+smallest share of what each short region asked; regions with no short point keep what
+they asked, short ones keep at least what the plan already completes there.  A region's
+figure is split between its short points by largest remainder.  The ``scale`` fix is
+the largest total that, split over every destination in proportion to what it asked,
+fits the same conditions (whatever way the split breaks ties).  Beyond
+:data:`_capacity.MAX_SUBSET_REGIONS` destination regions the figures fall back to what
+the plan completes at each point, and there is no ``scale`` fix.
+
 Determinism
 -----------
 Inputs are sorted by key (lines, destinations, offers) or id (suppliers) before anything
@@ -53,17 +85,25 @@ import dataclasses
 import math
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+from scipy.optimize import linprog as _scipy_linprog
 
 from . import _capacity, _lp
 
 IntArray = npt.NDArray[np.int64]
+
+#: ``scipy.optimize.linprog``; typed loosely because its stubs do not list every argument.
+_linprog: Callable[..., Any] = _scipy_linprog
+
+#: Most a line may be overfilled, in percent, by rounding its packs up
+#: (see :func:`packs_per_line_unit`).
+MAX_OVERFILL_PERCENT = 20
 
 #: How far :class:`Fix` ``move_date`` looks forward from the requested delivery date.
 MOVE_DATE_HORIZON_DAYS = 180
@@ -86,7 +126,7 @@ REGION_CAPITALS: Mapping[str, tuple[str, float, float]] = {
 #: Regions whose lanes to or from any other region take three days.
 _FAR_SOUTH = frozenset({"10", "11", "12"})
 
-FixKind = Literal["accept_equivalent", "move_date", "fewer_baskets"]
+FixKind = Literal["accept_equivalent", "move_date", "fewer_baskets", "scale"]
 
 
 # =========================================================================== errors
@@ -296,7 +336,13 @@ class Fix:
       (``offer_keys``), which add ``line_units`` deliverable units of the line;
     * ``move_date``: deliver on ``deliver_by`` instead, the earliest date (within
       :data:`MOVE_DATE_HORIZON_DAYS`) at which the line can be delivered in full everywhere;
-    * ``fewer_baskets``: ``baskets`` complete baskets can be served at this destination.
+    * ``fewer_baskets``: ``baskets`` complete baskets (every line met) can be served at
+      this destination.  The figures of all short destinations hold together: asking
+      each short destination for its figure, and every other destination for what it
+      asked, is a request the supply can serve in full (see *Complete baskets* in the
+      module docstring);
+    * ``scale``: ``baskets`` in all, split over every destination in proportion to what
+      it asked (largest remainder, ties either way), can be served in full.
 
     :ivar resolves_line: the fix alone removes the line's shortage at every destination.
     """
@@ -361,7 +407,10 @@ class Stats:
     :ivar gini: Gini coefficient of revenue among the suppliers paid.
     :ivar line_share_caps: ``(line_key, max line units per supplier)``.
     :ivar relaxed_caps: caps exceeded because the demand could not be met within them,
-        with the final excess (rounding leftovers of one unit are not listed).
+        or exceeded after rounding by more than one unit because no other supplier had
+        room, with the final excess.  Rounding leftovers of at most one unit are not
+        listed: one line unit for a line cap; for the order cap, the value of one line
+        unit of the most valuable offer the supplier is paid for in the plan.
     :ivar notes: codes of unusual events (stage 2 kept the stage-1 plan after a solver
         failure, rounding fell back to rounding down, a line's shortage differs from its
         capacity deficit); empty normally.
@@ -414,6 +463,25 @@ def working_days(start: date, end: date) -> int:
     ords = np.array([start.toordinal(), end.toordinal()], dtype=np.int64)
     idx = _capacity.working_day_index(ords)
     return int(idx[1] - idx[0])
+
+
+def packs_per_line_unit(line_quantity: int, pack_quantity: int) -> int | None:
+    """Packs of ``pack_quantity`` that make one line of ``line_quantity`` (same unit).
+
+    The smallest whole number of packs holding at least the line's quantity, if it holds
+    at most :data:`MAX_OVERFILL_PERCENT` more (see *Packs and line units* in the module
+    docstring); ``None`` if the pack cannot make the line.
+
+    :param line_quantity: the line's net quantity per basket (g, ml or pieces), ``> 0``.
+    :param pack_quantity: one pack's net quantity in the same unit.
+    :return: packs per line unit, or ``None``.
+    """
+    if line_quantity <= 0 or pack_quantity <= 0:
+        return None
+    packs = -(-line_quantity // pack_quantity)
+    if packs * pack_quantity * 100 > line_quantity * (100 + MAX_OVERFILL_PERCENT):
+        return None
+    return packs
 
 
 def supply_by_date(offer: Offer, today: date, ship_date: date) -> int:
@@ -1014,12 +1082,14 @@ def _shortfalls(
             fixes.append(Fix(kind="move_date", deliver_by=when, resolves_line=True))
         line_fixes[li] = fixes
 
+    complete, scaled = _complete_baskets(prep, short, served)
     out: list[Shortfall] = []
     for (li, dkey), (need, missing) in sorted(
         short.items(), key=lambda kv: (lines[kv[0][0]].key, kv[0][1])
     ):
-        complete = min(served.get((lj, dkey), 0) // line.quantity for lj, line in enumerate(lines))
-        fixes = [*line_fixes[li], Fix(kind="fewer_baskets", baskets=complete)]
+        fixes = [*line_fixes[li], Fix(kind="fewer_baskets", baskets=complete[dkey])]
+        if scaled > 0:
+            fixes.append(Fix(kind="scale", baskets=scaled))
         out.append(
             Shortfall(
                 line_key=lines[li].key,
@@ -1032,6 +1102,124 @@ def _shortfalls(
             )
         )
     return tuple(out)
+
+
+def _basket_capacity(prep: _Prepared) -> IntArray:
+    """Complete baskets the supply can serve in each subset of destination regions.
+
+    ``out[S] = min over lines of subset_supply(line, S) // quantity(line)``: a vector of
+    complete baskets per region ``n`` can be served in full iff ``n(S) <= out[S]`` for
+    every subset ``S`` (each line on its own is a max-flow problem).
+    """
+    acc = prep.accepted
+    n_sub = 1 << len(prep.dest_regions)
+    out = np.full(n_sub, np.iinfo(np.int64).max, dtype=np.int64)
+    for li, line in enumerate(prep.lines):
+        sel = acc.line == li
+        supply = _capacity.subset_supply(prep.avail[sel], acc.origin[sel], prep.class_pos)
+        out = np.minimum(out, supply // line.quantity)
+    return out
+
+
+def _complete_baskets(
+    prep: _Prepared,
+    short: dict[tuple[int, str], tuple[int, int]],
+    served: dict[tuple[int, str], int],
+) -> tuple[dict[str, int], int]:
+    """The ``fewer_baskets`` figure of every short destination, and the ``scale`` total.
+
+    See *Complete baskets* in the module docstring.
+
+    :return: ``({destination key: complete baskets}, largest proportional total)``; the
+        total is 0 when nothing can be served or regions are too many to enumerate.
+    """
+    lines = prep.lines
+    short_keys = {dkey for _, dkey in short}
+    n_r = len(prep.dest_regions)
+    if n_r > _capacity.MAX_SUBSET_REGIONS:  # what the plan itself makes complete
+        plan = {
+            dkey: min(served.get((li, dkey), 0) // ln.quantity for li, ln in enumerate(lines))
+            for dkey in short_keys
+        }
+        return plan, 0
+    region_pos = {r: i for i, r in enumerate(prep.dest_regions)}
+    points: list[list[Destination]] = [[] for _ in range(n_r)]
+    for d in prep.dests:
+        if d.baskets > 0:
+            points[region_pos[d.region_code]].append(d)
+    asked = np.array([sum(d.baskets for d in ps) for ps in points], dtype=np.int64)
+    cap = _basket_capacity(prep)
+    member = (np.arange(1 << n_r)[:, None] >> np.arange(n_r)) & 1
+
+    def fits(n: IntArray) -> bool:
+        return bool((member @ n <= cap).all())
+
+    # Regions without a short point keep what they asked; the others are bounded below by
+    # the complete baskets the plan already makes there (so the plan is a solution).
+    lo = asked.copy()
+    is_short = np.zeros(n_r, dtype=np.bool_)
+    for r, ps in enumerate(points):
+        if any(d.key in short_keys for d in ps):
+            is_short[r] = True
+            lo[r] = min(
+                sum(served.get((li, d.key), 0) for d in ps) // ln.quantity
+                for li, ln in enumerate(lines)
+            )
+    sr = np.flatnonzero(is_short)
+    # max sum(n) + 0.5 t  s.t.  n(S) <= cap(S), t * asked_r <= n_r (short regions):
+    # as many complete baskets as possible, then the most even share of what was asked.
+    n_sub = len(member) - 1
+    a_ub = np.zeros((n_sub + len(sr), n_r + 1))
+    a_ub[:n_sub, :n_r] = member[1:]
+    a_ub[n_sub + np.arange(len(sr)), sr] = -1.0
+    a_ub[n_sub:, n_r] = asked[sr]
+    b_ub = np.concatenate([np.minimum(cap[1:], asked.sum()), np.zeros(len(sr))])
+    res = _linprog(
+        np.concatenate([-np.ones(n_r), [-0.5]]),
+        A_ub=a_ub,
+        b_ub=b_ub.astype(np.float64),
+        bounds=[*zip(lo.tolist(), asked.tolist(), strict=True), (0.0, 1.0)],
+        method="highs",
+    )
+    n = lo.copy()
+    if res.status == 0:
+        n = np.clip(np.floor(res.x[:n_r] + 1e-6).astype(np.int64), lo, asked)
+        if not fits(n):  # pragma: no cover - the floor of a feasible point stays feasible
+            n = lo.copy()
+    grown = True
+    while grown:  # give back what flooring took, least-served region first
+        grown = False
+        for r in sorted(sr.tolist(), key=lambda r: (n[r] / asked[r], r)):
+            if n[r] < asked[r]:
+                n[r] += 1
+                if fits(n):
+                    grown = True
+                else:
+                    n[r] -= 1
+
+    complete: dict[str, int] = {}
+    for r in sr.tolist():
+        pts = [d for d in points[r] if d.key in short_keys]
+        cut = _largest_remainder(int(asked[r] - n[r]), [d.baskets for d in pts])
+        complete.update({d.key: d.baskets - c for d, c in zip(pts, cut, strict=True)})
+
+    # largest total whose proportional split fits, whatever way remainders are broken
+    total = int(asked.sum())
+    region_of = np.array([region_pos[d.region_code] for d in prep.dests if d.baskets > 0])
+    weights = np.array([d.baskets for d in prep.dests if d.baskets > 0], dtype=np.int64)
+
+    def fits_scaled(x: int) -> bool:
+        need = np.bincount(region_of, weights=-(-x * weights // total), minlength=n_r)
+        return fits(need.astype(np.int64))
+
+    lo_x, hi_x = 0, total - 1
+    while lo_x < hi_x:
+        mid = (lo_x + hi_x + 1) // 2
+        if fits_scaled(mid):
+            lo_x = mid
+        else:
+            hi_x = mid - 1
+    return complete, lo_x
 
 
 def _line_deficit_at(prep: _Prepared, li: int, deliver_by: date) -> int:

@@ -120,9 +120,11 @@ class QuoteView:
     cooperatives: list[CooperativeRow]
     regions: list[RegionRow]
     shortfalls: list[LineShortfall]
-    #: complete baskets each short point can receive (the "fewer baskets" fix)
+    #: complete baskets each short point can receive (the "fewer baskets" fix); asking
+    #: every listed point for its figure at once is a request the supply serves in full
+    #: (0 drops the point)
     fewer_baskets: dict[str, int]
-    #: the most complete baskets the supply can make in all, split like the request
+    #: the most baskets that, split like the request, the supply serves in full
     #: (None when nothing is short or nothing can be made)
     scaled_total: int | None
     budget_drivers: list[tuple[LineInfo, int]]
@@ -221,12 +223,19 @@ def quote_view(quote: BasketQuote) -> QuoteView:
 
     shortfalls: list[LineShortfall] = []
     fewer: dict[str, int] = {}
+    scaled_total: int | None = None
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in result["shortfalls"]:
         grouped[item["line_key"]].append(item)
+        key = item["destination_key"]
         for fix in item["fixes"]:
-            if fix["kind"] == "fewer_baskets" and fix["baskets"]:
-                fewer[item["destination_key"]] = fix["baskets"]
+            if fix["kind"] == "fewer_baskets" and fix["baskets"] is not None:
+                if key in dest_by_key and fix["baskets"] < dest_by_key[key].baskets:
+                    fewer[key] = fix["baskets"]
+            elif fix["kind"] == "scale" and fix["baskets"]:
+                scaled_total = fix["baskets"]
+    if not any(fewer.values()) and all(d.key in fewer for d in destinations):
+        fewer = {}  # no complete basket anywhere: nothing to offer
     for line in lines:
         items = grouped.get(line.key)
         if not items:
@@ -252,11 +261,6 @@ def quote_view(quote: BasketQuote) -> QuoteView:
                 move_date=move_date,
             )
         )
-    scaled_total = None
-    if shortfalls:
-        # a line short by m units everywhere can still fill (baskets - m) baskets in all
-        most = min(quote.baskets - s.missing for s in shortfalls)
-        scaled_total = most if most > 0 else None
     excess = result["budget_excess"]
     drivers = (
         [(by_key[key], minor) for key, minor in excess["drivers"] if key in by_key]

@@ -2,10 +2,12 @@
 
 For each template line (and each equivalent the organisation may accept) the
 candidates are the **sellable** products of **rural** cooperatives in the line's
-category or below it, sold in the line's unit (g, ml or pieces) in packs that divide
-the line's net quantity exactly: two 500 g packs make a 1 kg line, a 400 g tin never
-makes an 850 g line. One line unit is the line's whole net quantity, so one basket
-takes one line unit of each line, from one cooperative.
+category or below it, sold in the line's unit (g, ml or pieces) in packs that make
+the line's net quantity in whole packs (:func:`engine.packs_per_line_unit`): the fewest
+packs holding at least the quantity, at most 20 % more. Two 500 g packs make a 1 kg
+line, four 250 g packs make an 850 g line, a 400 g tin never makes an 850 g line. One
+line unit is the line's whole net quantity, so one basket takes one line unit of each
+line, from one cooperative.
 
 Availability is the catalog's: stock, plus daily capacity over the working days
 (made-to-order products only), minus the capacity already promised to other orders
@@ -187,7 +189,8 @@ def build_supply(session: Session, kinds: Sequence[Kind]) -> Supply:
         if stock <= 0 and per_day <= 0:
             continue
         for kind in kinds_by_category[cid]:
-            if str(unit) != kind.unit or net <= 0 or kind.net_quantity % net:
+            packs = engine.packs_per_line_unit(kind.net_quantity, net)
+            if str(unit) != kind.unit or packs is None:
                 continue
             key = offer_key(kind.line_key, pid)
             if key in offers:
@@ -197,7 +200,7 @@ def build_supply(session: Session, kinds: Sequence[Kind]) -> Supply:
                 supplier_id=coop_id,
                 line_key=kind.line_key,
                 unit_price_minor=price,
-                units_per_line_unit=kind.net_quantity // net,
+                units_per_line_unit=packs,
                 stock=stock,
                 units_per_day=per_day,
                 committed=committed.get(pid, 0),

@@ -160,15 +160,15 @@ def basket_world(session: Session, make: Factory, *, plenty: bool = True) -> Bas
         stock=300,
         title_fr="Couscous 1 kg",
     )
-    p["couscous_750g"] = make.product(
+    p["couscous_900g"] = make.product(
         coop["chaouia"],
         cats["couscous"],
         unit="g",
-        net_quantity=750,
-        price_minor=1000,
-        shipping_weight_g=800,
+        net_quantity=900,
+        price_minor=1200,
+        shipping_weight_g=950,
         stock=300,
-        title_fr="Couscous 750 g",
+        title_fr="Couscous 900 g",
     )
     p["pasta"] = make.product(
         coop["chaouia"],

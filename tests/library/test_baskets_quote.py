@@ -200,3 +200,30 @@ def test_the_most_complete_baskets_are_offered_and_quote_without_shortfall(sessi
     again = requote(session, short, today=TODAY, now=NOW, total_baskets=view.scaled_total)
     assert [d.baskets for d in again.destinations] == [90, 60]
     assert again.shortage_units == 0
+
+
+def test_complete_baskets_per_point_hold_when_several_lines_are_short_at_different_points(
+    session, make
+):
+    from solidarity_baskets.quotes import quote_view
+
+    world = basket_world(session, make)
+    request = world.request(
+        TODAY, destinations=(DestinationRequest("06.141", 600), DestinationRequest("09.001", 400))
+    )
+    short = quote_baskets(session, request, today=TODAY, now=NOW)
+    # the cheapest plan sends Souss couscous to Agadir and Chaouia oil to Casablanca: no
+    # point receives every line in full, yet 150 complete baskets can be made
+    delivered = {}
+    for row in short.result["assignments"]:
+        delivered[(row[2], row[3])] = delivered.get((row[2], row[3]), 0) + row[4]
+    lines = ("vannerie", "couscous", "huile-olive")
+    assert min(delivered.get((line, "06.141"), 0) for line in lines) == 0
+    assert min(delivered.get((line, "09.001"), 0) for line in lines) == 0
+    view = quote_view(short)
+    assert set(view.fewer_baskets) == {"06.141", "09.001"}
+    assert all(n > 0 for n in view.fewer_baskets.values())
+    assert sum(view.fewer_baskets.values()) == 150  # the couscous and the oil: 150 each
+    again = requote(session, short, today=TODAY, now=NOW, baskets=view.fewer_baskets)
+    assert again.shortage_units == 0
+    assert {d.key: d.baskets for d in again.destinations} == view.fewer_baskets

@@ -1,5 +1,5 @@
-"""Building the engine's offers from the catalog: rural cooperatives only, exact pack
-conversions, equivalents, capacity and commitments."""
+"""Building the engine's offers from the catalog: rural cooperatives only, whole-pack
+conversions (rounded up within 20 %), equivalents, capacity and commitments."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from catalog.rules import refresh_products
 from solidarity_baskets import engine
 from solidarity_baskets.service import kinds_of
 from solidarity_baskets.snapshot import template_lines
-from solidarity_baskets.supply import build_supply, offer_key
+from solidarity_baskets.supply import Kind, build_supply, offer_key
 from tests.baskets import basket_world
 from tests.conftest import TODAY
 
@@ -32,7 +32,7 @@ def test_only_sellable_products_of_rural_cooperatives_are_offered(session, make)
     assert world.coops["city"].id not in {s.id for s in supply.suppliers}
 
 
-def test_packs_that_divide_the_line_are_converted_and_the_others_left_out(session, make):
+def test_packs_that_make_the_line_are_converted_and_the_others_left_out(session, make):
     world = basket_world(session, make)
     supply = _supply(session, world)
     by_product = {ref.product_id: key for key, ref in supply.products.items()}
@@ -40,7 +40,21 @@ def test_packs_that_divide_the_line_are_converted_and_the_others_left_out(sessio
     couscous = offers[by_product[world.products["couscous_1kg"].id]]
     assert couscous.line_key == "couscous"
     assert couscous.units_per_line_unit == 2  # two 1 kg bags make the 2 kg line
-    assert world.products["couscous_750g"].id not in by_product  # 750 g never makes 2 kg
+    # three 900 g bags would be 2.7 kg: more than 20 % over the 2 kg line
+    assert world.products["couscous_900g"].id not in by_product
+
+
+def test_a_line_takes_whole_packs_rounded_up_within_a_fifth_more(session, make):
+    world = basket_world(session, make)
+    tea = make.category("the", name_fr="Thé")
+    pack = {"unit": "g", "price_minor": 2000, "shipping_weight_g": 260, "stock": 400}
+    loose = make.product(world.coops["souss"], tea, net_quantity=250, title_fr="Thé 250 g", **pack)
+    tin = make.product(world.coops["souss"], tea, net_quantity=400, title_fr="Thé 400 g", **pack)
+    session.flush()
+    supply = build_supply(session, [Kind("the", tea.id, 850, "g")])
+    offers = {o.key: o for o in supply.offers}
+    assert offers[offer_key("the", loose.id)].units_per_line_unit == 4  # 1 kg for 850 g
+    assert offer_key("the", tin.id) not in offers  # three tins = 1.2 kg, 41 % more
 
 
 def test_equivalents_are_offered_unaccepted_unless_the_organisation_accepts_them(session, make):

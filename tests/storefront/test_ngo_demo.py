@@ -49,3 +49,23 @@ def test_the_demo_supplies_the_sac_case_and_reports_an_over_large_order(session,
     assert all(c["rural"] for c in full.result["cooperatives"].values())
     short = quote(120_000, 80_000)
     assert short.shortage_units > 0 and short.result["shortfalls"]
+
+
+@pytest.mark.slow
+def test_every_line_of_the_demo_national_basket_has_rural_suppliers(session, tmp_path):
+    from solidarity_baskets.service import kinds_of
+    from solidarity_baskets.snapshot import template_lines
+    from solidarity_baskets.supply import build_supply
+
+    seed_catalog(session, tmp_path, today=TODAY)
+    seed_baskets(session, tmp_path, today=TODAY, now=NOW)
+    national = session.scalar(
+        select(BasketTemplate).where(BasketTemplate.slug == "ramadan-national")
+    )
+    assert national is not None and len(national.lines) == 9
+    supply = build_supply(session, kinds_of(template_lines(national), None))
+    supplied = {o.line_key for o in supply.offers}
+    assert supplied == {line.key for line in national.lines}
+    # the tea line is 850 g and tea comes in 250 g packs: four packs (1 kg) per basket
+    tea = [o for o in supply.offers if o.line_key == "the"]
+    assert tea and {o.units_per_line_unit for o in tea} == {4}

@@ -70,6 +70,28 @@ def test_a_fix_quotes_again(client, world, session):
     assert fresh.inputs["request"]["accepted_equivalents"] == [equivalent.id]
 
 
+def test_complete_baskets_everywhere_quotes_again_without_shortfall(client, world, session):
+    login(client, world.member)
+    form = order_form(world, **{"destinations-0-baskets": "600", "destinations-1-baskets": "400"})
+    response = client.post("/ngo/orders/new", data=form)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    # couscous, oil and bags are short, each line at other points in the cheapest plan
+    assert "Not enough supply" in page
+    assert "90 baskets to" in page and "60 baskets to" in page
+    assert "Complete baskets only, everywhere" in page
+    quote = session.scalar(select(BasketQuote))
+    response = client.post(
+        f"/ngo/quotes/{quote.id}/requote",
+        data={"kind": "fewer_baskets", "destination_key": "*", "baskets": "0"},
+    )
+    assert response.status_code == 302
+    fresh = session.scalar(select(BasketQuote).order_by(BasketQuote.id.desc()))
+    assert fresh.id != quote.id
+    assert (fresh.baskets, fresh.shortage_units) == (150, 0)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Not enough supply" not in page
+
+
 @pytest.mark.parametrize(
     "data",
     [

@@ -9,9 +9,10 @@ from datetime import date, timedelta
 from typing import TypeVar
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from catalog.money import split_by_ratio
 from solidarity_baskets.engine import (
     Allocation,
     Destination,
@@ -23,6 +24,7 @@ from solidarity_baskets.engine import (
     ShippingTable,
     Supplier,
     allocate,
+    packs_per_line_unit,
     supply_by_date,
     working_days,
 )
@@ -349,6 +351,30 @@ def test_conversion_buys_whole_line_units_in_product_units() -> None:
     assert a.shortfalls[0].missing_line_units == 50
 
 
+@pytest.mark.parametrize(
+    ("line", "pack", "packs"),
+    [
+        (1000, 500, 2),  # exact
+        (850, 250, 4),  # 1 kg for 850 g: 17.6 % more
+        (2000, 750, 3),  # 2.25 kg for 2 kg: 12.5 % more
+        (1000, 1000, 1),
+        (900, 1000, 1),  # one pack larger than the line, 11 % more
+        (1000, 600, 2),  # 1.2 kg for 1 kg: exactly 20 % more
+        (1000, 601, None),  # 1.202 kg: just over
+        (850, 400, None),  # three tins = 1.2 kg, 41 % more
+        (500, 1000, None),  # twice the line
+        (2000, 900, None),  # 2.7 kg
+        (850, 0, None),
+    ],
+)
+def test_a_line_takes_the_fewest_whole_packs_reaching_it_within_a_fifth_more(
+    line: int, pack: int, packs: int | None
+) -> None:
+    assert packs_per_line_unit(line, pack) == packs
+    if packs is not None:
+        assert line <= packs * pack <= line * 1.2  # never less than the line states
+
+
 def test_destinations_without_baskets_get_nothing() -> None:
     lines = [Line("flour", 1)]
     dests = [Destination("casa", "06", 10), Destination("rabat", "04", 0)]
@@ -386,21 +412,27 @@ def test_an_order_without_baskets_buys_nothing() -> None:
 
 
 @settings(
-    max_examples=30,
+    max_examples=40,
     deadline=None,
-    derandomize=True,  # the same 30 instances in every run: CI stays reproducible
+    database=None,  # no example store: every run starts afresh, nothing written to disk
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(
-    seed=st.integers(0, 10_000),
+    seed=st.integers(0, 1_000_000),
     fair=st.booleans(),
-    n_sup=st.integers(2, 25),
-    baskets=st.integers(2, 400),
+    n_sup=st.integers(2, 40),
+    baskets=st.integers(2, 2_000),
+    order_share=st.sampled_from([0.01, 0.05, 0.10]),
+    line_share=st.sampled_from([0.10, 1.0]),
 )
+# rounding left a supplier 1,824 centimes over its order-value cap, more than one line
+# unit of anything it was paid for, and the cap was not reported as relaxed
+@example(seed=737613, fair=False, n_sup=32, baskets=1653, order_share=0.01, line_share=1.0)
 def test_hard_rules_hold_on_random_instances(
-    seed: int, fair: bool, n_sup: int, baskets: int
+    seed: int, fair: bool, n_sup: int, baskets: int, order_share: float, line_share: float
 ) -> None:
-    p = random_problem(seed, n_sup=n_sup, baskets=baskets, policy=Policy(fairness=fair))
+    policy = Policy(fairness=fair, max_share_of_order=order_share, max_share_of_line=line_share)
+    p = random_problem(seed, n_sup=n_sup, baskets=baskets, policy=policy)
     check_invariants(p, allocate(p))
 
 
@@ -460,7 +492,7 @@ def test_move_date_fix_is_omitted_when_no_date_within_the_horizon_helps() -> Non
     sups = [Supplier(1, "06", True, False)]
     p = problem(lines, dests, sups, [Offer("bag", 1, "bag", 100, stock=3)])
     (s,) = allocate(p).shortfalls
-    assert [f.kind for f in s.fixes] == ["fewer_baskets"]
+    assert [f.kind for f in s.fixes] == ["fewer_baskets", "scale"]
 
 
 def test_accept_equivalent_fix_lists_unaccepted_rural_offers() -> None:
@@ -481,6 +513,70 @@ def test_fewer_baskets_fix_counts_complete_baskets_at_the_destination() -> None:
     for s in a.shortfalls:
         (f,) = [f for f in s.fixes if f.kind == "fewer_baskets"]
         assert f.baskets == s.available_line_units  # one bag per basket, flour is plentiful
+
+
+def two_short_lines_problem() -> Problem:
+    """Tea is made near Casablanca, couscous near Agadir, each enough for 100 baskets."""
+    lines = [Line("couscous", 1), Line("tea", 1)]
+    dests = [Destination("agadir", "09", 100), Destination("casa", "06", 100)]
+    sups = [Supplier(1, "06", True, False), Supplier(2, "09", True, False)]
+    offers = [
+        Offer("tea", 1, "tea", 2000, stock=100, weight_g=250),
+        Offer("couscous", 2, "couscous", 1500, stock=100, weight_g=1000),
+    ]
+    return problem(lines, dests, sups, offers)
+
+
+def test_fewer_baskets_fix_finds_complete_baskets_when_lines_are_short_at_different_points() -> (
+    None
+):
+    p = two_short_lines_problem()
+    a = allocate(p)
+    check_invariants(p, a)
+    # the cheapest plan keeps each line near where it is made: no point gets both
+    assert shipped(a, line_key="tea", destination_key="casa") == 100
+    assert shipped(a, line_key="couscous", destination_key="agadir") == 100
+    fewer = {
+        s.destination_key: f.baskets
+        for s in a.shortfalls
+        for f in s.fixes
+        if f.kind == "fewer_baskets"
+    }
+    assert fewer == {"agadir": 50, "casa": 50}  # 100 complete baskets, shared evenly
+    scaled = {f.baskets for s in a.shortfalls for f in s.fixes if f.kind == "scale"}
+    assert scaled == {100}
+    again = dataclasses.replace(
+        p, destinations=tuple(dataclasses.replace(d, baskets=fewer[d.key]) for d in p.destinations)
+    )
+    assert allocate(again).shortfalls == ()
+
+
+def test_complete_baskets_at_each_point_can_all_be_served_at_once() -> None:
+    for seed in range(12):
+        p = random_problem(seed, n_sup=8, baskets=300)
+        a = allocate(p)
+        if not a.shortfalls:
+            continue
+        fewer = {
+            s.destination_key: f.baskets
+            for s in a.shortfalls
+            for f in s.fixes
+            if f.kind == "fewer_baskets"
+        }
+        fixed = tuple(
+            dataclasses.replace(d, baskets=fewer.get(d.key, d.baskets)) for d in p.destinations
+        )
+        assert allocate(dataclasses.replace(p, destinations=fixed)).shortfalls == (), seed
+        (scaled,) = {f.baskets for s in a.shortfalls for f in s.fixes if f.kind == "scale"} or {0}
+        if scaled:
+            total = sum(d.baskets for d in p.destinations)
+            share = split_by_ratio(scaled, [d.baskets for d in p.destinations])
+            split = tuple(
+                dataclasses.replace(d, baskets=n)
+                for d, n in zip(p.destinations, share, strict=True)
+            )
+            assert scaled < total
+            assert allocate(dataclasses.replace(p, destinations=split)).shortfalls == (), seed
 
 
 def test_shortage_is_shared_within_a_region_in_proportion_to_demand() -> None:
