@@ -48,6 +48,7 @@ SORTS = {
 def label(table: dict[str, object], code: object) -> str:
     return str(table.get(str(code), code))
 
+
 # -- back office and operator console --------------------------------------------------
 PRODUCT_STATUSES = {
     "draft": _l("Draft"),
@@ -127,6 +128,7 @@ def sale_problem(code: str, data: dict[str, object]) -> str:
     if isinstance(kinds, list):
         return str(template) % {"kinds": ", ".join(label(CERTIFICATE_KINDS, k) for k in kinds)}
     return str(template)
+
 
 #: a part of an order, as the cooperative sees it
 PART_STATUSES = {
