@@ -59,6 +59,9 @@ RATE_LIMITED_ENDPOINTS: tuple[tuple[str, str, str], ...] = (
     # guessing order numbers and phones from many browsers
     ("orders.track", "RATELIMIT_TRACKING", "tracking"),
 )
+#: Blueprints whose limits count reading requests too (the API's)
+LIMITED_BLUEPRINTS = "taawun_limited_blueprints"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: Endpoints of these blueprints that accept POST are limited as a checkout.
 CHECKOUT_BLUEPRINTS = ("checkout",)
 
@@ -182,7 +185,8 @@ def _apply_rate_limits(app: Flask, limiter: Limiter) -> None:
 
 def limit_api_blueprint(limiter: Limiter, blueprint: Any, app: Flask, *, tokens: bool) -> None:
     """Limits of an API blueprint: per token (or per address when anonymous) and,
-    for token-protected endpoints, wrong tokens per address."""
+    for token-protected endpoints, wrong tokens per address. They count every method."""
+    app.extensions.setdefault(LIMITED_BLUEPRINTS, set()).add(blueprint.name)
     if tokens:
         limiter.limit(_limit(app, "RATELIMIT_API_TOKEN"), key_func=_token_key)(blueprint)
         limiter.limit(
@@ -219,6 +223,13 @@ def init_app(app: Flask) -> None:
     # one limiter per app: its counters and limits never leak from one app to another
     limiter = Limiter(get_remote_address, app=app)
     app.extensions["taawun_limiter"] = limiter
+    limited_blueprints: set[str] = app.extensions.setdefault(LIMITED_BLUEPRINTS, set())
+
+    @limiter.request_filter
+    def reading_a_page() -> bool:
+        """Outside the API every limit counts posts only: spare the pages people read
+        (most requests) the limiter's work of resolving limits that never apply."""
+        return request.method in SAFE_METHODS and request.blueprint not in limited_blueprints
 
     @app.before_request
     def refuse_nul_characters() -> None:
