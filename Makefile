@@ -65,10 +65,10 @@ format: $(STAMP)
 # Extract every message into the template and merge it into the fr, ar and en catalogs;
 # then translate the new entries (tests/storefront/test_translations.py lists them).
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F storefront/babel.cfg -k _l -k lazy_gettext --sort-output \
+	$(BIN)/pybabel extract -F storefront/babel.cfg -k _l -k lazy_gettext --sort-output -w 100 \
 		-o storefront/translations/messages.pot .
 	$(BIN)/pybabel update -i storefront/translations/messages.pot -d storefront/translations \
-		--no-fuzzy-matching --ignore-obsolete
+		--no-fuzzy-matching --ignore-obsolete -w 100
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

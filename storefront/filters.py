@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from flask import Flask, Response, request
 from flask_babel import gettext
 from markupsafe import Markup, escape
@@ -38,6 +38,21 @@ def _formatted(money: Money, lang: str) -> str:
     number = format_decimal(money.decimal, format="#,##0.00", locale=FORMAT_LOCALES[lang])
     mark = CURRENCY_MARK[lang] if money.currency == "MAD" else money.currency
     return f"{number}\u00a0{mark}"
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """A quantity as the page's language writes it: ``1 234,5`` (fr), ``1,234.5`` (en)."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(value, format=pattern, locale=FORMAT_LOCALES[current_language()])
+
+
+def percent(share: float, decimals: int = 0) -> str:
+    """A share (0.902) as the page's language writes it: ``90,2 %`` (fr), ``90.2%`` (en)."""
+    return format_percent(
+        round(share, decimals + 2),
+        locale=FORMAT_LOCALES[current_language()],
+        decimal_quantization=False,
+    )
 
 
 def money_html(amount: Money | int) -> Markup:
@@ -137,6 +152,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(money_html, "money")
     app.add_template_filter(money_text, "money_text")
     app.add_template_filter(ltr, "ltr")
+    app.add_template_filter(number, "number")
+    app.add_template_filter(percent, "percent")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_global(quantity, "quantity")

@@ -22,7 +22,7 @@ from fpdf.fonts import FontFace
 
 from solidarity_baskets.impact import ImpactReport
 from solidarity_baskets.nutrition import Coverage
-from storefront.filters import local_date, local_datetime, money_text
+from storefront.filters import local_date, local_datetime, money_text, number, percent
 from storefront.i18n import current_language
 from storefront.ngo.helpers import point_name, region_name
 
@@ -111,14 +111,6 @@ class _Report(FPDF):
         self.ln(2)
 
 
-def _percent(share: float, decimals: int = 0) -> str:
-    return f"{share * 100:.{decimals}f}\u00a0%"
-
-
-def _grouped(value: float) -> str:
-    return f"{value:,.0f}".replace(",", "\u00a0")
-
-
 def _balance(coverage: Coverage, nutrient: str) -> str:
     state = coverage.balance(nutrient)
     if state == "good":
@@ -174,7 +166,7 @@ def impact_pdf(report: ImpactReport, *, organisation: str, now: datetime) -> byt
     )
 
     pdf.heading(_("Where the money goes"))
-    kept_share = _percent(report.share(report.to_cooperatives_minor, report.total_minor), 1)
+    kept_share = percent(report.share(report.to_cooperatives_minor, report.total_minor), 1)
     pdf.grid(
         None,
         [
@@ -193,9 +185,9 @@ def impact_pdf(report: ImpactReport, *, organisation: str, now: datetime) -> byt
     cooperatives = len(report.cooperatives)
     for line in (
         f"{cooperatives} " + ngettext("cooperative paid", "cooperatives paid", cooperatives),
-        f"{_percent(report.share(report.women_led_goods_minor))} "
+        f"{percent(report.share(report.women_led_goods_minor))} "
         + _("to %(n)d women-led cooperatives", n=report.women_led_cooperatives),
-        f"{_percent(report.share(report.rural_goods_minor))} " + _("to rural cooperatives"),
+        f"{percent(report.share(report.rural_goods_minor))} " + _("to rural cooperatives"),
         f"{len(report.regions)} " + ngettext("region", "regions", len(report.regions)),
     ):
         pdf.paragraph(f"• {line}")
@@ -248,7 +240,7 @@ def impact_pdf(report: ImpactReport, *, organisation: str, now: datetime) -> byt
     pdf.paragraph(
         _(
             "Each basket covers %(days)s days of food for a family of %(n)d.",
-            days=f"{coverage.days:.1f}",
+            days=number(coverage.days, 1),
             n=report.family_size,
         )
     )
@@ -258,20 +250,20 @@ def impact_pdf(report: ImpactReport, *, organisation: str, now: datetime) -> byt
         [
             (
                 _("Energy"),
-                f"{_grouped(coverage.kcal)} kcal",
-                f"{coverage.days_energy:.1f}",
+                f"{number(coverage.kcal)} kcal",
+                number(coverage.days_energy, 1),
                 _("reference"),
             ),
             (
                 _("Protein"),
-                f"{_grouped(coverage.protein_g)} g",
-                f"{coverage.days_protein:.1f}",
+                f"{number(coverage.protein_g)} g",
+                number(coverage.days_protein, 1),
                 _balance(coverage, "protein"),
             ),
             (
                 _("Fat"),
-                f"{_grouped(coverage.fat_g)} g",
-                f"{coverage.days_fat:.1f}",
+                f"{number(coverage.fat_g)} g",
+                number(coverage.days_fat, 1),
                 _balance(coverage, "fat"),
             ),
         ],
@@ -283,8 +275,8 @@ def impact_pdf(report: ImpactReport, *, organisation: str, now: datetime) -> byt
             "Targets per person per day (Sphere, WFP): 2,100 kcal, 10 %% of energy from "
             "protein, 17 %% from fat. This basket: %(protein)s %% of energy from protein, "
             "%(fat)s %% from fat.",
-            protein=f"{coverage.protein_energy_share * 100:.0f}",
-            fat=f"{coverage.fat_energy_share * 100:.0f}",
+            protein=number(coverage.protein_energy_share * 100),
+            fat=number(coverage.fat_energy_share * 100),
         )
         + " "
         + _("Nutrition values: USDA SR26 (public domain)."),

@@ -35,7 +35,7 @@ def test_a_quote_names_its_cooperatives_and_what_they_supply(client, world, sess
     assert "Couffin en doum" in page and "Hub Anza" in page
     assert "Not enough supply" not in page
     assert "Confirm the order" in page
-    assert "100 %" in page  # from rural cooperatives
+    assert "<strong>100%</strong>" in page  # from rural cooperatives
 
 
 def test_an_over_large_order_gets_a_shortfall_report_not_an_error(client, world, session):

@@ -1,0 +1,30 @@
+"""Numbers, shares and prices are written the way each language writes them."""
+
+from __future__ import annotations
+
+import pytest
+
+from storefront.filters import money_text, number, percent
+
+
+@pytest.mark.parametrize(
+    ("lang", "share", "kept", "kcal", "days"),
+    [
+        ("fr", "90\u00a0%", "90,2\u00a0%", "12\u202f600", "6,4"),
+        ("ar", "90%", "90,2%", "12.600", "6,4"),
+        ("en", "90%", "90.2%", "12,600", "6.4"),
+    ],
+)
+def test_shares_and_quantities_follow_the_language(app, lang, share, kept, kcal, days) -> None:
+    with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
+        assert percent(0.9024) == share
+        assert percent(0.9024, 1) == kept
+        assert number(12_600.4) == kcal
+        assert number(6.44, 1) == days
+
+
+def test_a_whole_share_has_no_decimals_and_money_keeps_two(app) -> None:
+    with app.test_request_context(headers={"Cookie": "lang=fr"}):
+        assert percent(1) == "100\u00a0%"
+        assert percent(0.6, 1) == "60\u00a0%"
+        assert money_text(123_450) == "1\u202f234,50\u00a0DH"
