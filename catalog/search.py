@@ -567,11 +567,14 @@ def roll_up(categories: Sequence[Category], counts: Sequence[FacetValue]) -> dic
 
 
 def featured_cooperatives(session: Session, limit: int = 6) -> list[Cooperative]:
+    """Verified cooperatives for the home page: featured first, then the newest (both
+    descending, so that ``ix_catalog_cooperative_featured`` is read backwards and
+    stops after ``limit`` rows; a mixed order made PostgreSQL sort every cooperative)."""
     return list(
         session.scalars(
             select(Cooperative)
             .where(Cooperative.status == "verified")
-            .order_by(Cooperative.featured.desc(), Cooperative.id)
+            .order_by(Cooperative.featured.desc(), Cooperative.id.desc())
             .limit(limit)
         )
     )

@@ -1,7 +1,14 @@
 import pytest
 
-from catalog.models import ProductLabel
-from catalog.search import FacetCache, ProductQuery, Sort, changes_facets, search_products
+from catalog.models import CooperativeStatus, ProductLabel
+from catalog.search import (
+    FacetCache,
+    ProductQuery,
+    Sort,
+    changes_facets,
+    featured_cooperatives,
+    search_products,
+)
 
 
 @pytest.fixture
@@ -180,3 +187,12 @@ def test_common_words_list_featured_then_newest_and_rare_ones_by_relevance(
     monkeypatch.setattr("catalog.search.RANKED_MATCHES", 1)
     common = search_products(session, ProductQuery(text="miel"))
     assert common.products == [star, rich, plain]
+
+
+def test_the_home_page_shows_featured_cooperatives_first_then_the_newest(session, make) -> None:
+    old_star = make.cooperative(featured=True)
+    old, new = make.cooperative(), make.cooperative()
+    new_star = make.cooperative(featured=True)
+    make.cooperative(featured=True, status=CooperativeStatus.PENDING)
+    assert featured_cooperatives(session, limit=3) == [new_star, old_star, new]
+    assert old in featured_cooperatives(session, limit=4)
