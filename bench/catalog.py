@@ -668,15 +668,19 @@ def _warm(base: str, urls: list[str]) -> None:
         list(pool.map(fetch, urls * 6))
 
 
-def wrk(base: str, urls: list[str], duration: int, connections: int = 16) -> float:
-    """Requests/s over ``duration`` seconds, cycling through ``urls`` (loopback only)."""
+def wrk(
+    base: str, urls: list[str], duration: int, connections: int = 16, cookie: str | None = None
+) -> float:
+    """Requests/s over ``duration`` seconds, cycling through ``urls`` (loopback only);
+    with ``cookie``, every request sends it (a returning visitor)."""
     assert base.startswith("http://127.0.0.1:")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA % ", ".join(_lua_string(u) for u in urls))
+    header = ["-H", f"Cookie: {cookie}"] if cookie else []
     try:
         result = subprocess.run(  # noqa: S603
             ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
-             "-s", script.name, base],  # fmt: skip
+             *header, "-s", script.name, base],  # fmt: skip
             capture_output=True, text=True, timeout=duration + 30, check=True,
         )  # fmt: skip
     finally:
@@ -686,6 +690,24 @@ def wrk(base: str, urls: list[str], duration: int, connections: int = 16) -> flo
     match = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
     assert match, result.stdout
     return float(match.group(1))
+
+
+def _session_cookie(url: str) -> str:
+    """The ``session=…`` cookie of a visitor who has seen ``url`` a few times (the
+    first answers still change it: Flask-Login marks the new session not fresh)."""
+    import urllib.request
+
+    assert url.startswith("http://127.0.0.1:")
+    cookie = ""
+    for _ in range(3):
+        request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            for header in response.headers.get_all("Set-Cookie") or []:
+                if header.startswith("session="):
+                    cookie = header.split(";", 1)[0]
+    if not cookie:
+        raise SystemExit(f"no session cookie from {url}")
+    return cookie
 
 
 def _lua_string(value: str) -> str:
@@ -723,6 +745,12 @@ def throughput(
         for kind, urls in pages.items():
             _warm(base, urls)
             out[kind] = wrk(base, urls, duration)
+        # a product page gives a first-time visitor a session (for the add-to-cart
+        # form's CSRF token): the rate above pays for one per request; a returning
+        # visitor brings it back
+        out["product_returning"] = wrk(
+            base, pages["product"], duration, cookie=_session_cookie(base + pages["product"][0])
+        )
         listing_html = subprocess.run(  # noqa: S603
             ["curl", "-s", base + pages["listing"][0]], capture_output=True, check=True
         ).stdout
@@ -798,6 +826,13 @@ def measure(url: str, runs: int, duration: int) -> str:
             f"| {cold[kind]['p95']:.1f} | {rps:,.0f} | {bare / rps if rps else float('inf'):.2f}x "
             f"| {raw:,.0f} | {bare / raw if raw else float('inf'):.2f}x |"
         )
+    returning = med([r["product_returning"] for r in rates])
+    returning_raw = med([r["product_returning_nopage"] for r in rates])
+    lines.append(
+        f"| product, returning visitor | {len(pages['product'])} | | | | | | | | "
+        f"| {returning:,.0f} | {bare / returning:.2f}x "
+        f"| {returning_raw:,.0f} | {bare / returning_raw:.2f}x |"
+    )
     lines.append(
         f"| bare Flask page | 1 | {rates[0]['bare_bytes'] / 1024:.1f} | 0 | | | | | | "
         f"| {bare:,.0f} | 1.00x | | |"
