@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from catalog.errors import InsufficientStock
-from orders import checkout
+from orders import checkout, fulfilment, ledger
 from orders.errors import GatewayError, WebhookRejected
 from orders.models import Order, Payment, ProcessedWebhookEvent
 from orders.payments.events import apply_event
@@ -362,10 +362,10 @@ def test_a_partial_refund_from_the_dashboard_is_recorded_and_flagged(session, ca
     assert card_order.status == OrderStatus.CONFIRMED
 
 
-def test_connect_transfers_pay_each_cooperative_once(session, card_order) -> None:
-    from orders import fulfilment, ledger
-
-    gateway, http = _gateway()
+def _delivered_with_connect(session, card_order, http: FakeStripeHTTP | None = None):  # noqa: ANN202
+    """A card order, paid and delivered; the first part's cooperative has a Connect
+    account."""
+    gateway, http = _gateway(http)
     _start(session, card_order, gateway)
     _apply(session, gateway, "checkout.session.completed", card_order)
     argan = card_order.fulfilments[0]
@@ -376,6 +376,11 @@ def test_connect_transfers_pay_each_cooperative_once(session, card_order) -> Non
         fulfilment.mark_shipped(session, part, "T", now=NOW)
         fulfilment.mark_delivered(session, part, now=NOW)
     session.commit()
+    return gateway, http, argan
+
+
+def test_connect_transfers_pay_each_cooperative_once(session, card_order) -> None:
+    gateway, http, argan = _delivered_with_connect(session, card_order)
     due = parts_due(session)
     assert due == [argan]
     transfer_part(session, gateway, argan, now=NOW)
@@ -393,26 +398,13 @@ def test_connect_transfers_pay_each_cooperative_once(session, card_order) -> Non
 
 def _transferred(session, card_order, http: FakeStripeHTTP | None = None):  # noqa: ANN202
     """A card order, delivered, whose first part went to the cooperative by Connect."""
-    from orders import fulfilment, ledger
-
-    gateway, http = _gateway(http)
-    _start(session, card_order, gateway)
-    _apply(session, gateway, "checkout.session.completed", card_order)
-    argan = card_order.fulfilments[0]
-    ledger.set_payout_account(
-        session, argan.cooperative_id, holder_name="Argan", rib="", stripe_account_id="acct_123"
-    )
-    for part in card_order.fulfilments:
-        fulfilment.mark_shipped(session, part, "T", now=NOW)
-        fulfilment.mark_delivered(session, part, now=NOW)
+    gateway, http, argan = _delivered_with_connect(session, card_order, http)
     transfer_part(session, gateway, argan, now=NOW)
     session.commit()
     return gateway, http, argan
 
 
 def test_refunding_a_transferred_part_takes_the_transfer_back(session, card_order) -> None:
-    from orders import ledger
-
     gateway, http, argan = _transferred(session, card_order)
     transfer_id = objects()["transfer"]["id"]
     checkout.refund_part(session, argan, gateway=gateway, now=NOW, reason="damaged")
@@ -433,8 +425,6 @@ def test_refunding_a_transferred_part_takes_the_transfer_back(session, card_orde
 def test_a_transfer_stripe_will_not_take_back_leaves_the_refund_and_flags_the_order(
     session, card_order
 ) -> None:
-    from orders import ledger
-
     transfer_id = objects()["transfer"]["id"]
     http = FakeStripeHTTP(
         {("post", f"/v1/transfers/{transfer_id}/reversals"): error("insufficient_funds")}
