@@ -14,6 +14,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from catalog import regions
 from catalog.errors import InvalidIdentifier, Problem
 from catalog.identifiers import clean_phone
-from catalog.models import Product
+from catalog.models import Cooperative, Product
 from catalog.money import Money
 from orders import cart, ledger, reservations, settings, shipping
 from orders.errors import CartError, CheckoutError, GatewayError, InvalidTransition, OrderError
@@ -147,6 +148,33 @@ def prepare(
     return Prepared(view, priced, problems)
 
 
+def buyer_snapshot(customer: Customer, address: Address) -> dict[str, Any]:
+    """The order's columns that keep who bought and where to deliver, as given."""
+    return {
+        "customer_name": customer.name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "language": customer.language,
+        "region_code": address.region_code,
+        "province_code": address.province_code,
+        "city": " ".join(address.city.split())[:120],
+        "address": address.address.strip(),
+    }
+
+
+def seller_snapshot(coop: Cooperative) -> dict[str, Any]:
+    """A part's columns that keep its seller as it was at the sale (names, ICE, VAT
+    status, region), so that invoices never change afterwards."""
+    return {
+        "cooperative_id": coop.id,
+        "cooperative_name": coop.name_fr,
+        "cooperative_name_ar": coop.name_ar,
+        "cooperative_ice": coop.ice,
+        "cooperative_vat_exempt": coop.vat_exempt,
+        "origin_region_code": coop.region_code,
+    }
+
+
 def place_order(
     session: Session,
     items: Mapping[int, int],
@@ -239,14 +267,7 @@ def place_order(
         status=OrderStatus.PENDING_PAYMENT,
         payment_method=method,
         delivery_option=option,
-        customer_name=customer.name,
-        email=customer.email,
-        phone=customer.phone,
-        language=customer.language,
-        region_code=address.region_code,
-        province_code=address.province_code,
-        city=" ".join(address.city.split())[:120],
-        address=address.address.strip(),
+        **buyer_snapshot(customer, address),
         currency=priced.total.currency,
         goods_minor=priced.goods.amount_minor,
         shipping_minor=priced.shipping.amount_minor,
@@ -260,14 +281,9 @@ def place_order(
     for position, parcel in enumerate(priced.parcels, start=1):
         coop = parcel.cooperative
         part = Fulfilment(
-            cooperative_id=coop.id,
             position=position,
             status=FulfilmentStatus.NEW,
-            cooperative_name=coop.name_fr,
-            cooperative_name_ar=coop.name_ar,
-            cooperative_ice=coop.ice,
-            cooperative_vat_exempt=coop.vat_exempt,
-            origin_region_code=coop.region_code,
+            **seller_snapshot(coop),
             weight_g=parcel.weight_g,
             zone=str(parcel.zone),
             promised_on=parcel.promised_on,

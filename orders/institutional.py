@@ -22,7 +22,14 @@ from catalog.models import Product
 from catalog.money import Money
 from orders import reservations, settings
 from orders.accounts import Organisation
-from orders.checkout import MIN_CARD_RESERVATION, Address, Customer, check_details
+from orders.checkout import (
+    MIN_CARD_RESERVATION,
+    Address,
+    Customer,
+    buyer_snapshot,
+    check_details,
+    seller_snapshot,
+)
 from orders.errors import CheckoutError
 from orders.events import record
 from orders.models import Fulfilment, Order, OrderLine
@@ -138,14 +145,7 @@ def place_institutional_order(
         status=OrderStatus.PENDING_PAYMENT,
         payment_method=method,
         delivery_option=DeliveryOption.HOME,
-        customer_name=customer.name,
-        email=customer.email,
-        phone=customer.phone,
-        language=customer.language,
-        region_code=address.region_code,
-        province_code=address.province_code,
-        city=" ".join(address.city.split())[:120],
-        address=address.address.strip(),
+        **buyer_snapshot(customer, address),
         currency="MAD",
         goods_minor=0,
         shipping_minor=0,
@@ -160,14 +160,9 @@ def place_institutional_order(
     for position, part in enumerate(parts, start=1):
         coop = products[part.lines[0].product_id].cooperative
         fulfilment = Fulfilment(
-            cooperative_id=coop.id,
             position=position,
             status=FulfilmentStatus.NEW,
-            cooperative_name=coop.name_fr,
-            cooperative_name_ar=coop.name_ar,
-            cooperative_ice=coop.ice,
-            cooperative_vat_exempt=coop.vat_exempt,
-            origin_region_code=coop.region_code,
+            **seller_snapshot(coop),
             weight_g=0,
             zone=str(zone_for(coop.region_code, part.destination_region)),
             promised_on=part.ship_by,
