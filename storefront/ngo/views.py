@@ -9,6 +9,7 @@ template is a 404. Quoting and confirming need a verified organisation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -266,26 +267,43 @@ def line_add(template_id: int) -> Response | str:
     form.category_id.choices = _category_choices()
     if not form.validate_on_submit():
         return _template_page(template, line_form=form)
-    amount = net_quantity(form.quantity.data, form.quantity_unit.data or "")
-    if amount is None:
-        form.quantity.errors = [message("not_a_quantity")]
-        return _template_page(template, line_form=form)
-    try:
-        templates.add_line(
+    return _add_quantity(
+        template,
+        form,
+        "line_form",
+        lambda amount, unit: templates.add_line(
             db.session,
             template,
             category_id=form.category_id.data or 0,
-            net_quantity=amount[0],
-            unit=amount[1],
+            net_quantity=amount,
+            unit=unit,
             is_container=bool(form.is_container.data),
             now=utcnow(),
-        )
+        ),
+    )
+
+
+def _add_quantity(
+    template: BasketTemplate,
+    form: LineForm | EquivalentForm,
+    form_name: str,
+    add: Callable[[int, str], object],
+) -> Response | str:
+    """Read the form's net quantity ("500 g", "1 L"), then ``add(amount, unit)``: a
+    template line or an equivalent. Refused input is shown on the template's page and
+    changes nothing."""
+    amount = net_quantity(form.quantity.data, form.quantity_unit.data or "")
+    if amount is None:
+        form.quantity.errors = [message("not_a_quantity")]
+        return _template_page(template, **{form_name: form})
+    try:
+        add(*amount)
     except InvalidInput as exc:
         db.session.rollback()
-        template = _own_template(template_id)
+        template = _own_template(template.id)
         for text in attach(form, exc.problems, {"net_quantity": "quantity", "unit": "quantity"}):
             flash(text, "error")
-        return _template_page(template, line_form=form)
+        return _template_page(template, **{form_name: form})
     db.session.commit()
     return redirect(url_for("ngo.template_detail", template_id=template.id))
 
@@ -317,28 +335,20 @@ def equivalent_add(template_id: int) -> Response | str:
     if not form.validate_on_submit():
         return _template_page(template, equivalent_form=form)
     line = next(ln for ln in template.lines if ln.id == form.line_id.data)
-    amount = net_quantity(form.quantity.data, form.quantity_unit.data or "")
-    if amount is None:
-        form.quantity.errors = [message("not_a_quantity")]
-        return _template_page(template, equivalent_form=form)
-    try:
-        templates.add_equivalent(
+    return _add_quantity(
+        template,
+        form,
+        "equivalent_form",
+        lambda amount, unit: templates.add_equivalent(
             db.session,
             line,
             category_id=form.category_id.data or 0,
-            net_quantity=amount[0],
-            unit=amount[1],
+            net_quantity=amount,
+            unit=unit,
             accepted=bool(form.accepted.data),
             now=utcnow(),
-        )
-    except InvalidInput as exc:
-        db.session.rollback()
-        template = _own_template(template_id)
-        for text in attach(form, exc.problems, {"net_quantity": "quantity", "unit": "quantity"}):
-            flash(text, "error")
-        return _template_page(template, equivalent_form=form)
-    db.session.commit()
-    return redirect(url_for("ngo.template_detail", template_id=template.id))
+        ),
+    )
 
 
 @bp.post("/templates/<int:template_id>/equivalents/<int:equivalent_id>/delete")

@@ -97,6 +97,33 @@ def test_bad_line_input_gives_a_message_and_changes_nothing(client, world, sessi
     assert session.scalar(select(func.count(TemplateLine.id))) == before
 
 
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"quantity": "0.5", "quantity_unit": "g"}, "whole number of grams"),
+        ({"quantity": "beaucoup", "quantity_unit": "kg"}, None),
+        ({"quantity": "1", "quantity_unit": "l", "category": "huile-olive"}, "already stands"),
+        ({"quantity": "1", "quantity_unit": "l", "line_id": "999999"}, None),
+    ],
+)
+def test_bad_equivalent_input_gives_a_message_and_changes_nothing(
+    client, world, session, data, expected
+):
+    copy = _copy(client, world, session)
+    oil_line = next(ln for ln in copy.lines if ln.category.slug == "huile-olive")
+    before = session.scalar(select(func.count(LineEquivalent.id)))
+    category = world.categories[data.pop("category", "couscous")]
+    form = {"line_id": str(oil_line.id), "category_id": str(category.id), **data}
+    response = client.post(f"/ngo/templates/{copy.id}/equivalents", data=form)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'class="field-error"' in page or 'class="flash error"' in page
+    if expected:
+        assert expected in page
+    session.expire_all()
+    assert session.scalar(select(func.count(LineEquivalent.id))) == before
+
+
 def test_ready_made_templates_cannot_be_edited(client, world, session):
     login(client, world.member)
     line = world.template.lines[0]
