@@ -28,19 +28,16 @@ printed and written to ``bench/out/checkout-<dialect>.md``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,6 +52,7 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import orders.models  # noqa: E402, F401  (registers the tables)
+from bench._gunicorn import gunicorn  # noqa: E402
 from catalog.db import Base, configure_sqlite  # noqa: E402
 from catalog.errors import InsufficientStock  # noqa: E402
 from catalog.identifiers import make_ice  # noqa: E402
@@ -257,52 +255,6 @@ def run_in_process(url: str, products: list[tuple[int, str]], orders: int, tmp: 
 
 
 # -- gunicorn on loopback -------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def gunicorn(url: str, tmp: Path) -> Iterator[str]:
-    port = _free_port()
-    env = dict(
-        os.environ,
-        TAAWUN_SQLALCHEMY_DATABASE_URI=url,
-        TAAWUN_SECRET_KEY=secrets.token_urlsafe(48),
-        TAAWUN_RATELIMIT_ENABLED="false",
-        TAAWUN_UPLOAD_FOLDER=str(tmp / "uploads"),
-        PYTHONPATH=str(ROOT),
-    )
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "storefront:create_app()",
-        ],
-        cwd=str(tmp),
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(f"{base}/cart/", timeout=10).status_code == 200:
-                    break
-            time.sleep(0.1)
-        else:
-            raise RuntimeError("gunicorn did not start")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
 def run_gunicorn(
     url: str, products: list[tuple[int, str]], concurrency: int, duration: float, tmp: Path
 ) -> dict:
@@ -326,7 +278,7 @@ def run_gunicorn(
                     done.append(time.perf_counter() - t0)
             i += 1
 
-    with gunicorn(url, tmp) as base:
+    with gunicorn(url, tmp, ready_path="/cart/") as base:
         visit(_requests_browser(base), products, 0)  # warm up both workers a little
         visit(_requests_browser(base), products, 1)
         stop_at = time.perf_counter() + duration

@@ -17,21 +17,15 @@ orders placed (writes ``bench/out/load.json``).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import random
 import re
-import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,6 +37,7 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._gunicorn import gunicorn  # noqa: E402
 from catalog.db import Base  # noqa: E402
 from catalog.identifiers import make_ice  # noqa: E402
 from catalog.models import (  # noqa: E402
@@ -131,41 +126,6 @@ def prepare(url: str) -> tuple[Engine, list[dict]]:
 
 
 # -- server ---------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def gunicorn(url: str, tmp: Path) -> Iterator[str]:
-    port = _free_port()
-    env = dict(
-        os.environ,
-        TAAWUN_SQLALCHEMY_DATABASE_URI=url,
-        TAAWUN_SECRET_KEY=secrets.token_urlsafe(48),
-        TAAWUN_RATELIMIT_ENABLED="false",
-        TAAWUN_UPLOAD_FOLDER=str(tmp / "uploads"),
-        PYTHONPATH=str(ROOT),
-    )
-    command = [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2"]
-    command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "storefront:create_app()"]
-    process = subprocess.Popen(command, cwd=str(tmp), env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(f"{base}/regions", timeout=10).status_code == 200:
-                    break
-            time.sleep(0.1)
-        else:
-            raise RuntimeError("gunicorn did not start")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
 # -- visits ---------------------------------------------------------------------------------
 class Client:
     """One guest (its own cookies), timing every request."""
