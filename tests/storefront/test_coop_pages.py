@@ -151,9 +151,7 @@ def test_the_back_office_is_in_french_by_default(client, session, inside) -> Non
     assert "لوحة القيادة" in page and "Dashboard" not in page
 
 
-def test_the_back_office_menu_leads_to_every_section_including_api_tokens(
-    client, inside
-) -> None:
+def test_the_back_office_menu_leads_to_every_section_including_api_tokens(client, inside) -> None:
     page = client.get("/back-office/").get_data(as_text=True)
     for path in ("/back-office/orders", "/back-office/products", "/back-office/api-tokens"):
         assert f'href="{path}"' in page, path
