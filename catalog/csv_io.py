@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from catalog import audit
+from catalog import audit, spreadsheet
 from catalog.audit import Actor
 from catalog.errors import CatalogError, InvalidAmount, InvalidState, InvalidUpload
 from catalog.listings import LISTING_FIELDS, Listing, check_listing, columns_of, product_slug
@@ -258,7 +258,7 @@ def _plan_row(
         i = index.get(name)
         if i is None or i >= len(cells):
             return None
-        value = cells[i].strip()
+        value = spreadsheet.restore(cells[i].strip())
         return value or None
 
     if len(cells) > width:
@@ -493,12 +493,12 @@ def _price_text(minor: int) -> str:
 
 
 def export_rows(session: Session, coop: Cooperative) -> list[list[str]]:
-    """The header and one row per listing, in SKU order."""
+    """One row per listing, in SKU order (the header is :data:`COLUMNS`)."""
     products = session.scalars(
         select(Product).where(Product.cooperative_id == coop.id).order_by(Product.sku)
     ).all()
     slugs = {row.id: row.slug for row in session.execute(select(Category.id, Category.slug))}
-    rows = [list(COLUMNS)]
+    rows = []
     for p in products:
         rows.append(
             [
@@ -528,7 +528,4 @@ def export_rows(session: Session, coop: Cooperative) -> list[list[str]]:
 def export_csv(session: Session, coop: Cooperative, *, delimiter: str = ";") -> str:
     """The cooperative's listings in the import format (prices with a decimal comma,
     as French spreadsheets write them). Encode as ``utf-8-sig`` for Excel."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerows(export_rows(session, coop))
-    return out.getvalue()
+    return spreadsheet.write_csv(COLUMNS, export_rows(session, coop), delimiter=delimiter)

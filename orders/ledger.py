@@ -21,8 +21,6 @@ reports any cooperative whose ledger disagrees.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,8 +29,10 @@ from enum import StrEnum
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from catalog import spreadsheet
 from catalog.models import Cooperative
 from catalog.money import Money
+from catalog.spreadsheet import Identifier
 from orders.errors import LedgerError
 from orders.models import Fulfilment, LedgerEntry, Order, PayoutAccount, PayoutBatch
 from orders.status import FulfilmentStatus, PaymentMethod
@@ -453,7 +453,7 @@ CSV_COLUMNS = ("batch", "cooperative", "ice", "holder", "rib", "amount", "curren
 
 def batch_csv(session: Session, batch: PayoutBatch) -> str:
     """The batch as CSV for the bank: one transfer per line, amounts with a dot and
-    two decimals."""
+    two decimals, RIB and ICE kept as text."""
     rows = session.execute(
         select(LedgerEntry, Cooperative, PayoutAccount)
         .join(Cooperative, Cooperative.id == LedgerEntry.cooperative_id)
@@ -461,20 +461,19 @@ def batch_csv(session: Session, batch: PayoutBatch) -> str:
         .where(LedgerEntry.batch_id == batch.id)
         .order_by(Cooperative.name_fr, LedgerEntry.id)
     ).all()
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for entry, coop, account in rows:
-        writer.writerow(
+    return spreadsheet.write_csv(
+        CSV_COLUMNS,
+        (
             (
                 batch.reference,
                 coop.name_fr,
-                coop.ice or "",
+                Identifier(coop.ice or ""),
                 account.holder_name if account else "",
-                account.rib if account else "",
-                f"{Money(-entry.amount_minor, entry.currency).decimal:.2f}",
+                Identifier(account.rib if account else ""),
+                spreadsheet.amount(-entry.amount_minor),
                 entry.currency,
                 f"Taawun {batch.reference}",
             )
-        )
-    return out.getvalue()
+            for entry, coop, account in rows
+        ),
+    )

@@ -10,8 +10,6 @@ reads a fixed number of queries whatever the number of orders.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from datetime import UTC, datetime, tzinfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog import spreadsheet
 from catalog.money import Money
 from orders.ledger import BatchStatus, EntryKind
 from orders.models import Fulfilment, LedgerEntry, PayoutBatch
@@ -187,16 +186,11 @@ def ledger_entries(
 
 
 # -- CSV ---------------------------------------------------------------------------------
-def _amount(minor: int) -> str:
-    return f"{Money(minor).decimal:.2f}"
+_amount = spreadsheet.amount
 
 
-def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
+def _csv(header: Sequence[str], rows: Iterable[Sequence[spreadsheet.Cell]]) -> str:
+    return spreadsheet.write_csv(header, rows, delimiter=";")
 
 
 def sales_csv(rows: Sequence[PeriodSales]) -> str:
@@ -238,7 +232,7 @@ def ledger_csv(entries: Sequence[LedgerEntry], *, tz: tzinfo = UTC) -> str:
     header = ("date", "kind", "reference", "amount", "currency")
     body = [
         (
-            e.created_at.astimezone(tz).date().isoformat(),
+            e.created_at.astimezone(tz).date(),
             e.kind,
             e.reference,
             _amount(e.amount_minor),

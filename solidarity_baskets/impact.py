@@ -10,8 +10,6 @@ order: goods + shipping = total, and what the cooperatives receive = goods + shi
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -20,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.money import Money
+from catalog.spreadsheet import Cell, amount, write_csv
 from orders.models import Fulfilment
 from orders.status import FulfilmentStatus
 from solidarity_baskets import nutrition
 from solidarity_baskets.models import AllocationLine, BasketOrder, QuoteDestination
-from solidarity_baskets.spreadsheet import amount, cell
 
 #: Parts that no longer count: nothing was bought from them in the end.
 DROPPED = frozenset({FulfilmentStatus.CANCELLED, FulfilmentStatus.REFUNDED})
@@ -226,10 +224,8 @@ def impact_csv(report: ImpactReport, region_names: dict[str, str] | None = None)
     ``point`` row per distribution point, one ``cooperative`` row per cooperative,
     one ``region`` row per region. Amounts in MAD with a dot for decimals."""
     names = region_names or {}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    writer.writerow(
+    rows: list[list[Cell]] = []
+    rows.append(
         [
             "summary",
             report.order_number,
@@ -247,11 +243,11 @@ def impact_csv(report: ImpactReport, region_names: dict[str, str] | None = None)
     )
     for point in report.points:
         dest = point.destination
-        writer.writerow(
+        rows.append(
             [
                 "point",
                 dest.key,
-                cell(dest.hub_name),
+                dest.hub_name,
                 dest.region_code,
                 "",
                 "",
@@ -264,11 +260,11 @@ def impact_csv(report: ImpactReport, region_names: dict[str, str] | None = None)
             ]
         )
     for c in report.cooperatives:
-        writer.writerow(
+        rows.append(
             [
                 "cooperative",
                 c.cooperative_id,
-                cell(c.name_fr),
+                c.name_fr,
                 c.region_code,
                 "yes" if c.women_led else "no",
                 "yes" if c.rural else "no",
@@ -281,11 +277,11 @@ def impact_csv(report: ImpactReport, region_names: dict[str, str] | None = None)
             ]
         )
     for r in report.regions:
-        writer.writerow(
+        rows.append(
             [
                 "region",
                 r.region_code,
-                cell(names.get(r.region_code, "")),
+                names.get(r.region_code, ""),
                 r.region_code,
                 "",
                 "",
@@ -297,4 +293,4 @@ def impact_csv(report: ImpactReport, region_names: dict[str, str] | None = None)
                 "",
             ]
         )
-    return out.getvalue()
+    return write_csv(CSV_HEADER, rows, lineterminator="\n")

@@ -4,16 +4,14 @@ budget excess, and the full plan as CSV. Reads only the quote's own snapshot."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from catalog.spreadsheet import Cell, amount, write_csv
 from solidarity_baskets import nutrition
 from solidarity_baskets.models import BasketQuote, QuoteDestination
-from solidarity_baskets.spreadsheet import amount, cell
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,21 +307,19 @@ PLAN_HEADER = (
 def plan_csv(quote: BasketQuote) -> str:
     """Every purchase of the quote, one row each (amounts in MAD, dot decimals)."""
     coops, products = quote.result["cooperatives"], quote.result["products"]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(PLAN_HEADER)
+    rows: list[list[Cell]] = []
     for offer_key, supplier_id, line_key, dest_key, _, units, goods, ship, ship_by in quote.result[
         "assignments"
     ]:
         coop = coops[str(supplier_id)]
-        writer.writerow(
+        rows.append(
             [
                 supplier_id,
-                cell(coop["name_fr"]),
+                coop["name_fr"],
                 coop["region_code"],
                 "yes" if coop["women_led"] else "no",
                 line_key,
-                cell(products[offer_key]["title_fr"]),
+                products[offer_key]["title_fr"],
                 dest_key,
                 units,
                 amount(goods),
@@ -331,4 +327,4 @@ def plan_csv(quote: BasketQuote) -> str:
                 ship_by or "",
             ]
         )
-    return out.getvalue()
+    return write_csv(PLAN_HEADER, rows, lineterminator="\n")

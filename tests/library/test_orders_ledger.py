@@ -133,7 +133,8 @@ def test_payout_batch_csv_and_mark_paid(session, make) -> None:
     assert batch.total_minor == owed_amount and batch.status == "open"
     rows = list(csv.DictReader(io.StringIO(ledger.batch_csv(session, batch))))
     assert len(rows) == 1
-    assert rows[0]["rib"] == ledger.make_rib(7, 780, owed.id) and rows[0]["ice"] == owed.ice
+    assert rows[0]["rib"] == f'="{ledger.make_rib(7, 780, owed.id)}"', "text in a spreadsheet"
+    assert rows[0]["ice"] == f'="{owed.ice}"'
     assert rows[0]["amount"] == f"{owed_amount / 100:.2f}"
     assert ledger.balance_of(session, owed.id) == Money(0)
     assert ledger.balance_of(session, debtor.id).amount_minor < 0, "debts are not paid out"
