@@ -327,10 +327,7 @@ def check(problem: Problem, alloc: Allocation) -> dict[str, int]:
         dated = sorted(
             (
                 problem.deliver_by
-                - timedelta(
-                    days=problem.shipping.transit_days[(region, dests[dk].region_code)]
-                    + o.lead_days
-                ),
+                - timedelta(days=problem.shipping.transit_days[(region, dests[dk].region_code)]),
                 n,
             )
             for dk, n in parts

@@ -1,40 +1,25 @@
 """Stock and production capacity.
 
 ``available_now`` is what can leave today: the stock. ``available_by(day)`` adds what
-the cooperative can still make by ``day``: its daily capacity over the working days
-from today (Monday to Saturday, less any holidays given) minus the capacity already
-promised to other orders. Outstanding commitments are counted in full, whatever their
-due date, so a promise is never made twice.
+the cooperative can still make by ``day``: its daily capacity over the production days
+before ``day`` (working days in Morocco from the end of the product's lead days, see
+:mod:`catalog.calendar`) minus the capacity already promised to other orders.
+Outstanding commitments are counted in full, whatever their due date, so a promise is
+never made twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalog import calendar
 from catalog.models import CapacityCommitment, Product
 
-#: Python weekday numbers of working days: Monday (0) to Saturday (5).
-WORKING_WEEKDAYS = frozenset(range(6))
 #: How far ahead a promise date is searched for.
 MAX_PROMISE_DAYS = 365
-
-
-def working_days(start: date, end: date, holidays: Collection[date] = ()) -> int:
-    """Working days in ``[start, end)``: production days before ``end``."""
-    if end <= start:
-        return 0
-    days = (end - start).days
-    full_weeks, rest = divmod(days, 7)
-    count = full_weeks * len(WORKING_WEEKDAYS)
-    for offset in range(rest):
-        if (start + timedelta(days=full_weeks * 7 + offset)).weekday() in WORKING_WEEKDAYS:
-            count += 1
-    count -= sum(1 for h in holidays if start <= h < end and h.weekday() in WORKING_WEEKDAYS)
-    return count
 
 
 def committed(session: Session, product_id: int) -> int:
@@ -52,13 +37,11 @@ def available_now(product: Product) -> int:
     return product.stock
 
 
-def capacity_between(
-    product: Product, start: date, end: date, holidays: Collection[date] = ()
-) -> int:
+def capacity_between(product: Product, start: date, end: date) -> int:
+    """Units a made-to-order product can be made in from ``start`` until ``end`` (excluded)."""
     if not product.made_to_order or product.units_per_day <= 0:
         return 0
-    ready_from = start + timedelta(days=product.lead_days)
-    return product.units_per_day * working_days(ready_from, end, holidays)
+    return product.units_per_day * calendar.production_days(start, product.lead_days, end)
 
 
 def available_by(
@@ -67,10 +50,9 @@ def available_by(
     *,
     today: date,
     committed_units: int,
-    holidays: Collection[date] = (),
 ) -> int:
     """Units that can be promised for ``day``: stock + capacity − commitments, ≥ 0."""
-    produced = capacity_between(product, today, day, holidays)
+    produced = capacity_between(product, today, day)
     return max(0, product.stock + produced - committed_units)
 
 
@@ -80,7 +62,6 @@ def promise_date(
     *,
     today: date,
     committed_units: int,
-    holidays: Collection[date] = (),
 ) -> date | None:
     """The earliest day by which ``quantity`` units can be ready, or None if stock and
     capacity cannot reach it within a year."""
@@ -90,12 +71,7 @@ def promise_date(
         return None
     missing = quantity - (product.stock - committed_units)
     days_needed = -(-missing // product.units_per_day)  # ceil
-    day = today + timedelta(days=product.lead_days)
-    made = 0
-    for _ in range(MAX_PROMISE_DAYS + product.lead_days):
-        if day.weekday() in WORKING_WEEKDAYS and day not in holidays:
-            made += 1
-            if made >= days_needed:
-                return day + timedelta(days=1)  # ready at the end of that day
-        day += timedelta(days=1)
-    return None
+    last = calendar.nth_production_day(
+        today, product.lead_days, days_needed, within=MAX_PROMISE_DAYS + product.lead_days
+    )
+    return None if last is None else last + timedelta(days=1)  # ready at the end of that day

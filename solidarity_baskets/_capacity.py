@@ -6,15 +6,16 @@ Everything here is vectorised over offers with numpy and works in *line units*
 Availability model
 ------------------
 An offer ``o`` made in region ``r`` reaches destination region ``R`` if the shipping
-table has a lane ``(r, R)``.  It must leave ``transit(r, R) + lead_days(o)`` calendar
-days before the delivery date; its *ship date* is therefore::
+table has a lane ``(r, R)``.  It must leave ``transit(r, R)`` calendar days before the
+delivery date; its *ship date* is therefore::
 
-    ship(o, R) = deliver_by - transit(r, R) - lead_days(o)
+    ship(o, R) = deliver_by - transit(r, R)
 
 and what it can have ready by then is ``supply_by_date(o, today, ship(o, R))``
-(stock + daily capacity over the Monday-Saturday days in ``[today, ship)`` - committed),
-converted to line units by integer division.  A lane whose ship date lies before
-``today`` cannot be used at all.
+(stock + daily capacity over its production days before ``ship`` - committed; the
+production days are the working days in Morocco from the end of the offer's lead days,
+:func:`catalog.calendar.production_days`), converted to line units by integer division.
+A lane whose ship date lies before ``today`` cannot be used at all.
 
 Ship dates only depend on the *transit class* of a lane (its number of transit days),
 so for each origin region the destination regions are grouped into classes, ordered
@@ -42,12 +43,15 @@ small LP is solved instead.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.optimize import linprog as _scipy_linprog
+
+from catalog import calendar
 
 #: ``scipy.optimize.linprog``; typed loosely because its stubs do not list sparse arrays.
 _linprog: Callable[..., Any] = _scipy_linprog
@@ -58,14 +62,8 @@ IntArray = npt.NDArray[np.int64]
 MAX_SUBSET_REGIONS = 14
 
 
-def working_day_index(ordinals: IntArray) -> IntArray:
-    """Number of Monday-Saturday days in ``[0001-01-01, day)`` for each proleptic ordinal.
-
-    ``date(1, 1, 1)`` (ordinal 1) is a Monday, so the difference of two indexes is the
-    number of working days (Sunday off) in a half-open date interval.
-    """
-    n = ordinals - 1
-    return 6 * (n // 7) + np.minimum(n % 7, 6)
+#: Proleptic ordinal of numpy's day zero (``datetime64`` counts days from 1970-01-01).
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def availability(
@@ -85,7 +83,7 @@ def availability(
     :param per_day: product units made per working day, shape ``(n,)``.
     :param committed: product units already promised elsewhere, shape ``(n,)``.
     :param conversion: product units per line unit, shape ``(n,)``.
-    :param lead_days: preparation days before shipping, shape ``(n,)``.
+    :param lead_days: calendar days before production starts, shape ``(n,)``.
     :param transit: transit days of class ``k`` for the offer's origin, shape ``(n, K)``,
         ``-1`` where the origin has no class ``k``.
     :param today: proleptic ordinal of the planning day.
@@ -93,11 +91,10 @@ def availability(
     :return: ``(n, K)`` line units, ``0`` for missing classes and for ship dates before
         ``today``.
     """
-    ship = deliver_by - transit - lead_days[:, None]
+    ship = deliver_by - transit
     valid = (transit >= 0) & (ship >= today)
-    days = np.maximum(
-        working_day_index(np.maximum(ship, today)) - working_day_index(np.array(today)), 0
-    )
+    ship_day = (np.maximum(ship, today) - _EPOCH_ORDINAL).astype("datetime64[D]")
+    days = calendar.production_days_array(date.fromordinal(today), lead_days[:, None], ship_day)
     made = stock[:, None] + per_day[:, None] * days - committed[:, None]
     units = np.maximum(made, 0) // conversion[:, None]
     return np.where(valid, units, 0).astype(np.int64)

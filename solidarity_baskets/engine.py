@@ -9,7 +9,7 @@ sends to each destination so that:
 * every line reaches every destination in full (``quantity x baskets`` line units), or
   the missing part is reported as a :class:`Shortfall` with concrete fixes;
 * no offer ships more than it can have ready: for each of its ship dates (delivery date
-  minus lane transit days minus the offer's lead days), the units sent to destinations
+  minus lane transit days), the units sent to destinations
   that need it by that date or earlier never exceed :func:`supply_by_date` at that date
   (see *Availability* below);
 * no supplier exceeds its share caps (:class:`Policy`), unless the demand cannot be met
@@ -22,15 +22,16 @@ sends to each destination so that:
 Availability
 ------------
 An offer ``o`` from region ``r`` serving a destination in region ``R`` must ship by
-``deliver_by - transit(r, R) - lead_days(o)``.  What it can have ready by a date is
-``supply_by_date`` (stock + daily capacity over working days - committed), in product
-units, hence ``// units_per_line_unit`` line units.  Destinations with the longest transit
-need the goods earliest.  The engine enforces, for every offer and each of its distinct
-ship dates ``s``, that the units sent to destinations whose ship date is ``<= s`` do not
-exceed the availability at ``s``.  This implies the per-destination bound (each
-destination's own ship date) and the total bound (the latest ship date), and it is exact:
-a production schedule exists iff these nested conditions hold.  Lanes whose ship date is
-before ``today`` are not used.
+``deliver_by - transit(r, R)``.  What it can have ready by a date is ``supply_by_date``
+(stock + daily capacity over its production days - committed; production starts when
+the offer's lead days are over and runs on working days in Morocco, see
+:mod:`catalog.calendar`), in product units, hence ``// units_per_line_unit`` line
+units.  Destinations with the longest transit need the goods earliest.  The engine
+enforces, for every offer and each of its distinct ship dates ``s``, that the units sent
+to destinations whose ship date is ``<= s`` do not exceed the availability at ``s``.
+This implies the per-destination bound (each destination's own ship date) and the total
+bound (the latest ship date), and it is exact: a production schedule exists iff these
+nested conditions hold.  Lanes whose ship date is before ``today`` are not used.
 
 Shortage and money
 ------------------
@@ -93,6 +94,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linprog as _scipy_linprog
+
+from catalog import calendar
 
 from . import _capacity, _lp
 
@@ -451,20 +454,6 @@ class Allocation:
 # =========================================================================== public functions
 
 
-def working_days(start: date, end: date) -> int:
-    """Working days (Monday-Saturday; Sunday off) in ``[start, end)``; 0 if ``end <= start``.
-
-    :param start: first day counted.
-    :param end: first day not counted.
-    :return: number of working days.
-    """
-    if end <= start:
-        return 0
-    ords = np.array([start.toordinal(), end.toordinal()], dtype=np.int64)
-    idx = _capacity.working_day_index(ords)
-    return int(idx[1] - idx[0])
-
-
 def packs_per_line_unit(line_quantity: int, pack_quantity: int) -> int | None:
     """Packs of ``pack_quantity`` that make one line of ``line_quantity`` (same unit).
 
@@ -487,15 +476,17 @@ def packs_per_line_unit(line_quantity: int, pack_quantity: int) -> int | None:
 def supply_by_date(offer: Offer, today: date, ship_date: date) -> int:
     """Product units of ``offer`` that can be ready to ship on ``ship_date``.
 
-    ``stock + units_per_day x working days in [today, ship_date) - committed``, never
-    below zero.  Sunday is the only day off.
+    ``stock + units_per_day x production days before ship_date - committed``, never
+    below zero (:func:`catalog.calendar.production_days`: working days in Morocco once
+    the offer's lead days are over).
 
     :param offer: the offer.
-    :param today: the planning day (production starts today).
+    :param today: the planning day.
     :param ship_date: the day the goods leave; ``<= today`` means stock only.
     :return: product units.
     """
-    made = offer.stock + offer.units_per_day * working_days(today, ship_date) - offer.committed
+    days = calendar.production_days(today, offer.lead_days, ship_date)
+    made = offer.stock + offer.units_per_day * days - offer.committed
     return max(0, made)
 
 

@@ -85,8 +85,9 @@ def test_made_to_order_capacity_and_commitments_reach_the_offer(session, make):
     session.flush()
     offer = {o.key: o for o in _supply(session, world).offers}[offer_key("vannerie", bag.id)]
     assert (offer.stock, offer.units_per_day, offer.committed, offer.lead_days) == (0, 10, 25, 2)
-    # by a date two weeks out: 12 working days x 10 bags, less the 25 promised
-    assert engine.supply_by_date(offer, TODAY, TODAY + timedelta(days=14)) == 95
+    # by a date two weeks out: production starts after the 2 lead days, then
+    # 10 working days x 10 bags, less the 25 promised
+    assert engine.supply_by_date(offer, TODAY, TODAY + timedelta(days=14)) == 75
 
 
 def test_the_supply_digest_moves_with_stock_and_price_only(session, make):

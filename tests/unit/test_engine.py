@@ -26,7 +26,6 @@ from solidarity_baskets.engine import (
     allocate,
     packs_per_line_unit,
     supply_by_date,
-    working_days,
 )
 
 T = TypeVar("T")
@@ -121,7 +120,7 @@ def random_problem(
 def ship_date(p: Problem, offer: Offer, dest: Destination) -> date:
     origin = next(s for s in p.suppliers if s.id == offer.supplier_id).region_code
     transit = p.shipping.transit_days[(origin, dest.region_code)]
-    return p.deliver_by - timedelta(days=transit + offer.lead_days)
+    return p.deliver_by - timedelta(days=transit)
 
 
 def check_invariants(p: Problem, a: Allocation) -> None:
@@ -250,11 +249,17 @@ def test_supply_by_date_is_stock_only_on_the_first_day_and_never_negative() -> N
     assert supply_by_date(Offer("o", 1, "f", 1, stock=4, committed=9), MONDAY, MONDAY) == 0
 
 
-def test_sunday_is_the_only_day_off() -> None:
-    assert working_days(MONDAY, MONDAY + timedelta(days=6)) == 6  # Mon..Sat
-    assert working_days(MONDAY + timedelta(days=6), MONDAY + timedelta(days=7)) == 0  # Sunday
-    assert working_days(MONDAY, MONDAY + timedelta(days=70)) == 60
-    assert working_days(MONDAY + timedelta(days=3), MONDAY) == 0
+def test_lead_days_delay_production_but_not_the_stock() -> None:
+    offer = Offer("o", 1, "flour", 100, stock=10, units_per_day=5, lead_days=2)
+    # production starts on Wednesday 5 Feb: Wednesday to Saturday before Monday 10 Feb
+    assert supply_by_date(offer, MONDAY, MONDAY + timedelta(days=7)) == 10 + 4 * 5
+    assert supply_by_date(offer, MONDAY, MONDAY + timedelta(days=1)) == 10
+
+
+def test_moroccan_public_holidays_are_not_production_days() -> None:
+    offer = Offer("o", 1, "flour", 100, units_per_day=5)
+    # Monday 31 March 2025 is Eid al-Fitr: Tuesday to Saturday only
+    assert supply_by_date(offer, date(2025, 3, 31), date(2025, 4, 7)) == 5 * 5
 
 
 def test_default_shipping_covers_the_twelve_regions() -> None:

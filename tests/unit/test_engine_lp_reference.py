@@ -106,7 +106,7 @@ def naive_lp(p: Problem) -> tuple[float, float]:
             lane = (origin, d.region_code)
             if lane not in p.shipping.minor_per_kg or lane not in p.shipping.transit_days:
                 continue
-            ship = p.deliver_by - timedelta(days=p.shipping.transit_days[lane] + o.lead_days)
+            ship = p.deliver_by - timedelta(days=p.shipping.transit_days[lane])
             if ship < p.today:
                 continue
             k = o.units_per_line_unit
