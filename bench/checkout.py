@@ -65,8 +65,8 @@ from catalog.models import (  # noqa: E402
 )
 from catalog.rules import refresh_products  # noqa: E402
 from orders import settings  # noqa: E402
-from orders.checkout import Address, Customer, place_order  # noqa: E402
 from orders.models import Order, OrderLine  # noqa: E402
+from orders.placing import Address, Customer, place_order  # noqa: E402
 from orders.shipping import seed_amana_preset  # noqa: E402
 
 OUT = ROOT / "bench" / "out"

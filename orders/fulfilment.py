@@ -209,7 +209,7 @@ def cancel_part(
     actor_id: int | None = None,
 ) -> None:
     """Cancel an unpaid part (not delivered): its stock goes back on sale. A part that
-    was paid is refunded instead (:func:`orders.checkout.refund_part`).
+    was paid is refunded instead (:func:`orders.refunds.refund_part`).
 
     :raises OrderError: ``part_is_paid``.
     :raises InvalidTransition: for a delivered or closed part.

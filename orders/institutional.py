@@ -10,9 +10,9 @@ any institution. Only two ways of paying are offered: bank transfer and card.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -20,22 +20,15 @@ from sqlalchemy.orm import Session, selectinload
 from catalog.errors import Problem
 from catalog.models import Product
 from catalog.money import Money
-from orders import reservations, settings
+from catalog.money import total as money_total
+from orders import settings
 from orders.accounts import Organisation
-from orders.checkout import (
-    MIN_CARD_RESERVATION,
-    Address,
-    Customer,
-    buyer_snapshot,
-    check_details,
-    seller_snapshot,
-)
 from orders.errors import CheckoutError
-from orders.events import record
-from orders.models import Fulfilment, Order, OrderLine
-from orders.numbers import new_order_number
+from orders.models import Order, OrderLine
+from orders.placing import Address, Buyer, Customer, check_details, create_order, find_placed
+from orders.pricing import Parcel, QuoteLine
 from orders.shipping import zone_for
-from orders.status import DeliveryOption, EventKind, FulfilmentStatus, OrderStatus, PaymentMethod
+from orders.status import DeliveryOption, PaymentMethod
 
 #: Ways an organisation pays a planned purchase.
 METHODS = (PaymentMethod.BANK_TRANSFER, PaymentMethod.CARD)
@@ -86,16 +79,15 @@ def place_institutional_order(
     :raises CheckoutError: ``organisation_not_verified``, ``invalid_choice``,
         ``empty_order``, ``too_many_parts``, ``unknown_product``, ``not_sellable``,
         ``wrong_cooperative``, ``price_changed``, ``invalid_quantity``, and the
-        contact problems of :func:`orders.checkout.check_details`.
+        contact problems of :func:`orders.placing.check_details`.
     :raises catalog.errors.InsufficientStock: listing every product short; the caller
         rolls back.
     """
-    if idempotency_key:
-        existing = session.scalar(select(Order).where(Order.idempotency_key == idempotency_key))
-        if existing is not None:
-            by_part = _lines_by_part(existing, len(parts))
-            return existing, by_part
+    existing = find_placed(session, idempotency_key)
+    if existing is not None:
+        return existing, _lines_by_part(existing, len(parts))
     customer, problems = check_details(customer, address)
+    customer = replace(customer, organisation_id=organisation.id)
     if not organisation.is_verified:
         problems.append(Problem("organisation_not_verified"))
     try:
@@ -137,98 +129,45 @@ def place_institutional_order(
         raise CheckoutError(problems)
     assert method is not None
     rules = settings.current(session)
-    commission_bps = rules.commission_bps
-    order = Order(
-        number=new_order_number(session),
-        user_id=customer.user_id,
-        organisation_id=organisation.id,
-        status=OrderStatus.PENDING_PAYMENT,
-        payment_method=method,
-        delivery_option=DeliveryOption.HOME,
-        **buyer_snapshot(customer, address),
-        currency="MAD",
-        goods_minor=0,
-        shipping_minor=0,
-        cod_fee_minor=0,
-        total_minor=0,
-        commission_minor=0,
-        placed_at=now,
-        idempotency_key=idempotency_key or None,
-    )
-    session.add(order)
-    lines_by_part: list[list[OrderLine]] = []
-    for position, part in enumerate(parts, start=1):
-        coop = products[part.lines[0].product_id].cooperative
-        fulfilment = Fulfilment(
-            position=position,
-            status=FulfilmentStatus.NEW,
-            **seller_snapshot(coop),
-            weight_g=0,
-            zone=str(zone_for(coop.region_code, part.destination_region)),
-            promised_on=part.ship_by,
-            currency="MAD",
-            goods_minor=0,
-            shipping_minor=part.shipping_minor,
-            commission_minor=0,
-        )
-        order.fulfilments.append(fulfilment)
-        made: list[OrderLine] = []
-        for item in part.lines:
-            product = products[item.product_id]
-            total = Money(product.price_minor) * item.quantity
-            commission = total.percent(commission_bps)
-            line = OrderLine(
-                fulfilment=fulfilment,
+    priced = [_priced_part(part, products, rules.commission_bps) for part in parts]
+    buyer = Buyer(customer, address, DeliveryOption.HOME, placed_by="organisation")
+    order = create_order(session, priced, buyer, method, now, idempotency_key, rules=rules)
+    return order, _lines_by_part(order, len(parts))
+
+
+def _priced_part(part: PlannedPart, products: Mapping[int, Product], commission_bps: int) -> Parcel:
+    """A planned part as the order creator takes it: the catalog's prices (checked equal
+    to the quoted ones), the planner's shipping price and ship-by date."""
+    coop = products[part.lines[0].product_id].cooperative
+    lines = []
+    for item in part.lines:
+        product = products[item.product_id]
+        total = product.price * item.quantity
+        lines.append(
+            QuoteLine(
                 product=product,
-                sku=product.sku,
-                title_fr=product.title_fr,
-                title_ar=product.title_ar,
-                title_en=product.title_en,
-                cooperative_name=coop.name_fr,
-                unit_price_minor=product.price_minor,
-                currency="MAD",
                 quantity=item.quantity,
-                total_minor=total.amount_minor,
+                unit_price=product.price,
+                total=total,
                 commission_bps=commission_bps,
-                commission_minor=commission.amount_minor,
-                unit_weight_g=product.shipping_weight_g,
-                qty_from_stock=item.quantity,
-                qty_made_to_order=0,
+                commission=total.percent(commission_bps),
+                from_stock=item.quantity,
+                to_make=0,
+                promised_on=None,
             )
-            order.lines.append(line)
-            made.append(line)
-            fulfilment.goods_minor += line.total_minor
-            fulfilment.commission_minor += line.commission_minor
-            fulfilment.weight_g += product.shipping_weight_g * item.quantity
-        lines_by_part.append(made)
-        order.goods_minor += fulfilment.goods_minor
-        order.shipping_minor += fulfilment.shipping_minor
-        order.commission_minor += fulfilment.commission_minor
-    order.total_minor = order.goods_minor + order.shipping_minor
-    session.flush()
-    reservations.reserve(session, order, today=now.date())
-    for part, fulfilment in zip(parts, order.fulfilments, strict=True):
-        # the planner's ship-by date, unless production promises a later one
-        dates = [d for d in (part.ship_by, fulfilment.promised_on) if d is not None]
-        fulfilment.promised_on = max(dates) if dates else None
-    record(
-        order,
-        EventKind.PLACED,
-        now=now,
-        source="organisation",
-        actor_id=customer.user_id,
-        total_minor=order.total_minor,
-        payment_method=str(method),
-        planned_parts=len(parts),
-    )
-    if method == PaymentMethod.CARD:
-        order.reserved_until = now + max(
-            timedelta(minutes=rules.card_reservation_minutes), MIN_CARD_RESERVATION
         )
-    else:
-        order.reserved_until = now + timedelta(days=rules.transfer_reservation_days)
-    session.flush()
-    return order, lines_by_part
+    return Parcel(
+        cooperative=coop,
+        lines=tuple(lines),
+        goods=money_total(line.total for line in lines),
+        weight_g=sum(line.product.shipping_weight_g * line.quantity for line in lines),
+        zone=zone_for(coop.region_code, part.destination_region),
+        shipping=Money(part.shipping_minor),
+        cod_fee=Money(0),
+        commission=money_total(line.commission for line in lines),
+        promised_on=part.ship_by,
+        ship_by=part.ship_by,
+    )
 
 
 def _lines_by_part(order: Order, parts: int) -> list[list[OrderLine]]:

@@ -3,7 +3,7 @@ cooperative priced from the shipping tariff, the cash-on-delivery fee, and the
 marketplace's commission (a rate in basis points, snapshotted on each line).
 
 Pure: products and tariffs come in loaded, a :class:`Quote` comes out. The checkout's
-review step shows it and :func:`orders.checkout.place_order` records the same figures.
+review step shows it and :func:`orders.placing.create_order` records the same figures.
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ class Parcel:
     cod_fee: Money
     commission: Money
     promised_on: date | None
+    #: the day a planner wants the parcel to leave (None for a shopper's cart): the
+    #: part keeps it unless production promises a later one
+    ship_by: date | None = None
 
     @property
     def total(self) -> Money:

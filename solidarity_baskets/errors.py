@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from solidarity_baskets.models import BasketQuote
+    pass
 
 
 class BasketError(Exception):
@@ -27,15 +27,3 @@ class BasketError(Exception):
             self.code = code
         self.data = data
         super().__init__(self.code, data)
-
-
-class QuoteChanged(BasketError):
-    """Stock, prices or cooperatives changed since the quote was made, and the plan
-    with today's supply differs: nothing is ordered, ``quote`` is the new quote to
-    review (already stored)."""
-
-    code = "quote_changed"
-
-    def __init__(self, quote: BasketQuote) -> None:
-        self.quote = quote
-        super().__init__(quote_id=quote.id)

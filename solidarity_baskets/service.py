@@ -4,15 +4,17 @@ confirm it into one order of the orders library.
 ::
 
     quote = quote_baskets(session, request, today=today, now=now)    # stored, may be short
-    order = confirm_basket_order(session, quote, now=now, payment_method="bank_transfer")
+    result = confirm_basket_order(session, quote, now=now, payment_method="bank_transfer")
+    # Confirmed(basket_order) or Requoted(new_quote)
 
 A quote is the engine's plan for the request with the supply read at that moment,
 stored whole (inputs and outputs). Confirming reads the supply again: when it moved
 (stock, prices, capacity, a cooperative no longer rural...) the plan is made again; if
-the new plan differs, nothing is ordered and :class:`QuoteChanged` carries the new
-quote (stored: the caller commits it and shows it). Otherwise one order is placed with
+the new plan differs, nothing is ordered and the result is :class:`Requoted` with the
+new quote (stored: the caller commits it and shows it). Otherwise one order is placed with
 one part per (cooperative, distribution point), stock is reserved, production capacity
-committed, and the baskets' packing waves and manifests are written.
+committed, and the baskets' packing waves and manifests are written: the result is
+:class:`Confirmed` with the basket order.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -33,11 +35,11 @@ from catalog.errors import FieldProblem, InvalidInput
 from catalog.models import Cooperative
 from catalog.money import split_by_ratio
 from orders.accounts import Organisation, User
-from orders.checkout import Address, Customer
 from orders.institutional import PlannedLine, PlannedPart, place_institutional_order
+from orders.placing import Address, Customer
 from orders.status import PaymentMethod
 from solidarity_baskets import engine, manifests, snapshot, templates
-from solidarity_baskets.errors import BasketError, QuoteChanged
+from solidarity_baskets.errors import BasketError
 from solidarity_baskets.models import (
     AllocationLine,
     BasketOrder,
@@ -406,6 +408,22 @@ def requote(
 
 
 # -- confirming -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Confirmed:
+    """The quote became an order."""
+
+    basket_order: BasketOrder
+
+
+@dataclass(frozen=True)
+class Requoted:
+    """Stock, prices or cooperatives changed since the quote was made, and the plan with
+    today's supply differs: nothing is ordered; ``quote`` is the new quote to review,
+    stored (the caller commits it)."""
+
+    quote: BasketQuote
+
+
 def confirm_basket_order(
     session: Session,
     quote: BasketQuote,
@@ -413,7 +431,7 @@ def confirm_basket_order(
     now: datetime,
     payment_method: PaymentMethod | str = PaymentMethod.BANK_TRANSFER,
     user: User | None = None,
-) -> BasketOrder:
+) -> Confirmed | Requoted:
     """Turn an open quote into one order: one part per (cooperative, distribution
     point), stock reserved and capacity committed, packing waves and manifests
     written. Flushes.
@@ -421,7 +439,8 @@ def confirm_basket_order(
     :raises BasketError: ``quote_not_open``, ``organisation_not_verified``,
         ``shortfall`` (apply a fix and quote again first), ``nothing_to_order``,
         ``not_rural`` (a cooperative of the plan is no longer rural).
-    :raises QuoteChanged: supply moved and the plan changed; the new quote is stored.
+    :return: :class:`Confirmed`, or :class:`Requoted` when supply moved and the plan
+        changed (the new quote is stored, the old one superseded).
     :raises orders.errors.CheckoutError: the order's problems (contact details,
         payment method, a price that changed...).
     :raises catalog.errors.InsufficientStock: stock taken by someone else meanwhile;
@@ -459,7 +478,7 @@ def confirm_basket_order(
             quote.status = QuoteStatus.SUPERSEDED
             quote.superseded_by_id = fresh.id
             session.flush()
-            raise QuoteChanged(fresh)
+            return Requoted(fresh)
     if not assignments:
         raise BasketError("nothing_to_order")
     _check_rural(session, {a.supplier_id for a in assignments})
@@ -516,7 +535,7 @@ def confirm_basket_order(
     manifests.pack(session, basket_order)
     quote.status = QuoteStatus.CONFIRMED
     session.flush()
-    return basket_order
+    return Confirmed(basket_order)
 
 
 def _check_rural(session: Session, cooperative_ids: set[int]) -> None:

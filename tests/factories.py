@@ -126,8 +126,8 @@ class Factory:
 
         from sqlalchemy import select
 
-        from orders.checkout import Address, Customer, place_order
         from orders.models import ShippingTariff
+        from orders.placing import Address, Customer, place_order
 
         if self.session.scalar(select(ShippingTariff.id).limit(1)) is None:
             self.shipping()

@@ -1,5 +1,6 @@
 """Bank transfer, for institutions: the order keeps its stock reserved while the
-transfer is awaited; an operator records it (:func:`orders.checkout.record_bank_transfer`)."""
+transfer is awaited; an operator records it
+(:func:`orders.payment_attempts.record_bank_transfer`)."""
 
 from __future__ import annotations
 

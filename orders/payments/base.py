@@ -4,7 +4,8 @@ A :class:`PaymentGateway` says whether it can take an amount, starts a payment f
 order (a redirect for a card; nothing for cash on delivery or a bank transfer), and
 refunds. A gateway that receives webhooks also turns a signed payload into a
 :class:`PaymentEvent`, which :func:`orders.payments.events.apply_event` applies exactly
-once. Gateways never touch the database: the use cases in :mod:`orders.checkout` do.
+once. Gateways never touch the database: the use cases in :mod:`orders.payment_attempts`
+and :mod:`orders.refunds` do.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orders import checkout
+from orders import payment_attempts, placing, refunds
 from orders.events import record
 from orders.models import Order, Payment, ProcessedWebhookEvent
 from orders.payments.base import Outcome, PaymentEvent
@@ -66,7 +66,7 @@ def _find_payment(session: Session, event: PaymentEvent) -> Payment | None:
         if payment is not None:
             return payment
     if event.order_number:
-        order = checkout.find_by_number(session, event.order_number)
+        order = placing.find_by_number(session, event.order_number)
         if order is not None:
             return session.scalar(
                 select(Payment)
@@ -160,7 +160,7 @@ def _succeeded(
         )
         return "amount_mismatch"
     if order.status == OrderStatus.PENDING_PAYMENT and order.payment_method == PaymentMethod.CARD:
-        checkout.mark_paid(
+        payment_attempts.mark_paid(
             session,
             order,
             payment,
@@ -170,8 +170,8 @@ def _succeeded(
         )
         return "paid"
     if order.status == OrderStatus.EXPIRED and allow_reinstate:
-        checkout.reinstate(session, order, now=now)
-        checkout.mark_paid(session, order, payment, now=now, source=source)
+        payment_attempts.reinstate(session, order, now=now)
+        payment_attempts.mark_paid(session, order, payment, now=now, source=source)
         return "reinstated"
     # paid, but the order cannot take it: expired with its stock gone, cancelled,
     # switched to cash, or already paid by another attempt. Keep the money on record.
@@ -252,7 +252,9 @@ def _failed(
         error=payment.last_error,
     )
     if order.status == OrderStatus.PENDING_PAYMENT and _is_current(order, payment):
-        checkout.fail_order(session, order, now=now, source=event.provider, reason="payment_failed")
+        payment_attempts.fail_order(
+            session, order, now=now, source=event.provider, reason="payment_failed"
+        )
         return "cancelled"
     return "failed"
 
@@ -269,7 +271,7 @@ def _expired(
         return "stale"
     payment.status = PaymentStatus.EXPIRED
     if order.status == OrderStatus.PENDING_PAYMENT and _is_current(order, payment):
-        checkout.expire_order(session, order, now=now, source=event.provider)
+        refunds.expire_order(session, order, now=now, source=event.provider)
         return "expired"
     return "session_expired"
 
@@ -291,7 +293,7 @@ def _refunded(
         and (order.status in (OrderStatus.CONFIRMED, OrderStatus.COMPLETED))
     ):
         # refunded in full from the provider's dashboard: refund every part here
-        checkout.refund_order(
+        refunds.refund_order(
             session,
             order,
             gateway=None,

@@ -14,7 +14,7 @@ Usage (one commit per transfer, so a crash never forgets one that was made)::
         session.commit()
 
 When a transferred part is refunded, :func:`reverse_transfer` takes the transfer back
-from the cooperative's Stripe balance (``orders.checkout.refund_part`` calls it).
+from the cooperative's Stripe balance (``orders.refunds.refund_part`` calls it).
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
@@ -20,9 +19,8 @@ from catalog.db import utcnow
 from catalog.errors import InsufficientStock
 from catalog.money import Money
 from orders import cart as cart_lib
-from orders import checkout as checkout_lib
+from orders import placing
 from orders.errors import CheckoutError
-from orders.models import Order
 from orders.status import PaymentMethod
 from storefront import payments
 from storefront.cart import store
@@ -115,7 +113,7 @@ def review() -> Response | str:
     saved = _saved_details()
     if saved is None:
         return redirect(url_for("checkout.details"))
-    prepared = checkout_lib.prepare(
+    prepared = placing.prepare(
         db.session,
         store.items(),
         destination_region=saved["region"],
@@ -154,19 +152,14 @@ def confirm() -> Response:
     if not expected.isdigit():
         flash(problem_text("total_changed"), "error")
         return redirect(url_for("checkout.review"))
-    if saved["payment_method"] not in _offered():
-        flash(_("This way of paying is not available for this order. Choose another."), "error")
-        return redirect(url_for("checkout.details"))
     items = store.items()
     user = current_user if current_user.is_authenticated else None
-    already_placed = db.session.scalar(
-        select(Order.id).where(Order.idempotency_key == saved["token"])
-    )
+    already_placed = placing.find_placed(db.session, saved["token"])
     try:
-        order = checkout_lib.place_order(
+        order = already_placed or placing.place_order(
             db.session,
             items,
-            customer=checkout_lib.Customer(
+            customer=placing.Customer(
                 name=saved["name"],
                 email=saved["email"],
                 phone=saved["phone"],
@@ -174,7 +167,7 @@ def confirm() -> Response:
                 user_id=user.id if user else None,
                 organisation_id=user.organisation_id if user else None,
             ),
-            address=checkout_lib.Address(
+            address=placing.Address(
                 saved["region"], saved["province"], saved["address"], saved.get("city", "")
             ),
             delivery_option=saved["delivery_option"],
@@ -182,12 +175,17 @@ def confirm() -> Response:
             now=utcnow(),
             idempotency_key=saved["token"],
             expected_total_minor=int(expected[:18]),
+            offered=payments.offered,
         )
         if already_placed is None and order.payment_method != PaymentMethod.CARD:
             notify.order_placed(order)
+        number, method = order.number, order.payment_method
         db.session.commit()
     except CheckoutError as exc:
         db.session.rollback()
+        if exc.codes == ["method_not_offered"]:
+            flash(_("This way of paying is not available for this order. Choose another."), "error")
+            return redirect(url_for("checkout.details"))
         for problem in exc.problems:
             flash(problem_text(problem), "error")
         if set(exc.codes) & DETAIL_PROBLEMS:
@@ -208,21 +206,21 @@ def confirm() -> Response:
     except IntegrityError:  # the same form submitted twice at the same instant
         db.session.rollback()
         return redirect(url_for("checkout.review"))
-    access.remember(order.number)
+    access.remember(number)
     store.clear()
     db.session.commit()
     session.pop(SESSION_KEY, None)
-    if order.payment_method == PaymentMethod.CARD:
+    if method == PaymentMethod.CARD:
         return start_card_payment(order)
-    flash(_("Thank you! Your order %(number)s is placed.", number=order.number), "success")
-    return redirect(url_for("orders.detail", number=order.number))
+    flash(_("Thank you! Your order %(number)s is placed.", number=number), "success")
+    return redirect(url_for("orders.detail", number=number))
 
 
 @bp.get("/return/<number>")
 def returned(number: str) -> Response:
     """Where Stripe sends the shopper back. It only says what happens next: the order
     changes state from the signed webhook alone, never from this visit."""
-    order = checkout_lib.find_by_number(db.session, number)
+    order = placing.find_by_number(db.session, number)
     if order is None or not access.can_view(order):
         return redirect(url_for("shop.home"))
     if request.args.get("result") == "paid":

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Cooperative, Product
 from catalog.money import Money
-from orders import checkout, fulfilment, ledger, settings
+from orders import fulfilment, ledger, payment_attempts, placing, settings
 from orders.accounts import Role, User
 from orders.models import Order, PayoutAccount
 from orders.shipping import seed_amana_preset
@@ -88,26 +88,26 @@ def _sample_orders(session: Session, coops: list[Cooperative], *, now: datetime)
         return []
     placed = now - timedelta(days=3)
     # a cash-on-delivery order across three cooperatives, waiting to be prepared
-    waiting = checkout.place_order(
+    waiting = placing.place_order(
         session,
         {p.id: 1 for p in products[:3]},
-        customer=checkout.Customer("Salma Bennani", "salma@example.ma", "0661234567"),
-        address=checkout.Address("04", "04.421", "Hay Riad, rue Annakhil, immeuble 12", "Rabat"),
+        customer=placing.Customer("Salma Bennani", "salma@example.ma", "0661234567"),
+        address=placing.Address("04", "04.421", "Hay Riad, rue Annakhil, immeuble 12", "Rabat"),
         delivery_option="home",
         payment_method="cod",
         now=placed,
     )
     # an institution's order paid by bank transfer and delivered: owed to the cooperative
-    paid = checkout.place_order(
+    paid = placing.place_order(
         session,
         {products[0].id: 2},
-        customer=checkout.Customer("Association Amal", "contact@amal.example.ma", "0522334455"),
-        address=checkout.Address("06", "06.141", "Bd Zerktouni, 140, 3e étage", "Casablanca"),
+        customer=placing.Customer("Association Amal", "contact@amal.example.ma", "0522334455"),
+        address=placing.Address("06", "06.141", "Bd Zerktouni, 140, 3e étage", "Casablanca"),
         delivery_option="relay",
         payment_method="bank_transfer",
         now=placed,
     )
-    checkout.record_bank_transfer(
+    payment_attempts.record_bank_transfer(
         session, paid, Money(paid.total_minor), reference="VIR-DEMO-0001", now=placed
     )
     part = paid.fulfilments[0]

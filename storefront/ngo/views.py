@@ -47,7 +47,7 @@ from orders.accounts import (
 from orders.errors import CheckoutError
 from orders.status import PaymentMethod
 from solidarity_baskets import impact, manifests, quotes, service, templates
-from solidarity_baskets.errors import BasketError, QuoteChanged
+from solidarity_baskets.errors import BasketError
 from solidarity_baskets.models import BasketOrder, BasketQuote, BasketTemplate
 from solidarity_baskets.request import BasketRequest, DestinationRequest
 from storefront import payments
@@ -578,17 +578,13 @@ def quote_confirm(quote_id: int) -> Response:
         return redirect(page)
     user = db.session.get(User, current_user.id)
     try:
-        basket_order = service.confirm_basket_order(
+        result = service.confirm_basket_order(
             db.session,
             quote,
             now=utcnow(),
             payment_method=form.payment_method.data or "",
             user=user,
         )
-    except QuoteChanged as exc:
-        db.session.commit()  # keep the new quote
-        flash(message("quote_changed"), "info")
-        return redirect(url_for("ngo.quote_detail", quote_id=exc.quote.id))
     except InsufficientStock:
         db.session.rollback()
         flash(message("insufficient_stock"), "error")
@@ -603,6 +599,10 @@ def quote_confirm(quote_id: int) -> Response:
         flash(message(exc.code, exc.data), "error")
         return redirect(page)
     db.session.commit()
+    if isinstance(result, service.Requoted):
+        flash(message("quote_changed"), "info")
+        return redirect(url_for("ngo.quote_detail", quote_id=result.quote.id))
+    basket_order = result.basket_order
     order = basket_order.order
     if order.payment_method == PaymentMethod.CARD:
         return start_card_payment(order)

@@ -6,7 +6,7 @@ import click
 from flask import current_app
 
 from catalog.db import utcnow
-from orders import checkout
+from orders import refunds
 from orders.errors import GatewayError
 from orders.payments.stripe_connect import parts_due, transfer_part
 from orders.status import PaymentMethod
@@ -21,7 +21,7 @@ from storefront.orders.views import bp
 def expire_reservations(limit: int) -> None:
     """Release the stock of unpaid orders whose reservation ran out, and tell the
     shoppers."""
-    expired = checkout.expire_reservations(db.session, now=utcnow(), limit=limit)
+    expired = refunds.expire_reservations(db.session, now=utcnow(), limit=limit)
     for order in expired:
         notify.order_expired(order)
     db.session.commit()

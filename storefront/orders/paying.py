@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from catalog.db import utcnow
-from orders import checkout
+from orders import payment_attempts
 from orders.errors import GatewayError, OrderError
 from orders.models import Order
 from orders.status import PaymentMethod
@@ -24,7 +24,7 @@ def start_card_payment(order: Order) -> Response:
         flash(_("Card payment is not available right now. You can pay cash on delivery."), "error")
         return redirect(page)
     try:
-        payment = checkout.new_payment_attempt(db.session, order, now=utcnow())
+        payment = payment_attempts.new_payment_attempt(db.session, order, now=utcnow())
     except OrderError:
         db.session.rollback()
         flash(_("This order can no longer be paid by card."), "error")
@@ -42,7 +42,7 @@ def start_card_payment(order: Order) -> Response:
             ),
         )
     except GatewayError as exc:
-        checkout.payment_not_started(
+        payment_attempts.payment_not_started(
             db.session,
             payment,
             error_code=str(exc.data.get("provider_code", exc.code)),
@@ -54,7 +54,7 @@ def start_card_payment(order: Order) -> Response:
             "error",
         )
         return redirect(page)
-    checkout.payment_started(
+    payment_attempts.payment_started(
         db.session,
         payment,
         provider_ref=start.provider_ref,

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from catalog import regions
 from catalog.db import utcnow
-from orders import checkout
+from orders import payment_attempts, placing, refunds
 from orders.errors import OrderError
 from orders.models import Order, OrderLine
 from orders.status import OrderStatus, PaymentMethod
@@ -108,9 +108,7 @@ def track() -> Response | tuple[str, int] | str:
         if len(failures) >= TRACK_ATTEMPTS:
             flash(_("Too many attempts. Please wait a moment and try again."), "error")
             return render_template("orders/track.html", form=form), 429
-        order = checkout.find_for_tracking(
-            db.session, form.number.data or "", form.phone.data or ""
-        )
+        order = placing.find_for_tracking(db.session, form.number.data or "", form.phone.data or "")
         if order is not None:
             access.remember(order.number)
             session.pop("track_failures", None)
@@ -160,7 +158,7 @@ def pay_cash(number: str) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        checkout.switch_to_cash_on_delivery(db.session, order, now=utcnow())
+        payment_attempts.switch_to_cash_on_delivery(db.session, order, now=utcnow())
     except OrderError:
         db.session.rollback()
         flash(_("This order can no longer be changed."), "error")
@@ -178,7 +176,7 @@ def cancel(number: str) -> Response:
         abort(400)
     try:
         actor = current_user.id if current_user.is_authenticated else None
-        checkout.cancel_order(
+        refunds.cancel_order(
             db.session, order, now=utcnow(), reason="shopper", source="shopper", actor_id=actor
         )
     except OrderError:

@@ -15,12 +15,12 @@ from catalog.models import CapacityCommitment
 from orders.fulfilment import mark_delivered, mark_shipped, parts_for_cooperative
 from orders.models import Fulfilment, Order
 from orders.status import FulfilmentStatus, OrderStatus, PaymentMethod
-from solidarity_baskets.errors import BasketError, QuoteChanged
+from solidarity_baskets.errors import BasketError
 from solidarity_baskets.impact import impact_csv, impact_report
 from solidarity_baskets.manifests import parse_serial, point_manifests, trace
 from solidarity_baskets.models import BasketOrder, QuoteStatus
 from solidarity_baskets.request import DestinationRequest
-from solidarity_baskets.service import confirm_basket_order, quote_baskets
+from solidarity_baskets.service import Confirmed, Requoted, confirm_basket_order, quote_baskets
 from tests.baskets import basket_world
 from tests.conftest import NOW, TODAY
 
@@ -28,7 +28,9 @@ from tests.conftest import NOW, TODAY
 def _confirmed(session, make, **kw):
     world = basket_world(session, make, **kw)
     quote = quote_baskets(session, world.request(TODAY), today=TODAY, now=NOW)
-    basket_order = confirm_basket_order(session, quote, now=NOW, user=world.member)
+    result = confirm_basket_order(session, quote, now=NOW, user=world.member)
+    assert isinstance(result, Confirmed)
+    basket_order = result.basket_order
     return world, quote, basket_order
 
 
@@ -100,9 +102,9 @@ def test_stock_that_moved_gives_a_new_quote_instead_of_an_order(session, make):
     quote = quote_baskets(session, world.request(TODAY), today=TODAY, now=NOW)
     world.products["oil"].stock = 70  # someone bought oil meanwhile
     session.flush()
-    with pytest.raises(QuoteChanged) as caught:
-        confirm_basket_order(session, quote, now=NOW, user=world.member)
-    fresh = caught.value.quote
+    result = confirm_basket_order(session, quote, now=NOW, user=world.member)
+    assert isinstance(result, Requoted)
+    fresh = result.quote
     assert fresh.id != quote.id and fresh.status == QuoteStatus.OPEN
     assert quote.status == QuoteStatus.SUPERSEDED and quote.superseded_by_id == fresh.id
     assert fresh.shortage_units == 30
@@ -114,7 +116,9 @@ def test_a_change_that_leaves_the_plan_alone_does_not_stop_the_order(session, ma
     quote = quote_baskets(session, world.request(TODAY), today=TODAY, now=NOW)
     world.products["oil"].stock += 5
     session.flush()
-    basket_order = confirm_basket_order(session, quote, now=NOW, user=world.member)
+    result = confirm_basket_order(session, quote, now=NOW, user=world.member)
+    assert isinstance(result, Confirmed)
+    basket_order = result.basket_order
     assert basket_order.order.total_minor == quote.total_minor
 
 
@@ -123,9 +127,9 @@ def test_a_cooperative_no_longer_rural_is_never_ordered_from(session, make):
     quote = quote_baskets(session, world.request(TODAY), today=TODAY, now=NOW)
     world.coops["chaouia"].rural = False  # the only rural oil
     session.flush()
-    with pytest.raises(QuoteChanged) as caught:
-        confirm_basket_order(session, quote, now=NOW, user=world.member)
-    assert str(world.coops["chaouia"].id) not in caught.value.quote.result["cooperatives"]
+    result = confirm_basket_order(session, quote, now=NOW, user=world.member)
+    assert isinstance(result, Requoted)
+    assert str(world.coops["chaouia"].id) not in result.quote.result["cooperatives"]
     assert session.scalar(select(func.count(Fulfilment.id))) == 0
 
 
@@ -207,7 +211,7 @@ def test_the_impact_report_reconciles_with_the_order(session, make):
 def test_baskets_count_as_delivered_once_every_line_arrived(session, make):
     _, _, basket_order = _confirmed(session, make)
     order = basket_order.order
-    from orders.checkout import record_bank_transfer
+    from orders.payment_attempts import record_bank_transfer
 
     record_bank_transfer(session, order, order.total, reference="VIR-1", now=NOW)
     casablanca = basket_order.quote.destinations[0]

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from catalog.errors import InsufficientStock
 from catalog.models import CapacityCommitment, Product
-from orders import cart, checkout, settings
-from orders.checkout import Address, Customer, place_order
+from orders import cart, placing, refunds, settings
 from orders.errors import CheckoutError, OrderError
 from orders.models import Fulfilment, Order, OrderLine
+from orders.placing import Address, Customer, place_order
 from orders.status import FulfilmentStatus, OrderStatus
 from tests.conftest import NOW, TODAY
 
@@ -195,7 +195,7 @@ def test_a_product_unpublished_between_check_and_reservation_is_not_sold(session
 
 def test_the_confirmed_total_must_still_hold(session, three_coops) -> None:
     oil = three_coops[0]
-    prepared = checkout.prepare(
+    prepared = placing.prepare(
         session,
         {oil.id: 1},
         destination_region="06",
@@ -216,7 +216,7 @@ def test_the_confirmed_total_must_still_hold(session, three_coops) -> None:
 
 def test_the_review_quote_is_what_the_order_records(session, three_coops) -> None:
     items = {p.id: 1 for p in three_coops}
-    prepared = checkout.prepare(
+    prepared = placing.prepare(
         session,
         items,
         destination_region="06",
@@ -270,14 +270,14 @@ def test_made_to_order_beyond_a_year_of_capacity_is_refused(session, make) -> No
 def test_cancelling_an_unshipped_order_puts_the_stock_back(session, three_coops) -> None:
     oil, honey, _ = three_coops
     order = _place(session, {oil.id: 2, honey.id: 1})
-    checkout.cancel_order(session, order, now=NOW, reason="changed_mind")
+    refunds.cancel_order(session, order, now=NOW, reason="changed_mind")
     session.commit()
     session.expire_all()
     assert order.status == OrderStatus.CANCELLED
     assert {p.status for p in order.fulfilments} == {FulfilmentStatus.CANCELLED}
     assert (oil.stock, honey.stock) == (5, 3)
     with pytest.raises(OrderError):
-        checkout.cancel_order(session, order, now=NOW, reason="again")
+        refunds.cancel_order(session, order, now=NOW, reason="again")
 
 
 def test_unpaid_card_orders_expire_and_release_their_stock(session, make) -> None:
@@ -287,8 +287,8 @@ def test_unpaid_card_orders_expire_and_release_their_stock(session, make) -> Non
     card = _place(session, {oil.id: 2, masks.id: 5}, payment_method="card")
     cod = _place(session, {make.product(stock=1).id: 1})
     session.commit()
-    assert checkout.expire_reservations(session, now=NOW + timedelta(minutes=59)) == []
-    expired = checkout.expire_reservations(session, now=NOW + timedelta(minutes=61))
+    assert refunds.expire_reservations(session, now=NOW + timedelta(minutes=59)) == []
+    expired = refunds.expire_reservations(session, now=NOW + timedelta(minutes=61))
     session.commit()
     assert [o.id for o in expired] == [card.id]
     session.expire_all()
@@ -296,7 +296,7 @@ def test_unpaid_card_orders_expire_and_release_their_stock(session, make) -> Non
     assert oil.stock == 2
     assert session.scalar(select(func.count(CapacityCommitment.id))) == 0
     assert "reservation_expired" in [e.kind for e in card.events]
-    assert checkout.expire_reservations(session, now=NOW + timedelta(hours=5)) == []
+    assert refunds.expire_reservations(session, now=NOW + timedelta(hours=5)) == []
 
 
 def test_the_cart_view_groups_by_cooperative_and_explains_problems(session, make, three_coops):

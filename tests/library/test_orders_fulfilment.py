@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from catalog.models import CapacityCommitment
-from orders import checkout, fulfilment
+from orders import fulfilment, payment_attempts
 from orders.errors import InvalidTransition, OrderError
 from orders.models import OrderEvent
 from orders.status import FulfilmentStatus, OrderStatus
@@ -115,8 +115,8 @@ def test_a_parcel_refused_at_the_door_comes_back_to_stock(session, make) -> None
 
 def test_a_paid_part_is_refunded_not_cancelled(session, make) -> None:
     order = make.order(method="card")
-    payment = checkout.new_payment_attempt(session, order, now=NOW)
-    checkout.mark_paid(session, order, payment, now=NOW, source="stripe")
+    payment = payment_attempts.new_payment_attempt(session, order, now=NOW)
+    payment_attempts.mark_paid(session, order, payment, now=NOW, source="stripe")
     with pytest.raises(OrderError) as caught:
         fulfilment.cancel_part(session, order.fulfilments[0], now=NOW, reason="x")
     assert caught.value.code == "part_is_paid"

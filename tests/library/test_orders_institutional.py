@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from catalog.errors import InsufficientStock
-from orders.checkout import Address, Customer
 from orders.errors import CheckoutError
 from orders.fulfilment import parts_for_cooperative
 from orders.institutional import PlannedLine, PlannedPart, place_institutional_order
 from orders.models import Order
+from orders.placing import Address, Customer
 from orders.status import FulfilmentStatus, OrderStatus
 from tests.baskets import organisation
 from tests.conftest import NOW

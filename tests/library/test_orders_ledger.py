@@ -11,18 +11,19 @@ from sqlalchemy import select
 
 from catalog.errors import InsufficientStock
 from catalog.money import Money
-from orders import checkout, fulfilment, ledger, settings
+from orders import fulfilment, ledger, payment_attempts, refunds, settings
 from orders.errors import LedgerError, OrderError
 from orders.models import Fulfilment, LedgerEntry, Order
+from orders.refunds import refund_part
 from orders.status import FulfilmentStatus, OrderStatus, PaymentMethod
 from tests.conftest import NOW
 
 
 def _paid_card_order(session, make, items):
     order = make.order(items, method="card")
-    payment = checkout.new_payment_attempt(session, order, now=NOW)
+    payment = payment_attempts.new_payment_attempt(session, order, now=NOW)
     payment.payment_intent_id = f"pi_{order.number}"
-    checkout.mark_paid(session, order, payment, now=NOW, source="stripe")
+    payment_attempts.mark_paid(session, order, payment, now=NOW, source="stripe")
     return order
 
 
@@ -70,7 +71,7 @@ def test_refunding_a_delivered_part_reverses_its_entries(session, make) -> None:
             refunds.append((amount.amount_minor, idempotency_key))
             return "re_1"
 
-    amount = checkout.refund_part(session, part, gateway=Gateway(), now=NOW, reason="damaged")
+    amount = refund_part(session, part, gateway=Gateway(), now=NOW, reason="damaged")
     assert amount.amount_minor == part.total_minor
     assert refunds == [(part.total_minor, f"refund:{order.number}:{part.position}")]
     assert ledger.balance_of(session, coop.id) == Money(0)
@@ -89,7 +90,7 @@ def test_a_gateway_refusal_changes_nothing(session, make) -> None:
             raise GatewayError(provider="stripe", provider_code="charge_disputed")
 
     with pytest.raises(GatewayError):
-        checkout.refund_part(session, order.fulfilments[0], gateway=Refusing(), now=NOW, reason="x")
+        refunds.refund_part(session, order.fulfilments[0], gateway=Refusing(), now=NOW, reason="x")
     assert order.fulfilments[0].status == FulfilmentStatus.TO_PREPARE
     assert order.amount_refunded_minor == 0
 
@@ -97,19 +98,19 @@ def test_a_gateway_refusal_changes_nothing(session, make) -> None:
 def test_a_full_refund_before_shipping_restores_the_stock(session, make) -> None:
     a, b = make.product(stock=5), make.product(stock=5)
     order = _paid_card_order(session, make, {a: 2, b: 1})
-    refunded = checkout.refund_order(session, order, gateway=None, now=NOW, reason="x")
+    refunded = refunds.refund_order(session, order, gateway=None, now=NOW, reason="x")
     assert refunded == order.total
     session.expire_all()
     assert (a.stock, b.stock) == (5, 5)
     assert order.status == OrderStatus.REFUNDED
     with pytest.raises(OrderError):
-        checkout.refund_part(session, order.fulfilments[0], gateway=None, now=NOW, reason="x")
+        refunds.refund_part(session, order.fulfilments[0], gateway=None, now=NOW, reason="x")
 
 
 def test_unpaid_parts_cannot_be_refunded(session, make) -> None:
     order = make.order()
     with pytest.raises(OrderError) as caught:
-        checkout.refund_part(session, order.fulfilments[0], gateway=None, now=NOW, reason="x")
+        refunds.refund_part(session, order.fulfilments[0], gateway=None, now=NOW, reason="x")
     assert caught.value.code == "part_not_paid"
 
 
@@ -209,10 +210,10 @@ def _random_history(session, make, rng: random.Random, steps: int) -> None:
                     now=now,
                 )
                 if order.payment_method == PaymentMethod.CARD and rng.random() < 0.8:
-                    payment = checkout.new_payment_attempt(session, order, now=now)
-                    checkout.mark_paid(session, order, payment, now=now, source="stripe")
+                    payment = payment_attempts.new_payment_attempt(session, order, now=now)
+                    payment_attempts.mark_paid(session, order, payment, now=now, source="stripe")
                 elif order.payment_method == PaymentMethod.BANK_TRANSFER and rng.random() < 0.8:
-                    checkout.record_bank_transfer(
+                    payment_attempts.record_bank_transfer(
                         session, order, order.total, reference="VIR", now=now
                     )
             elif action < 0.6:
@@ -230,14 +231,14 @@ def _random_history(session, make, rng: random.Random, steps: int) -> None:
             elif action < 0.7:
                 part = rng.choice(parts)
                 if fulfilment.part_was_paid(part):
-                    checkout.refund_part(
+                    refunds.refund_part(
                         session, part, gateway=None, now=now, reason="r", restock=rng.random() < 0.5
                     )
                 else:
                     fulfilment.cancel_part(session, part, now=now, reason="c")
             elif action < 0.74:
                 order = rng.choice(orders)
-                checkout.refund_order(session, order, gateway=None, now=now, reason="r")
+                refunds.refund_order(session, order, gateway=None, now=now, reason="r")
             elif action < 0.86:
                 batch = ledger.create_payout_batch(session, now=now)
                 if rng.random() < 0.7:
@@ -251,7 +252,7 @@ def _random_history(session, make, rng: random.Random, steps: int) -> None:
                             session, b.cooperative_id, -b.balance, now=now, reference="S"
                         )
             else:
-                checkout.expire_reservations(session, now=now + timedelta(days=rng.randint(0, 12)))
+                refunds.expire_reservations(session, now=now + timedelta(days=rng.randint(0, 12)))
         except (OrderError, LedgerError, InsufficientStock):
             session.rollback()
             continue

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from catalog.errors import InsufficientStock
-from orders import checkout, fulfilment, ledger
+from orders import fulfilment, ledger, payment_attempts, refunds
 from orders.errors import GatewayError, WebhookRejected
 from orders.models import Order, Payment, ProcessedWebhookEvent
 from orders.payments.events import apply_event
@@ -40,12 +40,12 @@ def card_order(session, make):
 
 
 def _start(session, order, gateway):
-    payment = checkout.new_payment_attempt(session, order, now=NOW)
+    payment = payment_attempts.new_payment_attempt(session, order, now=NOW)
     session.commit()
     start = gateway.start(
         order, payment, success_url="https://shop.test/ok", cancel_url="https://shop.test/cancel"
     )
-    checkout.payment_started(
+    payment_attempts.payment_started(
         session, payment, provider_ref=start.provider_ref, redirect_url=start.redirect_url, now=NOW
     )
     session.commit()
@@ -106,7 +106,7 @@ def test_a_retry_uses_a_new_key_and_supersedes_the_old_attempt(session, card_ord
 )
 def test_provider_errors_become_gateway_errors(session, card_order, answer, code, retryable):
     gateway, _ = _gateway(FakeStripeHTTP({("post", "/v1/checkout/sessions"): answer}))
-    payment = checkout.new_payment_attempt(session, card_order, now=NOW)
+    payment = payment_attempts.new_payment_attempt(session, card_order, now=NOW)
     with pytest.raises(GatewayError) as caught:
         gateway.start(card_order, payment, success_url="https://s/ok", cancel_url="https://s/no")
     assert caught.value.data == {
@@ -269,7 +269,7 @@ def test_an_expired_session_expires_the_order(session, card_order) -> None:
 def test_payment_after_expiry_takes_the_stock_again_when_it_can(session, card_order) -> None:
     gateway, _ = _gateway()
     _start(session, card_order, gateway)
-    checkout.expire_reservations(session, now=card_order.reserved_until)
+    refunds.expire_reservations(session, now=card_order.reserved_until)
     session.commit()
     assert _apply(session, gateway, "checkout.session.completed", card_order) == "reinstated"
     session.expire_all()
@@ -281,7 +281,7 @@ def test_payment_after_expiry_takes_the_stock_again_when_it_can(session, card_or
 def test_payment_after_expiry_without_stock_is_flagged_for_a_refund(session, make, card_order):
     gateway, _ = _gateway()
     _start(session, card_order, gateway)
-    checkout.expire_reservations(session, now=card_order.reserved_until)
+    refunds.expire_reservations(session, now=card_order.reserved_until)
     session.commit()
     honey = card_order.lines[1].product
     make.order({honey: 2})  # someone else bought the honey meanwhile
@@ -341,7 +341,7 @@ def test_our_own_refund_confirmed_by_stripe_is_not_counted_twice(session, card_o
     _start(session, card_order, gateway)
     _apply(session, gateway, "checkout.session.completed", card_order)
     part = card_order.fulfilments[0]
-    checkout.refund_part(session, part, gateway=gateway, now=NOW, reason="damaged")
+    refunds.refund_part(session, part, gateway=gateway, now=NOW, reason="damaged")
     session.commit()
     assert http.calls[-1][1] == "/v1/refunds"
     outcome = _apply(
@@ -407,7 +407,7 @@ def _transferred(session, card_order, http: FakeStripeHTTP | None = None):  # no
 def test_refunding_a_transferred_part_takes_the_transfer_back(session, card_order) -> None:
     gateway, http, argan = _transferred(session, card_order)
     transfer_id = objects()["transfer"]["id"]
-    checkout.refund_part(session, argan, gateway=gateway, now=NOW, reason="damaged")
+    refunds.refund_part(session, argan, gateway=gateway, now=NOW, reason="damaged")
     session.commit()
     (reversal,) = [c for c in http.calls if c[1] == f"/v1/transfers/{transfer_id}/reversals"]
     _, _, headers, form = reversal
@@ -430,7 +430,7 @@ def test_a_transfer_stripe_will_not_take_back_leaves_the_refund_and_flags_the_or
         {("post", f"/v1/transfers/{transfer_id}/reversals"): error("insufficient_funds")}
     )
     gateway, http, argan = _transferred(session, card_order, http)
-    checkout.refund_part(session, argan, gateway=gateway, now=NOW, reason="damaged")
+    refunds.refund_part(session, argan, gateway=gateway, now=NOW, reason="damaged")
     session.commit()
     assert argan.status == FulfilmentStatus.REFUNDED, "the shopper is refunded all the same"
     assert card_order.needs_attention
@@ -444,7 +444,7 @@ def test_refunding_a_part_never_transferred_takes_nothing_back(session, card_ord
     gateway, http = _gateway()
     _start(session, card_order, gateway)
     _apply(session, gateway, "checkout.session.completed", card_order)
-    checkout.refund_part(
+    refunds.refund_part(
         session, card_order.fulfilments[0], gateway=gateway, now=NOW, reason="damaged"
     )
     session.commit()

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from orders import checkout, fulfilment, ledger, reports
+from orders import fulfilment, ledger, payment_attempts, reports
 from tests.conftest import NOW
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")
@@ -20,7 +20,7 @@ def coop_sales(make, session):
     fulfilment.mark_shipped(session, cash.fulfilments[0], "T", now=NOW)
     fulfilment.record_cash_collected(session, cash.fulfilments[0], now=late_march)
     paid = make.order({oil: 3}, method="bank_transfer", now=NOW)
-    checkout.record_bank_transfer(session, paid, paid.total, reference="V", now=NOW)
+    payment_attempts.record_bank_transfer(session, paid, paid.total, reference="V", now=NOW)
     fulfilment.mark_shipped(session, paid.fulfilments[0], "T", now=NOW)
     fulfilment.mark_delivered(session, paid.fulfilments[0], now=NOW + timedelta(days=1))
     undelivered = make.order({honey: 1}, method="cod", now=NOW)

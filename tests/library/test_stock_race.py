@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from catalog.errors import InsufficientStock
 from catalog.models import Product
-from orders.checkout import Address, Customer, place_order
 from orders.models import Order, OrderLine
+from orders.placing import Address, Customer, place_order
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.postgres

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from catalog.audit import AuditEntry
 from catalog.db import utcnow
-from orders import checkout, fulfilment, ledger, settings
+from orders import fulfilment, ledger, payment_attempts, settings
 from orders.models import LedgerEntry, PayoutBatch, ShippingRate, ShippingTariff
 from tests.storefront.backoffice import login, operator
 
@@ -97,7 +97,7 @@ def owed(make, session):
     product = make.product(coop, stock=10)
     now = utcnow()
     order = make.order({product: 2}, method="bank_transfer", now=now)
-    checkout.record_bank_transfer(session, order, order.total, reference="VIR-1", now=now)
+    payment_attempts.record_bank_transfer(session, order, order.total, reference="VIR-1", now=now)
     part = order.fulfilments[0]
     fulfilment.mark_shipped(session, part, "T", now=now)
     fulfilment.mark_delivered(session, part, now=now)

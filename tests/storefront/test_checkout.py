@@ -202,3 +202,24 @@ def test_checkout_works_with_csrf_protection_on(app, session, shop) -> None:
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', review).group(1)
     response = client.post("/checkout/confirm", data=dict(confirm_fields(review), csrf_token=token))
     assert response.status_code == 302 and _orders(session) == 1
+
+
+def test_confirming_reads_the_products_once_and_prices_once(
+    client, session, shop, count_queries
+) -> None:
+    for product in shop:
+        add(client, product)
+    client.post("/checkout/", data=DETAILS)
+    review = client.get("/checkout/review").get_data(as_text=True)
+    count_queries.clear()
+    response = client.post("/checkout/confirm", data=confirm_fields(review))
+    assert response.status_code == 302 and response.headers["Location"].startswith("/orders/")
+    product_reads = [
+        s
+        for s in count_queries
+        if s.lstrip().upper().startswith("SELECT") and "FROM catalog_product" in s
+    ]
+    assert len(product_reads) == 1, product_reads
+    # three parcels: the order, its parts and lines, three stock updates, the events
+    # and two e-mails; nothing read twice (32 statements when the cart was priced twice)
+    assert len(count_queries) <= 27, "\n".join(count_queries)

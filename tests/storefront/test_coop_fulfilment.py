@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from catalog.db import utcnow
 from catalog.models import CapacityCommitment
-from orders import checkout, ledger
+from orders import ledger, payment_attempts
 from orders.mail import OutboxMessage
 from orders.models import Fulfilment, LedgerEntry
 from orders.status import FulfilmentStatus
@@ -98,7 +98,7 @@ def test_an_illegal_step_is_refused_with_a_message(client, session, cod_part) ->
 def test_a_part_paid_online_is_delivered_and_owed(client, session, make, cooperative) -> None:
     oil = make.product(cooperative, stock=5)
     order = make.order({oil: 1}, method="bank_transfer", now=NOW)
-    checkout.record_bank_transfer(session, order, order.total, reference="VIR-1", now=NOW)
+    payment_attempts.record_bank_transfer(session, order, order.total, reference="VIR-1", now=NOW)
     session.commit()
     [part] = order.fulfilments
     client.post(

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from catalog.db import utcnow
-from orders import checkout, fulfilment, ledger
+from orders import fulfilment, ledger, payment_attempts
 from orders.models import PayoutAccount
 from tests.storefront.backoffice import login, member
 
@@ -22,7 +22,7 @@ def sold(make, session, client):
     honey = make.product(coop, sku="MIEL-1", title_fr="Miel", stock=50)
     now = utcnow()
     online = make.order({oil: 2}, method="bank_transfer", now=now)
-    checkout.record_bank_transfer(session, online, online.total, reference="VIR-9", now=now)
+    payment_attempts.record_bank_transfer(session, online, online.total, reference="VIR-9", now=now)
     cash = make.order({oil: 1, honey: 3}, method="cod", now=now)
     for order in (online, cash):
         part = order.fulfilments[0]

@@ -118,9 +118,9 @@ def test_without_stripe_keys_there_is_no_webhook(client) -> None:
 
 def test_a_payment_that_comes_too_late_for_the_stock_is_flagged(pending, session, make) -> None:
     client, order = pending
-    from orders import checkout as checkout_lib
+    from orders import refunds
 
-    checkout_lib.expire_reservations(session, now=order.reserved_until)
+    refunds.expire_reservations(session, now=order.reserved_until)
     session.commit()
     honey = order.lines[1].product if order.lines[1].product.stock < 3 else order.lines[0].product
     make.order({honey: honey.stock})

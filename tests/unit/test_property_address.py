@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from catalog import regions
-from orders.checkout import MAX_ADDRESS_LENGTH, Address, Customer, check_details
+from orders.placing import MAX_ADDRESS_LENGTH, Address, Customer, check_details
 
 pairs = st.sampled_from(
     [

@@ -1,0 +1,243 @@
+"""Undoing orders: cancelling one nobody paid for, refunding a part or a whole order
+(the provider first, then the stock, the ledger and any Connect transfer), and letting
+unpaid reservations expire.
+
+Refunds call the provider before any stock is touched: never while a stock row is
+locked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.money import Money
+from orders import ledger, payment_attempts, reservations
+from orders.errors import InvalidTransition, OrderError
+from orders.events import move_fulfilment, move_order
+from orders.fulfilment import cancel_part, part_was_paid, settle_order_status
+from orders.models import Fulfilment, Order, Payment
+from orders.payments.base import PaymentGateway
+from orders.payments.stripe_connect import TransferGateway
+from orders.status import (
+    HOLDING_STOCK,
+    EventKind,
+    FulfilmentStatus,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    can_fulfil,
+)
+
+
+def cancel_order(
+    session: Session,
+    order: Order,
+    *,
+    now: datetime,
+    reason: str,
+    source: str = "shopper",
+    actor_id: int | None = None,
+) -> None:
+    """Cancel an order nobody has paid for yet, before any parcel left: every part is
+    cancelled and its stock goes back on sale.
+
+    :raises OrderError: ``already_shipped``, ``order_is_paid`` (refund it instead).
+    :raises InvalidTransition: for a closed order.
+    """
+    if order.amount_paid_minor > 0:
+        raise OrderError("order_is_paid")
+    if any(
+        p.status not in HOLDING_STOCK and p.status != FulfilmentStatus.CANCELLED
+        for p in order.fulfilments
+    ):
+        raise OrderError("already_shipped")
+    move_order(
+        order,
+        OrderStatus.CANCELLED,
+        now=now,
+        kind=EventKind.CANCELLED,
+        source=source,
+        actor_id=actor_id,
+        reason=reason[:200],
+    )
+    for part in order.fulfilments:
+        if part.status in HOLDING_STOCK:
+            move_fulfilment(
+                part,
+                FulfilmentStatus.CANCELLED,
+                now=now,
+                kind=EventKind.CANCELLED,
+                source=source,
+                actor_id=actor_id,
+                reason=reason[:200],
+            )
+    for payment in order.payments:
+        if payment.status == PaymentStatus.PENDING:
+            payment.status = PaymentStatus.FAILED
+            payment.last_error = "cancelled"
+    reservations.release(session, order.lines)
+    session.flush()
+
+
+def refund_part(
+    session: Session,
+    fulfilment: Fulfilment,
+    *,
+    gateway: PaymentGateway | None,
+    now: datetime,
+    reason: str,
+    restock: bool | None = None,
+    source: str = "operator",
+    actor_id: int | None = None,
+) -> Money:
+    """Give back the money of one cooperative's part: through the provider first (for
+    a card), then the part is refunded, its stock restored (always when it had not
+    shipped; for shipped goods only with ``restock=True``) and its ledger entries
+    reversed. Returns the amount refunded.
+
+    :raises OrderError: ``part_not_paid`` (cancel it instead).
+    :raises InvalidTransition: for a part already closed without delivery.
+    :raises GatewayError: when the provider refuses; nothing is changed.
+    """
+    order = fulfilment.order
+    if not part_was_paid(fulfilment):
+        raise OrderError("part_not_paid")
+    amount = Money(fulfilment.total_minor, fulfilment.currency)
+    # check the transition before any money moves
+    if not can_fulfil(FulfilmentStatus(fulfilment.status), FulfilmentStatus.REFUNDED):
+        raise InvalidTransition(
+            entity="fulfilment", current=str(fulfilment.status), target="refunded"
+        )
+    payment = _succeeded_payment(order)
+    if order.payment_method == PaymentMethod.CARD and gateway is not None and payment is not None:
+        left = payment.amount_minor - payment.amount_refunded_minor
+        amount = Money(min(amount.amount_minor, left), amount.currency)
+        if amount.amount_minor > 0:
+            gateway.refund(
+                payment, amount, idempotency_key=f"refund:{order.number}:{fulfilment.position}"
+            )
+    held = fulfilment.status in HOLDING_STOCK
+    move_fulfilment(
+        fulfilment,
+        FulfilmentStatus.REFUNDED,
+        now=now,
+        kind=EventKind.REFUNDED,
+        source=source,
+        actor_id=actor_id,
+        reason=reason[:200],
+        amount_minor=amount.amount_minor,
+    )
+    fulfilment.refunded_minor = amount.amount_minor
+    if payment is not None:
+        payment.amount_refunded_minor = min(
+            payment.amount_minor, payment.amount_refunded_minor + amount.amount_minor
+        )
+        payment.status = (
+            PaymentStatus.REFUNDED
+            if payment.amount_refunded_minor >= payment.amount_minor
+            else PaymentStatus.PARTIALLY_REFUNDED
+        )
+    order.amount_refunded_minor = min(
+        order.amount_paid_minor, order.amount_refunded_minor + amount.amount_minor
+    )
+    lines = list(fulfilment.lines)
+    if held:
+        reservations.release(session, lines)
+    elif restock:
+        reservations.restock_returned(session, lines)
+    ledger.reverse_part(session, fulfilment, now=now)
+    if isinstance(gateway, TransferGateway):
+        payment_attempts.take_back_transfer(session, gateway, fulfilment, now=now, source=source)
+    settle_order_status(order, now=now)
+    session.flush()
+    return amount
+
+
+def refund_order(
+    session: Session,
+    order: Order,
+    *,
+    gateway: PaymentGateway | None,
+    now: datetime,
+    reason: str,
+    restock: bool | None = None,
+    source: str = "operator",
+    actor_id: int | None = None,
+) -> Money:
+    """Refund every paid part still open or delivered; unpaid parts are cancelled."""
+    refunded = Money.zero(order.currency)
+    for part in order.fulfilments:
+        if part.status in (FulfilmentStatus.CANCELLED, FulfilmentStatus.REFUNDED):
+            continue
+        if part_was_paid(part):
+            refunded = refunded + refund_part(
+                session,
+                part,
+                gateway=gateway,
+                now=now,
+                reason=reason,
+                restock=restock,
+                source=source,
+                actor_id=actor_id,
+            )
+        else:
+            cancel_part(session, part, now=now, reason=reason, source=source, actor_id=actor_id)
+    return refunded
+
+
+def _succeeded_payment(order: Order) -> Payment | None:
+    for payment in reversed(order.payments):
+        if payment.status in (
+            PaymentStatus.SUCCEEDED,
+            PaymentStatus.PARTIALLY_REFUNDED,
+            PaymentStatus.REFUNDED,
+        ):
+            return payment
+    return None
+
+
+# -- reservations that run out ------------------------------------------------------------
+def expire_reservations(session: Session, *, now: datetime, limit: int = 500) -> list[Order]:
+    """Orders still unpaid when their reservation ran out: expired, stock released.
+    Rows another transaction is handling (a payment arriving) are skipped and caught
+    on the next run. Flushes; returns the expired orders (to tell the shoppers)."""
+    stmt = (
+        select(Order)
+        .where(
+            Order.status == OrderStatus.PENDING_PAYMENT,
+            Order.reserved_until.is_not(None),
+            Order.reserved_until <= now,
+        )
+        .order_by(Order.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    expired = list(session.scalars(stmt))
+    for order in expired:
+        expire_order(session, order, now=now)
+    session.flush()
+    return expired
+
+
+def expire_order(session: Session, order: Order, *, now: datetime, source: str = "system") -> None:
+    """An unpaid order's reservation ran out (or its checkout session expired): the
+    order expires and its stock and capacity go back on sale."""
+    move_order(
+        order, OrderStatus.EXPIRED, now=now, kind=EventKind.RESERVATION_EXPIRED, source=source
+    )
+    for part in order.fulfilments:
+        if part.status == FulfilmentStatus.NEW:
+            move_fulfilment(
+                part,
+                FulfilmentStatus.CANCELLED,
+                now=now,
+                kind=EventKind.RESERVATION_EXPIRED,
+                source=source,
+            )
+    for payment in order.payments:
+        if payment.status == PaymentStatus.PENDING:
+            payment.status = PaymentStatus.EXPIRED
+    reservations.release(session, order.lines)
