@@ -13,7 +13,7 @@ from sqlalchemy import select
 from catalog import csv_io, spreadsheet
 from catalog.db import utcnow
 from catalog.spreadsheet import Identifier
-from orders import checkout, fulfilment, ledger, reports
+from orders import fulfilment, ledger, payment_attempts, reports
 from orders.models import PayoutBatch
 from tests.storefront.backoffice import login, operator
 
@@ -69,7 +69,7 @@ def owed(make, session):
     product = make.product(coop, stock=10, title_fr="=1+1", sku="ARG")
     now = utcnow()
     order = make.order({product: 2}, method="bank_transfer", now=now)
-    checkout.record_bank_transfer(session, order, order.total, reference="VIR-1", now=now)
+    payment_attempts.record_bank_transfer(session, order, order.total, reference="VIR-1", now=now)
     part = order.fulfilments[0]
     fulfilment.mark_shipped(session, part, "T", now=now)
     fulfilment.mark_delivered(session, part, now=now)
