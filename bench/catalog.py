@@ -63,7 +63,7 @@ from catalog.models import (  # noqa: E402
     ProductLabel,
 )
 from catalog.rules import problems, refresh_products, valid_kinds  # noqa: E402
-from catalog.text import search_document  # noqa: E402
+from catalog.text import search_document, search_stems  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 OUT = ROOT / "bench" / "out"
@@ -365,6 +365,7 @@ def generate(url: str, n_coops: int, n_products: int, seed: int = 2020) -> Count
                 "region_code": coop.region_code,
                 "women_led": coop.women_led,
                 "search_document": search_document(product),  # type: ignore[arg-type]
+                "search_stems": search_stems(product),  # type: ignore[arg-type]
                 "created_at": NOW - timedelta(minutes=n_products - pid),
                 "updated_at": NOW,
             }
@@ -459,7 +460,13 @@ def _check_sample(session: Session, rng: random.Random, n_products: int) -> None
     """``refresh_products`` on a random sample must find nothing to change."""
     ids = rng.sample(range(1, n_products + 1), k=min(2_000, n_products))
     before = {
-        row.id: (row.sellable, row.region_code, row.women_led, row.search_document)
+        row.id: (
+            row.sellable,
+            row.region_code,
+            row.women_led,
+            row.search_document,
+            row.search_stems,
+        )
         for row in session.execute(
             select(
                 Product.id,
@@ -467,6 +474,7 @@ def _check_sample(session: Session, rng: random.Random, n_products: int) -> None
                 Product.region_code,
                 Product.women_led,
                 Product.search_document,
+                Product.search_stems,
             ).where(Product.id.in_(ids))  # fmt: skip
         )
     }
@@ -475,7 +483,7 @@ def _check_sample(session: Session, rng: random.Random, n_products: int) -> None
     )
     refresh_products(session, TODAY, product_ids=ids)
     after = {
-        p.id: (p.sellable, p.region_code, p.women_led, p.search_document)
+        p.id: (p.sellable, p.region_code, p.women_led, p.search_document, p.search_stems)
         for p in session.scalars(select(Product).where(Product.id.in_(ids)))
     }
     labels_after = session.scalar(

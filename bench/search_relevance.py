@@ -131,9 +131,7 @@ def target_products(app: Any) -> dict[str, set[str]]:
         categories = list(db.session.scalars(select(Category)))
         by_id = {c.id: c for c in categories}
         rows = db.session.execute(
-            select(Product.slug, Product.sku, Product.category_id).where(
-                Product.sellable.is_(True)
-            )
+            select(Product.slug, Product.sku, Product.category_id).where(Product.sellable.is_(True))
         )
         per_category: dict[int, set[str]] = defaultdict(set)
         for slug, sku, category_id in rows:

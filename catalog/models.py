@@ -317,6 +317,8 @@ class Product(Base):
     women_led: Mapped[bool] = mapped_column(default=False)
     #: normalised text (titles, descriptions, cooperative, category) for full-text search
     search_document: Mapped[str] = mapped_column(Text, default="")
+    #: the stems of the same words (catalog.text.search_stems): the index's second column
+    search_stems: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -432,32 +434,47 @@ class ProductImport(Base):
     updated_count: Mapped[int] = mapped_column(default=0)
 
 
+class SearchSynonym(Base):
+    """A group of words or phrases that name the same thing, added by an operator on top
+    of the curated file (catalog/data/synonyms.txt); see catalog.synonyms."""
+
+    __tablename__ = "catalog_search_synonym"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the phrases as the operator typed them, separated by commas
+    terms: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 # -- full-text index -------------------------------------------------------------------
-# SQLite: an FTS5 table over the normalised ``search_document``, kept in sync by
-# triggers. PostgreSQL: a GIN index on its tsvector. Both receive text already
-# normalised by catalog.text, so the 'simple' configurations suffice in every language.
+# SQLite: an FTS5 table over the normalised ``search_document`` (exact words) and
+# ``search_stems`` (their stems), kept in sync by triggers. PostgreSQL: a GIN index on a
+# tsvector weighting exact words A and stems B. Both receive text already analysed by
+# catalog.text, so the 'simple' configurations suffice in every language.
 SQLITE_FTS_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS catalog_product_fts USING fts5("
-    "search_document, content='catalog_product', content_rowid='id', "
+    "search_document, search_stems, content='catalog_product', content_rowid='id', "
     "tokenize='unicode61 remove_diacritics 2')",
     "CREATE TRIGGER IF NOT EXISTS catalog_product_fts_ai AFTER INSERT ON catalog_product BEGIN "
-    "INSERT INTO catalog_product_fts(rowid, search_document) "
-    "VALUES (new.id, new.search_document); END",
+    "INSERT INTO catalog_product_fts(rowid, search_document, search_stems) "
+    "VALUES (new.id, new.search_document, new.search_stems); END",
     "CREATE TRIGGER IF NOT EXISTS catalog_product_fts_ad AFTER DELETE ON catalog_product BEGIN "
-    "INSERT INTO catalog_product_fts(catalog_product_fts, rowid, search_document) "
-    "VALUES ('delete', old.id, old.search_document); END",
-    "CREATE TRIGGER IF NOT EXISTS catalog_product_fts_au AFTER UPDATE OF search_document "
-    "ON catalog_product BEGIN "
-    "INSERT INTO catalog_product_fts(catalog_product_fts, rowid, search_document) "
-    "VALUES ('delete', old.id, old.search_document); "
-    "INSERT INTO catalog_product_fts(rowid, search_document) "
-    "VALUES (new.id, new.search_document); END",
+    "INSERT INTO catalog_product_fts(catalog_product_fts, rowid, search_document, search_stems) "
+    "VALUES ('delete', old.id, old.search_document, old.search_stems); END",
+    "CREATE TRIGGER IF NOT EXISTS catalog_product_fts_au AFTER UPDATE OF search_document, "
+    "search_stems ON catalog_product BEGIN "
+    "INSERT INTO catalog_product_fts(catalog_product_fts, rowid, search_document, search_stems) "
+    "VALUES ('delete', old.id, old.search_document, old.search_stems); "
+    "INSERT INTO catalog_product_fts(rowid, search_document, search_stems) "
+    "VALUES (new.id, new.search_document, new.search_stems); END",
 )
 # PostgreSQL keeps the tsvector in a generated column: matching, ranking and filtering
 # then read it instead of parsing the document again for every candidate row.
 POSTGRES_FTS_DDL = (
     "ALTER TABLE catalog_product ADD COLUMN IF NOT EXISTS search_vector tsvector "
-    "GENERATED ALWAYS AS (to_tsvector('simple', search_document)) STORED",
+    "GENERATED ALWAYS AS (setweight(to_tsvector('simple', search_document), 'A') || "
+    "setweight(to_tsvector('simple', search_stems), 'B')) STORED",
     "CREATE INDEX IF NOT EXISTS ix_catalog_product_search ON catalog_product "
     "USING gin (search_vector)",
 )

@@ -46,8 +46,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, defer, selectinload
 
+from catalog import synonyms as synonyms_module
 from catalog.models import Category, CertificateKind, Cooperative, Product, ProductLabel
-from catalog.text import tokens
+from catalog.synonyms import Synonyms
+from catalog.text import STOPWORDS, token_stems, tokens
 
 MAX_PER_PAGE = 60
 MAX_QUERY_TOKENS = 8
@@ -268,30 +270,117 @@ def changes_facets(changed: Iterable[object], added_or_deleted: Iterable[object]
 # -- SQL pieces ----------------------------------------------------------------------------
 
 
-def _fts_query(dialect: str, words: Sequence[str]) -> str:
+#: stems shorter than this match whole words only (a prefix of two or three letters,
+#: common with Arabic roots, would match far too much)
+PREFIX_STEM_LENGTH = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One word looked up in one column of the full-text index."""
+
+    lexeme: str
+    stemmed: bool  # the stems column, else the exact words
+    prefix: bool
+
+    def render(self, dialect: str) -> str:
+        if dialect == "postgresql":
+            return f"'{self.lexeme}':{'*' if self.prefix else ''}{'B' if self.stemmed else 'A'}"
+        column = "search_stems" if self.stemmed else "search_document"
+        return f'{column} : "{self.lexeme}"{"*" if self.prefix else ""}'
+
+
+# an expression is a Term, or ("and" | "or", [expressions])
+Expr = Any
+
+
+def _render(expr: Expr, dialect: str) -> str:
+    if isinstance(expr, Term):
+        return expr.render(dialect)
+    op, parts = expr
+    if len(parts) == 1:
+        return _render(parts[0], dialect)
+    joiner = (
+        {"and": " & ", "or": " | "} if dialect == "postgresql" else {"and": " AND ", "or": " OR "}
+    )
+    return "(" + joiner[op].join(_render(p, dialect) for p in parts) + ")"
+
+
+def _stem_terms(word: str) -> Expr:
+    """Any stem of ``word`` in the stems column."""
+    return (
+        "or",
+        [Term(stem, True, len(stem) >= PREFIX_STEM_LENGTH) for stem in token_stems(word)],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TextQuery:
+    """A shopper's words compiled for the full-text index: every word (or synonym
+    phrase) must match, as itself (a prefix of an exact word), by one of its stems, or
+    through a synonym's stems. ``exact`` keeps the words alone, to rank exact matches
+    first."""
+
+    words: tuple[str, ...]
+    groups: tuple[Expr, ...]
+    exact: tuple[Term, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+    def fts(self, dialect: str) -> str:
+        return _render(("and", list(self.groups)), dialect)
+
+    def exact_fts(self, dialect: str) -> str:
+        return _render(("and", list(self.exact)), dialect)
+
+
+def compile_text(text: str, synonyms: Synonyms | None = None) -> TextQuery:
+    """Analyse ``text`` as the index was (catalog.text) and expand it with ``synonyms``
+    (the curated file's by default)."""
+    synonyms = synonyms_module.curated() if synonyms is None else synonyms
+    words = tokens(text)[:MAX_QUERY_TOKENS]
+    content = [w for w in words if w not in STOPWORDS] or words
+    groups: list[Expr] = []
+    i = 0
+    while i < len(content):
+        length, others = synonyms.match(content, i)
+        span = content[i : i + max(1, length)]
+        alternatives: list[Expr] = [
+            ("and", [Term(w, False, True) for w in span]),
+            ("and", [_stem_terms(w) for w in span]),
+        ]
+        alternatives += [("and", [_stem_terms(w) for w in phrase]) for phrase in others]
+        groups.append(("or", alternatives))
+        i += len(span)
+    exact = tuple(Term(w, False, True) for w in content)
+    return TextQuery(words=tuple(content), groups=tuple(groups), exact=exact)
+
+
+def _fts_match(dialect: str, query: str, name: str = "fts_query") -> ColumnElement[bool]:
     if dialect == "postgresql":
-        return " & ".join(f"'{w}':*" for w in words)
-    return " ".join(f'"{w}"*' for w in words)
+        return text(f"catalog_product.search_vector @@ to_tsquery('simple', :{name})").bindparams(
+            **{name: query}
+        )
+    return text(f"catalog_product_fts MATCH :{name}").bindparams(**{name: query})
 
 
-def _text_filter(dialect: str, words: Sequence[str], *, probe: bool = False) -> ColumnElement[bool]:
+def _text_filter(dialect: str, words: TextQuery, *, probe: bool = False) -> ColumnElement[bool]:
     """Products matching every word. ``probe`` (SQLite): test each candidate against the
     set of matches instead of looking the matches up, so an ordered index scan is kept."""
-    query = _fts_query(dialect, words)
+    query = words.fts(dialect)
     if dialect == "postgresql":
-        return text("catalog_product.search_vector @@ to_tsquery('simple', :fts_query)").bindparams(
-            fts_query=query
-        )
+        return _fts_match(dialect, query)
     column = literal_column("+catalog_product.id") if probe else Product.id
     return column.in_(
         select(literal_column("rowid"))
         .select_from(text("catalog_product_fts"))
-        .where(text("catalog_product_fts MATCH :fts_query").bindparams(fts_query=query))
+        .where(_fts_match(dialect, query))
     )
 
 
 def _base_filters(
-    q: ProductQuery, dialect: str, words: Sequence[str], *, probe: bool = False
+    q: ProductQuery, dialect: str, words: TextQuery, *, probe: bool = False
 ) -> list[ColumnElement[bool]]:
     """What the cube is built over: sellable, the words, the cooperative."""
     conds: list[ColumnElement[bool]] = [Product.sellable.is_(True)]
@@ -302,32 +391,44 @@ def _base_filters(
     return conds
 
 
-def _ranked_ids(q: ProductQuery, dialect: str, words: Sequence[str]) -> Select[Any]:
-    """Ids and relevance of the matching products, best first (few matches only)."""
+def _ranked_ids(q: ProductQuery, dialect: str, words: TextQuery) -> Select[Any]:
+    """Ids and relevance of the matching products, best first (few matches only):
+    products matching every word exactly (tier 0) before those found through stems or
+    synonyms (tier 1), then by bm25 / ts_rank (exact words weigh more than stems)."""
     conds = [*_facet_filters(q, ordered_scan=False), Product.sellable.is_(True)]
     if q.cooperative_id is not None:
         conds.append(Product.cooperative_id == q.cooperative_id)
-    query = _fts_query(dialect, words)
+    exact = words.exact_fts(dialect)
     if dialect == "postgresql":
         rank = type_coerce(
             text(
                 "-ts_rank(catalog_product.search_vector, to_tsquery('simple', :rank_query))"
-            ).bindparams(rank_query=query),
+            ).bindparams(rank_query=words.fts(dialect)),
             Float,
         ).label("rank")
-        stmt = select(Product.id.label("id"), rank).where(_text_filter(dialect, words), *conds)
+        tier = case((_fts_match(dialect, exact, "exact_query"), 0), else_=1).label("tier")
+        stmt = select(Product.id.label("id"), tier, rank).where(
+            _text_filter(dialect, words), *conds
+        )
     else:
-        # rank inside the full-text table: bm25 of each match, lower is better
+        # rank inside the full-text table: bm25 of each match (exact words weigh 4 times
+        # their stems), lower is better
         fts = table("catalog_product_fts", column("rowid"))
-        rank = literal_column("bm25(catalog_product_fts)", Float).label("rank")
+        rank = literal_column("bm25(catalog_product_fts, 4.0, 1.0)", Float).label("rank")
+        exact_ids = (
+            select(literal_column("rowid"))
+            .select_from(text("catalog_product_fts"))
+            .where(_fts_match(dialect, exact, "exact_query"))
+        )
+        tier = case((Product.id.in_(exact_ids), 0), else_=1).label("tier")
         stmt = (
-            select(Product.id.label("id"), rank)
+            select(Product.id.label("id"), tier, rank)
             .select_from(fts)
             .join(Product, Product.id == fts.c.rowid)
-            .where(text("catalog_product_fts MATCH :fts_query").bindparams(fts_query=query))
+            .where(_fts_match(dialect, words.fts(dialect)))
             .where(*conds)
         )
-    return stmt.order_by(rank, Product.id.desc())
+    return stmt.order_by(tier, rank, Product.id.desc())
 
 
 def _facet_filters(q: ProductQuery, *, ordered_scan: bool) -> list[ColumnElement[bool]]:
@@ -362,7 +463,7 @@ def _facet_filters(q: ProductQuery, *, ordered_scan: bool) -> list[ColumnElement
     return conds
 
 
-def facet_cube(session: Session, q: ProductQuery, words: Sequence[str] | None = None) -> FacetCube:
+def facet_cube(session: Session, q: ProductQuery, words: TextQuery | None = None) -> FacetCube:
     """Count the sellable products ``q``'s words and cooperative select, per cell.
 
     Both queries group by columns in the order of ``ix_catalog_product_facets`` (the
@@ -370,7 +471,7 @@ def facet_cube(session: Session, q: ProductQuery, words: Sequence[str] | None = 
     index instead of sorting every row; labels are counted per kind in the same pass.
     """
     dialect = session.get_bind().dialect.name
-    words = tokens(q.text)[:MAX_QUERY_TOKENS] if words is None else words
+    words = compile_text(q.text) if words is None else words
     base = _base_filters(q, dialect, words)
     dims = (Product.category_id, Product.region_code, Product.women_led, Product.price_minor)
     products: dict[Cell, int] = {}
@@ -397,8 +498,8 @@ def facet_cube(session: Session, q: ProductQuery, words: Sequence[str] | None = 
     return FacetCube(products=products, labels=labels)
 
 
-def _cube_key(words: Sequence[str], cooperative_id: int | None) -> Hashable:
-    return (tuple(words), cooperative_id)
+def _cube_key(words: TextQuery, cooperative_id: int | None) -> Hashable:
+    return (words.fts("sqlite"), cooperative_id)
 
 
 def warm_whole_catalog(session: Session, cache: FacetCache) -> FacetCube:
@@ -406,7 +507,7 @@ def warm_whole_catalog(session: Session, cache: FacetCache) -> FacetCube:
     every category and region listing reads, and keep it in ``cache``. At national
     scale it takes seconds: call it before visitors need it, not on their time."""
     cube = facet_cube(session, ProductQuery())
-    cache.put(_cube_key((), None), cube)
+    cache.put(_cube_key(compile_text(""), None), cube)
     return cube
 
 
@@ -443,16 +544,18 @@ def search_products(
     *,
     facets: bool = True,
     cache: FacetCache | None = None,
+    synonyms: Synonyms | None = None,
 ) -> SearchResult:
     """Run a catalog query. Only sellable products are ever returned.
 
     With ``facets`` the total and the facets come from the query's :class:`FacetCube`
     (from ``cache`` when it has it); without, the total is counted directly (cheap for
-    the narrow queries that skip facets, such as one cooperative's products).
+    the narrow queries that skip facets, such as one cooperative's products). The
+    words are expanded with ``synonyms`` (the curated file's when not given).
     """
     q = query.normalised()
     dialect = session.get_bind().dialect.name
-    words = tokens(q.text)[:MAX_QUERY_TOKENS]
+    words = compile_text(q.text, synonyms)
     matches: int | None = None  # sellable products the words select, when known
     facet_counts: dict[str, list[FacetValue]] = {}
     if facets:
@@ -494,7 +597,7 @@ def search_products(
                 .order_by(*_order(q))
             )
         page = picked.offset(offset).limit(q.per_page).subquery("page")
-        outer_order = [page.c.rank, Product.id.desc()] if ranked else _order(q)
+        outer_order = [page.c.tier, page.c.rank, Product.id.desc()] if ranked else _order(q)
         products = list(
             session.scalars(
                 select(Product)

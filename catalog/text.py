@@ -1,12 +1,29 @@
-"""Text normalisation for search, shared by the index and the queries so both
-sides agree: French accents folded, Arabic letter variants unified and diacritics
-removed, light plural stripping, lower case."""
+"""Text analysis for search, shared by the index and the queries so both sides agree.
+
+Two views of a text:
+
+* :func:`tokens`: the *surface* tokens: French accents folded, Arabic letter variants
+  unified and diacritics removed, French elisions (l', d', qu'...) dropped, lower case.
+  They are what an exact match compares.
+* :func:`stems`: each surface token reduced by its language's light stemmer. An Arabic
+  token first loses the article and the proclitics fused with it (ال، وال، بال، كال،
+  فال، لل, and و before a long word), then goes through Snowball's Arabic stemmer; a
+  Latin token gets both its French and its English Snowball stem (a query does not say
+  its language, and a product's fields are in both). The document and the query go
+  through the same function, so "العسل" and "بالعسل" meet "عسل", "huiles" meets
+  "huile", "rugs" meets "rug".
+
+Stemming is cached per token: a catalog repeats few distinct words.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import TYPE_CHECKING
+
+import snowballstemmer
 
 if TYPE_CHECKING:
     from catalog.models import Product
@@ -23,42 +40,91 @@ _ARABIC_MAP = str.maketrans(
         "ؤ": "و",
         "ة": "ه",
         "ء": "",
+        "گ": "ك",
+        "ڭ": "ك",
+        "ڤ": "ف",
+        "پ": "ب",
     }
 )
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+#: French elided words: l'huile, d'argan, qu'il... (straight or typographic apostrophe)
+_ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’ʼ]", re.IGNORECASE)
+#: Article and proclitics fused with it, longest first.
+_ARABIC_ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
+
+#: Words a query can do without (French, English, Arabic, Darija in Latin letters), as
+#: :func:`tokens` writes them. A query made only of them keeps them.
+STOPWORDS = frozenset(
+    "a au aux avec de des du en et la le les pour sur un une "
+    "an and for from in of with "
+    "d dial dyal diyal fi m3a ta3 "
+    "في من على مع او و ب ل".split()
+)
+
+_STEMMERS = {lang: snowballstemmer.stemmer(lang) for lang in ("arabic", "french", "english")}
 
 
 def _fold_latin(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch) or _is_arabic(ch))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch) or is_arabic(ch))
 
 
-def _is_arabic(ch: str) -> bool:
-    return "\u0600" <= ch <= "\u06ff"
-
-
-def _stem(token: str) -> str:
-    # Latin plurals: "huiles" -> "huile", "tapis" stays (too short to be sure)
-    if len(token) > 4 and token.isascii() and token[-1] in "sx":
-        return token[:-1]
-    return token
+def is_arabic(text: str) -> bool:
+    """Whether ``text`` starts with an Arabic letter."""
+    return bool(text) and "\u0600" <= text[0] <= "\u06ff"
 
 
 def tokens(text: str) -> list[str]:
-    """Normalised search tokens of ``text``."""
+    """Normalised surface tokens of ``text``."""
+    text = _ELISION.sub(" ", text)
     text = _ARABIC_DIACRITICS.sub("", text)
     text = text.translate(_ARABIC_MAP)
     text = unicodedata.normalize("NFKC", _fold_latin(text)).casefold()
     text = text.replace("œ", "oe").replace("æ", "ae")
-    return [_stem(t) for t in _TOKEN.findall(text) if t.strip("_")]
+    return _TOKEN.findall(text)
 
 
 def normalise(text: str) -> str:
     return " ".join(tokens(text))
 
 
-def search_document(product: Product) -> str:
-    """Everything a shopper might type to find ``product``, normalised."""
+def strip_arabic_clitics(token: str) -> str:
+    """The Arabic ``token`` (normalised) without its article and fused proclitics (and
+    the feminine plural ending, which Snowball leaves half-cut)."""
+    for prefix in _ARABIC_ARTICLES:
+        if token.startswith(prefix) and len(token) - len(prefix) >= 2:
+            token = token[len(prefix) :]
+            break
+    else:
+        if token.startswith("و") and len(token) >= 5:
+            token = token[1:]
+    if token.endswith("ات") and len(token) >= 5:  # sound feminine plural
+        token = token[:-2]
+    return token
+
+
+@lru_cache(maxsize=65_536)
+def token_stems(token: str) -> tuple[str, ...]:
+    """The stems of one surface token: one for Arabic, the French and (when it differs)
+    the English one for Latin script, the token itself for digits."""
+    if is_arabic(token):
+        stripped = strip_arabic_clitics(token)
+        stem = _STEMMERS["arabic"].stemWord(stripped)
+        # Snowball may cut a short word to one or two letters: keep the stripped word
+        return (stem if len(stem) >= 3 else stripped,)
+    if token.isdigit():
+        return (token,)
+    french = _STEMMERS["french"].stemWord(token)
+    english = _STEMMERS["english"].stemWord(token)
+    return (french,) if english == french else (french, english)
+
+
+def stems(text: str) -> list[str]:
+    """The stems of every token of ``text``, in order."""
+    return [stem for token in tokens(text) for stem in token_stems(token)]
+
+
+def _document_parts(product: Product) -> list[str]:
     parts = [
         product.title_fr,
         product.title_ar,
@@ -73,6 +139,18 @@ def search_document(product: Product) -> str:
         parts += [coop.name_fr, coop.name_ar, coop.city]
     category = product.category
     if category is not None:
+        # every language's name of the category and its parents: a query in any
+        # language reaches every product of the category
         for node in category.lineage():
             parts += [node.name_fr, node.name_ar, node.name_en]
-    return normalise(" ".join(p for p in parts if p))
+    return [p for p in parts if p]
+
+
+def search_document(product: Product) -> str:
+    """Everything a shopper might type to find ``product``, normalised."""
+    return normalise(" ".join(_document_parts(product)))
+
+
+def search_stems(product: Product) -> str:
+    """The stems of :func:`search_document`'s words (the index's second column)."""
+    return " ".join(stems(" ".join(_document_parts(product))))

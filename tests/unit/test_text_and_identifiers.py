@@ -2,7 +2,7 @@ import pytest
 
 from catalog.errors import InvalidIdentifier
 from catalog.identifiers import clean_ice, clean_phone, make_ice
-from catalog.text import normalise, tokens
+from catalog.text import normalise, stems, tokens
 
 
 def test_arabic_hamza_alef_forms_and_diacritics_are_unified() -> None:
@@ -13,8 +13,10 @@ def test_arabic_hamza_alef_forms_and_diacritics_are_unified() -> None:
     assert normalise("عسـل") == normalise("عسل")  # tatweel
 
 
-def test_french_accents_case_and_plurals_are_folded() -> None:
-    assert tokens("Huiles d'Argan COSMÉTIQUES") == ["huile", "d", "argan", "cosmetique"]
+def test_french_accents_case_elisions_and_plurals_are_folded() -> None:
+    # surface tokens keep the plural (exact matches); the stems fold it
+    assert tokens("Huiles d'Argan COSMÉTIQUES") == ["huiles", "argan", "cosmetiques"]
+    assert stems("Huiles d'Argan COSMÉTIQUES") == stems("huile argan cosmétique")
     assert normalise("Œuf") == "oeuf"
 
 

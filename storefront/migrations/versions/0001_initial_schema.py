@@ -9,11 +9,41 @@ from alembic import op
 import sqlalchemy as sa
 
 import catalog.db  # noqa: F401  (custom column types)
-from catalog.models import (
-    POSTGRES_FTS_DDL,
-    POSTGRES_FTS_DROP,
-    SQLITE_FTS_DDL,
-    SQLITE_FTS_DROP,
+
+# The full-text objects as this revision made them (one column; later revisions change
+# them): written out here so that the migration never follows the models' current DDL.
+SQLITE_FTS_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS catalog_product_fts USING fts5("
+    "search_document, content='catalog_product', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS catalog_product_fts_ai AFTER INSERT ON catalog_product BEGIN "
+    "INSERT INTO catalog_product_fts(rowid, search_document) "
+    "VALUES (new.id, new.search_document); END",
+    "CREATE TRIGGER IF NOT EXISTS catalog_product_fts_ad AFTER DELETE ON catalog_product BEGIN "
+    "INSERT INTO catalog_product_fts(catalog_product_fts, rowid, search_document) "
+    "VALUES ('delete', old.id, old.search_document); END",
+    "CREATE TRIGGER IF NOT EXISTS catalog_product_fts_au AFTER UPDATE OF search_document "
+    "ON catalog_product BEGIN "
+    "INSERT INTO catalog_product_fts(catalog_product_fts, rowid, search_document) "
+    "VALUES ('delete', old.id, old.search_document); "
+    "INSERT INTO catalog_product_fts(rowid, search_document) "
+    "VALUES (new.id, new.search_document); END",
+)
+POSTGRES_FTS_DDL = (
+    "ALTER TABLE catalog_product ADD COLUMN IF NOT EXISTS search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple', search_document)) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_catalog_product_search ON catalog_product "
+    "USING gin (search_vector)",
+)
+SQLITE_FTS_DROP = (
+    "DROP TRIGGER IF EXISTS catalog_product_fts_au",
+    "DROP TRIGGER IF EXISTS catalog_product_fts_ad",
+    "DROP TRIGGER IF EXISTS catalog_product_fts_ai",
+    "DROP TABLE IF EXISTS catalog_product_fts",
+)
+POSTGRES_FTS_DROP = (
+    "DROP INDEX IF EXISTS ix_catalog_product_search",
+    "ALTER TABLE catalog_product DROP COLUMN IF EXISTS search_vector",
 )
 
 
