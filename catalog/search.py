@@ -499,7 +499,8 @@ def facet_cube(session: Session, q: ProductQuery, words: TextQuery | None = None
 
 
 def _cube_key(words: TextQuery, cooperative_id: int | None) -> Hashable:
-    return (words.fts("sqlite"), cooperative_id)
+    """The compiled words (synonyms included) and the cooperative; ``()`` for no words."""
+    return (words.fts("sqlite") if words else (), cooperative_id)
 
 
 def warm_whole_catalog(session: Session, cache: FacetCache) -> FacetCube:
