@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from catalog.money import Money
 from orders import reservations, shipping
 from orders.errors import GatewayError, OrderError
-from orders.events import move_fulfilment, move_order, record
+from orders.events import record
 from orders.fulfilment import confirm
 from orders.models import Fulfilment, Order, Payment
 from orders.payments import stripe_connect
@@ -22,7 +22,6 @@ from orders.placing import MIN_CARD_RESERVATION
 from orders.status import (
     DeliveryOption,
     EventKind,
-    FulfilmentStatus,
     OrderStatus,
     PaymentMethod,
     PaymentStatus,
@@ -122,29 +121,6 @@ def mark_paid(
         attempt=payment.attempt,
     )
     confirm(session, order, now=now, source=source)
-
-
-def fail_order(session: Session, order: Order, *, now: datetime, source: str, reason: str) -> None:
-    """The payment is over and failed: the order is cancelled and its stock released."""
-    move_order(
-        order,
-        OrderStatus.CANCELLED,
-        now=now,
-        kind=EventKind.CANCELLED,
-        source=source,
-        reason=reason,
-    )
-    for part in order.fulfilments:
-        if part.status == FulfilmentStatus.NEW:
-            move_fulfilment(
-                part,
-                FulfilmentStatus.CANCELLED,
-                now=now,
-                kind=EventKind.CANCELLED,
-                source=source,
-                reason=reason,
-            )
-    reservations.release(session, order.lines)
 
 
 def record_bank_transfer(

@@ -1,6 +1,6 @@
-"""Undoing orders: cancelling one nobody paid for, refunding a part or a whole order
-(the provider first, then the stock, the ledger and any Connect transfer), and letting
-unpaid reservations expire.
+"""Undoing orders: cancelling one nobody paid for (or whose payment failed), refunding a
+part or a whole order (the provider first, then the stock, the ledger and any Connect
+transfer), and letting unpaid reservations expire.
 
 Refunds call the provider before any stock is touched: never while a stock row is
 locked.
@@ -8,7 +8,9 @@ locked.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,32 +56,72 @@ def cancel_order(
         for p in order.fulfilments
     ):
         raise OrderError("already_shipped")
-    move_order(
+    _close_unpaid(
+        session,
         order,
         OrderStatus.CANCELLED,
+        EventKind.CANCELLED,
+        parts=HOLDING_STOCK,
+        payments_become=(PaymentStatus.FAILED, "cancelled"),
         now=now,
-        kind=EventKind.CANCELLED,
         source=source,
         actor_id=actor_id,
         reason=reason[:200],
     )
+    session.flush()
+
+
+def fail_order(session: Session, order: Order, *, now: datetime, source: str, reason: str) -> None:
+    """The payment is over and failed: the order is cancelled and its stock released."""
+    _close_unpaid(
+        session,
+        order,
+        OrderStatus.CANCELLED,
+        EventKind.CANCELLED,
+        parts=(FulfilmentStatus.NEW,),
+        payments_become=None,
+        now=now,
+        source=source,
+        reason=reason,
+    )
+
+
+def _close_unpaid(
+    session: Session,
+    order: Order,
+    status: OrderStatus,
+    kind: EventKind,
+    *,
+    parts: Collection[FulfilmentStatus],
+    payments_become: tuple[PaymentStatus, str | None] | None,
+    now: datetime,
+    source: str,
+    actor_id: int | None = None,
+    **data: Any,
+) -> None:
+    """Close an order nobody paid for: the order moves to ``status``, its parts in
+    ``parts`` are cancelled, its pending payments (if ``payments_become``) get that
+    status and error, and its stock and production capacity go back on sale."""
+    move_order(order, status, now=now, kind=kind, source=source, actor_id=actor_id, **data)
     for part in order.fulfilments:
-        if part.status in HOLDING_STOCK:
+        if part.status in parts:
             move_fulfilment(
                 part,
                 FulfilmentStatus.CANCELLED,
                 now=now,
-                kind=EventKind.CANCELLED,
+                kind=kind,
                 source=source,
                 actor_id=actor_id,
-                reason=reason[:200],
+                **data,
             )
-    for payment in order.payments:
-        if payment.status == PaymentStatus.PENDING:
-            payment.status = PaymentStatus.FAILED
-            payment.last_error = "cancelled"
+    if payments_become is not None:
+        payment_status, error = payments_become
+        for payment in order.payments:
+            if payment.status == PaymentStatus.PENDING:
+                payment.status = payment_status
+                if error is not None:
+                    payment.last_error = error
     reservations.release(session, order.lines)
-    session.flush()
 
 
 def refund_part(
@@ -225,19 +267,13 @@ def expire_reservations(session: Session, *, now: datetime, limit: int = 500) ->
 def expire_order(session: Session, order: Order, *, now: datetime, source: str = "system") -> None:
     """An unpaid order's reservation ran out (or its checkout session expired): the
     order expires and its stock and capacity go back on sale."""
-    move_order(
-        order, OrderStatus.EXPIRED, now=now, kind=EventKind.RESERVATION_EXPIRED, source=source
+    _close_unpaid(
+        session,
+        order,
+        OrderStatus.EXPIRED,
+        EventKind.RESERVATION_EXPIRED,
+        parts=(FulfilmentStatus.NEW,),
+        payments_become=(PaymentStatus.EXPIRED, None),
+        now=now,
+        source=source,
     )
-    for part in order.fulfilments:
-        if part.status == FulfilmentStatus.NEW:
-            move_fulfilment(
-                part,
-                FulfilmentStatus.CANCELLED,
-                now=now,
-                kind=EventKind.RESERVATION_EXPIRED,
-                source=source,
-            )
-    for payment in order.payments:
-        if payment.status == PaymentStatus.PENDING:
-            payment.status = PaymentStatus.EXPIRED
-    reservations.release(session, order.lines)

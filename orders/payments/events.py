@@ -252,9 +252,7 @@ def _failed(
         error=payment.last_error,
     )
     if order.status == OrderStatus.PENDING_PAYMENT and _is_current(order, payment):
-        payment_attempts.fail_order(
-            session, order, now=now, source=event.provider, reason="payment_failed"
-        )
+        refunds.fail_order(session, order, now=now, source=event.provider, reason="payment_failed")
         return "cancelled"
     return "failed"
 
