@@ -53,6 +53,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 import orders.models  # noqa: E402, F401  (registers the tables)
 from bench._gunicorn import gunicorn  # noqa: E402
+from catalog import settings  # noqa: E402
 from catalog.db import Base, configure_sqlite  # noqa: E402
 from catalog.errors import InsufficientStock  # noqa: E402
 from catalog.identifiers import make_ice  # noqa: E402
@@ -64,7 +65,6 @@ from catalog.models import (  # noqa: E402
     ProductStatus,
 )
 from catalog.rules import refresh_products  # noqa: E402
-from orders import settings  # noqa: E402
 from orders.models import Order, OrderLine  # noqa: E402
 from orders.placing import Address, Customer, place_order  # noqa: E402
 from orders.shipping import seed_amana_preset  # noqa: E402

@@ -2,9 +2,8 @@
 
 Every use case that changes a cooperative's data or an operator decision calls
 :func:`record` in the caller's transaction, so a change and its entry are committed
-(or rolled back) together. Actors are user ids kept as plain integers (accounts live
-in the ``orders`` package, above this one) with the e-mail copied at the time, so the
-log survives an account's deletion.
+(or rolled back) together. Actors are user ids (:mod:`catalog.accounts.users`) with the
+e-mail copied at the time, so the log survives an account's deletion.
 """
 
 from __future__ import annotations

@@ -97,6 +97,12 @@ class InvalidUpload(CatalogError):
     code = "invalid_upload"
 
 
+class AccountExists(CatalogError):
+    """An account with this e-mail already exists. ``data``: ``email``."""
+
+    code = "account_exists"
+
+
 class InvalidState(CatalogError):
     """An action that the object's current state does not allow (verifying a
     rejected certificate, applying an import twice). ``data``: ``status``."""

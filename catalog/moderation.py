@@ -1,5 +1,6 @@
-"""The operator's decisions about cooperatives and listings: verify, suspend with a
-reason, reinstate. Each one refreshes what is sold and goes to the audit log."""
+"""The operator's decisions about cooperatives, organisations and listings: verify,
+suspend with a reason, reinstate. Each one goes to the audit log; a decision about a
+cooperative or a listing refreshes what is sold."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from catalog import audit
+from catalog.accounts.users import Organisation, OrganisationStatus
 from catalog.audit import Actor
 from catalog.errors import FieldProblem, InvalidInput, InvalidState
 from catalog.models import Cooperative, CooperativeStatus, Product, ProductStatus
@@ -25,70 +27,91 @@ def _reason(reason: str) -> str:
     return reason
 
 
-def _cooperative_event(
-    session: Session, coop: Cooperative, action: str, actor: Actor, now: datetime, **details: object
+# -- cooperatives and organisations: one mechanism --------------------------------------
+# Both wait for the operator's verification, may be suspended with a reason and
+# reinstated; they differ only in what follows a decision (a cooperative's products
+# go on or off sale) and in what the audit entry keeps.
+Moderated = Cooperative | Organisation
+
+
+def _statuses(subject: Moderated) -> type[CooperativeStatus] | type[OrganisationStatus]:
+    return CooperativeStatus if isinstance(subject, Cooperative) else OrganisationStatus
+
+
+def _after_decision(
+    session: Session,
+    subject: Moderated,
+    action: str,
+    actor: Actor,
+    now: datetime,
+    **details: object,
 ) -> None:
     session.flush()
-    refresh_products(session, now.date(), cooperative_ids=[coop.id])
+    if isinstance(subject, Cooperative):
+        refresh_products(session, now.date(), cooperative_ids=[subject.id])
+        kind, cooperative_id = "cooperative", subject.id
+    else:
+        kind, cooperative_id, details = "organisation", None, {"name": subject.name, **details}
     audit.record(
         session,
         actor,
-        action,
-        object_type="cooperative",
-        object_id=coop.id,
-        cooperative_id=coop.id,
+        f"{kind}.{action}",
+        object_type=kind,
+        object_id=subject.id,
+        cooperative_id=cooperative_id,
         now=now,
         details=details,
     )
 
 
-def verify_cooperative(session: Session, coop: Cooperative, *, actor: Actor, now: datetime) -> None:
-    """A pending cooperative may now sell.
+def verify(session: Session, subject: Moderated, *, actor: Actor, now: datetime) -> None:
+    """A pending cooperative may now sell; a pending organisation may now order.
 
-    :raises InvalidState: unless the cooperative is pending.
+    :raises InvalidState: unless it is pending.
     """
-    if coop.status != CooperativeStatus.PENDING:
-        raise InvalidState(status=str(coop.status))
-    coop.status = CooperativeStatus.VERIFIED
-    coop.status_reason = ""
-    coop.verified_at = now
-    _cooperative_event(session, coop, "cooperative.verify", actor, now)
+    status = _statuses(subject)
+    if subject.status != status.PENDING:
+        raise InvalidState(status=str(subject.status))
+    subject.status = status.VERIFIED
+    subject.status_reason = ""
+    subject.verified_at = now
+    _after_decision(session, subject, "verify", actor, now)
 
 
-def suspend_cooperative(
-    session: Session, coop: Cooperative, reason: str, *, actor: Actor, now: datetime
+def suspend(
+    session: Session, subject: Moderated, reason: str, *, actor: Actor, now: datetime
 ) -> None:
-    """Stop a cooperative from selling (or refuse a pending registration), saying why.
+    """Stop a cooperative from selling or an organisation from ordering (or refuse a
+    pending registration), saying why.
 
     :raises InvalidInput: ``reason`` missing or too long.
     :raises InvalidState: when it is already suspended.
     """
     reason = _reason(reason)
-    if coop.status == CooperativeStatus.SUSPENDED:
-        raise InvalidState(status=str(coop.status))
-    previous = coop.status
-    coop.status = CooperativeStatus.SUSPENDED
-    coop.status_reason = reason
-    _cooperative_event(
-        session, coop, "cooperative.suspend", actor, now, reason=reason, previous=previous
-    )
+    status = _statuses(subject)
+    if subject.status == status.SUSPENDED:
+        raise InvalidState(status=str(subject.status))
+    previous = subject.status
+    subject.status = status.SUSPENDED
+    subject.status_reason = reason
+    _after_decision(session, subject, "suspend", actor, now, reason=reason, previous=previous)
 
 
-def reinstate_cooperative(
-    session: Session, coop: Cooperative, *, actor: Actor, now: datetime
-) -> None:
-    """Lift a suspension: the cooperative is verified again (the operator has checked it).
+def reinstate(session: Session, subject: Moderated, *, actor: Actor, now: datetime) -> None:
+    """Lift a suspension: verified again (the operator has checked it).
 
     :raises InvalidState: unless it is suspended.
     """
-    if coop.status != CooperativeStatus.SUSPENDED:
-        raise InvalidState(status=str(coop.status))
-    coop.status = CooperativeStatus.VERIFIED
-    coop.status_reason = ""
-    coop.verified_at = coop.verified_at or now
-    _cooperative_event(session, coop, "cooperative.reinstate", actor, now)
+    status = _statuses(subject)
+    if subject.status != status.SUSPENDED:
+        raise InvalidState(status=str(subject.status))
+    subject.status = status.VERIFIED
+    subject.status_reason = ""
+    subject.verified_at = subject.verified_at or now
+    _after_decision(session, subject, "reinstate", actor, now)
 
 
+# -- listings ------------------------------------------------------------------------------
 def suspend_product(
     session: Session, product: Product, reason: str, *, actor: Actor, now: datetime
 ) -> None:

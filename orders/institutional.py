@@ -17,12 +17,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog import settings
+from catalog.accounts.users import Organisation
 from catalog.errors import Problem
 from catalog.models import Product
 from catalog.money import Money
 from catalog.money import total as money_total
-from orders import settings
-from orders.accounts import Organisation
 from orders.errors import CheckoutError
 from orders.models import Order, OrderLine
 from orders.placing import Address, Buyer, Customer, check_details, create_order, find_placed

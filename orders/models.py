@@ -24,11 +24,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalog.accounts.api_tokens import ApiToken
+from catalog.accounts.users import Organisation, User
 from catalog.db import Base, utcnow
 from catalog.models import CapacityCommitment, Cooperative, Product
 from catalog.money import Money
-from orders.accounts import Organisation, User
-from orders.api_tokens import ApiToken
 from orders.mail import OutboxMessage
 from orders.status import (
     DeliveryOption,
@@ -45,7 +45,6 @@ __all__ = [
     "CartLine",
     "Fulfilment",
     "LedgerEntry",
-    "MarketplaceSettings",
     "Order",
     "OrderEvent",
     "OrderLine",
@@ -59,27 +58,6 @@ __all__ = [
     "ShippingTariff",
     "User",
 ]
-
-
-class MarketplaceSettings(Base):
-    """The operator's settings; one row (id 1). Read with
-    :func:`orders.settings.current`."""
-
-    __tablename__ = "orders_marketplace_settings"
-    __table_args__ = (
-        CheckConstraint("commission_bps BETWEEN 0 AND 10000", name="commission_range"),
-        CheckConstraint("card_reservation_minutes >= 30", name="card_reservation_min"),
-        CheckConstraint("transfer_reservation_days >= 1", name="transfer_reservation_min"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    #: the marketplace's commission on goods, in basis points (1000 = 10 %)
-    commission_bps: Mapped[int] = mapped_column(default=1000)
-    #: how long stock stays reserved for an unpaid card order (Stripe's minimum is 30)
-    card_reservation_minutes: Mapped[int] = mapped_column(default=60)
-    #: how long stock stays reserved while an institution's bank transfer is awaited
-    transfer_reservation_days: Mapped[int] = mapped_column(default=10)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Cart(Base):

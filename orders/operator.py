@@ -10,10 +10,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from catalog import audit
+from catalog import audit, settings
 from catalog.audit import Actor
 from catalog.errors import FieldProblem, InvalidInput
-from orders import settings
 from orders.models import ShippingTariff
 
 MAX_FEE_MINOR = 100_000  # 1,000 DH

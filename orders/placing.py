@@ -22,17 +22,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from catalog import regions
+from catalog import regions, settings
 from catalog.errors import InvalidIdentifier, Problem
 from catalog.identifiers import clean_phone
 from catalog.models import Cooperative, Product
 from catalog.money import Money
 from catalog.money import total as money_total
-from orders import cart, reservations, settings, shipping
+from catalog.settings import MarketplaceSettings
+from orders import cart, reservations, shipping
 from orders.errors import CartError, CheckoutError
 from orders.events import record
 from orders.fulfilment import confirm
-from orders.models import Fulfilment, MarketplaceSettings, Order, OrderLine, ShippingTariff
+from orders.models import Fulfilment, Order, OrderLine, ShippingTariff
 from orders.numbers import new_order_number, normalise
 from orders.pricing import Parcel, Quote, QuoteLine, quote
 from orders.status import (

@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from orders.accounts import Role, User, normalise_email
-from orders.api_tokens import ApiToken
+from catalog.accounts.api_tokens import ApiToken
+from catalog.accounts.users import Role, User, normalise_email
 from orders.errors import OrderError
 from orders.mail import OutboxMessage
 from orders.models import Cart, Order

@@ -35,10 +35,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalog.accounts.users import Organisation
 from catalog.db import Base, utcnow
 from catalog.models import Category
 from catalog.money import Money
-from orders.accounts import Organisation
 from orders.models import Order
 
 __all__ = [

@@ -31,10 +31,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from catalog import regions
+from catalog.accounts.users import Organisation, User
 from catalog.errors import FieldProblem, InvalidInput
 from catalog.models import Cooperative
 from catalog.money import split_by_ratio
-from orders.accounts import Organisation, User
 from orders.institutional import PlannedLine, PlannedPart, place_institutional_order
 from orders.placing import Address, Customer
 from orders.status import PaymentMethod

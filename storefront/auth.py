@@ -9,13 +9,17 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, g
+from flask import abort, flash, g, redirect, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
+from werkzeug.wrappers import Response
 
+from catalog.accounts.users import Organisation, Role, User
 from catalog.models import Cooperative
-from orders.accounts import Organisation, Role, User
 from storefront.extensions import db
+from storefront.i18n import current_language
+from storefront.mailer import queue_mail
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,6 +34,17 @@ def load_user(user_id: str) -> User | None:
     if not user_id.isdigit():
         return None
     return db.session.get(User, int(user_id))
+
+
+def answer_existing_account(email: str) -> Response:
+    """Someone signs up with an address that already has an account: nothing they
+    typed is kept, they get the same answer as for a new account, and the address's
+    owner gets a mail saying so (never say on the page that an address is registered)."""
+    db.session.rollback()
+    queue_mail(email, "account_exists", language=current_language(), topic="account:exists")
+    db.session.commit()
+    flash(_("Check your e-mail to continue."), "info")
+    return redirect(url_for("account.login"))
 
 
 def role_required(*roles: Role) -> Callable[[F], F]:

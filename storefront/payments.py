@@ -19,8 +19,8 @@ from typing import Any
 from flask import Flask, current_app
 from flask_login import current_user
 
+from catalog.accounts.users import Role
 from catalog.money import Money
-from orders.accounts import Role
 from orders.payments import BankDetails, BankTransfer, CashOnDelivery, PaymentGateway
 from orders.status import PaymentMethod
 

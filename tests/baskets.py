@@ -12,9 +12,9 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from catalog.accounts.users import Organisation, OrganisationStatus, Role, User
 from catalog.db import utcnow
 from catalog.models import Category, Cooperative, Product
-from orders.accounts import Organisation, OrganisationStatus, Role, User
 from orders.shipping import seed_amana_preset
 from solidarity_baskets.models import BasketTemplate
 from solidarity_baskets.request import BasketRequest, DestinationRequest

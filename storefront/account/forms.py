@@ -5,9 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
+from catalog.accounts.users import MIN_PASSWORD_LENGTH
 from catalog.errors import InvalidIdentifier
 from catalog.identifiers import clean_phone
-from orders.accounts import MIN_PASSWORD_LENGTH
 
 
 def strip(value: str | None) -> str | None:

@@ -10,17 +10,20 @@ from flask_login import login_required, login_user, logout_user
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
-from catalog.db import utcnow
-from orders.accounts import (
+from catalog.accounts.users import (
+    NewUser,
     Role,
     User,
     authenticate,
     find_user,
     issue_reset_token,
-    normalise_email,
+    register_user,
     reset_password,
 )
+from catalog.db import utcnow
+from catalog.errors import AccountExists
 from storefront.account.forms import LoginForm, ResetForm, ResetRequestForm, SignupForm
+from storefront.auth import answer_existing_account
 from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.mailer import queue_mail
@@ -82,24 +85,21 @@ def logout() -> Response:
 def signup() -> Response | str:
     form = SignupForm()
     if form.validate_on_submit():
-        email = normalise_email(form.email.data or "")
-        if find_user(db.session, email) is not None:
-            # same outcome as a new account, without saying the address is taken
-            queue_mail(email, "account_exists", language=current_language(), topic="account:exists")
-            db.session.commit()
-            flash(_("Check your e-mail to continue."), "info")
-            return redirect(url_for("account.login"))
-        user = User(
-            email=email,
+        new = NewUser(
+            email=form.email.data or "",
+            password=form.password.data or "",
             name=form.name.data or "",
             phone=form.phone.data or "",
-            role=Role.SHOPPER,
             language=current_language(),
             marketing_consent=bool(form.marketing_consent.data),
         )
-        user.set_password(form.password.data or "")
-        db.session.add(user)
-        queue_mail(email, "welcome", language=user.language, topic="account:welcome", user=user)
+        try:
+            user = register_user(db.session, new, role=Role.SHOPPER, now=utcnow())
+        except AccountExists as exc:
+            return answer_existing_account(exc.data["email"])
+        queue_mail(
+            user.email, "welcome", language=user.language, topic="account:welcome", user=user
+        )
         db.session.commit()
         login_user(user)
         flash(_("Welcome! Your account is ready."), "success")

@@ -1,7 +1,7 @@
 """The operator's money pages: the commission rate, shipping tariffs, what each
 cooperative is owed, payout batches for the bank and payments received from
 cooperatives. The views call :mod:`orders.ledger`, :mod:`orders.operator` and
-:mod:`orders.settings`; every change goes to the audit log."""
+:mod:`catalog.settings`; every change goes to the audit log."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from catalog import audit
+from catalog import audit, settings
 from catalog.db import utcnow
 from catalog.errors import InvalidAmount, InvalidInput
 from catalog.models import Cooperative
 from catalog.money import Money
-from orders import ledger, settings
+from orders import ledger
 from orders.errors import LedgerError
 from orders.models import LedgerEntry, PayoutBatch, ShippingTariff
 from orders.operator import TariffChange, set_commission, update_tariff

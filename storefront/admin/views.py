@@ -12,7 +12,8 @@ from flask_login import current_user
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from catalog import audit
+from catalog import audit, moderation
+from catalog.accounts.users import Organisation, OrganisationStatus, Role, User
 from catalog.audit import Actor
 from catalog.categories import CategoryDraft, save_category
 from catalog.certificates import reject_certificate, verify_certificate
@@ -27,21 +28,9 @@ from catalog.models import (
     Product,
     ProductStatus,
 )
-from catalog.moderation import (
-    reinstate_cooperative,
-    reinstate_product,
-    suspend_cooperative,
-    suspend_product,
-    verify_cooperative,
-)
+from catalog.moderation import reinstate_product, suspend_product
 from catalog.money import Money
 from catalog.search import category_tree
-from orders.accounts import Organisation, OrganisationStatus, Role, User
-from orders.verification import (
-    reinstate_organisation,
-    suspend_organisation,
-    verify_organisation,
-)
 from storefront import labels
 from storefront.admin.forms import CategoryForm, ReasonForm
 from storefront.auth import operator_required
@@ -197,7 +186,7 @@ def cooperative_verify(coop_id: int) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        verify_cooperative(db.session, coop, actor=actor(), now=utcnow())
+        moderation.verify(db.session, coop, actor=actor(), now=utcnow())
     except InvalidState:
         flash(message("invalid_state"), "error")
     else:
@@ -216,7 +205,7 @@ def cooperative_suspend(coop_id: int) -> Response:
         flash(_("Give the reason: it is sent to the cooperative."), "error")
         return _back("admin.cooperative", coop_id=coop.id)
     try:
-        suspend_cooperative(db.session, coop, form.reason.data or "", actor=actor(), now=utcnow())
+        moderation.suspend(db.session, coop, form.reason.data or "", actor=actor(), now=utcnow())
     except InvalidInput as exc:
         flash(message(exc.problems[0].code, exc.problems[0].data), "error")
     except InvalidState:
@@ -235,7 +224,7 @@ def cooperative_reinstate(coop_id: int) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        reinstate_cooperative(db.session, coop, actor=actor(), now=utcnow())
+        moderation.reinstate(db.session, coop, actor=actor(), now=utcnow())
     except InvalidState:
         flash(message("invalid_state"), "error")
     else:
@@ -435,11 +424,11 @@ def organisation_decide(org_id: int, decision: str) -> Response:
     now = utcnow()
     try:
         if decision == "verify":
-            verify_organisation(db.session, org, actor=actor(), now=now)
+            moderation.verify(db.session, org, actor=actor(), now=now)
         elif decision == "suspend":
-            suspend_organisation(db.session, org, form.reason.data or "", actor=actor(), now=now)
+            moderation.suspend(db.session, org, form.reason.data or "", actor=actor(), now=now)
         else:
-            reinstate_organisation(db.session, org, actor=actor(), now=now)
+            moderation.reinstate(db.session, org, actor=actor(), now=now)
     except InvalidInput as exc:
         flash(message(exc.problems[0].code, exc.problems[0].data), "error")
     except InvalidState:

@@ -13,10 +13,10 @@ from flask import Flask, g, request
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
 
+from catalog.accounts import api_tokens
+from catalog.accounts.users import Organisation, Role
 from catalog.db import utcnow
 from catalog.models import Cooperative
-from orders import api_tokens
-from orders.accounts import Organisation, Role
 from storefront.api.problems import PROBLEM_MIMETYPE, ApiProblem, FieldError, ProblemSchema
 from storefront.extensions import db
 from storefront.security import has_nul

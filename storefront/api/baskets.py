@@ -12,10 +12,10 @@ from flask import g
 from marshmallow import validate
 from sqlalchemy import select
 
+from catalog.accounts.users import Role
 from catalog.db import utcnow
 from catalog.errors import InvalidInput
 from catalog.models import Cooperative
-from orders.accounts import Role
 from solidarity_baskets.errors import BasketError
 from solidarity_baskets.models import BasketQuote
 from solidarity_baskets.request import DEFAULT_MAX_SHARE_BPS, BasketRequest, DestinationRequest

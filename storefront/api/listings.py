@@ -12,12 +12,12 @@ from flask import g
 from sqlalchemy import func, select
 
 from catalog import listings
+from catalog.accounts.users import Role
 from catalog.audit import Actor
 from catalog.db import utcnow
 from catalog.errors import FieldProblem, InvalidInput, InvalidState
 from catalog.listings import Listing
 from catalog.models import Category, Product
-from orders.accounts import Role
 from storefront.api.base import Blueprint, not_found
 from storefront.api.listing_schemas import (
     BulkResultSchema,

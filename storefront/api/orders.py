@@ -12,7 +12,7 @@ from marshmallow import validate
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from orders.accounts import Role
+from catalog.accounts.users import Role
 from orders.models import Fulfilment, Order
 from orders.status import FulfilmentStatus, OrderStatus
 from storefront.api.base import Blueprint, not_found

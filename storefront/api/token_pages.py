@@ -19,9 +19,9 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Regexp
 
+from catalog.accounts import api_tokens
+from catalog.accounts.users import Role
 from catalog.db import utcnow
-from orders import api_tokens
-from orders.accounts import Role
 from storefront.extensions import db
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/api-tokens")

@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
-from orders.accounts import MIN_PASSWORD_LENGTH
+from catalog.accounts.users import MIN_PASSWORD_LENGTH
 from storefront.account.forms import moroccan_phone, strip
 
 

@@ -10,8 +10,8 @@ from typing import Any
 from flask import g
 from sqlalchemy import select
 
+from catalog.accounts.users import Role, User
 from catalog.models import Cooperative
-from orders.accounts import Role, User
 from storefront.extensions import db
 from storefront.mailer import queue_mail
 

@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from catalog import onboarding
+from catalog.accounts.users import NewUser, Role, normalise_email, register_user
 from catalog.audit import Actor
 from catalog.db import utcnow
-from catalog.errors import InvalidInput, NotFound
-from orders.accounts import Role, User, find_user, normalise_email
+from catalog.errors import AccountExists, InvalidInput, NotFound
+from storefront.auth import answer_existing_account
 from storefront.coop.forms import MemberSignupForm, SignupForm
 from storefront.coop.messages import attach, message
 from storefront.coop.views import profile_form_choices, profile_from
@@ -39,32 +40,28 @@ def cooperative() -> Response | str:
     profile_form_choices(form)
     if form.validate_on_submit():
         email = normalise_email(form.person_email.data or "")
-        if find_user(db.session, email) is not None:
-            # as on the shopper sign-up: never say here that an address is registered
-            queue_mail(email, "account_exists", language=current_language(), topic="account:exists")
-            db.session.commit()
-            flash(_("Check your e-mail to continue."), "info")
-            return redirect(url_for("account.login"))
+        new = NewUser(
+            email=email,
+            password=form.password.data or "",
+            name=form.person_name.data or "",
+            phone=form.person_phone.data or "",
+            language=current_language(),
+        )
         now = utcnow()
         try:
             coop = onboarding.register_cooperative(
                 db.session, profile_from(form), actor=Actor(None, email), now=now
             )
+            user = register_user(
+                db.session, new, role=Role.COOPERATIVE, cooperative_id=coop.id, now=now
+            )
+        except AccountExists:
+            return answer_existing_account(email)
         except InvalidInput as exc:
             db.session.rollback()
             for text in attach(form, exc.problems):
                 flash(text, "error")
         else:
-            user = User(
-                email=email,
-                name=form.person_name.data or "",
-                phone=form.person_phone.data or "",
-                role=Role.COOPERATIVE,
-                cooperative_id=coop.id,
-                language=current_language(),
-            )
-            user.set_password(form.password.data or "")
-            db.session.add(user)
             queue_mail(
                 email,
                 "cooperative_registered",
@@ -98,23 +95,27 @@ def invitation(token: str) -> Response | str | tuple[str, int]:
         return leave
     form = MemberSignupForm()
     if form.validate_on_submit():
-        if find_user(db.session, invite.email) is not None:
+        new = NewUser(
+            email=invite.email,
+            password=form.password.data or "",
+            name=form.name.data or "",
+            phone=form.phone.data or "",
+            language=current_language(),
+        )
+        try:
+            user = register_user(
+                db.session,
+                new,
+                role=Role.COOPERATIVE,
+                cooperative_id=invite.cooperative_id,
+                now=now,
+            )
+        except AccountExists:
             flash(
                 _("This address already has an account. Ask to be invited with another one."),
                 "error",
             )
         else:
-            user = User(
-                email=invite.email,
-                name=form.name.data or "",
-                phone=form.phone.data or "",
-                role=Role.COOPERATIVE,
-                cooperative_id=invite.cooperative_id,
-                language=current_language(),
-            )
-            user.set_password(form.password.data or "")
-            db.session.add(user)
-            db.session.flush()
             onboarding.accept_invitation(db.session, invite, user_id=user.id, now=now)
             db.session.commit()
             login_user(user)

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from catalog import audit, certificates, csv_io, images, listings, onboarding, regions
+from catalog.accounts.users import Role, User
 from catalog.audit import Actor
 from catalog.certificates import CertificateClaim
 from catalog.db import utcnow
@@ -36,7 +37,6 @@ from catalog.money import Money
 from catalog.onboarding import CooperativeProfile
 from catalog.rules import problems as sale_problems
 from orders import fulfilment, ledger
-from orders.accounts import Role, User
 from orders.status import FulfilmentStatus
 from storefront import labels
 from storefront.auth import cooperative_required

@@ -11,6 +11,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.accounts.users import (
+    NewUser,
+    Organisation,
+    OrganisationStatus,
+    Role,
+    User,
+    register_user,
+)
 from catalog.identifiers import make_ice
 from catalog.models import (
     Category,
@@ -25,7 +33,6 @@ from catalog.models import (
     Sector,
 )
 from catalog.rules import refresh_products
-from orders.accounts import Organisation, OrganisationStatus, Role, User
 from solidarity_baskets.templates import ensure_ready_made
 from storefront.demo import images
 from storefront.demo.orders import DEMO_PASSWORD
@@ -333,15 +340,13 @@ def seed_baskets(
             created_at=now,
             verified_at=now,
         )
-        user = User(
-            email=NGO_EMAIL,
-            name="Responsable des paniers",
+        register_user(
+            session,
+            NewUser(email=NGO_EMAIL, password=DEMO_PASSWORD, name="Responsable des paniers"),
             role=Role.ORGANISATION,
             organisation=organisation,
-            language="fr",
+            now=now,
         )
-        user.set_password(DEMO_PASSWORD)
-        session.add_all([organisation, user])
         accounts.append(NGO_EMAIL)
     session.flush()
     return {

@@ -10,10 +10,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog import settings
+from catalog.accounts.users import NewUser, Role, register_user
+from catalog.errors import AccountExists
 from catalog.models import Cooperative, Product
 from catalog.money import Money
-from orders import fulfilment, ledger, payment_attempts, placing, settings
-from orders.accounts import Role, User
+from orders import fulfilment, ledger, payment_attempts, placing
 from orders.models import Order, PayoutAccount
 from orders.shipping import seed_amana_preset
 from storefront.demo.catalog_data import NAMED_COOPERATIVES
@@ -29,12 +31,25 @@ MEMBER_EMAILS = {
 }
 
 
-def _account(session: Session, email: str, name: str, role: Role, **kw: object) -> bool:
-    if session.scalar(select(User.id).where(User.email == email)) is not None:
+def _account(
+    session: Session,
+    email: str,
+    name: str,
+    role: Role,
+    cooperative_id: int | None = None,
+    *,
+    now: datetime,
+) -> bool:
+    try:
+        register_user(
+            session,
+            NewUser(email=email, password=DEMO_PASSWORD, name=name),
+            role=role,
+            cooperative_id=cooperative_id,
+            now=now,
+        )
+    except AccountExists:
         return False
-    user = User(email=email, name=name, role=role, language="fr", **kw)
-    user.set_password(DEMO_PASSWORD)
-    session.add(user)
     return True
 
 
@@ -43,7 +58,7 @@ def seed_orders(session: Session, *, now: datetime) -> dict[str, object]:
     seed_amana_preset(session)
     settings.update(session, commission_bps=settings.DEFAULTS["commission_bps"])
     made = []
-    if _account(session, OPERATOR_EMAIL, "Opératrice Taawun", Role.OPERATOR):
+    if _account(session, OPERATOR_EMAIL, "Opératrice Taawun", Role.OPERATOR, now=now):
         made.append(OPERATOR_EMAIL)
     named = [row[0] for row in NAMED_COOPERATIVES]
     coops = {
@@ -54,7 +69,9 @@ def seed_orders(session: Session, *, now: datetime) -> dict[str, object]:
         if coop is None:
             continue
         email = MEMBER_EMAILS.get(slug, f"{slug.split('-')[0]}@taawun.ma")
-        if _account(session, email, coop.name_fr, Role.COOPERATIVE, cooperative_id=coop.id):
+        if _account(
+            session, email, coop.name_fr, Role.COOPERATIVE, cooperative_id=coop.id, now=now
+        ):
             made.append(email)
         if not coop.email:
             coop.email = email

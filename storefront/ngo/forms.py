@@ -33,10 +33,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from catalog.accounts.users import MIN_PASSWORD_LENGTH
 from catalog.errors import InvalidAmount, InvalidIdentifier
 from catalog.identifiers import clean_ice
 from catalog.money import Money
-from orders.accounts import MIN_PASSWORD_LENGTH
 from solidarity_baskets.nutrition import MAX_FAMILY_SIZE
 from solidarity_baskets.service import MAX_BASKETS, MAX_HUB_NAME
 from storefront.account.forms import moroccan_phone, strip

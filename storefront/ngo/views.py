@@ -32,18 +32,19 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from catalog import regions
-from catalog.db import utcnow
-from catalog.errors import InsufficientStock, InvalidInput
-from catalog.models import Category
-from catalog.money import Money
-from orders.accounts import (
+from catalog.accounts.users import (
+    NewUser,
     Organisation,
     OrganisationStatus,
     Role,
     User,
-    find_user,
     normalise_email,
+    register_user,
 )
+from catalog.db import utcnow
+from catalog.errors import AccountExists, InsufficientStock, InvalidInput
+from catalog.models import Category
+from catalog.money import Money
 from orders.errors import CheckoutError
 from orders.status import PaymentMethod
 from solidarity_baskets import impact, manifests, quotes, service, templates
@@ -51,10 +52,9 @@ from solidarity_baskets.errors import BasketError
 from solidarity_baskets.models import BasketOrder, BasketQuote, BasketTemplate
 from solidarity_baskets.request import BasketRequest, DestinationRequest
 from storefront import payments
-from storefront.auth import organisation_required
+from storefront.auth import answer_existing_account, organisation_required
 from storefront.extensions import db
 from storefront.i18n import current_language
-from storefront.mailer import queue_mail
 from storefront.ngo.forms import (
     QUANTITY_UNIT_LABELS,
     ActionForm,
@@ -112,13 +112,6 @@ def signup() -> Response | str:
         SelectChoice(r.code, r.name(lang)) for r in regions.regions()
     ]
     if form.validate_on_submit():
-        email = normalise_email(form.person_email.data or "")
-        if find_user(db.session, email) is not None:
-            # as on the other sign-ups: never say here that an address is registered
-            queue_mail(email, "account_exists", language=lang, topic="account:exists")
-            db.session.commit()
-            flash(_("Check your e-mail to continue."), "info")
-            return redirect(url_for("account.login"))
         organisation = Organisation(
             name=form.name.data or "",
             kind=form.kind.data or "ngo",
@@ -131,15 +124,18 @@ def signup() -> Response | str:
             status=OrganisationStatus.PENDING,
             created_at=utcnow(),
         )
-        user = User(
-            email=email,
+        new = NewUser(
+            email=form.person_email.data or "",
+            password=form.password.data or "",
             name=form.person_name.data or "",
-            role=Role.ORGANISATION,
-            organisation=organisation,
             language=lang,
         )
-        user.set_password(form.password.data or "")
-        db.session.add_all([organisation, user])
+        try:
+            user = register_user(
+                db.session, new, role=Role.ORGANISATION, organisation=organisation, now=utcnow()
+            )
+        except AccountExists as exc:
+            return answer_existing_account(exc.data["email"])
         db.session.commit()
         login_user(user)
         flash(

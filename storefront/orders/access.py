@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import session
 from flask_login import current_user
 
-from orders.accounts import Role
+from catalog.accounts.users import Role
 from orders.models import Order
 
 SESSION_KEY = "orders_seen"

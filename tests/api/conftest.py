@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from orders import api_tokens
-from orders.accounts import Organisation, Role, User
+from catalog.accounts import api_tokens
+from catalog.accounts.users import Organisation, Role, User
 from tests.conftest import NOW
 from tests.storefront.conftest import app, client, runner  # noqa: F401
 

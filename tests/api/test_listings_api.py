@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from catalog.accounts.users import Role
 from catalog.audit import AuditEntry
 from catalog.models import Product
-from orders.accounts import Role
 from tests.api.conftest import bearer, person, token_for
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orders.accounts import Role
+from catalog.accounts.users import Role
 from tests.api.conftest import bearer, person, token_for
 
 

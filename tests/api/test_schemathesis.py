@@ -10,8 +10,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
+from catalog.accounts.users import Role
 from catalog.rules import refresh_products
-from orders.accounts import Role
 from storefront import create_app
 from storefront.extensions import db
 from tests.api.conftest import person, token_for

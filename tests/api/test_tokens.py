@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from orders import api_tokens
-from orders.accounts import Role
-from orders.api_tokens import ApiToken, TokenError
+from catalog.accounts import api_tokens
+from catalog.accounts.api_tokens import ApiToken, TokenError
+from catalog.accounts.users import Role
 from tests.api.conftest import PASSWORD, bearer, person, token_for
 from tests.conftest import NOW
 

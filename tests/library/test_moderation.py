@@ -7,11 +7,11 @@ from catalog.categories import CategoryDraft, save_category
 from catalog.errors import InvalidInput, InvalidState
 from catalog.models import CooperativeStatus, ProductStatus
 from catalog.moderation import (
-    reinstate_cooperative,
+    reinstate,
     reinstate_product,
-    suspend_cooperative,
+    suspend,
     suspend_product,
-    verify_cooperative,
+    verify,
 )
 from tests.conftest import NOW
 
@@ -22,23 +22,23 @@ def test_verifying_a_cooperative_puts_its_published_listings_on_sale(make, sessi
     coop = make.cooperative(status=CooperativeStatus.PENDING)
     product = make.product(coop)
     assert not product.sellable
-    verify_cooperative(session, coop, actor=OPERATOR, now=NOW)
+    verify(session, coop, actor=OPERATOR, now=NOW)
     assert coop.status == CooperativeStatus.VERIFIED and coop.verified_at == NOW
     assert product.sellable
     with pytest.raises(InvalidState):
-        verify_cooperative(session, coop, actor=OPERATOR, now=NOW)
+        verify(session, coop, actor=OPERATOR, now=NOW)
 
 
 def test_a_suspension_needs_a_reason_and_stops_every_listing(make, session) -> None:
     coop = make.cooperative()
     products = [make.product(coop) for _ in range(3)]
     with pytest.raises(InvalidInput) as exc:
-        suspend_cooperative(session, coop, "   ", actor=OPERATOR, now=NOW)
+        suspend(session, coop, "   ", actor=OPERATOR, now=NOW)
     assert [(p.field, p.code) for p in exc.value.problems] == [("reason", "required")]
-    suspend_cooperative(session, coop, "ICE non conforme", actor=OPERATOR, now=NOW)
+    suspend(session, coop, "ICE non conforme", actor=OPERATOR, now=NOW)
     assert (coop.status, coop.status_reason) == (CooperativeStatus.SUSPENDED, "ICE non conforme")
     assert not any(p.sellable for p in products)
-    reinstate_cooperative(session, coop, actor=OPERATOR, now=NOW)
+    reinstate(session, coop, actor=OPERATOR, now=NOW)
     assert coop.status == CooperativeStatus.VERIFIED and all(p.sellable for p in products)
     log = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert log == ["cooperative.suspend", "cooperative.reinstate"]

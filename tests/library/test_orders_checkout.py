@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from catalog import settings
 from catalog.errors import InsufficientStock
 from catalog.models import CapacityCommitment, Product
-from orders import cart, placing, refunds, settings
+from orders import cart, placing, refunds
 from orders.errors import CheckoutError, OrderError
 from orders.models import Fulfilment, Order, OrderLine
 from orders.placing import Address, Customer, place_order
@@ -334,7 +335,7 @@ def test_the_cart_view_costs_a_fixed_number_of_queries(session, make, count_quer
 
 
 def test_a_saved_cart_round_trips_and_drops_deleted_products(session, make) -> None:
-    from orders.accounts import User
+    from catalog.accounts.users import User
 
     user = User(email="a@example.ma", password_hash="x")
     session.add(user)

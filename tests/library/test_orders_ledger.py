@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from catalog import settings
 from catalog.errors import InsufficientStock
 from catalog.money import Money
-from orders import fulfilment, ledger, payment_attempts, refunds, settings
+from orders import fulfilment, ledger, payment_attempts, refunds
 from orders.errors import LedgerError, OrderError
 from orders.models import Fulfilment, LedgerEntry, Order
 from orders.refunds import refund_part

@@ -1,9 +1,9 @@
 import pytest
 from sqlalchemy import select
 
+from catalog import settings
 from catalog.audit import Actor, AuditEntry
 from catalog.errors import InvalidInput
-from orders import settings
 from orders.models import ShippingTariff
 from orders.operator import TariffChange, set_commission, update_tariff
 from tests.conftest import NOW

@@ -7,8 +7,8 @@ from functools import cache
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from catalog.accounts.users import Role, User
 from catalog.models import Cooperative
-from orders.accounts import Role, User
 
 PASSWORD = "argan-tree-2026"
 

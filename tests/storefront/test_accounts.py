@@ -3,7 +3,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from orders.accounts import Role, User
+from catalog.accounts.users import Role, User
 from orders.mail import OutboxMessage
 
 

@@ -1,6 +1,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from catalog.accounts.users import Organisation, OrganisationStatus
 from catalog.models import (
     AuditEntry,
     Category,
@@ -9,7 +10,6 @@ from catalog.models import (
     CooperativeStatus,
     ProductStatus,
 )
-from orders.accounts import Organisation, OrganisationStatus
 from orders.mail import OutboxMessage
 from tests.storefront.backoffice import login, member, operator, shopper
 

@@ -3,9 +3,10 @@
 import pytest
 from sqlalchemy import func, select
 
+from catalog import settings
 from catalog.audit import AuditEntry
 from catalog.db import utcnow
-from orders import fulfilment, ledger, payment_attempts, settings
+from orders import fulfilment, ledger, payment_attempts
 from orders.models import LedgerEntry, PayoutBatch, ShippingRate, ShippingTariff
 from tests.storefront.backoffice import login, operator
 

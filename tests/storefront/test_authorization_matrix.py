@@ -15,6 +15,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.accounts.api_tokens import ApiToken, issue_token
+from catalog.accounts.users import Organisation, Role, User
 from catalog.audit import Actor
 from catalog.csv_io import start_import
 from catalog.models import (
@@ -25,8 +27,6 @@ from catalog.models import (
     ProductImport,
 )
 from catalog.onboarding import invite_member
-from orders.accounts import Organisation, Role, User
-from orders.api_tokens import ApiToken, issue_token
 from orders.models import Fulfilment, Order
 from tests.conftest import NOW
 from tests.storefront.backoffice import PASSWORD, _password_hash

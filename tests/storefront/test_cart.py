@@ -5,8 +5,8 @@ cooperative, checked against availability, never broken by an unavailable produc
 import pytest
 from sqlalchemy import select
 
+from catalog.accounts.users import User
 from orders import cart as cart_lib
-from orders.accounts import User
 from orders.models import CartLine
 from tests.storefront.shopping import add, english_pages, shop  # noqa: F401  (fixtures)
 

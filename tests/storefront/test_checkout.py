@@ -7,8 +7,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from catalog.accounts.users import Organisation, Role, User
 from catalog.models import Product
-from orders.accounts import Organisation, Role, User
 from orders.mail import OutboxMessage
 from orders.models import Order
 from orders.status import FulfilmentStatus, OrderStatus

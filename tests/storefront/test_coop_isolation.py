@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from catalog.accounts.api_tokens import ApiToken, issue_token
 from catalog.audit import Actor
 from catalog.csv_io import start_import
 from catalog.models import (
@@ -18,7 +19,6 @@ from catalog.models import (
     ProductImport,
 )
 from catalog.onboarding import invite_member
-from orders.api_tokens import ApiToken, issue_token
 from orders.models import Fulfilment, LedgerEntry
 from tests.conftest import NOW
 from tests.storefront.backoffice import login, member

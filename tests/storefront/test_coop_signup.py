@@ -3,11 +3,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from catalog.accounts.users import Role, User
 from catalog.audit import Actor
 from catalog.identifiers import make_ice
 from catalog.models import Cooperative, CooperativeInvitation, CooperativeStatus
 from catalog.onboarding import invite_member
-from orders.accounts import Role, User
 from orders.mail import OutboxMessage
 from tests.conftest import NOW
 from tests.storefront.backoffice import PASSWORD, english, login, member, shopper

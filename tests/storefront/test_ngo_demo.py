@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from orders.accounts import User
+from catalog.accounts.users import User
 from solidarity_baskets.models import BasketTemplate
 from solidarity_baskets.request import BasketRequest, DestinationRequest
 from solidarity_baskets.service import quote_baskets

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from catalog.accounts.users import Organisation, OrganisationStatus, Role, User
 from catalog.audit import Actor
-from orders.accounts import Organisation, OrganisationStatus, Role, User
-from orders.verification import verify_organisation
+from catalog.moderation import verify
 from solidarity_baskets.models import BasketQuote
 from tests.baskets import basket_world, order_form
 from tests.conftest import NOW
@@ -55,7 +55,7 @@ def test_a_pending_organisation_cannot_quote_until_verified(client, session, mak
     assert "waiting for the operator" in client.get("/ngo/").get_data(as_text=True)
     assert session.scalar(select(func.count(BasketQuote.id))) == 0
 
-    verify_organisation(session, org, actor=Actor(None, "operator@taawun.ma"), now=NOW)
+    verify(session, org, actor=Actor(None, "operator@taawun.ma"), now=NOW)
     session.commit()
     response = client.post("/ngo/orders/new", data=form)
     assert response.status_code == 302 and "/ngo/quotes/" in response.headers["Location"]

@@ -10,9 +10,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 from sqlalchemy import select
 
+from catalog.accounts.users import User
 from catalog.db import utcnow
 from orders import fulfilment, ledger
-from orders.accounts import User
 from orders.mail import OutboxMessage
 from orders.models import Fulfilment, Order
 from orders.status import OrderStatus

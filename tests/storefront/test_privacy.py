@@ -39,7 +39,7 @@ def test_every_page_links_to_the_privacy_notice_and_the_api_docs(client) -> None
 
 @pytest.fixture
 def shopper_with_orders(make, session):
-    from orders.accounts import Role, User
+    from catalog.accounts.users import Role, User
     from orders.status import OrderStatus
 
     user = User(email="amina@example.ma", name="Amina Alaoui", phone="+212612345678")
@@ -74,7 +74,7 @@ def test_erase_anonymises_the_shopper_and_keeps_the_accounts_valid(
 ) -> None:
     from sqlalchemy import select
 
-    from orders.accounts import User, authenticate
+    from catalog.accounts.users import User, authenticate
     from orders.models import Order, OrderLine
     from tests.conftest import NOW
 
@@ -113,7 +113,7 @@ def test_erase_waits_for_open_orders_unless_forced(runner, make, session) -> Non
 
 
 def test_members_and_operators_are_not_erased_this_way(runner, make, session) -> None:
-    from orders.accounts import Role, User
+    from catalog.accounts.users import Role, User
 
     coop = make.cooperative()
     member = User(email="fatima@coop.ma", role=Role.COOPERATIVE, cooperative_id=coop.id)

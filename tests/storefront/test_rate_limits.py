@@ -113,8 +113,8 @@ def test_checkout_posts_are_limited(database_url, tmp_path, session) -> None:
 
 
 def test_each_api_token_has_its_own_budget(database_url, tmp_path, session, make) -> None:
-    from orders.accounts import Role, User
-    from orders.api_tokens import issue_token
+    from catalog.accounts.api_tokens import issue_token
+    from catalog.accounts.users import Role, User
     from tests.conftest import NOW
 
     app = create_app(

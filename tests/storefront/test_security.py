@@ -9,7 +9,7 @@ import pytest
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import func, select
 
-from orders.accounts import User
+from catalog.accounts.users import User
 from storefront import create_app
 from storefront.extensions import csrf, db
 from storefront.security import check_secret_key

@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from catalog.accounts.users import Role, User
 from catalog.db import Base, utcnow
-from orders.accounts import Role, User
 
 PREFIX = "taw_"
 MAX_ACTIVE_TOKENS = 10

@@ -1,17 +1,21 @@
 """People and organisations who use the marketplace.
 
 A :class:`User` is a shopper, a member of one cooperative, a member of one
-organisation (an NGO or institution that orders in bulk), or an operator. Passwords
-are hashed with Argon2id. The class offers the four attributes Flask-Login expects
-(``is_authenticated``, ``is_active``, ``is_anonymous``, ``get_id``) without importing it.
+organisation (an NGO or institution that orders in bulk), or an operator. Every
+account is made by :func:`register_user`. Passwords are hashed with Argon2id and are
+at least :data:`MIN_PASSWORD_LENGTH` characters long. The class offers the four
+attributes Flask-Login expects (``is_authenticated``, ``is_active``, ``is_anonymous``,
+``get_id``) without importing it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,14 +23,20 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from catalog.db import Base, utcnow
+from catalog.errors import AccountExists, FieldProblem, InvalidInput
 from catalog.models import Cooperative
 
 _hasher = PasswordHasher()
-#: A hash to verify against when the account does not exist, so that a login for an
-#: unknown e-mail takes as long as one for a known e-mail (no user enumeration by timing).
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 RESET_TOKEN_TTL = timedelta(hours=2)
 MIN_PASSWORD_LENGTH = 10
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the account does not exist, so that a login for an
+    unknown e-mail takes as long as one for a known e-mail (no user enumeration by
+    timing). Made on first use, not when the module is imported."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class Role(StrEnum):
@@ -120,6 +130,11 @@ class User(Base):
 
     # -- passwords ----------------------------------------------------------------
     def set_password(self, password: str) -> None:
+        """:raises InvalidInput: ``password`` ``too_short`` (``min``)."""
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise InvalidInput(
+                [FieldProblem("password", "too_short", {"min": MIN_PASSWORD_LENGTH})]
+            )
         self.password_hash = _hasher.hash(password)
 
     def check_password(self, password: str) -> bool:
@@ -144,13 +159,61 @@ def find_user(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+@dataclass(frozen=True)
+class NewUser:
+    """What a person gives to open an account."""
+
+    email: str
+    password: str
+    name: str = ""
+    phone: str = ""
+    language: str = "fr"
+    marketing_consent: bool = False
+
+
+def register_user(
+    session: Session,
+    new: NewUser,
+    *,
+    role: Role = Role.SHOPPER,
+    cooperative_id: int | None = None,
+    organisation: Organisation | None = None,
+    now: datetime,
+) -> User:
+    """Open an account: a shopper, a member of a cooperative (``cooperative_id``) or of
+    an organisation (``organisation``, perhaps new). Flushes.
+
+    :raises AccountExists: the e-mail already has an account (the caller answers
+        without saying so to the person typing).
+    :raises InvalidInput: ``password`` ``too_short``.
+    """
+    email = normalise_email(new.email)
+    if find_user(session, email) is not None:
+        raise AccountExists(email=email)
+    user = User(
+        email=email,
+        name=new.name,
+        phone=new.phone,
+        role=role,
+        cooperative_id=cooperative_id,
+        organisation=organisation,
+        language=new.language,
+        marketing_consent=new.marketing_consent,
+        created_at=now,
+    )
+    user.set_password(new.password)
+    session.add(user)
+    session.flush()
+    return user
+
+
 def authenticate(session: Session, email: str, password: str, *, now: datetime) -> User | None:
     """The active user with these credentials, or None. Takes the same time whether or
     not the e-mail exists."""
     user = find_user(session, email)
     if user is None:
         try:
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher.verify(_dummy_hash(), password)
         except VerificationError:
             pass
         return None

@@ -1,0 +1,68 @@
+"""The operator's marketplace settings (commission, reservation times): one row that
+every package reads, so it lives at the bottom layer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from catalog.db import Base, utcnow
+
+
+class MarketplaceSettings(Base):
+    """The operator's settings; one row (id 1). Read with
+    :func:`current`."""
+
+    __tablename__ = "orders_marketplace_settings"
+    __table_args__ = (
+        CheckConstraint("commission_bps BETWEEN 0 AND 10000", name="commission_range"),
+        CheckConstraint("card_reservation_minutes >= 30", name="card_reservation_min"),
+        CheckConstraint("transfer_reservation_days >= 1", name="transfer_reservation_min"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the marketplace's commission on goods, in basis points (1000 = 10 %)
+    commission_bps: Mapped[int] = mapped_column(default=1000)
+    #: how long stock stays reserved for an unpaid card order (Stripe's minimum is 30)
+    card_reservation_minutes: Mapped[int] = mapped_column(default=60)
+    #: how long stock stays reserved while an institution's bank transfer is awaited
+    transfer_reservation_days: Mapped[int] = mapped_column(default=10)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+SETTINGS_ID = 1
+DEFAULTS = {
+    "commission_bps": 1000,  # 10 %
+    "card_reservation_minutes": 60,
+    "transfer_reservation_days": 10,
+}
+
+
+def current(session: Session) -> MarketplaceSettings:
+    """The saved settings, or the defaults (a transient object, never written) when
+    the operator has not saved any."""
+    settings = session.get(MarketplaceSettings, SETTINGS_ID)
+    if settings is None:
+        settings = MarketplaceSettings(id=SETTINGS_ID, **DEFAULTS)
+    return settings
+
+
+def update(session: Session, **values: int) -> MarketplaceSettings:
+    """Save settings (only the known names); flushes, so the database's checks
+    (commission between 0 and 100 %, reservations long enough) apply at once.
+
+    :raises ValueError: for an unknown setting name.
+    """
+    unknown = set(values) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown settings: {sorted(unknown)}")
+    settings = session.get(MarketplaceSettings, SETTINGS_ID)
+    if settings is None:
+        settings = MarketplaceSettings(id=SETTINGS_ID, **DEFAULTS)
+        session.add(settings)
+    for name, value in values.items():
+        setattr(settings, name, int(value))
+    session.flush()
+    return settings
