@@ -16,6 +16,7 @@ from catalog.audit import Actor
 from catalog.errors import FieldProblem, InvalidInput
 from catalog.models import Category, CategoryRule, CertificateKind, Product
 from catalog.rules import refresh_products
+from catalog.safe_text import text_problems
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_CAP_MINOR = 100_000_000  # 1,000,000 MAD
@@ -72,6 +73,7 @@ def save_category(
     for name in ("name_fr", "name_ar", "name_en"):
         if len(getattr(draft, name)) > 120:
             problems.append(FieldProblem(name, "too_long", {"max": 120}))
+    problems += text_problems({n: getattr(draft, n) for n in ("name_fr", "name_ar", "name_en")})
     if draft.parent_id is not None:
         ids = {c.id for c in categories}
         if draft.parent_id not in ids:

@@ -28,6 +28,7 @@ from catalog.models import (
     Product,
 )
 from catalog.rules import refresh_products
+from catalog.safe_text import text_problems
 
 REMIND_DAYS = 30
 MAX_REASON = 2000
@@ -58,6 +59,7 @@ def check_claim(
         found.append(FieldProblem("number", "too_long", {"max": 80}))
     if len(claim.issuer.strip()) > 120:
         found.append(FieldProblem("issuer", "too_long", {"max": 120}))
+    found += text_problems({"number": claim.number, "issuer": claim.issuer})
     if claim.issued_on is not None and claim.issued_on > today:
         found.append(FieldProblem("issued_on", "in_the_future"))
     if claim.expires_on is not None:

@@ -22,6 +22,7 @@ from catalog.errors import FieldProblem, InvalidInput, InvalidState, PriceAboveC
 from catalog.models import Category, Cooperative, Product, ProductImage, ProductStatus, Unit
 from catalog.money import Money
 from catalog.rules import check_price, problems, refresh_products
+from catalog.safe_text import normalise_newlines, text_problems
 from catalog.slugs import slugify, unique_slug
 
 MAX_PRICE_MINOR = 100_000_000  # 1,000,000 MAD
@@ -81,16 +82,21 @@ class Listing:
         return {name: getattr(self, name) for name in LISTING_FIELDS}
 
     def cleaned(self) -> Listing:
-        """Text fields without surrounding spaces."""
+        """Text fields without surrounding spaces, descriptions with ``\n`` line breaks."""
+        values = self.as_dict()
+        for name in MULTILINE_FIELDS:
+            values[name] = normalise_newlines(values[name])
         return Listing(
             **{
                 name: value.strip() if isinstance(value, str) else value
-                for name, value in self.as_dict().items()
+                for name, value in values.items()
             }
         )
 
 
 LISTING_FIELDS = tuple(f.name for f in fields(Listing))
+MULTILINE_FIELDS = ("description_fr", "description_ar", "description_en")
+TEXT_FIELDS = ("sku", "title_fr", "title_ar", "title_en", *MULTILINE_FIELDS)
 
 
 def check_listing(listing: Listing, category: Category | None) -> list[FieldProblem]:
@@ -99,6 +105,9 @@ def check_listing(listing: Listing, category: Category | None) -> list[FieldProb
     found: list[FieldProblem] = []
     if not listing.title_fr:
         found.append(FieldProblem("title_fr", "required"))
+    found += text_problems(
+        {name: getattr(listing, name) for name in TEXT_FIELDS}, multiline=MULTILINE_FIELDS
+    )
     for name, limit in _LENGTHS.items():
         if len(getattr(listing, name)) > limit:
             found.append(FieldProblem(name, "too_long", {"max": limit}))

@@ -24,6 +24,7 @@ from catalog.errors import FieldProblem, InvalidIdentifier, InvalidInput, Invali
 from catalog.identifiers import clean_ice, clean_phone
 from catalog.models import Cooperative, CooperativeInvitation, CooperativeStatus, Sector
 from catalog.rules import refresh_products
+from catalog.safe_text import text_problems
 from catalog.slugs import slugify, unique_slug
 
 INVITATION_TTL = timedelta(days=7)
@@ -84,6 +85,7 @@ def check_profile(
     for name, limit in _LENGTHS.items():
         if len(values[name]) > limit:
             problems.append(FieldProblem(name, "too_long", {"max": limit}))
+    problems += text_problems(values, multiline=("story_fr", "story_ar", "story_en"))
     if values["ice"]:
         try:
             values["ice"] = clean_ice(values["ice"])

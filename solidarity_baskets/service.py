@@ -19,7 +19,6 @@ committed, and the baskets' packing waves and manifests are written: the result 
 
 from __future__ import annotations
 
-import re
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -35,6 +34,7 @@ from catalog.accounts.users import Organisation, User
 from catalog.errors import FieldProblem, InvalidInput
 from catalog.models import Cooperative
 from catalog.money import split_by_ratio
+from catalog.safe_text import text_problem
 from orders.institutional import PlannedLine, PlannedPart, place_institutional_order
 from orders.placing import Address, Customer
 from orders.status import PaymentMethod
@@ -96,7 +96,6 @@ def split_by_households(total: int) -> tuple[DestinationRequest, ...]:
 
 
 # -- checking a request -----------------------------------------------------------------------
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def check_request(request: BasketRequest, *, today: date) -> list[FieldProblem]:
@@ -114,7 +113,10 @@ def check_request(request: BasketRequest, *, today: date) -> list[FieldProblem]:
         if regions.province(dest.province_code) is None:
             problems.append(FieldProblem(f"{prefix}-province_code", "unknown_province"))
         hub = clean_hub_name(dest.hub_name)
-        if len(hub) > MAX_HUB_NAME or _CONTROL.search(dest.hub_name):
+        unsafe = text_problem(dest.hub_name)
+        if unsafe is not None:
+            problems.append(FieldProblem(f"{prefix}-hub_name", unsafe))
+        elif len(hub) > MAX_HUB_NAME:
             problems.append(FieldProblem(f"{prefix}-hub_name", "too_long", {"max": MAX_HUB_NAME}))
         if isinstance(dest.baskets, bool) or not isinstance(dest.baskets, int):
             problems.append(FieldProblem(f"{prefix}-baskets", "not_a_number"))

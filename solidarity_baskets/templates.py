@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from catalog.errors import FieldProblem, InvalidInput
 from catalog.models import Category, Unit
+from catalog.safe_text import text_problems
 from solidarity_baskets import nutrition
 from solidarity_baskets.models import BasketTemplate, LineEquivalent, TemplateLine
 
@@ -274,7 +275,7 @@ def rename_template(
     template: BasketTemplate, name: str, description: str, *, now: datetime
 ) -> None:
     """:raises InvalidInput: ``name`` missing or too long, ``description`` too long."""
-    problems: list[FieldProblem] = []
+    problems = text_problems({"name": name, "description": description}, multiline=["description"])
     name = " ".join(name.split())
     if not name:
         problems.append(FieldProblem("name", "required"))

@@ -8,6 +8,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Validation
 from catalog.accounts.users import MIN_PASSWORD_LENGTH
 from catalog.errors import InvalidIdentifier
 from catalog.identifiers import clean_phone
+from storefront.forms import Form
 
 
 def strip(value: str | None) -> str | None:
@@ -26,13 +27,13 @@ def moroccan_phone(form: FlaskForm, field: StringField) -> None:
         ) from None
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail"), filters=[strip], validators=[InputRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
     remember = BooleanField(_l("Keep me logged in"))
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     name = StringField(_l("Full name"), validators=[InputRequired(), Length(max=120)])
     email = EmailField(
         _l("E-mail"),
@@ -52,11 +53,11 @@ class SignupForm(FlaskForm):
     marketing_consent = BooleanField(_l("Send me news from the cooperatives (optional)"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = EmailField(_l("E-mail"), filters=[strip], validators=[InputRequired(), Length(max=254)])
 
 
-class ResetForm(FlaskForm):
+class ResetForm(Form):
     password = PasswordField(
         _l("New password"), validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
     )

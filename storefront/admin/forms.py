@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -16,9 +15,10 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from storefront.account.forms import strip
+from storefront.forms import Form
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(
         _l("Reason (sent to them)"),
         filters=[strip],
@@ -26,7 +26,7 @@ class ReasonForm(FlaskForm):
     )
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     slug = StringField(
         _l("Address"),
         filters=[strip],
@@ -58,7 +58,7 @@ class CategoryForm(FlaskForm):
     )
 
 
-class CommissionForm(FlaskForm):
+class CommissionForm(Form):
     commission = StringField(
         _l("Commission on goods (%)"),
         filters=[strip],
@@ -67,7 +67,7 @@ class CommissionForm(FlaskForm):
     )
 
 
-class TariffForm(FlaskForm):
+class TariffForm(Form):
     """A tariff's fees; :func:`tariff_form` adds one price field per band."""
 
     active = BooleanField(_l("In use"))
@@ -90,7 +90,7 @@ def tariff_form(rate_ids: list[int]) -> type[TariffForm]:
     return type("BandsForm", (TariffForm,), fields)
 
 
-class BatchForm(FlaskForm):
+class BatchForm(Form):
     minimum = StringField(
         _l("Pay cooperatives owed at least (DH)"),
         filters=[strip],
@@ -99,13 +99,13 @@ class BatchForm(FlaskForm):
     )
 
 
-class PaidForm(FlaskForm):
+class PaidForm(Form):
     bank_reference = StringField(
         _l("Bank reference"), filters=[strip], validators=[InputRequired(), Length(max=120)]
     )
 
 
-class SettlementForm(FlaskForm):
+class SettlementForm(Form):
     cooperative_id = SelectField(_l("Cooperative"), coerce=int, validators=[InputRequired()])
     amount = StringField(_l("Amount received (DH)"), filters=[strip], validators=[InputRequired()])
     reference = StringField(

@@ -4,15 +4,17 @@ tag per blueprint for the docs."""
 from __future__ import annotations
 
 import http
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
 
 import flask_smorest
+import marshmallow as ma
 from flask import Flask, g, request
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
 
+from catalog import safe_text
 from catalog.accounts import api_tokens
 from catalog.accounts.users import Organisation, Role
 from catalog.db import utcnow
@@ -38,7 +40,52 @@ class Parser(FlaskParser):
                 "The request has invalid fields.",
                 errors=[FieldError("body", "nul_character", "Text may not hold NUL characters.")],
             )
+        unsafe = list(_unsafe_text(data, schema, ""))
+        if unsafe:
+            raise ApiProblem(
+                400,
+                "validation_failed",
+                "The request has invalid fields.",
+                errors=[FieldError(path, code, TEXT_DETAILS[code]) for path, code in unsafe],
+            )
         return data
+
+
+#: English sentences for :mod:`catalog.safe_text`'s codes.
+TEXT_DETAILS = {
+    safe_text.LINE_BREAK: "Line breaks are not allowed in this field.",
+    safe_text.CONTROL_CHARACTER: "Control characters (tab, carriage return …) are not allowed.",
+    safe_text.BIDI_CONTROL: "Characters that override the writing direction are not allowed.",
+}
+
+
+def _unsafe_text(data: Any, schema: Any, path: str) -> Iterator[tuple[str, str]]:
+    """``(field path, code)`` for each string of a JSON body that may not be stored.
+    Fields declared with ``metadata={"multiline": True}`` may hold line breaks."""
+    if not isinstance(data, dict):
+        yield from _unsafe_value(data, None, path)
+        return
+    by_key = {}
+    if isinstance(schema, ma.Schema):
+        by_key = {f.data_key or name: f for name, f in schema.fields.items()}
+    for key, value in data.items():
+        yield from _unsafe_value(value, by_key.get(key), f"{path}.{key}" if path else str(key))
+
+
+def _unsafe_value(value: Any, field: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        multiline = bool(field is not None and field.metadata.get("multiline"))
+        text = safe_text.normalise_newlines(value) if multiline else value
+        code = safe_text.text_problem(text, multiline=multiline)
+        if code is not None:
+            yield path or "body", code
+    elif isinstance(value, list):
+        inner = field.inner if isinstance(field, ma.fields.List) else None
+        for i, item in enumerate(value):
+            yield from _unsafe_value(item, inner, f"{path}.{i}" if path else str(i))
+    elif isinstance(value, dict):
+        nested = field.schema if isinstance(field, ma.fields.Nested) else None
+        yield from _unsafe_text(value, nested, path)
 
 
 class Blueprint(flask_smorest.Blueprint):

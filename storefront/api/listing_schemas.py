@@ -65,9 +65,15 @@ class ListingInputSchema(ma.Schema):
     title_fr = ma.fields.String(validate=validate.Length(max=200))
     title_ar = ma.fields.String(validate=validate.Length(max=200))
     title_en = ma.fields.String(validate=validate.Length(max=200))
-    description_fr = ma.fields.String(validate=validate.Length(max=5000))
-    description_ar = ma.fields.String(validate=validate.Length(max=5000))
-    description_en = ma.fields.String(validate=validate.Length(max=5000))
+    description_fr = ma.fields.String(
+        validate=validate.Length(max=5000), metadata={"multiline": True}
+    )
+    description_ar = ma.fields.String(
+        validate=validate.Length(max=5000), metadata={"multiline": True}
+    )
+    description_en = ma.fields.String(
+        validate=validate.Length(max=5000), metadata={"multiline": True}
+    )
     price_minor = ma.fields.Integer(
         strict=True, validate=validate.Range(1, MAX_PRICE_MINOR), metadata=_doc("Centimes.")
     )

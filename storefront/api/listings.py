@@ -18,7 +18,7 @@ from catalog.db import utcnow
 from catalog.errors import FieldProblem, InvalidInput, InvalidState
 from catalog.listings import Listing
 from catalog.models import Category, Product
-from storefront.api.base import Blueprint, not_found
+from storefront.api.base import TEXT_DETAILS, Blueprint, not_found
 from storefront.api.listing_schemas import (
     BulkResultSchema,
     ListingArgs,
@@ -45,6 +45,7 @@ bp = Blueprint(
 DETAILS = {
     "required": "This field is needed.",
     "too_long": "Too long (at most {max} characters).",
+    **TEXT_DETAILS,
     "sku_format": "Letters, digits, '.', '_', '/' and '-' only, starting with a letter or digit.",
     "sku_taken": "Another listing of the cooperative has this SKU.",
     "duplicate_sku": "This SKU appears twice in the request.",

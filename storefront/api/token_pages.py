@@ -14,7 +14,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Regexp
@@ -23,13 +22,14 @@ from catalog.accounts import api_tokens
 from catalog.accounts.users import Role
 from catalog.db import utcnow
 from storefront.extensions import db
+from storefront.forms import Form
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/api-tokens")
 
 EXPIRY_DAYS = {"never": None, "30": 30, "90": 90, "365": 365}
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(
         _l("Name (what the token is for)"),
         validators=[InputRequired(), Length(max=api_tokens.MAX_NAME_LENGTH)],
@@ -47,7 +47,7 @@ class TokenForm(FlaskForm):
     )
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     token_id = HiddenField(validators=[InputRequired(), Regexp(r"^\d{1,12}$")])
 
 

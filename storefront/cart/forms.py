@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from orders.cart import MAX_QUANTITY
+from storefront.forms import Form
 
 
-class AddForm(FlaskForm):
+class AddForm(Form):
     product_id = HiddenField(validators=[InputRequired()])
     quantity = IntegerField(
         _l("Quantity"),
@@ -20,7 +20,7 @@ class AddForm(FlaskForm):
     )
 
 
-class LineForm(FlaskForm):
+class LineForm(Form):
     """Change one line's quantity (0 removes it)."""
 
     quantity = IntegerField(
@@ -32,5 +32,5 @@ class LineForm(FlaskForm):
     )
 
 
-class RemoveForm(FlaskForm):
+class RemoveForm(Form):
     pass

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from catalog import regions
 from storefront.account.forms import moroccan_phone, strip
+from storefront.forms import Form
 from storefront.orders.messages import DELIVERY_OPTIONS, PAYMENT_METHODS
 
 
@@ -21,7 +21,7 @@ def province_choices(lang: str) -> list[SelectChoice]:
     ]
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(Form):
     name = StringField(
         _l("Full name"), filters=[strip], validators=[InputRequired(), Length(max=120)]
     )
@@ -60,6 +60,6 @@ class DetailsForm(FlaskForm):
         self.payment_method.choices = [SelectChoice(m, PAYMENT_METHODS[m]) for m in methods]
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     token = HiddenField(validators=[InputRequired(), Length(max=64)])
     expected_total = HiddenField(validators=[InputRequired(), Length(max=20)])

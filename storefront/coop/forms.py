@@ -4,7 +4,6 @@ input; the catalog library checks the rules and the views attach its problems.""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -21,6 +20,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from catalog.accounts.users import MIN_PASSWORD_LENGTH
 from storefront.account.forms import moroccan_phone, strip
+from storefront.forms import Form
 
 
 def _text(label: str, max_length: int, required: bool = False, **kw: object) -> StringField:
@@ -34,7 +34,7 @@ def _count(label: str, default: int = 0, **kw: object) -> IntegerField:
     return IntegerField(label, default=default, validators=[InputRequired()], **kw)
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     """What a cooperative says about itself (registration and profile page)."""
 
     name_fr = _text(_l("Name of the cooperative (French)"), 200, required=True)
@@ -102,7 +102,7 @@ class SignupForm(ProfileForm):
     )
 
 
-class MemberSignupForm(FlaskForm):
+class MemberSignupForm(Form):
     """Someone invited by a member creates their own account."""
 
     name = _text(_l("Your full name"), 120, required=True)
@@ -118,7 +118,7 @@ class MemberSignupForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(
         _l("E-mail of the person to invite"),
         filters=[strip],
@@ -126,7 +126,7 @@ class InviteForm(FlaskForm):
     )
 
 
-class ProductForm(FlaskForm):
+class ProductForm(Form):
     title_fr = _text(_l("Title (French)"), 200, required=True)
     title_ar = _text(_l("Title (Arabic)"), 200, description=_l("Empty: the French title is shown."))
     title_en = _text(
@@ -164,7 +164,7 @@ class ProductForm(FlaskForm):
     )
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(Form):
     photo = FileField(
         _l("Photo"),
         validators=[FileRequired(_l("Choose a photo."))],
@@ -173,7 +173,7 @@ class PhotoForm(FlaskForm):
     )
 
 
-class CertificateForm(FlaskForm):
+class CertificateForm(Form):
     kind = SelectField(_l("Kind"), validators=[InputRequired()])
     number = _text(_l("Certificate number"), 80, required=True)
     issuer = _text(_l("Issued by"), 120, description=_l("ONSSA, IMANOR, AMMPS…"))
@@ -190,7 +190,7 @@ class CertificateForm(FlaskForm):
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         _l("CSV file"),
         validators=[FileRequired(_l("Choose a CSV file."))],
@@ -199,7 +199,7 @@ class ImportForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only the CSRF token."""
 
 
@@ -211,7 +211,7 @@ CARRIERS = [
 ]
 
 
-class ShipForm(FlaskForm):
+class ShipForm(Form):
     carrier = SelectField(_l("Carrier"), choices=CARRIERS, default="amana")
     tracking_number = _text(
         _l("Tracking number"),
@@ -221,7 +221,7 @@ class ShipForm(FlaskForm):
     )
 
 
-class BankForm(FlaskForm):
+class BankForm(Form):
     holder_name = _text(_l("Account holder"), 200, required=True)
     rib = _text(
         _l("RIB (24 digits)"),

@@ -12,8 +12,10 @@ from flask_wtf import FlaskForm
 
 from catalog.errors import FieldProblem
 from storefront.filters import money_text
+from storefront.forms import TEXT_MESSAGES
 
 MESSAGES: dict[str, Any] = {
+    **TEXT_MESSAGES,
     # any field
     "required": _l("This is required."),
     "too_long": _l("Too long: at most %(max)d characters."),

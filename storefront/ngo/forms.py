@@ -40,6 +40,7 @@ from catalog.money import Money
 from solidarity_baskets.nutrition import MAX_FAMILY_SIZE
 from solidarity_baskets.service import MAX_BASKETS, MAX_HUB_NAME
 from storefront.account.forms import moroccan_phone, strip
+from storefront.forms import Form
 
 #: Quantity units people type, and how many grams / millilitres / pieces each is.
 QUANTITY_UNITS = {
@@ -88,7 +89,7 @@ def money_amount(form: FlaskForm, field: StringField) -> None:
         raise ValidationError(_l("Enter an amount such as 450 or 450,50.")) from None
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     """An organisation and its first member."""
 
     name = StringField(
@@ -148,7 +149,7 @@ class SignupForm(FlaskForm):
     )
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(Form):
     name = StringField(
         _l("Name of the basket"), filters=[strip], validators=[InputRequired(), Length(max=200)]
     )
@@ -167,7 +168,7 @@ class LocalDecimalField(DecimalField):
         super().process_formdata(cleaned)
 
 
-class _QuantityForm(FlaskForm):
+class _QuantityForm(Form):
     quantity = LocalDecimalField(
         _l("Quantity"),
         places=None,
@@ -195,7 +196,7 @@ class EquivalentForm(_QuantityForm):
     accepted = BooleanField(_l("Accepted from the start"), default=True)
 
 
-class DestinationForm(FlaskForm):
+class DestinationForm(Form):
     """One distribution point: a province or prefecture, an optional hub, a count."""
 
     class Meta:
@@ -211,7 +212,7 @@ class DestinationForm(FlaskForm):
     )
 
 
-class BasketOrderForm(FlaskForm):
+class BasketOrderForm(Form):
     template_id = SelectField(_l("Basket"), coerce=int, validators=[InputRequired()])
     destinations = FieldList(FormField(DestinationForm), min_entries=3, max_entries=200)
     national_total = IntegerField(
@@ -240,7 +241,7 @@ class BasketOrderForm(FlaskForm):
     women_led_preference = BooleanField(_l("Prefer cooperatives led by women"), default=True)
 
 
-class FixForm(FlaskForm):
+class FixForm(Form):
     """One fix proposed by a quote, applied by quoting again."""
 
     kind = HiddenField(validators=[InputRequired()])
@@ -250,9 +251,9 @@ class FixForm(FlaskForm):
     baskets = HiddenField()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     payment_method = RadioField(_l("Payment"), validators=[InputRequired()])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that only needs the CSRF token."""

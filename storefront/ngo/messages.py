@@ -15,8 +15,10 @@ from wtforms import Field, FieldList, FormField
 
 from catalog.errors import FieldProblem, Problem
 from storefront.filters import local_date, money_text
+from storefront.forms import TEXT_MESSAGES
 
 MESSAGES: dict[str, Any] = {
+    **TEXT_MESSAGES,
     "required": _l("This is required."),
     "too_long": _l("Too long: at most %(max)d characters."),
     "out_of_range": _l("Enter a number from %(min)s to %(max)s."),

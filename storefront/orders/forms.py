@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from storefront.account.forms import strip
+from storefront.forms import Form
 
 
-class TrackForm(FlaskForm):
+class TrackForm(Form):
     number = StringField(
         _l("Order number"),
         filters=[strip],
@@ -22,5 +22,5 @@ class TrackForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something (CSRF only)."""

@@ -1,0 +1,62 @@
+"""The base of every form of the site: each text field is checked by
+:mod:`catalog.safe_text` before its own validators, so a tab, a carriage return or a
+text-direction override is refused with a message that says so (not "Too long").
+Text areas accept line breaks, normalised to ``\\n``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, PasswordField, StringField, TextAreaField
+from wtforms.validators import StopValidation
+
+from catalog import safe_text
+
+#: The sentences for :mod:`catalog.safe_text`'s codes, for every message table.
+TEXT_MESSAGES: dict[str, Any] = {
+    safe_text.LINE_BREAK: _l("Keep this on one line: line breaks are not allowed here."),
+    safe_text.CONTROL_CHARACTER: _l(
+        "Remove the invisible control character (a tab, for example) from this text."
+    ),
+    safe_text.BIDI_CONTROL: _l(
+        "Remove the invisible character that changes the writing direction: "
+        "it would reverse the text after it."
+    ),
+}
+
+
+def _normalise_newlines(value: object) -> object:
+    return safe_text.normalise_newlines(value) if isinstance(value, str) else value
+
+
+class _SafeText:
+    """The validator added to every text field."""
+
+    field_flags: dict[str, Any] = {}
+
+    def __init__(self, multiline: bool) -> None:
+        self.multiline = multiline
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if not isinstance(field.data, str):
+            return
+        code = safe_text.text_problem(field.data, multiline=self.multiline)
+        if code is not None:
+            field.errors[:] = []
+            raise StopValidation(str(TEXT_MESSAGES[code]))
+
+
+class Form(FlaskForm):
+    """A Flask-WTF form whose text fields only take text that is safe to store."""
+
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
+            field = unbound_field.bind(form=form, **options)
+            if isinstance(field, StringField) and not isinstance(field, PasswordField):
+                multiline = isinstance(field, TextAreaField)
+                if multiline:
+                    field.filters = (_normalise_newlines, *field.filters)
+                field.validators = [_SafeText(multiline), *field.validators]
+            return field
