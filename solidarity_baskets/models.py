@@ -186,11 +186,16 @@ class BasketQuote(Base):
     deliver_by: Mapped[date] = mapped_column(Date)
     family_size: Mapped[int]
     max_share_bps: Mapped[int]
+    #: a fairness level picked from the trade-off (extra cost allowed over the
+    #: cheapest plan, basis points); None: the share cap above
+    fairness_bps: Mapped[int | None]
     women_led_preference: Mapped[bool] = mapped_column(default=True)
     currency: Mapped[str] = mapped_column(String(3), default="MAD")
     budget_per_basket_minor: Mapped[int | None]
     # -- the result -------------------------------------------------------------------
     baskets: Mapped[int]
+    #: baskets that receive every line (``baskets`` unless the plan is partial)
+    baskets_complete: Mapped[int] = mapped_column(default=0, server_default="0")
     goods_minor: Mapped[int] = mapped_column(default=0)
     shipping_minor: Mapped[int] = mapped_column(default=0)
     total_minor: Mapped[int] = mapped_column(default=0)
@@ -226,6 +231,18 @@ class BasketQuote(Base):
     @property
     def cost_per_basket(self) -> Money:
         return Money(self.cost_per_basket_minor, self.currency)
+
+    @property
+    def cost_per_complete_basket(self) -> Money | None:
+        """What the order costs per basket that receives every line (rounded up);
+        None when no basket is complete."""
+        if self.baskets_complete <= 0:
+            return None
+        return Money(-(-self.total_minor // self.baskets_complete), self.currency)
+
+    @property
+    def baskets_missing(self) -> int:
+        return self.baskets - self.baskets_complete
 
     @property
     def budget_per_basket(self) -> Money | None:

@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from catalog.spreadsheet import Cell, amount, write_csv
-from solidarity_baskets import nutrition
+from solidarity_baskets import fairness, nutrition
 from solidarity_baskets.models import BasketQuote, QuoteDestination
+from solidarity_baskets.supply import OFFER_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,8 @@ class LineShortfall:
     points: list[tuple[QuoteDestination, int, int, int]]  # (point, needed, missing, available)
     accept: list[tuple[EquivalentInfo, int, bool]]  # (equivalent, units it adds, resolves)
     move_date: date | None
+    #: equivalents to accept together, the units they add and whether that closes the gap
+    accept_sets: list[tuple[tuple[EquivalentInfo, ...], int, bool]] = field(default_factory=list)
 
     @property
     def missing(self) -> int:
@@ -128,10 +131,51 @@ class QuoteView:
     budget_drivers: list[tuple[LineInfo, int]]
     coverage: nutrition.Coverage
     relaxed_caps: int
+    #: this plan's figures, and the same request at each fairness level
+    fairness: fairness.Outcome | None = None
+    fairness_levels: list[fairness.Outcome] = field(default_factory=list)
+    eligible_cooperatives: int = 0
+    #: lines no rural cooperative can supply at all, by any date or equivalent
+    unsuppliable: list[LineInfo] = field(default_factory=list)
+    #: for a short plan, the most complete baskets the supply serves and their cost
+    complete_plan: dict[str, int] | None = None
+
+    @property
+    def complete_plan_per_basket_minor(self) -> int | None:
+        if not self.complete_plan or self.complete_plan["baskets"] <= 0:
+            return None
+        return -(-self.complete_plan["total_minor"] // self.complete_plan["baskets"])
 
     @property
     def women_led_cooperatives(self) -> int:
         return sum(1 for c in self.cooperatives if c.women_led)
+
+    @property
+    def cheapest(self) -> fairness.Outcome | None:
+        """The cheapest plan for this request (the 0 % level)."""
+        return next((o for o in self.fairness_levels if o.fairness_bps == 0), None)
+
+    @property
+    def fairness_extra_minor(self) -> int | None:
+        """What this plan costs more than the cheapest one (whole order)."""
+        if self.fairness is None or self.cheapest is None:
+            return None
+        return self.fairness.total_minor - self.cheapest.total_minor
+
+    def levels_within_budget(self) -> list[fairness.Outcome]:
+        """Fairness levels whose cost per complete basket fits the budget, fairest
+        first (the organisation picks one to fit the budget without losing baskets)."""
+        budget = self.quote.budget_per_basket_minor
+        if budget is None or self.fairness is None:
+            return []
+        fits = [
+            o
+            for o in self.fairness_levels
+            if o.complete_baskets >= self.fairness.complete_baskets
+            and (cost := o.cost_per_complete_basket_minor) is not None
+            and cost <= budget
+        ]
+        return sorted(fits, key=lambda o: -(o.fairness_bps or 0))
 
 
 def lines_of(inputs: dict[str, Any]) -> list[LineInfo]:
@@ -239,12 +283,15 @@ def quote_view(quote: BasketQuote) -> QuoteView:
         if not items:
             continue
         accept: list[tuple[EquivalentInfo, int, bool]] = []
+        accept_sets: list[tuple[tuple[EquivalentInfo, ...], int, bool]] = []
         move_date: date | None = None
         for fix in items[0]["fixes"]:
             if fix["kind"] == "accept_equivalent":
-                for eid in fix["equivalent_ids"]:
-                    if eid in equivalents:
-                        accept.append((equivalents[eid], fix["line_units"], fix["resolves_line"]))
+                known = tuple(equivalents[e] for e in fix["equivalent_ids"] if e in equivalents)
+                if known and len(known) == len(fix["equivalent_ids"]):
+                    accept_sets.append((known, fix["line_units"], fix["resolves_line"]))
+                for eq in known:
+                    accept.append((eq, fix["line_units"], fix["resolves_line"]))
             elif fix["kind"] == "move_date" and fix["deliver_by"]:
                 move_date = date.fromisoformat(fix["deliver_by"])
         shortfalls.append(
@@ -257,6 +304,7 @@ def quote_view(quote: BasketQuote) -> QuoteView:
                 ],
                 accept=accept,
                 move_date=move_date,
+                accept_sets=accept_sets,
             )
         )
     excess = result["budget_excess"]
@@ -273,6 +321,15 @@ def quote_view(quote: BasketQuote) -> QuoteView:
         ],
         quote.family_size,
     )
+    stored = result.get("fairness") or {}
+    available_by_line: dict[str, int] = defaultdict(int)
+    for item in result["shortfalls"]:
+        available_by_line[item["line_key"]] += item["available"]
+    unsuppliable = [
+        s.line
+        for s in shortfalls
+        if available_by_line[s.line.key] == 0 and not s.accept and s.move_date is None
+    ]
     return QuoteView(
         quote=quote,
         lines=lines,
@@ -286,6 +343,120 @@ def quote_view(quote: BasketQuote) -> QuoteView:
         budget_drivers=drivers,
         coverage=coverage,
         relaxed_caps=len(result["stats"]["relaxed_caps"]),
+        fairness=fairness.Outcome.from_json(stored["current"]) if stored else None,
+        fairness_levels=[fairness.Outcome.from_json(o) for o in stored.get("levels", [])],
+        eligible_cooperatives=stored.get("eligible", 0),
+        unsuppliable=unsuppliable,
+        complete_plan=result.get("complete_plan"),
+    )
+
+
+@dataclass(frozen=True)
+class OfferChange:
+    """One offer that moved between two quotes (None: not offered then)."""
+
+    key: str
+    cooperative_fr: str | None
+    cooperative_ar: str | None
+    product_fr: str | None
+    product_ar: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    @property
+    def price_change(self) -> tuple[int, int] | None:
+        if self.before and self.after:
+            a, b = self.before["unit_price_minor"], self.after["unit_price_minor"]
+            return (a, b) if a != b else None
+        return None
+
+    @property
+    def supply_change(self) -> tuple[int, int] | None:
+        """(before, after) of stock + daily capacity - committed, when they differ."""
+        if self.before and self.after:
+            a, b = _room(self.before), _room(self.after)
+            return (a, b) if a != b else None
+        return None
+
+
+def _room(offer: dict[str, Any]) -> int:
+    return int(offer["stock"]) + int(offer["units_per_day"]) - int(offer["committed"])
+
+
+@dataclass(frozen=True)
+class SupplyChanges:
+    """Why a later quote of the same request differs: the offers that moved."""
+
+    previous: BasketQuote
+    changes: list[OfferChange]
+    cooperatives_changed: int  # flags (rural, women-led, region) of cooperatives
+    total_before_minor: int
+    total_after_minor: int
+
+    @property
+    def count(self) -> int:
+        return len(self.changes) + self.cooperatives_changed
+
+
+MAX_CHANGES_SHOWN = 12
+
+
+def supply_changes(previous: BasketQuote, quote: BasketQuote) -> SupplyChanges | None:
+    """The offers that moved between ``previous`` and ``quote`` (None when the supply
+    read is the same). Offers are named from either quote's snapshot when they were
+    part of its plan."""
+    if previous.supply_digest == quote.supply_digest:
+        return None
+
+    def offers(q: BasketQuote) -> dict[str, dict[str, Any]]:
+        fields = q.inputs.get("offer_fields", list(OFFER_FIELDS))
+        return {row[0]: dict(zip(fields, row, strict=True)) for row in q.inputs["offers"]}
+
+    def names(q: BasketQuote) -> tuple[dict[str, Any], dict[str, Any]]:
+        return q.result.get("products", {}), q.result.get("cooperatives", {})
+
+    before, after = offers(previous), offers(quote)
+    products_a, coops_a = names(previous)
+    products_b, coops_b = names(quote)
+    changes: list[OfferChange] = []
+    for key in sorted(before.keys() | after.keys()):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if old and new and _room(old) == _room(new):
+            if old["unit_price_minor"] == new["unit_price_minor"]:
+                continue  # weight, lead days...: not what moves a quote's headline
+        product = products_b.get(key) or products_a.get(key)
+        supplier = str((new or old or {}).get("supplier_id"))
+        coop = coops_b.get(supplier) or coops_a.get(supplier)
+        changes.append(
+            OfferChange(
+                key=key,
+                cooperative_fr=coop["name_fr"] if coop else None,
+                cooperative_ar=coop["name_ar"] if coop else None,
+                product_fr=product["title_fr"] if product else None,
+                product_ar=product["title_ar"] if product else None,
+                before=old,
+                after=new,
+            )
+        )
+    # named changes first, then the largest price moves
+    changes.sort(
+        key=lambda c: (
+            c.product_fr is None,
+            -abs((c.price_change or (0, 0))[1] - (c.price_change or (0, 0))[0]),
+            c.key,
+        )
+    )
+    flags_a = {s[0]: s[1:] for s in previous.inputs["suppliers"]}
+    flags_b = {s[0]: s[1:] for s in quote.inputs["suppliers"]}
+    coop_changes = sum(1 for cid in flags_a.keys() & flags_b.keys() if flags_a[cid] != flags_b[cid])
+    return SupplyChanges(
+        previous=previous,
+        changes=changes,
+        cooperatives_changed=coop_changes,
+        total_before_minor=previous.total_minor,
+        total_after_minor=quote.total_minor,
     )
 
 
@@ -328,3 +499,112 @@ def plan_csv(quote: BasketQuote) -> str:
             ]
         )
     return write_csv(PLAN_HEADER, rows, lineterminator="\n")
+
+
+@dataclass(frozen=True)
+class OfferedFix:
+    """A fix the quote page offers, as the changes :func:`service.requote` takes.
+
+    ``removes`` says what it claims: ``None`` every shortfall of the quote, else the
+    key of the one line whose shortfall it removes at every point.
+    """
+
+    kind: Literal[
+        "complete_total", "scale", "move_date", "accept_all", "accept", "accept_more", "drop_line"
+    ]
+    changes: dict[str, Any]
+    removes: str | None
+    #: ``accept_more``: line units (baskets' worth) the equivalents add to ``removes``'s
+    #: line without closing its gap; the line's shortage shrinks by that much
+    adds: int = 0
+    baskets: int | None = None
+    deliver_by: date | None = None
+    line: LineInfo | None = None
+    equivalents: tuple[EquivalentInfo, ...] = ()
+
+
+def offered_fixes(view: QuoteView) -> list[OfferedFix]:
+    """Every fix the quote page offers, whole-quote fixes first. Each is computed
+    over all points and lines together:
+
+    * ``complete_total``: the most complete baskets the supply serves, each point
+      asking for its own figure at once;
+    * ``scale``: the most baskets in all, split like the request;
+    * ``move_date``: the earliest date at which every short line is full everywhere
+      (the latest of the lines' own dates: what is ready by a date is ready later);
+    * ``accept_all``: every equivalent proposed, when together they close every gap;
+    * per line, ``accept`` (equivalents that alone close that line's gap), else
+      ``accept_more`` (the equivalents adding the most, and by how much), and
+      ``drop_line`` (take the line out of the basket: always closes its gap).
+    """
+    if not view.shortfalls:
+        return []
+    fixes: list[OfferedFix] = []
+    if view.fewer_baskets:
+        total = sum(view.fewer_baskets.get(d.key, d.baskets) for d in view.destinations)
+        if total > 0:
+            fixes.append(
+                OfferedFix(
+                    "complete_total",
+                    {"baskets": dict(view.fewer_baskets)},
+                    None,
+                    baskets=total,
+                )
+            )
+    if view.scaled_total:
+        fixes.append(
+            OfferedFix(
+                "scale", {"total_baskets": view.scaled_total}, None, baskets=view.scaled_total
+            )
+        )
+    dates = [s.move_date for s in view.shortfalls]
+    if all(d is not None for d in dates):
+        latest = max(d for d in dates if d is not None)
+        fixes.append(OfferedFix("move_date", {"deliver_by": latest}, None, deliver_by=latest))
+    # per line, the set that closes its gap adding the fewest units (the least
+    # substitution); a fix set is what the engine proposed together
+    resolving = [
+        sorted((u, eqs) for eqs, u, resolves in s.accept_sets if resolves)[:1]
+        for s in view.shortfalls
+    ]
+    if len(view.shortfalls) > 1 and all(resolving):
+        chosen = tuple(eq for sets in resolving for eq in sets[0][1])
+        fixes.append(
+            OfferedFix(
+                "accept_all",
+                {"accept_equivalents": [eq.id for eq in chosen]},
+                None,
+                equivalents=chosen,
+            )
+        )
+    for s, sets in zip(view.shortfalls, resolving, strict=True):
+        if sets:
+            eqs = sets[0][1]
+            fixes.append(
+                OfferedFix(
+                    "accept",
+                    {"accept_equivalents": [eq.id for eq in eqs]},
+                    s.line.key,
+                    line=s.line,
+                    equivalents=eqs,
+                )
+            )
+        else:
+            helping = [(eqs, u) for eqs, u, _ in s.accept_sets if u > 0]
+            if helping:
+                eqs, units = max(helping, key=lambda h: h[1])
+                fixes.append(
+                    OfferedFix(
+                        "accept_more",
+                        {"accept_equivalents": [eq.id for eq in eqs]},
+                        s.line.key,
+                        adds=min(units, s.missing),
+                        line=s.line,
+                        equivalents=eqs,
+                    )
+                )
+        if len(view.lines) > 1:
+            fixes.append(
+                OfferedFix("drop_line", {"drop_lines": [s.line.key]}, s.line.key, line=s.line)
+            )
+    return fixes

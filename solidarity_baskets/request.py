@@ -34,6 +34,9 @@ class BasketRequest:
     #: no cooperative above this share of the order's value (1000 = 10 %)
     max_share_bps: int = DEFAULT_MAX_SHARE_BPS
     women_led_preference: bool = True
+    #: a fairness level (extra cost allowed over the cheapest plan, basis points);
+    #: None: ``max_share_bps`` applies with the default fairness tolerance
+    fairness_bps: int | None = None
     #: ids of the equivalents accepted; None: the template's own choices
     accepted_equivalents: tuple[int, ...] | None = None
     created_by_id: int | None = None

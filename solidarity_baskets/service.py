@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from catalog import regions
@@ -38,7 +38,7 @@ from catalog.safe_text import text_problem
 from orders.institutional import PlannedLine, PlannedPart, place_institutional_order
 from orders.placing import Address, Customer
 from orders.status import PaymentMethod
-from solidarity_baskets import engine, manifests, snapshot, templates
+from solidarity_baskets import engine, fairness, manifests, snapshot, templates
 from solidarity_baskets.errors import BasketError
 from solidarity_baskets.models import (
     AllocationLine,
@@ -62,6 +62,8 @@ MAX_DAYS_AHEAD = 365
 MAX_BUDGET_PER_BASKET_MINOR = 10_000_000  # 100,000 MAD
 MIN_SHARE_BPS = 100
 MAX_HUB_NAME = 80
+#: a fairness level allows at most 10 % more than the cheapest plan
+MAX_FAIRNESS_BPS = 1_000
 SHIPPING = engine.ShippingTable.morocco_default()
 
 
@@ -153,13 +155,23 @@ def check_request(request: BasketRequest, *, today: date) -> list[FieldProblem]:
         problems.append(
             FieldProblem("max_share", "out_of_range", {"min": MIN_SHARE_BPS // 100, "max": 100})
         )
+    if request.fairness_bps is not None and not 0 <= request.fairness_bps <= MAX_FAIRNESS_BPS:
+        problems.append(
+            FieldProblem("fairness", "out_of_range", {"min": 0, "max": MAX_FAIRNESS_BPS // 100})
+        )
     return problems
 
 
-def policy_for(max_share_bps: int, women_led_preference: bool) -> engine.Policy:
-    """The engine's policy for the order's two options: the share cap applies to the
+def policy_for(
+    max_share_bps: int, women_led_preference: bool, fairness_bps: int | None = None
+) -> engine.Policy:
+    """The engine's policy for the order's options: the share cap applies to the
     order's value, and twice that to each line's units; the women-led preference is a
-    5 % shadow discount in the cost stage and a 1.5 weight in the fairness stage."""
+    5 % shadow discount in the cost stage and a 1.5 weight in the fairness stage. A
+    fairness level picked from the trade-off replaces the cap and the discount
+    (:func:`fairness.level_policy`)."""
+    if fairness_bps is not None:
+        return fairness.level_policy(fairness_bps, women_led_preference)
     share = max_share_bps / 10_000
     return engine.Policy(
         max_share_of_line=min(1.0, 2 * share),
@@ -240,7 +252,9 @@ def _run(
     started = time.perf_counter()
     allocation = _allocate(problem)
     solve_ms = round((time.perf_counter() - started) * 1000)
-    return _store(session, request, lines, template_name, supply, allocation, solve_ms, today, now)
+    return _store(
+        session, request, lines, template_name, supply, problem, allocation, solve_ms, today, now
+    )
 
 
 def _problem(
@@ -268,7 +282,9 @@ def _problem(
         deliver_by=request.deliver_by,
         shipping=SHIPPING,
         budget_per_basket_minor=request.budget_per_basket_minor,
-        policy=policy_for(request.max_share_bps, request.women_led_preference),
+        policy=policy_for(
+            request.max_share_bps, request.women_led_preference, request.fairness_bps
+        ),
     )
 
 
@@ -287,6 +303,7 @@ def _store(
     lines: list[dict[str, Any]],
     template_name: str,
     supply: Supply,
+    problem: engine.Problem,
     allocation: engine.Allocation,
     solve_ms: int,
     today: date,
@@ -294,6 +311,18 @@ def _store(
 ) -> BasketQuote:
     stats = allocation.stats
     excess = allocation.budget_excess
+    current = fairness.outcome_of(problem, allocation, request.fairness_bps)
+    try:
+        levels = fairness.trade_off(problem, request.women_led_preference, known=current)
+    except (engine.EngineInputError, engine.EngineSolveError):
+        levels = []  # the quote stands; only the comparison is missing
+    result = snapshot.result(allocation, supply)
+    result["fairness"] = {
+        "current": current.as_json(),
+        "levels": [row.as_json() for row in levels],
+        "eligible": len(fairness.eligible_suppliers(problem)),
+    }
+    result["complete_plan"] = _complete_plan(problem, allocation)
     quote = BasketQuote(
         organisation_id=request.organisation_id,
         template_id=request.template_id,
@@ -305,9 +334,11 @@ def _store(
         deliver_by=request.deliver_by,
         family_size=request.family_size,
         max_share_bps=request.max_share_bps,
+        fairness_bps=request.fairness_bps,
         women_led_preference=request.women_led_preference,
         budget_per_basket_minor=request.budget_per_basket_minor,
         baskets=stats.baskets_ordered,
+        baskets_complete=current.complete_baskets,
         goods_minor=stats.goods_minor,
         shipping_minor=stats.shipping_minor,
         total_minor=stats.total_minor,
@@ -319,7 +350,7 @@ def _store(
         solve_ms=solve_ms,
         supply_digest=supply.digest,
         inputs=snapshot.inputs(request, lines, supply),
-        result=snapshot.result(allocation, supply),
+        result=result,
     )
     for position, dest in enumerate(request.destinations, start=1):
         province = regions.province(dest.province_code)
@@ -339,6 +370,33 @@ def _store(
     return quote
 
 
+def _complete_plan(problem: engine.Problem, allocation: engine.Allocation) -> dict[str, int] | None:
+    """For a short plan: what the most complete baskets the supply serves would cost
+    (every point asking for its ``fewer_baskets`` figure at once), so the quote can
+    price what can really be delivered. None when nothing is short or nothing can be
+    made."""
+    figures = {
+        s.destination_key: fix.baskets
+        for s in allocation.shortfalls
+        for fix in s.fixes
+        if fix.kind == "fewer_baskets" and fix.baskets is not None
+    }
+    if not allocation.shortfalls or not any(figures.values()):
+        return None
+    destinations = tuple(
+        replace(d, baskets=figures.get(d.key, d.baskets))
+        for d in problem.destinations
+        if figures.get(d.key, d.baskets) > 0
+    )
+    try:
+        plan = engine.allocate(replace(problem, destinations=destinations))
+    except (engine.EngineInputError, engine.EngineSolveError):
+        return None
+    if plan.shortfalls:
+        return None  # never show a figure the supply does not hold
+    return {"baskets": plan.stats.baskets_ordered, "total_minor": plan.stats.total_minor}
+
+
 def request_of(quote: BasketQuote) -> BasketRequest:
     """The request a stored quote answered."""
     return snapshot.request(quote.inputs["request"])
@@ -354,12 +412,15 @@ def requote(
     deliver_by: date | None = None,
     baskets: dict[str, int] | None = None,
     total_baskets: int | None = None,
+    fairness_bps: int | None = None,
+    drop_lines: Sequence[str] = (),
     created_by_id: int | None = None,
 ) -> BasketQuote:
     """Quote again the request of ``quote`` with the fixes its shortfalls proposed:
     more accepted equivalents, another date, fewer baskets at some points (by
-    destination key; 0 drops the point), or ``total_baskets`` split over the points in
-    proportion to the request. The template is the one stored in the quote.
+    destination key; 0 drops the point), ``total_baskets`` split over the points in
+    proportion to the request, lines taken out of the basket (by key), or a fairness
+    level picked from the trade-off. The template is the one stored in the quote.
 
     :raises InvalidInput: the changed request's problems.
     :raises BasketError: ``organisation_not_verified``, ``solver_failed``.
@@ -369,6 +430,13 @@ def requote(
         raise BasketError("organisation_not_verified")
     request = request_of(quote)
     lines = quote.inputs["lines"]
+    if drop_lines:
+        kept = [line for line in lines if line["key"] not in set(drop_lines)]
+        if not kept:
+            raise InvalidInput([FieldProblem("template_id", "empty_template")])
+        lines = kept
+    if fairness_bps is not None:
+        request = replace(request, fairness_bps=fairness_bps)
     known = {eq["id"]: eq for line in lines for eq in line["equivalents"]}
     if accept_equivalents:
         current = (
@@ -463,7 +531,8 @@ def confirm_basket_order(
     assignments = snapshot.assignments(quote.result)
     if supply.digest != quote.supply_digest or today != quote.planned_on:
         started = time.perf_counter()
-        allocation = _allocate(_problem(request, lines, supply, today=today))
+        problem = _problem(request, lines, supply, today=today)
+        allocation = _allocate(problem)
         solve_ms = round((time.perf_counter() - started) * 1000)
         if allocation.shortfalls or tuple(allocation.assignments) != assignments:
             fresh = _store(
@@ -472,6 +541,7 @@ def confirm_basket_order(
                 lines,
                 quote.template_name,
                 supply,
+                problem,
                 allocation,
                 solve_ms,
                 today,
@@ -626,4 +696,22 @@ def orders_of(session: Session, organisation_id: int, *, limit: int = 20) -> lis
             .order_by(BasketOrder.id.desc())
             .limit(limit)
         )
+    )
+
+
+def previous_quote(session: Session, quote: BasketQuote) -> BasketQuote | None:
+    """The quote this one follows (one query): the one it replaced at confirmation,
+    else the organisation's latest earlier quote of the same basket (to say what
+    moved)."""
+    replaced = BasketQuote.superseded_by_id == quote.id
+    same_basket = and_(
+        BasketQuote.organisation_id == quote.organisation_id,
+        BasketQuote.template_id == quote.template_id,
+        BasketQuote.id < quote.id,
+    )
+    return session.scalar(
+        select(BasketQuote)
+        .where(or_(replaced, same_basket) if quote.template_id is not None else replaced)
+        .order_by(case((replaced, 0), else_=1), BasketQuote.id.desc())
+        .limit(1)
     )

@@ -68,6 +68,7 @@ def inputs(request: BasketRequest, lines: list[dict[str, Any]], supply: Supply) 
             "budget_per_basket_minor": request.budget_per_basket_minor,
             "max_share_bps": request.max_share_bps,
             "women_led_preference": request.women_led_preference,
+            "fairness_bps": request.fairness_bps,
             "accepted_equivalents": None
             if request.accepted_equivalents is None
             else list(request.accepted_equivalents),
@@ -93,6 +94,7 @@ def request(data: dict[str, Any]) -> BasketRequest:
         budget_per_basket_minor=data["budget_per_basket_minor"],
         max_share_bps=data["max_share_bps"],
         women_led_preference=data["women_led_preference"],
+        fairness_bps=data.get("fairness_bps"),
         accepted_equivalents=None if accepted is None else tuple(accepted),
         created_by_id=data.get("created_by_id"),
     )

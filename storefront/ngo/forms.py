@@ -249,10 +249,15 @@ class FixForm(Form):
     deliver_by = HiddenField()
     destination_key = HiddenField()
     baskets = HiddenField()
+    #: the position of a fix in :func:`solidarity_baskets.quotes.offered_fixes`
+    offered = HiddenField()
+    #: a fairness level picked from the trade-off table (basis points)
+    level = HiddenField()
 
 
 class ConfirmForm(Form):
     payment_method = RadioField(_l("Payment"), validators=[InputRequired()])
+    over_budget = BooleanField(_l("I know this order costs more than our budget"))
 
 
 class ActionForm(Form):

@@ -49,6 +49,10 @@ MESSAGES: dict[str, Any] = {
         "Some products are short: apply one of the fixes below and quote again before confirming."
     ),
     "nothing_to_order": _l("This quote buys nothing."),
+    "over_budget_not_acknowledged": _l(
+        "This order costs more than your budget: tick the box to confirm it anyway, or apply "
+        "one of the suggestions to fit the budget."
+    ),
     "not_rural": _l("A cooperative of this quote is no longer rural: quote again."),
     "solver_failed": _l("The plan could not be computed. Please try again in a moment."),
     "engine_input": _l("The plan could not be computed from this data."),

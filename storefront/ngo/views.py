@@ -47,7 +47,7 @@ from catalog.models import Category
 from catalog.money import Money
 from orders.errors import CheckoutError
 from orders.status import PaymentMethod
-from solidarity_baskets import impact, manifests, quotes, service, templates
+from solidarity_baskets import fairness, impact, manifests, quotes, service, templates
 from solidarity_baskets.errors import BasketError
 from solidarity_baskets.models import BasketOrder, BasketQuote, BasketTemplate
 from solidarity_baskets.request import BasketRequest, DestinationRequest
@@ -388,6 +388,10 @@ def order_new() -> Response | str:
     if (leave := _verified_or_redirect()) is not None:
         return leave
     rows = min(max(request.args.get("rows", 3, type=int) or 3, 3), MAX_ROWS)
+    source = None
+    if request.method == "GET" and (from_quote := request.args.get("from_quote", type=int)):
+        source = _own_quote(from_quote)
+        rows = min(max(rows, len(source.destinations) + 1), MAX_ROWS)
     form = _order_form(rows)
     today = utcnow().date()
     if request.method == "GET":
@@ -395,6 +399,8 @@ def order_new() -> Response | str:
         if wanted is not None:
             form.template_id.data = wanted
         form.deliver_by.data = today + timedelta(days=DEFAULT_DAYS_AHEAD)
+        if source is not None:
+            _fill_from_quote(form, source, today)
     elif form.validate_on_submit():
         built = _request_from(form, today)
         if built is not None:
@@ -417,6 +423,23 @@ def order_new() -> Response | str:
                 db.session.commit()
                 return redirect(url_for("ngo.quote_detail", quote_id=quote.id))
     return render_template("ngo/order_form.html", form=form, rows=rows, max_rows=MAX_ROWS)
+
+
+def _fill_from_quote(form: BasketOrderForm, quote: BasketQuote, today: date) -> None:
+    """The order form as the quote's request was: change what you want, quote again."""
+    asked = service.request_of(quote)
+    if asked.template_id is not None:
+        form.template_id.data = asked.template_id
+    for entry, dest in zip(form.destinations.entries, asked.destinations, strict=False):
+        entry.form.province_code.data = dest.province_code
+        entry.form.hub_name.data = dest.hub_name
+        entry.form.baskets.data = dest.baskets
+    form.deliver_by.data = max(asked.deliver_by, today + timedelta(days=service.MIN_DAYS_AHEAD))
+    if asked.budget_per_basket_minor is not None:
+        form.budget_per_basket.data = str(Money(asked.budget_per_basket_minor).decimal)
+    form.family_size.data = asked.family_size
+    form.max_share.data = max(1, asked.max_share_bps // 100)
+    form.women_led_preference.data = asked.women_led_preference
 
 
 def _request_from(form: BasketOrderForm, today: date) -> tuple[BasketRequest, list[int]] | None:
@@ -480,12 +503,15 @@ def quote_detail(quote_id: int) -> str:
     view = quotes.quote_view(quote)
     confirm = ConfirmForm(formdata=None, payment_method=PaymentMethod.BANK_TRANSFER.value)
     confirm.payment_method.choices = _payment_choices()
+    previous = service.previous_quote(db.session, quote)
     return render_template(
         "ngo/quote.html",
         view=view,
         quote=quote,
         confirm=confirm,
         fix=FixForm(formdata=None),
+        fixes=quotes.offered_fixes(view),
+        changes=quotes.supply_changes(previous, quote) if previous is not None else None,
         show_plan=len(view.destinations) <= 12,
         plan_rows=PLAN_ROWS_SHOWN,
     )
@@ -502,9 +528,16 @@ def quote_plan_csv(quote_id: int) -> Response:
     )
 
 
-def _parse_fix(form: FixForm) -> dict[str, Any] | None:
+def _parse_fix(form: FixForm, quote: BasketQuote) -> dict[str, Any] | None:
     kind = form.kind.data
     try:
+        if kind == "offered":
+            offered = quotes.offered_fixes(quotes.quote_view(quote))
+            index = int(form.offered.data or "")
+            return dict(offered[index].changes) if 0 <= index < len(offered) else None
+        if kind == "fairness":
+            level = int(form.level.data or "")
+            return {"fairness_bps": level} if level in fairness.LEVELS_BPS else None
         if kind == "accept_equivalent":
             ids = [int(x) for x in (form.equivalent_ids.data or "").split(",") if x.strip()]
             return {"accept_equivalents": ids} if ids else None
@@ -531,7 +564,7 @@ def quote_again(quote_id: int) -> Response:
     if (leave := _verified_or_redirect()) is not None:
         return leave
     form = FixForm()
-    changes = _parse_fix(form) if form.validate_on_submit() else None
+    changes = _parse_fix(form, quote) if form.validate_on_submit() else None
     if changes is None:
         flash(_("This fix could not be applied: reload the page and try again."), "error")
         return redirect(url_for("ngo.quote_detail", quote_id=quote.id))
@@ -571,6 +604,9 @@ def quote_confirm(quote_id: int) -> Response:
     page = url_for("ngo.quote_detail", quote_id=quote.id)
     if not form.validate_on_submit():
         flash(message("invalid_choice"), "error")
+        return redirect(page)
+    if quote.budget_excess_minor and not form.over_budget.data:
+        flash(message("over_budget_not_acknowledged"), "error")
         return redirect(page)
     user = db.session.get(User, current_user.id)
     try:
