@@ -9,14 +9,37 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run serve test install translations lint format messages clean browser-deps browser-test
+.PHONY: run serve test install translations lint format messages clean browser-deps browser-test lock
 
-$(STAMP): pyproject.toml
+# Every dependency is installed at the version pinned in the lock files (any platform,
+# Python 3.11+): $(LOCK) holds the extras above, $(BROWSER_LOCK) the same pins plus the
+# `browser` extra. Then the project itself, editable, without resolving anything again.
+LOCK         := requirements.lock
+BROWSER_LOCK := requirements-browser.lock
+
+$(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed")'
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+
+$(STAMP): $(BIN)/python pyproject.toml $(LOCK)
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# After changing dependencies in pyproject.toml: `make lock` re-resolves both lock files,
+# keeping every pin that still fits; `make lock UPGRADE=1` moves every package to the
+# newest version pyproject.toml allows. uv (pinned here) is installed into the venv first.
+UV_VERSION := 0.13.9
+comma      := ,
+UV_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 \
+	--annotation-style line --custom-compile-command 'make lock' \
+	pyproject.toml $(patsubst %,--extra %,$(subst $(comma), ,$(EXTRAS)))
+
+lock: $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(UV_COMPILE) --extra browser $(if $(UPGRADE),--upgrade) -o $(BROWSER_LOCK)
+	$(UV_COMPILE) --constraint $(BROWSER_LOCK) -o $(LOCK)
 
 install: $(STAMP) translations
 
@@ -47,7 +70,7 @@ BROWSER_OUTPUT ?= test-output/browser
 
 browser-deps: $(STAMP)
 	@command -v chromium >/dev/null || { echo "chromium is missing: apt-get install chromium" >&2; exit 1; }
-	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS),browser]'
+	$(BIN)/python -m pip install --quiet -r $(BROWSER_LOCK)
 	test -f $(AXE_JS) || npm install --prefix .cache/npm --no-audit --no-fund --silent axe-core@4.14
 
 browser-test: install browser-deps
