@@ -94,4 +94,4 @@ messages: $(STAMP)
 		--no-fuzzy-matching --ignore-obsolete -w 100
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache

@@ -33,6 +33,9 @@ _WEEKMASK = "1111110"
 #: ISO 3166 code of the country whose public holidays are days off.
 COUNTRY = "MA"
 
+#: Day zero of ``datetime64``.
+_NUMPY_EPOCH = date(1970, 1, 1)
+
 IntArray = npt.NDArray[np.int64]
 DayArray = npt.NDArray[np.datetime64]
 
@@ -110,5 +113,5 @@ def nth_production_day(today: date, lead_days: int, n: int, *, within: int) -> d
     limit = start + timedelta(days=within)
     cal = _calendar_for(np.datetime64(start), np.datetime64(limit))
     day = np.busday_offset(np.datetime64(start, "D"), n - 1, roll="forward", busdaycal=cal)
-    found: date = day.item()
+    found = _NUMPY_EPOCH + timedelta(days=int(day.astype(np.int64)))
     return found if found < limit else None

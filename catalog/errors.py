@@ -3,6 +3,7 @@ storefront (or the API) turns a code into a message in the user's language."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,7 +78,8 @@ class FieldProblem:
 
     field: str
     code: str
-    data: dict[str, Any] = field(default_factory=dict)
+    # the dataclasses function, not the ``field`` attribute just declared
+    data: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 class InvalidInput(CatalogError):

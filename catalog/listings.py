@@ -86,12 +86,11 @@ class Listing:
         values = self.as_dict()
         for name in MULTILINE_FIELDS:
             values[name] = normalise_newlines(values[name])
-        return Listing(
-            **{
-                name: value.strip() if isinstance(value, str) else value
-                for name, value in values.items()
-            }
-        )
+        cleaned: dict[str, Any] = {
+            name: value.strip() if isinstance(value, str) else value
+            for name, value in values.items()
+        }
+        return Listing(**cleaned)
 
 
 LISTING_FIELDS = tuple(f.name for f in fields(Listing))

@@ -14,6 +14,7 @@ import re
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -78,7 +79,9 @@ def check_profile(
     """Validate ``profile``; return it cleaned (ICE compact, phone in E.164) and every
     problem found. ``exclude_id`` is the cooperative being edited (its own ICE is fine)."""
     problems: list[FieldProblem] = []
-    values = {k: v.strip() if isinstance(v, str) else v for k, v in asdict(profile).items()}
+    values: dict[str, Any] = {
+        k: v.strip() if isinstance(v, str) else v for k, v in asdict(profile).items()
+    }
     for name in ("name_fr", "registration_number", "registration_court", "ice"):
         if not values[name]:
             problems.append(FieldProblem(name, "required"))

@@ -164,7 +164,8 @@ def subset_supply(avail: IntArray, origin: IntArray, class_pos: IntArray) -> Int
     for b in range(m):
         lo, hi = 1 << b, 1 << (b + 1)
         latest[:, lo:hi] = np.maximum(latest[:, : hi - lo], class_pos[:, b][:, None])
-    return np.take_along_axis(q, latest + 1, axis=1).sum(axis=0)
+    supply: IntArray = np.take_along_axis(q, latest + 1, axis=1).sum(axis=0)
+    return supply
 
 
 def _line_deficit_lp(

@@ -182,7 +182,7 @@ def build_supply(session: Session, kinds: Sequence[Kind]) -> Supply:
     cooperatives: dict[int, CooperativeRef] = {}
     for row in rows:
         (pid, cid, sku, t_fr, t_ar, t_en, unit, net, price, stock, mto, per_day, lead, weight) = (
-            row[:14]
+            row.tuple()[:14]
         )
         coop_id = row[14]
         per_day = per_day if mto else 0

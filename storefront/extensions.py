@@ -6,10 +6,20 @@ from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy.orm import Session
 
 from catalog.db import Base
 
-db = SQLAlchemy(model_class=Base)
+
+class _SQLAlchemy(SQLAlchemy):
+    """Flask-SQLAlchemy, typed for the libraries, which take a ``Session``."""
+
+    # A scoped_session, which forwards every Session method to the current request's
+    # Session: typed as that Session so views pass ``db.session`` to the libraries.
+    session: Session  # type: ignore[assignment]
+
+
+db = _SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -88,7 +89,7 @@ def _lock_order(session: Session, order_id: int) -> Order:
     ).one()
 
 
-def _flag(order: Order, *, now: datetime, source: str, reason: str, **data: object) -> None:
+def _flag(order: Order, *, now: datetime, source: str, reason: str, **data: Any) -> None:
     order.needs_attention = True
     record(order, EventKind.NEEDS_ATTENTION, now=now, source=source, reason=reason, **data)
 

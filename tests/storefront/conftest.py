@@ -8,6 +8,7 @@ from flask.testing import FlaskClient
 
 from storefront import create_app
 from storefront.extensions import babel, db
+from tests.stripe_fakes import SECRET, FakeStripeHTTP
 
 
 @pytest.fixture
@@ -54,3 +55,65 @@ def count_queries(app: Flask) -> Iterator[list[str]]:
 
     with app_queries(app) as statements:
         yield statements
+
+
+@pytest.fixture
+def english_pages(request: pytest.FixtureRequest) -> None:
+    """Pages in English (the msgids the tests read) unless a test picks a language; a
+    module asks for it with ``pytestmark = pytest.mark.usefixtures("english_pages")``."""
+    for name in ("app", "stripe_app"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).config["BABEL_DEFAULT_LOCALE"] = "en"
+
+
+@pytest.fixture
+def stripe_http() -> FakeStripeHTTP:
+    return FakeStripeHTTP()
+
+
+@pytest.fixture
+def stripe_app(engine, database_url, tmp_path, session, stripe_http) -> Iterator[Flask]:
+    """The storefront with Stripe test keys, its API calls answered by the fake."""
+    application = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "STRIPE_SECRET_KEY": "sk_test_dummy",
+            "STRIPE_WEBHOOK_SECRET": SECRET,
+            "STRIPE_HTTP_CLIENT": stripe_http,
+            "STRIPE_MAX_RETRIES": 0,
+        }
+    )
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def shop(session, make):
+    """Three cooperatives in three regions, one product each, and the tariffs (the cart,
+    checkout and order page tests; some modules define a ``shop`` of their own)."""
+    make.shipping()
+    casa = make.cooperative(
+        name_fr="Coopérative Argan Casa",
+        region_code="06",
+        province_code="06.141",
+        email="argan@example.ma",
+    )
+    agadir = make.cooperative(
+        name_fr="Coopérative Miel Souss", region_code="09", province_code="09.001"
+    )
+    laayoune = make.cooperative(
+        name_fr="Coopérative Al Jil", region_code="11", province_code="11.321", vat_exempt=False
+    )
+    products = (
+        make.product(casa, stock=5, price_minor=12_000, title_fr="Huile d'argan"),
+        make.product(agadir, stock=3, price_minor=9_000, title_fr="Miel de thym"),
+        make.product(laayoune, stock=50, price_minor=600, title_fr="Masque en tissu"),
+    )
+    session.commit()
+    return products

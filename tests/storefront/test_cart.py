@@ -1,6 +1,5 @@
 """The cart: kept in the session for guests, in the database for accounts, grouped by
 cooperative, checked against availability, never broken by an unavailable product."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.storefront.shopping)
 
 import pytest
 from sqlalchemy import select
@@ -8,7 +7,10 @@ from sqlalchemy import select
 from catalog.accounts.users import User
 from orders import cart as cart_lib
 from orders.models import CartLine
-from tests.storefront.shopping import add, english_pages, shop  # noqa: F401  (fixtures)
+from tests.storefront.shopping import add
+
+# pages in English: the tests read the messages as written in the code
+pytestmark = pytest.mark.usefixtures("english_pages")
 
 
 def test_a_guest_fills_one_cart_from_several_cooperatives(client, shop) -> None:

@@ -1,6 +1,5 @@
 """Checkout as a guest with cash on delivery: details, a review with each parcel's
 shipping price, confirmation; tampered or stale input changes nothing."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.storefront.shopping)
 
 import re
 
@@ -12,7 +11,10 @@ from catalog.models import Product
 from orders.mail import OutboxMessage
 from orders.models import Order
 from orders.status import FulfilmentStatus, OrderStatus
-from tests.storefront.shopping import DETAILS, add, checkout, confirm_fields, english_pages, shop  # noqa: F401
+from tests.storefront.shopping import DETAILS, add, checkout, confirm_fields
+
+# pages in English: the tests read the messages as written in the code
+pytestmark = pytest.mark.usefixtures("english_pages")
 
 
 def _orders(session) -> int:

@@ -1,6 +1,5 @@
 """Paying by card with Stripe Checkout, end to end against the fake Stripe API: the
 order is fulfilled from the signed webhook only, never from the return page."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.storefront.shopping)
 
 import pytest
 from sqlalchemy import select
@@ -8,15 +7,11 @@ from sqlalchemy import select
 from orders.mail import OutboxMessage
 from orders.models import Order, Payment
 from orders.status import FulfilmentStatus, OrderStatus, PaymentStatus
-from tests.storefront.shopping import (  # noqa: F401  (fixtures)
-    add,
-    checkout,
-    english_pages,
-    shop,
-    stripe_app,
-    stripe_http,
-)
+from tests.storefront.shopping import add, checkout
 from tests.stripe_fakes import SESSION_ID, error, event_payload, sign
+
+# pages in English: the tests read the messages as written in the code
+pytestmark = pytest.mark.usefixtures("english_pages")
 
 
 @pytest.fixture

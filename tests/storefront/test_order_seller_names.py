@@ -1,13 +1,15 @@
 """An order keeps each cooperative's name as it was at sale time in French and in
 Arabic: the shopper's order page and invoices name the seller in the visitor's
 language, in French when the cooperative has no Arabic name."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.storefront.shopping)
 
 import pytest
 from sqlalchemy import select
 
 from orders.models import Order
-from tests.storefront.shopping import add, checkout, english_pages, shop  # noqa: F401  (fixtures)
+from tests.storefront.shopping import add, checkout
+
+# pages in English: the tests read the messages as written in the code
+pytestmark = pytest.mark.usefixtures("english_pages")
 
 
 @pytest.fixture

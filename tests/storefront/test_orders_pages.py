@@ -1,6 +1,5 @@
 """Order pages: tracking by number + phone for guests, history for accounts, the order
 followed to delivery, printable invoices, and the expiry job."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.storefront.shopping)
 
 import socket
 from datetime import timedelta
@@ -18,7 +17,10 @@ from orders.models import Fulfilment, Order
 from orders.status import OrderStatus
 from storefront.extensions import db
 from storefront.orders import notify
-from tests.storefront.shopping import add, checkout, english_pages, shop  # noqa: F401  (fixtures)
+from tests.storefront.shopping import add, checkout
+
+# pages in English: the tests read the messages as written in the code
+pytestmark = pytest.mark.usefixtures("english_pages")
 
 
 @pytest.fixture

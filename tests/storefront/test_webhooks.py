@@ -1,20 +1,15 @@
 """POST /webhooks/stripe: signature-checked, CSRF-exempt, each event exactly once."""
-# ruff: noqa: F811  (pytest fixtures imported from tests.storefront.shopping)
 
 import pytest
 from sqlalchemy import func, select
 
 from orders.models import Order, ProcessedWebhookEvent
 from orders.status import OrderStatus
-from tests.storefront.shopping import (  # noqa: F401  (fixtures)
-    add,
-    checkout,
-    english_pages,
-    shop,
-    stripe_app,
-    stripe_http,
-)
+from tests.storefront.shopping import add, checkout
 from tests.stripe_fakes import event_payload, sign
+
+# pages in English: the tests read the messages as written in the code
+pytestmark = pytest.mark.usefixtures("english_pages")
 
 
 @pytest.fixture
