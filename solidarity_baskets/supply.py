@@ -181,10 +181,30 @@ def build_supply(session: Session, kinds: Sequence[Kind]) -> Supply:
     products: dict[str, ProductRef] = {}
     cooperatives: dict[int, CooperativeRef] = {}
     for row in rows:
-        (pid, cid, sku, t_fr, t_ar, t_en, unit, net, price, stock, mto, per_day, lead, weight) = (
-            row.tuple()[:14]
-        )
-        coop_id = row[14]
+        (
+            pid,
+            cid,
+            sku,
+            t_fr,
+            t_ar,
+            t_en,
+            unit,
+            net,
+            price,
+            stock,
+            mto,
+            per_day,
+            lead,
+            weight,
+            coop_id,
+            coop_slug,
+            coop_fr,
+            coop_ar,
+            coop_region,
+            coop_province,
+            women_led,
+            rural,
+        ) = row
         per_day = per_day if mto else 0
         if stock <= 0 and per_day <= 0:
             continue
@@ -217,13 +237,13 @@ def build_supply(session: Session, kinds: Sequence[Kind]) -> Supply:
             if coop_id not in cooperatives:
                 cooperatives[coop_id] = CooperativeRef(
                     id=coop_id,
-                    slug=row[15],
-                    name_fr=row[16],
-                    name_ar=row[17],
-                    region_code=row[18],
-                    province_code=row[19],
-                    women_led=bool(row[20]),
-                    rural=bool(row[21]),
+                    slug=coop_slug,
+                    name_fr=coop_fr,
+                    name_ar=coop_ar,
+                    region_code=coop_region,
+                    province_code=coop_province,
+                    women_led=bool(women_led),
+                    rural=bool(rural),
                 )
     suppliers = tuple(
         engine.Supplier(c.id, c.region_code, c.rural, c.women_led)

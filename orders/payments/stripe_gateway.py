@@ -41,7 +41,8 @@ def _id(value: Any) -> str | None:
     """An id that may come as a string or as an expanded object."""
     if value is None or isinstance(value, str):
         return value
-    return _get(value, "id")
+    ident = _get(value, "id")
+    return ident if isinstance(ident, str) else None
 
 
 class StripeGateway:
