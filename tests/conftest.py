@@ -26,7 +26,7 @@ def _import_all_models() -> None:
     """Every package's models, so create_all makes every table."""
     import importlib
 
-    for name in ("orders.models", "solidarity_baskets.models"):
+    for name in ("catalog.settings", "orders.models", "solidarity_baskets.models"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:  # a package without models yet
