@@ -53,7 +53,7 @@ instance:
 run: install instance
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	TAAWUN_DEV_MESSAGES=true $(FLASK) run --host $(HOST) --port $(PORT)
 
 serve: install instance
 	$(FLASK) db upgrade

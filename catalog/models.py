@@ -502,3 +502,5 @@ for _statement in POSTGRES_FTS_DROP:
 
 # The audit log is its own module; importing the models registers its table too.
 from catalog.audit import AuditEntry  # noqa: E402, F401
+from catalog.notifications.outbox import OutboxMessage  # noqa: E402, F401
+from catalog.notifications.tasks import OperatorTask  # noqa: E402, F401

@@ -29,7 +29,6 @@ from catalog.accounts.users import Organisation, User
 from catalog.db import Base, utcnow
 from catalog.models import CapacityCommitment, Cooperative, Product
 from catalog.money import Money
-from orders.mail import OutboxMessage
 from orders.status import (
     DeliveryOption,
     EventKind,
@@ -49,7 +48,6 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "Organisation",
-    "OutboxMessage",
     "Payment",
     "PayoutAccount",
     "PayoutBatch",
@@ -162,6 +160,8 @@ class Order(Base):
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(20))  # E.164, +212...
     language: Mapped[str] = mapped_column(String(5), default="fr")
+    #: how the shopper wants order updates: "email" or "sms" (catalog.notifications.Channel)
+    notify_channel: Mapped[str] = mapped_column(String(10), default="email")
     # -- where to deliver (no postcode in Morocco's everyday addresses) ---------------
     region_code: Mapped[str] = mapped_column(String(2))
     province_code: Mapped[str] = mapped_column(String(12))

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from catalog.accounts.api_tokens import ApiToken
 from catalog.accounts.users import Role, User, normalise_email
+from catalog.notifications import OutboxMessage
 from orders.errors import OrderError
-from orders.mail import OutboxMessage
 from orders.models import Cart, Order
 from orders.status import OrderStatus
 
@@ -152,6 +152,10 @@ def erase_shopper(session: Session, email: str, *, force: bool = False) -> Erasu
     if still_open and not force:
         raise PrivacyError("open_orders", numbers=still_open)
     result = Erasure(user_id=user.id if user else None)
+    # text messages went to the phone numbers the person gave
+    addresses = (
+        {email} | {o.phone for o in orders if o.phone} | ({user.phone} - {""} if user else set())
+    )
     for order in orders:
         order.customer_name = ERASED_NAME
         order.email = f"erased-{order.id}@invalid"
@@ -160,9 +164,9 @@ def erase_shopper(session: Session, email: str, *, force: bool = False) -> Erasu
         order.address = ""
         result.orders.append(order.number)
     result.messages = len(
-        session.scalars(select(OutboxMessage.id).where(OutboxMessage.to == email)).all()
+        session.scalars(select(OutboxMessage.id).where(OutboxMessage.to.in_(addresses))).all()
     )
-    session.execute(delete(OutboxMessage).where(OutboxMessage.to == email))
+    session.execute(delete(OutboxMessage).where(OutboxMessage.to.in_(addresses)))
     if user is not None:
         tokens = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)).all()
         result.tokens = len(tokens)

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from catalog.db import configure_sqlite, include_object
-from storefront import api, cli, errors, filters, i18n, security
+from storefront import api, cli, dev, errors, filters, i18n, security
 from storefront.auth import login_manager
 from storefront.config import DEFAULTS
 from storefront.extensions import babel, csrf, db, migrate
@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     api.init_app(app)
+    dev.init_app(app)
     security.apply_rate_limits(app)
     if not app.testing:
         # What exists now (modules, mappers, templates' environment) lives as long as

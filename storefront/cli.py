@@ -49,27 +49,29 @@ def seed_demo(if_empty: bool) -> None:
         click.echo(f"Demo NGO account {email} / password {baskets['password']}")
 
 
-mail = AppGroup("mail", help="Outgoing mail.")
+mail = AppGroup("mail", help="Outgoing mail and text messages.")
 
 
 @mail.command("send")
 @click.option("--limit", default=100, show_default=True, help="At most this many messages.")
 def mail_send(limit: int) -> None:
-    """Send the messages waiting in the outbox over SMTP (MAIL_SERVER, MAIL_PORT...)."""
-    from orders.mail import SmtpTransport, send_pending
+    """Send the messages waiting in the outbox, one by one (e-mail over SMTP: MAIL_SERVER,
+    MAIL_PORT...; text messages through SMS_API_BASE / SMS_API_KEY)."""
+    from catalog.notifications import Channel
+    from catalog.notifications.outbox import pending_count
+    from storefront.notifications import channels_from_config
+    from storefront.notifications.sender import deliver
 
-    config = current_app.config
-    transport = SmtpTransport(
-        config.get("MAIL_SERVER", "localhost"),
-        int(config.get("MAIL_PORT", 25)),
-        sender=config.get("MAIL_SENDER", "Taawun <no-reply@taawun.ma>"),
-        username=config.get("MAIL_USERNAME"),
-        password=config.get("MAIL_PASSWORD"),
-        starttls=bool(config.get("MAIL_STARTTLS", False)),
+    channels = channels_from_config(current_app)
+    done = deliver(
+        db.session,
+        channels,
+        limit=limit,
+        max_attempts=int(current_app.config.get("OUTBOX_MAX_ATTEMPTS", 5)),
     )
-    sent, failed = send_pending(db.session, transport, now=utcnow(), limit=limit)
-    db.session.commit()
-    click.echo(f"{sent} sent, {failed} failed.")
+    click.echo(f"{done.sent} sent, {done.failed} failed, {done.dead} dead.")
+    if Channel.SMS not in channels and pending_count(db.session, Channel.SMS):
+        click.echo("Text messages wait: no SMS provider configured (SMS_API_BASE, SMS_API_KEY).")
 
 
 def init_app(app: Flask) -> None:

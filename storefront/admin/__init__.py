@@ -1,6 +1,6 @@
 """The operator console (``/admin``)."""
 
-from storefront.admin import money
+from storefront.admin import messages_desk, money
 from storefront.admin.views import bp
 
-__all__ = ["bp", "money"]
+__all__ = ["bp", "messages_desk", "money"]

@@ -111,3 +111,11 @@ class SettlementForm(Form):
     reference = StringField(
         _l("Bank reference"), filters=[strip], validators=[InputRequired(), Length(max=120)]
     )
+
+
+class NoteForm(Form):
+    note = TextAreaField(
+        _l("Note (what you did)"),
+        filters=[strip],
+        validators=[InputRequired(), Length(max=2000)],
+    )

@@ -30,6 +30,7 @@ from catalog.models import (
 )
 from catalog.moderation import reinstate_product, suspend_product
 from catalog.money import Money
+from catalog.notifications import OutboxStatus, outbox, tasks
 from catalog.search import category_tree
 from storefront import labels
 from storefront.admin.forms import CategoryForm, ReasonForm
@@ -98,6 +99,8 @@ def dashboard() -> str:
     entries, _total = audit.entries(db.session, per_page=15)
     return render_template(
         "admin/dashboard.html",
+        open_tasks=tasks.count_open(db.session),
+        dead_messages=outbox.count_by_status(db.session).get(OutboxStatus.DEAD, 0),
         pending_coops=pending_coops or 0,
         pending_certs=pending_certs or 0,
         pending_orgs=pending_orgs or 0,

@@ -53,6 +53,16 @@ class DetailsForm(Form):
         validators=[InputRequired()],
     )
     payment_method = RadioField(_l("Payment"), default="cod", validators=[InputRequired()])
+    #: anything but "sms" means e-mail (the default when the choice is not sent)
+    notify_channel = RadioField(
+        _l("Order updates"),
+        choices=[
+            SelectChoice("email", _l("By e-mail")),
+            SelectChoice("sms", _l("By text message (SMS)")),
+        ],
+        default="email",
+        validate_choice=False,
+    )
 
     def __init__(self, *args, lang: str, methods: list[str], **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)

@@ -86,6 +86,7 @@ def details() -> Response | str:
             "address": form.address.data,
             "delivery_option": form.delivery_option.data,
             "payment_method": form.payment_method.data,
+            "notify_channel": form.notify_channel.data,
         }
         return redirect(url_for("checkout.review"))
     return render_template("checkout/details.html", form=form)
@@ -177,8 +178,10 @@ def confirm() -> Response:
             expected_total_minor=int(expected[:18]),
             offered=payments.offered,
         )
-        if already_placed is None and order.payment_method != PaymentMethod.CARD:
-            notify.order_placed(order)
+        if already_placed is None:
+            order.notify_channel = "sms" if saved.get("notify_channel") == "sms" else "email"
+            if order.payment_method != PaymentMethod.CARD:
+                notify.order_placed(order)
         number, method = order.number, order.payment_method
         db.session.commit()
     except CheckoutError as exc:

@@ -5,15 +5,14 @@ verbs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from flask import current_app, g, has_request_context, url_for
+from flask import current_app, has_request_context, url_for
 
 from catalog.money import Money
+from orders import recipients
 from orders.models import Fulfilment, Order
 from orders.status import PaymentMethod
-from storefront.mailer import queue_mail
+from storefront.extensions import db
+from storefront.notifications import tell
 from storefront.payments import gateway
 
 
@@ -31,47 +30,30 @@ def track_url() -> str:
     return f"{base}/orders/track"
 
 
-@contextmanager
-def _language(lang: str) -> Iterator[None]:
-    """Format money and dates in the recipient's language, whoever's request this is."""
-    had, previous = "lang" in g, g.get("lang")
-    g.lang = lang
-    try:
-        yield
-    finally:
-        if had:
-            g.lang = previous
-        else:
-            g.pop("lang", None)
-
-
 def _to_shopper(order: Order, template: str, topic: str, **context: object) -> None:
-    with _language(order.language):
-        queue_mail(
-            order.email,
-            template,
-            language=order.language,
-            topic=f"order:{order.number}:{topic}",
-            order=order,
-            link=order_url(order),
-            track_link=track_url(),
-            **context,
-        )
+    tell(
+        recipients.shopper(order),
+        template,
+        topic=f"order:{order.number}:{topic}",
+        link=order_url(order),
+        order_number=order.number,
+        order=order,
+        track_link=track_url(),
+        **context,
+    )
 
 
 def _to_cooperatives(order: Order) -> None:
+    parties = recipients.cooperatives(db.session, [p.cooperative for p in order.fulfilments])
     for part in order.fulfilments:
-        email = part.cooperative.email if part.cooperative else ""
-        if email:
-            with _language("fr"):
-                queue_mail(
-                    email,
-                    "order_part_new",
-                    language="fr",
-                    topic=f"order:{order.number}:part:{part.position}",
-                    order=order,
-                    part=part,
-                )
+        tell(
+            parties[part.cooperative_id],
+            "order_part_new",
+            topic=f"order:{order.number}:part:{part.position}",
+            order_number=order.number,
+            order=order,
+            part=part,
+        )
 
 
 def order_placed(order: Order) -> None:

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from catalog.accounts.users import Role, User
-from orders.mail import OutboxMessage
+from catalog.notifications import OutboxMessage
 
 
 def signup(client, email="amina@example.ma", **extra):

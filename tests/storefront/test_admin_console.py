@@ -10,7 +10,7 @@ from catalog.models import (
     CooperativeStatus,
     ProductStatus,
 )
-from orders.mail import OutboxMessage
+from catalog.notifications import OutboxMessage
 from tests.storefront.backoffice import login, member, operator, shopper
 
 

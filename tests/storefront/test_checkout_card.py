@@ -4,7 +4,7 @@ order is fulfilled from the signed webhook only, never from the return page."""
 import pytest
 from sqlalchemy import select
 
-from orders.mail import OutboxMessage
+from catalog.notifications import OutboxMessage
 from orders.models import Order, Payment
 from orders.status import FulfilmentStatus, OrderStatus, PaymentStatus
 from tests.storefront.shopping import add, checkout

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from catalog.models import Certificate, CertificateStatus
+from catalog.notifications import OutboxMessage
 from catalog.rules import refresh_products
-from orders.mail import OutboxMessage
 from tests.conftest import TODAY
 from tests.storefront.backoffice import login, member, operator
 

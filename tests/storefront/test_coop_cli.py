@@ -3,8 +3,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from catalog.models import CertificateStatus
+from catalog.notifications import OutboxMessage
 from catalog.rules import refresh_products
-from orders.mail import OutboxMessage
 from tests.conftest import TODAY
 from tests.storefront.backoffice import member
 

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from catalog.db import utcnow
 from catalog.models import CapacityCommitment
+from catalog.notifications import OutboxMessage
 from orders import ledger, payment_attempts
-from orders.mail import OutboxMessage
 from orders.models import Fulfilment, LedgerEntry
 from orders.status import FulfilmentStatus
 from tests.conftest import NOW

@@ -1,22 +1,20 @@
 """Order pages: tracking by number + phone for guests, history for accounts, the order
 followed to delivery, printable invoices, and the expiry job."""
 
-import socket
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from sqlalchemy import select
 
 from catalog.accounts.users import User
 from catalog.db import utcnow
+from catalog.notifications import OutboxMessage
 from orders import fulfilment, ledger
-from orders.mail import OutboxMessage
 from orders.models import Fulfilment, Order
 from orders.status import OrderStatus
 from storefront.extensions import db
 from storefront.orders import notify
+from tests.mailbox import smtp_server, text_of
 from tests.storefront.shopping import add, checkout
 
 # pages in English: the tests read the messages as written in the code
@@ -102,21 +100,7 @@ def test_the_order_is_followed_to_delivery(client, session, placed) -> None:
 
 
 def test_status_mails_reach_the_shopper_over_smtp(app, runner, session, placed) -> None:
-    class Inbox(Message):
-        def __init__(self) -> None:
-            super().__init__()
-            self.messages = []
-
-        def handle_message(self, message) -> None:
-            self.messages.append(message)
-
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server() as (port, inbox):
         with app.test_request_context():  # as the cooperative back office does
             part = db.session.get(Fulfilment, placed.fulfilments[0].id)
             fulfilment.mark_shipped(db.session, part, "CB987MA", now=utcnow())
@@ -125,12 +109,10 @@ def test_status_mails_reach_the_shopper_over_smtp(app, runner, session, placed) 
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
         result = runner.invoke(args=["mail", "send"])
         assert "0 failed" in result.output
-    finally:
-        controller.stop()
     subjects = [m["Subject"] for m in inbox.messages]
     assert any(placed.number in s and "on its way" in s for s in subjects)
     shipped = next(m for m in inbox.messages if "on its way" in m["Subject"])
-    body = shipped.get_payload(decode=True).decode()
+    body = text_of(shipped)
     assert "CB987MA" in body and f"/orders/{placed.number}" in body
 
 

@@ -18,7 +18,7 @@ import storefront
 from catalog import csv_io, safe_text
 from catalog.accounts.users import Role
 from catalog.models import Cooperative, Product
-from orders.mail import OutboxMessage
+from catalog.notifications import OutboxMessage
 from solidarity_baskets.models import BasketQuote
 from storefront.forms import Form
 from storefront.mailer import queue_mail

@@ -1,0 +1,33 @@
+"""Development only: the outbox as a page, ``/dev/messages``, so that in ``make run``
+every e-mail and text message the marketplace would send can be read without a mail
+server or an SMS provider. Registered only when ``DEV_MESSAGES`` is set (``make run``
+sets it); production never has the route."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, render_template
+from sqlalchemy import select
+
+from catalog.notifications import OutboxMessage
+from storefront.extensions import db
+
+bp = Blueprint("dev", __name__, url_prefix="/dev")
+
+
+@bp.get("/messages")
+def messages() -> str:
+    rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(100))
+    return render_template("dev/messages.html", messages=list(rows))
+
+
+@bp.get("/messages/<int:message_id>")
+def message_html(message_id: int) -> str:
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or not message.body_html:
+        abort(404)
+    return message.body_html
+
+
+def init_app(app: Flask) -> None:
+    if app.config.get("DEV_MESSAGES"):
+        app.register_blueprint(bp)
