@@ -69,6 +69,15 @@ class Base(DeclarativeBase):
     )
 
 
+#: The largest integer a column holds (64-bit on PostgreSQL and SQLite): ids, counts and
+#: amounts from outside are checked against it before any query.
+MAX_INTEGER = 2**63 - 1
+
+
+def in_integer_range(value: int) -> bool:
+    return -MAX_INTEGER - 1 <= value <= MAX_INTEGER
+
+
 def utcnow() -> datetime:
     """The current time, aware, in UTC. Library code takes ``now`` as a parameter;
     this is the default the edges (views, CLI) pass in."""

@@ -1,7 +1,8 @@
 """The base of every form of the site: each text field is checked by
 :mod:`catalog.safe_text` before its own validators, so a tab, a carriage return or a
 text-direction override is refused with a message that says so (not "Too long").
-Text areas accept line breaks, normalised to ``\\n``."""
+Text areas accept line breaks, normalised to ``\\n``. Integer fields without a range of
+their own are held to what the database stores."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, PasswordField, StringField, TextAreaField
-from wtforms.validators import StopValidation
+from wtforms import Field, IntegerField, PasswordField, StringField, TextAreaField
+from wtforms.validators import NumberRange, StopValidation
 
 from catalog import safe_text
+from catalog.db import in_integer_range
 
 #: The sentences for :mod:`catalog.safe_text`'s codes, for every message table.
 TEXT_MESSAGES: dict[str, Any] = {
@@ -48,6 +50,28 @@ class _SafeText:
             raise StopValidation(str(TEXT_MESSAGES[code]))
 
 
+class _InDatabaseRange:
+    """The validator added to every integer field without a narrower range of its own."""
+
+    field_flags: dict[str, Any] = {}
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if isinstance(field.data, int) and not in_integer_range(field.data):
+            field.errors[:] = []
+            raise StopValidation(str(_l("This number is too large.")))
+
+
+def _bounded(field: Field) -> bool:
+    return any(
+        isinstance(v, NumberRange)
+        and v.min is not None
+        and v.max is not None
+        and in_integer_range(int(v.min))
+        and in_integer_range(int(v.max))
+        for v in field.validators
+    )
+
+
 class Form(FlaskForm):
     """A Flask-WTF form whose text fields only take text that is safe to store."""
 
@@ -59,4 +83,6 @@ class Form(FlaskForm):
                 if multiline:
                     field.filters = (_normalise_newlines, *field.filters)
                 field.validators = [_SafeText(multiline), *field.validators]
+            elif isinstance(field, IntegerField) and not _bounded(field):
+                field.validators = [_InDatabaseRange(), *field.validators]
             return field

@@ -13,12 +13,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
+
+from catalog.db import MAX_INTEGER
 
 #: Secret keys that are placeholders, whatever their length.
 WEAK_SECRETS = frozenset(
@@ -96,6 +100,28 @@ def has_nul(value: Any) -> bool:
     if isinstance(value, list):
         return any(has_nul(v) for v in value)
     return False
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site paths: no scheme, no host, no protocol-relative or backslash tricks,
+    no control characters (a CR/LF would split the Location header)."""
+    if not target:
+        return default
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+class DatabaseInt(IntegerConverter):
+    """``<int:…>`` in every route: only ids the database can hold match, so a path with
+    ``99999999999999999999`` is a 404 and never reaches a query."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("max", MAX_INTEGER)
+        super().__init__(map, *args, **kwargs)
 
 
 def is_production(app: Flask) -> bool:
@@ -208,6 +234,7 @@ def init_app(app: Flask) -> None:
     limits :func:`apply_rate_limits` installs once the blueprints are registered."""
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
+    app.url_map.converters["int"] = DatabaseInt
     app.config.setdefault("RATELIMIT_ENABLED", not app.testing)
     if app.config.get("PREFERRED_URL_SCHEME") == "https":
         app.config["SESSION_COOKIE_SECURE"] = True

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
@@ -27,20 +25,9 @@ from storefront.auth import answer_existing_account
 from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.mailer import queue_mail
+from storefront.security import safe_next
 
 bp = Blueprint("account", __name__, url_prefix="/account")
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """Only same-site paths: no scheme, no host, no protocol-relative or backslash tricks."""
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    if "\\" in target or any(ord(c) < 32 for c in target):
-        return default
-    return target
 
 
 def home_for(user: User) -> str:

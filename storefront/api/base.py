@@ -17,7 +17,7 @@ from webargs.flaskparser import FlaskParser
 from catalog import safe_text
 from catalog.accounts import api_tokens
 from catalog.accounts.users import Organisation, Role
-from catalog.db import utcnow
+from catalog.db import in_integer_range, utcnow
 from catalog.models import Cooperative
 from storefront.api.problems import PROBLEM_MIMETYPE, ApiProblem, FieldError, ProblemSchema
 from storefront.extensions import db
@@ -30,6 +30,22 @@ class Parser(FlaskParser):
     """Invalid query strings and bodies are a 400 with field errors."""
 
     DEFAULT_VALIDATION_STATUS = 400
+
+    def parse(self, *args: Any, **kwargs: Any) -> Any:
+        """The loaded arguments, refused (400) when a number is beyond what the database
+        holds: an id of 2**64 is no id, and must not reach a query."""
+        data = super().parse(*args, **kwargs)
+        huge = list(_huge_numbers(data, ""))
+        if huge:
+            raise ApiProblem(
+                400,
+                "validation_failed",
+                "The request has invalid fields.",
+                errors=[
+                    FieldError(path, "out_of_range", "This number is too large.") for path in huge
+                ],
+            )
+        return data
 
     def load_json(self, req: Any, schema: Any) -> Any:
         data = super().load_json(req, schema)
@@ -57,6 +73,18 @@ TEXT_DETAILS = {
     safe_text.CONTROL_CHARACTER: "Control characters (tab, carriage return …) are not allowed.",
     safe_text.BIDI_CONTROL: "Characters that override the writing direction are not allowed.",
 }
+
+
+def _huge_numbers(data: Any, path: str) -> Iterator[str]:
+    if isinstance(data, int) and not isinstance(data, bool):
+        if not in_integer_range(data):
+            yield path or "body"
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _huge_numbers(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(data, list | tuple):
+        for i, value in enumerate(data):
+            yield from _huge_numbers(value, f"{path}.{i}" if path else str(i))
 
 
 def _unsafe_text(data: Any, schema: Any, path: str) -> Iterator[tuple[str, str]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -39,6 +38,7 @@ from catalog.search import (
 from storefront.config import LANGUAGES
 from storefront.extensions import db
 from storefront.i18n import COOKIE
+from storefront.security import safe_next
 from storefront.shop import facets, pagecache
 
 bp = Blueprint("shop", __name__)
@@ -211,11 +211,7 @@ def regions() -> str:
 def set_language(code: str) -> Response:
     if code not in LANGUAGES:
         abort(404)
-    target = request.args.get("next") or url_for("shop.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or "\\" in target:
-        target = url_for("shop.home")
-    response = redirect(target)
+    response = redirect(safe_next(request.args.get("next"), url_for("shop.home")))
     response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
 

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter
 
 from catalog.accounts.api_tokens import ApiToken, issue_token
 from catalog.accounts.users import Organisation, Role, User
@@ -244,7 +245,7 @@ def _values_for(rule: Any, values: dict[str, Any]) -> dict[str, Any]:
             result[name] = values[name]
         elif items:
             result[name] = sorted(items)[0]
-        elif type(converter).__name__ == "IntegerConverter":
+        elif isinstance(converter, IntegerConverter):
             result[name] = MISSING_ID
         else:
             result[name] = f"missing-{name}"
