@@ -234,6 +234,14 @@ class Policy:
     :ivar revenue_floor_minor: ``F`` in the stage-2 utility ``sum w_c * min(revenue_c, F)``.
     :ivar women_led_weight: ``w_c`` for women-led suppliers (1 for the others).
     :ivar fairness: run stage 2.
+    :ivar min_part_minor: smallest goods value of a purchase order part (one
+        cooperative's goods for one distribution point); smaller parts are removed from
+        the plan and it is made again (fix and resolve, see ``_lp.run``) unless they are
+        needed to meet the demand.  0: no minimum.
+    :ivar shipment_fee_minor: fixed cost of each shipment (one per part), added to the
+        plan's total.
+    :ivar max_parts: the most parts an order may have; the plan reports its count
+        (:attr:`Stats.parts`) so that a larger plan is refused before confirmation.
 
     Both caps are soft in one way only: when the demand cannot be met within them, the
     LP exceeds them as little as possible (reported in :attr:`Stats.relaxed_caps`).
@@ -246,6 +254,9 @@ class Policy:
     revenue_floor_minor: int = 500_000
     women_led_weight: float = 1.5
     fairness: bool = True
+    min_part_minor: int = 0
+    shipment_fee_minor: int = 0
+    max_parts: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,9 +425,23 @@ class Stats:
         room, with the final excess.  Rounding leftovers of at most one unit are not
         listed: one line unit for a line cap; for the order cap, the value of one line
         unit of the most valuable offer the supplier is paid for in the plan.
-    :ivar notes: codes of unusual events (stage 2 kept the stage-1 plan after a solver
-        failure, rounding fell back to rounding down, a line's shortage differs from its
-        capacity deficit); empty normally.
+    :ivar notes: codes of unusual events (a line's shortage differs from its capacity
+        deficit; parts below the minimum order value kept because the demand needs
+        them); empty normally.  A stage that fails is an :class:`EngineSolveError`,
+        never a note.
+    :ivar cheapest_cost_minor: the cheapest real cost with the same shortage and cap
+        excess, without the women-led shadow discount or substitution penalties (the
+        true pure-cost optimum the plan's cost is compared with).
+    :ivar suppliers_eligible: rural suppliers with an offer that can deliver in time.
+    :ivar gini_eligible: Gini coefficient of revenue over every eligible supplier
+        (unpaid ones count 0).
+    :ivar parts: purchase-order parts (one per supplier and destination).
+    :ivar smallest_part_minor: goods value of the smallest part.
+    :ivar parts_below_minimum: parts below ``policy.min_part_minor``.
+    :ivar shipment_fees_minor: ``parts x policy.shipment_fee_minor`` (in the total).
+    :ivar cost_without_minimum_minor: stage-1 cost before small parts were removed
+        (a lower bound of the cost with the minimum; 0 when nothing was removed).
+    :ivar max_parts: ``policy.max_parts`` (0: no limit).
     :ivar solve_seconds: ``(stage, seconds)``; excluded from equality.
     :ivar model_size: LP sizes, for diagnostics.
     """
@@ -438,7 +463,35 @@ class Stats:
     relaxed_caps: tuple[CapRelaxation, ...] = ()
     notes: tuple[str, ...] = ()
     model_size: tuple[tuple[str, int], ...] = ()
+    cheapest_cost_minor: int = 0
+    suppliers_eligible: int = 0
+    gini_eligible: float = 0.0
+    parts: int = 0
+    smallest_part_minor: int = 0
+    parts_below_minimum: int = 0
+    shipment_fees_minor: int = 0
+    cost_without_minimum_minor: int = 0
+    max_parts: int = 0
     solve_seconds: tuple[tuple[str, float], ...] = field(default=(), compare=False)
+
+    @property
+    def cost_over_cheapest(self) -> float:
+        """Goods and shipping above the true pure-cost optimum, as a fraction."""
+        if self.cheapest_cost_minor <= 0:
+            return 0.0
+        return (self.goods_minor + self.shipping_minor) / self.cheapest_cost_minor - 1.0
+
+    @property
+    def minimum_gap(self) -> float:
+        """How much the minimum order value raised the cost stage at most, as a fraction
+        (the cheapest plan without the minimum is a lower bound)."""
+        if self.cost_without_minimum_minor <= 0:
+            return 0.0
+        return self.pure_cost_optimum_minor / self.cost_without_minimum_minor - 1.0
+
+    @property
+    def too_many_parts(self) -> bool:
+        return 0 < self.max_parts < self.parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -493,8 +546,9 @@ def supply_by_date(offer: Offer, today: date, ship_date: date) -> int:
 def allocate(problem: Problem) -> Allocation:
     """Plan the purchase of ``problem``'s baskets from rural cooperatives.
 
-    Stage 1 minimises shortage, then cap excess, then goods + shipping (with the
-    women-led shadow discount and substitution penalties); stage 2 (``policy.fairness``)
+    Stage 1 minimises shortage, then (keeping it) cap excess, then (keeping both) goods
+    + shipping with the women-led shadow discount and substitution penalties: three LPs,
+    no weights between tiers; stage 2 (``policy.fairness``)
     maximises ``sum_c w_c * min(revenue_c, F)`` with the same shortage, real cost at most
     ``(1 + fairness_tolerance)`` times stage 1's and no more substitution.  The LP works on
     destination *regions*, with one column per offer and production bucket (what is ready
@@ -507,7 +561,8 @@ def allocate(problem: Problem) -> Allocation:
     :param problem: the data.
     :return: the plan, its shortfalls (with fixes), budget excess and figures.
     :raises EngineInputError: on invalid data (negative quantities, unknown keys, ...).
-    :raises EngineSolveError: if the solver fails numerically.
+    :raises EngineSolveError: if any stage (shortage, cap excess, cost, pure cost,
+        fairness, rounding) does not reach an optimum; no stage falls back silently.
     """
     t_start = time.perf_counter()
     _validate(problem)
@@ -556,6 +611,9 @@ def _validate(p: Problem) -> None:
         raise EngineInputError("invalid_policy", "revenue_floor_minor", pol.revenue_floor_minor)
     if not pol.women_led_weight > 0.0:
         raise EngineInputError("invalid_policy", "women_led_weight", pol.women_led_weight)
+    for name in ("min_part_minor", "shipment_fee_minor", "max_parts"):
+        if getattr(pol, name) < 0:
+            raise EngineInputError("invalid_policy", name, getattr(pol, name))
 
     regions: set[str] = set()
     for mapping, what in (
@@ -696,25 +754,28 @@ def _offer_set(
     )
 
 
-def _prepare(p: Problem) -> _Prepared:
-    lines = sorted(p.lines, key=lambda x: x.key)
-    dests = sorted(p.destinations, key=lambda x: x.key)
-    suppliers = {s.id: s for s in p.suppliers}
-    supplier_ids = sorted(suppliers)
-    line_index = {line.key: i for i, line in enumerate(lines)}
+@dataclass(slots=True)
+class _Lanes:
+    regions: list[str]  # origin index space
+    dest_regions: list[str]
+    class_pos: IntArray
+    class_transit: IntArray
+    rate_int: IntArray
+    baskets_by_region: dict[str, int]
 
+
+def _lanes(p: Problem, dests: list[Destination]) -> _Lanes:
+    """Regions, destination regions with baskets, and each lane's transit class and rate."""
     lanes = {k for k in p.shipping.minor_per_kg if k in p.shipping.transit_days}
     regions = sorted(
         {r for lane in p.shipping.minor_per_kg for r in lane}
         | {r for lane in p.shipping.transit_days for r in lane}
     )
-    region_index = {r: i for i, r in enumerate(regions)}
     baskets_by_region: dict[str, int] = defaultdict(int)
     for d in dests:
         baskets_by_region[d.region_code] += d.baskets
     dest_regions = sorted(r for r, n in baskets_by_region.items() if n > 0)
     n_o, n_r = len(regions), len(dest_regions)
-
     transit = np.full((n_o, n_r), -1, dtype=np.int64)
     rate_int = np.full((n_o, n_r), -1, dtype=np.int64)
     for i, a in enumerate(regions):
@@ -730,33 +791,40 @@ def _prepare(p: Problem) -> _Prepared:
         for pos, t in enumerate(cl):
             class_transit[i, pos] = t
             class_pos[i, transit[i] == t] = pos
+    return _Lanes(regions, dest_regions, class_pos, class_transit, rate_int, baskets_by_region)
 
-    demand = np.zeros((len(lines), n_r), dtype=np.int64)
-    for li, line in enumerate(lines):
-        for j, r in enumerate(dest_regions):
-            demand[li, j] = line.quantity * baskets_by_region[r]
 
+def _prepare(p: Problem) -> _Prepared:
+    lines = sorted(p.lines, key=lambda x: x.key)
+    dests = sorted(p.destinations, key=lambda x: x.key)
+    suppliers = {s.id: s for s in p.suppliers}
+    line_index = {line.key: i for i, line in enumerate(lines)}
+    lanes = _lanes(p, dests)
+    per_region = [lanes.baskets_by_region[r] for r in lanes.dest_regions]
+    demand = np.array(
+        [[line.quantity * n for n in per_region] for line in lines], dtype=np.int64
+    ).reshape(len(lines), len(per_region))
     rural_offers = sorted(
         (o for o in p.offers if suppliers[o.supplier_id].rural), key=lambda o: o.key
     )
+    region_index = {r: i for i, r in enumerate(lanes.regions)}
     region_of = {sid: region_index[s.region_code] for sid, s in suppliers.items()}
     accepted = _offer_set([o for o in rural_offers if o.accepted], line_index, region_of)
-    candidates = _offer_set([o for o in rural_offers if not o.accepted], line_index, region_of)
     prep = _Prepared(
         lines=lines,
         dests=dests,
         suppliers=suppliers,
-        supplier_ids=supplier_ids,
-        regions=regions,
-        dest_regions=dest_regions,
-        class_pos=class_pos,
-        class_transit=class_transit,
-        rate_int=rate_int,
+        supplier_ids=sorted(suppliers),
+        regions=lanes.regions,
+        dest_regions=lanes.dest_regions,
+        class_pos=lanes.class_pos,
+        class_transit=lanes.class_transit,
+        rate_int=lanes.rate_int,
         demand=demand,
         today=p.today.toordinal(),
         accepted=accepted,
-        candidates=candidates,
-        avail=np.zeros((0, k), dtype=np.int64),
+        candidates=_offer_set([o for o in rural_offers if not o.accepted], line_index, region_of),
+        avail=np.zeros((0, lanes.class_transit.shape[1]), dtype=np.int64),
         deficits=[],
         lp_offers=np.zeros(0, dtype=np.int64),
         line_caps=[],
@@ -767,40 +835,54 @@ def _prepare(p: Problem) -> _Prepared:
     prep.avail = avail
     prep.deficits = [
         _capacity.line_deficit(
-            avail[accepted.line == li], accepted.origin[accepted.line == li], demand[li], class_pos
+            avail[accepted.line == li],
+            accepted.origin[accepted.line == li],
+            demand[li],
+            lanes.class_pos,
         )
         for li in range(len(lines))
     ]
     usable = avail.max(axis=1) > 0 if len(avail) else np.zeros(0, dtype=bool)
-    lp_offers = np.flatnonzero(usable)
-    prep.lp_offers = lp_offers
-    if n_r == 0 or len(lp_offers) == 0:
+    prep.lp_offers = np.flatnonzero(usable)
+    if not lanes.dest_regions or len(prep.lp_offers) == 0:
         prep.line_caps = [int(demand[li].sum()) for li in range(len(lines))]
         return prep
+    prep.model_input = _model_input(p, prep)
+    return prep
 
+
+def _share_caps(p: Problem, prep: _Prepared, o_line: IntArray, o_sup: IntArray) -> None:
+    """Per-line unit caps and the order-value share, adapted to few suppliers."""
+    pol = p.policy
+    line_caps: list[int] = []
+    for li in range(len(prep.lines)):
+        total = int(prep.demand[li].sum())
+        n_sup = len(np.unique(o_sup[o_line == li]))
+        alpha = max(pol.max_share_of_line, 1.2 / n_sup) if n_sup else 1.0
+        line_caps.append(total if alpha >= 1.0 else max(1, math.floor(alpha * total + 1e-9)))
+    prep.line_caps = line_caps
+    n_suppliers = len(np.unique(o_sup))
+    prep.order_share = min(1.0, max(pol.max_share_of_order, 1.2 / n_suppliers))
+
+
+def _model_input(p: Problem, prep: _Prepared) -> _lp.ModelInput:
+    """The LP's arrays for the usable accepted offers (see :class:`_lp.ModelInput`)."""
+    accepted, lp_offers, demand = prep.accepted, prep.lp_offers, prep.demand
     offers = [accepted.offers[i] for i in lp_offers]
     sup_local = sorted({o.supplier_id for o in offers})
     sup_pos = {sid: i for i, sid in enumerate(sup_local)}
     o_line = accepted.line[lp_offers]
     o_sup = np.array([sup_pos[o.supplier_id] for o in offers], dtype=np.int64)
-    pol = p.policy
-    line_caps: list[int] = []
-    for li in range(len(lines)):
-        total = int(demand[li].sum())
-        n_sup = len(np.unique(o_sup[o_line == li]))
-        alpha = max(pol.max_share_of_line, 1.2 / n_sup) if n_sup else 1.0
-        line_caps.append(total if alpha >= 1.0 else max(1, math.floor(alpha * total + 1e-9)))
-    prep.line_caps = line_caps
-    order_share = min(1.0, max(pol.max_share_of_order, 1.2 / len(sup_local)))
-    prep.order_share = order_share
+    _share_caps(p, prep, o_line, o_sup)
     goods = np.array([o.unit_price_minor * o.units_per_line_unit for o in offers], dtype=np.int64)
     goods_lb = 0.0
-    for li in range(len(lines)):
+    for li in range(len(prep.lines)):
         sel = o_line == li
         if sel.any():
             goods_lb += float(int(demand[li].sum()) - prep.deficits[li]) * float(goods[sel].min())
     big = np.iinfo(np.int64).max // 4
-    prep.model_input = _lp.ModelInput(
+    pol = p.policy
+    return _lp.ModelInput(
         demand=demand,
         offer_line=o_line,
         offer_supplier=o_sup,
@@ -810,22 +892,22 @@ def _prepare(p: Problem) -> _Prepared:
             [o.substitution_penalty_minor * o.units_per_line_unit for o in offers], dtype=np.int64
         ),
         offer_weight=np.array([o.weight_g * o.units_per_line_unit for o in offers], dtype=np.int64),
-        avail=avail[lp_offers],
-        class_pos=class_pos,
-        rate=np.where(rate_int >= 0, rate_int, 0).astype(np.float64),
-        supplier_women=np.array([suppliers[s].women_led for s in sup_local], dtype=np.bool_),
+        avail=prep.avail[lp_offers],
+        class_pos=prep.class_pos,
+        rate=np.where(prep.rate_int >= 0, prep.rate_int, 0).astype(np.float64),
+        supplier_women=np.array([prep.suppliers[s].women_led for s in sup_local], dtype=np.bool_),
         line_cap=np.array(
-            [c if c < int(demand[i].sum()) else big for i, c in enumerate(line_caps)],
+            [c if c < int(demand[i].sum()) else big for i, c in enumerate(prep.line_caps)],
             dtype=np.int64,
         ),
-        order_share=order_share,
+        order_share=prep.order_share,
         goods_lower_bound=goods_lb,
         women_discount=pol.women_led_discount,
         women_weight=pol.women_led_weight,
         revenue_floor=float(pol.revenue_floor_minor),
         fairness_tolerance=pol.fairness_tolerance,
+        min_part_minor=pol.min_part_minor,
     )
-    return prep
 
 
 # =========================================================================== report
@@ -857,95 +939,150 @@ def _gini(values: Sequence[int]) -> float:
     return float(ranks @ s / (n * s.sum()))
 
 
-def _report(
-    p: Problem, prep: _Prepared, outcome: _lp.Outcome | None, seconds: dict[str, float]
-) -> Allocation:
-    lines = prep.lines
+def _region_flows(
+    prep: _Prepared, outcome: _lp.Outcome | None
+) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """Integer flows per (line, destination region): ``(offer index in accepted, units)``,
+    ordered by supplier then offer so that each supplier's lines tend to fall on the same
+    points when split (fewer parts)."""
+    flows: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    if outcome is None:
+        return flows
     accepted = prep.accepted
-    lp_offers = prep.lp_offers
-    n_r = len(prep.dest_regions)
-    dests_by_region: dict[int, list[Destination]] = defaultdict(list)
+    for fo, fr, fu in zip(
+        outcome.flow_offer.tolist(),
+        outcome.flow_region.tolist(),
+        outcome.flow_units.tolist(),
+        strict=True,
+    ):
+        if fu > 0:
+            oi = int(prep.lp_offers[fo])
+            flows[(int(accepted.line[oi]), int(fr))].append((oi, int(fu)))
+    for fl in flows.values():
+        fl.sort(key=lambda f: (accepted.offers[f[0]].supplier_id, f[0]))
+    return flows
+
+
+@dataclass(slots=True)
+class _PointSplit:
+    assignments: list[Assignment]
+    served: dict[tuple[int, str], int]
+    short: dict[tuple[int, str], tuple[int, int]]  # (line, dest key) -> (needed, missing)
+
+
+def _split_to_points(
+    p: Problem, prep: _Prepared, flows: dict[tuple[int, int], list[tuple[int, int]]]
+) -> _PointSplit:
+    """Region flows to destinations: shortage by largest remainder in proportion to
+    demand, then offers to points by north-west corner (offers x destinations by key)."""
     region_pos = {r: i for i, r in enumerate(prep.dest_regions)}
-    origin_pos = {r: i for i, r in enumerate(prep.regions)}
+    dests_by_region: dict[int, list[Destination]] = defaultdict(list)
     for d in prep.dests:
         if d.baskets > 0:
             dests_by_region[region_pos[d.region_code]].append(d)
-
-    # region-level integer flows per (line, region): list of (offer index in accepted, units)
-    flows: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-    if outcome is not None:
-        for fo, fr, fu in zip(
-            outcome.flow_offer.tolist(),
-            outcome.flow_region.tolist(),
-            outcome.flow_units.tolist(),
-            strict=True,
-        ):
-            if fu > 0:
-                oi = int(lp_offers[fo])
-                flows[(int(accepted.line[oi]), int(fr))].append((oi, int(fu)))
-
-    assignments: list[Assignment] = []
-    served: dict[tuple[int, str], int] = {}
-    short: dict[tuple[int, str], tuple[int, int]] = {}  # (line, dest key) -> (needed, missing)
-    deliver = p.deliver_by
-    for li, line in enumerate(lines):
-        for rj in range(n_r):
+    out = _PointSplit([], {}, {})
+    for li in range(len(prep.lines)):
+        for rj in range(len(prep.dest_regions)):
             ds = dests_by_region.get(rj, [])
-            if not ds:
-                continue
-            need = [line.quantity * d.baskets for d in ds]
-            fl = sorted(flows.get((li, rj), []))
-            got = sum(u for _, u in fl)
-            total_need = sum(need)
-            if got > total_need:  # pragma: no cover - the LP never over-delivers
-                raise RuntimeError("over_delivery", line.key, prep.dest_regions[rj])
-            missing = _largest_remainder(total_need - got, need)
-            for d, nd, ms in zip(ds, need, missing, strict=True):
-                served[(li, d.key)] = nd - ms
-                if ms > 0:
-                    short[(li, d.key)] = (nd, ms)
-            # north-west corner: offers (by key) x destinations (by key)
-            targets = [
-                (d, nd - ms) for d, nd, ms in zip(ds, need, missing, strict=True) if nd - ms > 0
-            ]
-            ti = 0
-            left_t = targets[0][1] if targets else 0
-            for oi, units in fl:
-                offer = accepted.offers[oi]
-                sup = prep.suppliers[offer.supplier_id]
-                origin = origin_pos[sup.region_code]
-                rate = int(prep.rate_int[origin, rj])
-                transit_days = int(
-                    p.shipping.transit_days[(sup.region_code, prep.dest_regions[rj])]
-                )
-                ship_by = deliver - timedelta(days=transit_days)
-                while units > 0 and ti < len(targets):
-                    step = min(units, left_t)
-                    pu = step * offer.units_per_line_unit
-                    assignments.append(
-                        Assignment(
-                            offer_key=offer.key,
-                            supplier_id=offer.supplier_id,
-                            line_key=line.key,
-                            destination_key=targets[ti][0].key,
-                            line_units=step,
-                            product_units=pu,
-                            goods_minor=pu * offer.unit_price_minor,
-                            shipping_minor=_half_up_div(pu * offer.weight_g * rate, 1000),
-                            ship_by=ship_by,
-                        )
-                    )
-                    units -= step
-                    left_t -= step
-                    if left_t == 0:
-                        ti += 1
-                        left_t = targets[ti][1] if ti < len(targets) else 0
-    assignments.sort(key=lambda a: (a.line_key, a.destination_key, a.offer_key))
+            if ds:
+                _split_line_region(p, prep, li, rj, ds, flows.get((li, rj), []), out)
+    out.assignments.sort(key=lambda a: (a.line_key, a.destination_key, a.offer_key))
+    return out
 
-    # figures
+
+def _split_line_region(
+    p: Problem,
+    prep: _Prepared,
+    li: int,
+    rj: int,
+    ds: list[Destination],
+    fl: list[tuple[int, int]],
+    out: _PointSplit,
+) -> None:
+    line = prep.lines[li]
+    need = [line.quantity * d.baskets for d in ds]
+    got = sum(u for _, u in fl)
+    total_need = sum(need)
+    if got > total_need:  # pragma: no cover - the LP never over-delivers
+        raise RuntimeError("over_delivery", line.key, prep.dest_regions[rj])
+    missing = _largest_remainder(total_need - got, need)
+    for d, nd, ms in zip(ds, need, missing, strict=True):
+        out.served[(li, d.key)] = nd - ms
+        if ms > 0:
+            out.short[(li, d.key)] = (nd, ms)
+    targets = [(d, nd - ms) for d, nd, ms in zip(ds, need, missing, strict=True) if nd - ms > 0]
+    origin_pos = {r: i for i, r in enumerate(prep.regions)}
+    ti = 0
+    left_t = targets[0][1] if targets else 0
+    for oi, units in fl:
+        offer = prep.accepted.offers[oi]
+        region = prep.suppliers[offer.supplier_id].region_code
+        rate = int(prep.rate_int[origin_pos[region], rj])
+        transit_days = int(p.shipping.transit_days[(region, prep.dest_regions[rj])])
+        ship_by = p.deliver_by - timedelta(days=transit_days)
+        while units > 0 and ti < len(targets):
+            step = min(units, left_t)
+            pu = step * offer.units_per_line_unit
+            out.assignments.append(
+                Assignment(
+                    offer_key=offer.key,
+                    supplier_id=offer.supplier_id,
+                    line_key=line.key,
+                    destination_key=targets[ti][0].key,
+                    line_units=step,
+                    product_units=pu,
+                    goods_minor=pu * offer.unit_price_minor,
+                    shipping_minor=_half_up_div(pu * offer.weight_g * rate, 1000),
+                    ship_by=ship_by,
+                )
+            )
+            units -= step
+            left_t -= step
+            if left_t == 0:
+                ti += 1
+                left_t = targets[ti][1] if ti < len(targets) else 0
+
+
+def _budget_excess(
+    p: Problem, lines: list[Line], assignments: list[Assignment], total: int, baskets: int
+) -> BudgetExcess | None:
+    budget = p.budget_per_basket_minor
+    if budget is None or not baskets or total <= budget * baskets:
+        return None
+    excess = total - budget * baskets
+    line_cost = [0] * len(lines)
+    lk = {line.key: i for i, line in enumerate(lines)}
+    for a in assignments:
+        line_cost[lk[a.line_key]] += a.goods_minor + a.shipping_minor
+    per_line = _largest_remainder(_half_up_div(total, baskets), line_cost)
+    drivers = sorted(
+        ((line.key, per_line[i]) for i, line in enumerate(lines)), key=lambda x: (-x[1], x[0])
+    )
+    return BudgetExcess(
+        total_excess_minor=excess,
+        per_basket_excess_minor=-(-excess // baskets),
+        drivers=tuple(drivers),
+    )
+
+
+def _part_values(assignments: Sequence[Assignment]) -> list[int]:
+    """Goods value of each part (one supplier's purchases for one destination)."""
+    parts: dict[tuple[int, str], int] = defaultdict(int)
+    for a in assignments:
+        parts[(a.supplier_id, a.destination_key)] += a.goods_minor
+    return sorted(parts.values())
+
+
+def _report(
+    p: Problem, prep: _Prepared, outcome: _lp.Outcome | None, seconds: dict[str, float]
+) -> Allocation:
+    split = _split_to_points(p, prep, _region_flows(prep, outcome))
+    assignments = split.assignments
     goods = sum(a.goods_minor for a in assignments)
     shipping = sum(a.shipping_minor for a in assignments)
-    total = goods + shipping
+    parts = _part_values(assignments)
+    fees = len(parts) * p.policy.shipment_fee_minor
+    total = goods + shipping + fees
     baskets = sum(d.baskets for d in prep.dests)
     revenue: dict[int, int] = defaultdict(int)
     for a in assignments:
@@ -954,62 +1091,16 @@ def _report(
     for sid in paid:
         if not prep.suppliers[sid].rural:  # pragma: no cover - filtered before the LP
             raise RuntimeError("urban_supplier_used", sid)
+    eligible = {prep.accepted.offers[i].supplier_id for i in prep.lp_offers.tolist()}
     women = sum(v for s, v in paid.items() if prep.suppliers[s].women_led)
-    cost_per_basket = _half_up_div(total, baskets) if baskets else 0
-
-    budget_excess = None
-    if (
-        p.budget_per_basket_minor is not None
-        and baskets
-        and total > p.budget_per_basket_minor * baskets
-    ):
-        excess = total - p.budget_per_basket_minor * baskets
-        line_cost = [0] * len(lines)
-        lk = {line.key: i for i, line in enumerate(lines)}
-        for a in assignments:
-            line_cost[lk[a.line_key]] += a.goods_minor + a.shipping_minor
-        per_line = _largest_remainder(cost_per_basket, line_cost)
-        drivers = sorted(
-            ((line.key, per_line[i]) for i, line in enumerate(lines)), key=lambda x: (-x[1], x[0])
-        )
-        budget_excess = BudgetExcess(
-            total_excess_minor=excess,
-            per_basket_excess_minor=-(-excess // baskets),
-            drivers=tuple(drivers),
-        )
-
-    shortfalls = _shortfalls(p, prep, short, served)
-
-    line_key = [line.key for line in lines]
-    sup_ids: list[int] = []
-    if outcome is not None and len(lp_offers):
-        sup_ids = sorted({accepted.offers[i].supplier_id for i in lp_offers})
-    relaxed: list[CapRelaxation] = []
-    notes: tuple[str, ...] = ()
-    sizes: tuple[tuple[str, int], ...] = ()
-    pure = 0
-    if outcome is not None:
-        relaxed = [
-            CapRelaxation(sup_ids[s], line_key[li] if li >= 0 else None, e)
-            for s, li, e in outcome.caps_exceeded
-        ]
-        notes = tuple(outcome.notes)
-        sizes = tuple(sorted(outcome.sizes.items()))
-        pure = math.floor(outcome.stage1_real_cost + 0.5)
-    # The plan's shortage must be the capacity deficit found independently by min-cut.
-    short_by_line: dict[int, int] = defaultdict(int)
-    for (li, _), (_, missing_units) in short.items():
-        short_by_line[li] += missing_units
-    notes += tuple(
-        f"shortage_differs_from_capacity_deficit:{line.key}"
-        for li, line in enumerate(lines)
-        if short_by_line[li] != prep.deficits[li]
-    )
+    relaxed, notes, sizes, pure, cheapest, unconstrained = _outcome_figures(prep, outcome)
+    notes += _deficit_notes(prep, split.short)
+    minimum = p.policy.min_part_minor
     stats = Stats(
         goods_minor=goods,
         shipping_minor=shipping,
         total_minor=total,
-        cost_per_basket_minor=cost_per_basket,
+        cost_per_basket_minor=_half_up_div(total, baskets) if baskets else 0,
         pure_cost_optimum_minor=pure,
         suppliers_paid=len(paid),
         women_led_share=women / goods if goods else 0.0,
@@ -1017,20 +1108,67 @@ def _report(
         regions_reached=tuple(sorted({prep.suppliers[s].region_code for s in paid})),
         gini=_gini(list(paid.values())),
         baskets_ordered=baskets,
-        shortage_line_units=sum(m for _, m in short.values()),
-        line_share_caps=tuple((line.key, prep.line_caps[i]) for i, line in enumerate(lines))
+        shortage_line_units=sum(m for _, m in split.short.values()),
+        line_share_caps=tuple((line.key, prep.line_caps[i]) for i, line in enumerate(prep.lines))
         if prep.line_caps
         else (),
         order_share_cap=prep.order_share,
         relaxed_caps=tuple(sorted(relaxed, key=lambda c: (c.supplier_id, c.line_key or ""))),
         notes=notes,
         model_size=sizes,
+        cheapest_cost_minor=cheapest,
+        suppliers_eligible=len(eligible | set(paid)),
+        gini_eligible=_gini([revenue.get(s, 0) for s in sorted(eligible | set(paid))]),
+        parts=len(parts),
+        smallest_part_minor=parts[0] if parts else 0,
+        parts_below_minimum=sum(1 for v in parts if v < minimum),
+        shipment_fees_minor=fees,
+        cost_without_minimum_minor=unconstrained,
+        max_parts=p.policy.max_parts,
     )
     return Allocation(
         assignments=tuple(assignments),
-        shortfalls=shortfalls,
-        budget_excess=budget_excess,
+        shortfalls=_shortfalls(p, prep, split.short, split.served),
+        budget_excess=_budget_excess(p, prep.lines, assignments, total, baskets),
         stats=stats,
+    )
+
+
+def _outcome_figures(
+    prep: _Prepared, outcome: _lp.Outcome | None
+) -> tuple[list[CapRelaxation], tuple[str, ...], tuple[tuple[str, int], ...], int, int, int]:
+    """``(relaxed caps, notes, model sizes, stage-1 cost, cheapest cost, cost without
+    the minimum order value)`` of the LP outcome."""
+    if outcome is None:
+        return [], (), (), 0, 0, 0
+    accepted = prep.accepted
+    sup_ids = sorted({accepted.offers[i].supplier_id for i in prep.lp_offers.tolist()})
+    line_key = [line.key for line in prep.lines]
+    relaxed = [
+        CapRelaxation(sup_ids[s], line_key[li] if li >= 0 else None, e)
+        for s, li, e in outcome.caps_exceeded
+    ]
+    return (
+        relaxed,
+        tuple(outcome.notes),
+        tuple(sorted(outcome.sizes.items())),
+        math.floor(outcome.stage1_real_cost + 0.5),
+        math.floor(outcome.pure_cost + 0.5),
+        math.floor(outcome.cost_without_minimum + 0.5),
+    )
+
+
+def _deficit_notes(
+    prep: _Prepared, short: dict[tuple[int, str], tuple[int, int]]
+) -> tuple[str, ...]:
+    """The plan's shortage must be the capacity deficit found independently by min-cut."""
+    short_by_line: dict[int, int] = defaultdict(int)
+    for (li, _), (_, missing_units) in short.items():
+        short_by_line[li] += missing_units
+    return tuple(
+        f"shortage_differs_from_capacity_deficit:{line.key}"
+        for li, line in enumerate(prep.lines)
+        if short_by_line[li] != prep.deficits[li]
     )
 
 
