@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from solidarity_baskets import freight  # noqa: E402
 from solidarity_baskets.engine import (  # noqa: E402
     Allocation,
     Destination,
@@ -46,7 +47,6 @@ from solidarity_baskets.engine import (  # noqa: E402
     Offer,
     Policy,
     Problem,
-    ShippingTable,
     Supplier,
     allocate,
     supply_by_date,
@@ -240,7 +240,7 @@ def make_problem(
         offers=tuple(offers),
         today=today,
         deliver_by=deliver_by,
-        shipping=ShippingTable.morocco_default(),
+        shipping=freight.default_table(),
         budget_per_basket_minor=budget,
         policy=policy,
     )

@@ -809,11 +809,14 @@ def stage2(model: Model, s1: Stage1, keep: BoolArray) -> tuple[FloatArray, dict[
     other_lb = model.lb[other].copy()
     other_ub = model.ub[other].copy()
     # same shortage per line and region, no more cap excess than stage 1
+    # (within the solver's tolerance: stage 1's values carry its round-off)
     u_sl = slice(model.n_arc, model.n_arc + model.n_lr)
-    other_lb[u_sl] = x1[model.off_u : model.off_cl]
-    other_ub[u_sl] = x1[model.off_u : model.off_cl]
+    u1 = _snap(x1[model.off_u : model.off_cl])
+    band = np.maximum(_SNAP, 1e-9 * u1)
+    other_lb[u_sl] = np.maximum(u1 - band, 0.0)
+    other_ub[u_sl] = u1 + band
     e_sl = slice(u_sl.stop, u_sl.stop + model.n_cl + model.n_c)
-    e1 = x1[model.off_cl : model.off_g]
+    e1 = _snap(x1[model.off_cl : model.off_g])
     other_ub[e_sl] = e1 + np.maximum(_SNAP, 1e-9 * np.abs(e1))
     c1 = real_cost(model, x1)
     pen1 = float(model.col_penalty @ x1[:n_oc])

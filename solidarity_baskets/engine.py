@@ -111,24 +111,6 @@ MAX_OVERFILL_PERCENT = 20
 #: How far :class:`Fix` ``move_date`` looks forward from the requested delivery date.
 MOVE_DATE_HORIZON_DAYS = 180
 
-#: HCP region code -> (regional capital, latitude, longitude).
-REGION_CAPITALS: Mapping[str, tuple[str, float, float]] = {
-    "01": ("Tanger", 35.7595, -5.8340),
-    "02": ("Oujda", 34.6814, -1.9086),
-    "03": ("Fès", 34.0331, -5.0003),
-    "04": ("Rabat", 34.0209, -6.8416),
-    "05": ("Béni Mellal", 32.3373, -6.3498),
-    "06": ("Casablanca", 33.5731, -7.5898),
-    "07": ("Marrakech", 31.6295, -7.9811),
-    "08": ("Errachidia", 31.9314, -4.4244),
-    "09": ("Agadir", 30.4278, -9.5981),
-    "10": ("Guelmim", 28.9870, -10.0574),
-    "11": ("Laâyoune", 27.1536, -13.2033),
-    "12": ("Dakhla", 23.6848, -15.9580),
-}
-#: Regions whose lanes to or from any other region take three days.
-_FAR_SOUTH = frozenset({"10", "11", "12"})
-
 FixKind = Literal["accept_equivalent", "move_date", "fewer_baskets", "scale"]
 
 
@@ -261,44 +243,17 @@ class Policy:
 
 @dataclass(frozen=True, slots=True)
 class ShippingTable:
-    """Region-to-region lanes: price per kg (minor units) and transit days.
+    """Region-to-region lanes: price per kg (minor units) and transit days, and the
+    least a shipment on the lane costs (see :mod:`solidarity_baskets.freight`, which
+    builds the table from the operator's tariffs).
 
-    A pair missing from either mapping is not a lane: nothing ships on it.
+    A pair missing from either of the first two mappings is not a lane: nothing ships
+    on it.  A pair missing from ``min_shipment_minor`` has no minimum.
     """
 
     minor_per_kg: Mapping[tuple[str, str], int]
     transit_days: Mapping[tuple[str, str], int]
-
-    @classmethod
-    def morocco_default(cls) -> ShippingTable:
-        """Lanes between Morocco's 12 regions from their capitals' coordinates.
-
-        Road distance = great-circle distance x 1.3; price = 0.30 MAD/kg + 0.002 MAD/kg/km,
-        rounded to the centime; transit = 1 day within a region, 2 days between regions,
-        3 days to or from regions 10-12.
-
-        :return: a table with all 144 ordered region pairs.
-        """
-        price: dict[tuple[str, str], int] = {}
-        transit: dict[tuple[str, str], int] = {}
-        for a, (_, lat_a, lon_a) in REGION_CAPITALS.items():
-            for b, (_, lat_b, lon_b) in REGION_CAPITALS.items():
-                km = 1.3 * _great_circle_km(lat_a, lon_a, lat_b, lon_b)
-                price[(a, b)] = math.floor(30 + 0.2 * km + 0.5)
-                if a == b:
-                    transit[(a, b)] = 1
-                elif a in _FAR_SOUTH or b in _FAR_SOUTH:
-                    transit[(a, b)] = 3
-                else:
-                    transit[(a, b)] = 2
-        return cls(minor_per_kg=price, transit_days=transit)
-
-
-def _great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
+    min_shipment_minor: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,7 +393,9 @@ class Stats:
     :ivar parts: purchase-order parts (one per supplier and destination).
     :ivar smallest_part_minor: goods value of the smallest part.
     :ivar parts_below_minimum: parts below ``policy.min_part_minor``.
-    :ivar shipment_fees_minor: ``parts x policy.shipment_fee_minor`` (in the total).
+    :ivar shipment_fees_minor: what shipments cost above their lines' freight: the
+        policy's fixed cost per part and the lanes' minimum per shipment (in the total;
+        see :func:`shipment_fee`).
     :ivar cost_without_minimum_minor: stage-1 cost before small parts were removed
         (a lower bound of the cost with the minimum; 0 when nothing was removed).
     :ivar max_parts: ``policy.max_parts`` (0: no limit).
@@ -502,6 +459,10 @@ class Allocation:
     shortfalls: tuple[Shortfall, ...]
     budget_excess: BudgetExcess | None
     stats: Stats
+    #: ``(supplier id, destination key, fee)`` of every part whose shipment costs more
+    #: than its lines' freight (see :func:`shipment_fee`); they add up to
+    #: :attr:`Stats.shipment_fees_minor`
+    shipment_fees: tuple[tuple[int, str, int], ...] = ()
 
 
 # =========================================================================== public functions
@@ -619,6 +580,7 @@ def _validate(p: Problem) -> None:
     for mapping, what in (
         (p.shipping.minor_per_kg, "minor_per_kg"),
         (p.shipping.transit_days, "transit_days"),
+        (p.shipping.min_shipment_minor, "min_shipment_minor"),
     ):
         for (a, b), v in mapping.items():
             if v < 0:
@@ -1065,12 +1027,21 @@ def _budget_excess(
     )
 
 
-def _part_values(assignments: Sequence[Assignment]) -> list[int]:
-    """Goods value of each part (one supplier's purchases for one destination)."""
-    parts: dict[tuple[int, str], int] = defaultdict(int)
+def _part_values(assignments: Sequence[Assignment]) -> dict[tuple[int, str], tuple[int, int]]:
+    """``(goods, shipping)`` of each part (one supplier's purchases for one destination)."""
+    parts: dict[tuple[int, str], tuple[int, int]] = {}
     for a in assignments:
-        parts[(a.supplier_id, a.destination_key)] += a.goods_minor
-    return sorted(parts.values())
+        goods, ship = parts.get((a.supplier_id, a.destination_key), (0, 0))
+        parts[(a.supplier_id, a.destination_key)] = (goods + a.goods_minor, ship + a.shipping_minor)
+    return parts
+
+
+def shipment_fee(p: Problem, supplier: Supplier, destination: Destination, shipping: int) -> int:
+    """What one shipment costs above its lines' freight: the policy's fixed cost, plus
+    what the lane's minimum per shipment adds to ``shipping`` (the lines' freight)."""
+    lane = (supplier.region_code, destination.region_code)
+    floor = p.shipping.min_shipment_minor.get(lane, 0)
+    return p.policy.shipment_fee_minor + max(0, floor - shipping)
 
 
 def _report(
@@ -1080,8 +1051,15 @@ def _report(
     assignments = split.assignments
     goods = sum(a.goods_minor for a in assignments)
     shipping = sum(a.shipping_minor for a in assignments)
-    parts = _part_values(assignments)
-    fees = len(parts) * p.policy.shipment_fee_minor
+    part_figures = _part_values(assignments)
+    dest_of = {d.key: d for d in prep.dests}
+    part_fees = tuple(
+        (sid, dkey, fee)
+        for (sid, dkey), (_, ship) in sorted(part_figures.items())
+        if (fee := shipment_fee(p, prep.suppliers[sid], dest_of[dkey], ship)) > 0
+    )
+    fees = sum(fee for _, _, fee in part_fees)
+    parts = sorted(g for g, _ in part_figures.values())
     total = goods + shipping + fees
     baskets = sum(d.baskets for d in prep.dests)
     revenue: dict[int, int] = defaultdict(int)
@@ -1131,6 +1109,7 @@ def _report(
         shortfalls=_shortfalls(p, prep, split.short, split.served),
         budget_excess=_budget_excess(p, prep.lines, assignments, total, baskets),
         stats=stats,
+        shipment_fees=part_fees,
     )
 
 

@@ -17,7 +17,8 @@ class BasketError(Exception):
     Codes: ``organisation_not_verified``, ``template_not_found``, ``quote_not_open``,
     ``nothing_to_order`` (the quote buys nothing), ``shortfall`` (a quote with
     shortfalls is confirmed only when the organisation accepts a partial delivery),
-    ``solver_failed``.
+    ``solver_failed`` (a stage of the engine failed: ``stage`` says which),
+    ``too_many_parts`` (the plan has more parts than the operator's limit).
     """
 
     code: str = "basket_error"

@@ -46,11 +46,13 @@ __all__ = [
     "BasketOrder",
     "BasketQuote",
     "BasketTemplate",
+    "FreightRate",
     "LineEquivalent",
     "ManifestLine",
     "PackingWave",
     "QuoteDestination",
     "QuoteStatus",
+    "SourcingSettings",
     "TemplateLine",
 ]
 
@@ -416,3 +418,49 @@ class ManifestLine(Base):
             if lang == "ar" and self.cooperative_name_ar
             else (self.cooperative_name_fr)
         )
+
+
+class FreightRate(Base):
+    """The operator's basket freight tariff for one zone (same region, another region,
+    a remote region at either end, as the shop's parcels): a price per kg, a price per
+    kg and 100 km between the regions' capitals, a minimum per shipment and the transit
+    days. Read with :func:`solidarity_baskets.freight.current`."""
+
+    __tablename__ = "solidarity_baskets_freight_rate"
+    __table_args__ = (
+        CheckConstraint(
+            "per_kg_minor >= 0 AND per_kg_100km_minor >= 0 AND min_shipment_minor >= 0",
+            name="freight_not_negative",
+        ),
+        CheckConstraint("transit_days BETWEEN 0 AND 30", name="transit_days_range"),
+    )
+
+    #: one of orders.shipping.ShippingZone
+    zone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    per_kg_minor: Mapped[int]
+    per_kg_100km_minor: Mapped[int]
+    min_shipment_minor: Mapped[int]
+    transit_days: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SourcingSettings(Base):
+    """The operator's rules for viable purchase orders; one row (id 1). Read with
+    :func:`solidarity_baskets.freight.sourcing`."""
+
+    __tablename__ = "solidarity_baskets_sourcing_settings"
+    __table_args__ = (
+        CheckConstraint(
+            "min_part_minor >= 0 AND shipment_fee_minor >= 0 AND max_parts >= 1",
+            name="sourcing_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: smallest goods value of one cooperative's part for one distribution point
+    min_part_minor: Mapped[int]
+    #: fixed cost of each shipment (one per part)
+    shipment_fee_minor: Mapped[int]
+    #: the most parts one basket order may have
+    max_parts: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

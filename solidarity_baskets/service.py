@@ -38,7 +38,7 @@ from catalog.safe_text import text_problem
 from orders.institutional import PlannedLine, PlannedPart, place_institutional_order
 from orders.placing import Address, Customer
 from orders.status import PaymentMethod
-from solidarity_baskets import engine, fairness, manifests, snapshot, templates
+from solidarity_baskets import engine, fairness, freight, manifests, snapshot, templates
 from solidarity_baskets.errors import BasketError
 from solidarity_baskets.models import (
     AllocationLine,
@@ -64,7 +64,6 @@ MIN_SHARE_BPS = 100
 MAX_HUB_NAME = 80
 #: a fairness level allows at most 10 % more than the cheapest plan
 MAX_FAIRNESS_BPS = 1_000
-SHIPPING = engine.ShippingTable.morocco_default()
 
 
 # -- destinations -----------------------------------------------------------------------
@@ -163,21 +162,33 @@ def check_request(request: BasketRequest, *, today: date) -> list[FieldProblem]:
 
 
 def policy_for(
-    max_share_bps: int, women_led_preference: bool, fairness_bps: int | None = None
+    max_share_bps: int,
+    women_led_preference: bool,
+    fairness_bps: int | None = None,
+    rules: freight.Sourcing = freight.DEFAULT_SOURCING,
 ) -> engine.Policy:
     """The engine's policy for the order's options: the share cap applies to the
     order's value, and twice that to each line's units; the women-led preference is a
     5 % shadow discount in the cost stage and a 1.5 weight in the fairness stage. A
     fairness level picked from the trade-off replaces the cap and the discount
-    (:func:`fairness.level_policy`)."""
+    (:func:`fairness.level_policy`). The operator's sourcing rules give the minimum
+    part, the fixed cost per shipment and the most parts an order may have."""
     if fairness_bps is not None:
-        return fairness.level_policy(fairness_bps, women_led_preference)
+        return replace(
+            fairness.level_policy(fairness_bps, women_led_preference),
+            min_part_minor=rules.min_part_minor,
+            shipment_fee_minor=rules.shipment_fee_minor,
+            max_parts=rules.max_parts,
+        )
     share = max_share_bps / 10_000
     return engine.Policy(
         max_share_of_line=min(1.0, 2 * share),
         max_share_of_order=share,
         women_led_discount=0.05 if women_led_preference else 0.0,
         women_led_weight=1.5 if women_led_preference else 1.0,
+        min_part_minor=rules.min_part_minor,
+        shipment_fee_minor=rules.shipment_fee_minor,
+        max_parts=rules.max_parts,
     )
 
 
@@ -248,7 +259,7 @@ def _run(
 ) -> BasketQuote:
     accepted = None if request.accepted_equivalents is None else set(request.accepted_equivalents)
     supply = build_supply(session, kinds_of(lines, accepted))
-    problem = _problem(request, lines, supply, today=today)
+    problem = _problem(session, request, lines, supply, today=today)
     started = time.perf_counter()
     allocation = _allocate(problem)
     solve_ms = round((time.perf_counter() - started) * 1000)
@@ -258,8 +269,15 @@ def _run(
 
 
 def _problem(
-    request: BasketRequest, lines: list[dict[str, Any]], supply: Supply, *, today: date
+    session: Session,
+    request: BasketRequest,
+    lines: list[dict[str, Any]],
+    supply: Supply,
+    *,
+    today: date,
 ) -> engine.Problem:
+    """The engine's problem: the request, the supply, the operator's freight tariffs
+    and sourcing rules as saved now."""
     destinations = []
     for dest in request.destinations:
         province = regions.province(dest.province_code)
@@ -280,10 +298,13 @@ def _problem(
         offers=supply.offers,
         today=today,
         deliver_by=request.deliver_by,
-        shipping=SHIPPING,
+        shipping=freight.table(freight.current(session)),
         budget_per_basket_minor=request.budget_per_basket_minor,
         policy=policy_for(
-            request.max_share_bps, request.women_led_preference, request.fairness_bps
+            request.max_share_bps,
+            request.women_led_preference,
+            request.fairness_bps,
+            freight.sourcing(session),
         ),
     )
 
@@ -340,7 +361,8 @@ def _store(
         baskets=stats.baskets_ordered,
         baskets_complete=current.complete_baskets,
         goods_minor=stats.goods_minor,
-        shipping_minor=stats.shipping_minor,
+        # freight of the lines plus what each shipment adds (minimum, fixed cost)
+        shipping_minor=stats.shipping_minor + stats.shipment_fees_minor,
         total_minor=stats.total_minor,
         cost_per_basket_minor=stats.cost_per_basket_minor,
         suppliers_paid=stats.suppliers_paid,
@@ -531,7 +553,7 @@ def confirm_basket_order(
     assignments = snapshot.assignments(quote.result)
     if supply.digest != quote.supply_digest or today != quote.planned_on:
         started = time.perf_counter()
-        problem = _problem(request, lines, supply, today=today)
+        problem = _problem(session, request, lines, supply, today=today)
         allocation = _allocate(problem)
         solve_ms = round((time.perf_counter() - started) * 1000)
         if allocation.shortfalls or tuple(allocation.assignments) != assignments:
@@ -554,8 +576,13 @@ def confirm_basket_order(
     if not assignments:
         raise BasketError("nothing_to_order")
     _check_rural(session, {a.supplier_id for a in assignments})
+    stats = quote.result["stats"]
+    if 0 < stats.get("max_parts", 0) < stats.get("parts", 0):
+        raise BasketError("too_many_parts", parts=stats["parts"], max=stats["max_parts"])
     destinations = {d.key: d for d in quote.destinations}
-    parts, part_assignments = _parts(assignments, destinations)
+    parts, part_assignments = _parts(
+        assignments, destinations, snapshot.shipment_fees(quote.result)
+    )
     order, lines_by_part = place_institutional_order(
         session,
         organisation,
@@ -621,9 +648,13 @@ def _check_rural(session: Session, cooperative_ids: set[int]) -> None:
 
 
 def _parts(
-    assignments: Sequence[engine.Assignment], destinations: dict[str, QuoteDestination]
+    assignments: Sequence[engine.Assignment],
+    destinations: dict[str, QuoteDestination],
+    fees: dict[tuple[int, str], int],
 ) -> tuple[list[PlannedPart], list[list[engine.Assignment]]]:
-    """One part per (cooperative, distribution point), one line per assignment."""
+    """One part per (cooperative, distribution point), one line per assignment; a
+    part's shipping is its lines' freight plus its shipment fee (minimum per shipment,
+    fixed cost)."""
     groups: dict[tuple[int, str], list[engine.Assignment]] = defaultdict(list)
     for a in assignments:
         groups[(a.supplier_id, a.destination_key)].append(a)
@@ -646,7 +677,8 @@ def _parts(
                     )
                     for a in group
                 ),
-                shipping_minor=sum(a.shipping_minor for a in group),
+                shipping_minor=sum(a.shipping_minor for a in group)
+                + fees.get((supplier_id, dest_key), 0),
                 ship_by=min(dates) if dates else None,
             )
         )

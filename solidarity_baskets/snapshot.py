@@ -181,7 +181,17 @@ def result(allocation: engine.Allocation, supply: Supply) -> dict[str, Any]:
             "relaxed_caps": [[c.supplier_id, c.line_key, c.extra] for c in stats.relaxed_caps],
             "notes": list(stats.notes),
             "solve_seconds": [list(s) for s in stats.solve_seconds],
+            "cheapest_cost_minor": stats.cheapest_cost_minor,
+            "suppliers_eligible": stats.suppliers_eligible,
+            "gini_eligible": stats.gini_eligible,
+            "parts": stats.parts,
+            "smallest_part_minor": stats.smallest_part_minor,
+            "parts_below_minimum": stats.parts_below_minimum,
+            "shipment_fees_minor": stats.shipment_fees_minor,
+            "cost_without_minimum_minor": stats.cost_without_minimum_minor,
+            "max_parts": stats.max_parts,
         },
+        "shipment_fees": [list(f) for f in allocation.shipment_fees],
         "products": {key: _product(supply, key) for key in sorted(mentioned)},
         "cooperatives": {str(cid): _cooperative(supply, cid) for cid in sorted(used_suppliers)},
     }
@@ -212,6 +222,11 @@ def _cooperative(supply: Supply, cooperative_id: int) -> dict[str, Any]:
         "women_led": ref.women_led,
         "rural": ref.rural,
     }
+
+
+def shipment_fees(data: dict[str, Any]) -> dict[tuple[int, str], int]:
+    """``{(cooperative id, destination key): fee}`` above the lines' freight."""
+    return {(sid, dkey): fee for sid, dkey, fee in data.get("shipment_fees", [])}
 
 
 def assignments(data: dict[str, Any]) -> tuple[engine.Assignment, ...]:

@@ -55,6 +55,10 @@ MESSAGES: dict[str, Any] = {
     ),
     "not_rural": _l("A cooperative of this quote is no longer rural: quote again."),
     "solver_failed": _l("The plan could not be computed. Please try again in a moment."),
+    "too_many_parts": _l(
+        "This plan needs more purchase orders than one order may have (%(max)s): raise the "
+        "share cap, or split the distribution points over two orders."
+    ),
     "engine_input": _l("The plan could not be computed from this data."),
     "quote_changed": _l(
         "Stock or prices changed since this quote: here is the new quote. Check it and confirm "

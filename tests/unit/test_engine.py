@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from catalog.money import split_by_ratio
+from solidarity_baskets import freight
 from solidarity_baskets.engine import (
     Allocation,
     Destination,
@@ -30,7 +31,8 @@ from solidarity_baskets.engine import (
 
 T = TypeVar("T")
 MONDAY = date(2025, 2, 3)
-SHIPPING = ShippingTable.morocco_default()
+#: the operator's default lanes, without a minimum per shipment (totals = goods + freight)
+SHIPPING = dataclasses.replace(freight.default_table(), min_shipment_minor={})
 DEFAULT_POLICY = Policy()
 NO_CAPS = Policy(
     max_share_of_line=1.0, max_share_of_order=1.0, fairness=False, women_led_discount=0.0
@@ -263,7 +265,7 @@ def test_moroccan_public_holidays_are_not_production_days() -> None:
 
 
 def test_default_shipping_covers_the_twelve_regions() -> None:
-    t = ShippingTable.morocco_default()
+    t = freight.default_table()
     assert len(t.minor_per_kg) == len(t.transit_days) == 144
     assert t.minor_per_kg[("06", "06")] == 30  # 0.30 MAD/kg within a region
     assert t.transit_days[("06", "06")] == 1

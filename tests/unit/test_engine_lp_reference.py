@@ -20,6 +20,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+from solidarity_baskets import freight
 from solidarity_baskets.engine import (
     Destination,
     Line,
@@ -75,7 +76,7 @@ def instance(seed: int) -> Problem:
                     lead_days=rng.randint(0, 5),
                 )
             )
-    full = ShippingTable.morocco_default()
+    full = freight.default_table()
     dropped = set(rng.sample(sorted(full.minor_per_kg), 20))
     shipping = ShippingTable(
         minor_per_kg={k: v for k, v in full.minor_per_kg.items() if k not in dropped},

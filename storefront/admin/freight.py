@@ -1,0 +1,182 @@
+"""The operator's basket freight tariffs and sourcing rules (``/admin/basket-freight``):
+what a solidarity-basket quote charges per kg and distance for each zone, the least a
+shipment costs, and what makes a purchase order worth shipping. The views call
+:mod:`solidarity_baskets.freight`; every change goes to the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange
+
+from catalog import audit, regions
+from catalog.db import utcnow
+from catalog.errors import InvalidAmount, InvalidInput
+from catalog.money import Money
+from orders.shipping import ShippingZone
+from solidarity_baskets import freight
+from storefront.account.forms import strip
+from storefront.admin.views import actor, bp
+from storefront.auth import operator_required
+from storefront.coop.messages import attach, message
+from storefront.extensions import db
+from storefront.filters import money_text
+from storefront.i18n import current_language
+
+#: (field suffix, label, is money)
+ZONE_FIELDS = (
+    ("per_kg", _l("Per kg (DH)"), True),
+    ("per_kg_100km", _l("Per kg and 100 km (DH)"), True),
+    ("min_shipment", _l("Least per shipment (DH)"), True),
+    ("transit_days", _l("Transit (days)"), False),
+)
+MONEY_RULES = (
+    ("min_part", _l("Least goods value of a purchase order (DH)")),
+    ("shipment_fee", _l("Fixed cost of each shipment (DH)")),
+)
+
+
+def _money_field() -> StringField:
+    return StringField(filters=[strip], validators=[InputRequired(), Length(max=20)])
+
+
+def _form_class() -> type[FlaskForm]:
+    fields: dict[str, Any] = {}
+    for zone in ShippingZone:
+        for name, _label, is_money in ZONE_FIELDS:
+            fields[f"{zone}_{name}"] = (
+                _money_field()
+                if is_money
+                else IntegerField(
+                    validators=[
+                        InputRequired(),
+                        NumberRange(min=0, max=freight.MAX_TRANSIT_DAYS),
+                    ]
+                )
+            )
+    for name, label in MONEY_RULES:
+        fields[name] = StringField(
+            label, filters=[strip], validators=[InputRequired(), Length(max=20)]
+        )
+    fields["max_parts"] = IntegerField(
+        _l("Most purchase orders in one basket order"),
+        validators=[InputRequired(), NumberRange(min=1, max=freight.MAX_PARTS_LIMIT)],
+    )
+    return type("FreightForm", (FlaskForm,), fields)
+
+
+FreightForm = _form_class()
+
+
+def _dh(minor: int) -> str:
+    return f"{minor // 100},{minor % 100:02d}"
+
+
+def _fill(form: FlaskForm) -> None:
+    rates = freight.current(db.session)
+    for zone, rate in rates.items():
+        form[f"{zone}_per_kg"].data = _dh(rate.per_kg_minor)
+        form[f"{zone}_per_kg_100km"].data = _dh(rate.per_kg_100km_minor)
+        form[f"{zone}_min_shipment"].data = _dh(rate.min_shipment_minor)
+        form[f"{zone}_transit_days"].data = rate.transit_days
+    rules = freight.sourcing(db.session)
+    form["min_part"].data = _dh(rules.min_part_minor)
+    form["shipment_fee"].data = _dh(rules.shipment_fee_minor)
+    form["max_parts"].data = rules.max_parts
+
+
+def _minor(form: FlaskForm, name: str, top: int = freight.MAX_MONEY_MINOR) -> int:
+    """The field's amount in centimes; a message on the field when it is not one from
+    zero to ``top``."""
+    try:
+        value = Money.parse(form[name].data or "").amount_minor
+    except InvalidAmount as exc:
+        form[name].errors.append(message(exc.code, exc.data))
+        return -1
+    if not 0 <= value <= top:
+        form[name].errors.append(_("Enter an amount from 0 to %(max)s.", max=money_text(top)))
+        return -1
+    return value
+
+
+def _read(form: FlaskForm) -> tuple[dict[ShippingZone, freight.Rate], freight.Sourcing]:
+    rates = {
+        zone: freight.Rate(
+            per_kg_minor=_minor(form, f"{zone}_per_kg", freight.MAX_RATE_MINOR),
+            per_kg_100km_minor=_minor(form, f"{zone}_per_kg_100km", freight.MAX_RATE_MINOR),
+            min_shipment_minor=_minor(form, f"{zone}_min_shipment"),
+            transit_days=int(form[f"{zone}_transit_days"].data),
+        )
+        for zone in ShippingZone
+    }
+    rules = freight.Sourcing(
+        min_part_minor=_minor(form, "min_part"),
+        shipment_fee_minor=_minor(form, "shipment_fee"),
+        max_parts=int(form["max_parts"].data),
+    )
+    return rates, rules
+
+
+def _examples() -> list[tuple[str, str, int, int]]:
+    """A few lanes under the saved tariffs: (from, to, km, price per kg)."""
+    table = freight.table(freight.current(db.session))
+    lang = current_language()
+
+    def name(code: str) -> str:
+        region = regions.region(code)
+        return region.name(lang) if region else code
+
+    pairs = [("09", "06"), ("06", "06"), ("07", "01"), ("12", "06")]
+    return [
+        (name(a), name(b), round(freight.distance_km(a, b)), table.minor_per_kg[(a, b)])
+        for a, b in pairs
+    ]
+
+
+@bp.route("/basket-freight", methods=["GET", "POST"])
+@operator_required
+def basket_freight() -> Response | str:
+    form = FreightForm()
+    if not form.is_submitted():
+        _fill(form)
+    elif form.validate_on_submit():
+        rates, rules = _read(form)
+        if not form.errors:
+            try:
+                changed = freight.save(db.session, rates, rules)
+            except InvalidInput as exc:
+                db.session.rollback()
+                fields = {
+                    p.field: p.field.replace("-", "_").replace("_minor", "") for p in exc.problems
+                }
+                for text in attach(form, exc.problems, fields):
+                    flash(text, "error")
+            else:
+                if changed:
+                    audit.record(
+                        db.session,
+                        actor(),
+                        "basket_freight.update",
+                        object_type="basket_freight",
+                        object_id=None,
+                        now=utcnow(),
+                        details={"changed": changed},
+                    )
+                db.session.commit()
+                flash(
+                    _("Basket freight saved.") if changed else _("Nothing to change."),
+                    "success" if changed else "info",
+                )
+                return redirect(url_for("admin.basket_freight"))
+    return render_template(
+        "admin/basket_freight.html",
+        form=form,
+        zones=list(ShippingZone),
+        zone_fields=ZONE_FIELDS,
+        examples=_examples(),
+    )

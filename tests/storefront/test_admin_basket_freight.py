@@ -1,0 +1,89 @@
+"""The operator's basket freight tariffs and purchase-order rules, and what quotes do
+with them."""
+
+import pytest
+from sqlalchemy import select
+
+from catalog.audit import AuditEntry
+from orders.shipping import ShippingZone
+from solidarity_baskets import freight
+from solidarity_baskets.models import FreightRate, SourcingSettings
+from tests.storefront.backoffice import login, operator
+
+
+@pytest.fixture
+def console(client, session):
+    boss = operator(session)
+    session.commit()
+    login(client, boss)
+    return boss
+
+
+def _form(**changes: str) -> dict[str, str]:
+    data = {}
+    for zone, rate in freight.DEFAULT_RATES.items():
+        data[f"{zone}_per_kg"] = f"{rate.per_kg_minor / 100:.2f}".replace(".", ",")
+        data[f"{zone}_per_kg_100km"] = f"{rate.per_kg_100km_minor / 100:.2f}"
+        data[f"{zone}_min_shipment"] = f"{rate.min_shipment_minor // 100}"
+        data[f"{zone}_transit_days"] = str(rate.transit_days)
+    data["min_part"] = "500"
+    data["shipment_fee"] = "0"
+    data["max_parts"] = "20000"
+    data.update(changes)
+    return data
+
+
+def test_the_page_shows_the_default_tariff_and_lanes(client, console) -> None:
+    page = client.get("/admin/basket-freight").get_data(as_text=True)
+    assert "Basket freight" in page or "Fret des paniers" in page
+    assert 'value="0,30"' in page  # per kg, every zone
+    assert "km" in page
+
+
+def test_a_saved_tariff_prices_the_lanes_and_is_logged(client, session, console) -> None:
+    response = client.post(
+        "/admin/basket-freight",
+        data=_form(other_region_per_kg="1,50", min_part="800", shipment_fee="25"),
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    row = session.get(FreightRate, "other_region")
+    assert row is not None and row.per_kg_minor == 150
+    assert session.get(FreightRate, "same_region") is None  # unchanged zones stay default
+    rules = freight.sourcing(session)
+    assert (rules.min_part_minor, rules.shipment_fee_minor) == (80_000, 2_500)
+    table = freight.table(freight.current(session))
+    km = freight.distance_km("09", "06")
+    assert table.minor_per_kg[("09", "06")] == round(150 + 20 * km / 100)
+    assert table.minor_per_kg[("06", "06")] == 30
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "basket_freight.update"))
+    assert entry is not None and entry.details == {"changed": ["other_region", "sourcing"]}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("remote_per_kg", "beaucoup"),
+        ("same_region_min_shipment", "-5"),
+        ("other_region_transit_days", "90"),
+        ("max_parts", "0"),
+        ("min_part", "99999999999"),
+    ],
+)
+def test_bad_figures_change_nothing(client, session, console, field, value) -> None:
+    response = client.post("/admin/basket-freight", data=_form(**{field: value}))
+    assert response.status_code == 200
+    assert f'id="{field}-errors"' in response.get_data(as_text=True)
+    assert session.scalar(select(FreightRate)) is None
+    assert session.get(SourcingSettings, 1) is None
+
+
+def test_default_lanes_cover_every_region_pair_from_the_shared_regions() -> None:
+    table = freight.default_table()
+    assert len(table.minor_per_kg) == 144
+    assert table.transit_days[("06", "06")] == 1
+    assert table.transit_days[("06", "11")] == 3
+    assert (
+        table.min_shipment_minor[("06", "12")]
+        == freight.DEFAULT_RATES[ShippingZone.REMOTE].min_shipment_minor
+    )
