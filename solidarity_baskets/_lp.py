@@ -256,9 +256,9 @@ class Outcome:
     stage1_penalty: float
     caps_exceeded: list[tuple[int, int, int]]  # (supplier, line or -1, final excess)
     pure_cost: float = 0.0  # cheapest real cost with the same shortage and cap excess
-    #: stage-1 real cost before parts below the minimum order value were removed: a
-    #: lower bound of the cost with that minimum (0 when no part was removed)
-    cost_without_minimum: float = 0.0
+    #: how far (a fraction) the stage-1 cost with the minimum order value can be above
+    #: the cheapest plan meeting it: the plan without the minimum is a lower bound
+    minimum_gap: float = 0.0
     seconds: dict[str, float] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -584,6 +584,7 @@ class Stage1:
     excess: float
     level_rows: sp.csr_array  # shortage <= level, weighted excess <= level
     level_b: FloatArray
+    landed: float  # the cost stage's optimum
 
 
 def _levels(model: Model, shortage: float, excess: float | None) -> tuple[sp.csr_array, FloatArray]:
@@ -646,7 +647,7 @@ def stage1(model: Model) -> Stage1:
     mu = np.full(model.n_lr, np.inf)
     if len(cost.y_eq):
         mu = cost.y_eq[model.n_nodes : model.n_nodes + model.n_lr]
-    return Stage1(cost.x, mu, s_level, e_level, rows, b)
+    return Stage1(cost.x, mu, s_level, e_level, rows, b, cost.value)
 
 
 def pure_cost(model: Model, s1: Stage1) -> float:
@@ -1169,6 +1170,7 @@ class _Plan:
     real_cost: float
     penalty: float
     pure_cost: float
+    landed: float
     shortage: float
     exceeded: list[tuple[int, int, int]]
     seconds: dict[str, float]
@@ -1210,6 +1212,7 @@ def _plan(inp: ModelInput, *, fairness: bool) -> _Plan:
         real_cost=real_cost(model, s1.x),
         penalty=float(model.col_penalty @ s1.x[: model.n_oc]),
         pure_cost=pure,
+        landed=s1.landed,
         shortage=s1.shortage,
         exceeded=exceeded,
         seconds=seconds,
@@ -1244,12 +1247,13 @@ def run(inp: ModelInput, *, fairness: bool) -> Outcome:
     region) and the plan is made again, until no such pair is left or
     :data:`_MIN_PART_ROUNDS` rounds were made.  A round that would raise the shortage
     is undone and the search stops (those small parts are then needed to meet the
-    demand, and stay).  The first round's cost is a lower bound of the cost with the
-    minimum (it solves the relaxation without it), so ``real cost / cost_without_minimum
-    - 1`` bounds how far the result can be from the cheapest plan with the minimum.
+    demand, and stay).  The first round's stage-1 optimum is a lower bound of the
+    cheapest plan with the minimum (it solves the relaxation without it), so the last
+    round's over the first's, minus one, bounds how far the result can be from it
+    (``minimum_gap``).
     """
     plan = _plan(inp, fairness=fairness)
-    first_cost = plan.real_cost
+    first_landed = plan.landed
     seconds = dict(plan.seconds)
     rounds = 0
     notes: list[str] = []
@@ -1279,7 +1283,7 @@ def run(inp: ModelInput, *, fairness: bool) -> Outcome:
         stage1_penalty=plan.penalty,
         caps_exceeded=plan.exceeded,
         pure_cost=plan.pure_cost,
-        cost_without_minimum=first_cost if rounds else 0.0,
+        minimum_gap=plan.landed / first_landed - 1.0 if rounds and first_landed > 0 else 0.0,
         seconds=seconds,
         sizes=sizes,
         notes=notes,

@@ -396,8 +396,9 @@ class Stats:
     :ivar shipment_fees_minor: what shipments cost above their lines' freight: the
         policy's fixed cost per part and the lanes' minimum per shipment (in the total;
         see :func:`shipment_fee`).
-    :ivar cost_without_minimum_minor: stage-1 cost before small parts were removed
-        (a lower bound of the cost with the minimum; 0 when nothing was removed).
+    :ivar minimum_gap: how far (a fraction) the cost stage's result can be above the
+        cheapest plan meeting the minimum order value: the plan without the minimum is
+        a lower bound (0 when no part was removed).
     :ivar max_parts: ``policy.max_parts`` (0: no limit).
     :ivar solve_seconds: ``(stage, seconds)``; excluded from equality.
     :ivar model_size: LP sizes, for diagnostics.
@@ -427,7 +428,7 @@ class Stats:
     smallest_part_minor: int = 0
     parts_below_minimum: int = 0
     shipment_fees_minor: int = 0
-    cost_without_minimum_minor: int = 0
+    minimum_gap: float = 0.0
     max_parts: int = 0
     solve_seconds: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
@@ -437,14 +438,6 @@ class Stats:
         if self.cheapest_cost_minor <= 0:
             return 0.0
         return (self.goods_minor + self.shipping_minor) / self.cheapest_cost_minor - 1.0
-
-    @property
-    def minimum_gap(self) -> float:
-        """How much the minimum order value raised the cost stage at most, as a fraction
-        (the cheapest plan without the minimum is a lower bound)."""
-        if self.cost_without_minimum_minor <= 0:
-            return 0.0
-        return self.pure_cost_optimum_minor / self.cost_without_minimum_minor - 1.0
 
     @property
     def too_many_parts(self) -> bool:
@@ -1071,7 +1064,7 @@ def _report(
             raise RuntimeError("urban_supplier_used", sid)
     eligible = {prep.accepted.offers[i].supplier_id for i in prep.lp_offers.tolist()}
     women = sum(v for s, v in paid.items() if prep.suppliers[s].women_led)
-    relaxed, notes, sizes, pure, cheapest, unconstrained = _outcome_figures(prep, outcome)
+    relaxed, notes, sizes, pure, cheapest, gap = _outcome_figures(prep, outcome)
     notes += _deficit_notes(prep, split.short)
     minimum = p.policy.min_part_minor
     stats = Stats(
@@ -1101,7 +1094,7 @@ def _report(
         smallest_part_minor=parts[0] if parts else 0,
         parts_below_minimum=sum(1 for v in parts if v < minimum),
         shipment_fees_minor=fees,
-        cost_without_minimum_minor=unconstrained,
+        minimum_gap=gap,
         max_parts=p.policy.max_parts,
     )
     return Allocation(
@@ -1115,11 +1108,11 @@ def _report(
 
 def _outcome_figures(
     prep: _Prepared, outcome: _lp.Outcome | None
-) -> tuple[list[CapRelaxation], tuple[str, ...], tuple[tuple[str, int], ...], int, int, int]:
-    """``(relaxed caps, notes, model sizes, stage-1 cost, cheapest cost, cost without
-    the minimum order value)`` of the LP outcome."""
+) -> tuple[list[CapRelaxation], tuple[str, ...], tuple[tuple[str, int], ...], int, int, float]:
+    """``(relaxed caps, notes, model sizes, stage-1 cost, cheapest cost, gap of the
+    minimum order value)`` of the LP outcome."""
     if outcome is None:
-        return [], (), (), 0, 0, 0
+        return [], (), (), 0, 0, 0.0
     accepted = prep.accepted
     sup_ids = sorted({accepted.offers[i].supplier_id for i in prep.lp_offers.tolist()})
     line_key = [line.key for line in prep.lines]
@@ -1133,7 +1126,7 @@ def _outcome_figures(
         tuple(sorted(outcome.sizes.items())),
         math.floor(outcome.stage1_real_cost + 0.5),
         math.floor(outcome.pure_cost + 0.5),
-        math.floor(outcome.cost_without_minimum + 0.5),
+        outcome.minimum_gap,
     )
 
 

@@ -188,7 +188,7 @@ def result(allocation: engine.Allocation, supply: Supply) -> dict[str, Any]:
             "smallest_part_minor": stats.smallest_part_minor,
             "parts_below_minimum": stats.parts_below_minimum,
             "shipment_fees_minor": stats.shipment_fees_minor,
-            "cost_without_minimum_minor": stats.cost_without_minimum_minor,
+            "minimum_gap": stats.minimum_gap,
             "max_parts": stats.max_parts,
         },
         "shipment_fees": [list(f) for f in allocation.shipment_fees],
