@@ -6,7 +6,7 @@ their own are held to what the database stores."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -46,7 +46,9 @@ class _SafeText:
             return
         code = safe_text.text_problem(field.data, multiline=self.multiline)
         if code is not None:
-            field.errors[:] = []
+            # during validation WTForms collects the errors in a list (its class default,
+            # before any validation, is an empty tuple)
+            cast(list[str], field.errors).clear()
             raise StopValidation(str(TEXT_MESSAGES[code]))
 
 
@@ -82,7 +84,7 @@ class Form(FlaskForm):
                 multiline = isinstance(field, TextAreaField)
                 if multiline:
                     field.filters = (_normalise_newlines, *field.filters)
-                field.validators = [_SafeText(multiline), *field.validators]
+                field.validators = (_SafeText(multiline), *field.validators)
             elif isinstance(field, IntegerField) and not _bounded(field):
-                field.validators = [_InDatabaseRange(), *field.validators]
+                field.validators = (_InDatabaseRange(), *field.validators)
             return field

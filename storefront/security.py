@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, request
+from flask.typing import RouteCallable
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -193,20 +194,29 @@ def _limit(app: Flask, key: str) -> Callable[[], str]:
     return lambda: str(app.config[key])
 
 
+def _limited(decorator: Callable[[RouteCallable], Any], view: RouteCallable) -> RouteCallable:
+    """``view`` wrapped by a Flask-Limiter decorator (which keeps its signature; its
+    generic typing cannot follow Flask's sync-or-async view union)."""
+    return cast(RouteCallable, decorator(view))
+
+
 def _apply_rate_limits(app: Flask, limiter: Limiter) -> None:
     for endpoint, key, scope in RATE_LIMITED_ENDPOINTS:
         view = app.view_functions.get(endpoint)
         if view is not None:
-            app.view_functions[endpoint] = limiter.shared_limit(
-                _limit(app, key), scope=scope, methods=["POST"]
-            )(view)
+            app.view_functions[endpoint] = _limited(
+                limiter.shared_limit(_limit(app, key), scope=scope, methods=["POST"]), view
+            )
     for rule in app.url_map.iter_rules():
         blueprint = rule.endpoint.partition(".")[0]
         if blueprint in CHECKOUT_BLUEPRINTS and "POST" in (rule.methods or ()):
             view = app.view_functions[rule.endpoint]
-            app.view_functions[rule.endpoint] = limiter.shared_limit(
-                _limit(app, "RATELIMIT_CHECKOUT"), scope="checkout", methods=["POST"]
-            )(view)
+            app.view_functions[rule.endpoint] = _limited(
+                limiter.shared_limit(
+                    _limit(app, "RATELIMIT_CHECKOUT"), scope="checkout", methods=["POST"]
+                ),
+                view,
+            )
 
 
 def limit_api_blueprint(limiter: Limiter, blueprint: Any, app: Flask, *, tokens: bool) -> None:
@@ -226,7 +236,7 @@ def limit_api_blueprint(limiter: Limiter, blueprint: Any, app: Flask, *, tokens:
 
 def limiter_of(app: Flask | None = None) -> Limiter:
     target = app or current_app
-    return target.extensions["taawun_limiter"]  # type: ignore[no-any-return]
+    return target.extensions["taawun_limiter"]
 
 
 def init_app(app: Flask) -> None:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
 
 from catalog import audit, settings
 from catalog.db import utcnow
@@ -67,7 +68,10 @@ def commission() -> Response | str:
             if bps != bps.to_integral_value():
                 raise InvalidOperation
         except InvalidOperation:
-            form.commission.errors.append(_("Enter a percentage such as 10 or 7,5."))
+            form.commission.errors = (
+                *form.commission.errors,
+                _("Enter a percentage such as 10 or 7,5."),
+            )
         else:
             try:
                 changed = set_commission(db.session, int(bps), actor=actor(), now=utcnow())
@@ -145,7 +149,7 @@ def shipping_update(tariff_id: int) -> Response | str:
             try:
                 prices[rate.id] = _minor(field.data or "")
             except InvalidAmount as exc:
-                field.errors.append(message(exc.code, exc.data))
+                field.errors = (*field.errors, message(exc.code, exc.data))
         if not form.errors and len(fees) == 2:
             change = TariffChange(
                 active=bool(form.active.data),

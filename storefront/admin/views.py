@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
 
 from catalog import audit, moderation
 from catalog.accounts.users import Organisation, OrganisationStatus, Role, User
@@ -428,7 +429,7 @@ def organisation_decide(org_id: int, decision: str) -> Response:
     try:
         if decision == "verify":
             moderation.verify(db.session, org, actor=actor(), now=now)
-        elif decision == "suspend":
+        elif isinstance(form, ReasonForm):  # suspending
             moderation.suspend(db.session, org, form.reason.data or "", actor=actor(), now=now)
         else:
             moderation.reinstate(db.session, org, actor=actor(), now=now)
@@ -486,7 +487,10 @@ def category_edit(category_id: int | None = None) -> Response | str:
             try:
                 cap = Money.parse(form.max_price.data).amount_minor
             except InvalidAmount as exc:
-                form.max_price.errors.append(message(exc.code, {"value": form.max_price.data}))
+                form.max_price.errors = (
+                    *form.max_price.errors,
+                    message(exc.code, {"value": form.max_price.data}),
+                )
         if not form.max_price.errors:
             draft = CategoryDraft(
                 slug=form.slug.data or "",

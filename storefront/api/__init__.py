@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, jsonify, render_template
 from werkzeug.wrappers import Response
 
 from storefront.api import docs
@@ -34,13 +34,13 @@ pages = FlaskBlueprint("api_docs", __name__, url_prefix="/api/v1")
 
 
 def _api() -> Api:
-    return current_app.extensions["taawun_api"]  # type: ignore[no-any-return]
+    return current_app.extensions["taawun_api"]
 
 
 @pages.get("/openapi.json")
 def openapi_json() -> Response:
     """The OpenAPI 3 document, generated from the schemas that validate requests."""
-    response = current_app.json.response(_api().spec.to_dict())
+    response = jsonify(_api().spec.to_dict())
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 

@@ -150,7 +150,9 @@ class Api(flask_smorest.Api):
     details under ``/api``, HTML pages elsewhere), so flask-smorest's own handler —
     which would answer every page of the site in JSON — is not installed."""
 
-    ERROR_SCHEMA = ProblemSchema
+    # flask-smorest infers its default (ErrorSchema) as the attribute's type; any
+    # marshmallow schema documents the errors
+    ERROR_SCHEMA = ProblemSchema  # type: ignore[assignment]
 
     def _register_error_handlers(self) -> None:
         return None

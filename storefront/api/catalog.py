@@ -164,10 +164,13 @@ def list_products(
         rolled = roll_up(categories, result.facets.get("category", []))
         facet_data = {
             "region": result.facets["region"],
-            "category": sorted(
-                ({"value": slugs[cid], "count": n} for cid, n in rolled.items() if cid in slugs),
-                key=lambda f: (-f["count"], f["value"]),
-            ),
+            "category": [
+                {"value": slug, "count": n}
+                for slug, n in sorted(
+                    ((slugs[cid], n) for cid, n in rolled.items() if cid in slugs),
+                    key=lambda pair: (-pair[1], pair[0]),
+                )
+            ],
             "certificate": result.facets["certificate"],
             "women_led": result.facets["women_led"],
             "price": result.facets["price"],

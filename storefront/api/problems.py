@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app, request
+from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -173,7 +173,7 @@ def problem_payload(error: HTTPException) -> tuple[dict[str, Any], int, dict[str
 
 def problem_response(error: HTTPException) -> Response:
     payload, status, headers = problem_payload(error)
-    response = current_app.json.response(payload)
+    response = jsonify(payload)
     response.status_code = status
     response.mimetype = PROBLEM_MIMETYPE
     for name, value in headers.items():

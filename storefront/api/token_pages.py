@@ -79,7 +79,7 @@ def handle(template: str, revoke_endpoint: str, **context: Any) -> Response | st
             )
         except api_tokens.TokenError as exc:
             db.session.rollback()
-            form.name.errors = [*form.name.errors, token_error(exc)]
+            form.name.errors = (*form.name.errors, token_error(exc))
         else:
             db.session.commit()
             secret = issued.secret

@@ -8,10 +8,11 @@ Parts are loaded only through :func:`orders.fulfilment.part_of_cooperative` /
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
 
 from catalog import audit, regions
 from catalog.capacity import capacity_plans

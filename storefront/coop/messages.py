@@ -129,9 +129,7 @@ def attach(
         text = message(problem.code, problem.data)
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
-            if isinstance(field.errors, tuple):
-                field.errors = list(field.errors)
-            field.errors.append(text)
+            field.errors = (*field.errors, text)
         else:
             orphans.append(text)
     return orphans

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
 from catalog import audit
 from catalog.db import utcnow
@@ -113,7 +114,7 @@ def bank() -> Response | str:
             )
         except LedgerError as exc:
             db.session.rollback()
-            form.rib.errors.append(message(exc.code, exc.data))
+            form.rib.errors = (*form.rib.errors, message(exc.code, exc.data))
         else:
             audit.record(
                 db.session,

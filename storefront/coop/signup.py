@@ -3,9 +3,10 @@ account), or accepts a member's invitation to join one."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from werkzeug.wrappers import Response
 
 from catalog import onboarding
 from catalog.accounts.users import NewUser, Role, normalise_email, register_user

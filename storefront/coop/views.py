@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
 
 from catalog import audit, certificates, csv_io, images, listings, onboarding, regions
 from catalog.accounts.users import Role, User
@@ -263,8 +264,9 @@ def members() -> Response | str:
         email = (form.email.data or "").strip().lower()
         taken = db.session.scalar(select(User.id).where(User.email == email))
         if taken is not None:
-            form.email.errors.append(
-                _("This address already has a Taawun account: invite another address.")
+            form.email.errors = (
+                *form.email.errors,
+                _("This address already has a Taawun account: invite another address."),
             )
         else:
             try:
@@ -365,7 +367,7 @@ def listing_from(form: ProductForm) -> Listing | None:
     try:
         price = Money.parse(form.price.data or "")
     except InvalidAmount as exc:
-        form.price.errors = [*form.price.errors, message(exc.code, {"value": form.price.data})]
+        form.price.errors = (*form.price.errors, message(exc.code, {"value": form.price.data}))
         return None
     return Listing(
         title_fr=form.title_fr.data or "",
@@ -510,7 +512,7 @@ def photo_add(product_id: int) -> Response | str:
         try:
             stored = images.store_product_image(photo_folder(), data)
         except InvalidUpload as exc:
-            form.photo.errors.append(message(exc.code, exc.data))
+            form.photo.errors = (*form.photo.errors, message(exc.code, exc.data))
         else:
             try:
                 listings.add_image(
@@ -526,7 +528,10 @@ def photo_add(product_id: int) -> Response | str:
             except InvalidInput as exc:
                 db.session.rollback()
                 images.delete_files(photo_folder(), [stored.filename, stored.thumbnail])
-                form.photo.errors.extend(message(p.code, p.data) for p in exc.problems)
+                form.photo.errors = (
+                    *form.photo.errors,
+                    *(message(p.code, p.data) for p in exc.problems),
+                )
             else:
                 db.session.commit()
                 flash(_("Photo added."), "success")
@@ -598,7 +603,7 @@ def certificate_new() -> Response | str:
             try:
                 name = images.store_document(document_folder(), data)
             except InvalidUpload as exc:
-                form.document.errors.append(message(exc.code, exc.data))
+                form.document.errors = (*form.document.errors, message(exc.code, exc.data))
             else:
                 certificates.submit_certificate(
                     db.session, coop, claim, document=name, actor=actor(), now=utcnow()
@@ -627,7 +632,7 @@ def import_upload() -> Response | str:
         try:
             text = csv_io.decode(data)
         except InvalidUpload as exc:
-            form.file.errors.append(message(exc.code, exc.data))
+            form.file.errors = (*form.file.errors, message(exc.code, exc.data))
         else:
             record = csv_io.start_import(
                 db.session, coop, storage.filename or "", text, actor=actor(), now=utcnow()

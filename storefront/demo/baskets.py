@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -320,9 +321,17 @@ SUPPLIERS = [
 ]
 
 
+class DemoBaskets(TypedDict):
+    accounts: list[str]
+    password: str
+    templates: list[str]
+    #: cooperatives made for the baskets
+    cooperatives: int
+
+
 def seed_baskets(
     session: Session, upload_folder: Path, *, today: date, now: datetime
-) -> dict[str, object]:
+) -> DemoBaskets:
     """Flushes only; returns the accounts made (e-mail list) and the templates."""
     made = _suppliers(session, upload_folder, today=today, now=now)
     templates = ensure_ready_made(session)

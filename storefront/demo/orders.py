@@ -6,6 +6,7 @@ Idempotent: what exists already is kept."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -53,11 +54,17 @@ def _account(
     return True
 
 
-def seed_orders(session: Session, *, now: datetime) -> dict[str, object]:
+class DemoOrders(TypedDict):
+    accounts: list[str]
+    password: str
+    orders: list[str]
+
+
+def seed_orders(session: Session, *, now: datetime) -> DemoOrders:
     """Flushes only; returns the accounts made (e-mail list) and the password."""
     seed_amana_preset(session)
     settings.update(session, commission_bps=settings.DEFAULTS["commission_bps"])
-    made = []
+    made: list[str] = []
     if _account(session, OPERATOR_EMAIL, "Opératrice Taawun", Role.OPERATOR, now=now):
         made.append(OPERATOR_EMAIL)
     named = [row[0] for row in NAMED_COOPERATIVES]

@@ -66,9 +66,9 @@ def seed_catalog(
         coop.featured = True
         coops.append((coop, kinds))
     n = len(coops)
-    for reg in regions.regions():
-        provinces = regions.provinces_of(reg.code)
-        specialities = REGION_SPECIALITIES[reg.code]
+    for region in regions.regions():
+        provinces = regions.provinces_of(region.code)
+        specialities = REGION_SPECIALITIES[region.code]
         for i in range(GENERATED_PER_REGION):
             n += 1
             stem_fr, stem_ar = NAME_STEMS[(n * 7 + i) % len(NAME_STEMS)]
@@ -80,7 +80,7 @@ def seed_catalog(
                 f"{stem_fr.lower().replace(' ', '-')}-{province.name_fr.lower().replace(' ', '-').replace(chr(39), '')}-{n}",
                 f"Coopérative {stem_fr} {province.name_fr}",
                 f"تعاونية {stem_ar} {province.name_ar}",
-                reg.code,
+                region.code,
                 province.code,
                 province.name_fr,
                 sector,

@@ -104,7 +104,7 @@ def problem_message(problem: Problem) -> str:
     return message(problem.code, problem.data)
 
 
-def _fields(form: FlaskForm | Field) -> Iterable[Field]:
+def _fields(form: Iterable[Field]) -> Iterable[Field]:
     for field in form:
         if isinstance(field, FieldList):
             for entry in field.entries:
@@ -133,7 +133,5 @@ def attach(
         if field is None or isinstance(field, FieldList):
             orphans.append(text)
             continue
-        if isinstance(field.errors, tuple):
-            field.errors = list(field.errors)
-        field.errors.append(text)
+        field.errors = (*field.errors, text)
     return orphans

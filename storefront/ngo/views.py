@@ -14,21 +14,12 @@ from datetime import date, timedelta
 from typing import Any
 
 import segno
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from markupsafe import Markup
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from catalog import regions
@@ -288,10 +279,12 @@ def _add_quantity(
     """Read the form's net quantity ("500 g", "1 L"), then ``add(amount, unit)``: a
     template line or an equivalent. Refused input is shown on the template's page and
     changes nothing."""
+    # the form goes back to the page under its own keyword (line_form or equivalent_form)
+    page_form: dict[str, Any] = {form_name: form}
     amount = net_quantity(form.quantity.data, form.quantity_unit.data or "")
     if amount is None:
-        form.quantity.errors = [message("not_a_quantity")]
-        return _template_page(template, **{form_name: form})
+        form.quantity.errors = (message("not_a_quantity"),)
+        return _template_page(template, **page_form)
     try:
         add(*amount)
     except InvalidInput as exc:
@@ -299,7 +292,7 @@ def _add_quantity(
         template = _own_template(template.id)
         for text in attach(form, exc.problems, {"net_quantity": "quantity", "unit": "quantity"}):
             flash(text, "error")
-        return _template_page(template, **{form_name: form})
+        return _template_page(template, **page_form)
     db.session.commit()
     return redirect(url_for("ngo.template_detail", template_id=template.id))
 
@@ -455,10 +448,10 @@ def _request_from(form: BasketOrderForm, today: date) -> tuple[BasketRequest, li
             if not code and not sub.baskets.data and not sub.hub_name.data:
                 continue  # an empty row
             if not code:
-                sub.province_code.errors = [message("unknown_province")]
+                sub.province_code.errors = (message("unknown_province"),)
                 return None
             if not sub.baskets.data:
-                sub.baskets.errors = [message("required")]
+                sub.baskets.errors = (message("required"),)
                 return None
             destinations.append(
                 DestinationRequest(code, int(sub.baskets.data), sub.hub_name.data or "")
