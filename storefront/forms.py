@@ -46,10 +46,14 @@ class _SafeText:
             return
         code = safe_text.text_problem(field.data, multiline=self.multiline)
         if code is not None:
-            # during validation WTForms collects the errors in a list (its class default,
-            # before any validation, is an empty tuple)
-            cast(list[str], field.errors).clear()
+            _clear_errors(field)
             raise StopValidation(str(TEXT_MESSAGES[code]))
+
+
+def _clear_errors(field: Field) -> None:
+    """Drop the errors earlier validators found: during validation WTForms collects them
+    in a list (its class default, before any validation, is an empty tuple)."""
+    cast(list[str], field.errors).clear()
 
 
 class _InDatabaseRange:
@@ -59,7 +63,7 @@ class _InDatabaseRange:
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
         if isinstance(field.data, int) and not in_integer_range(field.data):
-            field.errors[:] = []
+            _clear_errors(field)
             raise StopValidation(str(_l("This number is too large.")))
 
 
