@@ -46,7 +46,12 @@ def settle_order_status(order: Order, *, now: datetime) -> None:
     if order.status not in (OrderStatus.CONFIRMED, OrderStatus.COMPLETED):
         return
     states = {FulfilmentStatus(f.status) for f in order.fulfilments}
-    open_states = {FulfilmentStatus.NEW, FulfilmentStatus.TO_PREPARE, FulfilmentStatus.SHIPPED}
+    open_states = {
+        FulfilmentStatus.NEW,
+        FulfilmentStatus.TO_PREPARE,
+        FulfilmentStatus.SHIPPED,
+        FulfilmentStatus.REFUSED,
+    }
     if states & open_states:
         return
     if FulfilmentStatus.DELIVERED in states:
@@ -188,6 +193,60 @@ def record_cash_collected(
     order = fulfilment.order
     order.amount_paid_minor += fulfilment.total_minor
     order.paid_at = order.paid_at or now
+    session.flush()
+
+
+def mark_refused_at_door(
+    session: Session,
+    fulfilment: Fulfilment,
+    *,
+    now: datetime,
+    reason: str = "",
+    actor_id: int | None = None,
+    source: str = "cooperative",
+) -> None:
+    """The buyer refused a cash-on-delivery parcel at the door: nothing was paid and no
+    commission is owed; the parcel travels back (:func:`mark_returned`).
+
+    :raises OrderError: ``not_cash_on_delivery``.
+    :raises InvalidTransition: unless the part was shipped.
+    """
+    if fulfilment.order.payment_method != PaymentMethod.COD:
+        raise OrderError("not_cash_on_delivery")
+    move_fulfilment(
+        fulfilment,
+        FulfilmentStatus.REFUSED,
+        now=now,
+        kind=EventKind.REFUSED_AT_DOOR,
+        source=source,
+        actor_id=actor_id,
+        reason=reason[:200],
+    )
+    session.flush()
+
+
+def mark_returned(
+    session: Session,
+    fulfilment: Fulfilment,
+    *,
+    now: datetime,
+    actor_id: int | None = None,
+    source: str = "cooperative",
+) -> None:
+    """The refused parcel is back with the cooperative: its goods go back on sale.
+
+    :raises InvalidTransition: unless the part was refused at the door.
+    """
+    move_fulfilment(
+        fulfilment,
+        FulfilmentStatus.RETURNED,
+        now=now,
+        kind=EventKind.RETURNED,
+        source=source,
+        actor_id=actor_id,
+    )
+    reservations.restock_returned(session, _lines(fulfilment))
+    settle_order_status(fulfilment.order, now=now)
     session.flush()
 
 

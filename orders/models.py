@@ -176,6 +176,8 @@ class Order(Base):
     commission_minor: Mapped[int] = mapped_column(default=0)
     amount_paid_minor: Mapped[int] = mapped_column(default=0)
     amount_refunded_minor: Mapped[int] = mapped_column(default=0)
+    #: money given back to the buyer by hand (a transfer or cash), recorded by an operator
+    refund_paid_minor: Mapped[int] = mapped_column(default=0)
     # -- time -----------------------------------------------------------------------
     reserved_until: Mapped[datetime | None]
     placed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -226,6 +228,28 @@ class Order(Base):
     @property
     def amount_refunded(self) -> Money:
         return Money(self.amount_refunded_minor, self.currency)
+
+    @property
+    def refund_owed_minor(self) -> int:
+        """What the marketplace still owes the buyer: refunds of an order not paid by
+        card (a card is refunded through the gateway) and any over-payment, less what an
+        operator recorded as given back."""
+        refunded = 0 if self.payment_method == PaymentMethod.CARD else self.amount_refunded_minor
+        overpaid = max(0, self.amount_paid_minor - self.total_minor)
+        return max(0, refunded + overpaid - self.refund_paid_minor)
+
+    @property
+    def refund_owed(self) -> Money:
+        return Money(self.refund_owed_minor, self.currency)
+
+    @property
+    def amount_due_minor(self) -> int:
+        """What is still to be paid before the order is paid in full."""
+        return max(0, self.total_minor - self.amount_paid_minor)
+
+    @property
+    def amount_due(self) -> Money:
+        return Money(self.amount_due_minor, self.currency)
 
     @property
     def is_paid(self) -> bool:

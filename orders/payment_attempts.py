@@ -6,7 +6,7 @@ switch to cash on delivery, and taking back a Stripe Connect transfer.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -130,13 +130,16 @@ def record_bank_transfer(
     *,
     reference: str,
     now: datetime,
+    received_on: date | None = None,
     actor_id: int | None = None,
 ) -> Payment:
-    """An operator saw the institution's transfer arrive: the order is paid and
-    confirmed.
+    """An operator saw an institution's transfer arrive. A transfer short of what is
+    still due is kept as a part payment (the order keeps waiting); once the transfers
+    cover the total the order is paid and confirmed. Money beyond the total is owed
+    back to the buyer (:attr:`Order.refund_owed_minor`) and flags the order.
 
-    :raises OrderError: ``not_awaiting_payment``, ``amount_mismatch`` (``expected_minor``),
-        ``reference_required``.
+    :raises OrderError: ``not_awaiting_payment``, ``reference_required``,
+        ``amount_not_positive``, ``currency_mismatch``.
     """
     if (
         order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.EXPIRED)
@@ -146,22 +149,25 @@ def record_bank_transfer(
     reference = " ".join(reference.split())[:120]
     if not reference:
         raise OrderError("reference_required")
-    if amount != order.total:
-        raise OrderError("amount_mismatch", expected_minor=order.total_minor)
-    if order.status == OrderStatus.EXPIRED:
-        reinstate(session, order, now=now)
+    if amount.amount_minor <= 0:
+        raise OrderError("amount_not_positive")
+    if amount.currency != order.currency:
+        raise OrderError("currency_mismatch", expected=order.currency)
+    attempt = len(order.payments) + 1
     payment = Payment(
         method=PaymentMethod.BANK_TRANSFER,
         provider="bank",
-        status=PaymentStatus.PENDING,
-        attempt=len(order.payments) + 1,
-        amount_minor=order.total_minor,
+        status=PaymentStatus.SUCCEEDED,
+        attempt=attempt,
+        amount_minor=amount.amount_minor,
         currency=order.currency,
-        provider_ref=f"bank:{order.number}:{reference}"[:255],
-        idempotency_key=f"bank:{order.number}:{len(order.payments) + 1}",
+        provider_ref=f"bank:{order.number}:{attempt}:{reference}"[:255],
+        idempotency_key=f"bank:{order.number}:{attempt}",
         created_at=now,
+        succeeded_at=now,
     )
     order.payments.append(payment)
+    order.amount_paid_minor += amount.amount_minor
     record(
         order,
         EventKind.BANK_TRANSFER_RECORDED,
@@ -169,8 +175,29 @@ def record_bank_transfer(
         source="operator",
         actor_id=actor_id,
         reference=reference,
+        amount_minor=amount.amount_minor,
+        received_on=(received_on or now.date()).isoformat(),
+        paid_minor=order.amount_paid_minor,
+        due_minor=max(0, order.total_minor - order.amount_paid_minor),
     )
-    mark_paid(session, order, payment, now=now, source="operator")
+    if order.amount_paid_minor < order.total_minor:
+        session.flush()
+        return payment
+    if order.status == OrderStatus.EXPIRED:
+        reinstate(session, order, now=now)
+    order.paid_at = now
+    record(order, EventKind.PAID, now=now, source="operator", amount_minor=order.amount_paid_minor)
+    if order.amount_paid_minor > order.total_minor:
+        order.needs_attention = True
+        record(
+            order,
+            EventKind.NEEDS_ATTENTION,
+            now=now,
+            source="operator",
+            reason="overpaid",
+            amount_minor=order.amount_paid_minor - order.total_minor,
+        )
+    confirm(session, order, now=now, source="operator")
     return payment
 
 

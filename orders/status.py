@@ -27,6 +27,8 @@ class FulfilmentStatus(StrEnum):
     DELIVERED = "delivered"
     CANCELLED = "cancelled"  # before delivery; stock back
     REFUNDED = "refunded"  # the money for this part was given back
+    REFUSED = "refused"  # cash on delivery: refused at the door, on its way back
+    RETURNED = "returned"  # the refused parcel is back with the cooperative; stock back
 
 
 class PaymentMethod(StrEnum):
@@ -66,6 +68,11 @@ class EventKind(StrEnum):
     RESERVATION_EXPIRED = "reservation_expired"
     REINSTATED = "reinstated"  # paid after the reservation ran out, stock found again
     NEEDS_ATTENTION = "needs_attention"
+    REFUSED_AT_DOOR = "refused_at_door"
+    RETURNED = "returned"
+    TRACKING_CORRECTED = "tracking_corrected"
+    ATTENTION_CLEARED = "attention_cleared"  # an operator looked and wrote a note
+    REFUND_PAID = "refund_paid"  # an operator gave money back by transfer or cash
     COMPLETED = "completed"
 
 
@@ -85,8 +92,11 @@ _F = FulfilmentStatus
 FULFILMENT_TRANSITIONS: dict[FulfilmentStatus, frozenset[FulfilmentStatus]] = {
     _F.NEW: frozenset({_F.TO_PREPARE, _F.CANCELLED}),
     _F.TO_PREPARE: frozenset({_F.SHIPPED, _F.CANCELLED, _F.REFUNDED}),
-    # a parcel refused at the door or lost comes back cancelled (unpaid) or refunded
-    _F.SHIPPED: frozenset({_F.DELIVERED, _F.CANCELLED, _F.REFUNDED}),
+    # a parcel lost comes back cancelled (unpaid) or refunded; a cash-on-delivery
+    # parcel refused at the door travels back to the cooperative
+    _F.SHIPPED: frozenset({_F.DELIVERED, _F.CANCELLED, _F.REFUNDED, _F.REFUSED}),
+    _F.REFUSED: frozenset({_F.RETURNED}),
+    _F.RETURNED: frozenset(),
     _F.DELIVERED: frozenset({_F.REFUNDED}),
     # a late payment for an expired order reinstates its parts
     _F.CANCELLED: frozenset({_F.TO_PREPARE}),
@@ -96,7 +106,7 @@ FULFILMENT_TRANSITIONS: dict[FulfilmentStatus, frozenset[FulfilmentStatus]] = {
 #: States in which a part still holds stock (released on cancellation).
 HOLDING_STOCK = frozenset({_F.NEW, _F.TO_PREPARE})
 #: States a part never leaves in the normal course.
-CLOSED_FULFILMENT = frozenset({_F.DELIVERED, _F.CANCELLED, _F.REFUNDED})
+CLOSED_FULFILMENT = frozenset({_F.DELIVERED, _F.CANCELLED, _F.REFUNDED, _F.RETURNED})
 #: Order states in which the shopper's money or goods are still in play.
 OPEN_ORDER = frozenset({_O.PENDING_PAYMENT, _O.CONFIRMED})
 

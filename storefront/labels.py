@@ -138,6 +138,17 @@ PART_STATUSES = {
     "delivered": _l("Delivered"),
     "cancelled": _l("Cancelled"),
     "refunded": _l("Refunded"),
+    "refused": _l("Refused at the door"),
+    "returned": _l("Returned to you"),
+}
+
+#: the operator's order desk: what waits for the operator (orders.desk.Queue)
+ORDER_QUEUES = {
+    "awaiting_transfer": _l("Awaiting a transfer"),
+    "needs_attention": _l("Needs attention"),
+    "refund_due": _l("Money owed back"),
+    "refused_at_door": _l("Refused at the door"),
+    "late_to_ship": _l("Late to ship"),
 }
 
 LEDGER_KINDS = {

@@ -95,10 +95,11 @@ def open_tasks(session: Session, *, limit: int = 100) -> list[OperatorTask]:
     )
 
 
-def count_open(session: Session) -> int:
-    return int(
-        session.scalar(
-            select(func.count(OperatorTask.id)).where(OperatorTask.resolved_at.is_(None))
-        )
-        or 0
-    )
+def waiting_counts(session: Session) -> tuple[int, int]:
+    """(open tasks, dead messages), in one query: what the operator's dashboard shows."""
+    from catalog.notifications.outbox import OutboxMessage, OutboxStatus
+
+    tasks = select(func.count(OperatorTask.id)).where(OperatorTask.resolved_at.is_(None))
+    dead = select(func.count(OutboxMessage.id)).where(OutboxMessage.status == OutboxStatus.DEAD)
+    row = session.execute(select(tasks.scalar_subquery(), dead.scalar_subquery())).one()
+    return int(row[0]), int(row[1])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    DateField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -118,4 +119,37 @@ class NoteForm(Form):
         _l("Note (what you did)"),
         filters=[strip],
         validators=[InputRequired(), Length(max=2000)],
+    )
+
+
+class TransferForm(Form):
+    amount = StringField(
+        _l("Amount received (DH)"),
+        filters=[strip],
+        validators=[InputRequired(), Length(max=20)],
+        description=_l("As on the bank statement, for example 1 250,00."),
+    )
+    received_on = DateField(_l("Date on the bank statement"), validators=[InputRequired()])
+    reference = StringField(
+        _l("Bank reference"), filters=[strip], validators=[InputRequired(), Length(max=120)]
+    )
+
+
+class PartReasonForm(Form):
+    reason = TextAreaField(
+        _l("Reason (sent to the buyer)"),
+        filters=[strip],
+        validators=[InputRequired(), Length(max=200)],
+    )
+    restock = BooleanField(_l("The goods are back on the shelf"))
+
+
+class RefundPaidForm(Form):
+    amount = StringField(
+        _l("Amount given back (DH)"), filters=[strip], validators=[InputRequired(), Length(max=20)]
+    )
+    reference = StringField(
+        _l("Transfer reference or receipt"),
+        filters=[strip],
+        validators=[InputRequired(), Length(max=120)],
     )

@@ -31,8 +31,9 @@ from catalog.models import (
 )
 from catalog.moderation import reinstate_product, suspend_product
 from catalog.money import Money
-from catalog.notifications import OutboxStatus, outbox, tasks
+from catalog.notifications import tasks
 from catalog.search import category_tree
+from orders import desk
 from storefront import labels
 from storefront.admin.forms import CategoryForm, ReasonForm
 from storefront.auth import operator_required
@@ -98,10 +99,13 @@ def dashboard() -> str:
         select(func.count(Organisation.id)).where(Organisation.status == OrganisationStatus.PENDING)
     )
     entries, _total = audit.entries(db.session, per_page=15)
+    open_tasks, dead_messages = tasks.waiting_counts(db.session)
     return render_template(
         "admin/dashboard.html",
-        open_tasks=tasks.count_open(db.session),
-        dead_messages=outbox.count_by_status(db.session).get(OutboxStatus.DEAD, 0),
+        open_tasks=open_tasks,
+        order_queues=labels.ORDER_QUEUES,
+        order_counts=desk.queue_counts(db.session, now=utcnow()),
+        dead_messages=dead_messages,
         pending_coops=pending_coops or 0,
         pending_certs=pending_certs or 0,
         pending_orgs=pending_orgs or 0,

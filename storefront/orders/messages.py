@@ -28,6 +28,8 @@ PART_STATUS = {
     "delivered": _l("Delivered"),
     "cancelled": _l("Cancelled"),
     "refunded": _l("Refunded"),
+    "refused": _l("Refused at the door"),
+    "returned": _l("Returned to the cooperative"),
 }
 
 PAYMENT_METHODS = {
@@ -71,6 +73,11 @@ EVENTS = {
     "reinstated": _l("Order reinstated after a late payment"),
     "needs_attention": _l("Checked by our team"),
     "completed": _l("Order completed"),
+    "refused_at_door": _l("Parcel refused at the door"),
+    "returned": _l("Parcel back with the cooperative"),
+    "tracking_corrected": _l("Tracking number corrected"),
+    "attention_cleared": _l("Checked by our team"),
+    "refund_paid": _l("Money given back"),
 }
 
 PROBLEMS = {

@@ -98,3 +98,23 @@ def part_refunded(part: Fulfilment, amount: Money) -> None:
 
 def order_refunded(order: Order) -> None:
     _to_shopper(order, "order_refunded", "refunded", part=None, amount=order.amount_refunded)
+
+
+def part_cancelled(part: Fulfilment, reason: str) -> None:
+    """A part will not be sent: the buyer and the cooperative are told why."""
+    _to_shopper(
+        part.order, "order_part_cancelled", f"cancelled:{part.position}", part=part, reason=reason
+    )
+    tell(
+        recipients.cooperative(db.session, part.cooperative),
+        "coop_part_cancelled",
+        topic=f"order:{part.order.number}:part:{part.position}:cancelled",
+        order_number=part.order.number,
+        order=part.order,
+        part=part,
+        reason=reason,
+    )
+
+
+def part_refused(part: Fulfilment) -> None:
+    _to_shopper(part.order, "order_part_refused", f"refused:{part.position}", part=part)

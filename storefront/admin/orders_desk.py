@@ -1,0 +1,316 @@
+"""The operator's order desk (``/admin/orders``): every order, shop and institutional,
+searchable and filtered by what waits for the operator; an order's page with its
+timeline, parts and payments; and the operator's actions on it (record a bank
+transfer, refund or cancel a part, give back money owed, clear a flag). Each action
+goes to the audit log with who did it and why, and tells the people concerned."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from catalog import audit
+from catalog.db import utcnow
+from catalog.errors import InvalidAmount
+from catalog.money import Money
+from orders import desk, fulfilment, payment_attempts, refunds
+from orders.desk import Queue
+from orders.errors import GatewayError, OrderError
+from orders.models import Fulfilment, Order
+from orders.placing import find_by_number
+from orders.status import OrderStatus, PaymentMethod
+from storefront import labels, payments
+from storefront.admin.forms import NoteForm, PartReasonForm, RefundPaidForm, TransferForm
+from storefront.admin.views import PER_PAGE, actor, bp
+from storefront.auth import operator_required
+from storefront.extensions import db
+from storefront.filters import money_text
+from storefront.orders import notify
+
+PROBLEMS = {
+    "not_awaiting_payment": _l("This order is not waiting for a transfer."),
+    "reference_required": _l("Enter the bank reference."),
+    "amount_not_positive": _l("Enter an amount above zero."),
+    "currency_mismatch": _l("The amount must be in the order's currency."),
+    "more_than_owed": _l("That is more than what is owed to the buyer."),
+    "note_required": _l("Write a note saying what you did."),
+    "not_flagged": _l("This order is not flagged any more."),
+    "part_is_paid": _l("This part was paid: refund it instead of cancelling it."),
+    "part_not_paid": _l("This part was not paid: cancel it instead of refunding it."),
+    "not_cash_on_delivery": _l("Only cash-on-delivery parcels can be refused at the door."),
+}
+
+
+def _problem(code: str) -> str:
+    return str(PROBLEMS.get(code, _("This action is not possible in the order's present state.")))
+
+
+def _order(number: str) -> Order:
+    order = find_by_number(db.session, number)
+    if order is None:
+        abort(404)
+    return order
+
+
+def _part(order: Order, position: int) -> Fulfilment:
+    part = next((p for p in order.fulfilments if p.position == position), None)
+    if part is None:
+        abort(404)
+    return part
+
+
+def _log(action: str, order: Order, **details: Any) -> None:
+    audit.record(
+        db.session,
+        actor(),
+        action,
+        object_type="order",
+        object_id=order.id,
+        now=utcnow(),
+        details={"number": order.number, **details},
+    )
+
+
+def _back(order: Order) -> Response:
+    return redirect(url_for("admin.order", number=order.number))
+
+
+@bp.get("/orders")
+@operator_required
+def orders() -> str:
+    now = utcnow()
+    query = request.args.get("q", "")[:100]
+    try:
+        queue: Queue | None = Queue(request.args.get("queue", ""))
+    except ValueError:
+        queue = None
+    try:
+        page = max(1, min(int(request.args.get("page", 1)), 10_000))
+    except ValueError:
+        page = 1
+    rows, total = desk.find_orders(
+        db.session,
+        query=query,
+        queue=queue,
+        now=now,
+        limit=PER_PAGE,
+        offset=(page - 1) * PER_PAGE,
+    )
+    return render_template(
+        "admin/orders.html",
+        orders=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        query=query,
+        queue=queue,
+        queues=labels.ORDER_QUEUES,
+        counts=desk.queue_counts(db.session, now=now),
+    )
+
+
+@bp.get("/orders/<number>")
+@operator_required
+def order(number: str) -> str:
+    found = _order(number)
+    transfer = TransferForm()
+    if not transfer.is_submitted():
+        transfer.amount.data = ""
+        transfer.received_on.data = utcnow().date()
+    return render_template(
+        "admin/order.html",
+        order=found,
+        transfer_form=transfer,
+        part_form=PartReasonForm(),
+        note_form=NoteForm(),
+        refund_paid_form=RefundPaidForm(),
+        awaiting_transfer=found.payment_method == PaymentMethod.BANK_TRANSFER
+        and found.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.EXPIRED),
+        part_was_paid=fulfilment.part_was_paid,
+    )
+
+
+def _amount(text: str, order: Order) -> Money | None:
+    try:
+        return Money.parse(text, order.currency)
+    except InvalidAmount:
+        flash(_("Enter an amount in dirhams, for example 1 250,00."), "error")
+        return None
+
+
+@bp.post("/orders/<number>/transfer")
+@operator_required
+def order_transfer(number: str) -> Response:
+    found = _order(number)
+    form = TransferForm()
+    if not form.validate_on_submit():
+        flash(_("Enter the amount, the date and the bank reference of the transfer."), "error")
+        return _back(found)
+    amount = _amount(form.amount.data or "", found)
+    if amount is None:
+        return _back(found)
+    was_confirmed = found.status == OrderStatus.CONFIRMED
+    try:
+        payment_attempts.record_bank_transfer(
+            db.session,
+            found,
+            amount,
+            reference=form.reference.data or "",
+            received_on=form.received_on.data,
+            now=utcnow(),
+            actor_id=actor().id,
+        )
+    except OrderError as exc:
+        db.session.rollback()
+        flash(_problem(exc.code), "error")
+        return _back(found)
+    _log(
+        "order.transfer",
+        found,
+        amount_minor=amount.amount_minor,
+        reference=form.reference.data,
+        received_on=form.received_on.data,
+    )
+    if found.status == OrderStatus.CONFIRMED and not was_confirmed:
+        notify.order_paid(found)
+        flash(_("Transfer recorded: the order is paid and the cooperatives are told."), "success")
+    else:
+        flash(
+            _("Part payment recorded. Still due: %(due)s.", due=money_text(found.amount_due)),
+            "info",
+        )
+    db.session.commit()
+    return _back(found)
+
+
+@bp.post("/orders/<number>/parts/<int:position>/cancel")
+@operator_required
+def order_part_cancel(number: str, position: int) -> Response:
+    found = _order(number)
+    part = _part(found, position)
+    form = PartReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Write the reason: the buyer reads it."), "error")
+        return _back(found)
+    try:
+        fulfilment.cancel_part(
+            db.session,
+            part,
+            now=utcnow(),
+            reason=form.reason.data or "",
+            source="operator",
+            actor_id=actor().id,
+        )
+    except OrderError as exc:
+        db.session.rollback()
+        flash(_problem(exc.code), "error")
+        return _back(found)
+    _log("order.part_cancel", found, part=position, reason=form.reason.data)
+    notify.part_cancelled(part, form.reason.data or "")
+    db.session.commit()
+    flash(_("Part cancelled; its stock is back on sale and the buyer is told."), "success")
+    return _back(found)
+
+
+@bp.post("/orders/<number>/parts/<int:position>/refund")
+@operator_required
+def order_part_refund(number: str, position: int) -> Response:
+    found = _order(number)
+    part = _part(found, position)
+    form = PartReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Write the reason: the buyer reads it."), "error")
+        return _back(found)
+    try:
+        amount = refunds.refund_part(
+            db.session,
+            part,
+            gateway=payments.gateway(found.payment_method),
+            now=utcnow(),
+            reason=form.reason.data or "",
+            restock=bool(form.restock.data),
+            source="operator",
+            actor_id=actor().id,
+        )
+    except GatewayError:
+        db.session.rollback()
+        flash(_("The payment provider refused the refund; nothing was changed."), "error")
+        return _back(found)
+    except OrderError as exc:
+        db.session.rollback()
+        flash(_problem(exc.code), "error")
+        return _back(found)
+    _log(
+        "order.part_refund",
+        found,
+        part=position,
+        amount_minor=amount.amount_minor,
+        reason=form.reason.data,
+    )
+    notify.part_refunded(part, amount)
+    db.session.commit()
+    if found.payment_method == PaymentMethod.CARD:
+        flash(_("Refunded to the card: %(amount)s.", amount=money_text(amount)), "success")
+    else:
+        flash(
+            _("Refund recorded: %(amount)s is owed back to the buyer.", amount=money_text(amount)),
+            "success",
+        )
+    return _back(found)
+
+
+@bp.post("/orders/<number>/attention")
+@operator_required
+def order_attention(number: str) -> Response:
+    found = _order(number)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        flash(_problem("note_required"), "error")
+        return _back(found)
+    try:
+        desk.clear_attention(
+            db.session, found, note=form.note.data or "", now=utcnow(), actor_id=actor().id
+        )
+    except OrderError as exc:
+        db.session.rollback()
+        flash(_problem(exc.code), "error")
+        return _back(found)
+    _log("order.attention_cleared", found, note=form.note.data)
+    db.session.commit()
+    flash(_("Flag cleared."), "success")
+    return _back(found)
+
+
+@bp.post("/orders/<number>/refund-paid")
+@operator_required
+def order_refund_paid(number: str) -> Response:
+    found = _order(number)
+    form = RefundPaidForm()
+    if not form.validate_on_submit():
+        flash(_("Enter the amount given back and its reference."), "error")
+        return _back(found)
+    amount = _amount(form.amount.data or "", found)
+    if amount is None:
+        return _back(found)
+    try:
+        desk.record_refund_paid(
+            db.session,
+            found,
+            amount,
+            reference=form.reference.data or "",
+            now=utcnow(),
+            actor_id=actor().id,
+        )
+    except OrderError as exc:
+        db.session.rollback()
+        flash(_problem(exc.code), "error")
+        return _back(found)
+    _log(
+        "order.refund_paid", found, amount_minor=amount.amount_minor, reference=form.reference.data
+    )
+    db.session.commit()
+    flash(_("Recorded: %(amount)s given back to the buyer.", amount=money_text(amount)), "success")
+    return _back(found)
