@@ -2,6 +2,7 @@
 
 usage: python bench/baskets.py sac|regional|national [--runs N] [--no-fair] [--seed S]
                                                      [--trace-memory] [--json]
+                                                     [--min-part-mad M]
 
 * ``sac``: the 2020 "SAC - Solidaire avec les coopératives" drive: 4,000 baskets for
   Casablanca (region 06) and Agadir (Souss-Massa, 09), 12 lines including a woven-bag
@@ -340,8 +341,10 @@ def check(problem: Problem, alloc: Allocation) -> dict[str, int]:
     return {"offers_used": len(by_offer)}
 
 
-def run(case: str, runs: int, fair: bool, seed: int, trace: bool) -> dict[str, object]:
-    policy = Policy(fairness=fair)
+def run(
+    case: str, runs: int, fair: bool, seed: int, trace: bool, min_part_mad: int = 0
+) -> dict[str, object]:
+    policy = Policy(fairness=fair, min_part_minor=min_part_mad * 100)
     t = time.perf_counter()
     problem = CASES[case](seed, policy)
     gen_s = time.perf_counter() - t
@@ -388,8 +391,16 @@ def run(case: str, runs: int, fair: bool, seed: int, trace: bool) -> dict[str, o
         "cost_vs_pure_optimum": round(st.total_minor / st.pure_cost_optimum_minor - 1, 5)
         if st.pure_cost_optimum_minor
         else None,
+        "cheapest_cost_mad": st.cheapest_cost_minor / 100,
+        "cost_over_cheapest": round(st.cost_over_cheapest, 5),
         "suppliers_paid": st.suppliers_paid,
+        "suppliers_eligible": st.suppliers_eligible,
         "gini": round(st.gini, 3),
+        "gini_eligible": round(st.gini_eligible, 3),
+        "parts": st.parts,
+        "smallest_part_mad": st.smallest_part_minor / 100,
+        "parts_below_minimum": st.parts_below_minimum,
+        "minimum_gap": round(st.minimum_gap, 5),
         "women_led_share": round(st.women_led_share, 3),
         "regions_reached": len(st.regions_reached),
         "shortage_line_units": st.shortage_line_units,
@@ -433,9 +444,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--trace-memory", action="store_true", help="extra run under tracemalloc")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument(
+        "--min-part-mad", type=int, default=0, help="minimum goods value of a part (MAD)"
+    )
     args = ap.parse_args(argv)
     runs = args.runs or (1 if args.case == "national" else 3)
-    out = run(args.case, runs, not args.no_fair, args.seed, args.trace_memory)
+    out = run(args.case, runs, not args.no_fair, args.seed, args.trace_memory, args.min_part_mad)
     if args.json:
         print(json.dumps(out, indent=2, default=str))
     else:

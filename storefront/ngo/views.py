@@ -46,6 +46,7 @@ from storefront import payments
 from storefront.auth import answer_existing_account, organisation_required
 from storefront.extensions import db
 from storefront.i18n import current_language
+from storefront.ngo import tags_pdf
 from storefront.ngo.forms import (
     QUANTITY_UNIT_LABELS,
     ActionForm,
@@ -685,7 +686,8 @@ def order_tags(basket_order_id: int) -> str:
         for number in range(lo, hi + 1):
             serial = wave.serial(number - wave.first_basket + 1)
             link = url_for("trace.basket", serial=serial, _external=True)
-            qr = segno.make_qr(link, error="m").svg_inline(scale=3, border=2)
+            # a viewBox and no size: the stylesheet gives every code the same printed size
+            qr = segno.make_qr(link, error="m").svg_inline(scale=3, border=2, omitsize=True)
             tags.append((number, serial, wave, Markup(qr)))  # noqa: S704 (segno's own SVG)
     return render_template(
         "ngo/tags.html",
@@ -695,6 +697,25 @@ def order_tags(basket_order_id: int) -> str:
         page=page,
         pages=pages,
     )
+
+
+@bp.get("/orders/<int:basket_order_id>/tags.pdf")
+@organisation_required
+def order_tags_pdf(basket_order_id: int) -> Response:
+    """Every tag of one distribution point in one PDF of A4 label sheets."""
+    basket_order = _own_order(basket_order_id)
+    points = {p.destination.id: p for p in manifests.point_manifests(db.session, basket_order)}
+    point = points.get(request.args.get("point", type=int) or 0)
+    if point is None:
+        abort(404)
+    body = tags_pdf.tags_pdf(
+        point,
+        tags_pdf.tags_of(point, lambda s: url_for("trace.basket", serial=s, _external=True)),
+    )
+    response = Response(body, mimetype="application/pdf")
+    name = f"tags-{basket_order.id}-{point.destination.province_code}.pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
 
 
 @bp.get("/orders/<int:basket_order_id>/impact")
