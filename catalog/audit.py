@@ -14,7 +14,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, func, select
+from sqlalchemy import JSON, ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalog.db import Base
@@ -29,8 +29,9 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]
-    #: the user who acted; None for the system (a scheduled command)
-    actor_id: Mapped[int | None]
+    #: the user who acted; None for the system (a scheduled command) or an account
+    #: since deleted (``actor_email`` still says who)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("orders_user.id", ondelete="SET NULL"))
     actor_email: Mapped[str] = mapped_column(String(254), default="")
     #: dotted verb, e.g. "product.update", "certificate.verify"
     action: Mapped[str] = mapped_column(String(60), index=True)

@@ -403,9 +403,12 @@ class CooperativeInvitation(Base):
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("catalog_cooperative.id"), index=True)
     email: Mapped[str] = mapped_column(String(254))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    #: user ids (accounts live in the orders package, above this one)
-    invited_by_id: Mapped[int | None]
-    accepted_user_id: Mapped[int | None]
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders_user.id", ondelete="SET NULL")
+    )
+    accepted_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders_user.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
@@ -427,7 +430,9 @@ class ProductImport(Base):
     filename: Mapped[str] = mapped_column(String(200), default="")
     #: the file's text, decoded from UTF-8
     content: Mapped[str] = mapped_column(Text)
-    created_by_id: Mapped[int | None]
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders_user.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     applied_at: Mapped[datetime | None]
     created_count: Mapped[int] = mapped_column(default=0)

@@ -102,6 +102,18 @@ class Factory:
         refresh_products(self.session, self.today, product_ids=[product.id])
         return product
 
+    # -- accounts --------------------------------------------------------------------
+    def users(self, *actors: Any) -> None:
+        """The accounts behind ``catalog.audit.Actor`` values a test writes (same ids and
+        e-mails), committed so that examples rolled back still find them."""
+        from catalog.accounts.users import User
+
+        for actor in actors:
+            user = User(id=actor.id, email=actor.email or f"user{actor.id}@example.ma")
+            user.set_password("argan-tree-2026")
+            self.session.add(user)
+        self.session.commit()
+
     # -- orders ----------------------------------------------------------------------
     def shipping(self) -> None:
         """The Amana-like shipping tariffs (home delivery and agency pick-up)."""

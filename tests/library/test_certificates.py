@@ -19,6 +19,12 @@ COOP = Actor(5, "coop@example.ma")
 OPERATOR = Actor(1, "operator@taawun.ma")
 
 
+@pytest.fixture(autouse=True)
+def _accounts(make) -> None:
+    """The accounts of the actors above: the audit log refers to real users."""
+    make.users(COOP, OPERATOR)
+
+
 def claim(**kw) -> CertificateClaim:
     values = {
         "kind": "imanor_mask",

@@ -9,6 +9,14 @@ from catalog.models import Product, ProductImport, ProductStatus
 from tests.conftest import NOW
 
 ME = Actor(3, "coop@example.ma")
+
+
+@pytest.fixture(autouse=True)
+def _accounts(make) -> None:
+    """The accounts of the actors above: the audit log refers to real users."""
+    make.users(ME)
+
+
 HEADER = "sku;category;title_fr;title_ar;price;unit;net_quantity;weight_g;stock;status"
 
 

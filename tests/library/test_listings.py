@@ -24,6 +24,12 @@ from tests.conftest import NOW
 ME = Actor(7, "amina@example.ma")
 
 
+@pytest.fixture(autouse=True)
+def _accounts(make) -> None:
+    """The accounts of the actors above: the audit log refers to real users."""
+    make.users(ME, Actor(1, "operator@taawun.ma"))
+
+
 def listing(category, **kw) -> Listing:
     values = {"title_fr": "Huile d'argan 250 ml", "category_id": category.id, "price_minor": 12_000}
     values.update(kw)

@@ -18,6 +18,12 @@ from tests.conftest import NOW
 OPERATOR = Actor(1, "operator@taawun.ma")
 
 
+@pytest.fixture(autouse=True)
+def _accounts(make) -> None:
+    """The accounts of the actors above: the audit log refers to real users."""
+    make.users(OPERATOR)
+
+
 def test_verifying_a_cooperative_puts_its_published_listings_on_sale(make, session) -> None:
     coop = make.cooperative(status=CooperativeStatus.PENDING)
     product = make.product(coop)

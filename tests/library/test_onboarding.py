@@ -22,6 +22,12 @@ from tests.conftest import NOW
 ME = Actor(4, "fatima@example.ma")
 
 
+@pytest.fixture(autouse=True)
+def _accounts(make) -> None:
+    """The accounts of the actors above: the audit log refers to real users."""
+    make.users(ME, Actor(99), Actor(100))
+
+
 def profile(**kw) -> CooperativeProfile:
     values = {
         "name_fr": "Coopérative Tafoukt",

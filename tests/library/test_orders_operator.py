@@ -11,6 +11,12 @@ from tests.conftest import NOW
 OPERATOR = Actor(1, "operator@taawun.ma")
 
 
+@pytest.fixture(autouse=True)
+def _accounts(make) -> None:
+    """The accounts of the actors above: the audit log refers to real users."""
+    make.users(OPERATOR)
+
+
 @pytest.fixture
 def tariff(make, session):
     make.shipping()

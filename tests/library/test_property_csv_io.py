@@ -18,6 +18,14 @@ from catalog.listings import Listing, create_product
 from tests.conftest import NOW
 
 ME = Actor(3, "coop@example.ma")
+
+
+@pytest.fixture(autouse=True)
+def _accounts(make) -> None:
+    """The accounts of the actors above: the audit log refers to real users."""
+    make.users(ME)
+
+
 FIXTURES = settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
