@@ -51,7 +51,7 @@ from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from catalog import regions as regions_data  # noqa: E402
-from catalog.db import configure_sqlite  # noqa: E402
+from catalog.db import configure_sqlite, import_models  # noqa: E402
 from catalog.identifiers import make_ice  # noqa: E402
 from catalog.models import (  # noqa: E402
     Category,
@@ -61,6 +61,7 @@ from catalog.models import (  # noqa: E402
     Product,
     ProductImage,
     ProductLabel,
+    create_all,
 )
 from catalog.rules import problems, refresh_products, valid_kinds  # noqa: E402
 from catalog.text import search_document, search_stems  # noqa: E402
@@ -111,13 +112,7 @@ def _app(url: str, **config: Any):  # noqa: ANN202 (Flask app)
 def _fresh_schema(url: str) -> None:
     """Drop what is there and create every table of the project's models (the schema
     the migrations make; tests/test_migrations.py keeps the two equal)."""
-    import importlib
-
-    from catalog.db import Base
-
-    for name in ("orders.models", "solidarity_baskets.models"):
-        with contextlib.suppress(ModuleNotFoundError):
-            importlib.import_module(name)
+    import_models()
     if url.startswith("sqlite"):
         path = Path(url.removeprefix("sqlite:///"))
         for suffix in ("", "-wal", "-shm"):
@@ -129,7 +124,7 @@ def _fresh_schema(url: str) -> None:
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
-    Base.metadata.create_all(engine)
+    create_all(engine)
     engine.dispose()
 
 

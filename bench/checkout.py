@@ -51,10 +51,9 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-import orders.models  # noqa: E402, F401  (registers the tables)
 from bench._gunicorn import gunicorn  # noqa: E402
 from catalog import settings  # noqa: E402
-from catalog.db import Base, configure_sqlite  # noqa: E402
+from catalog.db import configure_sqlite, import_models  # noqa: E402
 from catalog.errors import InsufficientStock  # noqa: E402
 from catalog.identifiers import make_ice  # noqa: E402
 from catalog.models import (  # noqa: E402
@@ -63,6 +62,8 @@ from catalog.models import (  # noqa: E402
     CooperativeStatus,
     Product,
     ProductStatus,
+    create_all,
+    drop_all,
 )
 from catalog.rules import refresh_products  # noqa: E402
 from orders.models import Order, OrderLine  # noqa: E402
@@ -91,14 +92,15 @@ DETAILS = {
 def prepare_database(url: str) -> tuple[Engine, list[tuple[int, str]], int]:
     """Empty the database, create the schema, and three cooperatives with ten
     products each (plenty of stock), plus one product with 10 units for the race."""
+    import_models()
     engine = create_engine(url)
     configure_sqlite(engine)
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     else:
-        Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
+        drop_all(engine)
+    create_all(engine)
     today = datetime.now(UTC).date()
     with Session(engine) as session:
         category = Category(slug="bench", name_fr="Bench")

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._gunicorn import gunicorn  # noqa: E402
-from catalog.db import Base  # noqa: E402
+from catalog.db import import_models  # noqa: E402
 from catalog.identifiers import make_ice  # noqa: E402
 from catalog.models import (  # noqa: E402
     Category,
@@ -46,6 +46,7 @@ from catalog.models import (  # noqa: E402
     CooperativeStatus,
     Product,
     ProductStatus,
+    create_all,
 )
 from catalog.rules import refresh_products  # noqa: E402
 from orders.models import Order, OrderLine  # noqa: E402
@@ -84,9 +85,8 @@ def prepare(url: str) -> tuple[Engine, list[dict]]:
         raise SystemExit("the load run is meant for PostgreSQL")
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    import orders.models  # noqa: F401  (every table)
-
-    Base.metadata.create_all(engine)
+    import_models()
+    create_all(engine)
     with Session(engine) as session:
         categories = [Category(slug=slug, name_fr=name) for slug, name in KINDS]
         session.add_all(categories)

@@ -27,7 +27,6 @@ table to ``bench/out/search-relevance-<database>.md``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import json
 import re
@@ -99,20 +98,19 @@ def load_demo(app: Any) -> None:
     """An empty schema, then the demo catalog as ``flask seed-demo`` loads it."""
     from sqlalchemy import text
 
-    from catalog.db import Base
+    from catalog.db import import_models
+    from catalog.models import create_all
     from storefront.demo.seed import seed_catalog
     from storefront.extensions import db
 
-    for name in ("orders.models", "solidarity_baskets.models"):
-        with contextlib.suppress(ModuleNotFoundError):
-            __import__(name)
+    import_models()
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "postgresql":
             with engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
-        Base.metadata.create_all(engine)
+        create_all(engine)
         today = datetime.now(UTC).date()
         seed_catalog(db.session, Path(app.config["UPLOAD_FOLDER"]), today=today)
         db.session.commit()

@@ -7,6 +7,7 @@ keys across packages resolve) and the storefront can hand it to Flask-SQLAlchemy
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,6 +77,29 @@ MAX_INTEGER = 2**63 - 1
 
 def in_integer_range(value: int) -> bool:
     return -MAX_INTEGER - 1 <= value <= MAX_INTEGER
+
+
+#: Every module that defines tables, lowest layer first. Importing a package registers
+#: nothing by itself: :func:`import_models` (called by the storefront's ``create_app``,
+#: the tests and the benchmarks) loads them all before the whole schema is made,
+#: migrated or compared.
+MODEL_MODULES = (
+    "catalog.models",
+    "catalog.audit",
+    "catalog.settings",
+    "catalog.accounts.users",
+    "catalog.accounts.api_tokens",
+    "catalog.notifications.outbox",
+    "catalog.notifications.tasks",
+    "orders.models",
+    "solidarity_baskets.models",
+)
+
+
+def import_models() -> None:
+    """Register every package's tables on :class:`Base`'s metadata."""
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
 
 
 def utcnow() -> datetime:

@@ -12,16 +12,16 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
-    DDL,
     JSON,
     CheckConstraint,
     Date,
+    Engine,
     ForeignKey,
     Index,
     String,
     Text,
     UniqueConstraint,
-    event,
+    text,
 )
 from sqlalchemy.orm import Mapped, composite, mapped_column, relationship
 
@@ -448,7 +448,9 @@ class SearchSynonym(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the phrases as the operator typed them, separated by commas
     terms: Mapped[str] = mapped_column(Text)
-    created_by_id: Mapped[int | None]
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders_user.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -494,18 +496,22 @@ POSTGRES_FTS_DROP = (
     "ALTER TABLE catalog_product DROP COLUMN IF EXISTS search_vector",
 )
 
-for _statement in SQLITE_FTS_DDL:
-    event.listen(Product.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in POSTGRES_FTS_DDL:
-    event.listen(
-        Product.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
-    )
-for _statement in SQLITE_FTS_DROP:
-    event.listen(Product.__table__, "before_drop", DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in POSTGRES_FTS_DROP:
-    event.listen(Product.__table__, "before_drop", DDL(_statement).execute_if(dialect="postgresql"))
 
-# The audit log is its own module; importing the models registers its table too.
-from catalog.audit import AuditEntry  # noqa: E402, F401
-from catalog.notifications.outbox import OutboxMessage  # noqa: E402, F401
-from catalog.notifications.tasks import OperatorTask  # noqa: E402, F401
+def _run(engine: Engine, statements: dict[str, tuple[str, ...]]) -> None:
+    with engine.begin() as connection:
+        for statement in statements.get(connection.dialect.name, ()):
+            connection.execute(text(statement))
+
+
+def create_all(engine: Engine) -> None:
+    """Make every table registered on :class:`~catalog.db.Base` (import the packages'
+    model modules first) and the full-text objects: the schema of tests and benchmarks.
+    Deployed databases get theirs from the migrations."""
+    Base.metadata.create_all(engine)
+    _run(engine, {"sqlite": SQLITE_FTS_DDL, "postgresql": POSTGRES_FTS_DDL})
+
+
+def drop_all(engine: Engine) -> None:
+    """Drop what :func:`create_all` made."""
+    _run(engine, {"sqlite": SQLITE_FTS_DROP, "postgresql": POSTGRES_FTS_DROP})
+    Base.metadata.drop_all(engine)

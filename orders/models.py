@@ -24,7 +24,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from catalog.accounts.api_tokens import ApiToken
 from catalog.accounts.users import Organisation, User
 from catalog.db import Base, utcnow
 from catalog.models import CapacityCommitment, Cooperative, Product
@@ -39,7 +38,6 @@ from orders.status import (
 )
 
 __all__ = [
-    "ApiToken",
     "Cart",
     "CartLine",
     "Fulfilment",
@@ -47,14 +45,12 @@ __all__ = [
     "Order",
     "OrderEvent",
     "OrderLine",
-    "Organisation",
     "Payment",
     "PayoutAccount",
     "PayoutBatch",
     "ProcessedWebhookEvent",
     "ShippingRate",
     "ShippingTariff",
-    "User",
 ]
 
 

@@ -9,11 +9,13 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
-from catalog.db import configure_sqlite, include_object
-from storefront import api, cli, dev, errors, filters, i18n, security
+from catalog.db import configure_sqlite, import_models, include_object
+from storefront import api, cli, dev, errors, filters, i18n, payments, security
 from storefront.auth import login_manager
+from storefront.cart import store
 from storefront.config import DEFAULTS
 from storefront.extensions import babel, csrf, db, migrate
+from storefront.shop import facets, pagecache
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -36,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(app)
     security.init_app(app)
 
+    import_models()
     db.init_app(app)
     migrate.init_app(
         app,
@@ -58,6 +61,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
+    payments.init_app(app)
+    store.init_app(app)
+    facets.init_app(app)
+    pagecache.init_app(app)
     api.init_app(app)
     dev.init_app(app)
     security.apply_rate_limits(app)

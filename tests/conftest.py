@@ -12,26 +12,14 @@ import pytest
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session
 
-import catalog.models  # noqa: F401  (registers the tables)
-from catalog.db import Base, configure_sqlite
+from catalog.db import Base, configure_sqlite, import_models
+from catalog.models import create_all, drop_all
 from tests import factories
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 #: A fixed "today" for tests that do not care about the real clock.
 TODAY = date(2026, 3, 2)  # a Monday
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-
-
-def _import_all_models() -> None:
-    """Every package's models, so create_all makes every table."""
-    import importlib
-
-    for name in ("catalog.settings", "orders.models", "solidarity_baskets.models"):
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a package without models yet
-            if exc.name != name:
-                raise
 
 
 @pytest.fixture(scope="session")
@@ -44,11 +32,11 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
-    _import_all_models()
+    import_models()
     eng = create_engine(database_url)
     configure_sqlite(eng)
-    Base.metadata.drop_all(eng)
-    Base.metadata.create_all(eng)
+    drop_all(eng)
+    create_all(eng)
     yield eng
     eng.dispose()
 

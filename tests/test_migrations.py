@@ -6,6 +6,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
 from catalog.db import Base, include_object
+from catalog.models import create_all
 from storefront import create_app
 
 
@@ -40,5 +41,5 @@ def test_migrations_match_the_models(tmp_path, database_url) -> None:
         if engine.dialect.name == "postgresql":
             with engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            Base.metadata.create_all(engine)
+            create_all(engine)
         engine.dispose()

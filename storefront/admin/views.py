@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -44,6 +44,7 @@ from storefront.coop.messages import attach, message
 from storefront.coop.notify import notify_cooperative
 from storefront.coop.views import back_office_context
 from storefront.extensions import db
+from storefront.paging import page_count, page_number, paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -58,20 +59,6 @@ def console_labels() -> dict[str, Any]:
 
 def actor() -> Actor:
     return Actor(current_user.id, current_user.email)
-
-
-def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 100_000))
-    except ValueError:
-        return 1
-
-
-def _paged(stmt: Select[Any], count: Select[Any]) -> tuple[list[Any], int, int, int]:
-    page = _page()
-    total = int(db.session.scalar(count) or 0)
-    rows = list(db.session.scalars(stmt.offset((page - 1) * PER_PAGE).limit(PER_PAGE)))
-    return rows, total, page, max(1, -(-total // PER_PAGE))
 
 
 def _get(model: type[Any], object_id: int) -> Any:
@@ -137,13 +124,13 @@ def cooperatives() -> str:
             Cooperative.slug.ilike(like),
         )
         stmt, count = stmt.where(match), count.where(match)
-    rows, total, page, pages = _paged(stmt.order_by(Cooperative.id.desc()), count)
+    paged = paginate(stmt.order_by(Cooperative.id.desc()), count, PER_PAGE)
     return render_template(
         "admin/cooperatives.html",
-        cooperatives=rows,
-        total=total,
-        page=page,
-        pages=pages,
+        cooperatives=paged.items,
+        total=paged.total,
+        page=paged.page,
+        pages=paged.pages,
         status=status,
         q=q,
     )
@@ -256,13 +243,13 @@ def certificates() -> str:
         count = count.where(Certificate.status == status)
     else:
         status = ""
-    rows, total, page, pages = _paged(stmt.order_by(Certificate.id), count)
+    paged = paginate(stmt.order_by(Certificate.id), count, PER_PAGE)
     return render_template(
         "admin/certificates.html",
-        certificates=rows,
-        total=total,
-        page=page,
-        pages=pages,
+        certificates=paged.items,
+        total=paged.total,
+        page=paged.page,
+        pages=paged.pages,
         status=status,
         action=ActionForm(),
         reason_form=ReasonForm(),
@@ -346,13 +333,13 @@ def products() -> str:
         like = f"%{q}%"
         match = or_(Product.title_fr.ilike(like), Product.title_ar.ilike(like), Product.sku == q)
         stmt, count = stmt.where(match), count.where(match)
-    rows, total, page, pages = _paged(stmt.order_by(Product.id.desc()), count)
+    paged = paginate(stmt.order_by(Product.id.desc()), count, PER_PAGE)
     return render_template(
         "admin/products.html",
-        products=rows,
-        total=total,
-        page=page,
-        pages=pages,
+        products=paged.items,
+        total=paged.total,
+        page=paged.page,
+        pages=paged.pages,
         status=status,
         q=q,
         action=ActionForm(),
@@ -408,13 +395,13 @@ def organisations() -> str:
         count = count.where(Organisation.status == status)
     else:
         status = ""
-    rows, total, page, pages = _paged(stmt.order_by(Organisation.id.desc()), count)
+    paged = paginate(stmt.order_by(Organisation.id.desc()), count, PER_PAGE)
     return render_template(
         "admin/organisations.html",
-        organisations=rows,
-        total=total,
-        page=page,
-        pages=pages,
+        organisations=paged.items,
+        total=paged.total,
+        page=paged.page,
+        pages=paged.pages,
         status=status,
         action=ActionForm(),
         reason_form=ReasonForm(),
@@ -527,7 +514,7 @@ def category_edit(category_id: int | None = None) -> Response | str:
 @bp.get("/audit")
 @operator_required
 def audit_log() -> str:
-    page = _page()
+    page = page_number()
     prefix = request.args.get("action", "").strip()[:40] or None
     coop_arg = request.args.get("cooperative", "")
     coop_id = int(coop_arg) if coop_arg.isdigit() else None
@@ -538,7 +525,7 @@ def audit_log() -> str:
         "admin/audit.html",
         entries=entries,
         page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
         action=prefix or "",
         cooperative=coop_id,
     )

@@ -38,6 +38,7 @@ from storefront.api.schemas import (
     translated,
 )
 from storefront.extensions import db
+from storefront.paging import paginate
 
 bp = Blueprint(
     "api_catalog",
@@ -46,10 +47,6 @@ bp = Blueprint(
     tag="Catalog",
     description="What is on sale, who makes it and where. Public: no token needed.",
 )
-
-
-def _pages(total: int, per_page: int) -> int:
-    return max(1, -(-total // per_page))
 
 
 def _image_path(filename: str) -> str:
@@ -241,21 +238,13 @@ def list_cooperatives(
         conds.append(Cooperative.women_led.is_(True))
     if sector:
         conds.append(Cooperative.sector == sector)
-    total = int(db.session.scalar(select(func.count(Cooperative.id)).where(*conds)) or 0)
-    coops = db.session.scalars(
-        select(Cooperative)
-        .where(*conds)
-        .order_by(Cooperative.featured.desc(), Cooperative.id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+    paged = paginate(
+        select(Cooperative).where(*conds).order_by(Cooperative.featured.desc(), Cooperative.id),
+        select(func.count(Cooperative.id)).where(*conds),
+        per_page,
+        page=page,
     )
-    return {
-        "items": [cooperative_summary(c) for c in coops],
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-        "pages": _pages(total, per_page),
-    }
+    return paged.envelope([cooperative_summary(c) for c in paged.items])
 
 
 @bp.route("/cooperatives/<string:slug>")

@@ -29,6 +29,8 @@ from storefront.api.listing_schemas import (
 )
 from storefront.api.problems import ApiProblem, FieldError
 from storefront.extensions import db
+from storefront.paging import paginate
+from storefront.tenancy import own_by_sku
 
 bp = Blueprint(
     "api_listings",
@@ -85,16 +87,6 @@ def _actor() -> Actor:
     return Actor(g.api_token.user_id, g.api_token.user.email)
 
 
-def _own(skus: list[str]) -> dict[str, Product]:
-    """The cooperative's listings with these SKUs: only its own can be found."""
-    if not skus:
-        return {}
-    rows = db.session.scalars(
-        select(Product).where(Product.cooperative_id == g.cooperative.id, Product.sku.in_(skus))
-    )
-    return {p.sku: p for p in rows}
-
-
 def _duplicates(items: list[dict[str, Any]]) -> list[FieldError]:
     seen: set[str] = set()
     errors = []
@@ -141,24 +133,14 @@ def list_listings(page: int, per_page: int, sku: str | None = None) -> dict[str,
     conds = [Product.cooperative_id == g.cooperative.id]
     if sku is not None:
         conds.append(Product.sku == sku)
-    total = int(db.session.scalar(select(func.count(Product.id)).where(*conds)) or 0)
-    products = list(
-        db.session.scalars(
-            select(Product)
-            .where(*conds)
-            .order_by(Product.sku)
-            .offset((page - 1) * per_page)
-            .limit(per_page)
-        )
+    paged = paginate(
+        select(Product).where(*conds).order_by(Product.sku),
+        select(func.count(Product.id)).where(*conds),
+        per_page,
+        page=page,
     )
     slugs = {cid: slug for cid, slug in db.session.execute(select(Category.id, Category.slug))}
-    return {
-        "items": [listing_json(p, slugs.get(p.category_id, "")) for p in products],
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-        "pages": max(1, -(-total // per_page)),
-    }
+    return paged.envelope([listing_json(p, slugs.get(p.category_id, "")) for p in paged.items])
 
 
 @bp.route("/listings/<string:sku>")
@@ -166,7 +148,7 @@ def list_listings(page: int, per_page: int, sku: str | None = None) -> dict[str,
 @bp.response(200, ListingSchema)
 def get_listing(sku: str) -> dict[str, Any]:
     """One of the cooperative's listings."""
-    product = _own([sku]).get(sku)
+    product = own_by_sku([sku]).get(sku)
     if product is None:
         raise not_found("The cooperative has no listing with this SKU.")
     category = db.session.get(Category, product.category_id)
@@ -189,7 +171,7 @@ def upsert_listings(body: dict[str, Any]) -> dict[str, Any]:
     errors = _duplicates(items)
     if errors:
         raise _reject(errors)
-    existing = _own([item["sku"] for item in items])
+    existing = own_by_sku([item["sku"] for item in items])
     categories = {c.slug: c.id for c in db.session.scalars(select(Category))}
     now, actor = utcnow(), _actor()
     changed: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
@@ -264,7 +246,7 @@ def update_stock(body: dict[str, Any]) -> dict[str, Any]:
     errors = _duplicates(items)
     if errors:
         raise _reject(errors)
-    existing = _own([item["sku"] for item in items])
+    existing = own_by_sku([item["sku"] for item in items])
     now, actor = utcnow(), _actor()
     changed: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
     done: list[Product] = []

@@ -18,6 +18,7 @@ from orders.status import FulfilmentStatus, OrderStatus
 from storefront.api.base import Blueprint, not_found
 from storefront.api.schemas import PageArgs, PageSchema
 from storefront.extensions import db
+from storefront.paging import paginate
 
 bp = Blueprint(
     "api_orders",
@@ -136,22 +137,13 @@ def list_orders(page: int, per_page: int, status: str | None = None) -> dict[str
     conds = _owned()
     if status is not None:
         conds.append(Order.status == status)
-    total = int(db.session.scalar(select(func.count(Order.id)).where(*conds)) or 0)
-    orders = db.session.scalars(
-        select(Order)
-        .where(*conds)
-        .options(*_LOAD)
-        .order_by(Order.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+    paged = paginate(
+        select(Order).where(*conds).options(*_LOAD).order_by(Order.id.desc()),
+        select(func.count(Order.id)).where(*conds),
+        per_page,
+        page=page,
     )
-    return {
-        "items": [_json(o) for o in orders],
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-        "pages": max(1, -(-total // per_page)),
-    }
+    return paged.envelope([_json(o) for o in paged.items])
 
 
 @bp.route("/<string:number>")

@@ -19,7 +19,6 @@ from storefront.extensions import db
 from storefront.orders.messages import problem_text
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
-bp.record_once(lambda state: store.init_app(state.app))
 
 
 def _form_errors(form: AddForm | LineForm) -> None:

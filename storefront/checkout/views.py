@@ -32,7 +32,6 @@ from storefront.orders.messages import problem_text, shortage_texts
 from storefront.orders.paying import start_card_payment
 
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
-bp.record_once(lambda state: payments.init_app(state.app))
 
 SESSION_KEY = "checkout"
 DETAIL_PROBLEMS = {

@@ -29,6 +29,7 @@ from storefront.coop.views import PER_PAGE, actor, bp
 from storefront.extensions import db
 from storefront.ngo.helpers import point_name
 from storefront.orders import notify as order_mail
+from storefront.paging import offset, page_count, page_number
 
 #: the tabs of the orders page, in working order
 TABS = (
@@ -46,26 +47,19 @@ def own_part(part_id: int) -> Fulfilment:
     return part
 
 
-def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 100_000))
-    except ValueError:
-        return 1
-
-
 @bp.get("/orders")
 @cooperative_required
 def orders() -> str:
     counts = fulfilment.count_parts_by_status(db.session, g.cooperative.id)
     wanted = request.args.get("status", FulfilmentStatus.TO_PREPARE.value)
     status = wanted if wanted in FulfilmentStatus.__members__.values() else None
-    page = _page()
+    page = page_number()
     parts = fulfilment.parts_for_cooperative(
         db.session,
         g.cooperative.id,
         statuses=[FulfilmentStatus(status)] if status else None,
         limit=PER_PAGE,
-        offset=(page - 1) * PER_PAGE,
+        offset=offset(page, PER_PAGE),
     )
     total = counts.get(status, 0) if status else sum(counts.values())
     return render_template(
@@ -75,7 +69,7 @@ def orders() -> str:
         status=status,
         tabs=TABS,
         page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
     )
 
 

@@ -57,6 +57,8 @@ from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.mailer import queue_mail
 from storefront.orders import messages as order_messages
+from storefront.paging import page_count, page_number, paginate
+from storefront.tenancy import own_or_404
 
 bp = Blueprint("coop", __name__, url_prefix="/back-office")
 
@@ -103,50 +105,14 @@ def actor() -> Actor:
     return Actor(current_user.id, current_user.email)
 
 
-def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 100_000))
-    except ValueError:
-        return 1
-
-
 def _flash_problems(messages: list[str]) -> None:
     for text in messages:
         flash(text, "error")
 
 
-# -- loading through the cooperative ----------------------------------------------------
 def own_product(product_id: int) -> Product:
-    product = db.session.scalar(
-        select(Product)
-        .where(Product.id == product_id, Product.cooperative_id == g.cooperative.id)
-        .options(selectinload(Product.images))
-    )
-    if product is None:
-        abort(404)
-    return product
-
-
-def own_certificate(certificate_id: int) -> Certificate:
-    certificate = db.session.scalar(
-        select(Certificate).where(
-            Certificate.id == certificate_id, Certificate.cooperative_id == g.cooperative.id
-        )
-    )
-    if certificate is None:
-        abort(404)
-    return certificate
-
-
-def own_import(import_id: int) -> ProductImport:
-    record = db.session.scalar(
-        select(ProductImport).where(
-            ProductImport.id == import_id, ProductImport.cooperative_id == g.cooperative.id
-        )
-    )
-    if record is None:
-        abort(404)
-    return record
+    """The cooperative's listing with its images, or a 404 page."""
+    return own_or_404(Product, product_id, selectinload(Product.images))
 
 
 # -- dashboard ---------------------------------------------------------------------------
@@ -330,7 +296,6 @@ def cancel_invitation(invitation_id: int) -> Response:
 @cooperative_required
 def products() -> str:
     coop = g.cooperative
-    page = _page()
     status = request.args.get("status")
     stmt = select(Product).where(Product.cooperative_id == coop.id)
     count = select(func.count(Product.id)).where(Product.cooperative_id == coop.id)
@@ -339,19 +304,19 @@ def products() -> str:
         count = count.where(Product.status == status)
     else:
         status = None
-    total = db.session.scalar(count) or 0
-    items = db.session.scalars(
-        stmt.options(selectinload(Product.images), selectinload(Product.category))
-        .order_by(Product.id.desc())
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE)
-    ).all()
+    paged = paginate(
+        stmt.options(selectinload(Product.images), selectinload(Product.category)).order_by(
+            Product.id.desc()
+        ),
+        count,
+        PER_PAGE,
+    )
     return render_template(
         "coop/products.html",
-        products=items,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        products=paged.items,
+        total=paged.total,
+        page=paged.page,
+        pages=paged.pages,
         status=status,
     )
 
@@ -617,7 +582,7 @@ def certificate_new() -> Response | str:
 @bp.get("/certificates/<int:certificate_id>/document")
 @cooperative_required
 def certificate_document(certificate_id: int) -> Response:
-    return send_document(own_certificate(certificate_id))
+    return send_document(own_or_404(Certificate, certificate_id))
 
 
 # -- CSV import and export ---------------------------------------------------------------
@@ -651,7 +616,7 @@ def import_upload() -> Response | str:
 @bp.get("/import/<int:import_id>")
 @cooperative_required
 def import_plan(import_id: int) -> str:
-    record = own_import(import_id)
+    record = own_or_404(ProductImport, import_id)
     plan = csv_io.plan_import(db.session, g.cooperative, record.content)
     return _render_plan(record, plan)
 
@@ -675,7 +640,7 @@ def _render_plan(record: ProductImport, plan: csv_io.ImportPlan) -> str:
 @bp.post("/import/<int:import_id>/apply")
 @cooperative_required
 def import_apply(import_id: int) -> Response | str:
-    record = own_import(import_id)
+    record = own_or_404(ProductImport, import_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -715,7 +680,7 @@ def export() -> Response:
 @bp.get("/activity")
 @cooperative_required
 def activity() -> str:
-    page = _page()
+    page = page_number()
     entries, total = audit.entries(
         db.session, cooperative_id=g.cooperative.id, page=page, per_page=PER_PAGE
     )
@@ -723,5 +688,5 @@ def activity() -> str:
         "coop/activity.html",
         entries=entries,
         page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
     )

@@ -17,7 +17,8 @@ from solidarity_baskets import manifests
 from storefront.auth import cooperative_required
 from storefront.coop.views import back_office_context
 from storefront.extensions import db
-from storefront.ngo.helpers import page_number, register_helpers
+from storefront.ngo.helpers import register_helpers
+from storefront.paging import offset, page_number
 
 bp = Blueprint("supply", __name__, url_prefix="/back-office/baskets")
 register_helpers(bp)
@@ -36,7 +37,7 @@ PER_PAGE = 50
 def parts() -> str:
     page = page_number()
     deliveries = manifests.deliveries_for_cooperative(
-        db.session, g.cooperative.id, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE
+        db.session, g.cooperative.id, limit=PER_PAGE + 1, offset=offset(page, PER_PAGE)
     )
     return render_template(
         "ngo/supply_parts.html",

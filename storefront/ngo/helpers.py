@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from catalog import regions
 from solidarity_baskets.models import QuoteDestination
 from storefront import labels
 from storefront.i18n import current_language
-
-MAX_PAGE = 100_000
 
 QUOTE_STATUSES = {
     "open": _l("Open"),
@@ -35,13 +33,6 @@ def point_name(destination: QuoteDestination) -> str:
     """ "Casablanca" or "Casablanca — Hub Sidi Moumen"."""
     name = province_name(destination.province_code)
     return f"{name} — {destination.hub_name}" if destination.hub_name else name
-
-
-def page_number() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), MAX_PAGE))
-    except ValueError:
-        return 1
 
 
 def register_helpers(bp: Blueprint) -> None:

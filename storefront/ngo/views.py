@@ -59,10 +59,11 @@ from storefront.ngo.forms import (
     TemplateForm,
     net_quantity,
 )
-from storefront.ngo.helpers import page_number, register_helpers
+from storefront.ngo.helpers import register_helpers
 from storefront.ngo.impact_pdf import impact_pdf
 from storefront.ngo.messages import attach, message, problem_message
 from storefront.orders.paying import start_card_payment
+from storefront.paging import offset, page_count, page_number
 
 bp = Blueprint("ngo", __name__, url_prefix="/ngo")
 register_helpers(bp)
@@ -675,9 +676,9 @@ def order_tags(basket_order_id: int) -> str:
     if point is None:
         abort(404)
     total = point.destination.baskets
-    pages = max(1, -(-total // TAGS_PER_PAGE))
+    pages = page_count(total, TAGS_PER_PAGE)
     page = min(page_number(), pages)
-    first = (page - 1) * TAGS_PER_PAGE + 1
+    first = offset(page, TAGS_PER_PAGE) + 1
     last = min(total, page * TAGS_PER_PAGE)
     tags = []
     for wave in point.waves:

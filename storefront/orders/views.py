@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -35,9 +35,9 @@ from storefront.orders.messages import (
     problem_text,
 )
 from storefront.orders.paying import start_card_payment
+from storefront.paging import paginate
 
 bp = Blueprint("orders", __name__, url_prefix="/orders", cli_group="orders")
-bp.record_once(lambda state: payments.init_app(state.app))
 
 PER_PAGE = 20
 #: failed tracking attempts allowed per browser session in the window below
@@ -81,18 +81,17 @@ def _load(number: str) -> Order:
 @bp.get("/")
 @login_required
 def history() -> str:
-    page = request.args.get("page", "1")
-    page_no = int(page) if page.isdigit() and len(page) < 6 else 1
     base = select(Order).where(Order.user_id == current_user.id)
-    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    orders = db.session.scalars(
-        base.options(selectinload(Order.fulfilments))
-        .order_by(Order.placed_at.desc(), Order.id.desc())
-        .limit(PER_PAGE)
-        .offset((page_no - 1) * PER_PAGE)
-    ).all()
-    pages = max(1, -(-total // PER_PAGE))
-    return render_template("orders/history.html", orders=orders, page=page_no, pages=pages)
+    paged = paginate(
+        base.options(selectinload(Order.fulfilments)).order_by(
+            Order.placed_at.desc(), Order.id.desc()
+        ),
+        select(func.count()).select_from(base.subquery()),
+        PER_PAGE,
+    )
+    return render_template(
+        "orders/history.html", orders=paged.items, page=paged.page, pages=paged.pages
+    )
 
 
 @bp.route("/track", methods=["GET", "POST"])

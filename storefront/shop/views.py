@@ -42,8 +42,6 @@ from storefront.security import safe_next
 from storefront.shop import facets, pagecache
 
 bp = Blueprint("shop", __name__)
-bp.record_once(lambda state: facets.init_app(state.app))
-bp.record_once(lambda state: pagecache.init_app(state.app))
 
 
 def _int_arg(name: str, default: int, low: int = 1, high: int = 10_000) -> int:

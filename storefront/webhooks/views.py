@@ -22,7 +22,6 @@ from storefront.extensions import csrf, db
 from storefront.orders import notify
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
-bp.record_once(lambda state: payments.init_app(state.app))
 
 MAX_PAYLOAD = 256 * 1024
 

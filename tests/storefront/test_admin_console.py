@@ -2,8 +2,8 @@ import pytest
 from sqlalchemy import func, select
 
 from catalog.accounts.users import Organisation, OrganisationStatus
+from catalog.audit import AuditEntry
 from catalog.models import (
-    AuditEntry,
     Category,
     CertificateStatus,
     Cooperative,

@@ -8,10 +8,9 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from catalog.accounts.api_tokens import ApiToken, issue_token
-from catalog.audit import Actor
+from catalog.audit import Actor, AuditEntry
 from catalog.csv_io import start_import
 from catalog.models import (
-    AuditEntry,
     Certificate,
     CooperativeInvitation,
     Product,

@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from catalog.models import AuditEntry, CooperativeStatus, Product, ProductImage, ProductStatus
+from catalog.audit import AuditEntry
+from catalog.models import CooperativeStatus, Product, ProductImage, ProductStatus
 from tests.storefront.backoffice import login, member
 
 PRODUCT = {

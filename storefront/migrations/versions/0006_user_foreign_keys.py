@@ -1,7 +1,7 @@
 """foreign keys from the catalog's tables to the accounts
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-04 21:00:00
 
 Accounts moved to the bottom layer, so the catalog's references to users become real
@@ -11,8 +11,8 @@ longer exist are cleared first.
 from alembic import op
 
 
-revision = '0003'
-down_revision = '0002'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
@@ -20,6 +20,7 @@ COLUMNS = {
     "catalog_audit_entry": ("actor_id",),
     "catalog_cooperative_invitation": ("invited_by_id", "accepted_user_id"),
     "catalog_product_import": ("created_by_id",),
+    "catalog_search_synonym": ("created_by_id",),
 }
 
 
