@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from catalog.db import configure_sqlite, import_models, include_object
-from storefront import api, cli, dev, errors, filters, i18n, payments, security
+from storefront import api, cli, dev, errors, filters, i18n, outcomes, payments, security
 from storefront.auth import login_manager
 from storefront.cart import store
 from storefront.config import DEFAULTS
@@ -56,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     filters.init_app(app)
     errors.init_app(app)
+    outcomes.init_app(app)
     cli.init_app(app)
 
     login_manager.init_app(app)

@@ -44,6 +44,7 @@ from storefront.coop.messages import attach, message
 from storefront.coop.notify import notify_cooperative
 from storefront.coop.views import back_office_context
 from storefront.extensions import db
+from storefront.outcomes import committing
 from storefront.paging import page_count, page_number, paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -68,8 +69,14 @@ def _get(model: type[Any], object_id: int) -> Any:
     return obj
 
 
-def _back(default: str, **values: Any) -> Response:
-    return redirect(url_for(default, **values))
+def refusal(exc: Exception) -> list[str]:
+    """What the operator reads when a decision is refused: the first wrong field, or
+    the state that does not allow it."""
+    if isinstance(exc, InvalidInput):
+        return [message(exc.problems[0].code, exc.problems[0].data)]
+    if isinstance(exc, InvalidState):
+        return [message("invalid_state")]
+    return [message(getattr(exc, "code", "invalid_state"))]
 
 
 # -- dashboard ---------------------------------------------------------------------------
@@ -180,15 +187,12 @@ def cooperative_verify(coop_id: int) -> Response:
     coop = _get(Cooperative, coop_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
+    back = url_for("admin.cooperative", coop_id=coop.id)
+    with committing(back, refusal):
         moderation.verify(db.session, coop, actor=actor(), now=utcnow())
-    except InvalidState:
-        flash(message("invalid_state"), "error")
-    else:
         notify_cooperative(coop, "cooperative_verified", topic=f"cooperative:{coop.id}:verified")
-        db.session.commit()
-        flash(_("%(name)s is verified.", name=coop.name_fr), "success")
-    return _back("admin.cooperative", coop_id=coop.id)
+    flash(_("%(name)s is verified.", name=coop.name_fr), "success")
+    return redirect(back)
 
 
 @bp.post("/cooperatives/<int:coop_id>/suspend")
@@ -198,18 +202,13 @@ def cooperative_suspend(coop_id: int) -> Response:
     form = ReasonForm()
     if not form.validate_on_submit():
         flash(_("Give the reason: it is sent to the cooperative."), "error")
-        return _back("admin.cooperative", coop_id=coop.id)
-    try:
+        return redirect(url_for("admin.cooperative", coop_id=coop.id))
+    back = url_for("admin.cooperative", coop_id=coop.id)
+    with committing(back, refusal):
         moderation.suspend(db.session, coop, form.reason.data or "", actor=actor(), now=utcnow())
-    except InvalidInput as exc:
-        flash(message(exc.problems[0].code, exc.problems[0].data), "error")
-    except InvalidState:
-        flash(message("invalid_state"), "error")
-    else:
         notify_cooperative(coop, "cooperative_suspended", topic=f"cooperative:{coop.id}:suspended")
-        db.session.commit()
-        flash(_("%(name)s is suspended.", name=coop.name_fr), "success")
-    return _back("admin.cooperative", coop_id=coop.id)
+    flash(_("%(name)s is suspended.", name=coop.name_fr), "success")
+    return redirect(back)
 
 
 @bp.post("/cooperatives/<int:coop_id>/reinstate")
@@ -218,15 +217,12 @@ def cooperative_reinstate(coop_id: int) -> Response:
     coop = _get(Cooperative, coop_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
+    back = url_for("admin.cooperative", coop_id=coop.id)
+    with committing(back, refusal):
         moderation.reinstate(db.session, coop, actor=actor(), now=utcnow())
-    except InvalidState:
-        flash(message("invalid_state"), "error")
-    else:
         notify_cooperative(coop, "cooperative_verified", topic=f"cooperative:{coop.id}:reinstated")
-        db.session.commit()
-        flash(_("%(name)s is reinstated.", name=coop.name_fr), "success")
-    return _back("admin.cooperative", coop_id=coop.id)
+    flash(_("%(name)s is reinstated.", name=coop.name_fr), "success")
+    return redirect(back)
 
 
 # -- certificates ------------------------------------------------------------------------
@@ -355,16 +351,11 @@ def product_suspend(product_id: int) -> Response:
     if not form.validate_on_submit():
         flash(_("Give the reason: it is sent to the cooperative."), "error")
         return redirect(url_for("admin.products"))
-    try:
+    back = request.referrer or url_for("admin.products")
+    with committing(back, refusal):
         suspend_product(db.session, product, form.reason.data or "", actor=actor(), now=utcnow())
-    except InvalidInput as exc:
-        flash(message(exc.problems[0].code, exc.problems[0].data), "error")
-    except InvalidState:
-        flash(message("invalid_state"), "error")
-    else:
-        db.session.commit()
-        flash(_("Product %(sku)s suspended.", sku=product.sku), "success")
-    return redirect(request.referrer or url_for("admin.products"))
+    flash(_("Product %(sku)s suspended.", sku=product.sku), "success")
+    return redirect(back)
 
 
 @bp.post("/products/<int:product_id>/reinstate")
@@ -373,14 +364,11 @@ def product_reinstate(product_id: int) -> Response:
     product = _get(Product, product_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
+    back = request.referrer or url_for("admin.products")
+    with committing(back, refusal):
         reinstate_product(db.session, product, actor=actor(), now=utcnow())
-    except InvalidState:
-        flash(message("invalid_state"), "error")
-    else:
-        db.session.commit()
-        flash(_("Product %(sku)s reinstated.", sku=product.sku), "success")
-    return redirect(request.referrer or url_for("admin.products"))
+    flash(_("Product %(sku)s reinstated.", sku=product.sku), "success")
+    return redirect(back)
 
 
 # -- organisations -----------------------------------------------------------------------
@@ -417,21 +405,16 @@ def organisation_decide(org_id: int, decision: str) -> Response:
         flash(_("Give the reason: it is sent to them."), "error")
         return redirect(url_for("admin.organisations"))
     now = utcnow()
-    try:
+    back = url_for("admin.organisations", status=request.args.get("status", "pending"))
+    with committing(back, refusal):
         if decision == "verify":
             moderation.verify(db.session, org, actor=actor(), now=now)
         elif isinstance(form, ReasonForm):  # suspending
             moderation.suspend(db.session, org, form.reason.data or "", actor=actor(), now=now)
         else:
             moderation.reinstate(db.session, org, actor=actor(), now=now)
-    except InvalidInput as exc:
-        flash(message(exc.problems[0].code, exc.problems[0].data), "error")
-    except InvalidState:
-        flash(message("invalid_state"), "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s: done.", name=org.name), "success")
-    return redirect(url_for("admin.organisations", status=request.args.get("status", "pending")))
+    flash(_("%(name)s: done.", name=org.name), "success")
+    return redirect(back)
 
 
 # -- categories and their rules -----------------------------------------------------------
