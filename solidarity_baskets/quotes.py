@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from catalog.spreadsheet import Cell, amount, write_csv
 from solidarity_baskets import fairness, nutrition
+from solidarity_baskets.fairness import Outcome
 from solidarity_baskets.models import BasketQuote, QuoteDestination
 from solidarity_baskets.supply import OFFER_FIELDS
 
@@ -131,9 +132,10 @@ class QuoteView:
     budget_drivers: list[tuple[LineInfo, int]]
     coverage: nutrition.Coverage
     relaxed_caps: int
-    #: this plan's figures, and the same request at each fairness level
-    fairness: fairness.Outcome | None = None
-    fairness_levels: list[fairness.Outcome] = field(default_factory=list)
+    #: this plan's figures, and the same request at each fairness level (``Outcome``, not
+    #: ``fairness.Outcome``: this field shadows the module inside the class)
+    fairness: Outcome | None = None
+    fairness_levels: list[Outcome] = field(default_factory=list)
     eligible_cooperatives: int = 0
     #: lines no rural cooperative can supply at all, by any date or equivalent
     unsuppliable: list[LineInfo] = field(default_factory=list)
@@ -151,7 +153,7 @@ class QuoteView:
         return sum(1 for c in self.cooperatives if c.women_led)
 
     @property
-    def cheapest(self) -> fairness.Outcome | None:
+    def cheapest(self) -> Outcome | None:
         """The cheapest plan for this request (the 0 % level)."""
         return next((o for o in self.fairness_levels if o.fairness_bps == 0), None)
 
@@ -162,7 +164,7 @@ class QuoteView:
             return None
         return self.fairness.total_minor - self.cheapest.total_minor
 
-    def levels_within_budget(self) -> list[fairness.Outcome]:
+    def levels_within_budget(self) -> list[Outcome]:
         """Fairness levels whose cost per complete basket fits the budget, fairest
         first (the organisation picks one to fit the budget without losing baskets)."""
         budget = self.quote.budget_per_basket_minor

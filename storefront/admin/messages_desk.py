@@ -4,8 +4,9 @@ them another way and closes the task with a note). Both go to the audit log."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
 from catalog import audit
 from catalog.db import utcnow
