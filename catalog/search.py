@@ -31,8 +31,11 @@ from typing import Any
 from cachetools import TTLCache
 from sqlalchemy import (
     ColumnElement,
+    ColumnExpressionArgument,
     Float,
+    Integer,
     Select,
+    TextClause,
     and_,
     case,
     column,
@@ -357,7 +360,7 @@ def compile_text(text: str, synonyms: Synonyms | None = None) -> TextQuery:
     return TextQuery(words=tuple(content), groups=tuple(groups), exact=exact)
 
 
-def _fts_match(dialect: str, query: str, name: str = "fts_query") -> ColumnElement[bool]:
+def _fts_match(dialect: str, query: str, name: str = "fts_query") -> TextClause:
     if dialect == "postgresql":
         return text(f"catalog_product.search_vector @@ to_tsquery('simple', :{name})").bindparams(
             **{name: query}
@@ -365,7 +368,9 @@ def _fts_match(dialect: str, query: str, name: str = "fts_query") -> ColumnEleme
     return text(f"catalog_product_fts MATCH :{name}").bindparams(**{name: query})
 
 
-def _text_filter(dialect: str, words: TextQuery, *, probe: bool = False) -> ColumnElement[bool]:
+def _text_filter(
+    dialect: str, words: TextQuery, *, probe: bool = False
+) -> ColumnExpressionArgument[bool]:
     """Products matching every word. ``probe`` (SQLite): test each candidate against the
     set of matches instead of looking the matches up, so an ordered index scan is kept."""
     query = words.fts(dialect)
@@ -381,9 +386,9 @@ def _text_filter(dialect: str, words: TextQuery, *, probe: bool = False) -> Colu
 
 def _base_filters(
     q: ProductQuery, dialect: str, words: TextQuery, *, probe: bool = False
-) -> list[ColumnElement[bool]]:
+) -> list[ColumnExpressionArgument[bool]]:
     """What the cube is built over: sellable, the words, the cooperative."""
-    conds: list[ColumnElement[bool]] = [Product.sellable.is_(True)]
+    conds: list[ColumnExpressionArgument[bool]] = [Product.sellable.is_(True)]
     if words:
         conds.append(_text_filter(dialect, words, probe=probe))
     if q.cooperative_id is not None:
@@ -416,7 +421,7 @@ def _ranked_ids(q: ProductQuery, dialect: str, words: TextQuery) -> Select[Any]:
         fts = table("catalog_product_fts", column("rowid"))
         rank = literal_column("bm25(catalog_product_fts, 4.0, 1.0)", Float).label("rank")
         exact_ids = (
-            select(literal_column("rowid"))
+            select(literal_column("rowid", Integer))
             .select_from(text("catalog_product_fts"))
             .where(_fts_match(dialect, exact, "exact_query"))
         )
