@@ -1,7 +1,7 @@
 """foreign keys from the catalog's tables to the accounts
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-04 21:00:00
 
 Accounts moved to the bottom layer, so the catalog's references to users become real
@@ -11,8 +11,8 @@ longer exist are cleared first.
 from alembic import op
 
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
