@@ -179,6 +179,7 @@ def erase_shopper(session: Session, email: str, *, force: bool = False) -> Erasu
         user.name = ""
         user.phone = ""
         user.active = False
+        user.end_sessions()
         user.marketing_consent = False
         user.reset_token_hash = None
         user.reset_token_expires = None

@@ -16,6 +16,7 @@ from flask_login import LoginManager, current_user
 from werkzeug.wrappers import Response
 
 from catalog.accounts.users import Organisation, Role, User
+from catalog.db import in_integer_range
 from catalog.models import Cooperative
 from storefront.extensions import db
 from storefront.i18n import current_language
@@ -31,9 +32,15 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    """The account of a session or remember-me cookie (``"<id>:<epoch>"``), unless it was
+    deactivated or its sessions were ended since (the epoch moved on)."""
+    id_text, _, epoch = user_id.partition(":")
+    if not (id_text.isdigit() and epoch.isdigit()) or not in_integer_range(int(id_text)):
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(id_text))
+    if user is None or not user.active or str(user.session_epoch) != epoch:
+        return None
+    return user
 
 
 def answer_existing_account(email: str) -> Response:

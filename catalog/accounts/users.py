@@ -108,6 +108,8 @@ class User(Base):
     reset_token_expires: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    #: bumped to end every session and remember-me cookie of the account at once
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     cooperative: Mapped[Cooperative | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
@@ -126,7 +128,15 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What sessions and remember-me cookies carry: the id and the session epoch, so
+        :meth:`end_sessions` makes every one of them worthless."""
+        return f"{self.id}:{self.session_epoch}"
+
+    def end_sessions(self) -> None:
+        """Sign out of every device: sessions and remember-me cookies issued so far no
+        longer open the account. Done on request, on a new password, on deactivation
+        and on erasure."""
+        self.session_epoch = (self.session_epoch or 0) + 1
 
     # -- passwords ----------------------------------------------------------------
     def set_password(self, password: str) -> None:
@@ -135,6 +145,8 @@ class User(Base):
             raise InvalidInput(
                 [FieldProblem("password", "too_short", {"min": MIN_PASSWORD_LENGTH})]
             )
+        if self.password_hash:  # a new password ends the sessions made with the old one
+            self.end_sessions()
         self.password_hash = _hasher.hash(password)
 
     def check_password(self, password: str) -> bool:
@@ -143,7 +155,7 @@ class User(Base):
         except (VerificationError, InvalidHashError):
             return False
         if ok and _hasher.check_needs_rehash(self.password_hash):
-            self.set_password(password)
+            self.password_hash = _hasher.hash(password)  # the same password: sessions stay
         return ok
 
     @property

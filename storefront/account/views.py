@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
@@ -61,11 +61,36 @@ def login() -> Response | str:
     return render_template("account/login.html", form=form)
 
 
+def end_browser_session() -> None:
+    """Forget everything this browser's session holds (checkout details, orders seen,
+    the cart), then log out: the next person on a shared phone starts afresh."""
+    session.clear()
+    logout_user()  # after the clear: it marks the remember-me cookie for deletion
+
+
 @bp.post("/logout")
 def logout() -> Response:
-    logout_user()
+    """Log out. Sessions live in signed cookies, so a copy of this one would still open
+    the account: moving the epoch on makes every copy worthless (other devices of the
+    account log in again too)."""
+    if current_user.is_authenticated:
+        current_user.end_sessions()
+        db.session.commit()
+    end_browser_session()
     flash(_("You are logged out."), "info")
     return redirect(url_for("shop.home"))
+
+
+@bp.post("/sessions/end")
+@login_required
+def end_sessions() -> Response:
+    """Sign out of every device: every session and remember-me cookie of the account,
+    this one included."""
+    current_user.end_sessions()
+    db.session.commit()
+    end_browser_session()
+    flash(_("You are signed out on every device. Log in again to continue."), "info")
+    return redirect(url_for("account.login"))
 
 
 @bp.route("/signup", methods=["GET", "POST"])
