@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.models import Product
-from orders import ledger, reservations
+from orders import carriers, ledger, reservations
 from orders.errors import OrderError
 from orders.events import move_fulfilment, move_order, record
 from orders.models import Fulfilment, Order, OrderLine
@@ -33,7 +33,7 @@ from orders.status import (
     PaymentMethod,
 )
 
-MAX_TRACKING_LENGTH = 60
+MAX_TRACKING_LENGTH = carriers.MAX_TRACKING_LENGTH
 
 
 def _lines(fulfilment: Fulfilment) -> list[OrderLine]:
@@ -99,18 +99,17 @@ def mark_shipped(
     tracking_number: str,
     *,
     now: datetime,
-    carrier: str = "amana",
+    carrier: str = "other",
     actor_id: int | None = None,
     source: str = "cooperative",
 ) -> None:
     """The parcel left with the carrier.
 
-    :raises OrderError: ``tracking_required`` (empty or too long a number).
+    :raises OrderError: from :func:`orders.carriers.clean_tracking` (empty, too long,
+        or not the carrier's format).
     :raises InvalidTransition: unless the part is being prepared.
     """
-    tracking = " ".join(tracking_number.split())
-    if not tracking or len(tracking) > MAX_TRACKING_LENGTH:
-        raise OrderError("tracking_required", max=MAX_TRACKING_LENGTH)
+    tracking = carriers.clean_tracking(carrier, tracking_number)
     move_fulfilment(
         fulfilment,
         FulfilmentStatus.SHIPPED,
@@ -122,9 +121,42 @@ def mark_shipped(
         carrier=carrier,
     )
     fulfilment.tracking_number = tracking
-    fulfilment.carrier = carrier[:40]
+    fulfilment.carrier = carrier
     fulfilment.shipped_at = now
     reservations.mark_made(_lines(fulfilment))
+    session.flush()
+
+
+def correct_tracking(
+    session: Session,
+    fulfilment: Fulfilment,
+    tracking_number: str,
+    *,
+    carrier: str,
+    now: datetime,
+    actor_id: int | None = None,
+    source: str = "cooperative",
+) -> None:
+    """A wrong carrier or tracking number typed when shipping, corrected afterwards.
+
+    :raises OrderError: ``not_shipped``, or from :func:`orders.carriers.clean_tracking`.
+    """
+    if fulfilment.status not in (FulfilmentStatus.SHIPPED, FulfilmentStatus.REFUSED):
+        raise OrderError("not_shipped", status=str(fulfilment.status))
+    tracking = carriers.clean_tracking(carrier, tracking_number)
+    record(
+        fulfilment.order,
+        EventKind.TRACKING_CORRECTED,
+        now=now,
+        fulfilment=fulfilment,
+        source=source,
+        actor_id=actor_id,
+        tracking_number=tracking,
+        carrier=carrier,
+        previous=f"{fulfilment.carrier} {fulfilment.tracking_number}",
+    )
+    fulfilment.tracking_number = tracking
+    fulfilment.carrier = carrier
     session.flush()
 
 

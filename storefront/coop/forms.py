@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from catalog.accounts.users import MIN_PASSWORD_LENGTH
+from orders import carriers
 from storefront.account.forms import moroccan_phone, strip
 from storefront.forms import Form
 
@@ -204,10 +205,7 @@ class ActionForm(Form):
 
 
 CARRIERS = [
-    SelectChoice("amana", "Amana"),
-    SelectChoice("aramex", "Aramex"),
-    SelectChoice("ctm", "CTM Messagerie"),
-    SelectChoice("other", _l("Other")),
+    SelectChoice(code, carrier.name or _l("Other")) for code, carrier in carriers.CARRIERS.items()
 ]
 
 
@@ -218,6 +216,14 @@ class ShipForm(Form):
         60,
         required=True,
         description=_l("As on the carrier's receipt, e.g. CB123456789MA."),
+    )
+
+
+class PartCancelForm(Form):
+    reason = TextAreaField(
+        _l("Why you cannot send it (the buyer reads this)"),
+        filters=[strip],
+        validators=[InputRequired(), Length(max=200)],
     )
 
 

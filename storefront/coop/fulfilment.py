@@ -17,13 +17,14 @@ from werkzeug.wrappers import Response
 from catalog import audit, regions
 from catalog.capacity import capacity_plans
 from catalog.db import utcnow
-from orders import fulfilment
-from orders.errors import InvalidTransition, OrderError
+from orders import fulfilment, refunds
+from orders.errors import GatewayError, InvalidTransition, OrderError
 from orders.models import Fulfilment, Order, OrderLine
 from orders.status import FulfilmentStatus, PaymentMethod
 from solidarity_baskets import manifests
+from storefront import payments
 from storefront.auth import cooperative_required
-from storefront.coop.forms import ActionForm, ShipForm
+from storefront.coop.forms import ActionForm, PartCancelForm, ShipForm
 from storefront.coop.messages import message
 from storefront.coop.views import PER_PAGE, actor, bp
 from storefront.extensions import db
@@ -35,6 +36,7 @@ from storefront.paging import offset, page_count, page_number
 TABS = (
     FulfilmentStatus.TO_PREPARE,
     FulfilmentStatus.SHIPPED,
+    FulfilmentStatus.REFUSED,
     FulfilmentStatus.DELIVERED,
     FulfilmentStatus.NEW,
 )
@@ -118,6 +120,8 @@ def order_part(part_id: int) -> str:
         part=part,
         order=part.order,
         ship_form=ShipForm(),
+        fix_form=ShipForm(carrier=part.carrier or "amana", tracking_number=part.tracking_number),
+        cancel_form=PartCancelForm(),
         action=ActionForm(),
         is_cod=part.order.payment_method == PaymentMethod.COD,
         **_destination(part),
@@ -220,6 +224,117 @@ def part_cash(part_id: int) -> Response:
             order_mail.part_delivered(part)
         db.session.commit()
         flash(_("Cash recorded. The commission on it is now due."), "success")
+    return redirect(url_for("coop.order_part", part_id=part.id))
+
+
+@bp.post("/orders/<int:part_id>/tracking")
+@cooperative_required
+def part_tracking(part_id: int) -> Response:
+    """Correct the carrier or tracking number of a shipped parcel."""
+    part = own_part(part_id)
+    form = ShipForm()
+    if not form.validate_on_submit():
+        flash(message("tracking_required", {"max": fulfilment.MAX_TRACKING_LENGTH}), "error")
+        return redirect(url_for("coop.order_part", part_id=part.id))
+    try:
+        fulfilment.correct_tracking(
+            db.session,
+            part,
+            form.tracking_number.data or "",
+            carrier=form.carrier.data or "",
+            now=utcnow(),
+            actor_id=actor().id,
+        )
+    except OrderError as exc:
+        _refused(exc)
+    else:
+        _log(part, "order.tracking_corrected", tracking_number=part.tracking_number)
+        order_mail.part_shipped(part)
+        db.session.commit()
+        flash(_("Tracking number corrected. The buyer gets the new one."), "success")
+    return redirect(url_for("coop.order_part", part_id=part.id))
+
+
+@bp.post("/orders/<int:part_id>/cancel")
+@cooperative_required
+def part_cancel(part_id: int) -> Response:
+    """The cooperative cannot send this part: unpaid, it is cancelled; paid, the buyer
+    is refunded (to the card, or owed back on the operator's desk). Stock goes back."""
+    part = own_part(part_id)
+    form = PartCancelForm()
+    if not form.validate_on_submit():
+        flash(_("Write why you cannot send it: the buyer reads it."), "error")
+        return redirect(url_for("coop.order_part", part_id=part.id))
+    reason = form.reason.data or ""
+    try:
+        if fulfilment.part_was_paid(part):
+            amount = refunds.refund_part(
+                db.session,
+                part,
+                gateway=payments.gateway(part.order.payment_method),
+                now=utcnow(),
+                reason=reason,
+                source="cooperative",
+                actor_id=actor().id,
+            )
+            order_mail.part_refunded(part, amount)
+        else:
+            fulfilment.cancel_part(
+                db.session,
+                part,
+                now=utcnow(),
+                reason=reason,
+                source="cooperative",
+                actor_id=actor().id,
+            )
+            order_mail.part_cancelled(part, reason, tell_cooperative=False)
+    except GatewayError:
+        db.session.rollback()
+        flash(message("invalid_state"), "error")
+        return redirect(url_for("coop.order_part", part_id=part.id))
+    except OrderError as exc:
+        _refused(exc)
+        return redirect(url_for("coop.order_part", part_id=part.id))
+    _log(part, "order.cancel", reason=reason)
+    db.session.commit()
+    flash(_("Cancelled. The stock is back on sale and the buyer is told."), "success")
+    return redirect(url_for("coop.order_part", part_id=part.id))
+
+
+@bp.post("/orders/<int:part_id>/refused")
+@cooperative_required
+def part_refused(part_id: int) -> Response:
+    """Cash on delivery: the buyer refused the parcel at the door."""
+    part = own_part(part_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        fulfilment.mark_refused_at_door(db.session, part, now=utcnow(), actor_id=actor().id)
+    except OrderError as exc:
+        _refused(exc)
+    else:
+        _log(part, "order.refused_at_door")
+        order_mail.part_refused(part)
+        db.session.commit()
+        flash(_("Recorded: refused at the door. Mark it returned when it is back."), "success")
+    return redirect(url_for("coop.order_part", part_id=part.id))
+
+
+@bp.post("/orders/<int:part_id>/returned")
+@cooperative_required
+def part_returned(part_id: int) -> Response:
+    """The refused parcel is back: its goods go back on sale."""
+    part = own_part(part_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        fulfilment.mark_returned(db.session, part, now=utcnow(), actor_id=actor().id)
+    except OrderError as exc:
+        _refused(exc)
+    else:
+        _log(part, "order.returned")
+        db.session.commit()
+        flash(_("Back with you: the stock is on sale again."), "success")
     return redirect(url_for("coop.order_part", part_id=part.id))
 
 

@@ -82,6 +82,10 @@ MESSAGES: dict[str, Any] = {
     "no_rows": _l("The file has a header but no product."),
     # orders and money
     "tracking_required": _l("Enter the tracking number (at most %(max)d characters)."),
+    "tracking_format": _l("This is not a %(carrier)s tracking number: it looks like %(example)s."),
+    "unknown_carrier": _l("Choose the carrier from the list."),
+    "not_shipped": _l("The parcel has not been shipped."),
+    "part_is_paid": _l("This order was paid: it is refunded to the buyer instead."),
     "not_cash_on_delivery": _l("This order was not paid in cash on delivery."),
     "cash_already_collected": _l("The cash of this parcel is already recorded."),
     "not_delivered": _l("The parcel must be shipped first."),

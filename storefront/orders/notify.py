@@ -100,8 +100,9 @@ def order_refunded(order: Order) -> None:
     _to_shopper(order, "order_refunded", "refunded", part=None, amount=order.amount_refunded)
 
 
-def part_cancelled(part: Fulfilment, reason: str) -> None:
-    """A part will not be sent: the buyer and the cooperative are told why."""
+def part_cancelled(part: Fulfilment, reason: str, *, tell_cooperative: bool = True) -> None:
+    """A part will not be sent: the buyer (and the cooperative, when it is not the one
+    cancelling) are told why."""
     _to_shopper(
         part.order, "order_part_cancelled", f"cancelled:{part.position}", part=part, reason=reason
     )

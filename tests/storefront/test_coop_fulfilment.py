@@ -102,7 +102,8 @@ def test_a_part_paid_online_is_delivered_and_owed(client, session, make, coopera
     session.commit()
     [part] = order.fulfilments
     client.post(
-        f"/back-office/orders/{part.id}/ship", data={"carrier": "amana", "tracking_number": "T1"}
+        f"/back-office/orders/{part.id}/ship",
+        data={"carrier": "amana", "tracking_number": "CB123456789MA"},
     )
     page = client.get(f"/back-office/orders/{part.id}").get_data(as_text=True)
     assert (
