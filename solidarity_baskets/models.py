@@ -273,6 +273,10 @@ class QuoteDestination(Base):
     key: Mapped[str] = mapped_column(String(120))
     province_code: Mapped[str] = mapped_column(String(12))
     hub_name: Mapped[str] = mapped_column(String(80), default="")
+    #: where and how to deliver (for the cooperatives and carriers)
+    address: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    contact: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    window: Mapped[str] = mapped_column(String(80), default="", server_default="")
     region_code: Mapped[str] = mapped_column(String(2))
     baskets: Mapped[int]
 

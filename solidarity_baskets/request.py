@@ -9,6 +9,8 @@ from datetime import date
 
 #: no cooperative above 5 % of the order's value unless there are too few of them
 DEFAULT_MAX_SHARE_BPS = 500
+#: longest address, contact or delivery window of a point
+MAX_POINT_TEXT = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +21,10 @@ class DestinationRequest:
     province_code: str
     baskets: int
     hub_name: str = ""
+    #: where and how to deliver: for the cooperatives and carriers, never a beneficiary
+    address: str = ""
+    contact: str = ""
+    window: str = ""
 
 
 @dataclass(frozen=True, slots=True)

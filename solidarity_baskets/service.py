@@ -49,6 +49,7 @@ from solidarity_baskets.models import (
 )
 from solidarity_baskets.nutrition import MAX_FAMILY_SIZE
 from solidarity_baskets.request import (
+    MAX_POINT_TEXT,
     BasketRequest,
     DestinationRequest,
 )
@@ -76,17 +77,23 @@ def clean_hub_name(name: str) -> str:
     return " ".join(name.split())
 
 
-def split_by_households(total: int) -> tuple[DestinationRequest, ...]:
-    """``total`` baskets over every province and prefecture in proportion to its
-    households (largest remainder). Casablanca is served through its 8 prefectures of
-    arrondissements; the Casablanca prefecture keeps only the households they do not
-    cover, so no household counts twice.
+def split_by_households(
+    total: int, region_code: str | None = None
+) -> tuple[DestinationRequest, ...]:
+    """``total`` baskets over every province and prefecture (of ``region_code`` when
+    given) in proportion to its households (largest remainder). Casablanca is served
+    through its 8 prefectures of arrondissements; the Casablanca prefecture keeps only
+    the households they do not cover, so no household counts twice.
 
-    :raises ValueError: unless ``0 < total <= MAX_BASKETS``.
+    :raises ValueError: unless ``0 < total <= MAX_BASKETS`` and the region exists.
     """
     if not 0 < total <= MAX_BASKETS:
         raise ValueError("total out of range")
-    rows = regions.provinces()
+    if region_code is not None and regions.region(region_code) is None:
+        raise ValueError("unknown region")
+    rows = tuple(
+        p for p in regions.provinces() if region_code is None or p.region_code == region_code
+    )
     covered: dict[str, int] = defaultdict(int)
     for p in rows:
         if p.kind == "prefecture_of_arrondissements":
@@ -119,6 +126,15 @@ def check_request(request: BasketRequest, *, today: date) -> list[FieldProblem]:
             problems.append(FieldProblem(f"{prefix}-hub_name", unsafe))
         elif len(hub) > MAX_HUB_NAME:
             problems.append(FieldProblem(f"{prefix}-hub_name", "too_long", {"max": MAX_HUB_NAME}))
+        for name in ("address", "contact", "window"):
+            text = getattr(dest, name)
+            unsafe = text_problem(text)
+            if unsafe is not None:
+                problems.append(FieldProblem(f"{prefix}-{name}", unsafe))
+            elif len(clean_hub_name(text)) > MAX_POINT_TEXT:
+                problems.append(
+                    FieldProblem(f"{prefix}-{name}", "too_long", {"max": MAX_POINT_TEXT})
+                )
         if isinstance(dest.baskets, bool) or not isinstance(dest.baskets, int):
             problems.append(FieldProblem(f"{prefix}-baskets", "not_a_number"))
         elif not 0 < dest.baskets <= MAX_BASKETS:
@@ -383,6 +399,9 @@ def _store(
                 key=destination_key(dest.province_code, dest.hub_name),
                 province_code=dest.province_code,
                 hub_name=clean_hub_name(dest.hub_name),
+                address=clean_hub_name(dest.address),
+                contact=clean_hub_name(dest.contact),
+                window=clean_hub_name(dest.window),
                 region_code=province.region_code,
                 baskets=dest.baskets,
             )

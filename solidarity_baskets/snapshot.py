@@ -61,7 +61,8 @@ def inputs(request: BasketRequest, lines: list[dict[str, Any]], supply: Supply) 
             "organisation_id": request.organisation_id,
             "template_id": request.template_id,
             "destinations": [
-                [d.province_code, d.baskets, d.hub_name] for d in request.destinations
+                [d.province_code, d.baskets, d.hub_name, d.address, d.contact, d.window]
+                for d in request.destinations
             ],
             "deliver_by": request.deliver_by.isoformat(),
             "family_size": request.family_size,
@@ -87,7 +88,8 @@ def request(data: dict[str, Any]) -> BasketRequest:
         organisation_id=data["organisation_id"],
         template_id=data["template_id"],
         destinations=tuple(
-            DestinationRequest(code, int(n), hub) for code, n, hub in data["destinations"]
+            DestinationRequest(row[0], int(row[1]), row[2], *row[3:6])
+            for row in data["destinations"]
         ),
         deliver_by=date.fromisoformat(data["deliver_by"]),
         family_size=data["family_size"],

@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 from flask import Flask, Response, request
-from flask_babel import gettext
+from flask_babel import get_translations, gettext
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from catalog.money import Money
@@ -53,6 +55,20 @@ def percent(share: float, decimals: int = 0) -> str:
         locale=FORMAT_LOCALES[current_language()],
         decimal_quantization=False,
     )
+
+
+@pass_context
+def counted_ngettext(
+    context: Context, singular: str, plural: str, count: int, /, **variables: Any
+) -> str:
+    """Jinja's ``ngettext`` with the count written as the page's language writes
+    numbers: ``4 000 paniers``, not ``4000 paniers`` (``%(num)d`` reads the formatted
+    count; a template passing its own ``num`` keeps it)."""
+    variables.setdefault("num", number(count))
+    text = get_translations().ungettext(singular, plural, count).replace("%(num)d", "%(num)s")
+    if context.eval_ctx.autoescape:
+        return Markup(text) % variables  # noqa: S704 (a translated message; variables escaped)
+    return text % variables
 
 
 def money_html(amount: Money | int) -> Markup:
@@ -157,10 +173,14 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_date, "date")
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_global(quantity, "quantity")
+    app.jinja_env.globals["ngettext"] = counted_ngettext
     app.jinja_env.globals.update(
         CERTIFICATE_KINDS=labels.CERTIFICATE_KINDS,
         SECTORS=labels.SECTORS,
         PRICE_BANDS=labels.PRICE_BANDS,
         SORTS=labels.SORTS,
+        ORGANISATION_KINDS=labels.ORGANISATION_KINDS,
+        CARRIERS=labels.CARRIERS,
+        PAYOUT_BATCH_STATUSES=labels.PAYOUT_BATCH_STATUSES,
         label=labels.label,
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from orders import carriers
+
 CERTIFICATE_KINDS = {
     "onssa": _l("ONSSA sanitary authorisation"),
     "imanor_mask": _l("IMANOR NM/ST 21.5.201 (fabric masks)"),
@@ -50,6 +52,21 @@ def label(table: dict[str, object], code: object) -> str:
 
 
 # -- back office and operator console --------------------------------------------------
+ORGANISATION_KINDS = {
+    "ngo": _l("Association or NGO"),
+    "institution": _l("Public institution"),
+    "company": _l("Company or foundation"),
+}
+
+#: carriers' own names (not translated), and "other"
+CARRIERS = {code: carrier.name or _l("Other") for code, carrier in carriers.CARRIERS.items()}
+
+PAYOUT_BATCH_STATUSES = {
+    "open": _l("Being prepared"),
+    "paid": _l("Paid"),
+    "cancelled": _l("Cancelled"),
+}
+
 PRODUCT_STATUSES = {
     "draft": _l("Draft"),
     "published": _l("Published"),

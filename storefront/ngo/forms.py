@@ -13,6 +13,7 @@ from wtforms import (
     DecimalField,
     EmailField,
     FieldList,
+    FileField,
     FormField,
     HiddenField,
     IntegerField,
@@ -38,9 +39,11 @@ from catalog.errors import InvalidAmount, InvalidIdentifier
 from catalog.identifiers import clean_ice
 from catalog.money import Money
 from solidarity_baskets.nutrition import MAX_FAMILY_SIZE
+from solidarity_baskets.request import MAX_POINT_TEXT
 from solidarity_baskets.service import MAX_BASKETS, MAX_HUB_NAME
 from storefront.account.forms import moroccan_phone, strip
 from storefront.forms import Form
+from storefront.labels import ORGANISATION_KINDS
 
 #: Quantity units people type, and how many grams / millilitres / pieces each is.
 QUANTITY_UNITS = {
@@ -99,11 +102,7 @@ class SignupForm(Form):
     )
     kind = SelectField(
         _l("Kind"),
-        choices=[
-            SelectChoice("ngo", _l("Association or NGO")),
-            SelectChoice("institution", _l("Public institution")),
-            SelectChoice("company", _l("Company or foundation")),
-        ],
+        choices=[SelectChoice(code, name) for code, name in ORGANISATION_KINDS.items()],
         validators=[InputRequired()],
     )
     registration_number = StringField(
@@ -210,6 +209,17 @@ class DestinationForm(Form):
         _l("Baskets"),
         validators=[Optional(), NumberRange(min=1, max=MAX_BASKETS)],
     )
+    address = StringField(
+        _l("Delivery address"),
+        filters=[strip],
+        validators=[Optional(), Length(max=MAX_POINT_TEXT)],
+    )
+    contact = StringField(
+        _l("Contact on site"), filters=[strip], validators=[Optional(), Length(max=MAX_POINT_TEXT)]
+    )
+    window = StringField(
+        _l("Delivery window"), filters=[strip], validators=[Optional(), Length(max=MAX_POINT_TEXT)]
+    )
 
 
 class BasketOrderForm(Form):
@@ -219,6 +229,10 @@ class BasketOrderForm(Form):
         _l("Or: spread this many baskets over every province, by households"),
         validators=[Optional(), NumberRange(min=1, max=MAX_BASKETS)],
         description=_l("Leave empty to use the distribution points above."),
+    )
+    spread_region = SelectField(_l("Over the provinces of"), validators=[Optional()])
+    points_file = FileField(
+        _l("Your list of points (.xlsx or CSV)"), render_kw={"accept": ".xlsx,.csv"}
     )
     deliver_by = DateField(_l("Delivery date"), validators=[InputRequired()])
     budget_per_basket = StringField(

@@ -68,6 +68,18 @@ MESSAGES: dict[str, Any] = {
         "Some stock was taken by other orders in the meantime: quote again to see what is "
         "available now."
     ),
+    # importing distribution points
+    "missing_column": _l("The first row must name this column."),
+    "duplicate_point": _l("The same point is already on line %(line)s."),
+    "empty": _l("The file has no distribution point."),
+    "too_many_rows": _l("At most %(max)d distribution points in one order."),
+    "unreadable": _l("This file cannot be read: save it again as .xlsx or CSV."),
+    "unsupported_type": _l("Send an .xlsx or CSV file."),
+    "not_utf8": _l("Save the CSV file as UTF-8 (line %(line)s is not)."),
+    "control_character": _l("Remove the invisible control characters from this text."),
+    "line_break": _l("Write this on one line."),
+    "bidi_control": _l("Remove the invisible direction marks from this text."),
+    "unknown_region": _l("Choose a region from the list."),
     # the order itself (orders.institutional)
     "invalid_phone": _l("Add a valid phone number to your organisation before ordering."),
     "invalid_email": _l("Add a valid e-mail address to your organisation before ordering."),

@@ -9,13 +9,15 @@ template is a 404. Quoting and confirming need a verified organisation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 import segno
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -33,12 +35,12 @@ from catalog.accounts.users import (
     register_user,
 )
 from catalog.db import utcnow
-from catalog.errors import AccountExists, InsufficientStock, InvalidInput
+from catalog.errors import AccountExists, InsufficientStock, InvalidInput, InvalidUpload
 from catalog.models import Category
 from catalog.money import Money
 from orders.errors import CheckoutError
 from orders.status import PaymentMethod
-from solidarity_baskets import fairness, impact, manifests, quotes, service, templates
+from solidarity_baskets import fairness, impact, manifests, points, quotes, service, templates
 from solidarity_baskets.errors import BasketError
 from solidarity_baskets.models import BasketOrder, BasketQuote, BasketTemplate
 from solidarity_baskets.request import BasketRequest, DestinationRequest
@@ -46,7 +48,7 @@ from storefront import payments
 from storefront.auth import answer_existing_account, organisation_required
 from storefront.extensions import db
 from storefront.i18n import current_language
-from storefront.ngo import tags_pdf
+from storefront.ngo import points_file, tags_pdf
 from storefront.ngo.forms import (
     QUANTITY_UNIT_LABELS,
     ActionForm,
@@ -369,12 +371,24 @@ def _order_form(rows: int) -> BasketOrderForm:
     form = BasketOrderForm()
     while len(form.destinations.entries) < rows:
         form.destinations.append_entry()
+    _set_choices(form)
+    own = templates.templates_for(db.session, g.organisation.id)
+    form.template_id.choices = [SelectChoice(str(t.id), t.name) for t in own]
+    lang = current_language()
+    form.spread_region.choices = [SelectChoice("", _("every region of Morocco"))] + [
+        SelectChoice(r.code, r.name(lang)) for r in regions.regions()
+    ]
+    return form
+
+
+def _set_choices(form: BasketOrderForm) -> None:
     choices = _province_choices()
     for entry in form.destinations.entries:
         entry.form.province_code.choices = choices
-    own = templates.templates_for(db.session, g.organisation.id)
-    form.template_id.choices = [SelectChoice(str(t.id), t.name) for t in own]
-    return form
+
+
+#: empty rows "More rows" adds, keeping what was typed
+MORE_ROWS = 10
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
@@ -389,6 +403,8 @@ def order_new() -> Response | str:
         rows = min(max(rows, len(source.destinations) + 1), MAX_ROWS)
     form = _order_form(rows)
     today = utcnow().date()
+    import_problems: list[tuple[int, str, str]] = []
+    action = request.form.get("action", "quote")
     if request.method == "GET":
         wanted = request.args.get("template", type=int)
         if wanted is not None:
@@ -396,6 +412,15 @@ def order_new() -> Response | str:
         form.deliver_by.data = today + timedelta(days=DEFAULT_DAYS_AHEAD)
         if source is not None:
             _fill_from_quote(form, source, today)
+    elif action in ("more", "import", "spread"):  # CSRFProtect checked the token
+        if action == "more":
+            for _unused in range(min(MORE_ROWS, MAX_ROWS - len(form.destinations.entries))):
+                form.destinations.append_entry()
+            _set_choices(form)
+        elif action == "import":
+            import_problems = _import_points(form)
+        else:
+            _spread(form)
     elif form.validate_on_submit():
         built = _request_from(form, today)
         if built is not None:
@@ -407,7 +432,7 @@ def order_new() -> Response | str:
                 renames = {
                     f"destinations-{i}-{name}": f"destinations-{row}-{name}"
                     for i, row in enumerate(rows_of)
-                    for name in ("province_code", "hub_name", "baskets")
+                    for name in ("province_code", "hub_name", "baskets", *POINT_DETAILS)
                 }
                 for text in attach(form, exc.problems, renames):
                     flash(text, "error")
@@ -417,7 +442,89 @@ def order_new() -> Response | str:
             else:
                 db.session.commit()
                 return redirect(url_for("ngo.quote_detail", quote_id=quote.id))
-    return render_template("ngo/order_form.html", form=form, rows=rows, max_rows=MAX_ROWS)
+    return render_template(
+        "ngo/order_form.html",
+        form=form,
+        rows=len(form.destinations.entries),
+        max_rows=MAX_ROWS,
+        import_problems=import_problems,
+        column_names=POINT_COLUMN_NAMES,
+    )
+
+
+POINT_DETAILS = ("address", "contact", "window")
+#: the import's columns as the page names them
+POINT_COLUMN_NAMES = {
+    "province": _l("Province or prefecture"),
+    "baskets": _l("Baskets"),
+    "hub": _l("Hub (optional)"),
+    "address": _l("Delivery address"),
+    "contact": _l("Contact on site"),
+    "window": _l("Delivery window"),
+}
+
+
+def _fill_points(form: BasketOrderForm, found: Sequence[DestinationRequest]) -> None:
+    """Put ``found`` in the form's rows (as many as needed, the rest emptied)."""
+    while len(form.destinations.entries) < len(found):
+        form.destinations.append_entry()
+    _set_choices(form)
+    for index, entry in enumerate(form.destinations.entries):
+        sub = entry.form
+        point = found[index] if index < len(found) else None
+        sub.province_code.data = point.province_code if point else ""
+        sub.hub_name.data = point.hub_name if point else ""
+        sub.baskets.data = point.baskets if point else None
+        sub.address.data = point.address if point else ""
+        sub.contact.data = point.contact if point else ""
+        sub.window.data = point.window if point else ""
+        for field in sub:
+            field.raw_data = []  # show the data set here, not what was posted
+    form.national_total.data = None
+
+
+def _import_points(form: BasketOrderForm) -> list[tuple[int, str, str]]:
+    """Read the uploaded list into the rows; its problems, row by row, if any
+    (nothing is filled then)."""
+    upload = request.files.get("points_file")
+    if upload is None or not upload.filename:
+        form.points_file.errors = [message("unsupported_type")]
+        return []
+    try:
+        rows = points_file.rows_of(upload.filename, upload.read())
+    except InvalidUpload as exc:
+        form.points_file.errors = [message(exc.code, exc.data)]
+        return []
+    found = points.read_points(rows)
+    if found.problems:
+        return [
+            (p.line, str(POINT_COLUMN_NAMES.get(p.column or "", "")), message(p.code, p.data))
+            for p in found.problems
+        ]
+    _fill_points(form, found.points)
+    flash(
+        ngettext(
+            "%(num)d distribution point imported: check them, then get a quote.",
+            "%(num)d distribution points imported: check them, then get a quote.",
+            len(found.points),
+        ),
+        "success",
+    )
+    return []
+
+
+def _spread(form: BasketOrderForm) -> None:
+    total = form.national_total.data if form.national_total.validate(form) else None
+    region = form.spread_region.data or None
+    if not total:
+        form.national_total.errors = [message("required")]
+        return
+    try:
+        found = service.split_by_households(total, region)
+    except ValueError:
+        form.spread_region.errors = [message("unknown_region")]
+        return
+    _fill_points(form, found)
 
 
 def _fill_from_quote(form: BasketOrderForm, quote: BasketQuote, today: date) -> None:
@@ -429,6 +536,9 @@ def _fill_from_quote(form: BasketOrderForm, quote: BasketQuote, today: date) -> 
         entry.form.province_code.data = dest.province_code
         entry.form.hub_name.data = dest.hub_name
         entry.form.baskets.data = dest.baskets
+        entry.form.address.data = dest.address
+        entry.form.contact.data = dest.contact
+        entry.form.window.data = dest.window
     form.deliver_by.data = max(asked.deliver_by, today + timedelta(days=service.MIN_DAYS_AHEAD))
     if asked.budget_per_basket_minor is not None:
         form.budget_per_basket.data = str(Money(asked.budget_per_basket_minor).decimal)
@@ -442,7 +552,15 @@ def _request_from(form: BasketOrderForm, today: date) -> tuple[BasketRequest, li
     destinations: list[DestinationRequest] = []
     rows_of: list[int] = []
     if form.national_total.data:
-        destinations = list(service.split_by_households(form.national_total.data))
+        try:
+            destinations = list(
+                service.split_by_households(
+                    form.national_total.data, form.spread_region.data or None
+                )
+            )
+        except ValueError:
+            form.spread_region.errors = [message("unknown_region")]
+            return None
     else:
         for index, entry in enumerate(form.destinations.entries):
             sub = entry.form
@@ -456,7 +574,14 @@ def _request_from(form: BasketOrderForm, today: date) -> tuple[BasketRequest, li
                 sub.baskets.errors = (message("required"),)
                 return None
             destinations.append(
-                DestinationRequest(code, int(sub.baskets.data), sub.hub_name.data or "")
+                DestinationRequest(
+                    code,
+                    int(sub.baskets.data),
+                    sub.hub_name.data or "",
+                    address=sub.address.data or "",
+                    contact=sub.contact.data or "",
+                    window=sub.window.data or "",
+                )
             )
             rows_of.append(index)
     budget = None
@@ -664,6 +789,7 @@ def order_detail(basket_order_id: int) -> str:
         quote=basket_order.quote,
         lines={ln.key: ln for ln in quotes.lines_of(basket_order.quote.inputs)},
         points=points,
+        bank=getattr(payments.gateway(PaymentMethod.BANK_TRANSFER), "details", None),
     )
 
 

@@ -28,7 +28,10 @@ def test_a_quote_is_stored_with_its_inputs_and_result(session, make):
     assert quote.id is not None and quote.status == QuoteStatus.OPEN
     assert quote.baskets == 100 and quote.shortage_units == 0
     assert [d.key for d in quote.destinations] == ["06.141", "09.001"]
-    assert quote.inputs["request"]["destinations"] == [["06.141", 60, ""], ["09.001", 40, ""]]
+    assert quote.inputs["request"]["destinations"] == [
+        ["06.141", 60, "", "", "", ""],
+        ["09.001", 40, "", "", "", ""],
+    ]
     assert {ln["key"] for ln in quote.inputs["lines"]} == {"vannerie", "couscous", "huile-olive"}
     assert quote.total_minor == quote.goods_minor + quote.shipping_minor > 0
     assert quote.goods_minor == sum(row[6] for row in quote.result["assignments"])

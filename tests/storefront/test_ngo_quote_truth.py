@@ -236,3 +236,27 @@ def test_every_offered_fix_applied_removes_what_it_claims(session, make, app, sc
                 assert fresh.deliver_by == fix.deliver_by
         else:
             assert fix.removes not in short, fix.kind
+
+
+def test_counts_and_bank_instructions_read_as_people_write_them(client, world, session):
+    login(client, world.member)
+    page = _quote_page(
+        client,
+        world,
+        **{"destinations-0-baskets": "4000", "destinations-1-baskets": "1"},
+        budget_per_basket="",
+    )
+    assert "4,001 baskets" in page  # not "4001 baskets"
+    client.set_cookie("lang", "fr")
+    page = client.get("/ngo/").get_data(as_text=True)
+    assert "4\u202f001" in page  # French groups digits with a narrow space
+    client.set_cookie("lang", "en")
+    # a confirmed order paid by transfer, with no bank details configured
+    _quote_page(client, world)
+    quote = _latest(session)
+    response = client.post(
+        f"/ngo/quotes/{quote.id}/confirm", data={"payment_method": "bank_transfer"}
+    )
+    order_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Please transfer" in order_page
+    assert "Our bank details are not shown here yet" in order_page

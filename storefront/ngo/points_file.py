@@ -1,0 +1,66 @@
+"""An uploaded list of distribution points as rows of cells: the first sheet of an
+.xlsx workbook (openpyxl, values only, formulas never evaluated) or a CSV file (UTF-8,
+``;`` or ``,``). Reading stops after :data:`MAX_ROWS_READ` rows: the library refuses
+more than :data:`solidarity_baskets.points.MAX_ROWS` points anyway."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from typing import Any
+
+from openpyxl import load_workbook
+
+from catalog.csv_io import decode
+from catalog.errors import InvalidUpload
+from solidarity_baskets.points import MAX_ROWS
+
+MAX_ROWS_READ = MAX_ROWS + 50
+MAX_COLUMNS = 20
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+def rows_of(filename: str, data: bytes) -> list[list[Any]]:
+    """The file's rows (each a list of cell values).
+
+    :raises InvalidUpload: ``empty``, ``not_utf8`` (CSV), ``unreadable`` (a broken or
+        encrypted workbook), ``unsupported_type`` (neither .xlsx nor .csv).
+    """
+    if not data.strip():
+        raise InvalidUpload(code="empty")
+    name = filename.casefold()
+    if data.startswith(XLSX_MAGIC) or name.endswith(".xlsx"):
+        return _xlsx_rows(data)
+    if name.endswith((".csv", ".txt")) or not name:
+        return _csv_rows(data)
+    raise InvalidUpload(code="unsupported_type")
+
+
+def _xlsx_rows(data: bytes) -> list[list[Any]]:
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise InvalidUpload(code="unreadable") from exc
+    try:
+        sheet = book.worksheets[0]
+        rows = []
+        for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+            rows.append(list(row))
+            if len(rows) >= MAX_ROWS_READ:
+                break
+        return rows
+    finally:
+        book.close()
+
+
+def _csv_rows(data: bytes) -> list[list[Any]]:
+    text = decode(data)
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    rows = []
+    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+        rows.append(row[:MAX_COLUMNS])
+        if len(rows) >= MAX_ROWS_READ:
+            break
+    return rows
