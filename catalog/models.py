@@ -493,7 +493,7 @@ SQLITE_FTS_DROP = (
 )
 POSTGRES_FTS_DROP = (
     "DROP INDEX IF EXISTS ix_catalog_product_search",
-    "ALTER TABLE catalog_product DROP COLUMN IF EXISTS search_vector",
+    "ALTER TABLE IF EXISTS catalog_product DROP COLUMN IF EXISTS search_vector",
 )
 
 
