@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.accounts.users import Organisation
@@ -36,7 +36,7 @@ class Queue(StrEnum):
     LATE_TO_SHIP = "late_to_ship"
 
 
-def _refund_owed_sql():  # noqa: ANN202 (a SQL expression)
+def _refund_owed_sql() -> ColumnElement[int]:
     refunded = case(
         (Order.payment_method == PaymentMethod.CARD, 0), else_=Order.amount_refunded_minor
     )
@@ -47,7 +47,7 @@ def _refund_owed_sql():  # noqa: ANN202 (a SQL expression)
     return refunded + overpaid - Order.refund_paid_minor
 
 
-def _queue_filter(queue: Queue, now: datetime):  # noqa: ANN202 (a SQL condition)
+def _queue_filter(queue: Queue, now: datetime) -> ColumnElement[bool]:
     if queue == Queue.AWAITING_TRANSFER:
         return and_(
             Order.payment_method == PaymentMethod.BANK_TRANSFER,
@@ -72,7 +72,7 @@ def _queue_filter(queue: Queue, now: datetime):  # noqa: ANN202 (a SQL condition
     )
 
 
-def _search(stmt: Select[tuple[Order]], query: str) -> Select[tuple[Order]]:
+def _search(stmt: Select[Order], query: str) -> Select[Order]:
     text = " ".join(query.split())[:100]
     if not text:
         return stmt

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from catalog import stock
@@ -34,7 +34,9 @@ def _take(session: Session, product_id: int, quantity: int) -> bool:
         .values(stock=Product.stock - quantity)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    # an UPDATE's result is a CursorResult (Session.execute is typed as returning a Result)
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
 
 
 def _committed(session: Session, product_id: int) -> int:

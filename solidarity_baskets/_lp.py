@@ -405,7 +405,10 @@ def build(inp: ModelInput) -> Model:
 
     goods = inp.offer_goods.astype(np.float64)
     women = inp.supplier_women[inp.offer_supplier]
-    own_offer = goods * (1.0 - inp.women_discount * women) + inp.offer_penalty
+    # float64 already (goods are); numpy's stubs lose the dtype over the int penalty
+    own_offer: FloatArray = np.asarray(
+        goods * (1.0 - inp.women_discount * women) + inp.offer_penalty, dtype=np.float64
+    )
     col_goods = goods[col_offer]
     gpos = goods[goods > 0]
     g_min = float(gpos.min()) if len(gpos) else 1.0

@@ -17,7 +17,7 @@ from storefront.extensions import db
 T = TypeVar("T")
 
 
-def of_cooperative(model: type[T], *conditions: ColumnElement[bool]) -> Select[tuple[T]]:
+def of_cooperative(model: type[T], *conditions: ColumnElement[bool]) -> Select[T]:
     """Rows of ``model`` that belong to the current cooperative (``g.cooperative``)."""
     owner: InstrumentedAttribute[Any] = model.cooperative_id  # type: ignore[attr-defined]
     return select(model).where(owner == g.cooperative.id, *conditions)
