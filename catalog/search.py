@@ -53,6 +53,7 @@ from catalog import synonyms as synonyms_module
 from catalog.models import Category, CertificateKind, Cooperative, Product, ProductLabel
 from catalog.synonyms import Synonyms
 from catalog.text import STOPWORDS, token_stems, tokens
+from catalog.vocabulary import Vocabulary
 
 MAX_PER_PAGE = 60
 MAX_QUERY_TOKENS = 8
@@ -619,6 +620,63 @@ def search_products(
     return SearchResult(
         products=products, total=total, page=q.page, per_page=q.per_page, facets=facet_counts
     )
+
+
+#: fewer matches than this and the vocabulary is asked for a correction
+FEW_RESULTS = 3
+
+
+@dataclass(slots=True)
+class Found:
+    """What a shopper's search found.
+
+    ``corrected_from`` is set when nothing matched the words typed and a correction
+    did: ``result`` is then the correction's, for ``text``. ``suggestion`` is a
+    correction offered, not applied (the words typed found a few products, the
+    correction more). ``categories``: slugs of the closest categories when nothing
+    was found at all.
+    """
+
+    result: SearchResult
+    text: str
+    corrected_from: str | None = None
+    suggestion: str | None = None
+    categories: list[str] = field(default_factory=list)
+
+
+def find_products(
+    session: Session,
+    query: ProductQuery,
+    vocabulary: Callable[[], Vocabulary],
+    *,
+    cache: FacetCache | None = None,
+    synonyms: Synonyms | None = None,
+    exact: bool = False,
+) -> Found:
+    """:func:`search_products` with typo tolerance for a shopper's words.
+
+    When the words find fewer than :data:`FEW_RESULTS` products, each word the
+    catalog's ``vocabulary`` (built only then) does not know is corrected and the
+    corrected words are tried; ``exact`` (the shopper undid a correction) skips that.
+    """
+    result = search_products(session, query, cache=cache, synonyms=synonyms)
+    if not query.text.strip() or result.total >= FEW_RESULTS:
+        return Found(result, query.text)
+    vocab = vocabulary()
+    corrected = vocab.correct_text(query.text)
+    suggestion = None
+    if corrected is not None and not exact:
+        other = search_products(
+            session, replace(query, text=corrected), cache=cache, synonyms=synonyms
+        )
+        if result.total == 0 and other.total > 0:
+            return Found(other, corrected, corrected_from=query.text)
+        if other.total > result.total:
+            suggestion = corrected
+    elif corrected is not None:  # the shopper undid the correction: offer it only
+        suggestion = corrected
+    categories = vocab.closest_categories(query.text) if result.total == 0 else []
+    return Found(result, query.text, suggestion=suggestion, categories=categories)
 
 
 def featured_products(session: Session, limit: int = 8) -> list[Product]:

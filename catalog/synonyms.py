@@ -23,6 +23,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog import audit
+from catalog.audit import Actor
 from catalog.errors import FieldProblem, InvalidInput
 from catalog.models import SearchSynonym
 from catalog.text import token_stems, tokens
@@ -127,20 +129,38 @@ def validate(terms: str) -> list[str]:
     return members
 
 
-def add(session: Session, terms: str, *, created_by_id: int | None, now: datetime) -> SearchSynonym:
-    """Add an operator's group ("zrabi, tapis, rug"). Flushes."""
+def add(session: Session, terms: str, *, actor: Actor, now: datetime) -> SearchSynonym:
+    """Add an operator's group ("zrabi, tapis, rug"), in the audit log too. Flushes."""
     members = validate(terms)
-    entry = SearchSynonym(terms=", ".join(members), created_by_id=created_by_id, created_at=now)
+    entry = SearchSynonym(terms=", ".join(members), created_by_id=actor.id, created_at=now)
     session.add(entry)
     session.flush()
+    audit.record(
+        session,
+        actor,
+        "search_synonym.create",
+        object_type="search_synonym",
+        object_id=entry.id,
+        now=now,
+        details={"terms": entry.terms},
+    )
     return entry
 
 
-def remove(session: Session, synonym_id: int) -> bool:
-    """Delete an operator's group; False when there is none with that id. Flushes."""
+def remove(session: Session, synonym_id: int, *, actor: Actor, now: datetime) -> bool:
+    """Delete an operator's group (logged); False when there is none with that id."""
     entry = session.get(SearchSynonym, synonym_id)
     if entry is None:
         return False
+    audit.record(
+        session,
+        actor,
+        "search_synonym.delete",
+        object_type="search_synonym",
+        object_id=entry.id,
+        now=now,
+        details={"terms": entry.terms},
+    )
     session.delete(entry)
     session.flush()
     return True

@@ -16,6 +16,7 @@ from storefront.cart import store
 from storefront.config import DEFAULTS
 from storefront.extensions import babel, csrf, db, migrate
 from storefront.shop import facets, pagecache
+from storefront.shop import search as search_state
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -64,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     payments.init_app(app)
     store.init_app(app)
+    search_state.init_app(app)
     facets.init_app(app)
     pagecache.init_app(app)
     api.init_app(app)

@@ -153,3 +153,12 @@ class RefundPaidForm(Form):
         filters=[strip],
         validators=[InputRequired(), Length(max=120)],
     )
+
+
+class SynonymForm(Form):
+    terms = StringField(
+        _l("Words or phrases that mean the same"),
+        filters=[strip],
+        validators=[InputRequired(), Length(max=1000)],
+        description=_l("Separated by commas, for example: zrabi, tapis, زرابي, rugs."),
+    )

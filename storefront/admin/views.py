@@ -6,14 +6,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from catalog import audit, moderation
+from catalog import audit, moderation, synonyms
 from catalog.accounts.users import Organisation, OrganisationStatus, Role, User
 from catalog.audit import Actor
 from catalog.categories import CategoryDraft, save_category
@@ -28,6 +37,7 @@ from catalog.models import (
     CooperativeStatus,
     Product,
     ProductStatus,
+    SearchSynonym,
 )
 from catalog.moderation import reinstate_product, suspend_product
 from catalog.money import Money
@@ -35,7 +45,7 @@ from catalog.notifications import tasks
 from catalog.search import category_tree
 from orders import desk
 from storefront import labels
-from storefront.admin.forms import CategoryForm, ReasonForm
+from storefront.admin.forms import CategoryForm, ReasonForm, SynonymForm
 from storefront.auth import operator_required
 from storefront.coop import choices
 from storefront.coop.files import send_document
@@ -46,6 +56,7 @@ from storefront.coop.views import back_office_context
 from storefront.extensions import db
 from storefront.outcomes import committing
 from storefront.paging import page_count, page_number, paginate
+from storefront.shop import search as search_state
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -491,6 +502,56 @@ def category_edit(category_id: int | None = None) -> Response | str:
                     flash(_("%(num)d products changed: on sale or not.", num=changed), "info")
                 return redirect(url_for("admin.category_edit", category_id=saved.id))
     return render_template("admin/category_form.html", form=form, category=category)
+
+
+# -- search synonyms ---------------------------------------------------------------------
+@bp.route("/synonyms", methods=["GET", "POST"])
+@operator_required
+def search_synonyms() -> Response | str:
+    """The curated synonym file (read-only here, versioned with the code) and the
+    operators' own groups, which apply to the next searches."""
+    form = SynonymForm()
+    if form.validate_on_submit():
+        try:
+            synonyms.add(db.session, form.terms.data or "", actor=actor(), now=utcnow())
+        except InvalidInput as exc:
+            db.session.rollback()
+            for text in attach(form, exc.problems):
+                flash(text, "error")
+        else:
+            db.session.commit()
+            _synonyms_changed()
+            flash(_("Synonyms added: searches use them now."), "success")
+            return redirect(url_for("admin.search_synonyms"))
+    curated = synonyms.curated()
+    own = list(db.session.scalars(select(SearchSynonym).order_by(SearchSynonym.id.desc())))
+    return render_template(
+        "admin/synonyms.html",
+        form=form,
+        version=curated.version,
+        curated=[", ".join(" ".join(p) for p in group) for group in curated.groups],
+        own=own,
+        delete_form=ActionForm(),
+    )
+
+
+@bp.post("/synonyms/<int:synonym_id>/delete")
+@operator_required
+def search_synonym_delete(synonym_id: int) -> Response:
+    if not synonyms.remove(db.session, synonym_id, actor=actor(), now=utcnow()):
+        abort(404)
+    db.session.commit()
+    _synonyms_changed()
+    flash(_("Synonyms removed."), "success")
+    return _back("admin.search_synonyms")
+
+
+def _synonyms_changed() -> None:
+    """This process searches with the new groups at once (others within a minute)."""
+    for key in (search_state.SYNONYMS, search_state.VOCABULARY, "catalog_page_cache"):
+        cache = current_app.extensions.get(key)
+        if cache is not None:
+            cache.clear()
 
 
 # -- audit log ---------------------------------------------------------------------------

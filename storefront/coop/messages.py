@@ -57,6 +57,9 @@ MESSAGES: dict[str, Any] = {
     "unknown_product": _l("Choose one of your products."),
     "slug_format": _l("Use lower-case letters, digits and hyphens, e.g. huile-argan."),
     "slug_taken": _l("Another category already uses this address."),
+    # search synonyms
+    "synonyms_too_few": _l("Enter at least two different words or phrases, separated by commas."),
+    "synonyms_too_many": _l("A group has at most %(max)d words or phrases."),
     "parent_cycle": _l("A category cannot be placed under itself or its subcategories."),
     # uploads
     "empty": _l("The file is empty."),

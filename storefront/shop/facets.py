@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from catalog.search import FacetCache, changes_facets, warm_whole_catalog
 from storefront.extensions import db
+from storefront.shop.search import VOCABULARY, refresh_vocabulary
 
 KEY = "catalog_facet_cache"
 WARMER = "catalog_facet_warmer"
@@ -61,6 +62,7 @@ class Warmer:
     def warm(self) -> None:
         with self.app.app_context():
             warm_whole_catalog(db.session, facet_cache())
+            refresh_vocabulary()
 
     def _run(self) -> None:
         while not self._stopping:
@@ -96,7 +98,7 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 def _after_commit(session: Session) -> None:
     if session.info.pop(_FLAG, False) and has_app_context():
-        for key in (KEY, "catalog_page_cache"):
+        for key in (KEY, "catalog_page_cache", VOCABULARY):
             cache = current_app.extensions.get(key)
             if cache is not None:
                 cache.clear()

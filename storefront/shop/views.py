@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -9,12 +10,14 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    jsonify,
     redirect,
     render_template,
     request,
     send_from_directory,
     url_for,
 )
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -27,11 +30,13 @@ from catalog.rules import price_cap
 from catalog.search import (
     MAX_PER_PAGE,
     ProductQuery,
+    SearchResult,
     Sort,
     category_tree,
     descendant_ids,
     featured_cooperatives,
     featured_products,
+    find_products,
     roll_up,
     search_products,
 )
@@ -40,6 +45,7 @@ from storefront.extensions import db
 from storefront.i18n import COOKIE
 from storefront.security import safe_next
 from storefront.shop import facets, pagecache
+from storefront.shop import search as search_state
 
 bp = Blueprint("shop", __name__)
 
@@ -72,10 +78,15 @@ def _query_from_args(**fixed: Any) -> ProductQuery:
 
 
 def _listing(
-    template: str, query: ProductQuery, categories: list[Category] | None = None, **context: Any
+    template: str,
+    query: ProductQuery,
+    categories: list[Category] | None = None,
+    result: SearchResult | None = None,
+    **context: Any,
 ) -> str:
     categories = category_tree(db.session) if categories is None else categories
-    result = search_products(db.session, query, cache=facets.facet_cache())
+    if result is None:
+        result = search_products(db.session, query, cache=facets.facet_cache())
     category_counts = roll_up(categories, result.facets.get("category", []))
     return render_template(
         template,
@@ -126,15 +137,59 @@ def region(code: str) -> str:
 @bp.get("/search")
 @pagecache.cached_page
 def search() -> str:
+    """Search, with typo tolerance: a correction found instead of nothing is shown with
+    a way back to the words typed (``exact=1``), and a page with nothing found offers
+    the closest categories."""
     query = _query_from_args()
+    categories = category_tree(db.session)
     cat_slug = request.args.get("cat")
     if cat_slug:
-        categories = category_tree(db.session)
         current = next((c for c in categories if c.slug == cat_slug), None)
         if current is not None:
             query = _query_from_args(category_ids=descendant_ids(categories, current.id))
-        return _listing("shop/listing.html", query, categories, searching=True)
-    return _listing("shop/listing.html", query, searching=True)
+    found = find_products(
+        db.session,
+        query,
+        search_state.vocabulary,
+        cache=facets.facet_cache(),
+        synonyms=search_state.synonyms(),
+        exact=request.args.get("exact") == "1",
+    )
+    by_slug = {c.slug: c for c in categories}
+    return _listing(
+        "shop/listing.html",
+        replace(query, text=found.text),
+        categories,
+        found.result,
+        searching=True,
+        found=found,
+        close_categories=[by_slug[s] for s in found.categories if s in by_slug],
+    )
+
+
+@bp.get("/search/suggest")
+def suggest() -> Response:
+    """Autocomplete for the search box (static/js/search-suggest.js): products,
+    categories and cooperatives whose names start with what is typed, as JSON. The
+    search form works the same without it."""
+    text = request.args.get("q", "")[:100]
+    found = search_state.vocabulary().complete(text) if text.strip() else []
+    urls = {
+        "product": lambda s: url_for("shop.search", q=s.text),
+        "category": lambda s: url_for("shop.category", slug=s.slug),
+        "cooperative": lambda s: url_for("shop.cooperative", slug=s.slug),
+    }
+    kinds = {"product": _("Product"), "category": _("Category"), "cooperative": _("Cooperative")}
+    response = jsonify(
+        query=text,
+        suggestions=[
+            {"kind": s.kind, "label": kinds[s.kind], "text": s.text, "url": urls[s.kind](s)}
+            for s in found
+        ],
+    )
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
 
 
 @bp.get("/p/<slug>")

@@ -7,6 +7,7 @@ from catalog.search import (
     Sort,
     changes_facets,
     featured_cooperatives,
+    find_products,
     search_products,
 )
 
@@ -196,3 +197,118 @@ def test_the_home_page_shows_featured_cooperatives_first_then_the_newest(session
     make.cooperative(featured=True, status=CooperativeStatus.PENDING)
     assert featured_cooperatives(session, limit=3) == [new_star, old_star, new]
     assert old in featured_cooperatives(session, limit=4)
+
+
+# -- analysis, synonyms, corrections (on SQLite and PostgreSQL alike) -------------------
+
+
+@pytest.fixture
+def souk(make):
+    """A small shop as the demo has it: titles in French and Arabic (no English for the
+    honey), category names in the three languages."""
+    coop = make.cooperative(name_fr="Coopérative Nour")
+    honey_cat = make.category("miel", name_fr="Miel", name_ar="عسل", name_en="Honey")
+    oil_cat = make.category("huile-argan", name_fr="Huile d'argan", name_ar="زيت الأركان")
+    cosmetics = make.category("cosmetiques", name_fr="Cosmétiques", name_en="Cosmetics")
+    rugs = make.category("tapis", name_fr="Tapis", name_ar="زرابي", name_en="Rugs")
+    items = {
+        "honey": make.product(coop, honey_cat, title_fr="Miel de thym", title_ar="عسل الزعتر"),
+        "food_argan": make.product(
+            coop, oil_cat, title_fr="Huile d'argan alimentaire", title_ar="زيت أركان غذائي"
+        ),
+        "cosmetic_argan": make.product(
+            coop, cosmetics, title_fr="Huile d'argan cosmétique", title_ar="زيت أركان تجميلي"
+        ),
+        "rug": make.product(
+            coop, rugs, title_fr="Tapis berbère en laine", title_ar="زربية أمازيغية من الصوف"
+        ),
+        "couscous": make.product(
+            coop, make.category(), title_fr="Couscous roulé à la main", title_ar="كسكس مفتول"
+        ),
+    }
+    from catalog.rules import refresh_products
+
+    refresh_products(make.session, make.today)
+    return items
+
+
+def found(session, text, **kw):
+    return {p.title_fr for p in search_products(session, ProductQuery(text=text, **kw)).products}
+
+
+@pytest.mark.parametrize("text", ["العسل", "بالعسل", "عسل", "honey", "l3sel", "miel", "3sel"])
+def test_honey_is_found_in_every_language_with_article_clitics_or_darija(
+    session, souk, text
+) -> None:
+    assert found(session, text) == {"Miel de thym"}
+
+
+def test_the_search_box_example_finds_culinary_and_cosmetic_argan_oil(session, souk) -> None:
+    both = {"Huile d'argan alimentaire", "Huile d'argan cosmétique"}
+    assert found(session, "زيت الأركان") == both
+    assert found(session, "زيت أركان") == both
+    assert found(session, "argane") == both
+    assert found(session, "zit l'argan") == both
+
+
+@pytest.mark.parametrize("text", ["الزربية", "zerbia", "rugs", "زرابي", "tapis berbères"])
+def test_rugs_by_article_darija_english_plural_or_category(session, souk, text) -> None:
+    assert found(session, text) == {"Tapis berbère en laine"}
+
+
+def test_exact_words_rank_above_stems(make, session) -> None:
+    coop, cat = make.cooperative(), make.category()
+    stemmed = make.product(coop, cat, title_fr="Huile vierge", description_fr="huile " * 10)
+    exact = make.product(coop, cat, title_fr="Huiles pressées")
+    from catalog.rules import refresh_products
+
+    refresh_products(session, make.today)
+    r = search_products(session, ProductQuery(text="huiles"))
+    assert r.products == [exact, stemmed]
+    r = search_products(session, ProductQuery(text="huile"))
+    assert r.products[0] == stemmed
+
+
+def test_operator_synonyms_apply_to_the_next_search(session, souk) -> None:
+    from catalog import synonyms
+    from catalog.audit import Actor
+
+    assert found(session, "kesra") == set()
+    synonyms.add(session, "kesra, couscous", actor=Actor(None), now=souk["rug"].created_at)
+    assert found(session, "kesra") == set(), "without them: the curated file alone"
+    loaded = synonyms.load(session)
+    r = search_products(session, ProductQuery(text="kesra"), synonyms=loaded)
+    assert [p.title_fr for p in r.products] == ["Couscous roulé à la main"]
+
+
+def test_a_typo_is_corrected_when_nothing_matches(session, souk) -> None:
+    from catalog import vocabulary
+
+    def vocab():
+        return vocabulary.build(session)
+
+    f = find_products(session, ProductQuery(text="couscouss"), vocab)
+    assert f.corrected_from == "couscouss" and f.text == "couscous"
+    assert [p.title_fr for p in f.result.products] == ["Couscous roulé à la main"]
+    undone = find_products(session, ProductQuery(text="couscouss"), vocab, exact=True)
+    assert undone.result.total == 0 and undone.suggestion == "couscous"
+    known = find_products(session, ProductQuery(text="couscous"), vocab)
+    assert known.corrected_from is None and known.suggestion is None
+
+
+def test_nothing_found_offers_the_closest_categories(session, souk) -> None:
+    from catalog import vocabulary
+
+    f = find_products(session, ProductQuery(text="tapiis zzqq"), lambda: vocabulary.build(session))
+    assert f.result.total == 0
+    assert "tapis" in f.categories
+
+
+def test_a_search_with_synonyms_sends_a_fixed_number_of_queries(
+    session, souk, count_queries
+) -> None:
+    count_queries.clear()
+    r = search_products(session, ProductQuery(text="l3sel"))
+    assert r.total == 1
+    # the facet cube (two), the page, its cooperatives and images: synonyms cost nothing
+    assert len(count_queries) == 5
