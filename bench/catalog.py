@@ -64,7 +64,7 @@ from catalog.models import (  # noqa: E402
     create_all,
 )
 from catalog.rules import problems, refresh_products, valid_kinds  # noqa: E402
-from catalog.text import search_document, search_stems  # noqa: E402
+from catalog.text import search_texts  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 OUT = ROOT / "bench" / "out"
@@ -331,6 +331,7 @@ def generate(url: str, n_coops: int, n_products: int, seed: int = 2020) -> Count
                 sku=f"{kind.upper().replace('_', '-')}-{n:03d}",
             )
             sellable = not problems(product, TODAY)  # type: ignore[arg-type]
+            document, stems = search_texts(product)  # type: ignore[arg-type]
             row = {
                 "id": pid,
                 "cooperative_id": coop.row["id"],
@@ -359,8 +360,8 @@ def generate(url: str, n_coops: int, n_products: int, seed: int = 2020) -> Count
                 "sellable": sellable,
                 "region_code": coop.region_code,
                 "women_led": coop.women_led,
-                "search_document": search_document(product),  # type: ignore[arg-type]
-                "search_stems": search_stems(product),  # type: ignore[arg-type]
+                "search_document": document,
+                "search_stems": stems,
                 "created_at": NOW - timedelta(minutes=n_products - pid),
                 "updated_at": NOW,
             }

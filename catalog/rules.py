@@ -26,7 +26,7 @@ from catalog.models import (
     ProductStatus,
 )
 from catalog.money import Money
-from catalog.text import search_document, search_stems
+from catalog.text import search_texts
 
 
 def required_kinds(category: Category) -> set[str]:
@@ -128,8 +128,7 @@ def refresh_products(
         coop = product.cooperative
         product.region_code = coop.region_code
         product.women_led = coop.women_led
-        product.search_document = search_document(product)
-        product.search_stems = search_stems(product)
+        product.search_document, product.search_stems = search_texts(product)
         kinds = valid_kinds(product, coop.certificates, today) if sellable else set()
         for label in list(product.labels):
             if label.kind not in kinds:

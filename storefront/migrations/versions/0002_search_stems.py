@@ -92,7 +92,7 @@ def _reindex():
     rows in, so that later model changes never break this revision)."""
     from types import SimpleNamespace
 
-    from catalog.text import search_document, search_stems
+    from catalog.text import search_texts
 
     conn = op.get_bind()
     categories = {
@@ -129,9 +129,8 @@ def _reindex():
         product = SimpleNamespace(
             **row._mapping, cooperative=coops.get(row.cooperative_id), category=category
         )
-        batch.append(
-            {"id": row.id, "document": search_document(product), "stems": search_stems(product)}
-        )
+        document, stems = search_texts(product)
+        batch.append({"id": row.id, "document": document, "stems": stems})
         if len(batch) >= 2_000:
             conn.execute(update, batch)
             batch = []
