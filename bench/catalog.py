@@ -3,6 +3,7 @@
 usage:
   .venv/bin/python bench/catalog.py generate [--database-url URL] [--cooperatives N] [--products N]
   .venv/bin/python bench/catalog.py measure  [--database-url URL] [--runs 3] [--duration 8]
+  .venv/bin/python bench/catalog.py search   [--database-url URL] [--runs 3]
 
 ``generate`` builds 60,000 cooperatives in the 12 regions and 300,000 products in the
 demo categories (French and Arabic titles, certificates so that most products are
@@ -496,6 +497,11 @@ def _check_sample(session: Session, rng: random.Random, n_products: int) -> None
 
 FRENCH_WORDS = ["huile", "miel", "couscous", "tapis", "argan", "safran", "miel thym", "dattes"]
 ARABIC_WORDS = ["زيت", "عسل", "كسكس", "زربية", "أركان", "تمر", "زيت الزيتون", "صابون"]
+#: what the per-language analysis, synonyms and corrections serve (``search`` command)
+SHOPPER_WORDS = [
+    "العسل", "بالعسل", "الكسكس", "زيت الأركان", "الزربية", "l3sel", "zerbia", "zit zitoun",
+    "honey", "rugs", "huiles d'olive", "argane", "hulie", "couscouss", "mile", "safrane",
+]  # fmt: skip
 
 
 def _pages(url: str, rng: random.Random) -> dict[str, list[str]]:
@@ -848,9 +854,41 @@ def measure(url: str, runs: int, duration: int) -> str:
     return report
 
 
+def measure_search(url: str, runs: int) -> str:
+    """Server time of the search page only: the 16 words of ``measure`` and 16 as
+    shoppers type them (articles, clitics, Darija, plurals, typos)."""
+    pages = {
+        "search": [f"/search?q={quote(w)}" for w in FRENCH_WORDS + ARABIC_WORDS],
+        "search, shoppers' words": [f"/search?q={quote(w)}" for w in SHOPPER_WORDS],
+    }
+    timings = [
+        server_times(url, pages, rounds=5, CATALOG_PAGE_CACHE_SECONDS=0) for _ in range(runs)
+    ]
+    med = lambda values: statistics.median(values)  # noqa: E731
+    dialect = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    lines = [
+        f"Search server time, {dialect}: medians of {runs} runs (in-process WSGI middleware, "
+        "warm facet cache and vocabulary, page cache off).",
+        "",
+        "| page | URLs | SQL/req | p50 ms | p95 ms | max ms | CPU p50 ms | CPU p95 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for kind, urls in pages.items():
+        cells = [
+            f"{med([t[kind][k] for t in timings]):.1f}"
+            for k in ("queries", "p50", "p95", "max", "cpu50", "cpu95")
+        ]
+        lines.append(f"| {kind} | {len(urls)} | {' | '.join(cells)} |")
+    lines += ["", "```", machine(), "```", ""]
+    report = "\n".join(lines)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"catalog-search-{dialect.lower()}.md").write_text(report)
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["generate", "measure"])
+    parser.add_argument("command", choices=["generate", "measure", "search"])
     parser.add_argument("--database-url", default=SQLITE_URL)
     parser.add_argument("--cooperatives", type=int, default=60_000)
     parser.add_argument("--products", type=int, default=300_000)
@@ -859,6 +897,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "generate":
         generate(args.database_url, args.cooperatives, args.products)
+    elif args.command == "search":
+        print(measure_search(args.database_url, args.runs))
     else:
         print(measure(args.database_url, args.runs, args.duration))
 
