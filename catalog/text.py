@@ -23,7 +23,7 @@ import unicodedata
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import snowballstemmer
+import snowballstemmer  # type: ignore[import-untyped]
 
 if TYPE_CHECKING:
     from catalog.models import Product

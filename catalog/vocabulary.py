@@ -188,29 +188,29 @@ def build(session: Session, synonyms: Synonyms | None = None) -> Vocabulary:
         .where(Product.sellable.is_(True))
         .group_by(Product.title_fr, Product.title_ar, Product.title_en)
     )
-    for *names, n in rows:
-        for title in names:
+    for *written, n in rows:
+        for title in written:
             if title:
                 add(title, n)
                 key = normalise(title)
                 seen = titles.get(key)
                 titles[key] = (title, n + (seen[1] if seen else 0))
-    categories = []
+    categories: list[_Named] = []
     for c in session.scalars(select(Category).order_by(Category.position, Category.id)):
         names = tuple(n for n in (c.name_fr, c.name_ar, c.name_en) if n)
         for name in names:
             add(name, 1)
         categories.append(_Named(c.slug, names, tuple(normalise(n) for n in names)))
-    cooperatives = []
+    cooperatives: list[_Named] = []
     for slug, name_fr, name_ar in session.execute(
         select(Cooperative.slug, Cooperative.name_fr, Cooperative.name_ar)
         .where(Cooperative.status == CooperativeStatus.VERIFIED)
         .order_by(Cooperative.id)
     ):
-        names = tuple(n for n in (name_fr, name_ar) if n)
-        for name in names:
+        coop_names = tuple(n for n in (name_fr, name_ar) if n)
+        for name in coop_names:
             add(name, 1)
-        cooperatives.append(_Named(slug, names, tuple(normalise(n) for n in names)))
+        cooperatives.append(_Named(slug, coop_names, tuple(normalise(n) for n in coop_names)))
     if synonyms is not None:
         for group in synonyms.groups:
             for phrase in group:
