@@ -19,9 +19,10 @@ Stemming is cached per token: a catalog repeats few distinct words.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import snowballstemmer  # type: ignore[import-untyped]
 
@@ -61,7 +62,18 @@ STOPWORDS = frozenset(
     "في من على مع او و ب ل".split()
 )
 
-_STEMMERS = {lang: snowballstemmer.stemmer(lang) for lang in ("arabic", "french", "english")}
+_LOCAL = threading.local()
+
+
+def _stemmer(language: str) -> Any:
+    """This thread's Snowball stemmer (they keep the word being stemmed in themselves:
+    one shared by two threads corrupts both words)."""
+    stemmers = getattr(_LOCAL, "stemmers", None)
+    if stemmers is None:
+        stemmers = _LOCAL.stemmers = {
+            lang: snowballstemmer.stemmer(lang) for lang in ("arabic", "french", "english")
+        }
+    return stemmers[language]
 
 
 #: combining marks of Latin letters (accents, cedilla...); Arabic ones went before
@@ -118,13 +130,13 @@ def token_stems(token: str) -> tuple[str, ...]:
     the English one for Latin script, the token itself for digits."""
     if is_arabic(token):
         stripped = strip_arabic_clitics(token)
-        stem = _STEMMERS["arabic"].stemWord(stripped)
+        stem = _stemmer("arabic").stemWord(stripped)
         # Snowball may cut a short word to one or two letters: keep the stripped word
         return (stem if len(stem) >= 3 else stripped,)
     if token.isdigit():
         return (token,)
-    french = _STEMMERS["french"].stemWord(token)
-    english = _STEMMERS["english"].stemWord(token)
+    french = _stemmer("french").stemWord(token)
+    english = _stemmer("english").stemWord(token)
     return (french,) if english == french else (french, english)
 
 

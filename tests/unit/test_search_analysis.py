@@ -145,3 +145,16 @@ def test_corrected_text_and_closest_categories() -> None:
     assert vocab.correct_text("huile argan") is None
     assert vocab.closest_categories("tapie") == ["tapis"]
     assert vocab.closest_categories("zzzz") == []
+
+
+def test_stemming_from_many_threads_at_once() -> None:
+    """Snowball stemmers keep the word being stemmed in themselves: each thread has its
+    own (the facet warmer builds the vocabulary while requests stem their words)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    token_stems.cache_clear()
+    words = [f"{w}{i}" for i in range(300) for w in ("huiles", "cosmetiques", "rugs", "الزيوت")]
+    expected = {w: token_stems.__wrapped__(w) for w in words}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = dict(zip(words, pool.map(token_stems.__wrapped__, words), strict=True))
+    assert got == expected
