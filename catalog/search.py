@@ -30,7 +30,6 @@ from typing import Any
 
 from cachetools import TTLCache
 from sqlalchemy import (
-    Boolean,
     ColumnElement,
     ColumnExpressionArgument,
     Float,
@@ -364,10 +363,10 @@ def compile_text(text: str, synonyms: Synonyms | None = None) -> TextQuery:
 
 def _fts_match(dialect: str, query: str, name: str = "fts_query") -> TextClause:
     if dialect == "postgresql":
-        clause = text(f"catalog_product.search_vector @@ to_tsquery('simple', :{name})")
-    else:
-        clause = text(f"catalog_product_fts MATCH :{name}")
-    return type_coerce(clause.bindparams(**{name: query}), Boolean)
+        return text(f"catalog_product.search_vector @@ to_tsquery('simple', :{name})").bindparams(
+            **{name: query}
+        )
+    return text(f"catalog_product_fts MATCH :{name}").bindparams(**{name: query})
 
 
 def _text_filter(

@@ -24,7 +24,7 @@ import unicodedata
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import snowballstemmer  # type: ignore[import-untyped]
+import snowballstemmer
 
 if TYPE_CHECKING:
     from catalog.models import Product

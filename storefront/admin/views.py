@@ -543,7 +543,7 @@ def search_synonym_delete(synonym_id: int) -> Response:
     db.session.commit()
     _synonyms_changed()
     flash(_("Synonyms removed."), "success")
-    return _back("admin.search_synonyms")
+    return redirect(url_for("admin.search_synonyms"))
 
 
 def _synonyms_changed() -> None:
