@@ -77,9 +77,12 @@ browser-test: install browser-deps
 	TAAWUN_AXE_JS=$(AXE_JS) TAAWUN_BROWSER_OUTPUT=$(BROWSER_OUTPUT) $(BIN)/python -m pytest -m browser \
 		--output $(BROWSER_OUTPUT)/failures --screenshot only-on-failure tests/browser $(PYTEST_ARGS)
 
+# mypy: --strict on the libraries, mypy's defaults on the storefront ([tool.mypy] in
+# pyproject.toml); the whole program must have no error.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

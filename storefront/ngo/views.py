@@ -488,12 +488,12 @@ def _import_points(form: BasketOrderForm) -> list[tuple[int, str, str]]:
     (nothing is filled then)."""
     upload = request.files.get("points_file")
     if upload is None or not upload.filename:
-        form.points_file.errors = [message("unsupported_type")]
+        form.points_file.errors = (message("unsupported_type"),)
         return []
     try:
         rows = points_file.rows_of(upload.filename, upload.read())
     except InvalidUpload as exc:
-        form.points_file.errors = [message(exc.code, exc.data)]
+        form.points_file.errors = (message(exc.code, exc.data),)
         return []
     found = points.read_points(rows)
     if found.problems:
@@ -517,12 +517,12 @@ def _spread(form: BasketOrderForm) -> None:
     total = form.national_total.data if form.national_total.validate(form) else None
     region = form.spread_region.data or None
     if not total:
-        form.national_total.errors = [message("required")]
+        form.national_total.errors = (message("required"),)
         return
     try:
         found = service.split_by_households(total, region)
     except ValueError:
-        form.spread_region.errors = [message("unknown_region")]
+        form.spread_region.errors = (message("unknown_region"),)
         return
     _fill_points(form, found)
 
@@ -559,7 +559,7 @@ def _request_from(form: BasketOrderForm, today: date) -> tuple[BasketRequest, li
                 )
             )
         except ValueError:
-            form.spread_region.errors = [message("unknown_region")]
+            form.spread_region.errors = (message("unknown_region"),)
             return None
     else:
         for index, entry in enumerate(form.destinations.entries):
