@@ -43,7 +43,7 @@ from catalog.moderation import reinstate_product, suspend_product
 from catalog.money import Money
 from catalog.notifications import tasks
 from catalog.search import category_tree
-from orders import desk
+from orders import desk, recipients
 from storefront import labels
 from storefront.admin.forms import CategoryForm, ReasonForm, SynonymForm
 from storefront.auth import operator_required
@@ -54,6 +54,7 @@ from storefront.coop.messages import attach, message
 from storefront.coop.notify import notify_cooperative
 from storefront.coop.views import back_office_context
 from storefront.extensions import db
+from storefront.notifications import tell
 from storefront.outcomes import committing
 from storefront.paging import page_count, page_number, paginate
 from storefront.shop import search as search_state
@@ -365,6 +366,13 @@ def product_suspend(product_id: int) -> Response:
     back = request.referrer or url_for("admin.products")
     with committing(back, refusal):
         suspend_product(db.session, product, form.reason.data or "", actor=actor(), now=utcnow())
+        notify_cooperative(
+            product.cooperative,
+            "product_suspended",
+            topic=f"product:{product.id}:suspended",
+            product=product,
+            reason=form.reason.data or "",
+        )
     flash(_("Product %(sku)s suspended.", sku=product.sku), "success")
     return redirect(back)
 
@@ -418,12 +426,23 @@ def organisation_decide(org_id: int, decision: str) -> Response:
     now = utcnow()
     back = url_for("admin.organisations", status=request.args.get("status", "pending"))
     with committing(back, refusal):
+        party = recipients.organisation(db.session, org)
         if decision == "verify":
             moderation.verify(db.session, org, actor=actor(), now=now)
+            tell(party, "organisation_verified", topic=f"organisation:{org.id}:verified", org=org)
         elif isinstance(form, ReasonForm):  # suspending
-            moderation.suspend(db.session, org, form.reason.data or "", actor=actor(), now=now)
+            reason = form.reason.data or ""
+            moderation.suspend(db.session, org, reason, actor=actor(), now=now)
+            tell(
+                party,
+                "organisation_suspended",
+                topic=f"organisation:{org.id}:suspended",
+                org=org,
+                reason=reason,
+            )
         else:
             moderation.reinstate(db.session, org, actor=actor(), now=now)
+            tell(party, "organisation_verified", topic=f"organisation:{org.id}:reinstated", org=org)
     flash(_("%(name)s: done.", name=org.name), "success")
     return redirect(back)
 

@@ -109,12 +109,16 @@ def test_a_certificate_is_rejected_with_a_reason(client, session, make, console)
 
 
 def test_a_listing_is_suspended_and_reinstated(client, session, make, console) -> None:
-    product = make.product(title_fr="Miel miracle")
+    product = make.product(
+        make.cooperative(email="miel@example.ma"), title_fr="Miel miracle", sku="MIEL-1"
+    )
     session.commit()
     assert "Miel miracle" in client.get("/admin/products?q=miracle").get_data(as_text=True)
     client.post(f"/admin/products/{product.id}/suspend", data={"reason": "Allégation de santé"})
     session.expire_all()
     assert product.status == ProductStatus.SUSPENDED and not product.sellable
+    told = session.scalar(select(OutboxMessage).where(OutboxMessage.to == "miel@example.ma"))
+    assert "Miel miracle" in told.subject and "Allégation de santé" in told.body_text
     client.post(f"/admin/products/{product.id}/reinstate")
     session.expire_all()
     assert product.status == ProductStatus.PUBLISHED and product.sellable
@@ -134,6 +138,12 @@ def test_organisations_are_verified_and_suspended(client, session, console) -> N
     client.post(f"/admin/organisations/{org.id}/suspend", data={"reason": "Faux dossier"})
     session.expire_all()
     assert (org.status, org.status_reason) == (OrganisationStatus.SUSPENDED, "Faux dossier")
+    told = session.scalars(select(OutboxMessage).where(OutboxMessage.to == "contact@ba.ma")).all()
+    assert [m.topic for m in told] == [
+        f"organisation:{org.id}:verified",
+        f"organisation:{org.id}:suspended",
+    ]
+    assert "Faux dossier" in told[1].body_text
     assert client.post(f"/admin/organisations/{org.id}/delete").status_code == 404
 
 
