@@ -350,7 +350,7 @@ def generate(url: str, n_coops: int, n_products: int, seed: int = 2020) -> Count
                 "unit": unit,
                 "net_quantity": qty,
                 "shipping_weight_g": weight,
-                "stock": 0 if mto and rng.random() < 0.5 else rng.choice([0, 3, 8, 15, 40, 120]),
+                "on_hand": 0 if mto and rng.random() < 0.5 else rng.choice([0, 3, 8, 15, 40, 120]),
                 "made_to_order": mto,
                 "units_per_day": per_day if mto else 0,
                 "lead_days": 2 if mto else 0,

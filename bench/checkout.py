@@ -125,7 +125,7 @@ def prepare_database(url: str) -> tuple[Engine, list[tuple[int, str]], int]:
                         slug=f"bench-{n}-{k}",
                         title_fr=f"Produit {n}-{k}",
                         price_minor=5_000 + 100 * k,
-                        stock=STOCK,
+                        on_hand=STOCK,
                         shipping_weight_g=300 + 50 * k,
                         status=ProductStatus.PUBLISHED,
                     )
@@ -137,7 +137,7 @@ def prepare_database(url: str) -> tuple[Engine, list[tuple[int, str]], int]:
             slug="bench-race",
             title_fr="Les dix derniers",
             price_minor=9_900,
-            stock=10,
+            on_hand=10,
             shipping_weight_g=500,
             status=ProductStatus.PUBLISHED,
         )
@@ -353,7 +353,9 @@ def run_race(url: str, product_id: int, buyers: int) -> dict:
         t.join()
     elapsed = time.perf_counter() - started
     with Session(engine) as session:
-        stock = session.scalar(select(Product.stock).where(Product.id == product_id))
+        stock = session.scalar(
+            select(Product.on_hand - Product.allocated).where(Product.id == product_id)
+        )
         sold = session.scalar(
             select(func.coalesce(func.sum(OrderLine.quantity), 0)).where(
                 OrderLine.product_id == product_id

@@ -111,7 +111,7 @@ def prepare(url: str) -> tuple[Engine, list[dict]]:
                         slug=f"load-{n}-{k}",
                         title_fr=f"{name} {n}-{k}",
                         price_minor=4_000 + 250 * k,
-                        stock=INITIAL_STOCK,
+                        on_hand=INITIAL_STOCK,
                         shipping_weight_g=250 + 50 * k,
                         status=ProductStatus.PUBLISHED,
                     )
@@ -267,7 +267,7 @@ def check_stock(engine: Engine, products: list[dict], sold: dict[int, int], orde
     """Every product's stock is its initial stock less the units sold, and the
     database holds exactly the orders the clients placed."""
     with Session(engine) as session:
-        stock = dict(session.execute(select(Product.id, Product.stock)).all())
+        stock = dict(session.execute(select(Product.id, Product.on_hand - Product.allocated)).all())
         lines = dict(
             session.execute(
                 select(OrderLine.product_id, func.sum(OrderLine.quantity)).group_by(

@@ -14,6 +14,14 @@ gives a new one the default. Every row is checked exactly as the listing form ch
 created, updated, left unchanged or rejected and why (line, column, code). Applying is
 all or nothing: a single rejected row and nothing is written.
 
+The shelf count is ``on_hand``; ``reserved`` (units promised to orders) and
+``available`` are written by the export for the reader and ignored by the import. The
+export also writes ``on_hand_exported``, the count when the file was made: a row that
+changes ``on_hand`` while the shelf count moved since (a parcel shipped, another
+edit) is refused with the count now, so a stale file never overwrites it. A file
+without that column sets the count as it is at import time. A count below what is
+promised to orders is refused.
+
 Two queries load what the plan needs (the categories and the cooperative's listings),
 whatever the number of rows.
 """
@@ -30,9 +38,16 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from catalog import audit, spreadsheet
+from catalog import audit, spreadsheet, stock
 from catalog.audit import Actor
-from catalog.errors import CatalogError, InvalidAmount, InvalidState, InvalidUpload
+from catalog.errors import (
+    BelowAllocated,
+    CatalogError,
+    InvalidAmount,
+    InvalidState,
+    InvalidUpload,
+    StockChanged,
+)
 from catalog.listings import LISTING_FIELDS, Listing, check_listing, columns_of, product_slug
 from catalog.models import Category, Cooperative, Product, ProductImport, ProductStatus
 from catalog.money import Money
@@ -52,7 +67,10 @@ COLUMNS = (
     "unit",
     "net_quantity",
     "weight_g",
-    "stock",
+    "on_hand",
+    "on_hand_exported",
+    "reserved",
+    "available",
     "made_to_order",
     "units_per_day",
     "lead_days",
@@ -60,13 +78,15 @@ COLUMNS = (
     "status",
 )
 REQUIRED = ("sku",)
+#: columns the export writes for the reader and the import ignores
+READ_ONLY = ("reserved", "available")
 MAX_ROWS = 20_000
 #: listing field -> CSV column, where the names differ
 _COLUMN_OF = {"shipping_weight_g": "weight_g", "price_minor": "price", "category_id": "category"}
 _INT_FIELDS = {
     "net_quantity": "net_quantity",
     "weight_g": "shipping_weight_g",
-    "stock": "stock",
+    "on_hand": "on_hand",
     "units_per_day": "units_per_day",
     "lead_days": "lead_days",
     "low_stock_threshold": "low_stock_threshold",
@@ -127,6 +147,9 @@ class RowPlan:
     listing: Listing | None = None
     status: ProductStatus | None = None
     product_id: int | None = None
+    #: for an existing listing whose shelf count changes: (the count the file
+    #: started from, the new count), applied by compare-and-set
+    on_hand: tuple[int, int] | None = None
 
 
 @dataclass(slots=True)
@@ -216,7 +239,10 @@ def plan_import(session: Session, coop: Cooperative, text: str) -> ImportPlan:
         row["sku"]: dict(row)
         for row in session.execute(
             select(
-                Product.id, Product.status, *(getattr(Product, n) for n in LISTING_FIELDS)
+                Product.id,
+                Product.status,
+                Product.allocated,
+                *(getattr(Product, n) for n in LISTING_FIELDS),
             ).where(Product.cooperative_id == coop.id)
         ).mappings()
     }
@@ -352,10 +378,35 @@ def _plan_row(
     new = columns_of(row.listing)
     before = {name: product[name] for name in new}
     row.changes = audit.changes(before, new)
+    if "on_hand" in row.changes:
+        problems = _on_hand_problems(line, cell("on_hand_exported"), product, row.listing.on_hand)
+        if problems:
+            row.problems, row.listing, row.status = problems, None, None
+            return row
+        row.on_hand = (product["on_hand"], row.listing.on_hand)
     if status != product["status"]:
         row.changes["status"] = [str(product["status"]), str(status)]
     row.action = Action.UPDATE if row.changes else Action.UNCHANGED
     return row
+
+
+def _on_hand_problems(
+    line: int, exported: str | None, product: dict[str, Any], wanted: int
+) -> list[RowProblem]:
+    """A new shelf count is checked against the count the file was exported with
+    (``on_hand_exported``, when the file has it: the count must not have moved since)
+    and against the units promised to orders."""
+    now = {"on_hand": product["on_hand"], "allocated": product["allocated"]}
+    if exported is not None:
+        try:
+            seen = _int(exported)
+        except ValueError:
+            return [RowProblem(line, "on_hand_exported", "not_an_integer", {"value": exported})]
+        if seen != product["on_hand"]:
+            return [RowProblem(line, "on_hand", "stock_changed", {**now, "seen": seen})]
+    if wanted < product["allocated"]:
+        return [RowProblem(line, "on_hand", "below_allocated", {**now, "requested": wanted})]
+    return []
 
 
 # -- applying --------------------------------------------------------------------------
@@ -443,12 +494,29 @@ def apply_plan(
                 }
             )
         new_ids = list(session.scalars(insert(Product).returning(Product.id), values))
+    for row in updates:
+        if row.on_hand is not None and row.product_id is not None:
+            seen, wanted = row.on_hand
+            try:
+                stock.set_on_hand(
+                    session,
+                    row.product_id,
+                    wanted,
+                    seen=seen,
+                    actor=actor,
+                    now=now,
+                    source="import",
+                )
+            except (StockChanged, BelowAllocated) as exc:
+                row.action = Action.REJECT
+                row.problems.append(RowProblem(row.line, "on_hand", exc.code, exc.data))
+                raise ImportRejected(plan) from exc
     if updates:
         session.execute(
             update(Product),
             [
                 {
-                    **columns_of(row.listing),
+                    **_without_on_hand(columns_of(row.listing)),
                     "id": row.product_id,
                     "status": row.status,
                     "updated_at": now,
@@ -487,6 +555,12 @@ def apply_plan(
     )
 
 
+def _without_on_hand(values: dict[str, object]) -> dict[str, object]:
+    """An update's columns: the shelf count changes only by compare-and-set."""
+    values.pop("on_hand", None)
+    return values
+
+
 # -- export ----------------------------------------------------------------------------
 def _price_text(minor: int) -> str:
     return f"{minor // 100},{minor % 100:02d}"
@@ -514,7 +588,10 @@ def export_rows(session: Session, coop: Cooperative) -> list[list[str]]:
                 str(p.unit.value if isinstance(p.unit, StrEnum) else p.unit),
                 str(p.net_quantity),
                 str(p.shipping_weight_g),
-                str(p.stock),
+                str(p.on_hand),
+                str(p.on_hand),
+                str(p.allocated),
+                str(max(0, p.available)),
                 "1" if p.made_to_order else "0",
                 str(p.units_per_day),
                 str(p.lead_days),

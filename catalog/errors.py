@@ -60,6 +60,21 @@ class InsufficientStock(CatalogError):
         super().__init__(shortages=shortages)
 
 
+class StockChanged(CatalogError):
+    """A compare-and-set of a stock count found another value than the one the
+    person started from. ``data``: ``on_hand``, ``allocated``, ``available`` (now)
+    and ``seen``."""
+
+    code = "stock_changed"
+
+
+class BelowAllocated(CatalogError):
+    """The shelf would hold fewer units than are promised to orders. ``data``:
+    ``on_hand``, ``allocated``, ``available`` (now) and ``requested``."""
+
+    code = "below_allocated"
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One reason a product is not sold right now (``code`` plus data)."""

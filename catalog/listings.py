@@ -42,7 +42,7 @@ _LENGTHS = {
 _COUNTS = {
     "net_quantity": 1,
     "shipping_weight_g": 0,
-    "stock": 0,
+    "on_hand": 0,
     "units_per_day": 0,
     "low_stock_threshold": 0,
 }
@@ -66,7 +66,9 @@ class Listing:
     unit: str = Unit.PIECE.value
     net_quantity: int = 1
     shipping_weight_g: int = 0
-    stock: int = 0
+    #: units on the shelf when the listing is created; afterwards the count changes
+    #: only through :mod:`catalog.stock` (compare-and-set, or an adjustment)
+    on_hand: int = 0
     made_to_order: bool = False
     units_per_day: int = 0
     lead_days: int = 0
@@ -219,7 +221,9 @@ def create_product(
 def update_product(
     session: Session, product: Product, listing: Listing, *, actor: Actor, now: datetime
 ) -> dict[str, list[object]]:
-    """Change a listing. An empty SKU keeps the current one.
+    """Change a listing. An empty SKU keeps the current one. The stock count is not
+    changed here: ``listing.on_hand`` is ignored (see :func:`catalog.stock.set_on_hand`,
+    which cannot overwrite what was sold meanwhile).
 
     :raises InvalidInput: with every problem found; nothing is changed.
     :return: the changes, ``{field: [old, new]}``.
@@ -229,6 +233,7 @@ def update_product(
         listing = replace(listing, sku=product.sku)
     _validate(session, listing, product.cooperative_id, product.id)
     new = columns_of(listing)
+    del new["on_hand"]
     diff = audit.changes({name: getattr(product, name) for name in new}, new)
     if not diff:
         return diff
@@ -269,7 +274,7 @@ def duplicate_product(
     while sku in taken:
         n += 1
         sku = f"{base}{n}"
-    listing = replace(Listing.of(product), sku=sku, stock=0)
+    listing = replace(Listing.of(product), sku=sku, on_hand=0)
     copy = Product(
         cooperative_id=product.cooperative_id,
         slug=unique_slug(
@@ -433,8 +438,8 @@ def low_stock(session: Session, coop_id: int) -> list[Product]:
                 Product.cooperative_id == coop_id,
                 Product.status == ProductStatus.PUBLISHED,
                 Product.made_to_order.is_(False),
-                Product.stock <= Product.low_stock_threshold,
+                Product.on_hand - Product.allocated <= Product.low_stock_threshold,
             )
-            .order_by(Product.stock, Product.id)
+            .order_by(Product.on_hand - Product.allocated, Product.id)
         )
     )

@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, composite, mapped_column, relationship
 
 from catalog.db import Base, utcnow
@@ -237,7 +238,8 @@ class Product(Base):
     __tablename__ = "catalog_product"
     __table_args__ = (
         UniqueConstraint("cooperative_id", "sku", name="uq_catalog_product_cooperative_sku"),
-        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        # what is promised to orders never exceeds what is on the shelf
+        CheckConstraint("0 <= allocated AND allocated <= on_hand", name="allocated_within_on_hand"),
         CheckConstraint("units_per_day >= 0", name="units_per_day_not_negative"),
         CheckConstraint("price_minor > 0", name="price_positive"),
         CheckConstraint("net_quantity > 0", name="net_quantity_positive"),
@@ -303,7 +305,10 @@ class Product(Base):
     unit: Mapped[Unit] = mapped_column(String(10), default=Unit.PIECE)
     net_quantity: Mapped[int] = mapped_column(default=1)  # in grams, millilitres or pieces
     shipping_weight_g: Mapped[int] = mapped_column(default=0)
-    stock: Mapped[int] = mapped_column(default=0)
+    #: units on the shelf (what the cooperative counts)
+    on_hand: Mapped[int] = mapped_column(default=0)
+    #: units of ``on_hand`` promised to orders not yet shipped
+    allocated: Mapped[int] = mapped_column(default=0)
     made_to_order: Mapped[bool] = mapped_column(default=False)
     units_per_day: Mapped[int] = mapped_column(default=0)
     lead_days: Mapped[int] = mapped_column(default=0)
@@ -343,9 +348,20 @@ class Product(Base):
             self.description_fr
         )
 
+    @hybrid_property
+    def available(self) -> int:
+        """Units that can still be sold from the shelf (also usable in queries)."""
+        return self.on_hand - self.allocated
+
+    @property
+    def sold_out(self) -> bool:
+        """Nothing can be sold: the shelf's units are all promised and nothing can be
+        made to order."""
+        return self.available <= 0 and not (self.made_to_order and self.units_per_day > 0)
+
     @property
     def low_stock(self) -> bool:
-        return not self.made_to_order and self.stock <= self.low_stock_threshold
+        return not self.made_to_order and self.available <= self.low_stock_threshold
 
 
 class ProductLabel(Base):
@@ -391,6 +407,38 @@ class CapacityCommitment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     product: Mapped[Product] = relationship(back_populates="commitments")
+
+
+class StockAlert(Base):
+    """A signed-in shopper asked to be told when a sold-out product is back. The user
+    is a plain id (accounts live in the orders package, above this one)."""
+
+    __tablename__ = "catalog_stock_alert"
+    __table_args__ = (
+        UniqueConstraint("product_id", "user_id", name="uq_catalog_stock_alert_product_user"),
+        Index("ix_catalog_stock_alert_pending", "sent_at", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("catalog_product.id", ondelete="CASCADE"))
+    user_id: Mapped[int]
+    email: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(5), default="fr")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    product: Mapped[Product] = relationship()
+
+
+class CatalogStamp(Base):
+    """One row whose ``version`` moves, in the same transaction, with every change of
+    what the catalog pages show about availability or sellability. Every worker of
+    every host compares it with the version its cached pages were made at."""
+
+    __tablename__ = "catalog_stamp"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
 
 
 class CooperativeInvitation(Base):

@@ -1,6 +1,23 @@
 """Stock and production capacity.
 
-``available_now`` is what can leave today: the stock. ``available_by(day)`` adds what
+A product has two counters: ``on_hand``, the units on the shelf, and ``allocated``,
+those of them promised to orders not shipped yet; ``CHECK (0 <= allocated AND
+allocated <= on_hand)`` holds on both databases. Every change is one conditional
+``UPDATE`` on the row, so nothing is promised twice whatever the number of workers:
+
+* an order allocates (``allocated + q`` where ``on_hand - allocated >= q``);
+* shipping consumes (both fall by the units that leave);
+* cancelling, refusing or an expired reservation releases (``allocated`` falls), a
+  parcel that comes back restocks (``on_hand`` rises);
+* the cooperative sets ``on_hand`` by compare-and-set on the value it saw
+  (:func:`set_on_hand`), or adjusts it by a signed amount with a reason
+  (:func:`adjust_on_hand`); it can never go below what is allocated.
+
+Every change of ``on_hand`` is written to the audit log, and every change of what
+the catalog pages show (sold out, "only N left", sellability) moves the catalog
+stamp (:func:`touch`), which every worker compares with its cached pages.
+
+``available_now`` is what can leave today: ``on_hand - allocated``. ``available_by(day)`` adds what
 the cooperative can still make by ``day``: its daily capacity over the production days
 before ``day`` (working days in Morocco from the end of the product's lead days, see
 :mod:`catalog.calendar`) minus the capacity already promised to other orders.
@@ -10,13 +27,21 @@ never made twice.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.util import identity_key
 
-from catalog import calendar
-from catalog.models import CapacityCommitment, Product
+from catalog import audit, calendar
+from catalog.audit import Actor
+from catalog.errors import BelowAllocated, FieldProblem, InvalidInput, Shortage, StockChanged
+from catalog.models import CapacityCommitment, CatalogStamp, Product, StockAlert
 
 #: How far ahead a promise date is searched for.
 MAX_PROMISE_DAYS = 365
@@ -34,7 +59,7 @@ def committed(session: Session, product_id: int) -> int:
 
 
 def available_now(product: Product) -> int:
-    return product.stock
+    return max(0, product.available)
 
 
 def capacity_between(product: Product, start: date, end: date) -> int:
@@ -53,7 +78,7 @@ def available_by(
 ) -> int:
     """Units that can be promised for ``day``: stock + capacity − commitments, ≥ 0."""
     produced = capacity_between(product, today, day)
-    return max(0, product.stock + produced - committed_units)
+    return max(0, product.available + produced - committed_units)
 
 
 def promise_date(
@@ -65,13 +90,378 @@ def promise_date(
 ) -> date | None:
     """The earliest day by which ``quantity`` units can be ready, or None if stock and
     capacity cannot reach it within a year."""
-    if quantity <= product.stock - committed_units or quantity <= 0:
+    if quantity <= product.available - committed_units or quantity <= 0:
         return today
     if not product.made_to_order or product.units_per_day <= 0:
         return None
-    missing = quantity - (product.stock - committed_units)
+    missing = quantity - (product.available - committed_units)
     days_needed = -(-missing // product.units_per_day)  # ceil
     last = calendar.nth_production_day(
         today, product.lead_days, days_needed, within=MAX_PROMISE_DAYS + product.lead_days
     )
     return None if last is None else last + timedelta(days=1)  # ready at the end of that day
+
+
+# -- the two counters --------------------------------------------------------------------
+#: why ``on_hand`` was adjusted by a signed amount (kept in the audit log)
+ADJUST_REASONS = ("received", "returned", "found", "damaged", "lost", "correction")
+#: set in ``Session.info`` when a sold-out product can be sold again in this
+#: transaction (the storefront then tells the shoppers who asked, see :func:`due_alerts`)
+BACK_IN_STOCK = "catalog_back_in_stock"
+#: the largest count a shelf may hold
+MAX_ON_HAND = 10_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class StockLevel:
+    """A product's counters as they are after a change."""
+
+    product_id: int
+    on_hand: int
+    allocated: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.allocated
+
+
+def level(session: Session, product_id: int) -> StockLevel:
+    """The counters as committed (or as this transaction changed them)."""
+    on_hand, allocated = session.execute(
+        select(Product.on_hand, Product.allocated).where(Product.id == product_id)
+    ).one()
+    return StockLevel(product_id, int(on_hand), int(allocated))
+
+
+def touch(session: Session) -> None:
+    """Move the catalog stamp: every worker drops the pages it cached before. One
+    upsert (the row is made on first use), committed or rolled back with the change."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(CatalogStamp).values(id=1, version=1)
+    # through the connection: no autoflush, so it may run while a flush ends
+    session.connection().execute(
+        stmt.on_conflict_do_update(
+            index_elements=[CatalogStamp.id], set_={"version": CatalogStamp.version + 1}
+        )
+    )
+
+
+def stamp(session: Session) -> int:
+    """The catalog stamp's current version."""
+    return int(session.scalar(select(CatalogStamp.version).where(CatalogStamp.id == 1)) or 0)
+
+
+def _shown_change(before: int, after: int, threshold: int) -> bool:
+    """Whether a move of ``available`` from ``before`` to ``after`` changes what the
+    pages show: sold out, or "only N left" at or under the threshold."""
+    return before != after and min(before, after) <= threshold
+
+
+def _apply(
+    session: Session,
+    product_id: int,
+    *,
+    condition: ColumnElement[bool] | None = None,
+    on_hand_by: int = 0,
+    allocated_by: int = 0,
+) -> tuple[StockLevel, StockLevel] | None:
+    """One conditional UPDATE moving the counters by these amounts: (before, after),
+    or None when ``condition`` did not hold (nothing changed). Moves the catalog stamp
+    when what the pages show changes."""
+    stmt = update(Product).where(Product.id == product_id)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    values: dict[str, Any] = {}
+    if on_hand_by:
+        values["on_hand"] = Product.on_hand + on_hand_by
+    if allocated_by:
+        values["allocated"] = Product.allocated + allocated_by
+    row = session.execute(
+        stmt.values(**values)
+        .returning(Product.on_hand, Product.allocated, Product.low_stock_threshold)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if row is None:
+        return None
+    on_hand, allocated, threshold = (int(v) for v in row)
+    after = StockLevel(product_id, on_hand, allocated)
+    before = StockLevel(product_id, on_hand - on_hand_by, allocated - allocated_by)
+    if _shown_change(before.available, after.available, threshold):
+        touch(session)
+    if before.available <= 0 < after.available:
+        session.info[BACK_IN_STOCK] = True
+    product = session.identity_map.get(identity_key(Product, product_id))
+    if product is not None:
+        session.expire(product, ["on_hand", "allocated"])
+    return before, after
+
+
+def _audit(
+    session: Session,
+    product_id: int,
+    before: StockLevel,
+    after: StockLevel,
+    *,
+    actor: Actor,
+    now: datetime,
+    reason: str,
+    **details: Any,
+) -> None:
+    sku, cooperative_id = session.execute(
+        select(Product.sku, Product.cooperative_id).where(Product.id == product_id)
+    ).one()
+    audit.record(
+        session,
+        actor,
+        "product.stock",
+        object_type="product",
+        object_id=product_id,
+        cooperative_id=cooperative_id,
+        now=now,
+        details={
+            "sku": sku,
+            "on_hand": [before.on_hand, after.on_hand],
+            "reason": reason,
+            **details,
+        },
+    )
+
+
+def allocate(session: Session, product_id: int, quantity: int) -> StockLevel | None:
+    """Promise ``quantity`` units of the shelf to an order: one conditional UPDATE
+    (``WHERE on_hand - allocated >= quantity AND sellable``). None when they are not
+    there (someone else took them, or the product is not sold any more)."""
+    if quantity <= 0:
+        return level(session, product_id)
+    changed = _apply(
+        session,
+        product_id,
+        condition=(Product.on_hand - Product.allocated >= quantity) & Product.sellable.is_(True),
+        allocated_by=quantity,
+    )
+    return changed[1] if changed else None
+
+
+def allocate_many(session: Session, items: Iterable[tuple[int, int]]) -> list[Shortage]:
+    """Allocate many ``(product id, quantity)`` pairs at once (a product given twice
+    is summed): one conditional UPDATE per product, in product-id order (so two
+    callers never wait on each other in a cycle). Returns the shortages; when there
+    are any, the caller rolls the transaction back (the other products were taken)."""
+    wanted: dict[int, int] = {}
+    for product_id, quantity in items:
+        wanted[product_id] = wanted.get(product_id, 0) + quantity
+    shortages: list[Shortage] = []
+    for product_id in sorted(wanted):
+        if allocate(session, product_id, wanted[product_id]) is None:
+            shortages.append(
+                Shortage(
+                    product_id, wanted[product_id], max(0, level(session, product_id).available)
+                )
+            )
+    return shortages
+
+
+def deallocate(session: Session, product_id: int, quantity: int) -> None:
+    """An order gives back units it was promised (cancelled, refused before shipping,
+    reservation expired): they can be sold again."""
+    if quantity > 0:
+        _apply(session, product_id, allocated_by=-quantity)
+
+
+def consume(
+    session: Session,
+    product_id: int,
+    quantity: int,
+    *,
+    actor: Actor,
+    now: datetime,
+    reference: str,
+) -> None:
+    """Promised units left the shelf with the carrier: both counters fall."""
+    if quantity <= 0:
+        return
+    changed = _apply(session, product_id, on_hand_by=-quantity, allocated_by=-quantity)
+    if changed is not None:
+        _audit(
+            session,
+            product_id,
+            *changed,
+            actor=actor,
+            now=now,
+            reason="shipped",
+            reference=reference,
+        )
+
+
+def restock(
+    session: Session,
+    product_id: int,
+    quantity: int,
+    *,
+    actor: Actor,
+    now: datetime,
+    reference: str,
+) -> None:
+    """Goods that came back (refused at the door, returned) are on the shelf again."""
+    if quantity <= 0:
+        return
+    changed = _apply(session, product_id, on_hand_by=quantity)
+    if changed is not None:
+        _audit(
+            session,
+            product_id,
+            *changed,
+            actor=actor,
+            now=now,
+            reason="returned",
+            reference=reference,
+        )
+
+
+def set_on_hand(
+    session: Session,
+    product_id: int,
+    on_hand: int,
+    *,
+    seen: int,
+    actor: Actor,
+    now: datetime,
+    source: str = "form",
+) -> StockLevel:
+    """The cooperative counted its shelf: ``on_hand`` becomes ``on_hand``, provided it
+    is still the ``seen`` value the person started from (compare-and-set).
+
+    :raises InvalidInput: ``on_hand`` out of range.
+    :raises StockChanged: the count moved since it was read (``on_hand``,
+        ``allocated``, ``available``: the current values); nothing changed.
+    :raises BelowAllocated: fewer than the units promised to orders (``allocated``).
+    """
+    if not 0 <= on_hand <= MAX_ON_HAND:
+        raise InvalidInput(
+            [FieldProblem("on_hand", "out_of_range", {"min": 0, "max": MAX_ON_HAND})]
+        )
+    if on_hand == seen:
+        current = level(session, product_id)
+        if current.on_hand != seen:
+            raise StockChanged(**_values(current), seen=seen)
+        return current
+    changed = _apply(
+        session,
+        product_id,
+        condition=(Product.on_hand == seen) & (Product.allocated <= on_hand),
+        on_hand_by=on_hand - seen,
+    )
+    if changed is None:
+        current = level(session, product_id)
+        if current.on_hand != seen:
+            raise StockChanged(**_values(current), seen=seen)
+        raise BelowAllocated(**_values(current), requested=on_hand)
+    _audit(session, product_id, *changed, actor=actor, now=now, reason="count", source=source)
+    return changed[1]
+
+
+def adjust_on_hand(
+    session: Session,
+    product_id: int,
+    by: int,
+    *,
+    reason: str,
+    note: str = "",
+    actor: Actor,
+    now: datetime,
+    source: str = "form",
+) -> StockLevel:
+    """Add (``+24`` received) or take away (``-2`` damaged) units from the shelf,
+    whatever the count is now: adjustments never conflict with each other.
+
+    :raises InvalidInput: ``by`` zero or too large, an unknown ``reason``.
+    :raises BelowAllocated: the shelf would hold fewer than the units promised.
+    """
+    problems = []
+    if by == 0 or abs(by) > MAX_ON_HAND:
+        problems.append(FieldProblem("by", "out_of_range", {"min": 1, "max": MAX_ON_HAND}))
+    if reason not in ADJUST_REASONS:
+        problems.append(FieldProblem("reason", "unknown_reason"))
+    if problems:
+        raise InvalidInput(problems)
+    changed = _apply(
+        session,
+        product_id,
+        condition=(Product.on_hand + by >= Product.allocated)
+        & (Product.on_hand + by <= MAX_ON_HAND),
+        on_hand_by=by,
+    )
+    if changed is None:
+        current = level(session, product_id)
+        raise BelowAllocated(**_values(current), requested=current.on_hand + by)
+    _audit(
+        session,
+        product_id,
+        *changed,
+        actor=actor,
+        now=now,
+        reason=reason,
+        by=by,
+        note=note.strip()[:200],
+        source=source,
+    )
+    return changed[1]
+
+
+def _values(current: StockLevel) -> dict[str, int]:
+    return {
+        "on_hand": current.on_hand,
+        "allocated": current.allocated,
+        "available": current.available,
+    }
+
+
+# -- "tell me when it is back" -------------------------------------------------------------
+def ask_alert(
+    session: Session, product_id: int, *, user_id: int, email: str, language: str, now: datetime
+) -> StockAlert:
+    """A signed-in shopper wants to know when the product is back (asking twice keeps
+    one request, renewed if it was already answered)."""
+    alert = session.scalar(
+        select(StockAlert).where(StockAlert.product_id == product_id, StockAlert.user_id == user_id)
+    )
+    if alert is None:
+        alert = StockAlert(product_id=product_id, user_id=user_id)
+        session.add(alert)
+    alert.email, alert.language, alert.created_at, alert.sent_at = email, language, now, None
+    session.flush()
+    return alert
+
+
+def has_alert(session: Session, product_id: int, user_id: int) -> bool:
+    return (
+        session.scalar(
+            select(StockAlert.id).where(
+                StockAlert.product_id == product_id,
+                StockAlert.user_id == user_id,
+                StockAlert.sent_at.is_(None),
+            )
+        )
+        is not None
+    )
+
+
+def due_alerts(session: Session, *, limit: int = 500) -> list[StockAlert]:
+    """Requests whose product can be bought again (sellable, not sold out), oldest
+    first, with their product; the caller tells each shopper and marks it sent."""
+    return list(
+        session.scalars(
+            select(StockAlert)
+            .join(Product, Product.id == StockAlert.product_id)
+            .where(
+                StockAlert.sent_at.is_(None),
+                Product.sellable.is_(True),
+                (Product.on_hand > Product.allocated)
+                | (Product.made_to_order.is_(True) & (Product.units_per_day > 0)),
+            )
+            .options(joinedload(StockAlert.product))
+            .order_by(StockAlert.id)
+            .limit(limit)
+        ).unique()
+    )

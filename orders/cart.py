@@ -242,14 +242,15 @@ def line_problems(
     if product is None or not product.sellable:
         return [Problem("unavailable")], None
     if not product.made_to_order:
-        if quantity > product.stock:
-            return [Problem("insufficient_stock", {"available": product.stock})], None
+        available = stock.available_now(product)
+        if quantity > available:
+            return [Problem("insufficient_stock", {"available": available})], None
         return [], None
-    if quantity <= product.stock:
+    if quantity <= stock.available_now(product):
         return [], None
     promised = stock.promise_date(product, quantity, today=today, committed_units=committed)
     if promised is None:
-        return [Problem("capacity_exceeded", {"available": product.stock})], None
+        return [Problem("capacity_exceeded", {"available": stock.available_now(product)})], None
     return [], promised
 
 

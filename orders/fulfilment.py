@@ -40,6 +40,11 @@ def _lines(fulfilment: Fulfilment) -> list[OrderLine]:
     return list(fulfilment.lines)
 
 
+def part_reference(fulfilment: Fulfilment) -> str:
+    """How the audit log names a part: ``order:<number>/<position>``."""
+    return f"order:{fulfilment.order.number}/{fulfilment.position}"
+
+
 def settle_order_status(order: Order, *, now: datetime) -> None:
     """Close a confirmed order once every part is closed: completed if anything was
     delivered, refunded if money went back, cancelled otherwise."""
@@ -123,7 +128,13 @@ def mark_shipped(
     fulfilment.tracking_number = tracking
     fulfilment.carrier = carrier
     fulfilment.shipped_at = now
-    reservations.mark_made(_lines(fulfilment))
+    reservations.ship(
+        session,
+        _lines(fulfilment),
+        reference=part_reference(fulfilment),
+        now=now,
+        actor_id=actor_id,
+    )
     session.flush()
 
 
@@ -321,7 +332,9 @@ def cancel_part(
     if held:
         reservations.release(session, lines)
     else:  # a parcel refused at the door comes back to the shelf
-        reservations.restock_returned(session, lines)
+        reservations.restock_returned(
+            session, lines, reference=part_reference(fulfilment), now=now, actor_id=actor_id
+        )
     settle_order_status(fulfilment.order, now=now)
     session.flush()
 

@@ -389,8 +389,11 @@ class OrderLine(Base):
     commitment_id: Mapped[int | None] = mapped_column(
         ForeignKey("catalog_capacity_commitment.id", ondelete="SET NULL")
     )
-    #: True once the reserved stock went back to the shelf (cancellation, expiry...)
+    #: True once the line holds no allocation of stock any more: shipped (consumed),
+    #: or given back (cancellation, expiry...)
     released: Mapped[bool] = mapped_column(default=False)
+    #: True once goods that came back after shipping were put back on the shelf
+    restocked: Mapped[bool] = mapped_column(default=False)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     fulfilment: Mapped[Fulfilment] = relationship(back_populates="lines")

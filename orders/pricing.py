@@ -71,7 +71,7 @@ def split_stock_and_make(product: Product, quantity: int) -> tuple[int, int]:
     """Units taken from stock and units to make (only made-to-order products make)."""
     if not product.made_to_order:
         return quantity, 0
-    from_stock = min(max(product.stock, 0), quantity)
+    from_stock = min(stock.available_now(product), quantity)
     return from_stock, quantity - from_stock
 
 

@@ -19,7 +19,7 @@ from catalog.money import Money
 from orders import ledger, payment_attempts, reservations
 from orders.errors import InvalidTransition, OrderError
 from orders.events import move_fulfilment, move_order
-from orders.fulfilment import cancel_part, part_was_paid, settle_order_status
+from orders.fulfilment import cancel_part, part_reference, part_was_paid, settle_order_status
 from orders.models import Fulfilment, Order, Payment
 from orders.payments.base import PaymentGateway
 from orders.payments.stripe_connect import TransferGateway
@@ -189,7 +189,9 @@ def refund_part(
     if held:
         reservations.release(session, lines)
     elif restock:
-        reservations.restock_returned(session, lines)
+        reservations.restock_returned(
+            session, lines, reference=part_reference(fulfilment), now=now, actor_id=actor_id
+        )
     ledger.reverse_part(session, fulfilment, now=now)
     if isinstance(gateway, TransferGateway):
         payment_attempts.take_back_transfer(session, gateway, fulfilment, now=now, source=source)

@@ -140,7 +140,7 @@ def build_supply(session: Session, kinds: Sequence[Kind]) -> Supply:
             Product.unit,
             Product.net_quantity,
             Product.price_minor,
-            Product.stock,
+            (Product.on_hand - Product.allocated).label("available"),
             Product.made_to_order,
             Product.units_per_day,
             Product.lead_days,

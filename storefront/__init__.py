@@ -15,7 +15,7 @@ from storefront.auth import login_manager
 from storefront.cart import store
 from storefront.config import DEFAULTS
 from storefront.extensions import babel, csrf, db, migrate
-from storefront.shop import facets, pagecache
+from storefront.shop import alerts, facets, pagecache
 from storefront.shop import search as search_state
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -68,6 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     search_state.init_app(app)
     facets.init_app(app)
     pagecache.init_app(app)
+    alerts.init_app(app)
     api.init_app(app)
     dev.init_app(app)
     security.apply_rate_limits(app)

@@ -139,7 +139,7 @@ def basket_world(session: Session, make: Factory, *, plenty: bool = True) -> Bas
         name_fr="Coopérative urbaine", region_code="06", province_code="06.141", rural=False
     )
     p = world.products
-    bag = {"stock": 200} if plenty else {"stock": 0, "made_to_order": True, "units_per_day": 10}
+    bag = {"on_hand": 200} if plenty else {"on_hand": 0, "made_to_order": True, "units_per_day": 10}
     p["bag"] = make.product(
         coop["weavers"],
         cats["vannerie"],
@@ -157,7 +157,7 @@ def basket_world(session: Session, make: Factory, *, plenty: bool = True) -> Bas
         net_quantity=1000,
         price_minor=2000,
         shipping_weight_g=1050,
-        stock=300,
+        on_hand=300,
         title_fr="Couscous 1 kg",
     )
     p["couscous_900g"] = make.product(
@@ -167,7 +167,7 @@ def basket_world(session: Session, make: Factory, *, plenty: bool = True) -> Bas
         net_quantity=900,
         price_minor=1200,
         shipping_weight_g=950,
-        stock=300,
+        on_hand=300,
         title_fr="Couscous 900 g",
     )
     p["pasta"] = make.product(
@@ -177,7 +177,7 @@ def basket_world(session: Session, make: Factory, *, plenty: bool = True) -> Bas
         net_quantity=500,
         price_minor=700,
         shipping_weight_g=520,
-        stock=400,
+        on_hand=400,
         title_fr="Pâtes 500 g",
     )
     p["oil"] = make.product(
@@ -187,7 +187,7 @@ def basket_world(session: Session, make: Factory, *, plenty: bool = True) -> Bas
         net_quantity=1000,
         price_minor=8000,
         shipping_weight_g=1100,
-        stock=150,
+        on_hand=150,
         title_fr="Huile d'olive 1 L",
     )
     p["city_oil"] = make.product(
@@ -197,7 +197,7 @@ def basket_world(session: Session, make: Factory, *, plenty: bool = True) -> Bas
         net_quantity=1000,
         price_minor=5000,
         shipping_weight_g=1100,
-        stock=500,
+        on_hand=500,
         title_fr="Huile urbaine",
     )
     session.flush()

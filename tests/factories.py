@@ -91,7 +91,7 @@ class Factory:
             "slug": f"product-{n}",
             "title_fr": f"Produit {n}",
             "price_minor": 10_000,
-            "stock": 10,
+            "on_hand": 10,
             "shipping_weight_g": 500,
             "status": ProductStatus.PUBLISHED,
         }

@@ -7,6 +7,7 @@ from marshmallow import validate
 
 from catalog.listings import MAX_LEAD_DAYS, MAX_PRICE_MINOR, MAX_QUANTITY
 from catalog.models import ProductStatus, Unit
+from catalog.stock import ADJUST_REASONS
 from storefront.api.schemas import PageArgs, PageSchema
 
 MAX_ITEMS = 500
@@ -17,6 +18,16 @@ SETTABLE_STATUSES = [ProductStatus.PUBLISHED.value, ProductStatus.UNPUBLISHED.va
 
 def _doc(text: str) -> dict[str, str]:
     return {"description": text}
+
+
+EXPECTED = ma.fields.Integer(
+    strict=True,
+    validate=COUNT,
+    metadata=_doc(
+        "The `on_hand` you read before (compare-and-set): if the count moved since, the "
+        "request is refused with 409 `stock_changed` and the current values."
+    ),
+)
 
 
 class ListingArgs(PageArgs):
@@ -44,7 +55,13 @@ class ListingSchema(ma.Schema):
     unit = ma.fields.String(required=True, validate=validate.OneOf([u.value for u in Unit]))
     net_quantity = ma.fields.Integer(required=True)
     shipping_weight_g = ma.fields.Integer(required=True)
-    stock = ma.fields.Integer(required=True)
+    on_hand = ma.fields.Integer(required=True, metadata=_doc("Units on the shelf."))
+    allocated = ma.fields.Integer(
+        required=True, metadata=_doc("Units of `on_hand` reserved for orders not shipped yet.")
+    )
+    available = ma.fields.Integer(
+        required=True, metadata=_doc("Units that can still be sold: `on_hand - allocated`.")
+    )
     made_to_order = ma.fields.Boolean(required=True)
     units_per_day = ma.fields.Integer(required=True)
     lead_days = ma.fields.Integer(required=True)
@@ -80,7 +97,15 @@ class ListingInputSchema(ma.Schema):
     unit = ma.fields.String(validate=validate.OneOf([u.value for u in Unit]))
     net_quantity = ma.fields.Integer(strict=True, validate=validate.Range(1, MAX_QUANTITY))
     shipping_weight_g = ma.fields.Integer(strict=True, validate=COUNT)
-    stock = ma.fields.Integer(strict=True, validate=COUNT)
+    on_hand = ma.fields.Integer(
+        strict=True,
+        validate=COUNT,
+        metadata=_doc(
+            "Units on the shelf. A new SKU starts with it; an existing one changes only "
+            "with `expected_on_hand`."
+        ),
+    )
+    expected_on_hand = EXPECTED
     made_to_order = ma.fields.Boolean()
     units_per_day = ma.fields.Integer(strict=True, validate=COUNT)
     lead_days = ma.fields.Integer(strict=True, validate=validate.Range(0, MAX_LEAD_DAYS))
@@ -104,7 +129,22 @@ class StockInputSchema(ma.Schema):
     """Stock and production capacity of one listing, found by its SKU."""
 
     sku = ma.fields.String(required=True, validate=SKU)
-    stock = ma.fields.Integer(strict=True, validate=COUNT, metadata=_doc("Units on the shelf."))
+    on_hand = ma.fields.Integer(
+        strict=True,
+        validate=COUNT,
+        metadata=_doc("The new count of units on the shelf (needs `expected_on_hand`)."),
+    )
+    expected_on_hand = EXPECTED
+    adjust = ma.fields.Integer(
+        strict=True,
+        validate=validate.Range(-MAX_QUANTITY, MAX_QUANTITY),
+        metadata=_doc("Units to add (`24`) or take away (`-2`), whatever the count is now."),
+    )
+    reason = ma.fields.String(
+        validate=validate.OneOf(ADJUST_REASONS),
+        metadata=_doc("Why `adjust` changes the count (kept in the audit log)."),
+    )
+    note = ma.fields.String(validate=validate.Length(max=200))
     made_to_order = ma.fields.Boolean()
     units_per_day = ma.fields.Integer(
         strict=True, validate=COUNT, metadata=_doc("Daily production capacity.")

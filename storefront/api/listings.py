@@ -1,7 +1,12 @@
 """A cooperative's listings through the API: read them, create or change them in bulk,
 set stock and production capacity in bulk. Every write goes through the same use cases
-as the back office (:mod:`catalog.listings`), with the same checks and audit log, and
-is all or nothing: one refused item and nothing changes, with every problem listed."""
+as the back office (:mod:`catalog.listings`, :mod:`catalog.stock`), with the same checks
+and audit log, and is all or nothing: one refused item and nothing changes, with every
+problem listed.
+
+The shelf count (``on_hand``) changes only by compare-and-set (``expected_on_hand``,
+the value read before) or by a signed adjustment with a reason (``adjust``): a call
+made on a stale read is answered 409 ``stock_changed`` with the current values."""
 
 from __future__ import annotations
 
@@ -11,11 +16,11 @@ from typing import Any
 from flask import g
 from sqlalchemy import func, select
 
-from catalog import listings
+from catalog import listings, stock
 from catalog.accounts.users import Role
 from catalog.audit import Actor
 from catalog.db import utcnow
-from catalog.errors import FieldProblem, InvalidInput, InvalidState
+from catalog.errors import BelowAllocated, FieldProblem, InvalidInput, InvalidState, StockChanged
 from catalog.listings import Listing
 from catalog.models import Category, Product
 from storefront.api.base import TEXT_DETAILS, Blueprint, not_found
@@ -59,6 +64,11 @@ DETAILS = {
     "required_for_made_to_order": "A made-to-order listing needs a daily capacity.",
     "unknown_sku": "The cooperative has no listing with this SKU.",
     "product_suspended": "The operator suspended this listing: it cannot be put on sale.",
+    "expected_on_hand_required": "Send the on_hand you read before (compare-and-set).",
+    "stock_changed": "The count moved since you read it ({seen}): now {on_hand}.",
+    "below_allocated": "{allocated} units are reserved for orders: on_hand cannot be lower.",
+    "reason_required": "Say why the count changes: one of the documented reasons.",
+    "unknown_reason": "Unknown reason.",
 }
 _FIELD = {"category": "category", "price": "price_minor"}
 
@@ -74,6 +84,8 @@ def listing_json(product: Product, category_slug: str) -> dict[str, Any]:
     data: dict[str, Any] = {name: getattr(product, name) for name in listings.LISTING_FIELDS}
     data.pop("category_id")
     data.update(
+        allocated=product.allocated,
+        available=max(0, product.available),
         unit=str(product.unit),
         slug=product.slug,
         status=str(product.status),
@@ -176,8 +188,11 @@ def upsert_listings(body: dict[str, Any]) -> dict[str, Any]:
     now, actor = utcnow(), _actor()
     changed: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
     done: list[Product] = []
+    conflicts: list[FieldError] = []
     for i, item in enumerate(items):
-        values = {k: v for k, v in item.items() if k not in ("category", "status")}
+        values = {
+            k: v for k, v in item.items() if k not in ("category", "status", "expected_on_hand")
+        }
         if "category" in item:
             values["category_id"] = categories.get(item["category"], 0)
         product = existing.get(item["sku"])
@@ -202,7 +217,8 @@ def upsert_listings(body: dict[str, Any]) -> dict[str, Any]:
                     actor=actor,
                     now=now,
                 )
-                changed["updated" if diff else "unchanged"].append(product.sku)
+                counted = _count(i, product, item, errors, conflicts)
+                changed["updated" if diff or counted else "unchanged"].append(product.sku)
             status = item.get("status")
             if status == "published" and product.status != "published":
                 listings.publish_product(db.session, product, actor=actor, now=now)
@@ -220,10 +236,95 @@ def upsert_listings(body: dict[str, Any]) -> dict[str, Any]:
             )
         else:
             done.append(product)
-    if errors:
-        raise _reject(errors)
+    _refuse(errors, conflicts)
     db.session.commit()
     return _result(changed, done)
+
+
+def _refuse(errors: list[FieldError], conflicts: list[FieldError]) -> None:
+    """Roll back and answer 409 when any count moved since it was read, else 422 when
+    anything else is wrong; nothing when all went well."""
+    if conflicts:
+        db.session.rollback()
+        raise ApiProblem(
+            409,
+            "stock_changed",
+            f"{len(conflicts)} count(s) moved since they were read: nothing was changed.",
+            errors=conflicts,
+        )
+    if errors:
+        raise _reject(errors)
+
+
+def _count(
+    i: int,
+    product: Product,
+    item: dict[str, Any],
+    errors: list[FieldError],
+    conflicts: list[FieldError],
+) -> bool:
+    """Apply an item's ``on_hand`` (compare-and-set on ``expected_on_hand``) and
+    ``adjust``; True when the count changed. Problems go to ``errors``, counts that
+    moved since they were read to ``conflicts``."""
+    now, actor, changed = utcnow(), _actor(), False
+    field = f"items.{i}.on_hand"
+    try:
+        if "on_hand" in item:
+            if "expected_on_hand" not in item:
+                if item["on_hand"] != product.on_hand:
+                    errors.append(
+                        FieldError(
+                            f"items.{i}.expected_on_hand",
+                            "expected_on_hand_required",
+                            _detail("expected_on_hand_required", {}),
+                        )
+                    )
+            else:
+                before = item["expected_on_hand"]
+                level = stock.set_on_hand(
+                    db.session,
+                    product.id,
+                    item["on_hand"],
+                    seen=before,
+                    actor=actor,
+                    now=now,
+                    source="api",
+                )
+                changed = level.on_hand != before
+        if "adjust" in item:
+            field = f"items.{i}.adjust"
+            if "reason" not in item:
+                errors.append(
+                    FieldError(
+                        f"items.{i}.reason", "reason_required", _detail("reason_required", {})
+                    )
+                )
+            else:
+                stock.adjust_on_hand(
+                    db.session,
+                    product.id,
+                    item["adjust"],
+                    reason=item["reason"],
+                    note=item.get("note", ""),
+                    actor=actor,
+                    now=now,
+                    source="api",
+                )
+                changed = True
+    except StockChanged as exc:
+        conflicts.append(
+            FieldError(
+                field,
+                exc.code,
+                _detail(exc.code, exc.data),
+                current={k: exc.data[k] for k in ("on_hand", "allocated", "available")},
+            )
+        )
+    except BelowAllocated as exc:
+        errors.append(FieldError(field, exc.code, _detail(exc.code, exc.data)))
+    except InvalidInput as exc:
+        errors += _problems(i, exc.problems)
+    return changed
 
 
 def _mark_updated(changed: dict[str, list[str]], sku: str) -> None:
@@ -239,8 +340,12 @@ def _mark_updated(changed: dict[str, list[str]], sku: str) -> None:
 def update_stock(body: dict[str, Any]) -> dict[str, Any]:
     """Set stock and production capacity of existing listings in bulk, by SKU.
 
-    Only the fields given change. All or nothing (422, `rejected`), e.g. an unknown
-    SKU, a negative stock, a made-to-order listing without a daily capacity.
+    Only the fields given change. The shelf count changes by compare-and-set
+    (`on_hand` with the `expected_on_hand` you read) or by a signed `adjust` with a
+    `reason`; it can never go below the units reserved for orders (`allocated`).
+    All or nothing: 409 `stock_changed` with the current values when a count moved
+    since it was read; 422 `rejected` for anything else (an unknown SKU, a negative
+    count, a made-to-order listing without a daily capacity).
     """
     items: list[dict[str, Any]] = body["items"]
     errors = _duplicates(items)
@@ -250,12 +355,13 @@ def update_stock(body: dict[str, Any]) -> dict[str, Any]:
     now, actor = utcnow(), _actor()
     changed: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
     done: list[Product] = []
+    conflicts: list[FieldError] = []
     for i, item in enumerate(items):
         product = existing.get(item["sku"])
         if product is None:
             errors.append(FieldError(f"items.{i}.sku", "unknown_sku", _detail("unknown_sku", {})))
             continue
-        values = {k: v for k, v in item.items() if k != "sku"}
+        values = {k: v for k, v in item.items() if k not in _COUNT_FIELDS}
         try:
             diff = listings.update_product(
                 db.session, product, replace(Listing.of(product), **values), actor=actor, now=now
@@ -263,9 +369,13 @@ def update_stock(body: dict[str, Any]) -> dict[str, Any]:
         except InvalidInput as exc:
             errors += _problems(i, exc.problems)
         else:
-            changed["updated" if diff else "unchanged"].append(product.sku)
+            counted = _count(i, product, item, errors, conflicts)
+            changed["updated" if diff or counted else "unchanged"].append(product.sku)
             done.append(product)
-    if errors:
-        raise _reject(errors)
+    _refuse(errors, conflicts)
     db.session.commit()
     return _result(changed, done)
+
+
+#: what a stock item says about the shelf count (applied by :func:`_count`)
+_COUNT_FIELDS = ("sku", "on_hand", "expected_on_hand", "adjust", "reason", "note")

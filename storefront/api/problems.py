@@ -58,6 +58,10 @@ CODES: dict[str, str] = {
     "unsupported_media_type": "Send the body as `application/json`.",
     "unprocessable": "The request is well formed but was refused.",
     "rejected": "Some items break a business rule: see `errors`; nothing was changed.",
+    "stock_changed": (
+        "A stock count moved since you read it: `errors[].current` has the values now; "
+        "nothing was changed. Read, decide, and send again."
+    ),
     "rate_limited": "Too many requests: wait (see `Retry-After`) and try again.",
     "server_error": "Something went wrong on our side; the request changed nothing.",
 }
@@ -81,9 +85,14 @@ class FieldError:
     field: str
     code: str
     detail: str = ""
+    #: the resource's values now, when the error is a conflict with them
+    current: Mapping[str, int] | None = None
 
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "code": self.code, "detail": self.detail}
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"field": self.field, "code": self.code, "detail": self.detail}
+        if self.current is not None:
+            data["current"] = dict(self.current)
+        return data
 
 
 class ApiProblem(HTTPException):
@@ -187,6 +196,13 @@ class FieldErrorSchema(ma.Schema):
     )
     code = ma.fields.String(required=True, metadata={"description": "Stable code."})
     detail = ma.fields.String(required=True, metadata={"description": "A sentence in English."})
+    current = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        metadata={
+            "description": "For a conflict: the values now (`on_hand`, `allocated`, `available`)."
+        },
+    )
 
 
 class ProblemSchema(ma.Schema):

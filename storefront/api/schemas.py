@@ -128,7 +128,12 @@ class ProductSummarySchema(ma.Schema):
     region_code = ma.fields.String(required=True)
     women_led = ma.fields.Boolean(required=True)
     made_to_order = ma.fields.Boolean(required=True)
-    stock = ma.fields.Integer(required=True, metadata=_doc("Units on the shelf now."))
+    available = ma.fields.Integer(
+        required=True, metadata=_doc("Units that can be ordered from the shelf now.")
+    )
+    sold_out = ma.fields.Boolean(
+        required=True, metadata=_doc("Nothing can be ordered now (nor made to order).")
+    )
     cooperative = ma.fields.Nested(CooperativeRefSchema, required=True)
     image = ma.fields.String(
         required=True, allow_none=True, metadata=_doc("Path of the first picture, or null.")

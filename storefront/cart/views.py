@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -33,6 +34,24 @@ def _back(default: str) -> str:
     if target.startswith("/p/") and "//" not in target and "\\" not in target:
         return target
     return default
+
+
+def _refused(product_id: int, items: dict[int, int], *, already: int) -> str | None:
+    """Why the cart cannot hold ``items[product_id]`` units (how many are left), or
+    None when it can."""
+    line = cart.view(db.session, {product_id: items[product_id]}, today=utcnow().date()).lines[0]
+    if line.ok:
+        return None
+    texts = [problem_text(problem) for problem in line.problems]
+    if already:
+        texts.append(
+            ngettext(
+                "You already have %(num)d in your cart.",
+                "You already have %(num)d in your cart.",
+                already,
+            )
+        )
+    return " ".join(texts)
 
 
 @bp.get("/")
@@ -64,6 +83,10 @@ def add() -> Response:
     except CartError as exc:
         flash(problem_text(exc.code, **exc.data), "error")
         return redirect(_back(url_for("cart.show")))
+    refused = _refused(product.id, items, already=store.items().get(product.id, 0))
+    if refused:
+        flash(refused, "error")
+        return redirect(_back(url_for("cart.show")))
     store.save(items)
     db.session.commit()
     flash(_("Added to your cart."), "success")
@@ -80,6 +103,10 @@ def update(product_id: int) -> Response:
         items = cart.set_quantity(store.items(), product_id, form.quantity.data)
     except CartError as exc:
         flash(problem_text(exc.code, **exc.data), "error")
+        return redirect(url_for("cart.show"))
+    refused = _refused(product_id, items, already=0) if product_id in items else None
+    if refused:
+        flash(refused, "error")
         return redirect(url_for("cart.show"))
     store.save(items)
     db.session.commit()

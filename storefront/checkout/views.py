@@ -58,7 +58,11 @@ def details() -> Response | str:
     if not items:
         flash(problem_text("empty_cart"), "info")
         return redirect(url_for("cart.show"))
-    methods = _offered()
+    view = cart_lib.view(db.session, items, today=utcnow().date())
+    if not view.ok:  # the checkout opens only for a cart that can be served as it is
+        flash(_("Change or remove the lines marked below to check out."), "error")
+        return redirect(url_for("cart.show"))
+    methods = _offered(view)
     saved: dict[str, Any] = session.get(SESSION_KEY) or {}
     form = DetailsForm(lang=current_language(), methods=methods, data=None)
     if not form.is_submitted():

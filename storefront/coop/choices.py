@@ -18,6 +18,20 @@ UNITS = {
 }
 
 
+ADJUST_REASONS = {
+    "received": _l("Received"),
+    "returned": _l("Returned by a customer"),
+    "found": _l("Found in a recount"),
+    "damaged": _l("Damaged"),
+    "lost": _l("Lost"),
+    "correction": _l("Correction"),
+}
+
+
+def adjust_reason_choices() -> list[tuple[str, str]]:
+    return [(key, str(label)) for key, label in ADJUST_REASONS.items()]
+
+
 def category_choices() -> list[tuple[int, str]]:
     """Every category, children indented under their parent."""
     lang = current_language()

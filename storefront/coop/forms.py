@@ -9,6 +9,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectChoice,
@@ -147,7 +148,13 @@ class ProductForm(Form):
         64,
         description=_l("Leave empty and one is made for you. Used by the CSV import."),
     )
-    stock = _count(_l("In stock"), 0)
+    on_hand = _count(
+        _l("On the shelf"),
+        0,
+        description=_l("Units you have, including those reserved for orders."),
+    )
+    #: the shelf count when the form was opened (compare-and-set)
+    on_hand_seen = HiddenField()
     low_stock_threshold = _count(
         _l("Warn me when stock falls to"), 5, description=_l("A warning appears on your dashboard.")
     )
@@ -163,6 +170,18 @@ class ProductForm(Form):
     description_en = TextAreaField(
         _l("Description (English)"), filters=[strip], validators=[Optional(), Length(max=5000)]
     )
+
+
+class StockAdjustForm(Form):
+    """Add or take away units whatever the count is now, with a reason."""
+
+    by = IntegerField(
+        _l("Units"),
+        validators=[InputRequired()],
+        description=_l("For example 24 (received) or -2 (damaged)."),
+    )
+    reason = SelectField(_l("Why"), validators=[InputRequired()])
+    note = _text(_l("Note"), 200)
 
 
 class PhotoForm(Form):

@@ -52,6 +52,16 @@ MESSAGES: dict[str, Any] = {
         "A product made to order needs the number of units you can make per day."
     ),
     "too_many_images": _l("A product has at most %(max)d photos."),
+    # stock
+    "stock_changed": _l(
+        "The count changed since you opened it: now %(on_hand)d on the shelf "
+        "(%(allocated)d reserved for orders). Check it and save again."
+    ),
+    "below_allocated": _l(
+        "%(allocated)d units are reserved for orders: the shelf cannot hold fewer. "
+        "Cancel a parcel first if they are really gone."
+    ),
+    "unknown_reason": _l("Choose why the stock changes."),
     # certificates and categories
     "unknown_kind": _l("Choose a kind of certificate."),
     "unknown_product": _l("Choose one of your products."),

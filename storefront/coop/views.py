@@ -18,12 +18,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from catalog import audit, certificates, csv_io, images, listings, onboarding, regions
+from catalog import audit, certificates, csv_io, images, listings, onboarding, regions, stock
 from catalog.accounts.users import Role, User
 from catalog.audit import Actor
 from catalog.certificates import CertificateClaim
 from catalog.db import utcnow
-from catalog.errors import InvalidAmount, InvalidInput, InvalidState, InvalidUpload
+from catalog.errors import (
+    BelowAllocated,
+    InvalidAmount,
+    InvalidInput,
+    InvalidState,
+    InvalidUpload,
+    StockChanged,
+)
 from catalog.listings import Listing
 from catalog.models import (
     Certificate,
@@ -51,6 +58,7 @@ from storefront.coop.forms import (
     PhotoForm,
     ProductForm,
     ProfileForm,
+    StockAdjustForm,
 )
 from storefront.coop.messages import attach, message
 from storefront.extensions import db
@@ -347,7 +355,7 @@ def listing_from(form: ProductForm) -> Listing | None:
         unit=form.unit.data or "",
         net_quantity=form.net_quantity.data or 0,
         shipping_weight_g=form.shipping_weight_g.data or 0,
-        stock=form.stock.data or 0,
+        on_hand=form.on_hand.data or 0,
         made_to_order=bool(form.made_to_order.data),
         units_per_day=form.units_per_day.data or 0,
         lead_days=form.lead_days.data or 0,
@@ -386,13 +394,15 @@ def _price_text(minor: int) -> str:
 
 @bp.route("/products/<int:product_id>", methods=["GET", "POST"])
 @cooperative_required
-def product_edit(product_id: int) -> Response | str:
+def product_edit(product_id: int) -> Response | tuple[str, int]:
     product = own_product(product_id)
     form = ProductForm(obj=product)
     product_form_choices(form)
     if request.method == "GET":
         form.price.data = _price_text(product.price_minor)
         form.unit.data = str(product.unit)
+        form.on_hand_seen.data = str(product.on_hand)
+    status = 200
     if form.validate_on_submit():
         listing = listing_from(form)
         if listing is not None:
@@ -400,14 +410,22 @@ def product_edit(product_id: int) -> Response | str:
                 diff = listings.update_product(
                     db.session, product, listing, actor=actor(), now=utcnow()
                 )
+                counted = _save_count(product, form)
             except InvalidInput as exc:
                 db.session.rollback()
                 _flash_problems(attach(form, exc.problems, PRODUCT_FIELDS))
+            except (StockChanged, BelowAllocated) as exc:
+                db.session.rollback()
+                form.on_hand.errors = [*form.on_hand.errors, message(exc.code, exc.data)]
+                form.on_hand_seen.data = str(exc.data["on_hand"])
+                flash(message(exc.code, exc.data), "error")
+                status = 409
             else:
                 db.session.commit()
+                changed = bool(diff) or counted
                 flash(
-                    _("Product saved.") if diff else _("Nothing to change."),
-                    "success" if diff else "info",
+                    _("Product saved.") if changed else _("Nothing to change."),
+                    "success" if changed else "info",
                 )
                 return redirect(url_for("coop.product_edit", product_id=product.id))
     return render_template(
@@ -415,9 +433,72 @@ def product_edit(product_id: int) -> Response | str:
         form=form,
         product=product,
         photo_form=PhotoForm(),
+        adjust_form=_adjust_form(),
         action=ActionForm(),
         problems=sale_problems(product, utcnow().date()),
-    )
+    ), status
+
+
+def _save_count(product: Product, form: ProductForm) -> bool:
+    """Set the shelf count if the person changed it, by compare-and-set on the count
+    the form was opened with. True when it changed.
+
+    :raises StockChanged: the count moved since; :raises BelowAllocated."""
+    try:
+        seen = int(form.on_hand_seen.data or "")
+    except ValueError:
+        seen = product.on_hand  # a form without the hidden count: compare with now
+    wanted = form.on_hand.data or 0
+    if wanted == seen:
+        return False
+    stock.set_on_hand(db.session, product.id, wanted, seen=seen, actor=actor(), now=utcnow())
+    return True
+
+
+def _adjust_form() -> StockAdjustForm:
+    form = StockAdjustForm(prefix="adjust")
+    form.reason.choices = choices.adjust_reason_choices()
+    return form
+
+
+@bp.post("/products/<int:product_id>/stock")
+@cooperative_required
+def product_adjust(product_id: int) -> Response:
+    """Add or take away units ("+24 received", "-2 damaged") with a reason."""
+    product = own_product(product_id)
+    form = _adjust_form()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(url_for("coop.product_edit", product_id=product.id))
+    try:
+        level = stock.adjust_on_hand(
+            db.session,
+            product.id,
+            form.by.data or 0,
+            reason=form.reason.data or "",
+            note=form.note.data or "",
+            actor=actor(),
+            now=utcnow(),
+        )
+    except InvalidInput as exc:
+        db.session.rollback()
+        _flash_problems([message(p.code, p.data) for p in exc.problems])
+    except BelowAllocated as exc:
+        db.session.rollback()
+        flash(message(exc.code, exc.data), "error")
+    else:
+        db.session.commit()
+        flash(
+            _(
+                "Stock changed: %(on_hand)d on the shelf, %(available)d available.",
+                on_hand=level.on_hand,
+                available=level.available,
+            ),
+            "success",
+        )
+    return redirect(url_for("coop.product_edit", product_id=product.id))
 
 
 @bp.post("/products/<int:product_id>/duplicate")

@@ -437,7 +437,7 @@ def _suppliers(session: Session, upload_folder: Path, *, today: date, now: datet
                 unit=unit,
                 net_quantity=net,
                 shipping_weight_g=weight,
-                stock=units,
+                on_hand=units,
                 made_to_order=mto,
                 units_per_day=per_day if mto else 0,
                 lead_days=1 if mto else 0,

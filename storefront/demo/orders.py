@@ -101,7 +101,7 @@ def _sample_orders(session: Session, coops: list[Cooperative], *, now: datetime)
             .where(
                 Product.cooperative_id == coop.id,
                 Product.sellable.is_(True),
-                (Product.stock >= 2) | Product.made_to_order.is_(True),
+                (Product.on_hand - Product.allocated >= 2) | Product.made_to_order.is_(True),
             )
             .order_by(Product.id)
             .limit(1)

@@ -261,7 +261,7 @@ def _product(
         unit=unit,
         net_quantity=qty,
         shipping_weight_g=weight,
-        stock=rng.choice([0, 3, 8, 15, 25, 40, 120]) if not mto else rng.choice([0, 10, 50]),
+        on_hand=rng.choice([0, 3, 8, 15, 25, 40, 120]) if not mto else rng.choice([0, 10, 50]),
         made_to_order=mto,
         units_per_day=per_day if mto else 0,
         status=ProductStatus.PUBLISHED,

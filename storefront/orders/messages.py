@@ -108,6 +108,8 @@ def problem_text(problem: Problem | str, **extra: Any) -> str:
     data = {} if isinstance(problem, str) else dict(problem.data)
     data.update(extra)
     if code == "insufficient_stock":
+        if int(data.get("available", 0)) <= 0:
+            return _("Sold out.")
         return ngettext(
             "Only %(num)d left in stock.", "Only %(num)d left in stock.", data.get("available", 0)
         )

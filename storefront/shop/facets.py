@@ -1,7 +1,8 @@
 """The app's catalog facet cache: counts are kept ``CATALOG_FACET_CACHE_SECONDS``
 (300 by default, off under ``TESTING``; 0 turns the cache off) and dropped as soon as
-this process commits a change that can alter them. Other processes see such a change
-when their copy expires.
+this process commits a change that can alter them. Such a change also moves the
+catalog stamp (:func:`catalog.stock.touch`), in the same transaction: other processes
+drop their counts when their page cache next reads it (see :mod:`.pagecache`).
 
 The whole-catalog cube, which every category and region listing reads, takes seconds
 to count at national scale. A background thread of each process builds it at start-up
@@ -17,6 +18,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from catalog import stock
 from catalog.search import FacetCache, changes_facets, warm_whole_catalog
 from storefront.extensions import db
 from storefront.shop.search import VOCABULARY, refresh_vocabulary
@@ -93,18 +95,26 @@ def init_app(app: Flask) -> None:
 
 def _after_flush(session: Session, _context: Any) -> None:
     if changes_facets(session.dirty, [*session.new, *session.deleted]):
+        if not session.info.get(_FLAG):
+            stock.touch(session)  # the other workers and hosts see it too
         session.info[_FLAG] = True
+
+
+def drop_counts() -> None:
+    """Drop this process's facet counts and rebuild the whole-catalog cube."""
+    current_app.extensions[KEY].clear()
+    warmer = current_app.extensions.get(WARMER)
+    if warmer is not None:
+        warmer.wake()
 
 
 def _after_commit(session: Session) -> None:
     if session.info.pop(_FLAG, False) and has_app_context():
-        for key in (KEY, "catalog_page_cache", VOCABULARY):
+        for key in ("catalog_page_cache", VOCABULARY):
             cache = current_app.extensions.get(key)
             if cache is not None:
                 cache.clear()
-        warmer = current_app.extensions.get(WARMER)
-        if warmer is not None:
-            warmer.wake()
+        drop_counts()
 
 
 def _after_rollback(session: Session, _previous: Any) -> None:

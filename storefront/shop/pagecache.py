@@ -4,6 +4,16 @@ instead of a fresh rendering. Pages are kept ``CATALOG_PAGE_CACHE_SECONDS`` (60 
 default, off under ``TESTING``; 0 turns it off) and dropped with the facet counts when
 this process commits a catalog change.
 
+Every kept page carries the catalog stamp (:func:`catalog.stock.stamp`) read before it
+was rendered. The stamp moves in the same transaction as any change of what a page
+shows about availability or sellability (a sale of the last units, "only N left",
+a product put on or taken off sale), in whichever worker or host made it. Before
+serving a kept page the stamp is read again (one primary-key read, at most every
+``CATALOG_STAMP_CHECK_SECONDS``, 0 by default: on every request); a page made at
+another stamp is dropped, with this process's facet counts. So a page served after
+such a change is committed never shows the state before it: the staleness bound is
+``CATALOG_STAMP_CHECK_SECONDS`` (0 by default).
+
 Nothing personal is ever shared. A page is kept only when its rendering left the
 session holding nothing but a CSRF token (no cart, no flash, no login). That token,
 which the product page's "add to cart" form carries, is the one per-visitor part of
@@ -14,6 +24,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -23,31 +34,70 @@ from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from catalog import stock
+from storefront.extensions import db
 from storefront.i18n import current_language
+from storefront.shop import facets
 
 KEY = "catalog_page_cache"
 
 
 class PageCache:
-    def __init__(self, ttl_seconds: float, maxsize: int = 2048) -> None:
-        self._pages: TTLCache[tuple[str, str], str] | None = (
+    def __init__(
+        self,
+        ttl_seconds: float,
+        maxsize: int = 2048,
+        *,
+        check_seconds: float = 0,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._pages: TTLCache[tuple[str, str], tuple[int, str]] | None = (
             TTLCache(maxsize=maxsize, ttl=ttl_seconds) if ttl_seconds > 0 else None
         )
         self._lock = threading.Lock()
         #: stands for the visitor's CSRF token in kept pages: random, so no page
         #: can contain it by chance
         self.token_mark = f"csrf-{secrets.token_hex(16)}"
+        self.check_seconds = check_seconds
+        self._timer = timer
+        self._stamp: int | None = None
+        self._checked_at = float("-inf")
 
-    def get(self, key: tuple[str, str]) -> str | None:
+    @property
+    def enabled(self) -> bool:
+        return self._pages is not None
+
+    def current_stamp(self, read: Callable[[], int], on_change: Callable[[], None]) -> int:
+        """The catalog stamp, read with ``read`` unless it was read less than
+        ``check_seconds`` ago. When it moved, every kept page is dropped and
+        ``on_change`` is called (to drop the facet counts too)."""
+        now = self._timer()
+        with self._lock:
+            if self._stamp is not None and now - self._checked_at < self.check_seconds:
+                return self._stamp
+        stamp = read()
+        with self._lock:
+            moved = self._stamp is not None and stamp != self._stamp
+            self._stamp, self._checked_at = stamp, now
+            if moved and self._pages is not None:
+                self._pages.clear()
+        if moved:
+            on_change()
+        return stamp
+
+    def get(self, key: tuple[str, str], stamp: int) -> str | None:
         if self._pages is None:
             return None
         with self._lock:
-            return self._pages.get(key)
+            kept = self._pages.get(key)
+        if kept is None or kept[0] != stamp:
+            return None
+        return kept[1]
 
-    def put(self, key: tuple[str, str], page: str) -> None:
+    def put(self, key: tuple[str, str], page: str, stamp: int) -> None:
         if self._pages is not None:
             with self._lock:
-                self._pages[key] = page
+                self._pages[key] = (stamp, page)
 
     def clear(self) -> None:
         if self._pages is not None:
@@ -57,7 +107,10 @@ class PageCache:
 
 def init_app(app: Flask) -> None:
     default = 0 if app.testing else 60
-    app.extensions[KEY] = PageCache(float(app.config.get("CATALOG_PAGE_CACHE_SECONDS", default)))
+    app.extensions[KEY] = PageCache(
+        float(app.config.get("CATALOG_PAGE_CACHE_SECONDS", default)),
+        check_seconds=float(app.config.get("CATALOG_STAMP_CHECK_SECONDS", 0)),
+    )
 
 
 def _token_field() -> str:
@@ -77,10 +130,12 @@ def cached_page(view: Callable[..., str]) -> Callable[..., str]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> str:
         cache: PageCache = current_app.extensions[KEY]
-        if not _anonymous():
+        if not cache.enabled or not _anonymous():
             return view(*args, **kwargs)
+        # read before rendering: a change committed meanwhile moves it past this value
+        stamp = cache.current_stamp(lambda: stock.stamp(db.session), facets.drop_counts)
         key = (request.full_path, current_language())
-        kept = cache.get(key)
+        kept = cache.get(key, stamp)
         if kept is not None:
             if cache.token_mark in kept:
                 return kept.replace(cache.token_mark, generate_csrf())
@@ -88,7 +143,7 @@ def cached_page(view: Callable[..., str]) -> Callable[..., str]:
         page = view(*args, **kwargs)
         if _anonymous():  # nothing but a CSRF token went into the session
             token = g.get(_token_field())
-            cache.put(key, page.replace(token, cache.token_mark) if token else page)
+            cache.put(key, page.replace(token, cache.token_mark) if token else page, stamp)
         return page
 
     return wrapper

@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     jsonify,
     redirect,
     render_template,
@@ -18,6 +19,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -42,7 +45,7 @@ from catalog.search import (
 )
 from storefront.config import LANGUAGES
 from storefront.extensions import db
-from storefront.i18n import COOKIE
+from storefront.i18n import COOKIE, current_language
 from storefront.security import safe_next
 from storefront.shop import facets, pagecache
 from storefront.shop import search as search_state
@@ -214,9 +217,15 @@ def product(slug: str) -> str:
         if c.is_valid_on(today) and (c.product_id in (None, item.id))
     ]
     week = today + timedelta(days=7)
+    asked = (
+        item.sold_out
+        and current_user.is_authenticated
+        and stock.has_alert(db.session, item.id, current_user.id)
+    )
     return render_template(
         "shop/product.html",
         product=item,
+        alert_asked=asked,
         certificates=certificates,
         available_now=stock.available_now(item),
         available_week=stock.available_by(item, week, today=today, committed_units=committed),
@@ -224,6 +233,31 @@ def product(slug: str) -> str:
         region=regions_data.region(item.cooperative.region_code),
         province=regions_data.province(item.cooperative.province_code),
     )
+
+
+@bp.post("/p/<slug>/notify")
+@login_required
+def notify_me(slug: str) -> Response:
+    """A signed-in shopper asks to be told when a sold-out product is back."""
+    item = db.session.scalar(select(Product).where(Product.slug == slug))
+    if item is None or not item.sellable:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if not item.sold_out:
+        flash(_("Good news: this product can be ordered now."), "info")
+    else:
+        stock.ask_alert(
+            db.session,
+            item.id,
+            user_id=current_user.id,
+            email=current_user.email,
+            language=current_language(),
+            now=utcnow(),
+        )
+        db.session.commit()
+        flash(_("We will e-mail you as soon as it is back."), "success")
+    return redirect(url_for("shop.product", slug=item.slug))
 
 
 @bp.get("/coop/<slug>")

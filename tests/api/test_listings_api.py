@@ -17,16 +17,16 @@ def shop(make, session, coop_member):
     make.category("huile-argan")
     make.category("masques", max_price_minor=600)
     coop = coop_member.cooperative
-    make.product(coop, sku="ARG-250", stock=10, title_fr="Huile d'argan 250 ml")
+    make.product(coop, sku="ARG-250", on_hand=10, title_fr="Huile d'argan 250 ml")
     other = make.cooperative(slug="atlas")
-    make.product(other, sku="ARG-250", slug="atlas-argan", stock=7)
+    make.product(other, sku="ARG-250", slug="atlas-argan", on_hand=7)
     return {"headers": bearer(token_for(session, coop_member)), "coop": coop, "other": other}
 
 
 def stock_of(session, coop, sku):
     session.expire_all()
     return session.scalar(
-        select(Product.stock).where(Product.cooperative_id == coop.id, Product.sku == sku)
+        select(Product.available).where(Product.cooperative_id == coop.id, Product.sku == sku)
     )
 
 
@@ -144,9 +144,9 @@ def test_the_same_sku_twice_in_one_request_is_refused(client, shop) -> None:
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"items": [{"sku": "ARG-250", "stock": -1}]}, "items.0.stock"),
-        ({"items": [{"sku": "ARG-250", "stock": "12"}]}, "items.0.stock"),
-        ({"items": [{"sku": "ARG-250", "stock": 1.5}]}, "items.0.stock"),
+        ({"items": [{"sku": "ARG-250", "stock": -1}]}, "items.0.available"),
+        ({"items": [{"sku": "ARG-250", "stock": "12"}]}, "items.0.available"),
+        ({"items": [{"sku": "ARG-250", "stock": 1.5}]}, "items.0.available"),
         ({"items": []}, "items"),
         ({"things": 1}, "items"),
     ],

@@ -241,7 +241,7 @@ def samples(live_server: LiveServer) -> Samples:
             .where(
                 Product.sellable.is_(True),
                 Product.made_to_order.is_(False),
-                Product.stock >= 10,
+                Product.available >= 10,
             )
             .order_by(Cooperative.region_code, Cooperative.id, Product.id)
         ).all()

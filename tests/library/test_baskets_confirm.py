@@ -70,8 +70,8 @@ def test_confirming_reserves_stock_and_commits_capacity(session, make):
     quote = quote_baskets(session, request, today=TODAY, now=NOW)
     confirm_basket_order(session, quote, now=NOW, user=world.member)
     session.expire_all()
-    assert world.products["oil"].stock == 150 - 40
-    assert world.products["couscous_1kg"].stock == 300 - 80
+    assert world.products["oil"].available == 150 - 40
+    assert world.products["couscous_1kg"].available == 300 - 80
     committed = session.scalar(
         select(func.sum(CapacityCommitment.quantity)).where(
             CapacityCommitment.product_id == world.products["bag"].id
@@ -100,7 +100,7 @@ def test_a_quote_with_shortfalls_cannot_be_confirmed(session, make):
 def test_stock_that_moved_gives_a_new_quote_instead_of_an_order(session, make):
     world = basket_world(session, make)
     quote = quote_baskets(session, world.request(TODAY), today=TODAY, now=NOW)
-    world.products["oil"].stock = 70  # someone bought oil meanwhile
+    world.products["oil"].on_hand = 70  # someone bought oil meanwhile
     session.flush()
     result = confirm_basket_order(session, quote, now=NOW, user=world.member)
     assert isinstance(result, Requoted)
@@ -114,7 +114,7 @@ def test_stock_that_moved_gives_a_new_quote_instead_of_an_order(session, make):
 def test_a_change_that_leaves_the_plan_alone_does_not_stop_the_order(session, make):
     world = basket_world(session, make)
     quote = quote_baskets(session, world.request(TODAY), today=TODAY, now=NOW)
-    world.products["oil"].stock += 5
+    world.products["oil"].on_hand += 5
     session.flush()
     result = confirm_basket_order(session, quote, now=NOW, user=world.member)
     assert isinstance(result, Confirmed)
@@ -136,18 +136,16 @@ def test_a_cooperative_no_longer_rural_is_never_ordered_from(session, make):
 def test_stock_gone_between_reading_and_reserving_stops_everything(session, make, monkeypatch):
     world = basket_world(session, make)
     quote = quote_baskets(session, world.request(TODAY), today=TODAY, now=NOW)
-    from orders import reservations
+    from catalog import stock
 
-    real = reservations._take
+    real = stock.allocate
 
     def race(session_, product_id, quantity):  # another buyer wins the last units
         return (
-            False
-            if product_id == world.products["oil"].id
-            else real(session_, product_id, quantity)
+            None if product_id == world.products["oil"].id else real(session_, product_id, quantity)
         )
 
-    monkeypatch.setattr(reservations, "_take", race)
+    monkeypatch.setattr(stock, "allocate", race)
     with pytest.raises(InsufficientStock):
         confirm_basket_order(session, quote, now=NOW, user=world.member)
 

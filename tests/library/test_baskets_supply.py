@@ -47,7 +47,7 @@ def test_packs_that_make_the_line_are_converted_and_the_others_left_out(session,
 def test_a_line_takes_whole_packs_rounded_up_within_a_fifth_more(session, make):
     world = basket_world(session, make)
     tea = make.category("the", name_fr="Thé")
-    pack = {"unit": "g", "price_minor": 2000, "shipping_weight_g": 260, "stock": 400}
+    pack = {"unit": "g", "price_minor": 2000, "shipping_weight_g": 260, "on_hand": 400}
     loose = make.product(world.coops["souss"], tea, net_quantity=250, title_fr="Thé 250 g", **pack)
     tin = make.product(world.coops["souss"], tea, net_quantity=400, title_fr="Thé 400 g", **pack)
     session.flush()
@@ -94,7 +94,7 @@ def test_the_supply_digest_moves_with_stock_and_price_only(session, make):
     world = basket_world(session, make)
     first = _supply(session, world).digest
     assert _supply(session, world).digest == first
-    world.products["oil"].stock -= 1
+    world.products["oil"].on_hand -= 1
     session.flush()
     second = _supply(session, world).digest
     assert second != first

@@ -16,7 +16,7 @@ def commit(session, product, quantity, due, reference=""):
 
 def test_commitments_are_laid_out_against_daily_capacity(make, session) -> None:
     coop = make.cooperative()
-    masks = make.product(coop, made_to_order=True, units_per_day=100, stock=0)
+    masks = make.product(coop, made_to_order=True, units_per_day=100, on_hand=0)
     commit(session, masks, 250, TODAY + timedelta(days=3), "TW-1")  # Thursday: 3 days = 300
     commit(session, masks, 100, TODAY + timedelta(days=3), "TW-2")  # 350 due > 300
     commit(session, masks, 50, TODAY + timedelta(days=5), "TW-3")  # Saturday: 500 >= 400
@@ -31,7 +31,7 @@ def test_commitments_are_laid_out_against_daily_capacity(make, session) -> None:
 
 def test_too_much_too_soon_or_overdue_is_at_risk(make, session) -> None:
     coop = make.cooperative()
-    rugs = make.product(coop, made_to_order=True, units_per_day=2, lead_days=2, stock=0)
+    rugs = make.product(coop, made_to_order=True, units_per_day=2, lead_days=2, on_hand=0)
     commit(session, rugs, 5, TODAY + timedelta(days=3))
     [plan] = capacity_plans(session, coop.id, today=TODAY)
     assert plan.days[0].can_make == 4 and plan.at_risk

@@ -17,7 +17,7 @@ def _accounts(make) -> None:
     make.users(ME)
 
 
-HEADER = "sku;category;title_fr;title_ar;price;unit;net_quantity;weight_g;stock;status"
+HEADER = "sku;category;title_fr;title_ar;price;unit;net_quantity;weight_g;on_hand;status"
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_every_bad_row_says_line_column_and_why(session, coop) -> None:
         RowProblem(5, "status", "unknown_status", {"value": "sold"}),
         RowProblem(5, "title_fr", "required"),
         RowProblem(5, "net_quantity", "out_of_range", {"min": 1, "max": 10_000_000}),
-        RowProblem(5, "stock", "out_of_range", {"min": 0, "max": 10_000_000}),
+        RowProblem(5, "on_hand", "out_of_range", {"min": 0, "max": 10_000_000}),
         RowProblem(
             6,
             "price",
@@ -147,14 +147,18 @@ def test_importing_twice_changes_nothing_the_second_time(session, coop) -> None:
 
 def test_a_row_updates_the_listing_with_the_same_sku(make, session, coop) -> None:
     apply(session, coop, ARABIC)
-    text = "sku;price;stock\nARG-250;130;25\n"
+    text = "sku;price;on_hand\nARG-250;130;25\n"
     result = plan(session, coop, text)
     [row] = result.rows
     assert row.action == Action.UPDATE
-    assert row.changes == {"price_minor": [12_000, 13_000], "stock": [30, 25]}
+    assert row.changes == {"price_minor": [12_000, 13_000], "on_hand": [30, 25]}
     apply(session, coop, text)
     argan = products(session, coop)["ARG-250"]
-    assert (argan.price_minor, argan.stock, argan.title_ar) == (13_000, 25, "زيت الأركان 250 مل")
+    assert (argan.price_minor, argan.available, argan.title_ar) == (
+        13_000,
+        25,
+        "زيت الأركان 250 مل",
+    )
 
 
 def test_the_same_sku_of_another_cooperative_is_not_touched(make, session, coop) -> None:
@@ -189,7 +193,7 @@ def test_a_suspended_listing_keeps_its_status(make, session, coop) -> None:
 
 
 def big_file(n: int) -> str:
-    lines = ["sku;category;title_fr;title_ar;price;stock;made_to_order;units_per_day"]
+    lines = ["sku;category;title_fr;title_ar;price;on_hand;made_to_order;units_per_day"]
     for i in range(n):
         price, stock, mto = f"{50 + i % 200},50", i % 40, i % 2
         lines.append(f"SKU-{i:05d};miel;Miel n°{i};عسل الجبل {i};{price};{stock};{mto};{mto * 20}")

@@ -78,7 +78,7 @@ def test_every_problem_is_reported_at_once_and_nothing_is_created(make, session)
                 sku="bad sku!",
                 unit="kg",
                 net_quantity=0,
-                stock=-1,
+                on_hand=-1,
                 made_to_order=True,
                 units_per_day=0,
             ),
@@ -92,7 +92,7 @@ def test_every_problem_is_reported_at_once_and_nothing_is_created(make, session)
         ("sku", "sku_format"),
         ("unit", "unknown_unit"),
         ("net_quantity", "out_of_range"),
-        ("stock", "out_of_range"),
+        ("on_hand", "out_of_range"),
         ("units_per_day", "required_for_made_to_order"),
     }
     assert session.scalar(select(Product)) is None
@@ -131,9 +131,10 @@ def test_editing_records_what_changed(make, session) -> None:
     coop, cat = make.cooperative(), make.category()
     product = create_product(session, coop, listing(cat, sku="A-1"), actor=ME, now=NOW)
     diff = update_product(
-        session, product, listing(cat, sku="", price_minor=13_000, stock=4), actor=ME, now=NOW
+        session, product, listing(cat, sku="", price_minor=13_000, on_hand=4), actor=ME, now=NOW
     )
-    assert diff == {"price_minor": [12_000, 13_000], "stock": [0, 4]}
+    assert diff == {"price_minor": [12_000, 13_000]}, "the shelf count changes only by CAS"
+    assert product.on_hand == 0
     assert product.sku == "A-1", "an empty SKU keeps the current one"
     assert update_product(session, product, Listing.of(product), actor=ME, now=NOW) == {}
     actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
@@ -177,7 +178,7 @@ def test_a_suspended_listing_cannot_be_published_by_its_cooperative(make, sessio
 
 
 def test_duplicating_makes_a_draft_copy_with_its_own_sku(make, session) -> None:
-    product = make.product(sku="MASK-1", stock=40)
+    product = make.product(sku="MASK-1", on_hand=40)
     add_image(
         session,
         product,
@@ -191,7 +192,7 @@ def test_duplicating_makes_a_draft_copy_with_its_own_sku(make, session) -> None:
     copy = duplicate_product(session, product, actor=ME, now=NOW)
     again = duplicate_product(session, product, actor=ME, now=NOW)
     assert (copy.sku, again.sku) == ("MASK-1-COPY", "MASK-1-COPY2")
-    assert copy.status == ProductStatus.DRAFT and copy.stock == 0
+    assert copy.status == ProductStatus.DRAFT and copy.available == 0
     assert copy.title_fr == product.title_fr and copy.price_minor == product.price_minor
     assert [i.filename for i in copy.images] == [i.filename for i in product.images]
 
@@ -236,11 +237,11 @@ def test_at_most_eight_photos(make, session) -> None:
 
 def test_low_stock_warns_about_published_stocked_listings_only(make) -> None:
     coop = make.cooperative()
-    low = make.product(coop, stock=2, low_stock_threshold=5)
-    make.product(coop, stock=50)
-    make.product(coop, stock=0, made_to_order=True, units_per_day=10)
-    make.product(coop, stock=1, status=ProductStatus.DRAFT)
-    make.product(stock=0)  # another cooperative's
+    low = make.product(coop, on_hand=2, low_stock_threshold=5)
+    make.product(coop, on_hand=50)
+    make.product(coop, on_hand=0, made_to_order=True, units_per_day=10)
+    make.product(coop, on_hand=1, status=ProductStatus.DRAFT)
+    make.product(on_hand=0)  # another cooperative's
     assert low_stock(make.session, coop.id) == [low]
 
 

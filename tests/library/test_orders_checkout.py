@@ -29,9 +29,9 @@ def three_coops(make):
     )
     laayoune = make.cooperative(name_fr="C — Laâyoune", region_code="11", province_code="11.321")
     products = (
-        make.product(casa, stock=5, price_minor=4_500, shipping_weight_g=400),
-        make.product(agadir, stock=3, price_minor=22_000, shipping_weight_g=1_200),
-        make.product(laayoune, stock=9, price_minor=600, shipping_weight_g=100),
+        make.product(casa, on_hand=5, price_minor=4_500, shipping_weight_g=400),
+        make.product(agadir, on_hand=3, price_minor=22_000, shipping_weight_g=1_200),
+        make.product(laayoune, on_hand=9, price_minor=600, shipping_weight_g=100),
     )
     make.session.commit()
     return products
@@ -72,7 +72,7 @@ def test_one_checkout_makes_one_order_with_one_part_per_cooperative(session, thr
     assert order.total_minor == sum(p.total_minor for p in order.fulfilments)
     # stock reserved
     session.expire_all()
-    assert (oil.stock, honey.stock, masks.stock) == (3, 2, 4)
+    assert (oil.available, honey.available, masks.available) == (3, 2, 4)
     assert [e.kind for e in order.events][:2] == ["placed", "confirmed"]
     assert order.phone == "+212612345678" and order.email == "amina@example.ma"
 
@@ -113,7 +113,7 @@ def test_card_and_transfer_orders_wait_for_payment_with_stock_reserved(session, 
     assert transfer.reserved_until == NOW + timedelta(days=10)
     assert all(p.status == FulfilmentStatus.NEW for p in card.fulfilments + transfer.fulfilments)
     session.expire_all()
-    assert (oil.stock, honey.stock) == (4, 2)
+    assert (oil.available, honey.available) == (4, 2)
 
 
 def test_every_shortage_is_reported_at_once_and_nothing_is_kept(session, three_coops) -> None:
@@ -126,7 +126,7 @@ def test_every_shortage_is_reported_at_once_and_nothing_is_kept(session, three_c
         (honey.id, 4, 3),
     }
     assert session.scalar(select(func.count(Order.id))) == 0
-    assert session.scalar(select(Product.stock).where(Product.id == masks.id)) == 9
+    assert session.scalar(select(Product.available).where(Product.id == masks.id)) == 9
 
 
 @pytest.mark.parametrize(
@@ -240,12 +240,12 @@ def test_a_double_submit_returns_the_same_order(session, three_coops) -> None:
     again = _place(session, {oil.id: 1}, idempotency_key="form-token-1")
     assert again.id == first.id
     session.expire_all()
-    assert oil.stock == 4
+    assert oil.available == 4
 
 
 def test_made_to_order_products_promise_a_date_from_capacity(session, make) -> None:
     make.shipping()
-    masks = make.product(stock=100, made_to_order=True, units_per_day=1_000, price_minor=600)
+    masks = make.product(on_hand=100, made_to_order=True, units_per_day=1_000, price_minor=600)
     order = _place(session, {masks.id: 2_600})
     line = order.lines[0]
     assert (line.qty_from_stock, line.qty_made_to_order) == (100, 2_500)
@@ -253,7 +253,7 @@ def test_made_to_order_products_promise_a_date_from_capacity(session, make) -> N
     assert line.promised_on == date(2026, 3, 5)
     assert order.fulfilments[0].promised_on == date(2026, 3, 5)
     session.expire_all()
-    assert masks.stock == 0
+    assert masks.available == 0
     commitment = session.scalar(select(CapacityCommitment))
     assert (commitment.quantity, commitment.due_on) == (2_500, date(2026, 3, 5))
     # the next buyer is promised a later date: capacity already committed counts
@@ -263,7 +263,7 @@ def test_made_to_order_products_promise_a_date_from_capacity(session, make) -> N
 
 def test_made_to_order_beyond_a_year_of_capacity_is_refused(session, make) -> None:
     make.shipping()
-    rugs = make.product(stock=0, made_to_order=True, units_per_day=1, price_minor=90_000)
+    rugs = make.product(on_hand=0, made_to_order=True, units_per_day=1, price_minor=90_000)
     with pytest.raises(InsufficientStock):
         _place(session, {rugs.id: 400})
 
@@ -276,17 +276,17 @@ def test_cancelling_an_unshipped_order_puts_the_stock_back(session, three_coops)
     session.expire_all()
     assert order.status == OrderStatus.CANCELLED
     assert {p.status for p in order.fulfilments} == {FulfilmentStatus.CANCELLED}
-    assert (oil.stock, honey.stock) == (5, 3)
+    assert (oil.available, honey.available) == (5, 3)
     with pytest.raises(OrderError):
         refunds.cancel_order(session, order, now=NOW, reason="again")
 
 
 def test_unpaid_card_orders_expire_and_release_their_stock(session, make) -> None:
     make.shipping()
-    oil = make.product(stock=2)
-    masks = make.product(stock=0, made_to_order=True, units_per_day=10)
+    oil = make.product(on_hand=2)
+    masks = make.product(on_hand=0, made_to_order=True, units_per_day=10)
     card = _place(session, {oil.id: 2, masks.id: 5}, payment_method="card")
-    cod = _place(session, {make.product(stock=1).id: 1})
+    cod = _place(session, {make.product(on_hand=1).id: 1})
     session.commit()
     assert refunds.expire_reservations(session, now=NOW + timedelta(minutes=59)) == []
     expired = refunds.expire_reservations(session, now=NOW + timedelta(minutes=61))
@@ -294,7 +294,7 @@ def test_unpaid_card_orders_expire_and_release_their_stock(session, make) -> Non
     assert [o.id for o in expired] == [card.id]
     session.expire_all()
     assert card.status == OrderStatus.EXPIRED and cod.status == OrderStatus.CONFIRMED
-    assert oil.stock == 2
+    assert oil.available == 2
     assert session.scalar(select(func.count(CapacityCommitment.id))) == 0
     assert "reservation_expired" in [e.kind for e in card.events]
     assert refunds.expire_reservations(session, now=NOW + timedelta(hours=5)) == []
@@ -302,9 +302,9 @@ def test_unpaid_card_orders_expire_and_release_their_stock(session, make) -> Non
 
 def test_the_cart_view_groups_by_cooperative_and_explains_problems(session, make, three_coops):
     oil, honey, masks = three_coops
-    gone = make.product(stock=4)
+    gone = make.product(on_hand=4)
     gone.sellable = False
-    mto = make.product(oil.cooperative, stock=0, made_to_order=True, units_per_day=5)
+    mto = make.product(oil.cooperative, on_hand=0, made_to_order=True, units_per_day=5)
     session.flush()
     items = {oil.id: 9, honey.id: 1, gone.id: 1, 424242: 2, mto.id: 10}
     view = cart.view(session, items, today=TODAY)

@@ -91,12 +91,12 @@ def test_cash_is_only_collected_on_cash_orders(session, make) -> None:
 
 
 def test_cancelling_one_part_keeps_the_other_and_restores_stock(session, make) -> None:
-    a, b = make.product(stock=4), make.product(stock=4)
+    a, b = make.product(on_hand=4), make.product(on_hand=4)
     order = make.order({a: 1, b: 3})
     part_a, part_b = order.fulfilments
     fulfilment.cancel_part(session, part_b, now=NOW, reason="out_of_stock", source="cooperative")
     session.expire_all()
-    assert (a.stock, b.stock) == (3, 4)
+    assert (a.available, b.available) == (3, 4)
     assert order.status == OrderStatus.CONFIRMED
     fulfilment.mark_shipped(session, part_a, "T", now=NOW)
     fulfilment.mark_delivered(session, part_a, now=NOW)
@@ -104,13 +104,13 @@ def test_cancelling_one_part_keeps_the_other_and_restores_stock(session, make) -
 
 
 def test_a_parcel_refused_at_the_door_comes_back_to_stock(session, make) -> None:
-    p = make.product(stock=4)
+    p = make.product(on_hand=4)
     order = make.order({p: 2})
     part = order.fulfilments[0]
     fulfilment.mark_shipped(session, part, "T", now=NOW)
     fulfilment.cancel_part(session, part, now=LATER, reason="refused")
     session.expire_all()
-    assert p.stock == 4 and order.status == OrderStatus.CANCELLED
+    assert p.available == 4 and order.status == OrderStatus.CANCELLED
 
 
 def test_a_paid_part_is_refunded_not_cancelled(session, make) -> None:
@@ -123,7 +123,7 @@ def test_a_paid_part_is_refunded_not_cancelled(session, make) -> None:
 
 
 def test_shipping_made_to_order_units_fulfils_their_commitment(session, make) -> None:
-    masks = make.product(stock=0, made_to_order=True, units_per_day=100)
+    masks = make.product(on_hand=0, made_to_order=True, units_per_day=100)
     order = make.order({masks: 150})
     fulfilment.mark_shipped(session, order.fulfilments[0], "T", now=NOW)
     assert session.scalar(select(CapacityCommitment.fulfilled)) is True

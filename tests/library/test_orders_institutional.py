@@ -53,7 +53,7 @@ def _place(session, org, parts, **kw):
 
 
 def test_a_cooperative_gets_one_part_per_delivery_point(session, make, org):
-    oil, dates = make.product(stock=50), make.product(stock=50)
+    oil, dates = make.product(on_hand=50), make.product(on_hand=50)
     order, lines = _place(session, org, _parts(oil, dates))
     assert order.status == OrderStatus.PENDING_PAYMENT and order.organisation_id == org.id
     assert [f.cooperative_id for f in order.fulfilments] == [
@@ -70,12 +70,12 @@ def test_a_cooperative_gets_one_part_per_delivery_point(session, make, org):
     assert order.commission_minor == sum(f.commission_minor for f in order.fulfilments) > 0
     assert order.reserved_until is not None
     session.expire_all()
-    assert oil.stock == 50 - 15
+    assert oil.available == 50 - 15
     assert len(parts_for_cooperative(session, oil.cooperative_id)) == 2
 
 
 def test_placing_twice_with_the_same_key_gives_the_same_order(session, make, org):
-    oil = make.product(stock=50)
+    oil = make.product(on_hand=50)
     first, _ = _place(session, org, _parts(oil), idempotency_key="basket-quote:1")
     again, lines = _place(session, org, _parts(oil), idempotency_key="basket-quote:1")
     assert again.id == first.id and len(lines) == 2
@@ -91,21 +91,21 @@ def test_placing_twice_with_the_same_key_gives_the_same_order(session, make, org
     ],
 )
 def test_bad_details_are_refused(session, make, org, change, code):
-    oil = make.product(stock=50)
+    oil = make.product(on_hand=50)
     with pytest.raises(CheckoutError) as caught:
         _place(session, org, _parts(oil), **change)
     assert code in caught.value.codes
 
 
 def test_a_price_that_moved_since_the_quote_stops_the_order(session, make, org):
-    oil = make.product(stock=50, price_minor=8000)
+    oil = make.product(on_hand=50, price_minor=8000)
     with pytest.raises(CheckoutError) as caught:
         _place(session, org, _parts(oil, price=7000))
     assert caught.value.codes == ["price_changed", "price_changed"]
 
 
 def test_a_product_of_another_cooperative_or_not_on_sale_is_refused(session, make, org):
-    oil, other = make.product(stock=50), make.product(stock=50)
+    oil, other = make.product(on_hand=50), make.product(on_hand=50)
     wrong = [
         PlannedPart(oil.cooperative_id, "06", (PlannedLine(other.id, 1, other.price_minor),), 0)
     ]
@@ -124,20 +124,20 @@ def test_a_product_of_another_cooperative_or_not_on_sale_is_refused(session, mak
 
 def test_an_unverified_organisation_cannot_order(session, make):
     pending, _ = organisation(session, verified=False, email="pending@example.ma")
-    oil = make.product(stock=50)
+    oil = make.product(on_hand=50)
     with pytest.raises(CheckoutError) as caught:
         _place(session, pending, _parts(oil))
     assert "organisation_not_verified" in caught.value.codes
 
 
 def test_stock_short_for_any_part_stops_everything(session, make, org):
-    oil = make.product(stock=12)
+    oil = make.product(on_hand=12)
     with pytest.raises(InsufficientStock):
         _place(session, org, _parts(oil))  # 10 + 5 > 12
 
 
 def test_made_to_order_units_commit_capacity_with_a_promised_date(session, make, org):
-    bags = make.product(stock=2, made_to_order=True, units_per_day=5)
+    bags = make.product(on_hand=2, made_to_order=True, units_per_day=5)
     order, _ = _place(session, org, _parts(bags, quantity=20))
     first, second = order.fulfilments
     assert first.lines[0].qty_from_stock == 2 and first.lines[0].qty_made_to_order == 18

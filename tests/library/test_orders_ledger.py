@@ -84,7 +84,7 @@ def test_refunding_a_delivered_part_reverses_its_entries(session, make) -> None:
 def test_a_gateway_refusal_changes_nothing(session, make) -> None:
     from orders.errors import GatewayError
 
-    order = _paid_card_order(session, make, {make.product(stock=3): 2})
+    order = _paid_card_order(session, make, {make.product(on_hand=3): 2})
 
     class Refusing:
         def refund(self, payment, amount, *, idempotency_key):
@@ -97,12 +97,12 @@ def test_a_gateway_refusal_changes_nothing(session, make) -> None:
 
 
 def test_a_full_refund_before_shipping_restores_the_stock(session, make) -> None:
-    a, b = make.product(stock=5), make.product(stock=5)
+    a, b = make.product(on_hand=5), make.product(on_hand=5)
     order = _paid_card_order(session, make, {a: 2, b: 1})
     refunded = refunds.refund_order(session, order, gateway=None, now=NOW, reason="x")
     assert refunded == order.total
     session.expire_all()
-    assert (a.stock, b.stock) == (5, 5)
+    assert (a.available, b.available) == (5, 5)
     assert order.status == OrderStatus.REFUNDED
     with pytest.raises(OrderError):
         refunds.refund_part(session, order.fulfilments[0], gateway=None, now=NOW, reason="x")
@@ -187,7 +187,7 @@ def _random_history(session, make, rng: random.Random, steps: int) -> None:
     products = [
         make.product(
             c,
-            stock=200,
+            on_hand=200,
             price_minor=rng.randint(500, 50_000),
             shipping_weight_g=rng.randint(50, 4_000),
         )

@@ -32,7 +32,7 @@ def _gateway(http: FakeStripeHTTP | None = None) -> tuple[StripeGateway, FakeStr
 def card_order(session, make):
     a, b = make.cooperative(name_fr="Argan"), make.cooperative(name_fr="Miel")
     order = make.order(
-        {make.product(a, stock=3, price_minor=22_500): 1, make.product(b, stock=2): 2},
+        {make.product(a, on_hand=3, price_minor=22_500): 1, make.product(b, on_hand=2): 2},
         method="card",
     )
     session.commit()
@@ -254,7 +254,7 @@ def test_an_async_failure_cancels_and_releases_the_stock(session, card_order) ->
     )
     session.expire_all()
     assert card_order.status == OrderStatus.CANCELLED
-    assert [p.stock for p in products] == [3, 2]
+    assert [p.available for p in products] == [3, 2]
 
 
 def test_an_expired_session_expires_the_order(session, card_order) -> None:
@@ -274,7 +274,7 @@ def test_payment_after_expiry_takes_the_stock_again_when_it_can(session, card_or
     assert _apply(session, gateway, "checkout.session.completed", card_order) == "reinstated"
     session.expire_all()
     assert card_order.status == OrderStatus.CONFIRMED
-    assert [line.product.stock for line in card_order.lines] == [2, 0]
+    assert [line.product.available for line in card_order.lines] == [2, 0]
     assert {p.status for p in card_order.fulfilments} == {FulfilmentStatus.TO_PREPARE}
 
 
@@ -298,7 +298,7 @@ def test_payment_after_expiry_without_stock_is_flagged_for_a_refund(session, mak
     session.expire_all()
     assert card_order.status == OrderStatus.EXPIRED and card_order.needs_attention
     assert card_order.amount_paid_minor == card_order.total_minor
-    assert honey.stock == 0
+    assert honey.available == 0
 
 
 def test_a_wrong_amount_is_flagged_not_fulfilled(session, card_order) -> None:
@@ -333,7 +333,7 @@ def test_a_refund_made_in_stripe_refunds_every_part(session, card_order) -> None
     session.expire_all()
     assert card_order.status == OrderStatus.REFUNDED
     assert card_order.amount_refunded_minor == card_order.total_minor
-    assert [line.product.stock for line in card_order.lines] == [3, 2]
+    assert [line.product.available for line in card_order.lines] == [3, 2]
 
 
 def test_our_own_refund_confirmed_by_stripe_is_not_counted_twice(session, card_order) -> None:

@@ -12,8 +12,8 @@ CASABLANCA = ZoneInfo("Africa/Casablanca")
 @pytest.fixture
 def coop_sales(make, session):
     coop = make.cooperative()
-    oil = make.product(coop, sku="ARG", title_fr="Huile", stock=100, price_minor=10_000)
-    honey = make.product(coop, sku="MIEL", title_fr="Miel", stock=100, price_minor=5_000)
+    oil = make.product(coop, sku="ARG", title_fr="Huile", on_hand=100, price_minor=10_000)
+    honey = make.product(coop, sku="MIEL", title_fr="Miel", on_hand=100, price_minor=5_000)
     # delivered on 31 March at 23:30 UTC: already April in Casablanca (UTC+1)
     late_march = datetime(2026, 3, 31, 23, 30, tzinfo=UTC)
     cash = make.order({oil: 1, honey: 2}, method="cod", now=NOW)

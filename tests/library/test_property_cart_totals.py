@@ -17,7 +17,7 @@ def shelf(make):
     coops = [make.cooperative() for _ in range(3)]
     category = make.category()
     return [
-        make.product(coops[n % 3], category, price_minor=100 + 37 * n, stock=10**6)
+        make.product(coops[n % 3], category, price_minor=100 + 37 * n, on_hand=10**6)
         for n in range(9)
     ]
 

@@ -44,7 +44,7 @@ listing = st.fixed_dictionaries(
         "title_ar": line_text.map(str.strip),
         "description_fr": cell_text,
         "price_minor": st.integers(min_value=1, max_value=5_000_000),
-        "stock": st.integers(min_value=0, max_value=100_000),
+        "on_hand": st.integers(min_value=0, max_value=100_000),
         "net_quantity": st.integers(min_value=1, max_value=10_000),
         "made_to_order": st.booleans(),
         "units_per_day": st.integers(min_value=1, max_value=500),
@@ -74,7 +74,7 @@ def coop(make):
 @FIXTURES
 @given(st.text(max_size=300), st.sampled_from([";", ","]))
 def test_any_file_gets_a_plan_with_located_problems(session, coop, body, sep) -> None:
-    text = sep.join(["sku", "category", "title_fr", "price", "stock"]) + "\n" + body
+    text = sep.join(["sku", "category", "title_fr", "price", "on_hand"]) + "\n" + body
     plan = csv_io.plan_import(session, coop, text)
     for row in plan.rows:
         assert (row.action == Action.REJECT) == bool(row.problems)
@@ -103,7 +103,7 @@ def test_an_applied_import_planned_again_changes_nothing(session, make, items, d
     coop = make.cooperative()
     _listings(session, coop, make.category(), items)
     rows = list(csv.reader(io.StringIO(csv_io.export_csv(session, coop)), delimiter=";"))
-    column = rows[0].index("stock")
+    column = rows[0].index("on_hand")
     stocks = data.draw(st.lists(st.integers(0, 10**6), min_size=len(items), max_size=len(items)))
     for row, stock in zip(rows[1:], stocks, strict=True):
         row[column] = str(stock)

@@ -168,7 +168,7 @@ def test_a_zero_time_to_live_turns_caching_off(session, shelf) -> None:
 
 def test_only_changes_to_counted_columns_touch_the_facets(session, shelf) -> None:
     argan = shelf["argan"]
-    argan.stock += 5
+    argan.on_hand += 5
     argan.description_fr = "Nouvelle description"
     assert not changes_facets([argan])
     argan.price_minor = 99_000

@@ -69,14 +69,14 @@ def last_units(session, make, is_postgres):
     if not is_postgres:
         pytest.skip("row locking races need PostgreSQL (TAAWUN_TEST_DATABASE_URL)")
     make.shipping()
-    product = make.product(stock=UNITS)
+    product = make.product(on_hand=UNITS)
     session.commit()
     return product
 
 
 def _sold(session, product_id: int) -> tuple[int, int, int]:
     session.expire_all()
-    stock = session.scalar(select(Product.stock).where(Product.id == product_id))
+    stock = session.scalar(select(Product.available).where(Product.id == product_id))
     units = session.scalar(
         select(func.coalesce(func.sum(OrderLine.quantity), 0)).where(
             OrderLine.product_id == product_id

@@ -111,9 +111,9 @@ def shop(session, make):
         name_fr="Coopérative Al Jil", region_code="11", province_code="11.321", vat_exempt=False
     )
     products = (
-        make.product(casa, stock=5, price_minor=12_000, title_fr="Huile d'argan"),
-        make.product(agadir, stock=3, price_minor=9_000, title_fr="Miel de thym"),
-        make.product(laayoune, stock=50, price_minor=600, title_fr="Masque en tissu"),
+        make.product(casa, on_hand=5, price_minor=12_000, title_fr="Huile d'argan"),
+        make.product(agadir, on_hand=3, price_minor=9_000, title_fr="Miel de thym"),
+        make.product(laayoune, on_hand=50, price_minor=600, title_fr="Masque en tissu"),
     )
     session.commit()
     return products

@@ -108,7 +108,7 @@ def world(make, session: Session, app: Flask) -> dict[str, Any]:
     person of every role."""
     coop_a = make.cooperative(slug="coop-a", name_fr="Coopérative A")
     coop_b = make.cooperative(slug="coop-b", name_fr="Coopérative B")
-    product = make.product(coop_a, slug="victim-argan", sku="VICTIM-SKU", stock=7)
+    product = make.product(coop_a, slug="victim-argan", sku="VICTIM-SKU", on_hand=7)
     image = ProductImage(product_id=product.id, filename="a" * 24 + ".jpg", thumbnail="")
     session.add(image)
     certificate = make.certificate(coop_a, "onssa", number="VICTIM-CERT")
@@ -200,7 +200,9 @@ def snapshot(session: Session, world: dict[str, Any]) -> dict[str, Any]:
     number = world["values"]["number"]
     return {
         "products": session.execute(
-            select(Product.id, Product.stock, Product.price_minor, Product.status, Product.title_fr)
+            select(
+                Product.id, Product.available, Product.price_minor, Product.status, Product.title_fr
+            )
             .where(Product.cooperative_id == coop)
             .order_by(Product.id)
         ).all(),

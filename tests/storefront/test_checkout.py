@@ -41,7 +41,7 @@ def test_a_guest_buys_from_three_cooperatives_cash_on_delivery(client, session, 
     assert order.user_id is None and order.phone == "+212612345678"
     assert (order.region_code, order.province_code) == ("06", "06.141")
     session.expire_all()
-    assert (oil.stock, honey.stock, masks.stock) == (3, 2, 40)
+    assert (oil.available, honey.available, masks.available) == (3, 2, 40)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert order.number in page and page.count("Being prepared") == 3
     with client.session_transaction() as s:
@@ -141,14 +141,14 @@ def test_stock_gone_before_confirmation_says_how_many_are_left(client, session, 
     add(client, oil, 4)
     client.post("/checkout/", data=DETAILS)
     fields = confirm_fields(client.get("/checkout/review").get_data(as_text=True))
-    session.execute(Product.__table__.update().where(Product.id == oil.id).values(stock=1))
+    session.execute(Product.__table__.update().where(Product.id == oil.id).values(on_hand=1))
     session.commit()
     response = client.post("/checkout/confirm", data=fields, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "only 1 left" in page and response.request.path == "/cart/"
     assert _orders(session) == 0
     session.expire_all()
-    assert oil.stock == 1
+    assert oil.available == 1
 
 
 def test_an_account_holder_finds_the_order_in_the_history(client, session, shop) -> None:

@@ -45,7 +45,7 @@ def test_the_card_path_works_end_to_end(card_client, session, shop, stripe_http)
     assert headers["Idempotency-Key"] == f"checkout:{order.number}:1"
     assert form["success_url"] == [f"http://localhost/checkout/return/{order.number}?result=paid"]
     session.expire_all()
-    assert oil.stock == 4, "the stock is reserved while the shopper pays"
+    assert oil.available == 4, "the stock is reserved while the shopper pays"
 
     # coming back to the success page changes nothing
     back = card_client.get(f"/checkout/return/{order.number}?result=paid", follow_redirects=True)
@@ -118,7 +118,7 @@ def test_an_expired_checkout_session_releases_the_stock(card_client, session, sh
     order = session.scalar(select(Order))
     assert _webhook(card_client, "checkout.session.expired", order).status_code == 200
     session.expire_all()
-    assert order.status == OrderStatus.EXPIRED and oil.stock == 5
+    assert order.status == OrderStatus.EXPIRED and oil.available == 5
     assert f"order:{order.number}:expired" in session.scalars(select(OutboxMessage.topic)).all()
     page = card_client.get(f"/orders/{order.number}").get_data(as_text=True)
     assert "Pay by card" not in page

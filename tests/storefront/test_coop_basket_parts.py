@@ -70,7 +70,7 @@ def test_the_seller_names_of_a_basket_order_are_snapshot_in_arabic(confirmed) ->
 
 def test_a_shoppers_part_still_goes_to_the_order_address(client, session, make) -> None:
     coop = make.cooperative(name_fr="Coopérative Tafoukt")
-    oil = make.product(coop, stock=20)
+    oil = make.product(coop, on_hand=20)
     order = make.order({oil: 1}, method="cod")
     user = member(session, coop)
     session.commit()

@@ -26,7 +26,7 @@ def cooperative(make, session, client):
 
 @pytest.fixture
 def cod_part(make, session, cooperative):
-    oil = make.product(cooperative, title_fr="Huile d'argan", sku="ARG-250", stock=20)
+    oil = make.product(cooperative, title_fr="Huile d'argan", sku="ARG-250", on_hand=20)
     order = make.order({oil: 2}, method="cod", now=NOW)
     session.commit()
     [part] = order.fulfilments
@@ -96,7 +96,7 @@ def test_an_illegal_step_is_refused_with_a_message(client, session, cod_part) ->
 
 
 def test_a_part_paid_online_is_delivered_and_owed(client, session, make, cooperative) -> None:
-    oil = make.product(cooperative, stock=5)
+    oil = make.product(cooperative, on_hand=5)
     order = make.order({oil: 1}, method="bank_transfer", now=NOW)
     payment_attempts.record_bank_transfer(session, order, order.total, reference="VIR-1", now=NOW)
     session.commit()
@@ -118,7 +118,7 @@ def test_a_part_paid_online_is_delivered_and_owed(client, session, make, coopera
 
 def test_made_to_order_commitments_are_shown_against_capacity(client, session, make, cooperative):
     masks = make.product(
-        cooperative, title_fr="Masque", stock=0, made_to_order=True, units_per_day=100
+        cooperative, title_fr="Masque", on_hand=0, made_to_order=True, units_per_day=100
     )
     make.order({masks: 250}, method="cod", now=utcnow())  # the page reads the real clock
     session.commit()
@@ -135,7 +135,7 @@ def test_made_to_order_commitments_are_shown_against_capacity(client, session, m
 def test_the_orders_list_sends_a_fixed_number_of_queries(
     client, session, make, cooperative, count_queries
 ) -> None:
-    products = [make.product(cooperative, stock=500) for _ in range(3)]
+    products = [make.product(cooperative, on_hand=500) for _ in range(3)]
     make.order({p: 1 for p in products}, method="cod", now=NOW)
     session.commit()
     client.get("/back-office/orders")

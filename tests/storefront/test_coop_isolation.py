@@ -37,7 +37,7 @@ SECRETS = (
 def victim(make, session, app):
     """Cooperative A and one of everything it owns."""
     coop = make.cooperative(name_fr="Coopérative A")
-    product = make.product(coop, title_fr="Secret argan A", sku="SECRET-SKU-A", stock=7)
+    product = make.product(coop, title_fr="Secret argan A", sku="SECRET-SKU-A", on_hand=7)
     image = ProductImage(product_id=product.id, filename="a" * 32 + ".jpg", thumbnail="")
     session.add(image)
     certificate = make.certificate(

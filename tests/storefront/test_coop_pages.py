@@ -23,7 +23,7 @@ def inside(make, session, client, app):
 
 def grow(make, session, coop, n: int) -> None:
     for i in range(n):
-        product = make.product(coop, stock=2, made_to_order=i % 2 == 0, units_per_day=5)
+        product = make.product(coop, on_hand=2, made_to_order=i % 2 == 0, units_per_day=5)
         make.certificate(
             coop, "onssa", product_id=product.id, expires_on=NOW.date().replace(year=2099)
         )

@@ -106,14 +106,14 @@ def test_bad_product_input_is_explained_and_changes_nothing(
 
 def test_editing_duplicating_and_unpublishing(client, session, shop, make) -> None:
     coop, oil, _ = shop
-    product = make.product(coop, oil, sku="ARG-1", stock=10)
+    product = make.product(coop, oil, sku="ARG-1", on_hand=10)
     session.commit()
     page = client.get(f"/back-office/products/{product.id}").get_data(as_text=True)
     assert 'value="100,00"' in page, "the price is shown as people write it"
     data = {**PRODUCT, "category_id": str(oil.id), "sku": "ARG-1", "stock": "3"}
     assert client.post(f"/back-office/products/{product.id}", data=data).status_code == 302
     session.refresh(product)
-    assert (product.stock, product.price_minor) == (3, 12_050)
+    assert (product.available, product.price_minor) == (3, 12_050)
     copy = client.post(f"/back-office/products/{product.id}/duplicate")
     duplicate = session.scalar(select(Product).where(Product.sku == "ARG-1-COPY"))
     assert copy.headers["Location"] == f"/back-office/products/{duplicate.id}"
@@ -197,8 +197,8 @@ def test_a_too_large_upload_is_a_clear_413(client, shop, make, session, app) -> 
 
 def test_low_stock_is_on_the_dashboard(client, session, shop, make) -> None:
     coop, oil, _ = shop
-    make.product(coop, oil, title_fr="Presque fini", stock=2, low_stock_threshold=5)
-    make.product(coop, oil, title_fr="Bien fourni", stock=50)
+    make.product(coop, oil, title_fr="Presque fini", on_hand=2, low_stock_threshold=5)
+    make.product(coop, oil, title_fr="Bien fourni", on_hand=50)
     session.commit()
     page = client.get("/back-office/").get_data(as_text=True)
     section = page[page.index('id="low-stock"') :]

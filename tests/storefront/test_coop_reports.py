@@ -17,9 +17,9 @@ def sold(make, session, client):
     coop = make.cooperative(slug="tafoukt")
     user = member(session, coop)
     oil = make.product(
-        coop, sku="ARG-250", title_fr="Huile d'argan", title_ar="زيت الأركان", stock=50
+        coop, sku="ARG-250", title_fr="Huile d'argan", title_ar="زيت الأركان", on_hand=50
     )
-    honey = make.product(coop, sku="MIEL-1", title_fr="Miel", stock=50)
+    honey = make.product(coop, sku="MIEL-1", title_fr="Miel", on_hand=50)
     now = utcnow()
     online = make.order({oil: 2}, method="bank_transfer", now=now)
     payment_attempts.record_bank_transfer(session, online, online.total, reference="VIR-9", now=now)
@@ -90,7 +90,7 @@ def test_the_reports_page_sends_a_fixed_number_of_queries(
     count_queries.clear()
     client.get("/back-office/reports")
     few = len(count_queries)
-    product = make.product(coop, stock=100)
+    product = make.product(coop, on_hand=100)
     now = utcnow() - timedelta(minutes=1)
     for _ in range(10):
         order = make.order({product: 1}, method="cod", now=now)

@@ -184,7 +184,7 @@ def test_stock_that_moved_shows_the_new_quote(client, world, session):
     login(client, world.member)
     client.post("/ngo/orders/new", data=order_form(world))
     quote = session.scalar(select(BasketQuote))
-    world.products["oil"].stock = 70
+    world.products["oil"].on_hand = 70
     session.commit()
     response = client.post(
         f"/ngo/quotes/{quote.id}/confirm", data={"payment_method": "bank_transfer"}

@@ -131,7 +131,7 @@ def test_a_shopper_cancels_before_anything_ships(client, session, placed, shop) 
     assert "Your order is cancelled." in response.get_data(as_text=True)
     session.expire_all()
     assert placed.status == OrderStatus.CANCELLED
-    assert [p.stock for p in shop] == [5, 3, 50]
+    assert [p.available for p in shop] == [5, 3, 50]
     assert f"order:{placed.number}:cancelled" in session.scalars(select(OutboxMessage.topic)).all()
     again = client.post(f"/orders/{placed.number}/cancel", follow_redirects=True)
     assert "can no longer be cancelled" in again.get_data(as_text=True)

@@ -117,8 +117,10 @@ def test_a_payment_that_comes_too_late_for_the_stock_is_flagged(pending, session
 
     refunds.expire_reservations(session, now=order.reserved_until)
     session.commit()
-    honey = order.lines[1].product if order.lines[1].product.stock < 3 else order.lines[0].product
-    make.order({honey: honey.stock})
+    honey = (
+        order.lines[1].product if order.lines[1].product.available < 3 else order.lines[0].product
+    )
+    make.order({honey: honey.available})
     session.commit()
     payload = _completed(order)
     response = _post(client, payload, sign(payload))
