@@ -52,7 +52,12 @@ def test_a_partner_updates_stock_and_capacity_in_bulk(client, session, shop) -> 
     response = client.patch(
         "/api/v1/stock",
         headers=shop["headers"],
-        json={"items": [{"sku": "ARG-250", "stock": 40}, {"sku": "MASK-1", "units_per_day": 3000}]},
+        json={
+            "items": [
+                {"sku": "ARG-250", "on_hand": 40, "expected_on_hand": 10},
+                {"sku": "MASK-1", "units_per_day": 3000},
+            ]
+        },
     )
     assert response.status_code == 200, response.json
     assert response.json["updated"] == ["ARG-250", "MASK-1"]
@@ -61,7 +66,7 @@ def test_a_partner_updates_stock_and_capacity_in_bulk(client, session, shop) -> 
     listed = client.get("/api/v1/listings?sku=MASK-1", headers=shop["headers"]).json
     assert listed["items"][0]["units_per_day"] == 3000
     actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
-    assert actions[-2:] == ["product.update", "product.update"]
+    assert actions[-2:] == ["product.stock", "product.update"]
 
 
 def test_creating_and_publishing_puts_a_listing_on_sale(client, session, shop) -> None:
@@ -75,7 +80,7 @@ def test_creating_and_publishing_puts_a_listing_on_sale(client, session, shop) -
                     "category": "huile-argan",
                     "title_fr": "Huile d'argan 500 ml",
                     "price_minor": 18_000,
-                    "stock": 5,
+                    "on_hand": 5,
                     "status": "published",
                 },
                 {"sku": "ARG-250", "price_minor": 9_900},
@@ -118,7 +123,12 @@ def test_stock_of_an_unknown_or_foreign_sku_is_refused(client, session, shop) ->
     response = client.patch(
         "/api/v1/stock",
         headers=shop["headers"],
-        json={"items": [{"sku": "ARG-250", "stock": 1}, {"sku": "atlas-only", "stock": 3}]},
+        json={
+            "items": [
+                {"sku": "ARG-250", "on_hand": 1, "expected_on_hand": 10},
+                {"sku": "atlas-only", "on_hand": 3, "expected_on_hand": 0},
+            ]
+        },
     )
     assert response.status_code == 422
     assert response.json["errors"] == [
@@ -135,7 +145,7 @@ def test_the_same_sku_twice_in_one_request_is_refused(client, shop) -> None:
     response = client.patch(
         "/api/v1/stock",
         headers=shop["headers"],
-        json={"items": [{"sku": "ARG-250", "stock": 1}, {"sku": "ARG-250", "stock": 2}]},
+        json={"items": [{"sku": "ARG-250", "on_hand": 1}, {"sku": "ARG-250", "on_hand": 2}]},
     )
     assert response.status_code == 422
     assert response.json["errors"][0]["code"] == "duplicate_sku"
@@ -144,9 +154,10 @@ def test_the_same_sku_twice_in_one_request_is_refused(client, shop) -> None:
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"items": [{"sku": "ARG-250", "stock": -1}]}, "items.0.available"),
-        ({"items": [{"sku": "ARG-250", "stock": "12"}]}, "items.0.available"),
-        ({"items": [{"sku": "ARG-250", "stock": 1.5}]}, "items.0.available"),
+        ({"items": [{"sku": "ARG-250", "on_hand": -1}]}, "items.0.on_hand"),
+        ({"items": [{"sku": "ARG-250", "on_hand": "12"}]}, "items.0.on_hand"),
+        ({"items": [{"sku": "ARG-250", "on_hand": 1.5}]}, "items.0.on_hand"),
+        ({"items": [{"sku": "ARG-250", "adjust": 2, "reason": "gift"}]}, "items.0.reason"),
         ({"items": []}, "items"),
         ({"things": 1}, "items"),
     ],
@@ -174,7 +185,9 @@ def test_not_json_and_too_large_bodies_are_problems(app, client, shop) -> None:
 
 def test_listing_reads_show_only_the_token_s_cooperative(client, session, shop) -> None:
     body = client.get("/api/v1/listings", headers=shop["headers"]).json
-    assert [(i["sku"], i["stock"]) for i in body["items"]] == [("ARG-250", 10)]
+    assert [(i["sku"], i["on_hand"], i["allocated"], i["available"]) for i in body["items"]] == [
+        ("ARG-250", 10, 0, 10)
+    ]
     assert client.get("/api/v1/listings/atlas-argan", headers=shop["headers"]).status_code == 404
     shopper = person(session, "amina@example.ma", Role.SHOPPER)
     assert (
@@ -185,7 +198,73 @@ def test_listing_reads_show_only_the_token_s_cooperative(client, session, shop) 
 
 def test_a_nul_character_in_a_body_is_a_400(client, shop) -> None:
     response = client.patch(
-        "/api/v1/stock", headers=shop["headers"], json={"items": [{"sku": "\u0000", "stock": 1}]}
+        "/api/v1/stock", headers=shop["headers"], json={"items": [{"sku": "\u0000", "on_hand": 1}]}
     )
     assert response.status_code == 400
     assert response.json["errors"][0]["code"] == "nul_character"
+
+
+def test_a_stale_count_is_a_409_with_the_current_value_and_changes_nothing(
+    client, session, shop, make
+) -> None:
+    product = session.scalar(
+        select(Product).where(Product.cooperative_id == shop["coop"].id, Product.sku == "ARG-250")
+    )
+    make.order({product: 3})  # allocated: on_hand stays 10
+    session.commit()
+    fresh = client.patch(
+        "/api/v1/stock",
+        headers=shop["headers"],
+        json={"items": [{"sku": "ARG-250", "on_hand": 12, "expected_on_hand": 10}]},
+    )
+    assert fresh.status_code == 200, fresh.json
+    assert fresh.json["items"][0]["available"] == 9
+    stale = client.patch(
+        "/api/v1/stock",
+        headers=shop["headers"],
+        json={
+            "items": [{"sku": "ARG-250", "on_hand": 20, "expected_on_hand": 10, "units_per_day": 5}]
+        },
+    )
+    assert stale.status_code == 409
+    assert stale.mimetype == "application/problem+json"
+    assert stale.json["code"] == "stock_changed"
+    [error] = stale.json["errors"]
+    assert (error["field"], error["current"]) == (
+        "items.0.on_hand",
+        {"on_hand": 12, "allocated": 3, "available": 9},
+    )
+    assert stock_of(session, shop["coop"], "ARG-250") == 9, "nothing changed"
+    blind = client.patch(
+        "/api/v1/stock", headers=shop["headers"], json={"items": [{"sku": "ARG-250", "on_hand": 4}]}
+    )
+    assert blind.status_code == 422
+    assert blind.json["errors"][0]["code"] == "expected_on_hand_required"
+    below = client.patch(
+        "/api/v1/stock",
+        headers=shop["headers"],
+        json={"items": [{"sku": "ARG-250", "on_hand": 2, "expected_on_hand": 12}]},
+    )
+    assert below.status_code == 422 and below.json["errors"][0]["code"] == "below_allocated"
+
+
+def test_a_relative_adjustment_needs_a_reason_and_never_conflicts(client, session, shop) -> None:
+    response = client.patch(
+        "/api/v1/stock",
+        headers=shop["headers"],
+        json={"items": [{"sku": "ARG-250", "adjust": 24, "reason": "received", "note": "BL 77"}]},
+    )
+    assert response.status_code == 200, response.json
+    assert stock_of(session, shop["coop"], "ARG-250") == 34
+    missing = client.patch(
+        "/api/v1/stock", headers=shop["headers"], json={"items": [{"sku": "ARG-250", "adjust": -2}]}
+    )
+    assert missing.status_code == 422 and missing.json["errors"][0]["code"] == "reason_required"
+    entry = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "product.stock").order_by(AuditEntry.id)
+    ).all()[-1]
+    assert (entry.details["reason"], entry.details["by"], entry.details["note"]) == (
+        "received",
+        24,
+        "BL 77",
+    )

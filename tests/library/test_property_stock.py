@@ -93,9 +93,7 @@ def _machine(session, make, coop, products):  # noqa: C901 (one rule per verb)
 
         @rule(data=st.data())
         def cancel(self, data) -> None:  # noqa: ANN001
-            part = self._pick(
-                data, self._parts(FulfilmentStatus.NEW, FulfilmentStatus.TO_PREPARE)
-            )
+            part = self._pick(data, self._parts(FulfilmentStatus.NEW, FulfilmentStatus.TO_PREPARE))
             if part is None:
                 return
             if part.status == FulfilmentStatus.NEW:
@@ -122,9 +120,7 @@ def _machine(session, make, coop, products):  # noqa: C901 (one rule per verb)
         @rule(data=st.data())
         def expire(self, data) -> None:  # noqa: ANN001
             orders = list(
-                session.scalars(
-                    select(Order).where(Order.status == OrderStatus.PENDING_PAYMENT)
-                )
+                session.scalars(select(Order).where(Order.status == OrderStatus.PENDING_PAYMENT))
             )
             order = self._pick(data, orders)
             if order is not None:

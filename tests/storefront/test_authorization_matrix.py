@@ -178,7 +178,7 @@ def junk_form(world: dict[str, Any]) -> dict[str, str]:
         "email": "pirate@example.ma",
         "title_fr": "Pirated",
         "price": "1",
-        "stock": "0",
+        "on_hand": "0",
         "quantity": "3",
         "product_id": str(v["product_id"]),
         "token_id": str(v["token_id"]),

@@ -78,12 +78,36 @@ def test_bad_line_changes_are_refused(client, shop) -> None:
     assert client.post("/cart/-5", data={"quantity": 1}).status_code == 404
 
 
-def test_asking_for_more_than_the_stock_says_how_many_are_left(client, shop) -> None:
+def test_asking_for_more_than_the_stock_says_how_many_are_left(client, session, shop) -> None:
     oil = shop[0]
-    add(client, oil, 7)
+    refused = client.post(
+        "/cart/add", data={"product_id": oil.id, "quantity": 7}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Only 5 left in stock." in refused and "Added to your cart." not in refused
+    with client.session_transaction() as s:
+        assert not s.get("cart"), "nothing was added"
+    add(client, oil, 4)
+    again = client.post(
+        "/cart/add", data={"product_id": oil.id, "quantity": 2}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Only 5 left in stock. You already have 4 in your cart." in again
+    oil.on_hand = 3  # the shelf was recounted meanwhile
+    session.commit()
     page = client.get("/cart/").get_data(as_text=True)
-    assert "Only 5 left in stock." in page
+    assert "Only 3 left in stock." in page
     assert 'href="/checkout/"' not in page, "no checkout until the line is fixed"
+    gate = client.get("/checkout/")
+    assert gate.status_code == 302 and gate.headers["Location"] == "/cart/"
+
+
+def test_a_sold_out_product_is_refused_with_sold_out(client, session, shop) -> None:
+    oil = shop[0]
+    oil.on_hand = 0
+    session.commit()
+    page = client.post(
+        "/cart/add", data={"product_id": oil.id, "quantity": 1}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Sold out." in page
 
 
 def test_a_product_that_stops_being_sold_stays_in_the_cart_with_a_message(

@@ -8,7 +8,7 @@ from tests.library.test_csv_io import big_file
 from tests.storefront.backoffice import login, member
 
 GOOD = (
-    "\ufeffsku;category;title_fr;title_ar;price;stock;status\n"
+    "\ufeffsku;category;title_fr;title_ar;price;on_hand;status\n"
     "ARG-250;huile-argan;Huile d'argan;زيت الأركان;120,00;30;published\n"
     "MIEL-1;miel;Miel de thym;عسل الزعتر;95,50;12;draft\n"
 )

@@ -97,7 +97,7 @@ def junk_form() -> dict:
         "title_fr": "Pirate",
         "price": "10",
         "category_id": "1",
-        "stock": "0",
+        "on_hand": "0",
         "reason": "x",
         "tracking_number": "PIRATE-1",
         "carrier": "amana",

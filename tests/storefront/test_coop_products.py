@@ -19,7 +19,7 @@ PRODUCT = {
     "net_quantity": "250",
     "shipping_weight_g": "400",
     "sku": "",
-    "stock": "30",
+    "on_hand": "30",
     "low_stock_threshold": "5",
     "units_per_day": "0",
     "lead_days": "0",
@@ -85,8 +85,8 @@ def test_a_price_above_the_cap_is_refused_naming_the_cap(client, session, shop) 
         ({"price": "0"}, "price"),
         ({"price": "12,345"}, "price"),
         ({"title_fr": ""}, "title_fr"),
-        ({"stock": "-3"}, "stock"),
-        ({"stock": "many"}, "stock"),
+        ({"on_hand": "-3"}, "on_hand"),
+        ({"on_hand": "many"}, "on_hand"),
         ({"sku": "has space"}, "sku"),
         ({"unit": "kg"}, "unit"),
         ({"category_id": "999999"}, "category_id"),
@@ -110,7 +110,7 @@ def test_editing_duplicating_and_unpublishing(client, session, shop, make) -> No
     session.commit()
     page = client.get(f"/back-office/products/{product.id}").get_data(as_text=True)
     assert 'value="100,00"' in page, "the price is shown as people write it"
-    data = {**PRODUCT, "category_id": str(oil.id), "sku": "ARG-1", "stock": "3"}
+    data = {**PRODUCT, "category_id": str(oil.id), "sku": "ARG-1", "on_hand": "3"}
     assert client.post(f"/back-office/products/{product.id}", data=data).status_code == 302
     session.refresh(product)
     assert (product.available, product.price_minor) == (3, 12_050)
@@ -121,7 +121,7 @@ def test_editing_duplicating_and_unpublishing(client, session, shop, make) -> No
     session.refresh(product)
     assert product.status == ProductStatus.UNPUBLISHED and not product.sellable
     actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
-    assert actions == ["product.update", "product.duplicate", "product.unpublish"]
+    assert actions == ["product.update", "product.stock", "product.duplicate", "product.unpublish"]
 
 
 def test_a_pending_cooperative_sees_why_its_product_is_not_on_sale(client, session, shop, make):
