@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, scoped_session
 from sqlalchemy.orm.util import identity_key
 
 from catalog import audit, calendar
@@ -108,6 +108,8 @@ ADJUST_REASONS = ("received", "returned", "found", "damaged", "lost", "correctio
 #: set in ``Session.info`` when a sold-out product can be sold again in this
 #: transaction (the storefront then tells the shoppers who asked, see :func:`due_alerts`)
 BACK_IN_STOCK = "catalog_back_in_stock"
+#: the transaction that last moved the catalog stamp (``Session.info`` key)
+_TOUCHED = "catalog_stamp_touched"
 #: the largest count a shelf may hold
 MAX_ON_HAND = 10_000_000
 
@@ -135,7 +137,13 @@ def level(session: Session, product_id: int) -> StockLevel:
 
 def touch(session: Session) -> None:
     """Move the catalog stamp: every worker drops the pages it cached before. One
-    upsert (the row is made on first use), committed or rolled back with the change."""
+    upsert (the row is made on first use), committed or rolled back with the change;
+    once per transaction (or savepoint) is enough."""
+    real = session() if isinstance(session, scoped_session) else session
+    transaction = real.get_nested_transaction() or real.get_transaction()
+    if transaction is not None and session.info.get(_TOUCHED) is transaction:
+        return
+    session.info[_TOUCHED] = transaction
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(CatalogStamp).values(id=1, version=1)
@@ -279,19 +287,7 @@ def consume(
     reference: str,
 ) -> None:
     """Promised units left the shelf with the carrier: both counters fall."""
-    if quantity <= 0:
-        return
-    changed = _apply(session, product_id, on_hand_by=-quantity, allocated_by=-quantity)
-    if changed is not None:
-        _audit(
-            session,
-            product_id,
-            *changed,
-            actor=actor,
-            now=now,
-            reason="shipped",
-            reference=reference,
-        )
+    _order_moves(session, product_id, -quantity, -quantity, "shipped", actor, now, reference)
 
 
 def restock(
@@ -304,18 +300,26 @@ def restock(
     reference: str,
 ) -> None:
     """Goods that came back (refused at the door, returned) are on the shelf again."""
-    if quantity <= 0:
+    _order_moves(session, product_id, quantity, 0, "returned", actor, now, reference)
+
+
+def _order_moves(
+    session: Session,
+    product_id: int,
+    on_hand_by: int,
+    allocated_by: int,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+    reference: str,
+) -> None:
+    """Goods of an order leave or come back to the shelf; the audit log says which."""
+    if on_hand_by == 0:
         return
-    changed = _apply(session, product_id, on_hand_by=quantity)
+    changed = _apply(session, product_id, on_hand_by=on_hand_by, allocated_by=allocated_by)
     if changed is not None:
         _audit(
-            session,
-            product_id,
-            *changed,
-            actor=actor,
-            now=now,
-            reason="returned",
-            reference=reference,
+            session, product_id, *changed, actor=actor, now=now, reason=reason, reference=reference
         )
 
 
@@ -376,7 +380,8 @@ def adjust_on_hand(
     whatever the count is now: adjustments never conflict with each other.
 
     :raises InvalidInput: ``by`` zero or too large, an unknown ``reason``.
-    :raises BelowAllocated: the shelf would hold fewer than the units promised.
+    :raises BelowAllocated: the shelf would hold fewer than the units promised (code
+        ``not_enough_on_hand`` when it would even fall below zero).
     """
     problems = []
     if by == 0 or abs(by) > MAX_ON_HAND:
@@ -394,7 +399,8 @@ def adjust_on_hand(
     )
     if changed is None:
         current = level(session, product_id)
-        raise BelowAllocated(**_values(current), requested=current.on_hand + by)
+        code = "not_enough_on_hand" if current.on_hand + by < 0 else None
+        raise BelowAllocated(code, **_values(current), requested=current.on_hand + by)
     _audit(
         session,
         product_id,

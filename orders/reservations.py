@@ -132,9 +132,7 @@ def ship(
     for line in _by_product(lines):
         if line.commitment is not None:
             line.commitment.fulfilled = True
-        if line.released:
-            continue
-        if line.product_id is not None:
+        if not line.released and line.product_id is not None:
             stock.consume(
                 session,
                 line.product_id,
@@ -157,9 +155,7 @@ def restock_returned(
 ) -> None:
     """Goods that came back after shipping go back on the shelf (all units, made to
     order or not), once. Flushes."""
-    for line in _by_product(lines):
-        if line.restocked or not line.released:
-            continue
+    for line in _by_product(ln for ln in lines if ln.released and not ln.restocked):
         if line.product_id is not None:
             stock.restock(
                 session,

@@ -67,6 +67,7 @@ DETAILS = {
     "expected_on_hand_required": "Send the on_hand you read before (compare-and-set).",
     "stock_changed": "The count moved since you read it ({seen}): now {on_hand}.",
     "below_allocated": "{allocated} units are reserved for orders: on_hand cannot be lower.",
+    "not_enough_on_hand": "There are only {on_hand} on the shelf.",
     "reason_required": "Say why the count changes: one of the documented reasons.",
     "unknown_reason": "Unknown reason.",
 }

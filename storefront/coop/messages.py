@@ -61,6 +61,7 @@ MESSAGES: dict[str, Any] = {
         "%(allocated)d units are reserved for orders: the shelf cannot hold fewer. "
         "Cancel a parcel first if they are really gone."
     ),
+    "not_enough_on_hand": _l("There are only %(on_hand)d on the shelf."),
     "unknown_reason": _l("Choose why the stock changes."),
     # certificates and categories
     "unknown_kind": _l("Choose a kind of certificate."),

@@ -20,7 +20,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -45,6 +44,7 @@ from catalog.search import (
 )
 from storefront.config import LANGUAGES
 from storefront.extensions import db
+from storefront.forms import Form
 from storefront.i18n import COOKIE, current_language
 from storefront.security import safe_next
 from storefront.shop import facets, pagecache
@@ -242,7 +242,7 @@ def notify_me(slug: str) -> Response:
     item = db.session.scalar(select(Product).where(Product.slug == slug))
     if item is None or not item.sellable:
         abort(404)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     if not item.sold_out:
         flash(_("Good news: this product can be ordered now."), "info")

@@ -27,7 +27,7 @@ from catalog import csv_io, stock
 from catalog.audit import Actor, AuditEntry
 from catalog.errors import BelowAllocated, InsufficientStock, StockChanged
 from catalog.models import Product
-from orders import checkout, fulfilment
+from orders import fulfilment, refunds
 from orders.models import Fulfilment, Order, OrderLine
 from orders.status import FulfilmentStatus, OrderStatus
 from tests.conftest import NOW
@@ -97,7 +97,7 @@ def _machine(session, make, coop, products):  # noqa: C901 (one rule per verb)
             if part is None:
                 return
             if part.status == FulfilmentStatus.NEW:
-                checkout.cancel_order(session, part.order, now=later, reason="changed my mind")
+                refunds.cancel_order(session, part.order, now=later, reason="changed my mind")
             else:
                 fulfilment.cancel_part(session, part, now=later, reason="out_of_stock")
 
@@ -113,7 +113,7 @@ def _machine(session, make, coop, products):  # noqa: C901 (one rule per verb)
             """A delivered, paid parcel is returned and refunded; the goods are restocked."""
             part = self._pick(data, self._parts(FulfilmentStatus.DELIVERED))
             if part is not None:
-                checkout.refund_part(
+                refunds.refund_part(
                     session, part, gateway=None, now=later, reason="returned", restock=True
                 )
 
@@ -124,7 +124,7 @@ def _machine(session, make, coop, products):  # noqa: C901 (one rule per verb)
             )
             order = self._pick(data, orders)
             if order is not None:
-                checkout.expire_order(session, order, now=later)
+                refunds.expire_order(session, order, now=later)
 
         @rule(index=st.integers(0, 2), count=st.integers(0, 12), stale=st.booleans())
         def edit(self, index: int, count: int, stale: bool) -> None:
