@@ -345,7 +345,7 @@ def set_on_hand(
         raise InvalidInput(
             [FieldProblem("on_hand", "out_of_range", {"min": 0, "max": MAX_ON_HAND})]
         )
-    if on_hand == seen:
+    if on_hand == seen or not 0 <= seen <= MAX_ON_HAND:
         current = level(session, product_id)
         if current.on_hand != seen:
             raise StockChanged(**_values(current), seen=seen)

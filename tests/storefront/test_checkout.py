@@ -227,5 +227,4 @@ def test_confirming_reads_the_products_once_and_prices_once(
     # cooperatives' members in one query, and an operator task (a look-up and an insert)
     # for each of the two cooperatives nobody can reach; nothing read twice (32
     # statements when the cart was priced twice, before the tasks and the stamp)
-    assert len(count_queries) <= 33, "
-".join(count_queries)
+    assert len(count_queries) <= 33, "\n".join(count_queries)

@@ -103,7 +103,7 @@ def test_the_api_refuses_control_characters_and_keeps_description_lines(client, 
     coop = make.cooperative()
     user = person(session, "f@coop.ma", Role.COOPERATIVE, cooperative_id=coop.id)
     headers = bearer(token_for(session, user))
-    item = {"sku": "ARG-1", "category": "huile-argan", "price_minor": 9000, "stock": 1}
+    item = {"sku": "ARG-1", "category": "huile-argan", "price_minor": 9000, "on_hand": 1}
     refused = client.post(
         "/api/v1/listings",
         headers=headers,
@@ -129,7 +129,7 @@ def test_a_csv_row_with_an_override_is_refused(session, make) -> None:
     make.category("huile-argan")
     coop = make.cooperative()
     text = (
-        "sku;category;title_fr;price;stock\r\n"
+        "sku;category;title_fr;price;on_hand\r\n"
         f"ARG-1;huile-argan;Huile {RLO}d'argan;90;1\r\n"
         "ARG-2;huile-argan;Huile;90;1;\r\n".replace(";\r\n", "\r\n")
     )

@@ -66,7 +66,7 @@ def test_identifiers_stay_text_and_numbers_stay_numbers() -> None:
 @pytest.fixture
 def owed(make, session):
     coop = make.cooperative(name_fr="+Coopérative Tafoukt", ice="001561191000066")
-    product = make.product(coop, stock=10, title_fr="=1+1", sku="ARG")
+    product = make.product(coop, on_hand=10, title_fr="=1+1", sku="ARG")
     now = utcnow()
     order = make.order({product: 2}, method="bank_transfer", now=now)
     payment_attempts.record_bank_transfer(session, order, order.total, reference="VIR-1", now=now)

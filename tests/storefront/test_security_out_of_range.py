@@ -32,7 +32,9 @@ NUMERIC_FIELDS = (
     "position",
     "parent_id",
     "quantity",
-    "stock",
+    "on_hand",
+    "on_hand_seen",
+    "adjust-by",
     "baskets",
     "members",
     "women_members",
@@ -102,7 +104,7 @@ def test_out_of_range_numbers_never_make_a_5xx(
                         response = client.get(path, query_string=query)
                     elif path.startswith("/api/"):
                         body = {
-                            "items": [{"sku": "VICTIM-SKU", "stock": HUGE, "price_minor": HUGE}],
+                            "items": [{"sku": "VICTIM-SKU", "on_hand": HUGE, "price_minor": HUGE}],
                             "template_id": HUGE,
                             "destinations": [{"province_code": "06.141", "baskets": HUGE}],
                         }

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from catalog import stock
 from catalog.models import AuditEntry, Product, StockAlert
-from orders.mail import OutboxMessage
+from catalog.notifications.outbox import OutboxMessage
 from tests.conftest import NOW
 from tests.storefront.backoffice import login, member, shopper
 from tests.storefront.test_coop_products import PRODUCT

@@ -14,7 +14,7 @@ def test_available_by_adds_capacity_and_subtracts_commitments() -> None:
 
 
 def test_lead_days_delay_production_not_the_stock() -> None:
-    p = Product(stock=10, made_to_order=True, units_per_day=100, lead_days=2)
+    p = Product(on_hand=10, allocated=0, made_to_order=True, units_per_day=100, lead_days=2)
     # production starts on Wednesday 4 March: Wednesday and Thursday before Friday
     assert available_by(p, date(2026, 3, 6), today=MONDAY, committed_units=0) == 210
     assert promise_date(p, 10, today=MONDAY, committed_units=0) == MONDAY
@@ -34,7 +34,7 @@ def test_large_made_to_order_quantity_gets_a_promised_date() -> None:
 
 
 def test_promised_dates_skip_moroccan_public_holidays() -> None:
-    rugs = Product(stock=0, made_to_order=True, units_per_day=1, lead_days=0)
+    rugs = Product(on_hand=0, allocated=0, made_to_order=True, units_per_day=1, lead_days=0)
     # Monday 27 July 2026: Throne Day is Thursday 30 July, so the fourth production day
     # is Friday 31 July (not Thursday) and the rugs are ready on Saturday 1 August
     assert promise_date(rugs, 4, today=date(2026, 7, 27), committed_units=0) == date(2026, 8, 1)
@@ -44,7 +44,7 @@ def test_promised_dates_skip_moroccan_public_holidays() -> None:
 
 
 def test_production_beyond_a_year_is_not_promised() -> None:
-    rugs = Product(stock=0, made_to_order=True, units_per_day=1, lead_days=3)
+    rugs = Product(on_hand=0, allocated=0, made_to_order=True, units_per_day=1, lead_days=3)
     # 368 days from Thursday 5 March 2026 hold 297 production days (Sundays and holidays off)
     assert promise_date(rugs, 297, today=MONDAY, committed_units=0) is not None
     assert promise_date(rugs, 298, today=MONDAY, committed_units=0) is None
