@@ -38,6 +38,7 @@ INITIAL = (6, 2, 0)  # three products: some stock, little stock, none
 
 @pytest.fixture
 def shelf(session, make):
+    make.users(ME)  # the audit log refers to real accounts
     make.shipping()
     coop = make.cooperative()
     products = [make.product(coop, on_hand=n, sku=f"P{i}") for i, n in enumerate(INITIAL)]
