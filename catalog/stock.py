@@ -348,7 +348,7 @@ def set_on_hand(
     if on_hand == seen or not 0 <= seen <= MAX_ON_HAND:
         current = level(session, product_id)
         if current.on_hand != seen:
-            raise StockChanged(**_values(current), seen=seen)
+            raise StockChanged(None, **_values(current), seen=seen)
         return current
     changed = _apply(
         session,
@@ -359,8 +359,8 @@ def set_on_hand(
     if changed is None:
         current = level(session, product_id)
         if current.on_hand != seen:
-            raise StockChanged(**_values(current), seen=seen)
-        raise BelowAllocated(**_values(current), requested=on_hand)
+            raise StockChanged(None, **_values(current), seen=seen)
+        raise BelowAllocated(None, **_values(current), requested=on_hand)
     _audit(session, product_id, *changed, actor=actor, now=now, reason="count", source=source)
     return changed[1]
 

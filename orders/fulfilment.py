@@ -288,7 +288,13 @@ def mark_returned(
         source=source,
         actor_id=actor_id,
     )
-    reservations.restock_returned(session, _lines(fulfilment))
+    reservations.restock_returned(
+        session,
+        _lines(fulfilment),
+        reference=part_reference(fulfilment),
+        now=now,
+        actor_id=actor_id,
+    )
     settle_order_status(fulfilment.order, now=now)
     session.flush()
 

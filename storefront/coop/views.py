@@ -416,7 +416,7 @@ def product_edit(product_id: int) -> Response | tuple[str, int]:
                 _flash_problems(attach(form, exc.problems, PRODUCT_FIELDS))
             except (StockChanged, BelowAllocated) as exc:
                 db.session.rollback()
-                form.on_hand.errors = [*form.on_hand.errors, message(exc.code, exc.data)]
+                form.on_hand.errors = (*form.on_hand.errors, message(exc.code, exc.data))
                 form.on_hand_seen.data = str(exc.data["on_hand"])
                 flash(message(exc.code, exc.data), "error")
                 status = 409

@@ -7,7 +7,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from catalog import stock
-from catalog.models import AuditEntry, Product, StockAlert
+from catalog.audit import AuditEntry
+from catalog.models import Product, StockAlert
 from catalog.notifications.outbox import OutboxMessage
 from tests.conftest import NOW
 from tests.storefront.backoffice import login, member, shopper
