@@ -211,7 +211,7 @@ def test_the_migration_counts_units_of_unshipped_parts_as_allocated(session, mak
     """What the data migration computes, run on this database."""
     from importlib import import_module
 
-    migration = import_module("storefront.migrations.versions.0008_stock_on_hand_allocated")
+    migration = import_module("storefront.migrations.versions.0010_stock_on_hand_allocated")
     jars = make.product(on_hand=9)
     make.order({jars: 2})
     shipped = make.order({jars: 3})

@@ -1,7 +1,7 @@
 """stock as on hand and allocated, back-in-stock requests, the catalog stamp
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-04 20:50:00
 
 ``stock`` was the units left to sell: the units of parts not shipped yet had already
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import catalog.db  # noqa: F401  (custom column types)
 from catalog.models import SQLITE_FTS_DDL, SQLITE_FTS_DROP
 
-revision = "0008"
-down_revision = "0007"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
