@@ -110,9 +110,12 @@ def _inline_code(text: str) -> list[str]:
 
 
 def test_templates_have_no_inline_scripts_styles_or_handlers() -> None:
+    # E-mail bodies (mail/) are read in mail clients, which drop <link> stylesheets and are
+    # never under the site's Content-Security-Policy: inline styles are how e-mail is styled.
     offenders = {
         str(path.relative_to(TEMPLATES)): _inline_code(path.read_text(encoding="utf-8"))
         for path in TEMPLATES.rglob("*.html")
+        if path.relative_to(TEMPLATES).parts[0] != "mail"
     }
     assert {name: found for name, found in offenders.items() if found} == {}
 
