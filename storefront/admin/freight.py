@@ -10,7 +10,6 @@ from typing import Any
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
@@ -27,6 +26,7 @@ from storefront.auth import operator_required
 from storefront.coop.messages import attach, message
 from storefront.extensions import db
 from storefront.filters import money_text
+from storefront.forms import Form
 from storefront.i18n import current_language
 
 #: (field suffix, label, is money)
@@ -46,7 +46,7 @@ def _money_field() -> StringField:
     return StringField(filters=[strip], validators=[InputRequired(), Length(max=20)])
 
 
-def _form_class() -> type[FlaskForm]:
+def _form_class() -> type[Form]:
     fields: dict[str, Any] = {}
     for zone in ShippingZone:
         for name, _label, is_money in ZONE_FIELDS:
@@ -68,7 +68,7 @@ def _form_class() -> type[FlaskForm]:
         _l("Most purchase orders in one basket order"),
         validators=[InputRequired(), NumberRange(min=1, max=freight.MAX_PARTS_LIMIT)],
     )
-    return type("FreightForm", (FlaskForm,), fields)
+    return type("FreightForm", (Form,), fields)
 
 
 FreightForm = _form_class()
@@ -78,7 +78,7 @@ def _dh(minor: int) -> str:
     return f"{minor // 100},{minor % 100:02d}"
 
 
-def _fill(form: FlaskForm) -> None:
+def _fill(form: Form) -> None:
     rates = freight.current(db.session)
     for zone, rate in rates.items():
         form[f"{zone}_per_kg"].data = _dh(rate.per_kg_minor)
@@ -91,7 +91,7 @@ def _fill(form: FlaskForm) -> None:
     form["max_parts"].data = rules.max_parts
 
 
-def _minor(form: FlaskForm, name: str, top: int = freight.MAX_MONEY_MINOR) -> int:
+def _minor(form: Form, name: str, top: int = freight.MAX_MONEY_MINOR) -> int:
     """The field's amount in centimes; a message on the field when it is not one from
     zero to ``top``."""
     try:
@@ -105,7 +105,7 @@ def _minor(form: FlaskForm, name: str, top: int = freight.MAX_MONEY_MINOR) -> in
     return value
 
 
-def _read(form: FlaskForm) -> tuple[dict[ShippingZone, freight.Rate], freight.Sourcing]:
+def _read(form: Form) -> tuple[dict[ShippingZone, freight.Rate], freight.Sourcing]:
     rates = {
         zone: freight.Rate(
             per_kg_minor=_minor(form, f"{zone}_per_kg", freight.MAX_RATE_MINOR),
