@@ -27,7 +27,7 @@ def cooperative(make, session, client):
 
 @pytest.fixture
 def oil(make, session, cooperative):
-    product = make.product(cooperative, stock=20, price_minor=10_000)
+    product = make.product(cooperative, on_hand=20, price_minor=10_000)
     session.commit()
     return product
 
@@ -87,7 +87,7 @@ def test_an_unpaid_part_the_cooperative_cannot_send_is_cancelled(
     client.post(f"/back-office/orders/{cod_part.id}/cancel", data={"reason": "Olive harvest lost"})
     part = _part(session, cod_part)
     assert part.status == FulfilmentStatus.CANCELLED
-    assert session.get(type(oil), oil.id).stock == 20
+    assert session.get(type(oil), oil.id).available == 20  # the allocation is released
     told = session.scalars(select(OutboxMessage)).all()
     assert any("Olive harvest lost" in m.body_text and m.to == "amina@example.ma" for m in told)
     assert "order.cancel" in set(session.scalars(select(AuditEntry.action)))
@@ -102,11 +102,11 @@ def test_a_parcel_refused_at_the_door_comes_back_owing_nothing(
     client.post(f"/back-office/orders/{cod_part.id}/refused")
     part = _part(session, cod_part)
     assert part.status == FulfilmentStatus.REFUSED
-    assert session.get(type(oil), oil.id).stock == 18  # still on its way back
+    assert session.get(type(oil), oil.id).on_hand == 18  # still on its way back
     client.post(f"/back-office/orders/{cod_part.id}/returned")
     part = _part(session, cod_part)
     assert part.status == FulfilmentStatus.RETURNED
-    assert session.get(type(oil), oil.id).stock == 20
+    assert session.get(type(oil), oil.id).on_hand == 20
     order = session.get(Order, part.order_id)
     assert order.status == OrderStatus.CANCELLED
     # no commission, nothing owed either way
