@@ -22,7 +22,7 @@ BASKETS = 2_500
 @pytest.fixture
 def big_order(client, session, make, app):
     world = basket_world(session, make)
-    session.execute(update(Product).values(stock=20_000))
+    session.execute(update(Product).values(on_hand=20_000))
     session.commit()
     login(client, world.member)
     response = client.post(

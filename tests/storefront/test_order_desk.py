@@ -28,7 +28,7 @@ def desk(client, session):
 @pytest.fixture
 def transfer_order(session, make):
     coop = make.cooperative(name_fr="Coopérative Tighanimine", email="tighanimine@example.ma")
-    oil = make.product(coop, stock=10, price_minor=10_000)
+    oil = make.product(coop, on_hand=10, price_minor=10_000)
     order = make.order({oil: 2}, method="bank_transfer", now=NOW)
     session.commit()
     return order
@@ -125,13 +125,13 @@ def test_bad_transfer_input_changes_nothing(desk, session, transfer_order) -> No
 
 def test_an_unpaid_part_is_cancelled_and_a_paid_one_refunded(desk, session, make) -> None:
     coop = make.cooperative(email="coop@example.ma")
-    oil = make.product(coop, stock=10, price_minor=10_000)
+    oil = make.product(coop, on_hand=10, price_minor=10_000)
     cod = make.order({oil: 3}, now=NOW)
     session.commit()
     desk.post(f"/admin/orders/{cod.number}/parts/1/cancel", data={"reason": "Out of stock"})
     session.expire_all()
     assert session.get(Order, cod.id).fulfilments[0].status == FulfilmentStatus.CANCELLED
-    assert oil.stock == 10
+    assert oil.available == 10
     messages = {m.topic for m in session.scalars(select(OutboxMessage))}
     assert f"order:{cod.number}:cancelled:1" in messages
 
