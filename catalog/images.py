@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import secrets
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +23,12 @@ from catalog.errors import InvalidUpload
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
-#: more pixels than this is refused before decoding (a "decompression bomb")
-MAX_PIXELS = 40_000_000
+#: more pixels than this is refused before decoding (a "decompression bomb"): a 24
+#: megapixel camera passes; a 6300 × 6300 PNG of 115 KB that would take ~360 MB does not
+MAX_PIXELS = 25_000_000
+#: photos decoded at once in one process; more wait their turn (memory stays bounded)
+MAX_CONCURRENT_DECODES = 2
+_decoding = threading.BoundedSemaphore(MAX_CONCURRENT_DECODES)
 MIN_SIDE = 200
 PHOTO_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 DOCUMENT_IMAGE_FORMATS = frozenset({"JPEG", "PNG"})
@@ -56,9 +61,15 @@ def _size_check(data: bytes, limit: int) -> None:
 
 
 def open_image(
-    data: bytes, *, formats: frozenset[str], max_bytes: int = MAX_PHOTO_BYTES
+    data: bytes,
+    *,
+    formats: frozenset[str],
+    max_bytes: int = MAX_PHOTO_BYTES,
+    reduce_to: int | None = None,
 ) -> Image.Image:
-    """Decode ``data`` fully as one of ``formats``.
+    """Decode ``data`` fully as one of ``formats``. With ``reduce_to``, a JPEG is decoded
+    at the smallest scale (1/2, 1/4, 1/8) still at least that many pixels on each side
+    (Pillow's ``draft``), so a large photo never takes its full size in memory.
 
     :raises InvalidUpload: ``empty``, ``too_large``, ``unsupported_type`` (not an image,
         or another kind: GIF, TIFF...), ``too_many_pixels``, ``too_small`` or
@@ -82,6 +93,8 @@ def open_image(
             raise InvalidUpload(code="too_many_pixels", max_pixels=MAX_PIXELS)
         if min(width, height) < 1:
             raise InvalidUpload(code="unreadable")
+        if reduce_to is not None and image.format == "JPEG":
+            image.draft("RGB", (reduce_to, reduce_to))
         try:
             image.load()
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
@@ -99,10 +112,16 @@ def _flatten(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+def _without_metadata(image: Image.Image) -> Image.Image:
+    """Pillow writes back what ``info`` holds (a JPEG comment, EXIF, ICC, PNG text):
+    forget it all, so the new file carries no metadata at all."""
+    image.info = {}
+    return image
+
+
 def _jpeg(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    # no exif=, icc_profile= or comment=: the new file carries no metadata at all
-    image.save(out, "JPEG", quality=82, optimize=True, progressive=True)
+    _without_metadata(image).save(out, "JPEG", quality=82, optimize=True, progressive=True)
     return out.getvalue()
 
 
@@ -112,7 +131,12 @@ def prepare_photo(data: bytes) -> PreparedPhoto:
 
     :raises InvalidUpload: see :func:`open_image`.
     """
-    image = open_image(data, formats=PHOTO_FORMATS)
+    with _decoding:
+        return _prepare_photo(data)
+
+
+def _prepare_photo(data: bytes) -> PreparedPhoto:
+    image = open_image(data, formats=PHOTO_FORMATS, reduce_to=WEB_SIZE)
     image = ImageOps.exif_transpose(image) or image
     if min(image.size) < MIN_SIDE:
         raise InvalidUpload(code="too_small", min_side=MIN_SIDE)
@@ -154,13 +178,14 @@ def clean_document(data: bytes) -> tuple[bytes, str]:
             raise InvalidUpload(code="unreadable")
         return data, "pdf"
     try:
-        image = open_image(data, formats=DOCUMENT_IMAGE_FORMATS, max_bytes=MAX_DOCUMENT_BYTES)
+        with _decoding:
+            image = open_image(data, formats=DOCUMENT_IMAGE_FORMATS, max_bytes=MAX_DOCUMENT_BYTES)
     except InvalidUpload as exc:
         if exc.code == "unsupported_type":
             raise InvalidUpload(code="unsupported_type", allowed=["PDF", "JPEG", "PNG"]) from None
         raise
     fmt = image.format
-    image = ImageOps.exif_transpose(image) or image
+    image = _without_metadata(ImageOps.exif_transpose(image) or image)
     out = io.BytesIO()
     if fmt == "PNG":
         image.save(out, "PNG", optimize=True)

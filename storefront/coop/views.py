@@ -8,6 +8,7 @@ cooperative's object is a 404, never a leak.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -228,20 +229,52 @@ def profile() -> Response | str:
 
 
 # -- members -----------------------------------------------------------------------------
+#: invitations one cooperative may send per hour, and one address may get per day
+INVITATIONS_PER_HOUR = 10
+INVITATIONS_PER_ADDRESS_PER_DAY = 2
+
+
+def _invitations_exhausted(coop_id: int, now: datetime) -> bool:
+    sent = db.session.scalar(
+        select(func.count(CooperativeInvitation.id)).where(
+            CooperativeInvitation.cooperative_id == coop_id,
+            CooperativeInvitation.created_at >= now - timedelta(hours=1),
+        )
+    )
+    return (sent or 0) >= INVITATIONS_PER_HOUR
+
+
+def _address_invited_recently(email: str, now: datetime) -> bool:
+    received = db.session.scalar(
+        select(func.count(CooperativeInvitation.id)).where(
+            CooperativeInvitation.email == email,
+            CooperativeInvitation.created_at >= now - timedelta(days=1),
+        )
+    )
+    return (received or 0) >= INVITATIONS_PER_ADDRESS_PER_DAY
+
+
 @bp.route("/members", methods=["GET", "POST"])
 @cooperative_required
 def members() -> Response | str:
     coop = g.cooperative
     form = InviteForm()
     now = utcnow()
+    if request.method == "POST" and coop.status != CooperativeStatus.VERIFIED:
+        flash(_("Your cooperative can invite members once the operator has verified it."), "error")
+        return redirect(url_for("coop.members"))
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()
+        sent = _("Invitation sent to %(email)s.", email=email)
+        if _invitations_exhausted(coop.id, now):
+            flash(_("You have sent many invitations: try again in an hour."), "error")
+            return redirect(url_for("coop.members"))
         taken = db.session.scalar(select(User.id).where(User.email == email))
-        if taken is not None:
-            form.email.errors = (
-                *form.email.errors,
-                _("This address already has a Taawun account: invite another address."),
-            )
+        if taken is not None or _address_invited_recently(email, now):
+            # the same answer whether or not the address has an account or was just
+            # invited: nobody learns who is registered, nobody relays mail through us
+            flash(sent, "success")
+            return redirect(url_for("coop.members"))
         else:
             try:
                 invitation, token = onboarding.invite_member(
