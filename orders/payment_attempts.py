@@ -43,7 +43,8 @@ def new_payment_attempt(session: Session, order: Order, *, now: datetime) -> Pay
     attempt = len(order.payments) + 1
     for previous in order.payments:
         if previous.status == PaymentStatus.PENDING:
-            previous.status = PaymentStatus.FAILED
+            # its payment page was closed first (see open_sessions): no longer payable
+            previous.status = PaymentStatus.EXPIRED
             previous.last_error = previous.last_error or "superseded"
     payment = Payment(
         method=PaymentMethod.CARD,
@@ -58,6 +59,13 @@ def new_payment_attempt(session: Session, order: Order, *, now: datetime) -> Pay
     order.payments.append(payment)
     session.flush()
     return payment
+
+
+def open_sessions(order: Order) -> list[Payment]:
+    """The order's attempts whose provider payment page may still be open: close them
+    with the gateway before :func:`new_payment_attempt`, or the order could be paid
+    twice."""
+    return [p for p in order.payments if p.status == PaymentStatus.PENDING and p.provider_ref]
 
 
 def payment_started(

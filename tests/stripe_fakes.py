@@ -83,6 +83,11 @@ class FakeStripeHTTP(stripe.HTTPClient):
         )
         self.routes = {
             ("post", "/v1/checkout/sessions"): (200, session),
+            # a session expired on request (a new attempt closes the previous page)
+            ("post", f"/v1/checkout/sessions/{SESSION_ID}/expire"): (
+                200,
+                dict(session, status="expired", url=None),
+            ),
             ("post", "/v1/refunds"): (200, fixtures["refund"]),
             ("post", "/v1/transfers"): (200, fixtures["transfer"]),
             ("post", f"/v1/transfers/{fixtures['transfer']['id']}/reversals"): (
@@ -167,6 +172,13 @@ class LoopbackStripe:
                 fake.requests.append(("post", path, form))
                 if path == "/v1/checkout/sessions":
                     self._send(200, json.dumps(fake.create_session(form)))
+                elif path.endswith("/expire") and path.split("/")[-2] in fake.sessions:
+                    found = fake.sessions[path.split("/")[-2]]
+                    if found["status"] != "open":
+                        self._send(400, json.dumps(error("checkout_session_not_open")[1]))
+                    else:
+                        found["status"] = "expired"
+                        self._send(200, json.dumps(found))
                 elif path == "/v1/refunds":
                     self._send(200, json.dumps(objects()["refund"]))
                 elif path.startswith("/pay/"):
@@ -243,6 +255,8 @@ class LoopbackStripe:
         import urllib.request
 
         session = self.sessions[session_id]
+        if session["status"] != "open":  # expired: nothing to pay any more
+            return session["cancel_url"]
         if not pay:
             return session["cancel_url"]
         payload = event_payload(
@@ -253,6 +267,7 @@ class LoopbackStripe:
             payment_intent=f"pi_loopback_{session_id}",
             event_id=f"evt_loopback_{session_id}",
         )
+        session["status"] = "complete"
         request = urllib.request.Request(
             self.webhook_url,
             data=payload.encode(),

@@ -9,6 +9,7 @@ from orders.payments.base import (
     PaymentEvent,
     PaymentGateway,
     PaymentStart,
+    SessionGateway,
     WebhookGateway,
 )
 from orders.payments.cod import CashOnDelivery
@@ -21,5 +22,6 @@ __all__ = [
     "PaymentEvent",
     "PaymentGateway",
     "PaymentStart",
+    "SessionGateway",
     "WebhookGateway",
 ]

@@ -85,6 +85,18 @@ class PaymentGateway(Protocol):
 
 
 @runtime_checkable
+class SessionGateway(PaymentGateway, Protocol):
+    def close(self, provider_ref: str) -> bool:
+        """Make the payment page ``provider_ref`` unpayable (before a new attempt
+        starts, so that an order cannot be paid twice). True when it can no longer be
+        paid; False when it was paid or is being paid.
+
+        :raises GatewayError: when the provider cannot be reached.
+        """
+        ...
+
+
+@runtime_checkable
 class WebhookGateway(PaymentGateway, Protocol):
     def parse_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
         """Verify and read a webhook.

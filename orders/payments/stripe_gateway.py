@@ -144,6 +144,21 @@ class StripeGateway:
             raise self._error(exc) from None
         return PaymentStart(provider_ref=session.id, redirect_url=session.url)
 
+    def close(self, provider_ref: str) -> bool:
+        """Expire the Checkout Session ``provider_ref``. Stripe refuses to expire a
+        session that is already expired or complete: its status then tells which."""
+        sessions = self.client.v1.checkout.sessions
+        try:
+            found = sessions.expire(provider_ref)
+        except stripe.InvalidRequestError:
+            try:
+                found = sessions.retrieve(provider_ref)
+            except stripe.StripeError as exc:
+                raise self._error(exc) from None
+        except stripe.StripeError as exc:
+            raise self._error(exc) from None
+        return bool(_get(found, "status") == "expired")
+
     def refund(self, payment: Payment, amount: Money, *, idempotency_key: str) -> str | None:
         if not payment.payment_intent_id:
             raise GatewayError(

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
@@ -21,6 +22,7 @@ from catalog.money import Money
 from orders import cart as cart_lib
 from orders import placing
 from orders.errors import CheckoutError
+from orders.models import Order
 from orders.status import PaymentMethod
 from storefront import payments
 from storefront.cart import store
@@ -226,8 +228,8 @@ def confirm() -> Response:
 def returned(number: str) -> Response:
     """Where Stripe sends the shopper back. It only says what happens next: the order
     changes state from the signed webhook alone, never from this visit."""
-    order = placing.find_by_number(db.session, number)
-    if order is None or not access.can_view(order):
+    order = db.session.scalar(select(Order).where(Order.number == number, access.visible()))
+    if order is None:
         return redirect(url_for("shop.home"))
     if request.args.get("result") == "paid":
         flash(

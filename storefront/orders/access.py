@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import session
 from flask_login import current_user
+from sqlalchemy import ColumnElement, false, or_
 
 from catalog.accounts.users import Role
 from orders.models import Order
@@ -18,15 +19,22 @@ def remember(number: str) -> None:
     session[SESSION_KEY] = [number, *seen][:REMEMBERED]
 
 
-def seen(number: str) -> bool:
-    remembered = session.get(SESSION_KEY, [])
-    return isinstance(remembered, list) and number in remembered
+def _remembered() -> list[str]:
+    numbers = session.get(SESSION_KEY, [])
+    return [n for n in numbers if isinstance(n, str)] if isinstance(numbers, list) else []
 
 
-def can_view(order: Order) -> bool:
+def visible() -> ColumnElement[bool]:
+    """The orders the visitor may see, as a condition of the query that looks the
+    number up. The lookup is then the same single query whether the number exists or
+    not, and a stranger's answer is the same "not found" in the same time: nothing
+    about other people's orders is loaded before the visitor's right is known."""
+    if current_user.is_authenticated and current_user.role == Role.OPERATOR:
+        return Order.id.is_not(None)
+    allowed: list[ColumnElement[bool]] = []
+    remembered = _remembered()
+    if remembered:
+        allowed.append(Order.number.in_(remembered))
     if current_user.is_authenticated:
-        if current_user.role == Role.OPERATOR:
-            return True
-        if order.user_id is not None and order.user_id == current_user.id:
-            return True
-    return seen(order.number)
+        allowed.append(Order.user_id == current_user.id)
+    return or_(*allowed) if allowed else false()

@@ -1,6 +1,7 @@
 """Starting a card payment: the order and its reservation are committed first, the
 attempt (with its idempotency key) is committed next, and only then is Stripe
-called — never while a stock row is locked."""
+called — never while a stock row is locked. A new attempt first closes the payment
+page of the previous one, so that nobody pays the same order twice."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from catalog.db import utcnow
 from orders import payment_attempts
 from orders.errors import GatewayError, OrderError
 from orders.models import Order
+from orders.payments import SessionGateway
 from orders.status import PaymentMethod
 from storefront import payments
 from storefront.extensions import db
@@ -23,6 +25,21 @@ def start_card_payment(order: Order) -> Response:
     if gateway is None:
         flash(_("Card payment is not available right now. You can pay cash on delivery."), "error")
         return redirect(page)
+    if isinstance(gateway, SessionGateway):
+        for previous in payment_attempts.open_sessions(order):
+            try:
+                closed = gateway.close(previous.provider_ref or "")
+            except GatewayError:
+                closed = False
+            if not closed:
+                flash(
+                    _(
+                        "Your previous card payment for this order is still open or being "
+                        "confirmed. Wait a few minutes, then reload this page."
+                    ),
+                    "error",
+                )
+                return redirect(page)
     try:
         payment = payment_attempts.new_payment_attempt(db.session, order, now=utcnow())
     except OrderError:

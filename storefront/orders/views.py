@@ -62,10 +62,11 @@ def order_labels() -> dict[str, object]:
 
 def _load(number: str) -> Order:
     """The order if the visitor may see it; 404 otherwise (never 403: nobody learns
-    which numbers exist)."""
+    which numbers exist). The visitor's right is part of the lookup (see
+    :func:`access.visible`): a number that exists and one that does not cost the same."""
     order = db.session.scalar(
         select(Order)
-        .where(Order.number == number)
+        .where(Order.number == number, access.visible())
         .options(
             selectinload(Order.fulfilments),
             selectinload(Order.lines).selectinload(OrderLine.product),
@@ -73,7 +74,7 @@ def _load(number: str) -> Order:
             selectinload(Order.payments),
         )
     )
-    if order is None or not access.can_view(order):
+    if order is None:
         abort(404)
     return order
 

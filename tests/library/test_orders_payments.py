@@ -17,7 +17,15 @@ from orders.payments.stripe_gateway import StripeGateway
 from orders.status import FulfilmentStatus, OrderStatus, PaymentStatus
 from tests import stripe_fakes
 from tests.conftest import NOW, SHARED
-from tests.stripe_fakes import SECRET, FakeStripeHTTP, error, event_payload, objects, sign
+from tests.stripe_fakes import (
+    SECRET,
+    SESSION_ID,
+    FakeStripeHTTP,
+    error,
+    event_payload,
+    objects,
+    sign,
+)
 
 
 def _gateway(http: FakeStripeHTTP | None = None) -> tuple[StripeGateway, FakeStripeHTTP]:
@@ -94,7 +102,27 @@ def test_a_retry_uses_a_new_key_and_supersedes_the_old_attempt(session, card_ord
         f"checkout:{card_order.number}:1",
         f"checkout:{card_order.number}:2",
     ]
-    assert first.status == PaymentStatus.FAILED and second.status == PaymentStatus.PENDING
+    assert first.status == PaymentStatus.EXPIRED and second.status == PaymentStatus.PENDING
+    assert first.last_error == "superseded"
+
+
+def test_closing_a_session_expires_it_or_says_it_was_paid() -> None:
+    """``close`` asks Stripe to expire the page; when Stripe refuses (the session is no
+    longer open) the session's own status says whether it was paid."""
+    gateway, http = _gateway()
+    assert gateway.close(SESSION_ID) is True
+    assert http.calls[-1][:2] == ("post", f"/v1/checkout/sessions/{SESSION_ID}/expire")
+    http.routes[("post", "/v1/checkout/sessions/cs_paid/expire")] = error(
+        "checkout_session_not_open"
+    )
+    http.routes[("get", "/v1/checkout/sessions/cs_paid")] = (
+        200,
+        dict(http.routes[("post", "/v1/checkout/sessions")][1], id="cs_paid", status="complete"),
+    )
+    assert gateway.close("cs_paid") is False
+    http.routes[("post", "/v1/checkout/sessions/cs_down/expire")] = error("api_error", 500)
+    with pytest.raises(GatewayError):
+        gateway.close("cs_down")
 
 
 @pytest.mark.parametrize(

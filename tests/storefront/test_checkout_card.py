@@ -105,10 +105,58 @@ def test_a_retry_opens_a_new_session(card_client, session, shop, stripe_http) ->
     stripe_http.routes[("post", "/v1/checkout/sessions")][1]["id"] = "cs_test_retry"
     response = card_client.post(f"/orders/{order.number}/pay")
     assert response.status_code == 303
-    assert [c[2]["Idempotency-Key"] for c in stripe_http.calls] == [
+    assert [
+        c[2]["Idempotency-Key"] for c in stripe_http.calls if c[1] == "/v1/checkout/sessions"
+    ] == [
         f"checkout:{order.number}:1",
         f"checkout:{order.number}:2",
     ]
+
+
+def test_a_retry_first_expires_the_previous_session(
+    card_client, session, shop, stripe_http
+) -> None:
+    """Paid twice no more: the first Checkout Session is expired at Stripe before the
+    second one is created, and its attempt is marked expired."""
+    add(card_client, shop[0])
+    checkout(card_client, payment_method="card")
+    order = session.scalar(select(Order))
+    stripe_http.routes[("post", "/v1/checkout/sessions")][1]["id"] = "cs_test_retry"
+    assert card_client.post(f"/orders/{order.number}/pay").status_code == 303
+    paths = [c[1] for c in stripe_http.calls]
+    assert paths == [
+        "/v1/checkout/sessions",
+        f"/v1/checkout/sessions/{SESSION_ID}/expire",
+        "/v1/checkout/sessions",
+    ]
+    session.expire_all()
+    first, second = sorted(order.payments, key=lambda p: p.attempt)
+    assert (first.status, first.last_error) == (PaymentStatus.EXPIRED, "superseded")
+    assert (second.status, second.provider_ref) == (PaymentStatus.PENDING, "cs_test_retry")
+    # Stripe's later "expired" event for the first session leaves the order waiting
+    assert _webhook(card_client, "checkout.session.expired", order).status_code == 200
+    session.expire_all()
+    assert order.status == OrderStatus.PENDING_PAYMENT
+
+
+def test_no_new_session_while_the_previous_one_was_paid(
+    card_client, session, shop, stripe_http
+) -> None:
+    """Stripe refuses to expire a completed session: no second session is created and
+    the shopper is told to wait for the confirmation."""
+    add(card_client, shop[0])
+    checkout(card_client, payment_method="card")
+    order = session.scalar(select(Order))
+    stripe_http.routes[("post", f"/v1/checkout/sessions/{SESSION_ID}/expire")] = error(
+        "checkout_session_not_open"
+    )
+    completed = dict(stripe_http.routes[("post", "/v1/checkout/sessions")][1], status="complete")
+    stripe_http.routes[("get", f"/v1/checkout/sessions/{SESSION_ID}")] = (200, completed)
+    response = card_client.post(f"/orders/{order.number}/pay", follow_redirects=True)
+    assert "still open or being confirmed" in response.get_data(as_text=True)
+    assert [c[1] for c in stripe_http.calls].count("/v1/checkout/sessions") == 1
+    session.expire_all()
+    assert [p.status for p in order.payments] == [PaymentStatus.PENDING]
 
 
 def test_an_expired_checkout_session_releases_the_stock(card_client, session, shop) -> None:
