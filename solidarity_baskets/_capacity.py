@@ -42,19 +42,22 @@ small LP is solved instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
-from scipy.optimize import linprog as _scipy_linprog
 
 from catalog import calendar
 
-#: ``scipy.optimize.linprog``; typed loosely because its stubs do not list sparse arrays.
-_linprog: Callable[..., Any] = _scipy_linprog
+
+def _linprog(*args: Any, **kwargs: Any) -> Any:
+    """``scipy.optimize.linprog``, imported on first use (web workers that never
+    solve a plan never load SciPy); typed loosely: its stubs do not list sparse arrays."""
+    from scipy.optimize import linprog
+
+    return linprog(*args, **kwargs)
+
 
 IntArray = npt.NDArray[np.int64]
 
@@ -206,6 +209,8 @@ def _line_deficit_lp(
     n_rows += len(regions)
     r_idx = np.concatenate(rows)
     c_idx = np.concatenate(cols)
+    import scipy.sparse as sp
+
     a_ub = sp.csr_array((np.ones(len(r_idx)), (r_idx, c_idx)), shape=(n_rows, n))
     res = _linprog(
         -np.ones(n),

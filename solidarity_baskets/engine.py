@@ -86,23 +86,31 @@ import dataclasses
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linprog as _scipy_linprog
 
 from catalog import calendar
 
-from . import _capacity, _lp
+from . import _capacity
+
+if TYPE_CHECKING:  # the LP module (and SciPy) load when a plan is solved, not on import
+    from . import _lp
 
 IntArray = npt.NDArray[np.int64]
 
-#: ``scipy.optimize.linprog``; typed loosely because its stubs do not list every argument.
-_linprog: Callable[..., Any] = _scipy_linprog
+
+def _linprog(*args: Any, **kwargs: Any) -> Any:
+    """``scipy.optimize.linprog``, imported on first use: web workers that never
+    solve a plan never load SciPy."""
+    from scipy.optimize import linprog
+
+    return linprog(*args, **kwargs)
+
 
 #: Most a line may be overfilled, in percent, by rounding its packs up
 #: (see :func:`packs_per_line_unit`).
@@ -525,6 +533,8 @@ def allocate(problem: Problem) -> Allocation:
     if prep.model_input is None:
         outcome = None
     else:
+        from . import _lp
+
         try:
             outcome = _lp.run(prep.model_input, fairness=problem.policy.fairness)
         except _lp.SolveError as exc:
@@ -837,6 +847,8 @@ def _model_input(p: Problem, prep: _Prepared) -> _lp.ModelInput:
             goods_lb += float(int(demand[li].sum()) - prep.deficits[li]) * float(goods[sel].min())
     big = np.iinfo(np.int64).max // 4
     pol = p.policy
+    from . import _lp
+
     return _lp.ModelInput(
         demand=demand,
         offer_line=o_line,
