@@ -10,7 +10,18 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from catalog.db import configure_sqlite, import_models, include_object
-from storefront import api, cli, dev, errors, filters, i18n, outcomes, payments, security
+from storefront import (
+    api,
+    cli,
+    dev,
+    errors,
+    filters,
+    i18n,
+    outcomes,
+    payments,
+    security,
+    sharing,
+)
 from storefront.auth import login_manager
 from storefront.cart import store
 from storefront.config import DEFAULTS
@@ -37,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app)
+    sharing.init_app(app)
     security.init_app(app)
 
     import_models()

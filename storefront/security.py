@@ -3,8 +3,8 @@ to run in production with a guessable secret key, and rate limits on the endpoin
 attackers hammer (log-in, sign-up, password reset, checkout, API tokens).
 
 Rate limits use Flask-Limiter. Storage is in memory by default (one counter per
-worker process); several workers or hosts share counters through
-``RATELIMIT_STORAGE_URI`` (``redis://…``, ``memcached://…``). Limits are off when
+worker process); several workers or hosts share counters in Redis when ``REDIS_URL``
+is set (:mod:`storefront.sharing`), or in the store ``RATELIMIT_STORAGE_URI`` names. Limits are off when
 ``TESTING`` unless a test turns them on (``RATELIMIT_ENABLED``).
 """
 

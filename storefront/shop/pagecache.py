@@ -14,6 +14,9 @@ another stamp is dropped, with this process's facet counts. So a page served aft
 such a change is committed never shows the state before it: the staleness bound is
 ``CATALOG_STAMP_CHECK_SECONDS`` (0 by default).
 
+With ``REDIS_URL`` set the kept pages live in Redis, shared by every worker and
+host, each under its stamp; without it each process keeps its own.
+
 Nothing personal is ever shared. A page is kept only when its rendering left the
 session holding nothing but a CSRF token (no cart, no flash, no login). That token,
 which the product page's "add to cart" form carries, is the one per-visitor part of
@@ -22,6 +25,7 @@ for their session, when the copy is served."""
 
 from __future__ import annotations
 
+import math
 import secrets
 import threading
 import time
@@ -33,13 +37,70 @@ from cachetools import TTLCache
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from redis import Redis
 
 from catalog import stock
 from storefront.extensions import db
 from storefront.i18n import current_language
+from storefront.sharing import redis_of
 from storefront.shop import facets
 
 KEY = "catalog_page_cache"
+
+
+class _MemoryPages:
+    """This process's pages (the embedded default)."""
+
+    def __init__(self, ttl_seconds: float, maxsize: int) -> None:
+        self._pages: TTLCache[tuple[str, str], tuple[int, str]] = TTLCache(
+            maxsize=maxsize, ttl=ttl_seconds
+        )
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str], stamp: int) -> str | None:
+        with self._lock:
+            kept = self._pages.get(key)
+        return None if kept is None or kept[0] != stamp else kept[1]
+
+    def put(self, key: tuple[str, str], stamp: int, page: str) -> None:
+        with self._lock:
+            self._pages[key] = (stamp, page)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+    stamp_moved = clear
+
+
+class _RedisPages:
+    """Pages shared by every worker and host through Redis, each under a key naming
+    the catalog stamp it was made at (so a moved stamp makes the older ones
+    unreachable; Redis drops them when their time is up)."""
+
+    def __init__(self, client: Redis, prefix: str, ttl_seconds: float) -> None:
+        self._redis = client
+        self._prefix = f"{prefix}page:"
+        self._ttl = max(1, math.ceil(ttl_seconds))
+
+    def _name(self, key: tuple[str, str], stamp: int) -> str:
+        path, language = key
+        return f"{self._prefix}{stamp}:{language}:{path}"
+
+    def get(self, key: tuple[str, str], stamp: int) -> str | None:
+        kept = self._redis.get(self._name(key, stamp))
+        return None if kept is None else bytes(kept).decode()  # type: ignore[arg-type]
+
+    def put(self, key: tuple[str, str], stamp: int, page: str) -> None:
+        self._redis.set(self._name(key, stamp), page.encode(), ex=self._ttl)
+
+    def clear(self) -> None:
+        names = list(self._redis.scan_iter(match=f"{self._prefix}*", count=1000))
+        for start in range(0, len(names), 1000):
+            self._redis.unlink(*names[start : start + 1000])
+
+    def stamp_moved(self) -> None:
+        """Nothing to do: pages at the former stamp are never asked for again."""
 
 
 class PageCache:
@@ -50,14 +111,23 @@ class PageCache:
         *,
         check_seconds: float = 0,
         timer: Callable[[], float] = time.monotonic,
+        redis: Redis | None = None,
+        prefix: str = "taawun:",
     ) -> None:
-        self._pages: TTLCache[tuple[str, str], tuple[int, str]] | None = (
-            TTLCache(maxsize=maxsize, ttl=ttl_seconds) if ttl_seconds > 0 else None
-        )
+        self._pages: _MemoryPages | _RedisPages | None = None
+        if ttl_seconds > 0:
+            self._pages = (
+                _MemoryPages(ttl_seconds, maxsize)
+                if redis is None
+                else _RedisPages(redis, prefix, ttl_seconds)
+            )
         self._lock = threading.Lock()
         #: stands for the visitor's CSRF token in kept pages: random, so no page
-        #: can contain it by chance
+        #: can contain it by chance; shared through Redis by every worker and host
         self.token_mark = f"csrf-{secrets.token_hex(16)}"
+        if redis is not None:
+            redis.set(f"{prefix}page-token-mark", self.token_mark, nx=True)
+            self.token_mark = bytes(redis.get(f"{prefix}page-token-mark") or b"").decode()  # type: ignore[arg-type]
         self.check_seconds = check_seconds
         self._timer = timer
         self._stamp: int | None = None
@@ -79,30 +149,22 @@ class PageCache:
         with self._lock:
             moved = self._stamp is not None and stamp != self._stamp
             self._stamp, self._checked_at = stamp, now
-            if moved and self._pages is not None:
-                self._pages.clear()
         if moved:
+            if self._pages is not None:
+                self._pages.stamp_moved()
             on_change()
         return stamp
 
     def get(self, key: tuple[str, str], stamp: int) -> str | None:
-        if self._pages is None:
-            return None
-        with self._lock:
-            kept = self._pages.get(key)
-        if kept is None or kept[0] != stamp:
-            return None
-        return kept[1]
+        return None if self._pages is None else self._pages.get(key, stamp)
 
     def put(self, key: tuple[str, str], page: str, stamp: int) -> None:
         if self._pages is not None:
-            with self._lock:
-                self._pages[key] = (stamp, page)
+            self._pages.put(key, stamp, page)
 
     def clear(self) -> None:
         if self._pages is not None:
-            with self._lock:
-                self._pages.clear()
+            self._pages.clear()
 
 
 def init_app(app: Flask) -> None:
@@ -110,6 +172,8 @@ def init_app(app: Flask) -> None:
     app.extensions[KEY] = PageCache(
         float(app.config.get("CATALOG_PAGE_CACHE_SECONDS", default)),
         check_seconds=float(app.config.get("CATALOG_STAMP_CHECK_SECONDS", 0)),
+        redis=redis_of(app),
+        prefix=str(app.config.get("REDIS_PREFIX", "taawun:")),
     )
 
 

@@ -1,0 +1,103 @@
+"""With ``REDIS_URL`` set, two app instances (two hosts in front of one database and
+one Redis) share rate-limit counters and the anonymous page cache, and a catalog
+change committed on one is seen on the other at once (a real ``redis-server``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from redis import Redis
+from sqlalchemy import event
+
+from catalog.models import Product
+from catalog.rules import refresh_products
+from storefront import create_app
+from storefront.extensions import db
+from storefront.sharing import redis_of
+from tests.redis_server import redis_db, redis_url  # noqa: F401 (fixtures)
+
+
+def _host(database_url: str, tmp_path, redis: str, name: str) -> Flask:  # noqa: ANN001
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "UPLOAD_FOLDER": str(tmp_path / name),
+            "REDIS_URL": redis,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_LOGIN": "3 per minute",
+            "CATALOG_PAGE_CACHE_SECONDS": 60,
+        }
+    )
+
+
+@pytest.fixture
+def hosts(database_url, tmp_path, session, redis_db) -> Iterator[tuple[Flask, Flask]]:  # noqa: F811
+    apps = (
+        _host(database_url, tmp_path, redis_db, "a"),
+        _host(database_url, tmp_path, redis_db, "b"),
+    )
+    yield apps
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def argan(make, session) -> Product:
+    coop = make.cooperative()
+    oil = make.category("huile-argan", name_fr="Huile d'argan")
+    product = make.product(coop, oil, title_fr="Huile d'argan", slug="argan", price_minor=9_000)
+    refresh_products(session, make.today)
+    session.commit()
+    return product
+
+
+def _statements(app: Flask) -> list[str]:
+    seen: list[str] = []
+    with app.app_context():
+        event.listen(
+            db.engine, "before_cursor_execute", lambda c, cur, statement, *a: seen.append(statement)
+        )
+    return seen
+
+
+def test_without_redis_url_the_embedded_defaults_stay(app) -> None:
+    assert redis_of(app) is None
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_a_rate_limit_holds_across_hosts(hosts) -> None:
+    a, b = (app.test_client() for app in hosts)
+    form = {"email": "a@b.ma", "password": "x"}
+    codes = [client.post("/account/login", data=form).status_code for client in (a, b, a)]
+    assert codes == [200, 200, 200]
+    assert b.post("/account/login", data=form).status_code == 429, "the 4th try, on host B"
+    assert a.post("/account/login", data=form).status_code == 429
+
+
+def test_a_page_made_on_one_host_is_served_by_the_other(hosts, argan) -> None:
+    a, b = hosts
+    page = a.test_client().get("/p/argan").get_data(as_text=True)
+    assert "Huile d&#39;argan" in page or "Huile d'argan" in page
+    seen = _statements(b)
+    again = b.test_client().get("/p/argan").get_data(as_text=True)
+    assert len(seen) == 1 and "catalog_stamp" in seen[0], "only the stamp: the page came from Redis"
+    assert again.count("argan") == page.count("argan")
+    assert Redis.from_url(hosts[0].config["REDIS_URL"]).keys("taawun:page:*")
+
+
+def test_a_change_committed_on_one_host_is_seen_on_the_other_at_once(hosts, argan) -> None:
+    a, b = hosts
+    for host in hosts:
+        assert "90,00" in host.test_client().get("/c/huile-argan").get_data(as_text=True)
+    with a.app_context():
+        db.session.get(Product, argan.id).price_minor = 12_000
+        db.session.commit()
+    page = b.test_client().get("/c/huile-argan").get_data(as_text=True)
+    assert "120,00" in page and "90,00" not in page
