@@ -4,8 +4,8 @@ attackers hammer (log-in, sign-up, password reset, checkout, API tokens).
 
 Rate limits use Flask-Limiter. Storage is in memory by default (one counter per
 worker process); several workers or hosts share counters in Redis when ``REDIS_URL``
-is set (:mod:`storefront.sharing`), or in the store ``RATELIMIT_STORAGE_URI`` names. Limits are off when
-``TESTING`` unless a test turns them on (``RATELIMIT_ENABLED``).
+is set (:mod:`storefront.sharing`), or in the store ``RATELIMIT_STORAGE_URI`` names.
+Limits are off when ``TESTING`` unless a test turns them on (``RATELIMIT_ENABLED``).
 """
 
 from __future__ import annotations
