@@ -8,14 +8,15 @@ These are the verbs the cooperative back office and the operator console call::
     record_cash_collected(session, part, now=now, actor_id=user.id)
     cancel_part(session, part, now=now, reason="out_of_stock", source="cooperative")
 
-Load parts for a cooperative only through :func:`parts_for_cooperative` /
-:func:`part_of_cooperative`, which filter by the cooperative's id.
+List a cooperative's parts only through :func:`parts_for_cooperative`, which filters
+by the cooperative's id.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, Required, TypedDict, Unpack
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -36,8 +37,51 @@ from orders.status import (
 MAX_TRACKING_LENGTH = carriers.MAX_TRACKING_LENGTH
 
 
-def _lines(fulfilment: Fulfilment) -> list[OrderLine]:
-    return list(fulfilment.lines)
+class Act(TypedDict, total=False):
+    """When, by whom and from where a part changes: the keywords every verb of a part
+    takes. ``source`` is the cooperative's back office unless said otherwise."""
+
+    now: Required[datetime]
+    actor_id: int | None
+    source: str
+
+
+def _move(
+    fulfilment: Fulfilment, target: FulfilmentStatus, kind: EventKind, act: Act, **data: Any
+) -> None:
+    move_fulfilment(
+        fulfilment,
+        target,
+        kind=kind,
+        now=act["now"],
+        source=act.get("source", "cooperative"),
+        actor_id=act.get("actor_id"),
+        **data,
+    )
+
+
+def _to_shelf(session: Session, fulfilment: Fulfilment, act: Act, *, shipped: bool) -> None:
+    """The part's goods leave the shelf (``shipped``) or come back to it, in the audit log
+    under the part's reference."""
+    move = reservations.ship if shipped else reservations.restock_returned
+    move(
+        session,
+        list(fulfilment.lines),
+        reference=part_reference(fulfilment),
+        now=act["now"],
+        actor_id=act.get("actor_id"),
+    )
+
+
+def give_back_stock(
+    session: Session, fulfilment: Fulfilment, act: Act, *, held: bool, returned: bool
+) -> None:
+    """A part closed without delivery: stock it still ``held`` is released; goods that
+    left and are back (``returned``) go on the shelf again."""
+    if held:
+        reservations.release(session, list(fulfilment.lines))
+    elif returned:
+        _to_shelf(session, fulfilment, act, shipped=False)
 
 
 def part_reference(fulfilment: Fulfilment) -> str:
@@ -103,10 +147,8 @@ def mark_shipped(
     fulfilment: Fulfilment,
     tracking_number: str,
     *,
-    now: datetime,
     carrier: str = "other",
-    actor_id: int | None = None,
-    source: str = "cooperative",
+    **act: Unpack[Act],
 ) -> None:
     """The parcel left with the carrier.
 
@@ -115,26 +157,18 @@ def mark_shipped(
     :raises InvalidTransition: unless the part is being prepared.
     """
     tracking = carriers.clean_tracking(carrier, tracking_number)
-    move_fulfilment(
+    _move(
         fulfilment,
         FulfilmentStatus.SHIPPED,
-        now=now,
-        kind=EventKind.SHIPPED,
-        source=source,
-        actor_id=actor_id,
+        EventKind.SHIPPED,
+        act,
         tracking_number=tracking,
         carrier=carrier,
     )
     fulfilment.tracking_number = tracking
     fulfilment.carrier = carrier
-    fulfilment.shipped_at = now
-    reservations.ship(
-        session,
-        _lines(fulfilment),
-        reference=part_reference(fulfilment),
-        now=now,
-        actor_id=actor_id,
-    )
+    fulfilment.shipped_at = act["now"]
+    _to_shelf(session, fulfilment, act, shipped=True)
     session.flush()
 
 
@@ -144,9 +178,7 @@ def correct_tracking(
     tracking_number: str,
     *,
     carrier: str,
-    now: datetime,
-    actor_id: int | None = None,
-    source: str = "cooperative",
+    **act: Unpack[Act],
 ) -> None:
     """A wrong carrier or tracking number typed when shipping, corrected afterwards.
 
@@ -158,10 +190,10 @@ def correct_tracking(
     record(
         fulfilment.order,
         EventKind.TRACKING_CORRECTED,
-        now=now,
+        now=act["now"],
         fulfilment=fulfilment,
-        source=source,
-        actor_id=actor_id,
+        source=act.get("source", "cooperative"),
+        actor_id=act.get("actor_id"),
         tracking_number=tracking,
         carrier=carrier,
         previous=f"{fulfilment.carrier} {fulfilment.tracking_number}",
@@ -171,41 +203,20 @@ def correct_tracking(
     session.flush()
 
 
-def mark_delivered(
-    session: Session,
-    fulfilment: Fulfilment,
-    *,
-    now: datetime,
-    actor_id: int | None = None,
-    source: str = "cooperative",
-) -> None:
+def mark_delivered(session: Session, fulfilment: Fulfilment, **act: Unpack[Act]) -> None:
     """The shopper has the parcel. For a part paid to the marketplace, the cooperative
     is now owed its share.
 
     :raises InvalidTransition: unless the part was shipped.
     """
-    move_fulfilment(
-        fulfilment,
-        FulfilmentStatus.DELIVERED,
-        now=now,
-        kind=EventKind.DELIVERED,
-        source=source,
-        actor_id=actor_id,
-    )
-    fulfilment.delivered_at = now
-    ledger.post_delivery(session, fulfilment, now=now)
-    settle_order_status(fulfilment.order, now=now)
+    _move(fulfilment, FulfilmentStatus.DELIVERED, EventKind.DELIVERED, act)
+    fulfilment.delivered_at = act["now"]
+    ledger.post_delivery(session, fulfilment, now=act["now"])
+    settle_order_status(fulfilment.order, now=act["now"])
     session.flush()
 
 
-def record_cash_collected(
-    session: Session,
-    fulfilment: Fulfilment,
-    *,
-    now: datetime,
-    actor_id: int | None = None,
-    source: str = "cooperative",
-) -> None:
+def record_cash_collected(session: Session, fulfilment: Fulfilment, **act: Unpack[Act]) -> None:
     """The cooperative collected the cash for its cash-on-delivery part (the whole
     part: goods, parcel and fee). A shipped part becomes delivered. The cooperative
     now owes the commission.
@@ -218,9 +229,10 @@ def record_cash_collected(
     if fulfilment.cash_collected_at is not None:
         raise OrderError("cash_already_collected")
     if fulfilment.status == FulfilmentStatus.SHIPPED:
-        mark_delivered(session, fulfilment, now=now, actor_id=actor_id, source=source)
+        mark_delivered(session, fulfilment, **act)
     elif fulfilment.status != FulfilmentStatus.DELIVERED:
         raise OrderError("not_delivered", status=str(fulfilment.status))
+    now = act["now"]
     fulfilment.cash_collected_at = now
     fulfilment.cash_collected_minor = fulfilment.total_minor
     record(
@@ -228,8 +240,8 @@ def record_cash_collected(
         EventKind.CASH_COLLECTED,
         now=now,
         fulfilment=fulfilment,
-        source=source,
-        actor_id=actor_id,
+        source=act.get("source", "cooperative"),
+        actor_id=act.get("actor_id"),
         amount_minor=fulfilment.total_minor,
     )
     ledger.post_cash_collected(session, fulfilment, now=now)
@@ -240,13 +252,7 @@ def record_cash_collected(
 
 
 def mark_refused_at_door(
-    session: Session,
-    fulfilment: Fulfilment,
-    *,
-    now: datetime,
-    reason: str = "",
-    actor_id: int | None = None,
-    source: str = "cooperative",
+    session: Session, fulfilment: Fulfilment, *, reason: str = "", **act: Unpack[Act]
 ) -> None:
     """The buyer refused a cash-on-delivery parcel at the door: nothing was paid and no
     commission is owed; the parcel travels back (:func:`mark_returned`).
@@ -256,46 +262,18 @@ def mark_refused_at_door(
     """
     if fulfilment.order.payment_method != PaymentMethod.COD:
         raise OrderError("not_cash_on_delivery")
-    move_fulfilment(
-        fulfilment,
-        FulfilmentStatus.REFUSED,
-        now=now,
-        kind=EventKind.REFUSED_AT_DOOR,
-        source=source,
-        actor_id=actor_id,
-        reason=reason[:200],
-    )
+    _move(fulfilment, FulfilmentStatus.REFUSED, EventKind.REFUSED_AT_DOOR, act, reason=reason[:200])
     session.flush()
 
 
-def mark_returned(
-    session: Session,
-    fulfilment: Fulfilment,
-    *,
-    now: datetime,
-    actor_id: int | None = None,
-    source: str = "cooperative",
-) -> None:
+def mark_returned(session: Session, fulfilment: Fulfilment, **act: Unpack[Act]) -> None:
     """The refused parcel is back with the cooperative: its goods go back on sale.
 
     :raises InvalidTransition: unless the part was refused at the door.
     """
-    move_fulfilment(
-        fulfilment,
-        FulfilmentStatus.RETURNED,
-        now=now,
-        kind=EventKind.RETURNED,
-        source=source,
-        actor_id=actor_id,
-    )
-    reservations.restock_returned(
-        session,
-        _lines(fulfilment),
-        reference=part_reference(fulfilment),
-        now=now,
-        actor_id=actor_id,
-    )
-    settle_order_status(fulfilment.order, now=now)
+    _move(fulfilment, FulfilmentStatus.RETURNED, EventKind.RETURNED, act)
+    _to_shelf(session, fulfilment, act, shipped=False)
+    settle_order_status(fulfilment.order, now=act["now"])
     session.flush()
 
 
@@ -308,40 +286,22 @@ def part_was_paid(fulfilment: Fulfilment) -> bool:
 
 
 def cancel_part(
-    session: Session,
-    fulfilment: Fulfilment,
-    *,
-    now: datetime,
-    reason: str,
-    source: str = "operator",
-    actor_id: int | None = None,
+    session: Session, fulfilment: Fulfilment, *, reason: str, **act: Unpack[Act]
 ) -> None:
-    """Cancel an unpaid part (not delivered): its stock goes back on sale. A part that
-    was paid is refunded instead (:func:`orders.refunds.refund_part`).
+    """Cancel an unpaid part (not delivered): its stock goes back on sale (a parcel
+    refused at the door comes back to the shelf). A part that was paid is refunded
+    instead (:func:`orders.refunds.refund_part`). ``source`` defaults to the operator.
 
     :raises OrderError: ``part_is_paid``.
     :raises InvalidTransition: for a delivered or closed part.
     """
     if part_was_paid(fulfilment):
         raise OrderError("part_is_paid")
+    act = {"source": "operator", **act}
     held = fulfilment.status in HOLDING_STOCK
-    move_fulfilment(
-        fulfilment,
-        FulfilmentStatus.CANCELLED,
-        now=now,
-        kind=EventKind.CANCELLED,
-        source=source,
-        actor_id=actor_id,
-        reason=reason[:200],
-    )
-    lines = _lines(fulfilment)
-    if held:
-        reservations.release(session, lines)
-    else:  # a parcel refused at the door comes back to the shelf
-        reservations.restock_returned(
-            session, lines, reference=part_reference(fulfilment), now=now, actor_id=actor_id
-        )
-    settle_order_status(fulfilment.order, now=now)
+    _move(fulfilment, FulfilmentStatus.CANCELLED, EventKind.CANCELLED, act, reason=reason[:200])
+    give_back_stock(session, fulfilment, act, held=held, returned=True)
+    settle_order_status(fulfilment.order, now=act["now"])
     session.flush()
 
 
@@ -381,14 +341,3 @@ def count_parts_by_status(session: Session, cooperative_id: int) -> dict[str, in
         .group_by(Fulfilment.status)
     ).all()
     return {str(status): int(n) for status, n in rows}
-
-
-def part_of_cooperative(
-    session: Session, cooperative_id: int, fulfilment_id: int
-) -> Fulfilment | None:
-    """The part if it belongs to that cooperative, else None (show a 404)."""
-    return session.scalar(
-        select(Fulfilment).where(
-            Fulfilment.id == fulfilment_id, Fulfilment.cooperative_id == cooperative_id
-        )
-    )

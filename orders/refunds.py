@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +19,13 @@ from catalog.money import Money
 from orders import ledger, payment_attempts, reservations
 from orders.errors import InvalidTransition, OrderError
 from orders.events import move_fulfilment, move_order
-from orders.fulfilment import cancel_part, part_reference, part_was_paid, settle_order_status
+from orders.fulfilment import (
+    Act,
+    cancel_part,
+    give_back_stock,
+    part_was_paid,
+    settle_order_status,
+)
 from orders.models import Fulfilment, Order, Payment
 from orders.payments.base import PaymentGateway
 from orders.payments.stripe_connect import TransferGateway
@@ -129,16 +135,14 @@ def refund_part(
     fulfilment: Fulfilment,
     *,
     gateway: PaymentGateway | None,
-    now: datetime,
     reason: str,
     restock: bool | None = None,
-    source: str = "operator",
-    actor_id: int | None = None,
+    **act: Unpack[Act],
 ) -> Money:
     """Give back the money of one cooperative's part: through the provider first (for
     a card), then the part is refunded, its stock restored (always when it had not
     shipped; for shipped goods only with ``restock=True``) and its ledger entries
-    reversed. Returns the amount refunded.
+    reversed. Returns the amount refunded. ``source`` defaults to the operator.
 
     :raises OrderError: ``part_not_paid`` (cancel it instead).
     :raises InvalidTransition: for a part already closed without delivery.
@@ -161,6 +165,8 @@ def refund_part(
             gateway.refund(
                 payment, amount, idempotency_key=f"refund:{order.number}:{fulfilment.position}"
             )
+    act = {"source": "operator", **act}
+    now, source = act["now"], act["source"]
     held = fulfilment.status in HOLDING_STOCK
     move_fulfilment(
         fulfilment,
@@ -168,7 +174,7 @@ def refund_part(
         now=now,
         kind=EventKind.REFUNDED,
         source=source,
-        actor_id=actor_id,
+        actor_id=act.get("actor_id"),
         reason=reason[:200],
         amount_minor=amount.amount_minor,
     )
@@ -185,13 +191,7 @@ def refund_part(
     order.amount_refunded_minor = min(
         order.amount_paid_minor, order.amount_refunded_minor + amount.amount_minor
     )
-    lines = list(fulfilment.lines)
-    if held:
-        reservations.release(session, lines)
-    elif restock:
-        reservations.restock_returned(
-            session, lines, reference=part_reference(fulfilment), now=now, actor_id=actor_id
-        )
+    give_back_stock(session, fulfilment, act, held=held, returned=bool(restock))
     ledger.reverse_part(session, fulfilment, now=now)
     if isinstance(gateway, TransferGateway):
         payment_attempts.take_back_transfer(session, gateway, fulfilment, now=now, source=source)
@@ -205,11 +205,9 @@ def refund_order(
     order: Order,
     *,
     gateway: PaymentGateway | None,
-    now: datetime,
     reason: str,
     restock: bool | None = None,
-    source: str = "operator",
-    actor_id: int | None = None,
+    **act: Unpack[Act],
 ) -> Money:
     """Refund every paid part still open or delivered; unpaid parts are cancelled."""
     refunded = Money.zero(order.currency)
@@ -217,18 +215,11 @@ def refund_order(
         if part.status in (FulfilmentStatus.CANCELLED, FulfilmentStatus.REFUNDED):
             continue
         if part_was_paid(part):
-            refunded = refunded + refund_part(
-                session,
-                part,
-                gateway=gateway,
-                now=now,
-                reason=reason,
-                restock=restock,
-                source=source,
-                actor_id=actor_id,
+            refunded += refund_part(
+                session, part, gateway=gateway, reason=reason, restock=restock, **act
             )
         else:
-            cancel_part(session, part, now=now, reason=reason, source=source, actor_id=actor_id)
+            cancel_part(session, part, reason=reason, **act)
     return refunded
 
 

@@ -7,11 +7,14 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from flask import abort, g
+from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.base import ExecutableOption
 
+from catalog.accounts.users import Role
 from catalog.models import Product
+from orders.models import Fulfilment
 from storefront.extensions import db
 
 T = TypeVar("T")
@@ -37,3 +40,15 @@ def own_by_sku(skus: list[str]) -> dict[str, Product]:
     if not skus:
         return {}
     return {p.sku: p for p in db.session.scalars(of_cooperative(Product, Product.sku.in_(skus)))}
+
+
+def part_or_404(*conditions: ColumnElement[bool]) -> Fulfilment:
+    """The order part matching ``conditions`` that the signed-in person may act on: any
+    part for the operator, only its own cooperative's for a member; else a 404 page."""
+    if current_user.role == Role.OPERATOR:
+        part = db.session.scalar(select(Fulfilment).where(*conditions))
+    else:
+        part = db.session.scalar(of_cooperative(Fulfilment, *conditions))
+    if part is None:
+        abort(404)
+    return part

@@ -23,11 +23,11 @@ from solidarity_baskets import freight
 from storefront.account.forms import strip
 from storefront.admin.views import actor, bp
 from storefront.auth import operator_required
-from storefront.coop.messages import attach, message
 from storefront.extensions import db
 from storefront.filters import money_text
 from storefront.forms import Form
 from storefront.i18n import current_language
+from storefront.messages import attach, message
 
 #: (field suffix, label, is money)
 ZONE_FIELDS = (

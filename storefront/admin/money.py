@@ -32,8 +32,8 @@ from storefront.admin.forms import (
 from storefront.admin.views import actor, bp
 from storefront.auth import operator_required
 from storefront.coop.forms import ActionForm
-from storefront.coop.messages import attach, message
 from storefront.extensions import db
+from storefront.messages import attach, message
 
 
 def _minor(text: str) -> int:

@@ -6,6 +6,7 @@ goes to the audit log with who did it and why, and tells the people concerned.""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -19,7 +20,6 @@ from catalog.errors import InvalidAmount
 from catalog.money import Money
 from orders import desk, fulfilment, payment_attempts, refunds
 from orders.desk import Queue
-from orders.errors import GatewayError, OrderError
 from orders.models import Fulfilment, Order
 from orders.placing import find_by_number
 from orders.status import OrderStatus, PaymentMethod
@@ -30,6 +30,8 @@ from storefront.auth import operator_required
 from storefront.extensions import db
 from storefront.filters import money_text
 from storefront.orders import notify
+from storefront.outcomes import Refused, committing, describe
+from storefront.tenancy import part_or_404
 
 PROBLEMS = {
     "not_awaiting_payment": _l("This order is not waiting for a transfer."),
@@ -42,11 +44,18 @@ PROBLEMS = {
     "part_is_paid": _l("This part was paid: refund it instead of cancelling it."),
     "part_not_paid": _l("This part was not paid: cancel it instead of refunding it."),
     "not_cash_on_delivery": _l("Only cash-on-delivery parcels can be refused at the door."),
+    "gateway_error": _l("The payment provider refused the refund; nothing was changed."),
+    "invalid_transition": _l("This action is not possible in the order's present state."),
 }
 
 
-def _problem(code: str) -> str:
-    return str(PROBLEMS.get(code, _("This action is not possible in the order's present state.")))
+def _refusal(exc: Exception) -> list[str]:
+    return describe(exc, PROBLEMS)
+
+
+def _desk(order: Order) -> AbstractContextManager[None]:
+    """One action on an order as one transaction; a refusal goes back to its page."""
+    return committing(_back_to(order), _refusal)
 
 
 def _order(number: str) -> Order:
@@ -54,13 +63,6 @@ def _order(number: str) -> Order:
     if order is None:
         abort(404)
     return order
-
-
-def _part(order: Order, position: int) -> Fulfilment:
-    part = next((p for p in order.fulfilments if p.position == position), None)
-    if part is None:
-        abort(404)
-    return part
 
 
 def _log(action: str, order: Order, **details: Any) -> None:
@@ -75,8 +77,12 @@ def _log(action: str, order: Order, **details: Any) -> None:
     )
 
 
+def _back_to(order: Order) -> str:
+    return url_for("admin.order", number=order.number)
+
+
 def _back(order: Order) -> Response:
-    return redirect(url_for("admin.order", number=order.number))
+    return redirect(_back_to(order))
 
 
 @bp.get("/orders")
@@ -154,7 +160,7 @@ def order_transfer(number: str) -> Response:
     if amount is None:
         return _back(found)
     was_confirmed = found.status == OrderStatus.CONFIRMED
-    try:
+    with _desk(found):
         payment_attempts.record_bank_transfer(
             db.session,
             found,
@@ -164,95 +170,69 @@ def order_transfer(number: str) -> Response:
             now=utcnow(),
             actor_id=actor().id,
         )
-    except OrderError as exc:
-        db.session.rollback()
-        flash(_problem(exc.code), "error")
-        return _back(found)
-    _log(
-        "order.transfer",
-        found,
-        amount_minor=amount.amount_minor,
-        reference=form.reference.data,
-        received_on=form.received_on.data,
-    )
-    if found.status == OrderStatus.CONFIRMED and not was_confirmed:
-        notify.order_paid(found)
+        _log(
+            "order.transfer",
+            found,
+            amount_minor=amount.amount_minor,
+            reference=form.reference.data,
+            received_on=form.received_on.data,
+        )
+        paid = found.status == OrderStatus.CONFIRMED and not was_confirmed
+        if paid:
+            notify.order_paid(found)
+    if paid:
         flash(_("Transfer recorded: the order is paid and the cooperatives are told."), "success")
     else:
         flash(
             _("Part payment recorded. Still due: %(due)s.", due=money_text(found.amount_due)),
             "info",
         )
-    db.session.commit()
     return _back(found)
+
+
+def _part_reason(number: str, position: int) -> tuple[Fulfilment, str, fulfilment.Act]:
+    """The part an operator acts on, the reason given (the buyer reads it) and the act."""
+    found = _order(number)
+    part = part_or_404(Fulfilment.order_id == found.id, Fulfilment.position == position)
+    form = PartReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Write the reason: the buyer reads it."), "error")
+        raise Refused(_back_to(part.order))
+    act = fulfilment.Act(now=utcnow(), actor_id=actor().id, source="operator")
+    return part, form.reason.data or "", act
 
 
 @bp.post("/orders/<number>/parts/<int:position>/cancel")
 @operator_required
 def order_part_cancel(number: str, position: int) -> Response:
-    found = _order(number)
-    part = _part(found, position)
-    form = PartReasonForm()
-    if not form.validate_on_submit():
-        flash(_("Write the reason: the buyer reads it."), "error")
-        return _back(found)
-    try:
-        fulfilment.cancel_part(
-            db.session,
-            part,
-            now=utcnow(),
-            reason=form.reason.data or "",
-            source="operator",
-            actor_id=actor().id,
-        )
-    except OrderError as exc:
-        db.session.rollback()
-        flash(_problem(exc.code), "error")
-        return _back(found)
-    _log("order.part_cancel", found, part=position, reason=form.reason.data)
-    notify.part_cancelled(part, form.reason.data or "")
-    db.session.commit()
+    part, reason, act = _part_reason(number, position)
+    with _desk(part.order):
+        fulfilment.cancel_part(db.session, part, reason=reason, **act)
+        _log("order.part_cancel", part.order, part=position, reason=reason)
+        notify.part_cancelled(part, reason)
     flash(_("Part cancelled; its stock is back on sale and the buyer is told."), "success")
-    return _back(found)
+    return _back(part.order)
 
 
 @bp.post("/orders/<number>/parts/<int:position>/refund")
 @operator_required
 def order_part_refund(number: str, position: int) -> Response:
-    found = _order(number)
-    part = _part(found, position)
-    form = PartReasonForm()
-    if not form.validate_on_submit():
-        flash(_("Write the reason: the buyer reads it."), "error")
-        return _back(found)
-    try:
+    part, reason, act = _part_reason(number, position)
+    found = part.order
+    restock = bool(PartReasonForm().restock.data)
+    with _desk(found):
+        gateway = payments.gateway(found.payment_method)
         amount = refunds.refund_part(
-            db.session,
-            part,
-            gateway=payments.gateway(found.payment_method),
-            now=utcnow(),
-            reason=form.reason.data or "",
-            restock=bool(form.restock.data),
-            source="operator",
-            actor_id=actor().id,
+            db.session, part, gateway=gateway, reason=reason, restock=restock, **act
         )
-    except GatewayError:
-        db.session.rollback()
-        flash(_("The payment provider refused the refund; nothing was changed."), "error")
-        return _back(found)
-    except OrderError as exc:
-        db.session.rollback()
-        flash(_problem(exc.code), "error")
-        return _back(found)
-    _log(
-        "order.part_refund",
-        found,
-        part=position,
-        amount_minor=amount.amount_minor,
-        reason=form.reason.data,
-    )
-    notify.part_refunded(part, amount)
-    db.session.commit()
+        _log(
+            "order.part_refund",
+            found,
+            part=position,
+            amount_minor=amount.amount_minor,
+            reason=reason,
+        )
+        notify.part_refunded(part, amount)
     if found.payment_method == PaymentMethod.CARD:
         flash(_("Refunded to the card: %(amount)s.", amount=money_text(amount)), "success")
     else:
@@ -269,18 +249,13 @@ def order_attention(number: str) -> Response:
     found = _order(number)
     form = NoteForm()
     if not form.validate_on_submit():
-        flash(_problem("note_required"), "error")
+        flash(str(PROBLEMS["note_required"]), "error")
         return _back(found)
-    try:
+    with _desk(found):
         desk.clear_attention(
             db.session, found, note=form.note.data or "", now=utcnow(), actor_id=actor().id
         )
-    except OrderError as exc:
-        db.session.rollback()
-        flash(_problem(exc.code), "error")
-        return _back(found)
-    _log("order.attention_cleared", found, note=form.note.data)
-    db.session.commit()
+        _log("order.attention_cleared", found, note=form.note.data)
     flash(_("Flag cleared."), "success")
     return _back(found)
 
@@ -296,7 +271,7 @@ def order_refund_paid(number: str) -> Response:
     amount = _amount(form.amount.data or "", found)
     if amount is None:
         return _back(found)
-    try:
+    with _desk(found):
         desk.record_refund_paid(
             db.session,
             found,
@@ -305,13 +280,11 @@ def order_refund_paid(number: str) -> Response:
             now=utcnow(),
             actor_id=actor().id,
         )
-    except OrderError as exc:
-        db.session.rollback()
-        flash(_problem(exc.code), "error")
-        return _back(found)
-    _log(
-        "order.refund_paid", found, amount_minor=amount.amount_minor, reference=form.reference.data
-    )
-    db.session.commit()
+        _log(
+            "order.refund_paid",
+            found,
+            amount_minor=amount.amount_minor,
+            reference=form.reference.data,
+        )
     flash(_("Recorded: %(amount)s given back to the buyer.", amount=money_text(amount)), "success")
     return _back(found)

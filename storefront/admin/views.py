@@ -50,10 +50,10 @@ from storefront.auth import operator_required
 from storefront.coop import choices
 from storefront.coop.files import send_document
 from storefront.coop.forms import ActionForm
-from storefront.coop.messages import attach, message
 from storefront.coop.notify import notify_cooperative
 from storefront.coop.views import back_office_context
 from storefront.extensions import db
+from storefront.messages import attach, message
 from storefront.notifications import tell
 from storefront.outcomes import committing
 from storefront.paging import page_count, page_number, paginate
@@ -79,16 +79,6 @@ def _get(model: type[Any], object_id: int) -> Any:
     if obj is None:
         abort(404)
     return obj
-
-
-def refusal(exc: Exception) -> list[str]:
-    """What the operator reads when a decision is refused: the first wrong field, or
-    the state that does not allow it."""
-    if isinstance(exc, InvalidInput):
-        return [message(exc.problems[0].code, exc.problems[0].data)]
-    if isinstance(exc, InvalidState):
-        return [message("invalid_state")]
-    return [message(getattr(exc, "code", "invalid_state"))]
 
 
 # -- dashboard ---------------------------------------------------------------------------
@@ -200,7 +190,7 @@ def cooperative_verify(coop_id: int) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     back = url_for("admin.cooperative", coop_id=coop.id)
-    with committing(back, refusal):
+    with committing(back):
         moderation.verify(db.session, coop, actor=actor(), now=utcnow())
         notify_cooperative(coop, "cooperative_verified", topic=f"cooperative:{coop.id}:verified")
     flash(_("%(name)s is verified.", name=coop.name_fr), "success")
@@ -216,7 +206,7 @@ def cooperative_suspend(coop_id: int) -> Response:
         flash(_("Give the reason: it is sent to the cooperative."), "error")
         return redirect(url_for("admin.cooperative", coop_id=coop.id))
     back = url_for("admin.cooperative", coop_id=coop.id)
-    with committing(back, refusal):
+    with committing(back):
         moderation.suspend(db.session, coop, form.reason.data or "", actor=actor(), now=utcnow())
         notify_cooperative(coop, "cooperative_suspended", topic=f"cooperative:{coop.id}:suspended")
     flash(_("%(name)s is suspended.", name=coop.name_fr), "success")
@@ -230,7 +220,7 @@ def cooperative_reinstate(coop_id: int) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     back = url_for("admin.cooperative", coop_id=coop.id)
-    with committing(back, refusal):
+    with committing(back):
         moderation.reinstate(db.session, coop, actor=actor(), now=utcnow())
         notify_cooperative(coop, "cooperative_verified", topic=f"cooperative:{coop.id}:reinstated")
     flash(_("%(name)s is reinstated.", name=coop.name_fr), "success")
@@ -364,7 +354,7 @@ def product_suspend(product_id: int) -> Response:
         flash(_("Give the reason: it is sent to the cooperative."), "error")
         return redirect(url_for("admin.products"))
     back = request.referrer or url_for("admin.products")
-    with committing(back, refusal):
+    with committing(back):
         suspend_product(db.session, product, form.reason.data or "", actor=actor(), now=utcnow())
         notify_cooperative(
             product.cooperative,
@@ -384,7 +374,7 @@ def product_reinstate(product_id: int) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     back = request.referrer or url_for("admin.products")
-    with committing(back, refusal):
+    with committing(back):
         reinstate_product(db.session, product, actor=actor(), now=utcnow())
     flash(_("Product %(sku)s reinstated.", sku=product.sku), "success")
     return redirect(back)
@@ -425,7 +415,7 @@ def organisation_decide(org_id: int, decision: str) -> Response:
         return redirect(url_for("admin.organisations"))
     now = utcnow()
     back = url_for("admin.organisations", status=request.args.get("status", "pending"))
-    with committing(back, refusal):
+    with committing(back):
         party = recipients.organisation(db.session, org)
         if decision == "verify":
             moderation.verify(db.session, org, actor=actor(), now=now)

@@ -2,14 +2,17 @@
 packing slip, shipped (with a tracking number), delivered, cash collected, and the
 made-to-order commitments against daily capacity.
 
-Parts are loaded only through :func:`orders.fulfilment.part_of_cooperative` /
+Parts are loaded only through :func:`storefront.tenancy.part_or_404` /
 :func:`orders.fulfilment.parts_for_cooperative`, filtered by ``g.cooperative``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -18,19 +21,20 @@ from catalog import audit, regions
 from catalog.capacity import capacity_plans
 from catalog.db import utcnow
 from orders import fulfilment, refunds
-from orders.errors import GatewayError, InvalidTransition, OrderError
 from orders.models import Fulfilment, Order, OrderLine
 from orders.status import FulfilmentStatus, PaymentMethod
 from solidarity_baskets import manifests
 from storefront import payments
 from storefront.auth import cooperative_required
 from storefront.coop.forms import ActionForm, PartCancelForm, ShipForm
-from storefront.coop.messages import message
 from storefront.coop.views import PER_PAGE, actor, bp
 from storefront.extensions import db
+from storefront.messages import message
 from storefront.ngo.helpers import point_name
 from storefront.orders import notify as order_mail
+from storefront.outcomes import Refused, committing
 from storefront.paging import offset, page_count, page_number
+from storefront.tenancy import part_or_404
 
 #: the tabs of the orders page, in working order
 TABS = (
@@ -43,10 +47,7 @@ TABS = (
 
 
 def own_part(part_id: int) -> Fulfilment:
-    part = fulfilment.part_of_cooperative(db.session, g.cooperative.id, part_id)
-    if part is None:
-        abort(404)
-    return part
+    return part_or_404(Fulfilment.id == part_id)
 
 
 @bp.get("/orders")
@@ -154,105 +155,132 @@ def _log(part: Fulfilment, action: str, **details: object) -> None:
     )
 
 
-def _refused(exc: OrderError) -> None:
-    db.session.rollback()
-    if isinstance(exc, InvalidTransition):
-        flash(message("invalid_state"), "error")
-    else:
-        flash(message(exc.code, exc.data), "error")
+def _back(part: Fulfilment) -> str:
+    return url_for("coop.order_part", part_id=part.id)
+
+
+def _submitted(part: Fulfilment, form: FlaskForm | None = None) -> None:
+    """A part action's form is valid, or the cooperative goes back to the part's page:
+    a button without its token is refused outright; a tracking form is told what to type."""
+    if form is None:
+        if not ActionForm().validate_on_submit():
+            abort(400)
+    elif not form.validate_on_submit():
+        flash(message("tracking_required", {"max": fulfilment.MAX_TRACKING_LENGTH}), "error")
+        raise Refused(_back(part))
+
+
+def _done(part: Fulfilment, text: str) -> Response:
+    flash(text, "success")
+    return redirect(_back(part))
+
+
+def _tracked(part_id: int, *, correcting: bool) -> Response:
+    """Ship a part with its carrier and tracking number, or correct them afterwards;
+    either way the buyer is sent the tracking number."""
+    part = own_part(part_id)
+    form = ShipForm()
+    _submitted(part, form)
+    verb = fulfilment.correct_tracking if correcting else fulfilment.mark_shipped
+    with committing(_back(part)):
+        verb(
+            db.session,
+            part,
+            form.tracking_number.data or "",
+            carrier=form.carrier.data or ("" if correcting else "amana"),
+            now=utcnow(),
+            actor_id=actor().id,
+        )
+        action = "order.tracking_corrected" if correcting else "order.ship"
+        _log(part, action, tracking_number=part.tracking_number)
+        order_mail.part_shipped(part)
+    if correcting:
+        return _done(part, _("Tracking number corrected. The buyer gets the new one."))
+    return _done(part, _("Marked as shipped. The shopper gets the tracking number."))
 
 
 @bp.post("/orders/<int:part_id>/ship")
 @cooperative_required
 def part_ship(part_id: int) -> Response:
-    part = own_part(part_id)
-    form = ShipForm()
-    if not form.validate_on_submit():
-        flash(message("tracking_required", {"max": fulfilment.MAX_TRACKING_LENGTH}), "error")
-        return redirect(url_for("coop.order_part", part_id=part.id))
-    try:
-        fulfilment.mark_shipped(
-            db.session,
-            part,
-            form.tracking_number.data or "",
-            carrier=form.carrier.data or "amana",
-            now=utcnow(),
-            actor_id=actor().id,
-        )
-    except OrderError as exc:
-        _refused(exc)
-    else:
-        _log(part, "order.ship", tracking_number=part.tracking_number)
-        order_mail.part_shipped(part)
-        db.session.commit()
-        flash(_("Marked as shipped. The shopper gets the tracking number."), "success")
-    return redirect(url_for("coop.order_part", part_id=part.id))
-
-
-@bp.post("/orders/<int:part_id>/deliver")
-@cooperative_required
-def part_deliver(part_id: int) -> Response:
-    part = own_part(part_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        fulfilment.mark_delivered(db.session, part, now=utcnow(), actor_id=actor().id)
-    except OrderError as exc:
-        _refused(exc)
-    else:
-        _log(part, "order.deliver")
-        order_mail.part_delivered(part)
-        db.session.commit()
-        flash(_("Marked as delivered."), "success")
-    return redirect(url_for("coop.order_part", part_id=part.id))
-
-
-@bp.post("/orders/<int:part_id>/cash")
-@cooperative_required
-def part_cash(part_id: int) -> Response:
-    part = own_part(part_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    was_shipped = part.status == FulfilmentStatus.SHIPPED
-    try:
-        fulfilment.record_cash_collected(db.session, part, now=utcnow(), actor_id=actor().id)
-    except OrderError as exc:
-        _refused(exc)
-    else:
-        _log(part, "order.cash", amount_minor=part.cash_collected_minor)
-        if was_shipped:
-            order_mail.part_delivered(part)
-        db.session.commit()
-        flash(_("Cash recorded. The commission on it is now due."), "success")
-    return redirect(url_for("coop.order_part", part_id=part.id))
+    return _tracked(part_id, correcting=False)
 
 
 @bp.post("/orders/<int:part_id>/tracking")
 @cooperative_required
 def part_tracking(part_id: int) -> Response:
     """Correct the carrier or tracking number of a shipped parcel."""
+    return _tracked(part_id, correcting=True)
+
+
+def _button(
+    part_id: int,
+    verb: Callable[..., None],
+    action: str,
+    done: str,
+    tell: Callable[[Fulfilment], None] | None = None,
+) -> Response:
+    """A one-button step of a part (delivered, refused at the door, returned): the
+    library ``verb``, the audit log, the buyer told, and ``done`` said."""
     part = own_part(part_id)
-    form = ShipForm()
-    if not form.validate_on_submit():
-        flash(message("tracking_required", {"max": fulfilment.MAX_TRACKING_LENGTH}), "error")
-        return redirect(url_for("coop.order_part", part_id=part.id))
-    try:
-        fulfilment.correct_tracking(
-            db.session,
-            part,
-            form.tracking_number.data or "",
-            carrier=form.carrier.data or "",
-            now=utcnow(),
-            actor_id=actor().id,
-        )
-    except OrderError as exc:
-        _refused(exc)
-    else:
-        _log(part, "order.tracking_corrected", tracking_number=part.tracking_number)
-        order_mail.part_shipped(part)
-        db.session.commit()
-        flash(_("Tracking number corrected. The buyer gets the new one."), "success")
-    return redirect(url_for("coop.order_part", part_id=part.id))
+    _submitted(part)
+    with committing(_back(part)):
+        verb(db.session, part, now=utcnow(), actor_id=actor().id)
+        _log(part, action)
+        if tell is not None:
+            tell(part)
+    return _done(part, done)
+
+
+@bp.post("/orders/<int:part_id>/deliver")
+@cooperative_required
+def part_deliver(part_id: int) -> Response:
+    return _button(
+        part_id,
+        fulfilment.mark_delivered,
+        "order.deliver",
+        _("Marked as delivered."),
+        order_mail.part_delivered,
+    )
+
+
+@bp.post("/orders/<int:part_id>/refused")
+@cooperative_required
+def part_refused(part_id: int) -> Response:
+    """Cash on delivery: the buyer refused the parcel at the door."""
+    return _button(
+        part_id,
+        fulfilment.mark_refused_at_door,
+        "order.refused_at_door",
+        _("Recorded: refused at the door. Mark it returned when it is back."),
+        order_mail.part_refused,
+    )
+
+
+@bp.post("/orders/<int:part_id>/returned")
+@cooperative_required
+def part_returned(part_id: int) -> Response:
+    """The refused parcel is back: its goods go back on sale."""
+    return _button(
+        part_id,
+        fulfilment.mark_returned,
+        "order.returned",
+        _("Back with you: the stock is on sale again."),
+    )
+
+
+@bp.post("/orders/<int:part_id>/cash")
+@cooperative_required
+def part_cash(part_id: int) -> Response:
+    """Cash on delivery: the cash is collected (a shipped parcel is delivered too)."""
+    part = own_part(part_id)
+    _submitted(part)
+    tell = order_mail.part_delivered if part.status == FulfilmentStatus.SHIPPED else None
+    with committing(_back(part)):
+        fulfilment.record_cash_collected(db.session, part, now=utcnow(), actor_id=actor().id)
+        _log(part, "order.cash", amount_minor=part.cash_collected_minor)
+        if tell is not None:
+            tell(part)
+    return _done(part, _("Cash recorded. The commission on it is now due."))
 
 
 @bp.post("/orders/<int:part_id>/cancel")
@@ -264,78 +292,19 @@ def part_cancel(part_id: int) -> Response:
     form = PartCancelForm()
     if not form.validate_on_submit():
         flash(_("Write why you cannot send it: the buyer reads it."), "error")
-        return redirect(url_for("coop.order_part", part_id=part.id))
+        return redirect(_back(part))
     reason = form.reason.data or ""
-    try:
+    act = fulfilment.Act(now=utcnow(), actor_id=actor().id, source="cooperative")
+    with committing(_back(part)):
         if fulfilment.part_was_paid(part):
-            amount = refunds.refund_part(
-                db.session,
-                part,
-                gateway=payments.gateway(part.order.payment_method),
-                now=utcnow(),
-                reason=reason,
-                source="cooperative",
-                actor_id=actor().id,
-            )
+            gateway = payments.gateway(part.order.payment_method)
+            amount = refunds.refund_part(db.session, part, gateway=gateway, reason=reason, **act)
             order_mail.part_refunded(part, amount)
         else:
-            fulfilment.cancel_part(
-                db.session,
-                part,
-                now=utcnow(),
-                reason=reason,
-                source="cooperative",
-                actor_id=actor().id,
-            )
+            fulfilment.cancel_part(db.session, part, reason=reason, **act)
             order_mail.part_cancelled(part, reason, tell_cooperative=False)
-    except GatewayError:
-        db.session.rollback()
-        flash(message("invalid_state"), "error")
-        return redirect(url_for("coop.order_part", part_id=part.id))
-    except OrderError as exc:
-        _refused(exc)
-        return redirect(url_for("coop.order_part", part_id=part.id))
-    _log(part, "order.cancel", reason=reason)
-    db.session.commit()
-    flash(_("Cancelled. The stock is back on sale and the buyer is told."), "success")
-    return redirect(url_for("coop.order_part", part_id=part.id))
-
-
-@bp.post("/orders/<int:part_id>/refused")
-@cooperative_required
-def part_refused(part_id: int) -> Response:
-    """Cash on delivery: the buyer refused the parcel at the door."""
-    part = own_part(part_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        fulfilment.mark_refused_at_door(db.session, part, now=utcnow(), actor_id=actor().id)
-    except OrderError as exc:
-        _refused(exc)
-    else:
-        _log(part, "order.refused_at_door")
-        order_mail.part_refused(part)
-        db.session.commit()
-        flash(_("Recorded: refused at the door. Mark it returned when it is back."), "success")
-    return redirect(url_for("coop.order_part", part_id=part.id))
-
-
-@bp.post("/orders/<int:part_id>/returned")
-@cooperative_required
-def part_returned(part_id: int) -> Response:
-    """The refused parcel is back: its goods go back on sale."""
-    part = own_part(part_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        fulfilment.mark_returned(db.session, part, now=utcnow(), actor_id=actor().id)
-    except OrderError as exc:
-        _refused(exc)
-    else:
-        _log(part, "order.returned")
-        db.session.commit()
-        flash(_("Back with you: the stock is on sale again."), "success")
-    return redirect(url_for("coop.order_part", part_id=part.id))
+        _log(part, "order.cancel", reason=reason)
+    return _done(part, _("Cancelled. The stock is back on sale and the buyer is told."))
 
 
 @bp.get("/capacity")

@@ -17,10 +17,10 @@ from orders.errors import LedgerError
 from orders.models import PayoutAccount
 from storefront.auth import cooperative_required
 from storefront.coop.forms import BankForm
-from storefront.coop.messages import message
 from storefront.coop.views import actor, bp
 from storefront.extensions import db
 from storefront.filters import CASABLANCA
+from storefront.messages import message
 
 
 def _local_midnight(day: date) -> datetime:

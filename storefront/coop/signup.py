@@ -15,11 +15,11 @@ from catalog.db import utcnow
 from catalog.errors import AccountExists, InvalidInput, NotFound
 from storefront.auth import answer_existing_account
 from storefront.coop.forms import MemberSignupForm, SignupForm
-from storefront.coop.messages import attach, message
 from storefront.coop.views import profile_form_choices, profile_from
 from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.mailer import queue_mail
+from storefront.messages import attach, message
 
 bp = Blueprint("join", __name__, url_prefix="/join")
 

@@ -61,10 +61,10 @@ from storefront.coop.forms import (
     ProfileForm,
     StockAdjustForm,
 )
-from storefront.coop.messages import attach, message
 from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.mailer import queue_mail
+from storefront.messages import attach, message
 from storefront.orders import messages as order_messages
 from storefront.paging import page_count, page_number, paginate
 from storefront.tenancy import own_or_404
