@@ -1,0 +1,226 @@
+"""Every page fits a 360×740 phone, in French and in Arabic: public pages as a guest with
+a cart, the cooperative back office, the NGO area and the operator console, each signed
+in as its demo account. The pages come from the app's url_map, so a new page is checked
+(or must be named below as not HTML or needing data the demo lacks). A full-page
+screenshot of each is saved under the test's output folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from catalog.models import Category, Cooperative, Product, ProductImport
+from orders.models import Fulfilment, Order, PayoutBatch
+from solidarity_baskets.models import BasketOrder, BasketQuote, BasketTemplate, PackingWave
+from storefront.demo.baskets import NGO_EMAIL
+from storefront.demo.orders import MEMBER_EMAILS, OPERATOR_EMAIL
+from storefront.extensions import db
+from tests.browser import conftest, flows
+from tests.browser.support import login
+
+pytestmark = pytest.mark.browser
+
+#: Endpoints that answer something other than an HTML page, or need a one-time secret.
+NOT_PAGES = {
+    "static",
+    "shop.media",
+    "shop.suggest",
+    "shop.set_language",
+    "account.reset",
+    "join.invitation",
+    "checkout.returned",
+    "admin.certificate_document",
+    "admin.payout_csv",
+    "coop.certificate_document",
+    "coop.export",
+    "coop.report_csv",
+    "ngo.order_impact_csv",
+    "ngo.order_impact_pdf",
+    "ngo.order_tags_pdf",
+    "ngo.quote_plan_csv",
+}
+#: Pages whose records the demo does not make (an NGO's confirmed order, payout batches).
+DEMO_LACKS = {
+    "admin.payout",
+    "coop.import_plan",
+    "supply.part",
+    "trace.basket",
+    "ngo.order_detail",
+    "ngo.order_impact",
+    "ngo.order_tags",
+    "ngo.quote_detail",
+}
+#: The member whose back office is visited.
+MEMBER = "ayadi-el-fath"
+
+WIDTH_JS = """() => ({
+    scroll: document.documentElement.scrollWidth,
+    inner: window.innerWidth,
+    // boxes that scroll sideways inside the page hide part of it just the same
+    scrollers: [...document.querySelectorAll("body *")].filter(el => {
+        const x = getComputedStyle(el).overflowX;
+        return (x === "auto" || x === "scroll") && el.scrollWidth > el.clientWidth + 1
+            && !el.closest("pre");
+    }).map(el => el.tagName.toLowerCase() + (el.className ? "." + el.className : "")),
+})"""
+
+
+@dataclass(frozen=True)
+class Visit:
+    role: str  # guest, cooperative, organisation, operator
+    endpoint: str
+    url: str
+
+
+def _first(statement: Any) -> Any:
+    return db.session.scalar(statement.limit(1))
+
+
+def _arguments(lang: str) -> dict[str, dict[str, Any]]:
+    """Values for each endpoint's URL arguments, taken from the demo data."""
+    member = _first(select(Cooperative).where(Cooperative.slug == MEMBER))
+    basket_order = _first(select(BasketOrder).order_by(BasketOrder.id))
+    basket_part = basket_order and _first(
+        select(Fulfilment.id)
+        .where(Fulfilment.order_id == basket_order.order_id)
+        .where(Fulfilment.cooperative_id == member.id)
+    )
+    basket_order_id = basket_order.id if basket_order else None
+    wave = _first(select(PackingWave).order_by(PackingWave.id))
+    shop_order = _first(select(Order).where(Order.organisation_id.is_(None)).order_by(Order.id))
+    member_part = _first(select(Fulfilment.id).where(Fulfilment.cooperative_id == member.id))
+    return {
+        "shop.category": {"slug": _first(select(Category.slug).order_by(Category.id))},
+        "shop.product": {"slug": _first(select(Product.slug).where(Product.sellable))},
+        "shop.cooperative": {"slug": member.slug},
+        "shop.region": {"code": member.region_code},
+        "trace.basket": {"serial": wave.serial(1) if wave else None},
+        "orders.detail": {"number": shop_order.number},
+        "orders.invoice": {"number": shop_order.number, "position": 1},
+        "admin.category_edit": {"category_id": _first(select(Category.id))},
+        "admin.cooperative": {"coop_id": member.id},
+        "admin.order": {"number": shop_order.number},
+        "admin.payout": {"batch_id": _first(select(PayoutBatch.id))},
+        "coop.order_part": {"part_id": member_part},
+        "coop.packing_slip": {"part_id": member_part},
+        "coop.product_edit": {
+            "product_id": _first(select(Product.id).where(Product.cooperative_id == member.id))
+        },
+        "supply.part": {"part_id": basket_part},
+        "coop.import_plan": {"import_id": _first(select(ProductImport.id))},
+        "ngo.order_detail": {"basket_order_id": basket_order_id},
+        "ngo.order_impact": {"basket_order_id": basket_order_id},
+        "ngo.order_tags": {"basket_order_id": basket_order_id},
+        "ngo.quote_detail": {"quote_id": _first(select(BasketQuote.id))},
+        "ngo.template_detail": {"template_id": _first(select(BasketTemplate.id))},
+    }
+
+
+def _role(path: str, endpoint: str) -> str:
+    if endpoint in ("orders.detail", "orders.invoice"):
+        return "operator"  # a demo order, which the operator may open
+    for prefix, role in (
+        ("/back-office", "cooperative"),
+        ("/ngo/", "organisation"),
+        ("/admin", "operator"),
+    ):
+        if prefix in path and "/ngo/signup" not in path:
+            return role
+    return "guest"
+
+
+def pages(app: Any, lang: str) -> list[Visit]:
+    """Every HTML page the app serves to a browser (GET), with demo arguments."""
+    visits: dict[str, Visit] = {}
+    unknown: list[str] = []
+    lacking: set[str] = set()
+    with app.test_request_context("/"):
+        known = _arguments(lang)
+        for rule in app.url_map.iter_rules():
+            endpoint = rule.endpoint
+            if "GET" not in rule.methods or endpoint in NOT_PAGES:
+                continue
+            if endpoint.startswith("api_") and endpoint != "api_docs.docs_page":
+                continue
+            needed = set(rule.arguments) - {"lang"}
+            values = dict(known.get(endpoint, {})) if needed else {}
+            if set(values) != needed:
+                unknown.append(f"{endpoint} {rule.rule}")
+                continue
+            if None in values.values():
+                lacking.add(endpoint)
+                continue
+            if "lang" in rule.arguments:
+                values["lang"] = lang
+            url = url_for(endpoint, **values)
+            visits[url] = Visit(_role(url, endpoint), endpoint, url)
+    assert unknown == [], "name demo arguments for these pages in _arguments()"
+    assert lacking <= DEMO_LACKS, lacking - DEMO_LACKS
+    return sorted(visits.values(), key=lambda v: (v.role, v.url))
+
+
+@pytest.fixture
+def signed_in(open_context) -> Iterator[Callable[[str, str], Any]]:
+    """``signed_in(role, lang)``: one page per role, logged in as its demo account,
+    the guest with two products in the cart."""
+    opened: dict[str, Any] = {}
+
+    def _page(role: str, lang: str) -> Any:
+        if role not in opened:
+            page = open_context(lang).new_page()
+            email = {
+                "cooperative": MEMBER_EMAILS[MEMBER],
+                "organisation": NGO_EMAIL,
+                "operator": OPERATOR_EMAIL,
+            }.get(role)
+            if email:
+                login(page, email)
+            opened[role] = page
+        return opened[role]
+
+    yield _page
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_no_page_is_wider_than_a_360_px_phone(lang, live_server, signed_in, samples, shots):
+    visits = pages(live_server.app, lang)
+    assert len(visits) > 50
+    guest = signed_in("guest", lang)
+    flows.add_to_cart(guest, samples.products[0])
+    flows.add_to_cart(guest, samples.products[1])
+    wide, scrolling, failed = {}, {}, {}
+    for visit in visits:
+        page = signed_in(visit.role, lang)
+        response = page.goto(visit.url)
+        if response is None or response.status >= 400:
+            failed[visit.url] = response.status if response else None
+            continue
+        measured = page.evaluate(WIDTH_JS)
+        if measured["scroll"] > measured["inner"]:
+            wide[visit.url] = measured["scroll"]
+        if measured["scrollers"] and visit.role == "guest":
+            scrolling[visit.url] = measured["scrollers"]
+        name = visit.endpoint.replace(".", "-")
+        shots(page, f"{visit.role}-{name}")
+    # the checkout's second step, reached through the first
+    page = signed_in("guest", lang)
+    page.goto(url_for_live(live_server, "checkout.details"))
+    flows.fill_details(page, lang)
+    flows.submit(page)
+    measured = page.evaluate(WIDTH_JS)
+    if measured["scroll"] > measured["inner"]:
+        wide[page.url] = measured["scroll"]
+    shots(page, "guest-checkout-review-filled")
+    # pages that failed to load, pages wider than the phone, public pages with parts
+    # that scroll sideways
+    assert (failed, wide, scrolling) == ({}, {}, {}), f"phone: {conftest.PHONE['width']} px"
+
+
+def url_for_live(live_server: Any, endpoint: str, **values: Any) -> str:
+    with live_server.app.test_request_context("/"):
+        return url_for(endpoint, **values)
