@@ -84,6 +84,9 @@ class Form(FlaskForm):
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
             field = unbound_field.bind(form=form, **options)
+            if field.type == "CSRFTokenField":
+                # no id: a page with several forms would repeat id="csrf_token"
+                field.id = False
             if isinstance(field, StringField) and not isinstance(field, PasswordField):
                 multiline = isinstance(field, TextAreaField)
                 if multiline:

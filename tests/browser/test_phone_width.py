@@ -224,3 +224,76 @@ def test_no_page_is_wider_than_a_360_px_phone(lang, live_server, signed_in, samp
 def url_for_live(live_server: Any, endpoint: str, **values: Any) -> str:
     with live_server.app.test_request_context("/"):
         return url_for(endpoint, **values)
+
+
+#: Where a guest can go from every page, in the menu's order.
+GUEST_MENU = (
+    "shop.home",
+    "shop.regions",
+    "shop.search",
+    "orders.track",
+    "join.cooperative",
+    "ngo.signup",
+    "account.login",
+)
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_the_phone_header_is_compact_and_its_menu_shows_every_destination(
+    lang, javascript, live_server, open_context, samples
+):
+    page = open_context(lang, javascript=javascript).new_page()
+    flows.add_to_cart(page, samples.products[0], quantity=3)
+    page.goto(url_for_live(live_server, "shop.home"))
+    header = page.locator(".site-header").bounding_box()
+    assert header["height"] <= 130, header  # a sixth of a 740 px screen at most
+    cart = page.locator(".site-header a.cart-link")
+    assert cart.get_attribute("href") == url_for_live(live_server, "cart.show")
+    assert cart.locator(".count").inner_text().strip().endswith("3")
+    menu = page.locator("nav.main-nav a")
+    assert not menu.first.is_visible()  # closed until asked for
+    page.locator("details.menu > summary").click()
+    hrefs = [url_for_live(live_server, endpoint) for endpoint in GUEST_MENU]
+    assert [menu.nth(i).get_attribute("href") for i in range(menu.count())] == hrefs
+    for i in range(menu.count()):  # every destination on screen, none beside it
+        box = menu.nth(i).bounding_box()
+        assert menu.nth(i).is_visible() and box["height"] >= 44, (hrefs[i], box)
+        assert 0 <= box["x"] and box["x"] + box["width"] <= conftest.PHONE["width"], hrefs[i]
+    assert page.locator("nav.lang a[hreflang]").count() == 2
+    page.locator("nav.main-nav a", has_text=live_server.text(lang, "Track an order")).click()
+    page.wait_for_load_state()
+    assert page.url.endswith(url_for_live(live_server, "orders.track"))
+
+
+def test_on_a_wide_screen_the_menu_is_open_without_a_click(live_server, open_context):
+    page = open_context("fr", phone=False).new_page()
+    page.goto(url_for_live(live_server, "shop.home"))
+    assert not page.locator("details.menu > summary").is_visible()
+    assert page.locator("nav.main-nav a").last.is_visible()
+    assert page.locator(".site-header").bounding_box()["height"] <= 140
+
+
+def test_signed_in_pages_have_one_logout_form_outside_any_span_and_no_repeated_ids(
+    live_server, open_context
+):
+    page = open_context("fr").new_page()
+    login(page, MEMBER_EMAILS[MEMBER])
+    page.goto(url_for_live(live_server, "coop.products"))
+    logout = url_for_live(live_server, "account.logout")
+    assert page.locator(f"form[action='{logout}']").count() == 1
+    assert page.locator(f"span form, span form[action='{logout}']").count() == 0
+    repeated = page.evaluate(
+        """() => { const seen = {}; const twice = new Set();
+            for (const el of document.querySelectorAll('[id]')) {
+                if (seen[el.id]) twice.add(el.id); seen[el.id] = true; }
+            return [...twice]; }"""
+    )
+    assert repeated == []
+    assert page.locator("form").count() >= 2
+    page.locator("details.menu > summary").click()
+    page.locator(f"form[action='{logout}'] button").click()
+    page.wait_for_load_state()
+    assert page.locator("a.cart-link").count() == 1
+    page.locator("details.menu > summary").click()
+    assert page.locator("nav.main-nav a", has_text="Se connecter").is_visible()

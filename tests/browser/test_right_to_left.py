@@ -66,6 +66,7 @@ def test_the_language_switcher_changes_language_and_direction_on_the_next_reques
 ):
     page = open_context("fr").new_page()
     page.goto("/search?q=argan")
+    page.locator("details.menu > summary").click()  # the switcher is in the menu
     page.locator("nav.lang a[hreflang=ar]").click()
     page.wait_for_load_state()
     assert "/search?q=argan" in page.url

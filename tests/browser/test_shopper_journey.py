@@ -79,6 +79,7 @@ def test_a_guest_on_a_phone_orders_from_two_cooperatives_and_tracks_the_order(
     # later, on another visit (no cookie): the tracking page finds it by number and phone
     again = open_context("ar", javascript=javascript).new_page()
     again.goto("/")
+    again.locator("details.menu > summary").click()  # every destination is in the menu
     again.locator("nav.main-nav a[href='/orders/track']").click()
     again.wait_for_load_state()
     shots(again, "08-tracking")
