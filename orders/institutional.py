@@ -32,7 +32,6 @@ from orders.status import DeliveryOption, PaymentMethod
 
 #: Ways an organisation pays a planned purchase.
 METHODS = (PaymentMethod.BANK_TRANSFER, PaymentMethod.CARD)
-MAX_PARTS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +76,7 @@ def place_institutional_order(
     :return: the order and, for each part in ``parts`` order, its order lines (in the
         part's line order).
     :raises CheckoutError: ``organisation_not_verified``, ``invalid_choice``,
-        ``empty_order``, ``too_many_parts``, ``unknown_product``, ``not_sellable``,
+        ``empty_order``, ``unknown_product``, ``not_sellable``,
         ``wrong_cooperative``, ``price_changed``, ``invalid_quantity``, and the
         contact problems of :func:`orders.placing.check_details`.
     :raises catalog.errors.InsufficientStock: listing every product short; the caller
@@ -98,8 +97,6 @@ def place_institutional_order(
         problems.append(Problem("invalid_choice"))
     if not parts or not any(p.lines for p in parts):
         problems.append(Problem("empty_order"))
-    if len(parts) > MAX_PARTS:
-        problems.append(Problem("too_many_parts", {"max": MAX_PARTS}))
     ids = sorted({ln.product_id for p in parts for ln in p.lines})
     products = {
         p.id: p

@@ -49,60 +49,70 @@ def reserve(session: Session, order: Order, *, today: date) -> None:
     :raises InsufficientStock: listing every product that fell short; the caller
         rolls the transaction back.
     """
-    shortages: list[Shortage] = []
-    for line in _by_product(order.lines):
-        if line.product_id is None:
+    lines = _by_product(ln for ln in order.lines if ln.product_id is not None)
+    shelf = [ln for ln in lines if ln.product is not None and not ln.product.made_to_order]
+    # the shelf's units: one conditional UPDATE per product (its lines summed), in
+    # product-id order, however many parts ask for it
+    shortages = stock.allocate_many(session, ((ln.product_id or 0, ln.quantity) for ln in shelf))
+    for line in shelf:
+        line.qty_from_stock, line.qty_made_to_order = line.quantity, 0
+    for line in lines:
+        if line.product is None or not line.product.made_to_order:
             continue
-        product = line.product
-        assert product is not None
-        if not product.made_to_order:
-            if stock.allocate(session, line.product_id, line.quantity) is not None:
-                line.qty_from_stock, line.qty_made_to_order = line.quantity, 0
-            else:
-                available = stock.level(session, line.product_id).available
-                shortages.append(Shortage(product.id, line.quantity, max(0, available)))
-            continue
-        # lock the row, and read its current values into the product object
-        product = session.scalars(
-            select(Product)
-            .where(Product.id == line.product_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
-        available, sellable = max(0, product.available), product.sellable
-        committed = stock.committed(session, line.product_id)
-        from_stock = min(available, line.quantity)
-        to_make = line.quantity - from_stock
-        promised: date | None = None
-        if to_make:
-            promised = stock.promise_date(
-                product, line.quantity, today=today, committed_units=committed
-            )
-        if not sellable or (to_make and promised is None):
-            shortages.append(Shortage(product.id, line.quantity, available))
-            continue
-        if from_stock and stock.allocate(session, line.product_id, from_stock) is None:
-            shortages.append(Shortage(product.id, line.quantity, available))
-            continue
-        line.qty_from_stock, line.qty_made_to_order = from_stock, to_make
-        line.promised_on = promised
-        if to_make:
-            assert promised is not None
-            commitment = CapacityCommitment(
-                product_id=line.product_id,
-                quantity=to_make,
-                due_on=promised,
-                reference=f"order:{order.number}",
-            )
-            session.add(commitment)
-            line.commitment = commitment
+        shortage = _reserve_made_to_order(session, order, line, today=today)
+        if shortage is not None:
+            shortages.append(shortage)
     if shortages:
         raise InsufficientStock(shortages)
+    latest: dict[int, date] = {}
+    for line in order.lines:
+        if line.promised_on is not None:
+            key = id(line.fulfilment)
+            latest[key] = max(latest.get(key, line.promised_on), line.promised_on)
     for fulfilment in order.fulfilments:
-        dates = [ln.promised_on for ln in order.lines if ln.fulfilment is fulfilment]
-        known = [d for d in dates if d is not None]
-        fulfilment.promised_on = max(known) if known else None
+        fulfilment.promised_on = latest.get(id(fulfilment))
     session.flush()
+
+
+def _reserve_made_to_order(
+    session: Session, order: Order, line: OrderLine, *, today: date
+) -> Shortage | None:
+    """Allocate what the shelf has of a made-to-order product and commit the rest of
+    the line to production capacity with a promised date (the row locked first)."""
+    assert line.product_id is not None
+    # lock the row, and read its current values into the product object
+    product = session.scalars(
+        select(Product)
+        .where(Product.id == line.product_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    available, sellable = max(0, product.available), product.sellable
+    committed = stock.committed(session, line.product_id)
+    from_stock = min(available, line.quantity)
+    to_make = line.quantity - from_stock
+    promised: date | None = None
+    if to_make:
+        promised = stock.promise_date(
+            product, line.quantity, today=today, committed_units=committed
+        )
+    if not sellable or (to_make and promised is None):
+        return Shortage(product.id, line.quantity, available)
+    if from_stock and stock.allocate(session, line.product_id, from_stock) is None:
+        return Shortage(product.id, line.quantity, available)
+    line.qty_from_stock, line.qty_made_to_order = from_stock, to_make
+    line.promised_on = promised
+    if to_make:
+        assert promised is not None
+        commitment = CapacityCommitment(
+            product_id=line.product_id,
+            quantity=to_make,
+            due_on=promised,
+            reference=f"order:{order.number}",
+        )
+        session.add(commitment)
+        line.commitment = commitment
+    return None
 
 
 def release(session: Session, lines: Iterable[OrderLine]) -> None:

@@ -81,11 +81,16 @@ def pack(session: Session, basket_order: BasketOrder) -> list[PackingWave]:
                 raise ValueError(f"line {line['key']} covers {start} of {dest.baskets} baskets")
             ranges[line["key"]] = spans
         bounds = sorted(cuts)
+        # one pointer per line walks its spans as the waves go: one pass per line
+        at = dict.fromkeys(ranges, 0)
         for lo, hi in zip(bounds, bounds[1:], strict=False):
             contents = []
             for line in lines:
-                alloc = next(a for s, e, a in ranges[line["key"]] if s <= lo < e)
-                contents.append((line, alloc))
+                spans, i = ranges[line["key"]], at[line["key"]]
+                while spans[i][1] <= lo:
+                    i += 1
+                at[line["key"]] = i
+                contents.append((line, spans[i][2]))
             plans.append((dest, lo, hi, contents))
     tokens = _tokens(session, len(plans))
     waves: list[PackingWave] = []

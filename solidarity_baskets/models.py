@@ -11,6 +11,8 @@
   a named hub in it, and a number of baskets. Counts only: never a beneficiary.
 * :class:`BasketOrder` — a confirmed quote: one order in the orders library, and
   :class:`AllocationLine` rows tying each purchase line to its distribution point.
+* :class:`BasketJob` — a quote or a confirmation too big for a web request, run in
+  the background: its state, the stage it is at, and what it produced (or why not).
 * :class:`PackingWave` / :class:`ManifestLine` — how the baskets of a point are
   packed: in a wave every basket holds the same products from the same cooperatives,
   so each basket has an exact manifest. A basket's serial is its wave's token and its
@@ -45,7 +47,10 @@ __all__ = [
     "AllocationLine",
     "BasketOrder",
     "BasketQuote",
+    "BasketJob",
     "BasketTemplate",
+    "JobKind",
+    "JobStatus",
     "FreightRate",
     "LineEquivalent",
     "ManifestLine",
@@ -468,3 +473,61 @@ class SourcingSettings(Base):
     #: the most parts one basket order may have
     max_parts: Mapped[int]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class JobKind(StrEnum):
+    QUOTE = "quote"  # a new request
+    REQUOTE = "requote"  # a quote again with a fix
+    CONFIRM = "confirm"  # a quote into an order
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class BasketJob(Base):
+    """A quote or confirmation run in the background. ``payload`` holds what the job
+    needs (the request, the fix, the payment method); ``quote_id`` is the quote it
+    works on (confirm, requote) or produced (quote); ``basket_order_id`` the order a
+    confirmation placed. ``stage`` and ``percent`` say where a running job is."""
+
+    __tablename__ = "solidarity_baskets_job"
+    __table_args__ = (
+        CheckConstraint("percent BETWEEN 0 AND 100", name="percent_range"),
+        Index("ix_solidarity_baskets_job_status", "status", "id"),
+        Index("ix_solidarity_baskets_job_organisation", "organisation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("orders_organisation.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("orders_user.id"))
+    kind: Mapped[JobKind] = mapped_column(String(20))
+    status: Mapped[JobStatus] = mapped_column(String(20), default=JobStatus.QUEUED)
+    stage: Mapped[str] = mapped_column(String(40), default="")
+    percent: Mapped[int] = mapped_column(default=0)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    baskets: Mapped[int] = mapped_column(default=0)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    quote_id: Mapped[int | None] = mapped_column(
+        ForeignKey("solidarity_baskets_quote.id", ondelete="SET NULL")
+    )
+    basket_order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("solidarity_baskets_order.id", ondelete="SET NULL")
+    )
+    #: why it failed: a problem code and its data, as the libraries raise them
+    error_code: Mapped[str] = mapped_column(String(60), default="")
+    error_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship()
+    basket_order: Mapped[BasketOrder | None] = relationship()
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)

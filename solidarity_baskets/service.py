@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -65,6 +65,14 @@ MIN_SHARE_BPS = 100
 MAX_HUB_NAME = 80
 #: a fairness level allows at most 10 % more than the cheapest plan
 MAX_FAIRNESS_BPS = 1_000
+
+#: told where long work is: a stage name and a percentage (a background job shows
+#: them; it may raise to stop the work, before anything is committed)
+Progress = Callable[[str, int], None]
+
+
+def no_progress(stage: str, percent: int) -> None:
+    """The default: nobody is watching."""
 
 
 # -- destinations -----------------------------------------------------------------------
@@ -232,7 +240,12 @@ def kinds_of(lines: Sequence[dict[str, Any]], accepted: set[int] | None) -> list
 
 # -- quoting ----------------------------------------------------------------------------------
 def quote_baskets(
-    session: Session, request: BasketRequest, *, today: date, now: datetime
+    session: Session,
+    request: BasketRequest,
+    *,
+    today: date,
+    now: datetime,
+    progress: Progress = no_progress,
 ) -> BasketQuote:
     """Plan the request with the supply of rural cooperatives right now and store the
     quote (flushes). A short supply is not an error: the quote lists the shortfalls
@@ -261,7 +274,7 @@ def quote_baskets(
             request,
             accepted_equivalents=tuple(sorted(set(request.accepted_equivalents) & known)),
         )
-    return _run(session, request, lines, template.name, today=today, now=now)
+    return _run(session, request, lines, template.name, today=today, now=now, progress=progress)
 
 
 def _run(
@@ -272,15 +285,28 @@ def _run(
     *,
     today: date,
     now: datetime,
+    progress: Progress,
 ) -> BasketQuote:
     accepted = None if request.accepted_equivalents is None else set(request.accepted_equivalents)
+    progress("reading_supply", 5)
     supply = build_supply(session, kinds_of(lines, accepted))
     problem = _problem(session, request, lines, supply, today=today)
+    progress("solving", 20)
     started = time.perf_counter()
     allocation = _allocate(problem)
     solve_ms = round((time.perf_counter() - started) * 1000)
     return _store(
-        session, request, lines, template_name, supply, problem, allocation, solve_ms, today, now
+        session,
+        request,
+        lines,
+        template_name,
+        supply,
+        problem,
+        allocation,
+        solve_ms,
+        today,
+        now,
+        progress,
     )
 
 
@@ -345,7 +371,9 @@ def _store(
     solve_ms: int,
     today: date,
     now: datetime,
+    progress: Progress,
 ) -> BasketQuote:
+    progress("comparing", 60)
     stats = allocation.stats
     excess = allocation.budget_excess
     current = fairness.outcome_of(problem, allocation, request.fairness_bps)
@@ -360,6 +388,7 @@ def _store(
         "eligible": len(fairness.eligible_suppliers(problem)),
     }
     result["complete_plan"] = _complete_plan(problem, allocation)
+    progress("storing", 90)
     quote = BasketQuote(
         organisation_id=request.organisation_id,
         template_id=request.template_id,
@@ -456,6 +485,7 @@ def requote(
     fairness_bps: int | None = None,
     drop_lines: Sequence[str] = (),
     created_by_id: int | None = None,
+    progress: Progress = no_progress,
 ) -> BasketQuote:
     """Quote again the request of ``quote`` with the fixes its shortfalls proposed:
     more accepted equivalents, another date, fewer baskets at some points (by
@@ -515,7 +545,9 @@ def requote(
     problems = check_request(request, today=today)
     if problems:
         raise InvalidInput(problems)
-    return _run(session, request, lines, quote.template_name, today=today, now=now)
+    return _run(
+        session, request, lines, quote.template_name, today=today, now=now, progress=progress
+    )
 
 
 # -- confirming -----------------------------------------------------------------------------
@@ -542,6 +574,7 @@ def confirm_basket_order(
     now: datetime,
     payment_method: PaymentMethod | str = PaymentMethod.BANK_TRANSFER,
     user: User | None = None,
+    progress: Progress = no_progress,
 ) -> Confirmed | Requoted:
     """Turn an open quote into one order: one part per (cooperative, distribution
     point), stock reserved and capacity committed, packing waves and manifests
@@ -568,9 +601,11 @@ def confirm_basket_order(
     request = request_of(quote)
     lines = quote.inputs["lines"]
     accepted = None if request.accepted_equivalents is None else set(request.accepted_equivalents)
+    progress("checking_supply", 5)
     supply = build_supply(session, kinds_of(lines, accepted))
     assignments = snapshot.assignments(quote.result)
     if supply.digest != quote.supply_digest or today != quote.planned_on:
+        progress("solving", 10)
         started = time.perf_counter()
         problem = _problem(session, request, lines, supply, today=today)
         allocation = _allocate(problem)
@@ -587,6 +622,7 @@ def confirm_basket_order(
                 solve_ms,
                 today,
                 now,
+                progress,
             )
             quote.status = QuoteStatus.SUPERSEDED
             quote.superseded_by_id = fresh.id
@@ -599,6 +635,7 @@ def confirm_basket_order(
     if 0 < stats.get("max_parts", 0) < stats.get("parts", 0):
         raise BasketError("too_many_parts", parts=stats["parts"], max=stats["max_parts"])
     destinations = {d.key: d for d in quote.destinations}
+    progress("placing_order", 30)
     parts, part_assignments = _parts(
         assignments, destinations, snapshot.shipment_fees(quote.result)
     )
@@ -632,6 +669,7 @@ def confirm_basket_order(
         baskets=quote.baskets,
     )
     session.add(basket_order)
+    progress("recording_allocation", 70)
     for part_lines, group in zip(lines_by_part, part_assignments, strict=True):
         for order_line, assignment in zip(part_lines, group, strict=True):
             basket_order.allocation.append(
@@ -650,6 +688,7 @@ def confirm_basket_order(
                 )
             )
     session.flush()
+    progress("packing", 85)
     manifests.pack(session, basket_order)
     quote.status = QuoteStatus.CONFIRMED
     session.flush()

@@ -57,28 +57,33 @@ def template_lines(template: BasketTemplate) -> list[dict[str, Any]]:
 def inputs(request: BasketRequest, lines: list[dict[str, Any]], supply: Supply) -> dict[str, Any]:
     return {
         "version": VERSION,
-        "request": {
-            "organisation_id": request.organisation_id,
-            "template_id": request.template_id,
-            "destinations": [
-                [d.province_code, d.baskets, d.hub_name, d.address, d.contact, d.window]
-                for d in request.destinations
-            ],
-            "deliver_by": request.deliver_by.isoformat(),
-            "family_size": request.family_size,
-            "budget_per_basket_minor": request.budget_per_basket_minor,
-            "max_share_bps": request.max_share_bps,
-            "women_led_preference": request.women_led_preference,
-            "fairness_bps": request.fairness_bps,
-            "accepted_equivalents": None
-            if request.accepted_equivalents is None
-            else list(request.accepted_equivalents),
-            "created_by_id": request.created_by_id,
-        },
+        "request": request_data(request),
         "lines": lines,
         "suppliers": [[s.id, s.region_code, s.rural, s.women_led] for s in supply.suppliers],
         "offer_fields": list(OFFER_FIELDS),
         "offers": [offer_row(o) for o in supply.offers],
+    }
+
+
+def request_data(request: BasketRequest) -> dict[str, Any]:
+    """The request as JSON (read back by :func:`request`)."""
+    return {
+        "organisation_id": request.organisation_id,
+        "template_id": request.template_id,
+        "destinations": [
+            [d.province_code, d.baskets, d.hub_name, d.address, d.contact, d.window]
+            for d in request.destinations
+        ],
+        "deliver_by": request.deliver_by.isoformat(),
+        "family_size": request.family_size,
+        "budget_per_basket_minor": request.budget_per_basket_minor,
+        "max_share_bps": request.max_share_bps,
+        "women_led_preference": request.women_led_preference,
+        "fairness_bps": request.fairness_bps,
+        "accepted_equivalents": None
+        if request.accepted_equivalents is None
+        else list(request.accepted_equivalents),
+        "created_by_id": request.created_by_id,
     }
 
 

@@ -14,7 +14,17 @@ from datetime import date, timedelta
 from typing import Any
 
 import segno
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -44,7 +54,7 @@ from solidarity_baskets import fairness, impact, manifests, points, quotes, serv
 from solidarity_baskets.errors import BasketError
 from solidarity_baskets.models import BasketOrder, BasketQuote, BasketTemplate
 from solidarity_baskets.request import BasketRequest, DestinationRequest
-from storefront import payments
+from storefront import jobs, payments
 from storefront.auth import answer_existing_account, organisation_required
 from storefront.extensions import db
 from storefront.i18n import current_language
@@ -426,6 +436,13 @@ def order_new() -> Response | str:
         if built is not None:
             request_, rows_of = built
             try:
+                if jobs.in_background(current_app, sum(d.baskets for d in request_.destinations)):
+                    # the request's shape is checked now, its supply in the job
+                    if problems := service.check_request(request_, today=today):
+                        raise InvalidInput(problems)
+                    from storefront.ngo.progress import quote_in_background
+
+                    return quote_in_background(request_)
                 quote = service.quote_baskets(db.session, request_, today=today, now=utcnow())
             except InvalidInput as exc:
                 db.session.rollback()
@@ -690,6 +707,10 @@ def quote_again(quote_id: int) -> Response:
         return redirect(url_for("ngo.quote_detail", quote_id=quote.id))
     if form.kind.data == "fewer_baskets" and form.destination_key.data == "*":
         changes = {"baskets": quotes.quote_view(quote).fewer_baskets}
+    if jobs.in_background(current_app, quote.baskets):
+        from storefront.ngo.progress import requote_in_background
+
+        return requote_in_background(quote, changes)
     now = utcnow()
     try:
         fresh = service.requote(
@@ -728,6 +749,10 @@ def quote_confirm(quote_id: int) -> Response:
     if quote.budget_excess_minor and not form.over_budget.data:
         flash(message("over_budget_not_acknowledged"), "error")
         return redirect(page)
+    if jobs.in_background(current_app, quote.baskets):
+        from storefront.ngo.progress import confirm_in_background
+
+        return confirm_in_background(quote, form.payment_method.data or "")
     user = db.session.get(User, current_user.id)
     try:
         result = service.confirm_basket_order(

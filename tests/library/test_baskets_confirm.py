@@ -235,3 +235,40 @@ def test_the_csv_report_has_a_row_per_cooperative_and_no_person(session, make):
     for personal in (world.member.email, world.member.name, world.member.phone, "Khadija"):
         assert personal not in text
     assert session.scalar(select(func.count(BasketOrder.id))) == 1
+
+
+def test_confirming_sends_as_many_statements_whatever_the_number_of_parts(
+    session, make, count_queries, is_postgres
+):
+    """Reservation is one UPDATE per product, whatever the number of parts: more
+    distribution points (so more parts, lines and waves) send no more reads or
+    updates. PostgreSQL gets the new rows in batches too; SQLite one INSERT per row
+    (it cannot say which generated id belongs to which row of a batch)."""
+    world = basket_world(session, make)
+    few = (DestinationRequest("06.141", 30), DestinationRequest("09.001", 20))
+    many = tuple(
+        DestinationRequest(code, n)
+        for code, n in (
+            ("06.141", 10),
+            ("09.001", 8),
+            ("07.427", 8),
+            ("06.181", 8),
+            ("09.273", 8),
+            ("07.351", 8),
+        )
+    )
+    sent, parts = [], []
+    for destinations in (few, many):
+        quote = quote_baskets(
+            session, world.request(TODAY, destinations=destinations), today=TODAY, now=NOW
+        )
+        session.flush()
+        count_queries.clear()
+        result = confirm_basket_order(session, quote, now=NOW, user=world.member)
+        sent.append(
+            [q for q in count_queries if is_postgres or not q.lstrip().startswith("INSERT")]
+        )
+        assert isinstance(result, Confirmed)
+        parts.append(len(result.basket_order.order.fulfilments))
+    assert parts[1] > parts[0] * 2
+    assert len(sent[1]) == len(sent[0]), parts

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from solidarity_baskets.models import BasketQuote
+from storefront import jobs
 from tests.baskets import app_queries, basket_world, order_form
 from tests.storefront.backoffice import login
 
@@ -38,7 +39,8 @@ def test_a_quote_names_its_cooperatives_and_what_they_supply(client, world, sess
     assert "<strong>100%</strong>" in page  # from rural cooperatives
 
 
-def test_an_over_large_order_gets_a_shortfall_report_not_an_error(client, world, session):
+def test_an_over_large_order_gets_a_shortfall_report_not_an_error(client, world, session, app):
+    app.config["JOBS_RUNNER"] = "worker"  # a large order: quoted in the background
     login(client, world.member)
     response = client.post(
         "/ngo/orders/new",
@@ -46,8 +48,12 @@ def test_an_over_large_order_gets_a_shortfall_report_not_an_error(client, world,
             world, **{"destinations-0-baskets": "200000", "destinations-1-baskets": "1"}
         ),
     )
-    assert response.status_code == 302
-    page = client.get(response.headers["Location"])
+    assert response.status_code == 302 and "/ngo/jobs/" in response.headers["Location"]
+    with app.app_context():
+        assert jobs.run_queued() == 1
+    done = client.get(response.headers["Location"])
+    assert done.status_code == 302
+    page = client.get(done.headers["Location"])
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Not enough supply" in text
