@@ -49,6 +49,29 @@ def seed_demo(if_empty: bool) -> None:
         click.echo(f"Demo NGO account {email} / password {baskets['password']}")
 
 
+@click.command("seed-national")
+@with_appcontext
+@click.option("--baskets", default=300_000, show_default=True, help="Baskets the supply covers.")
+@click.option("--cooperatives", default=20_000, show_default=True, help="Cooperatives to add.")
+@click.option("--seed", default=1, show_default=True, help="Random seed.")
+def seed_national_command(baskets: int, cooperatives: int, seed: int) -> None:
+    """Add a national-scale supply for the Ramadan basket (after seed-demo)."""
+    from storefront.demo.national import seed_national
+
+    if not (1 <= baskets <= 2_000_000 and 1 <= cooperatives <= 200_000):
+        raise click.BadParameter("baskets: 1 to 2,000,000; cooperatives: 1 to 200,000")
+    now = utcnow()
+    made = seed_national(
+        db.session, baskets=baskets, cooperatives=cooperatives, today=now.date(), now=now, seed=seed
+    )
+    db.session.commit()
+    click.echo(
+        f"{made['cooperatives']} cooperatives and {made['products']} products added: enough "
+        f"for {baskets} baskets of the national Ramadan template. As the demo NGO, open "
+        "/ngo/orders/new, choose it, and spread the baskets over the provinces."
+    )
+
+
 mail = AppGroup("mail", help="Outgoing mail and text messages.")
 
 
@@ -76,7 +99,10 @@ def mail_send(limit: int) -> None:
 
 def init_app(app: Flask) -> None:
     from storefront.coop.commands import catalog_cli
+    from storefront.jobs import jobs_cli
 
     app.cli.add_command(seed_demo)
+    app.cli.add_command(seed_national_command)
     app.cli.add_command(mail)
     app.cli.add_command(catalog_cli)
+    app.cli.add_command(jobs_cli)
