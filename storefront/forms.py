@@ -33,6 +33,17 @@ def _normalise_newlines(value: object) -> object:
     return safe_text.normalise_newlines(value) if isinstance(value, str) else value
 
 
+def contact(autocomplete: str) -> dict[str, str]:
+    """A contact field's ``render_kw``: the autofill token, and for a phone or an e-mail
+    the keyboard a phone should open (a phone number gets ``type=tel``)."""
+    kw = {"autocomplete": autocomplete}
+    if autocomplete.endswith("tel"):
+        kw.update(type="tel", inputmode="tel")
+    elif autocomplete.endswith("email"):
+        kw["inputmode"] = "email"
+    return kw
+
+
 class _SafeText:
     """The validator added to every text field."""
 

@@ -8,7 +8,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Validation
 from catalog.accounts.users import MIN_PASSWORD_LENGTH
 from catalog.errors import InvalidIdentifier
 from catalog.identifiers import clean_phone
-from storefront.forms import Form
+from storefront.forms import Form, contact
 
 
 def strip(value: str | None) -> str | None:
@@ -28,19 +28,31 @@ def moroccan_phone(form: FlaskForm, field: StringField) -> None:
 
 
 class LoginForm(Form):
-    email = EmailField(_l("E-mail"), filters=[strip], validators=[InputRequired(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail"),
+        filters=[strip],
+        validators=[InputRequired(), Length(max=254)],
+        render_kw=contact("email"),
+    )
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
     remember = BooleanField(_l("Keep me logged in"))
 
 
 class SignupForm(Form):
-    name = StringField(_l("Full name"), validators=[InputRequired(), Length(max=120)])
+    name = StringField(
+        _l("Full name"), validators=[InputRequired(), Length(max=120)], render_kw=contact("name")
+    )
     email = EmailField(
         _l("E-mail"),
         filters=[strip],
         validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
+        render_kw=contact("email"),
     )
-    phone = StringField(_l("Phone (for delivery)"), validators=[moroccan_phone, Length(max=30)])
+    phone = StringField(
+        _l("Phone (for delivery)"),
+        validators=[moroccan_phone, Length(max=30)],
+        render_kw=contact("tel"),
+    )
     password = PasswordField(
         _l("Password"),
         validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
@@ -54,7 +66,12 @@ class SignupForm(Form):
 
 
 class ResetRequestForm(Form):
-    email = EmailField(_l("E-mail"), filters=[strip], validators=[InputRequired(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail"),
+        filters=[strip],
+        validators=[InputRequired(), Length(max=254)],
+        render_kw=contact("email"),
+    )
 
 
 class ResetForm(Form):

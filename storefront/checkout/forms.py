@@ -7,14 +7,17 @@ from wtforms.validators import Email, InputRequired, Length, Optional
 
 from catalog import regions
 from storefront.account.forms import moroccan_phone, strip
-from storefront.forms import Form
+from storefront.forms import Form, contact
 from storefront.orders.messages import DELIVERY_OPTIONS, PAYMENT_METHODS
 
 
 def province_choices(lang: str) -> list[SelectChoice]:
-    """Provinces grouped by region (an ``<optgroup>`` each): choosing the province
+    """An empty first choice, then the provinces grouped by region (an ``<optgroup>`` each): choosing the province
     gives the region, and the page works without JavaScript."""
     return [
+        # empty, so that ``required`` stops a form sent without a choice
+        SelectChoice("", _l("Choose…")),
+    ] + [
         SelectChoice(p.code, p.name(lang), optgroup=region.name(lang))
         for region in regions.regions()
         for p in regions.provinces_of(region.code)
@@ -23,28 +26,40 @@ def province_choices(lang: str) -> list[SelectChoice]:
 
 class DetailsForm(Form):
     name = StringField(
-        _l("Full name"), filters=[strip], validators=[InputRequired(), Length(max=120)]
+        _l("Full name"),
+        filters=[strip],
+        validators=[InputRequired(), Length(max=120)],
+        render_kw=contact("name"),
     )
     email = EmailField(
         _l("E-mail"),
         filters=[strip],
         validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
         description=_l("We send the confirmation and the tracking here."),
+        render_kw=contact("email"),
     )
     phone = StringField(
         _l("Phone"),
         validators=[InputRequired(), Length(max=30), moroccan_phone],
         description=_l("The delivery person calls this number."),
+        render_kw=contact("tel"),
     )
-    province = SelectField(_l("Province or prefecture"), validators=[InputRequired()])
+    province = SelectField(
+        _l("Province or prefecture"),
+        validators=[InputRequired(_l("Choose the province or prefecture to deliver to."))],
+    )
     city = StringField(
-        _l("Town or village"), filters=[strip], validators=[Optional(), Length(max=120)]
+        _l("Town or village"),
+        filters=[strip],
+        validators=[Optional(), Length(max=120)],
+        render_kw=contact("address-level2"),
     )
     address = TextAreaField(
         _l("Address"),
         filters=[strip],
         validators=[InputRequired(), Length(min=5, max=500)],
         description=_l("Street, district, building, a landmark. No postcode needed."),
+        render_kw=contact("street-address"),
     )
     delivery_option = RadioField(
         _l("Delivery"),

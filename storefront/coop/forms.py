@@ -22,7 +22,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 from catalog.accounts.users import MIN_PASSWORD_LENGTH
 from orders import carriers
 from storefront.account.forms import moroccan_phone, strip
-from storefront.forms import Form
+from storefront.forms import Form, contact
 
 
 def _text(label: str, max_length: int, required: bool = False, **kw: object) -> StringField:
@@ -77,22 +77,32 @@ class ProfileForm(Form):
     story_en = TextAreaField(
         _l("Your story (English)"), filters=[strip], validators=[Optional(), Length(max=5000)]
     )
-    phone = StringField(_l("Phone of the cooperative"), validators=[Length(max=30)])
+    phone = StringField(
+        _l("Phone of the cooperative"),
+        validators=[Length(max=30)],
+        render_kw=contact("work tel"),
+    )
     email = EmailField(
-        _l("E-mail of the cooperative"), filters=[strip], validators=[Optional(), Length(max=200)]
+        _l("E-mail of the cooperative"),
+        filters=[strip],
+        validators=[Optional(), Length(max=200)],
+        render_kw=contact("work email"),
     )
 
 
 class SignupForm(ProfileForm):
     """A person creates their account together with their cooperative."""
 
-    person_name = _text(_l("Your full name"), 120, required=True)
+    person_name = _text(_l("Your full name"), 120, required=True, render_kw=contact("name"))
     person_email = EmailField(
         _l("Your e-mail (to log in)"),
         filters=[strip],
         validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
+        render_kw=contact("email"),
     )
-    person_phone = StringField(_l("Your phone"), validators=[moroccan_phone, Length(max=30)])
+    person_phone = StringField(
+        _l("Your phone"), validators=[moroccan_phone, Length(max=30)], render_kw=contact("tel")
+    )
     password = PasswordField(
         _l("Password"),
         validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
@@ -107,8 +117,10 @@ class SignupForm(ProfileForm):
 class MemberSignupForm(Form):
     """Someone invited by a member creates their own account."""
 
-    name = _text(_l("Your full name"), 120, required=True)
-    phone = StringField(_l("Your phone"), validators=[moroccan_phone, Length(max=30)])
+    name = _text(_l("Your full name"), 120, required=True, render_kw=contact("name"))
+    phone = StringField(
+        _l("Your phone"), validators=[moroccan_phone, Length(max=30)], render_kw=contact("tel")
+    )
     password = PasswordField(
         _l("Password"),
         validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],

@@ -42,7 +42,7 @@ from solidarity_baskets.nutrition import MAX_FAMILY_SIZE
 from solidarity_baskets.request import MAX_POINT_TEXT
 from solidarity_baskets.service import MAX_BASKETS, MAX_HUB_NAME
 from storefront.account.forms import moroccan_phone, strip
-from storefront.forms import Form
+from storefront.forms import Form, contact
 from storefront.labels import ORGANISATION_KINDS
 
 #: Quantity units people type, and how many grams / millilitres / pieces each is.
@@ -99,6 +99,7 @@ class SignupForm(Form):
         _l("Name of the organisation"),
         filters=[strip],
         validators=[InputRequired(), Length(max=200)],
+        render_kw=contact("organization"),
     )
     kind = SelectField(
         _l("Kind"),
@@ -119,23 +120,30 @@ class SignupForm(Form):
         _l("Address of your head office"),
         filters=[strip],
         validators=[InputRequired(), Length(min=5, max=500)],
+        render_kw=contact("work street-address"),
     )
     phone = StringField(
         _l("Phone of the organisation"),
         validators=[InputRequired(), moroccan_phone, Length(max=30)],
+        render_kw=contact("work tel"),
     )
     email = EmailField(
         _l("E-mail of the organisation"),
         filters=[strip],
         validators=[InputRequired(), Email(check_deliverability=False), Length(max=200)],
+        render_kw=contact("work email"),
     )
     person_name = StringField(
-        _l("Your name"), filters=[strip], validators=[InputRequired(), Length(max=120)]
+        _l("Your name"),
+        filters=[strip],
+        validators=[InputRequired(), Length(max=120)],
+        render_kw=contact("name"),
     )
     person_email = EmailField(
         _l("Your e-mail (to log in)"),
         filters=[strip],
         validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
+        render_kw=contact("email"),
     )
     password = PasswordField(
         _l("Password"),

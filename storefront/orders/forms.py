@@ -5,7 +5,7 @@ from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from storefront.account.forms import strip
-from storefront.forms import Form
+from storefront.forms import Form, contact
 
 
 class TrackForm(Form):
@@ -19,6 +19,7 @@ class TrackForm(Form):
         _l("Phone number given with the order"),
         filters=[strip],
         validators=[InputRequired(), Length(max=30)],
+        render_kw=contact("tel"),
     )
 
 

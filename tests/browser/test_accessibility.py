@@ -58,7 +58,7 @@ AREAS: dict[str, tuple[str | None, dict[str, Callable[[Any, Any], None]]]] = {
         {
             "cart": _cart,
             "checkout": _go("/checkout/"),
-            "checkout-errors": lambda page, s: flows.submit(page),
+            "checkout-errors": lambda page, s: flows.submit(page, past_the_browser=True),
             "checkout-review": _review,
             "tracking": _go("/orders/track"),
             "order": _order,

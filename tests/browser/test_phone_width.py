@@ -297,3 +297,30 @@ def test_signed_in_pages_have_one_logout_form_outside_any_span_and_no_repeated_i
     assert page.locator("a.cart-link").count() == 1
     page.locator("details.menu > summary").click()
     assert page.locator("nav.main-nav a", has_text="Se connecter").is_visible()
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_cart_lines_stack_on_a_phone_with_totals_and_remove_on_screen(
+    lang, live_server, open_context, samples, shots
+):
+    page = open_context(lang).new_page()
+    flows.add_to_cart(page, samples.products[0], quantity=2)
+    flows.add_to_cart(page, samples.products[1])
+    page.goto(url_for_live(live_server, "cart.show"))
+    assert page.locator("main table").count() == 0
+    lines = page.locator(".cart-line")
+    assert lines.count() == 2
+    for i in range(lines.count()):
+        line = lines.nth(i)
+        for part in (".line-total", ".line-remove button", ".qty-form input[name=quantity]", ".qty-form button"):
+            box = line.locator(part).bounding_box()
+            assert box and 0 <= box["x"] and box["x"] + box["width"] <= 360, (part, box)
+        assert line.locator(".line-remove button").bounding_box()["height"] >= 44
+    assert page.locator(".subtotal").count() == 2
+    assert all(s.is_visible() for s in page.locator(".subtotal").all())
+    checkout = page.locator("main a.button")
+    assert checkout.bounding_box()["height"] >= 44
+    shots(page, "cart")
+    page.locator(".cart-line .line-remove button").first.click()
+    page.wait_for_load_state()
+    assert page.locator(".cart-line").count() == 1

@@ -78,6 +78,7 @@ def test_a_double_submit_places_one_order(client, session, shop) -> None:
     [
         ("phone", "12345", "Enter a Moroccan phone number"),
         ("province", "99.999", "Not a valid choice"),
+        ("province", "", "Choose the province or prefecture to deliver to."),
         ("province", "06.141.01.00", "Not a valid choice"),
         ("payment_method", "bank_transfer", "Not a valid choice"),
         ("payment_method", "card", "Not a valid choice"),
@@ -228,3 +229,43 @@ def test_confirming_reads_the_products_once_and_prices_once(
     # for each of the two cooperatives nobody can reach; nothing read twice (32
     # statements when the cart was priced twice, before the tasks and the stamp)
     assert len(count_queries) <= 33, "\n".join(count_queries)
+
+
+@pytest.mark.translated
+def test_the_province_starts_empty_and_a_form_without_one_is_refused(client, session, shop):
+    """No silent default: the first option is an empty "Choose…", which ``required``
+    catches in the browser; the server refuses a form without a province too."""
+    add(client, shop[0])
+    client.set_cookie("lang", "fr")
+    page = client.get("/checkout/").get_data(as_text=True)
+    select = re.search(r'<select[^>]*id="province"[^>]*>(.*?)</select>', page, re.S)
+    assert select and "required" in select.group(0).split(">")[0]
+    first = re.search(r"<option[^>]*>[^<]*</option>", select.group(1)).group(0)
+    assert 'value=""' in first and "Choisissez…" in first
+    assert "selected" not in select.group(1)
+    without = {k: v for k, v in DETAILS.items() if k != "province"}
+    response = client.post("/checkout/", data=without)
+    assert response.status_code == 200
+    assert "Choisissez la province ou la préfecture de livraison." in response.get_data(
+        as_text=True
+    )
+    with client.session_transaction() as s:
+        assert "checkout" not in s
+
+
+def test_contact_fields_open_the_right_keyboard_and_autofill(client, shop):
+    add(client, shop[0])
+    page = client.get("/checkout/").get_data(as_text=True)
+    inputs = {
+        m.group(1): m.group(0)
+        for m in re.finditer(r'<(?:input|textarea)[^>]*\bid="(\w+)"[^>]*>', page)
+    }
+    assert 'type="tel"' in inputs["phone"] and 'inputmode="tel"' in inputs["phone"]
+    assert 'autocomplete="tel"' in inputs["phone"]
+    assert 'type="email"' in inputs["email"] and 'autocomplete="email"' in inputs["email"]
+    assert 'autocomplete="name"' in inputs["name"]
+    assert 'autocomplete="street-address"' in inputs["address"]
+    assert 'autocomplete="address-level2"' in inputs["city"]
+    track = client.get("/orders/track").get_data(as_text=True)
+    phone = re.search(r'<input[^>]*\bid="phone"[^>]*>', track).group(0)
+    assert 'type="tel"' in phone and 'autocomplete="tel"' in phone
