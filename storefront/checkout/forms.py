@@ -12,8 +12,8 @@ from storefront.orders.messages import DELIVERY_OPTIONS, PAYMENT_METHODS
 
 
 def province_choices(lang: str) -> list[SelectChoice]:
-    """An empty first choice, then the provinces grouped by region (an ``<optgroup>`` each): choosing the province
-    gives the region, and the page works without JavaScript."""
+    """An empty first choice, then the provinces grouped by region (an ``<optgroup>``
+    each): choosing the province gives the region, and the page works without JavaScript."""
     return [
         # empty, so that ``required`` stops a form sent without a choice
         SelectChoice("", _l("Choose…")),
