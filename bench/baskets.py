@@ -50,8 +50,8 @@ from solidarity_baskets.engine import (  # noqa: E402
     Problem,
     Supplier,
     allocate,
-    supply_by_date,
 )
+from tests.oracles import supply_by_date  # noqa: E402
 
 #: HCP region code -> (households 2024, provinces and prefectures).
 REGION_HOUSEHOLDS = {
@@ -241,7 +241,7 @@ def make_problem(
         offers=tuple(offers),
         today=today,
         deliver_by=deliver_by,
-        shipping=freight.default_table(),
+        shipping=freight.table(freight.DEFAULT_RATES),
         budget_per_basket_minor=budget,
         policy=policy,
     )

@@ -53,7 +53,6 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from catalog import regions as regions_data  # noqa: E402
 from catalog.db import configure_sqlite, import_models  # noqa: E402
-from catalog.identifiers import make_ice  # noqa: E402
 from catalog.models import (  # noqa: E402
     Category,
     CategoryRule,
@@ -66,6 +65,7 @@ from catalog.models import (  # noqa: E402
 )
 from catalog.rules import problems, refresh_products, valid_kinds  # noqa: E402
 from catalog.text import search_texts  # noqa: E402
+from storefront.demo.identifiers import make_ice  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 OUT = ROOT / "bench" / "out"

@@ -55,7 +55,6 @@ from bench._gunicorn import gunicorn  # noqa: E402
 from catalog import settings  # noqa: E402
 from catalog.db import configure_sqlite, import_models  # noqa: E402
 from catalog.errors import InsufficientStock  # noqa: E402
-from catalog.identifiers import make_ice  # noqa: E402
 from catalog.models import (  # noqa: E402
     Category,
     Cooperative,
@@ -69,6 +68,7 @@ from catalog.rules import refresh_products  # noqa: E402
 from orders.models import Order, OrderLine  # noqa: E402
 from orders.placing import Address, Customer, place_order  # noqa: E402
 from orders.shipping import seed_amana_preset  # noqa: E402
+from storefront.demo.identifiers import make_ice  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 STOCK = 10**7

@@ -39,7 +39,6 @@ sys.path.insert(0, str(ROOT))
 
 from bench._gunicorn import gunicorn  # noqa: E402
 from catalog.db import import_models  # noqa: E402
-from catalog.identifiers import make_ice  # noqa: E402
 from catalog.models import (  # noqa: E402
     Category,
     Cooperative,
@@ -51,6 +50,7 @@ from catalog.models import (  # noqa: E402
 from catalog.rules import refresh_products  # noqa: E402
 from orders.models import Order, OrderLine  # noqa: E402
 from orders.shipping import seed_amana_preset  # noqa: E402
+from storefront.demo.identifiers import make_ice  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 INITIAL_STOCK = 500

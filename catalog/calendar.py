@@ -26,9 +26,8 @@ import holidays
 import numpy as np
 import numpy.typing as npt
 
-#: Python weekday numbers of working days: Monday (0) to Saturday (5); Sunday is off.
-WORKING_WEEKDAYS = frozenset(range(6))
-#: The same week for numpy's business-day functions (Monday first).
+#: Working days for numpy's business-day functions, Monday first: Monday to Saturday;
+#: Sunday is off.
 _WEEKMASK = "1111110"
 #: ISO 3166 code of the country whose public holidays are days off.
 COUNTRY = "MA"
@@ -44,10 +43,6 @@ DayArray = npt.NDArray[np.datetime64]
 def public_holidays(year: int) -> frozenset[date]:
     """Morocco's public holidays in ``year``."""
     return frozenset(holidays.country_holidays(COUNTRY, years=year))
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() in WORKING_WEEKDAYS and day not in public_holidays(day.year)
 
 
 @lru_cache(maxsize=64)

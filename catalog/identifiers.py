@@ -24,13 +24,6 @@ def clean_ice(value: str) -> str:
         raise InvalidIdentifier(code="ice_checksum", value=value) from None
 
 
-def make_ice(entity: int, establishment: int = 0) -> str:
-    """Build a valid ICE from a 9-digit entity number (for demo and test data)."""
-    base = f"{entity:09d}{establishment:04d}"
-    check = -(int(base) * 100) % 97  # stdnum.ma.ice: the whole number is 0 mod 97
-    return f"{base}{check:02d}"
-
-
 def clean_phone(value: str) -> str:
     """A Moroccan phone number in E.164 (``0612345678`` → ``+212612345678``).
     Valid numbers of other countries are refused too: carriers and cooperatives

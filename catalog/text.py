@@ -140,11 +140,6 @@ def token_stems(token: str) -> tuple[str, ...]:
     return (french,) if english == french else (french, english)
 
 
-def stems(text: str) -> list[str]:
-    """The stems of every token of ``text``, in order."""
-    return [stem for token in tokens(text) for stem in token_stems(token)]
-
-
 def _document_parts(product: Product) -> list[str]:
     parts = [
         product.title_fr,

@@ -316,12 +316,6 @@ def clean_rib(value: str) -> str:
     return digits
 
 
-def make_rib(bank: int, city: int, account: int) -> str:
-    """Build a valid RIB (for demo and test data)."""
-    base = f"{bank:03d}{city:03d}{account:016d}"
-    return f"{base}{97 - (int(base) * 100) % 97:02d}"
-
-
 def set_payout_account(
     session: Session,
     cooperative_id: int,

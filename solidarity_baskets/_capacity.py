@@ -11,7 +11,7 @@ delivery date; its *ship date* is therefore::
 
     ship(o, R) = deliver_by - transit(r, R)
 
-and what it can have ready by then is ``supply_by_date(o, today, ship(o, R))``
+and what it can have ready by then is its supply on ``ship(o, R)``
 (stock + daily capacity over its production days before ``ship`` - committed; the
 production days are the working days in Morocco from the end of the offer's lead days,
 :func:`catalog.calendar.production_days`), converted to line units by integer division.

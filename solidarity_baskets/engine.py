@@ -10,7 +10,7 @@ sends to each destination so that:
   the missing part is reported as a :class:`Shortfall` with concrete fixes;
 * no offer ships more than it can have ready: for each of its ship dates (delivery date
   minus lane transit days), the units sent to destinations
-  that need it by that date or earlier never exceed :func:`supply_by_date` at that date
+  that need it by that date or earlier never exceed what it can have ready by that date
   (see *Availability* below);
 * no supplier exceeds its share caps (:class:`Policy`), unless the demand cannot be met
   otherwise, in which case the cap is relaxed as little as possible and the relaxation is
@@ -22,7 +22,7 @@ sends to each destination so that:
 Availability
 ------------
 An offer ``o`` from region ``r`` serving a destination in region ``R`` must ship by
-``deliver_by - transit(r, R)``.  What it can have ready by a date is ``supply_by_date``
+``deliver_by - transit(r, R)``.  What it can have ready by a date is its supply by that date
 (stock + daily capacity over its production days - committed; production starts when
 the offer's lead days are over and runs on working days in Morocco, see
 :mod:`catalog.calendar`), in product units, hence ``// units_per_line_unit`` line
@@ -93,8 +93,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-
-from catalog import calendar
 
 from . import _capacity
 
@@ -486,23 +484,6 @@ def packs_per_line_unit(line_quantity: int, pack_quantity: int) -> int | None:
     if packs * pack_quantity * 100 > line_quantity * (100 + MAX_OVERFILL_PERCENT):
         return None
     return packs
-
-
-def supply_by_date(offer: Offer, today: date, ship_date: date) -> int:
-    """Product units of ``offer`` that can be ready to ship on ``ship_date``.
-
-    ``stock + units_per_day x production days before ship_date - committed``, never
-    below zero (:func:`catalog.calendar.production_days`: working days in Morocco once
-    the offer's lead days are over).
-
-    :param offer: the offer.
-    :param today: the planning day.
-    :param ship_date: the day the goods leave; ``<= today`` means stock only.
-    :return: product units.
-    """
-    days = calendar.production_days(today, offer.lead_days, ship_date)
-    made = offer.stock + offer.units_per_day * days - offer.committed
-    return max(0, made)
 
 
 def allocate(problem: Problem) -> Allocation:

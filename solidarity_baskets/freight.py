@@ -101,11 +101,6 @@ def table(rates: Mapping[ShippingZone, Rate]) -> engine.ShippingTable:
     )
 
 
-def default_table() -> engine.ShippingTable:
-    """The lanes under :data:`DEFAULT_RATES`."""
-    return table(DEFAULT_RATES)
-
-
 def current(session: Session) -> dict[ShippingZone, Rate]:
     """The saved rate of each zone, the default where none is saved."""
     saved = {row.zone: row for row in session.scalars(select(FreightRate))}

@@ -289,7 +289,3 @@ OFFER_FIELDS = (
 
 def offer_row(offer: engine.Offer) -> list[object]:
     return [getattr(offer, name) for name in OFFER_FIELDS]
-
-
-def offer_from_row(row: Sequence[object]) -> engine.Offer:
-    return engine.Offer(**dict(zip(OFFER_FIELDS, row, strict=True)))  # type: ignore[arg-type]

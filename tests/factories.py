@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from catalog.identifiers import make_ice
 from catalog.models import (
     Category,
     CategoryRule,
@@ -21,6 +20,7 @@ from catalog.models import (
     ProductStatus,
 )
 from catalog.rules import refresh_products
+from storefront.demo.identifiers import make_ice
 
 _seq = itertools.count(1)
 

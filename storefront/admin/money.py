@@ -22,6 +22,7 @@ from orders import ledger
 from orders.errors import LedgerError
 from orders.models import LedgerEntry, PayoutBatch, ShippingTariff
 from orders.operator import TariffChange, set_commission, update_tariff
+from orders.shipping import seed_amana_preset
 from storefront.admin.forms import (
     BatchForm,
     CommissionForm,
@@ -126,7 +127,29 @@ def _dh(minor: int) -> str:
 def shipping() -> str:
     tariffs = _tariffs()
     forms = {t.id: _tariff_form(t, formdata=False) for t in tariffs}
-    return render_template("admin/shipping.html", tariffs=tariffs, forms=forms)
+    return render_template("admin/shipping.html", tariffs=tariffs, forms=forms, action=ActionForm())
+
+
+@bp.post("/shipping/amana")
+@operator_required
+def shipping_amana() -> Response:
+    """Fill the Amana tariffs (home and agency pick-up) with Amana's public prices: the
+    starting point of a new shop, or a way back after wrong edits."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    tariffs = seed_amana_preset(db.session)
+    audit.record(
+        db.session,
+        actor(),
+        "shipping.amana_prices",
+        object_type="shipping_tariff",
+        object_id=tariffs[0].id,
+        now=utcnow(),
+        details={"tariffs": [t.id for t in tariffs]},
+    )
+    db.session.commit()
+    flash(_("Amana's prices are in place. Check them and save any change."), "success")
+    return redirect(url_for("admin.shipping"))
 
 
 @bp.post("/shipping/<int:tariff_id>")
@@ -175,7 +198,7 @@ def shipping_update(tariff_id: int) -> Response | str:
     forms = {
         t.id: (form if t.id == tariff.id else _tariff_form(t, formdata=False)) for t in tariffs
     }
-    return render_template("admin/shipping.html", tariffs=tariffs, forms=forms)
+    return render_template("admin/shipping.html", tariffs=tariffs, forms=forms, action=ActionForm())
 
 
 # -- payouts -----------------------------------------------------------------------------

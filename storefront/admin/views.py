@@ -22,7 +22,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from catalog import audit, moderation, synonyms
+from catalog import audit, moderation, onboarding, synonyms
 from catalog.accounts.users import Organisation, OrganisationStatus, Role, User
 from catalog.audit import Actor
 from catalog.categories import CategoryDraft, save_category
@@ -85,9 +85,7 @@ def _get(model: type[Any], object_id: int) -> Any:
 @bp.get("/")
 @operator_required
 def dashboard() -> str:
-    pending_coops = db.session.scalar(
-        select(func.count(Cooperative.id)).where(Cooperative.status == CooperativeStatus.PENDING)
-    )
+    pending_coops = onboarding.count_pending(db.session)
     pending_certs = db.session.scalar(
         select(func.count(Certificate.id)).where(Certificate.status == CertificateStatus.PENDING)
     )

@@ -20,7 +20,6 @@ from catalog.accounts.users import (
     User,
     register_user,
 )
-from catalog.identifiers import make_ice
 from catalog.models import (
     Category,
     Certificate,
@@ -36,6 +35,7 @@ from catalog.models import (
 from catalog.rules import refresh_products
 from solidarity_baskets.templates import ensure_ready_made
 from storefront.demo import images
+from storefront.demo.identifiers import make_ice
 from storefront.demo.orders import DEMO_PASSWORD
 
 NGO_EMAIL = "ngo@taawun.ma"

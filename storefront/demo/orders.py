@@ -20,6 +20,7 @@ from orders import fulfilment, ledger, payment_attempts, placing
 from orders.models import Order, PayoutAccount
 from orders.shipping import seed_amana_preset
 from storefront.demo.catalog_data import NAMED_COOPERATIVES
+from storefront.demo.identifiers import make_rib
 
 #: Printed by ``flask seed-demo``; for the demo only.
 DEMO_PASSWORD = "taawun-demo-2026"  # noqa: S105  (demo accounts only)
@@ -84,7 +85,7 @@ def seed_orders(session: Session, *, now: datetime) -> DemoOrders:
             coop.email = email
         if session.get(PayoutAccount, coop.id) is None:
             ledger.set_payout_account(
-                session, coop.id, holder_name=coop.name_fr, rib=ledger.make_rib(7, 780, coop.id)
+                session, coop.id, holder_name=coop.name_fr, rib=make_rib(7, 780, coop.id)
             )
     session.flush()
     orders = _sample_orders(session, list(coops.values()), now=now)

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from catalog import regions
 from catalog.db import utcnow
-from catalog.identifiers import make_ice
 from catalog.models import (
     Category,
     CategoryRule,
@@ -36,6 +35,7 @@ from storefront.demo.catalog_data import (
     RULES,
     SECTOR_OF_KIND,
 )
+from storefront.demo.identifiers import make_ice
 
 GENERATED_PER_REGION = 5
 FOOD_CATEGORIES = {

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from catalog.models import CapacityCommitment, ProductStatus
 from catalog.rules import refresh_products
-from solidarity_baskets import engine
 from solidarity_baskets.service import kinds_of
 from solidarity_baskets.snapshot import template_lines
 from solidarity_baskets.supply import Kind, build_supply, offer_key
 from tests.baskets import basket_world
 from tests.conftest import TODAY
+from tests.oracles import supply_by_date
 
 
 def _supply(session, world, accepted=None):
@@ -87,7 +87,7 @@ def test_made_to_order_capacity_and_commitments_reach_the_offer(session, make):
     assert (offer.stock, offer.units_per_day, offer.committed, offer.lead_days) == (0, 10, 25, 2)
     # by a date two weeks out: production starts after the 2 lead days, then
     # 10 working days x 10 bags, less the 25 promised
-    assert engine.supply_by_date(offer, TODAY, TODAY + timedelta(days=14)) == 75
+    assert supply_by_date(offer, TODAY, TODAY + timedelta(days=14)) == 75
 
 
 def test_the_supply_digest_moves_with_stock_and_price_only(session, make):

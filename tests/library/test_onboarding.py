@@ -5,7 +5,6 @@ from sqlalchemy import select
 
 from catalog.audit import Actor, AuditEntry
 from catalog.errors import InvalidInput, InvalidState, NotFound
-from catalog.identifiers import make_ice
 from catalog.models import Cooperative, CooperativeStatus
 from catalog.onboarding import (
     CooperativeProfile,
@@ -17,6 +16,7 @@ from catalog.onboarding import (
     register_cooperative,
     update_profile,
 )
+from storefront.demo.identifiers import make_ice
 from tests.conftest import NOW
 
 ME = Actor(4, "fatima@example.ma")

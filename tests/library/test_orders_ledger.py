@@ -17,6 +17,7 @@ from orders.errors import LedgerError, OrderError
 from orders.models import Fulfilment, LedgerEntry, Order
 from orders.refunds import refund_part
 from orders.status import FulfilmentStatus, OrderStatus, PaymentMethod
+from storefront.demo.identifiers import make_rib
 from tests.conftest import NOW
 
 
@@ -119,7 +120,7 @@ def test_payout_batch_csv_and_mark_paid(session, make) -> None:
     owed, debtor, no_rib = make.cooperative(), make.cooperative(), make.cooperative()
     for coop in (owed, debtor):
         ledger.set_payout_account(
-            session, coop.id, holder_name=coop.name_fr, rib=ledger.make_rib(7, 780, coop.id)
+            session, coop.id, holder_name=coop.name_fr, rib=make_rib(7, 780, coop.id)
         )
     card = _paid_card_order(
         session, make, {make.product(owed, price_minor=30_000): 1, make.product(no_rib): 1}
@@ -135,7 +136,7 @@ def test_payout_batch_csv_and_mark_paid(session, make) -> None:
     assert batch.total_minor == owed_amount and batch.status == "open"
     rows = list(csv.DictReader(io.StringIO(ledger.batch_csv(session, batch))))
     assert len(rows) == 1
-    assert rows[0]["rib"] == f'="{ledger.make_rib(7, 780, owed.id)}"', "text in a spreadsheet"
+    assert rows[0]["rib"] == f'="{make_rib(7, 780, owed.id)}"', "text in a spreadsheet"
     assert rows[0]["ice"] == f'="{owed.ice}"'
     assert rows[0]["amount"] == f"{owed_amount / 100:.2f}"
     assert ledger.balance_of(session, owed.id) == Money(0)
@@ -166,7 +167,7 @@ def test_payout_batch_csv_and_mark_paid(session, make) -> None:
 
 def test_a_cancelled_batch_is_owed_again(session, make) -> None:
     coop = make.cooperative()
-    ledger.set_payout_account(session, coop.id, holder_name="X", rib=ledger.make_rib(1, 2, 3))
+    ledger.set_payout_account(session, coop.id, holder_name="X", rib=make_rib(1, 2, 3))
     _deliver(session, _paid_card_order(session, make, {make.product(coop): 1}).fulfilments[0])
     before = ledger.balance_of(session, coop.id)
     batch = ledger.create_payout_batch(session, now=NOW)
@@ -182,7 +183,7 @@ def _random_history(session, make, rng: random.Random, steps: int) -> None:
     ]
     for coop in coops:
         ledger.set_payout_account(
-            session, coop.id, holder_name=coop.name_fr, rib=ledger.make_rib(11, 22, coop.id)
+            session, coop.id, holder_name=coop.name_fr, rib=make_rib(11, 22, coop.id)
         )
     products = [
         make.product(

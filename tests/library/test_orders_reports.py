@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from orders import fulfilment, ledger, payment_attempts, reports
+from storefront.demo.identifiers import make_rib
 from tests.conftest import NOW
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")
@@ -63,7 +64,7 @@ def test_money_comes_from_the_ledger(session, coop_sales) -> None:
     )
     assert money.cash_kept_minor == cash.total_minor
     assert money.balance_minor == ledger.balance_of(session, coop.id).amount_minor
-    ledger.set_payout_account(session, coop.id, holder_name="C", rib=ledger.make_rib(1, 2, 3))
+    ledger.set_payout_account(session, coop.id, holder_name="C", rib=make_rib(1, 2, 3))
     batch = ledger.create_payout_batch(session, now=NOW + timedelta(days=2))
     money = reports.money_summary(session, coop.id, start=YEAR[0], end=YEAR[1])
     assert (money.in_payment_minor, money.paid_out_minor) == (batch.total_minor, 0)

@@ -79,7 +79,7 @@ def test_bad_figures_change_nothing(client, session, console, field, value) -> N
 
 
 def test_default_lanes_cover_every_region_pair_from_the_shared_regions() -> None:
-    table = freight.default_table()
+    table = freight.table(freight.DEFAULT_RATES)
     assert len(table.minor_per_kg) == 144
     assert table.transit_days[("06", "06")] == 1
     assert table.transit_days[("06", "11")] == 3

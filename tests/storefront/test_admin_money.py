@@ -8,6 +8,7 @@ from catalog.audit import AuditEntry
 from catalog.db import utcnow
 from orders import fulfilment, ledger, payment_attempts
 from orders.models import LedgerEntry, PayoutBatch, ShippingRate, ShippingTariff
+from storefront.demo.identifiers import make_rib
 from tests.storefront.backoffice import login, operator
 
 
@@ -42,6 +43,31 @@ def test_a_bad_commission_changes_nothing(client, session, console, value, expec
     assert expected in response.get_data(as_text=True)
     assert 'id="commission-errors"' in response.get_data(as_text=True)
     assert settings.current(session).commission_bps == 1000
+
+
+def test_a_new_shop_starts_from_amanas_prices(client, session, console) -> None:
+    assert "No tariff yet" in client.get("/admin/shipping").get_data(as_text=True)
+    response = client.post("/admin/shipping/amana", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "prices are in place" in page and "No tariff yet" not in page
+    tariffs = session.scalars(select(ShippingTariff)).all()
+    assert sorted(t.delivery_option for t in tariffs) == ["home", "relay"]
+    assert all(t.rates and t.active for t in tariffs)
+    assert session.scalar(select(AuditEntry.action)) == "shipping.amana_prices"
+
+
+def test_amanas_prices_put_back_a_changed_band(client, session, console, tariff) -> None:
+    band = tariff.rates[0]
+    key, before = (band.zone, band.max_weight_g), band.price_minor
+    client.post(f"/admin/shipping/{tariff.id}", data=_form(tariff, **{f"rate_{band.id}": "999"}))
+    client.post("/admin/shipping/amana")
+    session.expire_all()
+    prices = {
+        (r.zone, r.max_weight_g): r.price_minor
+        for r in session.get(ShippingTariff, tariff.id).rates
+    }
+    assert prices[key] == before
+    assert session.scalar(select(func.count(ShippingTariff.id))) == 2
 
 
 @pytest.fixture
@@ -110,16 +136,14 @@ def test_a_payout_batch_is_made_exported_and_paid(client, session, console, owed
     coop, amount = owed
     refused = client.post("/admin/payouts/new", data={"minimum": "1"}, follow_redirects=True)
     assert "(1 without one)" in refused.get_data(as_text=True), "no RIB yet"
-    ledger.set_payout_account(
-        session, coop.id, holder_name="Tafoukt", rib=ledger.make_rib(7, 780, 1)
-    )
+    ledger.set_payout_account(session, coop.id, holder_name="Tafoukt", rib=make_rib(7, 780, 1))
     session.commit()
     response = client.post("/admin/payouts/new", data={"minimum": "1"})
     batch = session.scalar(select(PayoutBatch))
     assert response.headers["Location"] == f"/admin/payouts/{batch.id}"
     assert batch.total_minor == amount
     exported = client.get(f"/admin/payouts/{batch.id}.csv").get_data(as_text=True)
-    assert "Coopérative Tafoukt" in exported and ledger.make_rib(7, 780, 1) in exported
+    assert "Coopérative Tafoukt" in exported and make_rib(7, 780, 1) in exported
     assert (
         client.post(f"/admin/payouts/{batch.id}/paid", data={"bank_reference": ""}).status_code
         == 302
@@ -142,7 +166,7 @@ def test_a_payout_batch_is_made_exported_and_paid(client, session, console, owed
 
 def test_a_cancelled_batch_is_owed_again(client, session, console, owed) -> None:
     coop, amount = owed
-    ledger.set_payout_account(session, coop.id, holder_name="T", rib=ledger.make_rib(7, 780, 1))
+    ledger.set_payout_account(session, coop.id, holder_name="T", rib=make_rib(7, 780, 1))
     session.commit()
     client.post("/admin/payouts/new", data={"minimum": "1"})
     batch = session.scalar(select(PayoutBatch))

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from catalog.db import utcnow
 from orders import fulfilment, ledger, payment_attempts
 from orders.models import PayoutAccount
+from storefront.demo.identifiers import make_rib
 from tests.storefront.backoffice import login, member
 
 
@@ -75,7 +76,7 @@ def test_the_bank_account_is_checked(client, session, sold) -> None:
     bad = client.post("/back-office/bank", data={"holder_name": "Coop", "rib": "1234"})
     assert "This RIB is not valid" in bad.get_data(as_text=True)
     assert session.get(PayoutAccount, coop.id) is None
-    rib = ledger.make_rib(7, 780, 42)
+    rib = make_rib(7, 780, 42)
     ok = client.post("/back-office/bank", data={"holder_name": "Coop Tafoukt", "rib": rib})
     assert ok.status_code == 302
     account = session.scalar(select(PayoutAccount))

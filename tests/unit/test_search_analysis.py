@@ -5,8 +5,13 @@ import pytest
 
 from catalog import synonyms
 from catalog.search import compile_text
-from catalog.text import stems, strip_arabic_clitics, token_stems, tokens
+from catalog.text import strip_arabic_clitics, token_stems, tokens
 from catalog.vocabulary import Vocabulary, _Named
+
+
+def stems(text: str) -> list[str]:
+    """The stems of every word of ``text``, as the index keeps them."""
+    return [stem for token in tokens(text) for stem in token_stems(token)]
 
 
 @pytest.mark.parametrize(

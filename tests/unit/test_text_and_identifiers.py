@@ -1,8 +1,14 @@
 import pytest
 
 from catalog.errors import InvalidIdentifier
-from catalog.identifiers import clean_ice, clean_phone, make_ice
-from catalog.text import normalise, stems, tokens
+from catalog.identifiers import clean_ice, clean_phone
+from catalog.text import normalise, token_stems, tokens
+from storefront.demo.identifiers import make_ice
+
+
+def stems(text: str) -> list[str]:
+    """The stems of every word of ``text``, as the index keeps them."""
+    return [stem for token in tokens(text) for stem in token_stems(token)]
 
 
 def test_arabic_hamza_alef_forms_and_diacritics_are_unified() -> None:
