@@ -27,6 +27,7 @@ never made twice.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -39,7 +40,7 @@ from sqlalchemy.orm.util import identity_key
 
 from catalog import audit, calendar
 from catalog.audit import Actor
-from catalog.errors import BelowAllocated, FieldProblem, InvalidInput, StockChanged
+from catalog.errors import BelowAllocated, FieldProblem, InvalidInput, Shortage, StockChanged
 from catalog.models import CapacityCommitment, CatalogStamp, Product, StockAlert
 
 #: How far ahead a promise date is searched for.
@@ -248,6 +249,25 @@ def allocate(session: Session, product_id: int, quantity: int) -> StockLevel | N
         allocated_by=quantity,
     )
     return changed[1] if changed else None
+
+
+def allocate_many(session: Session, items: Iterable[tuple[int, int]]) -> list[Shortage]:
+    """Allocate many ``(product id, quantity)`` pairs at once (a product given twice
+    is summed): one conditional UPDATE per product, in product-id order (so two
+    callers never wait on each other in a cycle). Returns the shortages; when there
+    are any, the caller rolls the transaction back (the other products were taken)."""
+    wanted: dict[int, int] = {}
+    for product_id, quantity in items:
+        wanted[product_id] = wanted.get(product_id, 0) + quantity
+    shortages: list[Shortage] = []
+    for product_id in sorted(wanted):
+        if allocate(session, product_id, wanted[product_id]) is None:
+            shortages.append(
+                Shortage(
+                    product_id, wanted[product_id], max(0, level(session, product_id).available)
+                )
+            )
+    return shortages
 
 
 def deallocate(session: Session, product_id: int, quantity: int) -> None:

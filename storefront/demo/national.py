@@ -20,7 +20,6 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from catalog import regions as regions_data
-from catalog.identifiers import make_ice
 from catalog.models import (
     Category,
     Certificate,
@@ -34,6 +33,7 @@ from catalog.models import (
 )
 from catalog.rules import refresh_products
 from solidarity_baskets.templates import RAMADAN_NATIONAL, ensure_ready_made
+from storefront.demo.identifiers import make_ice
 
 #: category slug -> (title fr, title ar, title en, unit, net quantity, weight g, price MAD)
 PACKS: dict[str, tuple[str, str, str, str, int, int, int]] = {

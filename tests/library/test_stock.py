@@ -135,6 +135,17 @@ def test_saving_a_form_opened_before_a_sale_keeps_the_sale(session, make) -> Non
     assert jars.description_fr == "Nouveau"
 
 
+def test_allocating_many_pairs_at_once_reports_every_shortage(session, make) -> None:
+    a, b, c = make.product(on_hand=5), make.product(on_hand=1), make.product(on_hand=0)
+    assert stock.allocate_many(session, [(a.id, 2), (b.id, 1), (a.id, 1)]) == []
+    assert (counts(session, a), counts(session, b)) == ((5, 3), (1, 1))
+    shortages = stock.allocate_many(session, [(c.id, 1), (a.id, 3)])
+    assert [(s.product_id, s.requested, s.available) for s in shortages] == [
+        (a.id, 3, 2),
+        (c.id, 1, 0),
+    ]
+
+
 def test_the_database_refuses_more_allocated_than_on_hand(session, make) -> None:
     jars = make.product(on_hand=2)
     for values in ({"allocated": 3}, {"allocated": -1}, {"on_hand": -1}):
