@@ -4,6 +4,9 @@ usage:
   .venv/bin/python bench/catalog.py generate [--database-url URL] [--cooperatives N] [--products N]
   .venv/bin/python bench/catalog.py measure  [--database-url URL] [--runs 3] [--duration 8]
   .venv/bin/python bench/catalog.py search   [--database-url URL] [--runs 3]
+  .venv/bin/python bench/catalog.py longtail [--database-url URL] [--runs 1] [--duration 8]
+                                             [--distinct 2000]
+  .venv/bin/python bench/catalog.py profile  [--database-url URL] [--kind listing] [--top 30]
 
 ``generate`` builds 60,000 cooperatives in the 12 regions and 300,000 products in the
 demo categories (French and Arabic titles, certificates so that most products are
@@ -19,6 +22,15 @@ requests made in-process) and requests/s under gunicorn with 2 sync workers on
 127.0.0.1, loaded by ``wrk`` (bounded duration; loopback only), beside a bare Flask
 page of the same HTML size served the same way. It prints a table of medians over the
 runs and writes it to ``bench/out/``.
+
+``longtail`` is real traffic's shape: thousands of distinct product pages, facet
+combinations, listing pages and search words (``--distinct`` of each), each seen about
+once, by an anonymous visitor (page cache on) and by a shopper with a cart (their
+session cookie on every request: no page cache), under the same gunicorn and ``wrk``
+set-up, beside the bare page; requests/s, ratio to bare, p50 and p99 latency.
+
+``profile`` runs each kind of page in-process under cProfile (page cache off, facet
+cache warm) and prints where the time goes.
 """
 
 from __future__ import annotations
@@ -886,19 +898,232 @@ def measure_search(url: str, runs: int) -> str:
     return report
 
 
+# -- long tail ----------------------------------------------------------------------------
+WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def _long_tail(url: str, rng: random.Random, distinct: int) -> dict[str, list[str]]:
+    """``distinct`` URLs of each kind, each to be seen about once: product pages,
+    facet combinations, listing pages (page, sort) and search words taken from the
+    catalog's own titles (French and Arabic)."""
+    engine = create_engine(url)
+    with Session(engine) as session:
+        categories = [c for (c,) in session.execute(select(Category.slug))]
+        rows = session.execute(
+            select(Product.slug, Product.title_fr, Product.title_ar).where(
+                Product.sellable.is_(True)
+            )
+        ).all()
+    engine.dispose()
+    regions = [r.code for r in regions_data.regions()]
+    bands = ["lt50", "50-150", "150-300", "gt300"]
+    sorts = ["", "&sort=price_asc", "&sort=price_desc", "&sort=newest"]
+    certs = ["", "", "&cert=organic", "&cert=igp", "&cert=onssa"]
+    product = [f"/p/{slug}" for slug, _, _ in rng.sample(rows, k=min(distinct, len(rows)))]
+
+    def unique(make: Any) -> list[str]:
+        seen: dict[str, None] = {}
+        for _ in range(distinct * 20):
+            seen[make()] = None
+            if len(seen) >= distinct:
+                break
+        return list(seen)
+
+    facets = unique(
+        lambda: (
+            f"/c/{rng.choice(categories)}?region={rng.choice(regions)}"
+            f"&price={rng.choice(bands)}{rng.choice(certs)}{'&women=1' if rng.random() < 0.3 else ''}"
+            f"{rng.choice(sorts)}"
+        )
+    )
+    listing = unique(
+        lambda: f"/c/{rng.choice(categories)}?page={rng.randint(1, 40)}{rng.choice(sorts)}"
+    )
+    words = sorted({w.lower() for _, fr, ar in rows[:50_000] for w in WORD.findall(f"{fr} {ar}")})
+    search = unique(
+        lambda: (
+            "/search?q="
+            + quote(" ".join(rng.sample(words, k=rng.choice((1, 1, 2)))))
+            + (f"&page={rng.randint(2, 4)}" if rng.random() < 0.2 else "")
+        )
+    )
+    for urls in (product, facets, listing, search):
+        rng.shuffle(urls)
+    return {"listing": listing, "facets": facets, "search": search, "product": product}
+
+
+def _cart_cookie(base: str, product_url: str) -> str:
+    """The cookies of a shopper who put one product in their cart (through the page's
+    own form, CSRF token included): every page they see is theirs, never a kept one."""
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+
+    assert base.startswith("http://127.0.0.1:")
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(base + product_url, timeout=120) as response:
+        page = response.read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    product_id = re.search(r'name="product_id" value="(\d+)"', page)
+    if token is None or product_id is None:
+        raise SystemExit(f"no add-to-cart form on {product_url}")
+    form = urllib.parse.urlencode(
+        {"csrf_token": token.group(1), "product_id": product_id.group(1), "quantity": 1}
+    ).encode()
+    with opener.open(base + "/cart/add", data=form, timeout=120) as response:
+        response.read()
+    with opener.open(base + "/cart/", timeout=120) as response:
+        if "cart" not in response.read().decode().lower():
+            raise SystemExit("the cart page did not answer")
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def wrk_latency(
+    base: str, urls: list[str], duration: int, connections: int = 16, cookie: str | None = None
+) -> dict[str, float]:
+    """Requests/s and the p50 / p99 latency (ms) from ``wrk --latency``."""
+    assert base.startswith("http://127.0.0.1:")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA % ", ".join(_lua_string(u) for u in urls))
+    header = ["-H", f"Cookie: {cookie}"] if cookie else []
+    try:
+        result = subprocess.run(  # noqa: S603
+            ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency",
+             *header, "-s", script.name, base],  # fmt: skip
+            capture_output=True, text=True, timeout=duration + 30, check=True,
+        )  # fmt: skip
+    finally:
+        os.unlink(script.name)
+    if "Non-2xx" in result.stdout or "timeout" in result.stdout.split("Latency Distribution")[0]:
+        print(result.stdout, file=sys.stderr)
+    if "Non-2xx" in result.stdout:
+        raise SystemExit(f"errors under load:\n{result.stdout}")
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
+    assert rate, result.stdout
+    out = {"rps": float(rate.group(1))}
+    for p in ("50", "99"):
+        match = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)$", result.stdout, re.M)
+        assert match, result.stdout
+        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
+        out[f"p{p}"] = float(match.group(1)) * scale
+    return out
+
+
+def long_tail(url: str, runs: int, duration: int, distinct: int) -> str:
+    pages = _long_tail(url, random.Random(11), distinct)
+    env = {
+        "TAAWUN_SQLALCHEMY_DATABASE_URI": url,
+        "TAAWUN_SECRET_KEY": SECRET,
+        "TAAWUN_UPLOAD_FOLDER": str(UPLOADS),
+    }
+    results: list[dict[str, dict[str, float]]] = []
+    for run in range(1, runs + 1):
+        out: dict[str, dict[str, float]] = {}
+        with gunicorn("storefront:create_app()", env) as base:
+            # warm the workers (connections, templates, the whole-catalog facet cube)
+            # on a few URLs of each kind, never on the ones measured
+            _warm(base, [u for urls in pages.values() for u in urls[-4:]])
+            cookie = _cart_cookie(base, pages["product"][-1])
+            for kind, urls in pages.items():
+                half = len(urls) // 2  # anonymous and shopper see different URLs
+                out[kind] = wrk_latency(base, urls[:half], duration)
+                out[f"{kind} cart"] = wrk_latency(base, urls[half:-4], duration, cookie=cookie)
+            listing_html = subprocess.run(  # noqa: S603
+                ["curl", "-s", base + pages["listing"][0]], capture_output=True, check=True
+            ).stdout
+        with tempfile.NamedTemporaryFile(suffix=".html", delete=False) as f:
+            f.write(listing_html)
+        try:
+            with gunicorn("bench.catalog:bare_app()", {"BENCH_BARE_HTML": f.name}) as base:
+                _warm(base, ["/"])
+                out["bare"] = wrk_latency(base, ["/"], duration)
+        finally:
+            os.unlink(f.name)
+        print(f"run {run}: {out}", flush=True)
+        results.append(out)
+    med = lambda key, field: statistics.median(r[key][field] for r in results)  # noqa: E731
+    bare = med("bare", "rps")
+    dialect = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        n_products = conn.scalar(select(func.count()).select_from(Product))
+    engine.dispose()
+    lines = [
+        f"### Long tail, {dialect}: {n_products:,} products, {distinct:,} distinct URLs a kind",
+        "",
+        f"Medians of {runs} run(s); gunicorn 2 sync workers, `wrk -t2 -c16 -d{duration}s "
+        "--latency` on 127.0.0.1, each URL list cycled once or less (half of the URLs as an "
+        "anonymous visitor, the other half as a shopper with a cart).",
+        "",
+        "| page | anonymous req/s | vs bare | p50 ms | p99 ms "
+        "| shopper with a cart req/s | vs bare | p50 ms | p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for kind in pages:
+        cells = []
+        for key in (kind, f"{kind} cart"):
+            rps = med(key, "rps")
+            cells += [f"{rps:,.0f}", f"{rps / bare:.2f}x", f"{med(key, 'p50'):.0f}",
+                      f"{med(key, 'p99'):.0f}"]  # fmt: skip
+        lines.append(f"| {kind} | {' | '.join(cells)} |")
+    lines.append(
+        f"| bare Flask page | {bare:,.0f} | 1.00x | {med('bare', 'p50'):.0f} "
+        f"| {med('bare', 'p99'):.0f} | | | | |"
+    )
+    lines += ["", "```", machine(), "```", ""]
+    report = "\n".join(lines)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"catalog-longtail-{dialect.lower()}.md").write_text(report)
+    return report
+
+
+def profile(url: str, kind: str, top: int) -> str:
+    """cProfile of ``kind`` pages (long-tail URLs), in-process, page cache off."""
+    import cProfile
+    import io
+    import pstats
+
+    pages = _long_tail(url, random.Random(11), 400)
+    app = _app(url, CATALOG_PAGE_CACHE_SECONDS=0, CATALOG_FACET_WARM=False)
+    client = app.test_client()
+    urls = pages[kind]
+    for u in urls[:40]:
+        assert client.get(u).status_code == 200, u
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for u in urls[40:]:
+        client.get(u)
+    profiler.disable()
+    per_page = (time.perf_counter() - started) * 1000 / len(urls[40:])
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    return f"{kind}: {per_page:.1f} ms a page (under the profiler)\n{out.getvalue()}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["generate", "measure", "search"])
+    parser.add_argument("command", choices=["generate", "measure", "search", "longtail", "profile"])
     parser.add_argument("--database-url", default=SQLITE_URL)
     parser.add_argument("--cooperatives", type=int, default=60_000)
     parser.add_argument("--products", type=int, default=300_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=int, default=8, help="seconds of load per page kind")
+    parser.add_argument("--distinct", type=int, default=2000, help="long tail: URLs per kind")
+    parser.add_argument("--kind", default="listing", help="profile: the kind of page")
+    parser.add_argument("--top", type=int, default=30, help="profile: functions shown")
     args = parser.parse_args()
     if args.command == "generate":
         generate(args.database_url, args.cooperatives, args.products)
     elif args.command == "search":
         print(measure_search(args.database_url, args.runs))
+    elif args.command == "longtail":
+        print(long_tail(args.database_url, args.runs, args.duration, args.distinct))
+    elif args.command == "profile":
+        print(profile(args.database_url, args.kind, args.top))
     else:
         print(measure(args.database_url, args.runs, args.duration))
 

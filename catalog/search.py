@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, Unpack
 
 from cachetools import TTLCache
 from sqlalchemy import (
@@ -50,7 +50,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, defer, selectinload
 
 from catalog import synonyms as synonyms_module
-from catalog.models import Category, CertificateKind, Cooperative, Product, ProductLabel
+from catalog.models import (
+    Category,
+    CertificateKind,
+    Cooperative,
+    Product,
+    ProductImage,
+    ProductLabel,
+)
+from catalog.money import Money
 from catalog.synonyms import Synonyms
 from catalog.text import STOPWORDS, token_stems, tokens
 from catalog.vocabulary import Vocabulary
@@ -118,6 +126,109 @@ class FacetValue:
     count: int
 
 
+@dataclass(frozen=True, slots=True)
+class Card:
+    """What a product card shows, read as plain rows (no ORM entity is built: at
+    two dozen cards a page, entity construction was a large share of a listing's
+    time). Hashable: a rendered card can be kept under the card itself, since it
+    holds everything the card shows."""
+
+    id: int
+    slug: str
+    title_fr: str
+    title_ar: str
+    title_en: str
+    cooperative_fr: str
+    cooperative_ar: str
+    women_led: bool
+    price_minor: int
+    currency: str
+    net_quantity: int
+    unit: str
+    sold_out: bool
+    #: the first picture's thumbnail (or the picture when it has none), "" without one
+    image: str = ""
+    image_width: int = 0
+    image_height: int = 0
+
+    def title(self, lang: str) -> str:
+        return {"ar": self.title_ar, "en": self.title_en}.get(lang) or self.title_fr
+
+    def cooperative(self, lang: str) -> str:
+        return self.cooperative_ar if lang == "ar" and self.cooperative_ar else self.cooperative_fr
+
+    @property
+    def price(self) -> Money:
+        return Money(self.price_minor, self.currency)
+
+
+_CARD_COLUMNS = (
+    Product.id,
+    Product.slug,
+    Product.title_fr,
+    Product.title_ar,
+    Product.title_en,
+    Cooperative.name_fr,
+    Cooperative.name_ar,
+    Product.women_led,
+    Product.price_minor,
+    Product.currency,
+    Product.net_quantity,
+    Product.unit,
+    Product.on_hand,
+    Product.allocated,
+    Product.made_to_order,
+    Product.units_per_day,
+)
+
+
+def cards(session: Session, ordered: Select[Unpack[tuple[Any, ...]]]) -> list[Card]:
+    """The cards of the products ``ordered`` selects (a statement of product and
+    cooperative columns from :data:`_CARD_COLUMNS`, in the page's order), with their
+    first pictures: two statements whatever the number of cards."""
+    rows = session.execute(ordered).all()
+    if not rows:
+        return []
+    pictures: dict[int, tuple[str, int, int]] = {}
+    for product_id, filename, thumbnail, width, height in session.execute(
+        select(
+            ProductImage.product_id,
+            ProductImage.filename,
+            ProductImage.thumbnail,
+            ProductImage.width,
+            ProductImage.height,
+        )
+        .where(ProductImage.product_id.in_([row[0] for row in rows]))
+        .order_by(ProductImage.product_id, ProductImage.position, ProductImage.id)
+    ):
+        pictures.setdefault(product_id, (thumbnail or filename, width, height))
+    out = []
+    for row in rows:
+        (pid, slug, t_fr, t_ar, t_en, c_fr, c_ar, women, price, currency, quantity, unit,
+         on_hand, allocated, made_to_order, per_day) = row  # fmt: skip
+        sold_out = on_hand - allocated <= 0 and not (made_to_order and per_day > 0)
+        image = pictures.get(pid, ("", 0, 0))
+        out.append(
+            Card(
+                pid,
+                slug,
+                t_fr,
+                t_ar or "",
+                t_en or "",
+                c_fr,
+                c_ar or "",
+                women,
+                price,
+                currency,
+                quantity,
+                str(unit),
+                sold_out,
+                *image,
+            )  # fmt: skip
+        )
+    return out
+
+
 @dataclass(slots=True)
 class SearchResult:
     products: list[Product]
@@ -125,6 +236,8 @@ class SearchResult:
     page: int
     per_page: int
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    #: the page as :class:`Card` rows instead of ``products`` (``as_cards``)
+    cards: list[Card] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -552,8 +665,12 @@ def search_products(
     facets: bool = True,
     cache: FacetCache | None = None,
     synonyms: Synonyms | None = None,
+    as_cards: bool = False,
 ) -> SearchResult:
     """Run a catalog query. Only sellable products are ever returned.
+
+    With ``as_cards`` the page comes as :class:`Card` rows (``result.cards``: what
+    product cards show, no ORM entity) instead of ``result.products``.
 
     With ``facets`` the total and the facets come from the query's :class:`FacetCube`
     (from ``cache`` when it has it); without, the total is counted directly (cheap for
@@ -590,6 +707,7 @@ def search_products(
         and (offset + q.per_page) * max(matches or 0, total) / total <= ORDERED_SCAN_LIMIT
     )
     products: list[Product] = []
+    page_cards: list[Card] = []
     if total > offset:
         # pick the page's ids from indexes only, then load just those rows
         if ranked:
@@ -605,20 +723,34 @@ def search_products(
             )
         page = picked.offset(offset).limit(q.per_page).subquery("page")
         outer_order = [page.c.tier, page.c.rank, Product.id.desc()] if ranked else _order(q)
-        products = list(
-            session.scalars(
-                select(Product)
+        if as_cards:
+            page_cards = cards(
+                session,
+                select(*_CARD_COLUMNS)
                 .join(page, page.c.id == Product.id)
-                .order_by(*outer_order)
-                .options(
-                    *(defer(text) for text in _LONG_TEXTS),
-                    selectinload(Product.cooperative).options(*(defer(s) for s in _STORIES)),
-                    selectinload(Product.images),
+                .join(Cooperative, Cooperative.id == Product.cooperative_id)
+                .order_by(*outer_order),
+            )
+        else:
+            products = list(
+                session.scalars(
+                    select(Product)
+                    .join(page, page.c.id == Product.id)
+                    .order_by(*outer_order)
+                    .options(
+                        *(defer(text) for text in _LONG_TEXTS),
+                        selectinload(Product.cooperative).options(*(defer(s) for s in _STORIES)),
+                        selectinload(Product.images),
+                    )
                 )
             )
-        )
     return SearchResult(
-        products=products, total=total, page=q.page, per_page=q.per_page, facets=facet_counts
+        products=products,
+        total=total,
+        page=q.page,
+        per_page=q.per_page,
+        facets=facet_counts,
+        cards=page_cards,
     )
 
 
@@ -652,6 +784,7 @@ def find_products(
     cache: FacetCache | None = None,
     synonyms: Synonyms | None = None,
     exact: bool = False,
+    as_cards: bool = False,
 ) -> Found:
     """:func:`search_products` with typo tolerance for a shopper's words.
 
@@ -659,7 +792,7 @@ def find_products(
     catalog's ``vocabulary`` (built only then) does not know is corrected and the
     corrected words are tried; ``exact`` (the shopper undid a correction) skips that.
     """
-    result = search_products(session, query, cache=cache, synonyms=synonyms)
+    result = search_products(session, query, cache=cache, synonyms=synonyms, as_cards=as_cards)
     if not query.text.strip() or result.total >= FEW_RESULTS:
         return Found(result, query.text)
     vocab = vocabulary()
@@ -667,7 +800,11 @@ def find_products(
     suggestion = None
     if corrected is not None and not exact:
         other = search_products(
-            session, replace(query, text=corrected), cache=cache, synonyms=synonyms
+            session,
+            replace(query, text=corrected),
+            cache=cache,
+            synonyms=synonyms,
+            as_cards=as_cards,
         )
         if result.total == 0 and other.total > 0:
             return Found(other, corrected, corrected_from=query.text)
@@ -679,16 +816,15 @@ def find_products(
     return Found(result, query.text, suggestion=suggestion, categories=categories)
 
 
-def featured_products(session: Session, limit: int = 8) -> list[Product]:
-    """Sellable products for the home page: featured first, then the newest."""
-    return list(
-        session.scalars(
-            select(Product)
-            .where(Product.sellable.is_(True))
-            .order_by(Product.featured.desc(), Product.id.desc())
-            .limit(limit)
-            .options(selectinload(Product.cooperative), selectinload(Product.images))
-        )
+def featured_cards(session: Session, limit: int = 8) -> list[Card]:
+    """Sellable products for the home page, as cards: featured first, then the newest."""
+    return cards(
+        session,
+        select(*_CARD_COLUMNS)
+        .join(Cooperative, Cooperative.id == Product.cooperative_id)
+        .where(Product.sellable.is_(True))
+        .order_by(Product.featured.desc(), Product.id.desc())
+        .limit(limit),
     )
 
 

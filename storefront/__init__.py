@@ -26,7 +26,7 @@ from storefront.auth import login_manager
 from storefront.cart import store
 from storefront.config import DEFAULTS
 from storefront.extensions import babel, csrf, db, migrate
-from storefront.shop import alerts, facets, pagecache
+from storefront.shop import alerts, facets, fragments, pagecache
 from storefront.shop import search as search_state
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -80,6 +80,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     search_state.init_app(app)
     facets.init_app(app)
     pagecache.init_app(app)
+    fragments.init_app(app)
     alerts.init_app(app)
     api.init_app(app)
     dev.init_app(app)

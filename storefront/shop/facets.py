@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from catalog import stock
 from catalog.search import FacetCache, changes_facets, warm_whole_catalog
 from storefront.extensions import db
+from storefront.shop.fragments import KEY as FRAGMENTS
 from storefront.shop.search import VOCABULARY, refresh_vocabulary
 
 KEY = "catalog_facet_cache"
@@ -101,8 +102,12 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 
 def drop_counts() -> None:
-    """Drop this process's facet counts and rebuild the whole-catalog cube."""
+    """Drop this process's facet counts and kept fragments, and rebuild the
+    whole-catalog cube."""
     current_app.extensions[KEY].clear()
+    kept = current_app.extensions.get(FRAGMENTS)
+    if kept is not None:
+        kept.clear()
     warmer = current_app.extensions.get(WARMER)
     if warmer is not None:
         warmer.wake()

@@ -36,8 +36,8 @@ from catalog.search import (
     Sort,
     category_tree,
     descendant_ids,
+    featured_cards,
     featured_cooperatives,
-    featured_products,
     find_products,
     roll_up,
     search_products,
@@ -47,7 +47,7 @@ from storefront.extensions import db
 from storefront.forms import Form
 from storefront.i18n import COOKIE, current_language
 from storefront.security import safe_next
-from storefront.shop import facets, pagecache
+from storefront.shop import facets, fragments, pagecache
 from storefront.shop import search as search_state
 
 bp = Blueprint("shop", __name__)
@@ -89,15 +89,22 @@ def _listing(
 ) -> str:
     categories = category_tree(db.session) if categories is None else categories
     if result is None:
-        result = search_products(db.session, query, cache=facets.facet_cache())
+        result = search_products(db.session, query, cache=facets.facet_cache(), as_cards=True)
     category_counts = roll_up(categories, result.facets.get("category", []))
+    facets_html = fragments.facet_block(
+        query=query,
+        result=result,
+        categories=categories,
+        category_counts=category_counts,
+        region=context.get("region"),
+        category=context.get("category"),
+    )
     return render_template(
         template,
         result=result,
         query=query,
         categories=categories,
-        category_counts=category_counts,
-        regions=regions_data.regions(),
+        facets_html=facets_html,
         **context,
     )
 
@@ -110,7 +117,7 @@ def home() -> str:
     return render_template(
         "shop/home.html",
         categories=categories,
-        products=featured_products(db.session, limit=8),
+        products=featured_cards(db.session, limit=8),
         cooperatives=coops,
         regions=regions_data.regions(),
     )
@@ -157,6 +164,7 @@ def search() -> str:
         cache=facets.facet_cache(),
         synonyms=search_state.synonyms(),
         exact=request.args.get("exact") == "1",
+        as_cards=True,
     )
     by_slug = {c.slug: c for c in categories}
     return _listing(
@@ -267,7 +275,7 @@ def cooperative(slug: str) -> str:
     if coop is None or coop.status != CooperativeStatus.VERIFIED:
         abort(404)
     query = _query_from_args(cooperative_id=coop.id)
-    result = search_products(db.session, query, facets=False)
+    result = search_products(db.session, query, facets=False, as_cards=True)
     today = utcnow().date()
     certificates = [c for c in coop.certificates if c.is_valid_on(today) and c.product_id is None]
     return render_template(

@@ -1,6 +1,6 @@
 import pytest
 
-from catalog.models import CooperativeStatus, ProductLabel
+from catalog.models import CooperativeStatus, ProductImage, ProductLabel
 from catalog.search import (
     FacetCache,
     ProductQuery,
@@ -130,6 +130,43 @@ def test_query_count_does_not_grow_with_page_size(make, session, count_queries, 
     # two for the facet cube (total and every facet come from it), the page,
     # its cooperatives and its images
     assert len(count_queries) == 5
+
+
+@pytest.mark.parametrize("per_page", [1, 24])
+def test_cards_come_as_rows_in_a_fixed_number_of_queries(
+    make, session, count_queries, per_page
+) -> None:
+    coop = make.cooperative(name_ar="تعاونية")
+    cat = make.category()
+    for i in range(30):
+        product = make.product(coop, cat, title_fr=f"Miel {i}", title_ar=f"عسل {i}", on_hand=i % 2)
+        for position in (1, 0)[: i % 3]:  # none, one, or two pictures (the first is shown)
+            session.add(
+                ProductImage(product=product, filename=f"{i}-{position}.jpg", position=position,
+                             thumbnail=f"{i}-{position}-t.jpg" if i % 2 else "", width=8, height=6)
+            )  # fmt: skip
+    session.commit()
+    count_queries.clear()
+    query = ProductQuery(text="miel", per_page=per_page, sort=Sort.NEWEST)
+    r = search_products(session, query, as_cards=True)
+    # the facet cube (two), the page's cards with their cooperatives, their pictures
+    assert len(count_queries) == 4
+    assert len(r.cards) == per_page and r.products == []
+    entities = search_products(session, query).products
+    assert [c.id for c in r.cards] == [p.id for p in entities]
+    for card, product in zip(r.cards, entities, strict=True):
+        for lang in ("fr", "ar", "en"):
+            assert card.title(lang) == product.title(lang)
+            assert card.cooperative(lang) == product.cooperative.name(lang)
+        assert (card.slug, card.price, card.sold_out, card.unit, card.net_quantity) == (
+            product.slug,
+            product.price,
+            product.sold_out,
+            product.unit,
+            product.net_quantity,
+        )
+        first = min(product.images, key=lambda image: image.position, default=None)
+        assert card.image == (first.thumbnail or first.filename if first else "")
 
 
 def test_a_cached_cube_spares_the_counting_queries(make, session, shelf, count_queries) -> None:

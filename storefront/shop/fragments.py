@@ -1,0 +1,113 @@
+"""Rendered fragments of catalog pages kept in memory, for the pages the anonymous page
+cache cannot serve (a shopper with a cart, a signed-in shopper, the long tail of URLs):
+product cards and the facet block of listings.
+
+Each fragment is kept under everything it shows (the card's row, or the facet counts,
+filters and category names with the language), so a kept fragment is never stale:
+a change of what it shows is a different key. The same hooks that drop the page
+cache (a catalog change committed here, or the catalog stamp moved by another process)
+clear it too, which bounds its memory to what is shown since. Bounded LRU, per process,
+``CATALOG_FRAGMENT_CACHE_SIZE`` entries (0 turns it off)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import replace
+
+from cachetools import LRUCache
+from flask import Flask, current_app, get_template_attribute, render_template, request
+from markupsafe import Markup
+
+from catalog import regions as regions_data
+from catalog.models import Category
+from catalog.regions import Region
+from catalog.search import Card, ProductQuery, SearchResult
+from storefront.i18n import current_language
+
+KEY = "catalog_fragment_cache"
+
+
+class FragmentCache:
+    def __init__(self, maxsize: int) -> None:
+        self._kept: LRUCache[Hashable, Markup] | None = (
+            LRUCache(maxsize=maxsize) if maxsize > 0 else None
+        )
+        self._lock = threading.Lock()
+
+    def get_or_render(self, key: Hashable, render: Callable[[], str]) -> Markup:
+        if self._kept is None:
+            return Markup(render())  # noqa: S704 (rendered by Jinja with autoescape)
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept is None:
+            kept = Markup(render())  # noqa: S704 (rendered by Jinja with autoescape)
+            with self._lock:
+                self._kept[key] = kept
+        return kept
+
+    def clear(self) -> None:
+        if self._kept is not None:
+            with self._lock:
+                self._kept.clear()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[KEY] = FragmentCache(int(app.config.get("CATALOG_FRAGMENT_CACHE_SIZE", 20_000)))
+    app.add_template_global(card_html, "card")
+
+
+def card_html(card: Card, lang: str) -> Markup:
+    """A product card (``_macros/catalog.html``), rendered once per card and language."""
+
+    def render() -> str:
+        macro = get_template_attribute("_macros/catalog.html", "product_card")
+        return str(macro(card, lang))
+
+    return fragment_cache().get_or_render(("card", lang, card), render)
+
+
+def facet_block(
+    *,
+    query: ProductQuery,
+    result: SearchResult,
+    categories: list[Category],
+    category_counts: dict[int, int],
+    region: Region | None,
+    category: Category | None,
+) -> Markup:
+    """The facet block of a listing (``shop/_facets.html``), kept under what it shows:
+    the language, the page it submits to, the filters chosen, every count and the
+    categories' names."""
+    lang = current_language()
+    key = (
+        "facets",
+        lang,
+        request.endpoint,
+        tuple(sorted((request.view_args or {}).items())),
+        replace(query, page=1, per_page=0),
+        request.args.get("cat"),
+        region.code if region is not None else None,
+        category.id if category is not None else None,
+        tuple((kind, tuple(values)) for kind, values in sorted(result.facets.items())),
+        tuple(sorted(category_counts.items())),
+        tuple((c.id, c.parent_id, c.slug, c.name(lang)) for c in categories),
+    )
+    return fragment_cache().get_or_render(
+        key,
+        lambda: render_template(
+            "shop/_facets.html",
+            query=query,
+            result=result,
+            categories=categories,
+            category_counts=category_counts,
+            regions=regions_data.regions(),
+            region=region,
+            category=category,
+        ),
+    )
+
+
+def fragment_cache() -> FragmentCache:
+    cache: FragmentCache = current_app.extensions[KEY]
+    return cache
