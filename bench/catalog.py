@@ -1003,7 +1003,7 @@ def wrk_latency(
     assert rate, result.stdout
     out = {"rps": float(rate.group(1))}
     for p in ("50", "99"):
-        match = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)$", result.stdout, re.M)
+        match = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", result.stdout, re.M)
         assert match, result.stdout
         scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
         out[f"p{p}"] = float(match.group(1)) * scale
