@@ -932,8 +932,8 @@ def _long_tail(url: str, rng: random.Random, distinct: int) -> dict[str, list[st
     facets = unique(
         lambda: (
             f"/c/{rng.choice(categories)}?region={rng.choice(regions)}"
-            f"&price={rng.choice(bands)}{rng.choice(certs)}{'&women=1' if rng.random() < 0.3 else ''}"
-            f"{rng.choice(sorts)}"
+            f"&price={rng.choice(bands)}{rng.choice(certs)}"
+            f"{'&women=1' if rng.random() < 0.3 else ''}{rng.choice(sorts)}"
         )
     )
     listing = unique(

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, Unpack
+from typing import Any
 
 from cachetools import TTLCache
 from sqlalchemy import (
@@ -182,7 +182,7 @@ _CARD_COLUMNS = (
 )
 
 
-def cards(session: Session, ordered: Select[Unpack[tuple[Any, ...]]]) -> list[Card]:
+def cards(session: Session, ordered: Select[*tuple[Any, ...]]) -> list[Card]:
     """The cards of the products ``ordered`` selects (a statement of product and
     cooperative columns from :data:`_CARD_COLUMNS`, in the page's order), with their
     first pictures: two statements whatever the number of cards."""
