@@ -695,23 +695,7 @@ def wrk(
 ) -> float:
     """Requests/s over ``duration`` seconds, cycling through ``urls`` (loopback only);
     with ``cookie``, every request sends it (a returning visitor)."""
-    assert base.startswith("http://127.0.0.1:")
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA % ", ".join(_lua_string(u) for u in urls))
-    header = ["-H", f"Cookie: {cookie}"] if cookie else []
-    try:
-        result = subprocess.run(  # noqa: S603
-            ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
-             *header, "-s", script.name, base],  # fmt: skip
-            capture_output=True, text=True, timeout=duration + 30, check=True,
-        )  # fmt: skip
-    finally:
-        os.unlink(script.name)
-    if "Non-2xx" in result.stdout:
-        raise SystemExit(f"errors under load:\n{result.stdout}")
-    match = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
-    assert match, result.stdout
-    return float(match.group(1))
+    return float(wrk_latency(base, urls, duration, connections, cookie)["rps"])
 
 
 def _session_cookie(url: str) -> str:
@@ -773,19 +757,26 @@ def throughput(
         out["product_returning"] = wrk(
             base, pages["product"], duration, cookie=_session_cookie(base + pages["product"][0])
         )
-        listing_html = subprocess.run(  # noqa: S603
-            ["curl", "-s", base + pages["listing"][0]], capture_output=True, check=True
-        ).stdout
+        listing_html = _fetch(base + pages["listing"][0])
+    out["bare"] = _bare(listing_html, lambda base: wrk(base, ["/"], duration))
+    out["bare_bytes"] = float(len(listing_html))
+    return out
+
+
+def _fetch(url: str) -> bytes:
+    return subprocess.run(["curl", "-s", url], capture_output=True, check=True).stdout  # noqa: S603
+
+
+def _bare(html: bytes, load: Any) -> Any:
+    """``load(base)`` run against the bare Flask page serving ``html``."""
     with tempfile.NamedTemporaryFile(suffix=".html", delete=False) as f:
-        f.write(listing_html)
+        f.write(html)
     try:
         with gunicorn("bench.catalog:bare_app()", {"BENCH_BARE_HTML": f.name}) as base:
             _warm(base, ["/"])
-            out["bare"] = wrk(base, ["/"], duration)
+            return load(base)
     finally:
         os.unlink(f.name)
-    out["bare_bytes"] = float(len(listing_html))
-    return out
 
 
 def machine() -> str:
@@ -859,10 +850,14 @@ def measure(url: str, runs: int, duration: int) -> str:
         f"| bare Flask page | 1 | {rates[0]['bare_bytes'] / 1024:.1f} | 0 | | | | | | "
         f"| {bare:,.0f} | 1.00x | | |"
     )
-    lines += ["", "```", machine(), "```", ""]
-    report = "\n".join(lines)
+    return _report(lines, f"catalog-{dialect.lower()}.md")
+
+
+def _report(lines: list[str], name: str) -> str:
+    """The table, then the machine's state, printed and written to ``bench/out/name``."""
+    report = "\n".join([*lines, "", "```", machine(), "```", ""])
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"catalog-{dialect.lower()}.md").write_text(report)
+    (OUT / name).write_text(report)
     return report
 
 
@@ -1029,17 +1024,8 @@ def long_tail(url: str, runs: int, duration: int, distinct: int) -> str:
                 half = len(urls) // 2  # anonymous and shopper see different URLs
                 out[kind] = wrk_latency(base, urls[:half], duration)
                 out[f"{kind} cart"] = wrk_latency(base, urls[half:-4], duration, cookie=cookie)
-            listing_html = subprocess.run(  # noqa: S603
-                ["curl", "-s", base + pages["listing"][0]], capture_output=True, check=True
-            ).stdout
-        with tempfile.NamedTemporaryFile(suffix=".html", delete=False) as f:
-            f.write(listing_html)
-        try:
-            with gunicorn("bench.catalog:bare_app()", {"BENCH_BARE_HTML": f.name}) as base:
-                _warm(base, ["/"])
-                out["bare"] = wrk_latency(base, ["/"], duration)
-        finally:
-            os.unlink(f.name)
+            listing_html = _fetch(base + pages["listing"][0])
+        out["bare"] = _bare(listing_html, lambda base: wrk_latency(base, ["/"], duration))
         print(f"run {run}: {out}", flush=True)
         results.append(out)
     med = lambda key, field: statistics.median(r[key][field] for r in results)  # noqa: E731
@@ -1071,11 +1057,7 @@ def long_tail(url: str, runs: int, duration: int, distinct: int) -> str:
         f"| bare Flask page | {bare:,.0f} | 1.00x | {med('bare', 'p50'):.0f} "
         f"| {med('bare', 'p99'):.0f} | | | | |"
     )
-    lines += ["", "```", machine(), "```", ""]
-    report = "\n".join(lines)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"catalog-longtail-{dialect.lower()}.md").write_text(report)
-    return report
+    return _report(lines, f"catalog-longtail-{dialect.lower()}.md")
 
 
 def profile(url: str, kind: str, top: int) -> str:
