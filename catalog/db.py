@@ -91,6 +91,7 @@ MODEL_MODULES = (
     "catalog.accounts.api_tokens",
     "catalog.notifications.outbox",
     "catalog.notifications.tasks",
+    "catalog.one_time_codes",
     "orders.models",
     "solidarity_baskets.models",
 )

@@ -20,6 +20,7 @@ class MarketplaceSettings(Base):
         CheckConstraint("commission_bps BETWEEN 0 AND 10000", name="commission_range"),
         CheckConstraint("card_reservation_minutes >= 30", name="card_reservation_min"),
         CheckConstraint("transfer_reservation_days >= 1", name="transfer_reservation_min"),
+        CheckConstraint("cod_code_above_minor >= 0", name="cod_code_above_min"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,6 +30,9 @@ class MarketplaceSettings(Base):
     card_reservation_minutes: Mapped[int] = mapped_column(default=60)
     #: how long stock stays reserved while an institution's bank transfer is awaited
     transfer_reservation_days: Mapped[int] = mapped_column(default=10)
+    #: a cash-on-delivery order above this total (or from a phone that never received
+    #: an order) waits for a code sent by text message to the phone
+    cod_code_above_minor: Mapped[int] = mapped_column(default=100_000)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -37,6 +41,7 @@ DEFAULTS = {
     "commission_bps": 1000,  # 10 %
     "card_reservation_minutes": 60,
     "transfer_reservation_days": 10,
+    "cod_code_above_minor": 100_000,  # 1,000.00 MAD
 }
 
 

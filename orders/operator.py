@@ -95,6 +95,41 @@ def update_tariff(
     return diff
 
 
+#: the largest amount an operator may set for cash-on-delivery codes (1,000,000 DH)
+MAX_COD_CODE_ABOVE_MINOR = 100_000_000
+
+
+def set_cod_code_above(session: Session, minor: int, *, actor: Actor, now: datetime) -> bool:
+    """Set the total above which a cash-on-delivery order waits for a code sent to the
+    phone (0: every cash-on-delivery order).
+
+    :raises InvalidInput: ``cod_code_above`` / ``out_of_range``.
+    :return: whether it changed.
+    """
+    if not 0 <= minor <= MAX_COD_CODE_ABOVE_MINOR:
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "cod_code_above", "out_of_range", _range(MAX_COD_CODE_ABOVE_MINOR // 100)
+                )
+            ]
+        )
+    old = settings.current(session).cod_code_above_minor
+    if old == minor:
+        return False
+    settings.update(session, cod_code_above_minor=minor)
+    audit.record(
+        session,
+        actor,
+        "cod_code_above.update",
+        object_type="settings",
+        object_id=settings.SETTINGS_ID,
+        now=now,
+        details={"cod_code_above_minor": [old, minor]},
+    )
+    return True
+
+
 def set_commission(session: Session, bps: int, *, actor: Actor, now: datetime) -> bool:
     """Set the marketplace's commission (basis points: 1000 = 10 %) for new orders.
 

@@ -1,36 +1,41 @@
 """A shopper's rights under law 09-08: a copy of everything kept about them, and
-erasure that leaves the accounts valid.
+erasure that leaves the accounts valid — both read from one registry,
+:mod:`catalog.personal_data`, which lists every table and column holding personal
+data and what erasure does with it.
 
-Erasing replaces the shopper's name, e-mail, phone and street address — on the
-account and on every order they placed, guest orders included — and deletes their
-cart, their mail and their API tokens. Order numbers, dates, regions, lines and amounts
-stay, no longer linked to a person, so invoices, the cooperatives' ledgers and the
-marketplace's accounts still add up.
+A person is found by e-mail (their account, every order placed with that address,
+guest orders included) or, for a guest who proved they hold the phone, by one order
+(its number and phone). Erasure overwrites names, e-mails, phones and addresses, and
+deletes the person's mail, text messages (the cooperatives' copies of a delivery
+address included), cart, tokens, alerts and codes. Order numbers, dates, regions,
+lines and amounts stay, no longer linked to a person, so invoices, the cooperatives'
+ledgers and the marketplace's accounts still add up; the erasure report says so.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy.orm import Session
 
-from catalog.accounts.api_tokens import ApiToken
 from catalog.accounts.users import Role, User, normalise_email
-from catalog.notifications import OutboxMessage
+from catalog.db import Base
+from catalog.personal_data import ERASED_EMAIL, PERSONAL, Action, Finder, Table
 from orders.errors import OrderError
-from orders.models import Cart, Order
+from orders.models import Order
 from orders.status import OrderStatus
 
 #: orders that are over: nothing is left to deliver or to collect
 CLOSED = frozenset(
     {OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REFUNDED}
 )
-ERASED_NAME = "—"
 
 
 class PrivacyError(OrderError):
@@ -42,11 +47,90 @@ class PrivacyError(OrderError):
 
 
 @dataclass(slots=True)
+class Person:
+    """Whose data: an account, addresses and phones, orders."""
+
+    user: User | None = None
+    emails: set[str] = field(default_factory=set)
+    phones: set[str] = field(default_factory=set)
+    orders: list[Order] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return self.user is not None or bool(self.orders)
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """What erasure did with one table: ``key`` and ``action`` as in the registry."""
+
+    key: str
+    action: Action
+    rows: int
+    reason: str
+
+
+@dataclass(slots=True)
 class Erasure:
     user_id: int | None
     orders: list[str] = field(default_factory=list)
-    messages: int = 0
-    tokens: int = 0
+    done: list[Done] = field(default_factory=list)
+
+    def rows(self, key: str) -> int:
+        return sum(d.rows for d in self.done if d.key == key)
+
+
+def by_email(session: Session, email: str) -> Person:
+    """The person with this e-mail: their account if any, and every order placed with
+    the address or by the account."""
+    email = normalise_email(email)
+    user = session.scalar(select(User).where(User.email == email))
+    cond = Order.email == email
+    if user is not None:
+        cond = or_(cond, Order.user_id == user.id)
+    orders = list(session.scalars(select(Order).where(cond).order_by(Order.id)))
+    phones = {o.phone for o in orders if o.phone} | ({user.phone} if user and user.phone else set())
+    return Person(user=user, emails={email}, phones=phones, orders=orders)
+
+
+def by_order(order: Order) -> Person:
+    """A guest who proved they hold the order's phone: that order, the messages about
+    it, and what was sent to that phone — not the account it may belong to."""
+    return Person(phones={order.phone} if order.phone else set(), orders=[order])
+
+
+def _model(table: str) -> type[Any]:
+    for mapper in Base.registry.mappers:
+        if mapper.local_table is not None and getattr(mapper.local_table, "name", "") == table:
+            return mapper.class_
+    raise LookupError(table)
+
+
+def _condition(cls: type[Any], entry: Table, person: Person) -> ColumnElement[bool]:
+    numbers = [o.number for o in person.orders]
+    found: list[ColumnElement[bool]] = []
+    for finder, name in entry.finders:
+        column = getattr(cls, name)
+        if finder == Finder.USER and person.user is not None:
+            found.append(column == person.user.id)
+        elif finder == Finder.EMAIL and person.emails:
+            found.append(column.in_(person.emails))
+        elif finder == Finder.PHONE and person.phones:
+            found.append(column.in_(person.phones))
+        elif finder == Finder.ADDRESSEE and (person.emails or person.phones):
+            found.append(column.in_(person.emails | person.phones))
+        elif finder == Finder.ORDER and person.orders:
+            found.append(column.in_([o.id for o in person.orders]))
+        elif finder == Finder.ORDER_NUMBER and numbers:
+            found.append(column.in_(numbers))
+        elif finder == Finder.ORDER_TOPIC and numbers:
+            found.extend(column.startswith(f"order:{n}:", autoescape=True) for n in numbers)
+    return or_(*found) if found else false()
+
+
+def _rows(session: Session, entry: Table, person: Person) -> list[Any]:
+    cls = _model(entry.name)
+    return list(session.scalars(select(cls).where(_condition(cls, entry, person)).order_by(cls.id)))
 
 
 def _plain(value: Any) -> Any:
@@ -54,136 +138,79 @@ def _plain(value: Any) -> Any:
         return value.value
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
     return value
 
 
-def _row(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: _plain(getattr(obj, name)) for name in names}
-
-
-def _orders(session: Session, email: str, user: User | None) -> list[Order]:
-    cond = Order.email == email
-    if user is not None:
-        cond = or_(cond, Order.user_id == user.id)
-    return list(
-        session.scalars(
-            select(Order)
-            .where(cond)
-            .options(selectinload(Order.lines), selectinload(Order.fulfilments))
-            .order_by(Order.id)
-        )
-    )
-
-
-def export_shopper(session: Session, email: str) -> dict[str, Any] | None:
-    """Everything kept about the person with this e-mail, as JSON-ready data, or None
-    when nothing is."""
-    email = normalise_email(email)
-    user = session.scalar(select(User).where(User.email == email))
-    orders = _orders(session, email, user)
-    messages = list(
-        session.scalars(
-            select(OutboxMessage).where(OutboxMessage.to == email).order_by(OutboxMessage.id)
-        )
-    )
-    if user is None and not orders and not messages:
+def export(session: Session, person: Person) -> dict[str, Any] | None:
+    """Everything kept about ``person``, as JSON-ready data: for each kind of record
+    (the registry's ``key``), its rows (secrets left out) and what erasure would do
+    with them. None when nothing is kept."""
+    if not person.found and not person.emails and not person.phones:
         return None
-    data: dict[str, Any] = {
-        "email": email,
-        "account": None,
-        "orders": [],
-        "mail": [],
-        "api_tokens": [],
+    data: dict[str, Any] = {}
+    on_erasure: dict[str, str] = {}
+    for entry in PERSONAL:
+        rows = _rows(session, entry, person)
+        if not rows:
+            continue
+        names = [c.key for c in _columns(entry) if c.key not in entry.secret]
+        data[entry.key] = [{n: _plain(getattr(row, n)) for n in names} for row in rows]
+        on_erasure[entry.key] = f"{entry.action.value}" + (
+            f": {entry.reason}" if entry.reason else ""
+        )
+    if not data:
+        return None
+    return {
+        "emails": sorted(person.emails),
+        "phones": sorted(person.phones),
+        "data": data,
+        "on_erasure": on_erasure,
     }
-    if user is not None:
-        data["account"] = _row(
-            user,
-            (
-                "email", "name", "phone", "role", "language", "marketing_consent", "active",
-                "created_at", "last_login_at",
-            ),
-        )  # fmt: skip
-        cart = session.scalar(select(Cart).where(Cart.user_id == user.id))
-        data["cart"] = [
-            {"product_id": line.product_id, "quantity": line.quantity}
-            for line in (cart.lines if cart else [])
-        ]
-        data["api_tokens"] = [
-            _row(t, ("name", "prefix", "created_at", "last_used_at", "revoked_at"))
-            for t in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id))
-        ]
-    for order in orders:
-        entry = _row(
-            order,
-            (
-                "number", "status", "placed_at", "customer_name", "email", "phone",
-                "region_code", "province_code", "city", "address", "payment_method",
-                "delivery_option", "currency", "goods_minor", "shipping_minor",
-                "cod_fee_minor", "total_minor",
-            ),
-        )  # fmt: skip
-        entry["lines"] = [
-            _row(line, ("sku", "title_fr", "cooperative_name", "quantity", "unit_price_minor"))
-            for line in order.lines
-        ]
-        entry["parcels"] = [
-            _row(part, ("cooperative_name", "status", "carrier", "tracking_number"))
-            for part in order.fulfilments
-        ]
-        data["orders"].append(entry)
-    data["mail"] = [
-        _row(m, ("subject", "topic", "status", "created_at", "sent_at")) for m in messages
-    ]
-    return data
 
 
-def erase_shopper(session: Session, email: str, *, force: bool = False) -> Erasure:
-    """Erase a shopper's personal data (see the module's docstring).
+def _columns(entry: Table) -> Iterable[Any]:
+    columns: Iterable[Any] = _model(entry.name).__table__.columns
+    return columns
+
+
+def erase(session: Session, person: Person, *, force: bool = False) -> Erasure:
+    """Erase ``person``'s data as the registry says (see the module's docstring).
 
     :param force: erase even with orders still open (their delivery address is lost).
     :raises PrivacyError: ``not_a_shopper`` or ``open_orders``.
     """
-    email = normalise_email(email)
-    user = session.scalar(select(User).where(User.email == email))
+    user = person.user
     if user is not None and user.role != Role.SHOPPER:
         raise PrivacyError("not_a_shopper", role=str(user.role))
-    orders = _orders(session, email, user)
-    still_open = [o.number for o in orders if o.status not in CLOSED]
+    still_open = [o.number for o in person.orders if o.status not in CLOSED]
     if still_open and not force:
         raise PrivacyError("open_orders", numbers=still_open)
-    result = Erasure(user_id=user.id if user else None)
-    # text messages went to the phone numbers the person gave
-    addresses = (
-        {email} | {o.phone for o in orders if o.phone} | ({user.phone} - {""} if user else set())
-    )
-    for order in orders:
-        order.customer_name = ERASED_NAME
-        order.email = f"erased-{order.id}@invalid"
-        order.phone = ""
-        order.city = ""
-        order.address = ""
-        result.orders.append(order.number)
-    result.messages = len(
-        session.scalars(select(OutboxMessage.id).where(OutboxMessage.to.in_(addresses))).all()
-    )
-    session.execute(delete(OutboxMessage).where(OutboxMessage.to.in_(addresses)))
-    if user is not None:
-        tokens = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)).all()
-        result.tokens = len(tokens)
-        for token in tokens:
-            session.delete(token)
-        cart = session.scalar(select(Cart).where(Cart.user_id == user.id))
-        if cart is not None:
-            session.delete(cart)
-        user.email = f"erased-{user.id}@invalid"
-        user.name = ""
-        user.phone = ""
+    result = Erasure(user_id=user.id if user else None, orders=[o.number for o in person.orders])
+    for entry in PERSONAL:
+        rows = _rows(session, entry, person)
+        for row in rows:
+            if entry.action == Action.DELETE:
+                session.delete(row)
+            elif entry.action == Action.ERASE:
+                for name, value in entry.columns.items():
+                    erased = ERASED_EMAIL.format(id=row.id) if value == ERASED_EMAIL else value
+                    setattr(row, name, erased)
+        result.done.append(Done(entry.key, entry.action, len(rows), entry.reason))
+    if user is not None:  # the account is closed: nobody can sign in to it again
         user.active = False
-        user.end_sessions()
         user.marketing_consent = False
-        user.reset_token_hash = None
-        user.reset_token_expires = None
-        user.set_password(secrets.token_urlsafe(32))  # nobody knows it: no log-in
-        user.last_login_at = None
+        user.set_password(secrets.token_urlsafe(32))  # nobody knows it
+        user.end_sessions()
     session.flush()
     return result
+
+
+# -- by e-mail: the operator's commands -------------------------------------------------
+def export_shopper(session: Session, email: str) -> dict[str, Any] | None:
+    return export(session, by_email(session, email))
+
+
+def erase_shopper(session: Session, email: str, *, force: bool = False) -> Erasure:
+    return erase(session, by_email(session, email), force=force)

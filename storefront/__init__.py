@@ -106,6 +106,7 @@ def _blueprints() -> list[Blueprint]:
     from storefront.ngo import supply_bp, trace_bp
     from storefront.orders import bp as orders_bp
     from storefront.pages import bp as pages_bp
+    from storefront.pages import data_requests_bp
     from storefront.shop import bp as shop_bp
     from storefront.webhooks import bp as webhooks_bp
 
@@ -120,6 +121,7 @@ def _blueprints() -> list[Blueprint]:
         orders_bp,
         webhooks_bp,
         pages_bp,
+        data_requests_bp,
         tokens_bp,
         ngo_bp,
         supply_bp,

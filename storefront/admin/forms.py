@@ -68,6 +68,18 @@ class CommissionForm(Form):
     )
 
 
+class CashCodeForm(Form):
+    cod_code_above = StringField(
+        _l("Ask for a code by text message above (DH)"),
+        filters=[strip],
+        validators=[InputRequired(), Length(max=20)],
+        description=_l(
+            "A cash-on-delivery order above this total, or from a phone that never received "
+            "an order, waits for a code sent to that phone. 0: every such order."
+        ),
+    )
+
+
 class TariffForm(Form):
     """A tariff's fees; :func:`tariff_form` adds one price field per band."""
 

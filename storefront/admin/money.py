@@ -21,10 +21,11 @@ from catalog.money import Money
 from orders import ledger
 from orders.errors import LedgerError
 from orders.models import LedgerEntry, PayoutBatch, ShippingTariff
-from orders.operator import TariffChange, set_commission, update_tariff
+from orders.operator import TariffChange, set_cod_code_above, set_commission, update_tariff
 from orders.shipping import seed_amana_preset
 from storefront.admin.forms import (
     BatchForm,
+    CashCodeForm,
     CommissionForm,
     PaidForm,
     SettlementForm,
@@ -86,9 +87,45 @@ def commission() -> Response | str:
                     "success" if changed else "info",
                 )
                 return redirect(url_for("admin.commission"))
+    return _commission_page(form, CashCodeForm())
+
+
+def _commission_page(form: CommissionForm, codes: CashCodeForm) -> str:
+    saved = settings.current(db.session)
+    if not codes.is_submitted():
+        codes.cod_code_above.data = _dh(saved.cod_code_above_minor)
     return render_template(
-        "admin/commission.html", form=form, current=f"{Decimal(current) / 100:g}"
+        "admin/commission.html",
+        form=form,
+        codes=codes,
+        current=f"{Decimal(saved.commission_bps) / 100:g}",
     )
+
+
+@bp.post("/commission/cash-codes")
+@operator_required
+def cash_codes() -> Response | str:
+    codes = CashCodeForm()
+    if codes.validate_on_submit():
+        try:
+            minor = _minor(codes.cod_code_above.data or "")
+            changed = set_cod_code_above(db.session, minor, actor=actor(), now=utcnow())
+        except InvalidAmount:
+            db.session.rollback()
+            codes.cod_code_above.errors = (_("Enter an amount in DH, for example 1000 or 750,50."),)
+        except InvalidInput as exc:
+            db.session.rollback()
+            attach(codes, exc.problems)
+        else:
+            db.session.commit()
+            flash(
+                _("Saved.") if changed else _("Nothing to change."),
+                "success" if changed else "info",
+            )
+            return redirect(url_for("admin.commission"))
+    form = CommissionForm()
+    form.commission.data = f"{Decimal(settings.current(db.session).commission_bps) / 100:g}"
+    return _commission_page(form, codes)
 
 
 # -- shipping tariffs -------------------------------------------------------------------

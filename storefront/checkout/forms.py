@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from catalog import regions
+from catalog.one_time_codes import Check
 from storefront.account.forms import moroccan_phone, strip
 from storefront.forms import Form, contact
 from storefront.orders.messages import DELIVERY_OPTIONS, PAYMENT_METHODS
@@ -88,3 +89,19 @@ class DetailsForm(Form):
 class ConfirmForm(Form):
     token = HiddenField(validators=[InputRequired(), Length(max=64)])
     expected_total = HiddenField(validators=[InputRequired(), Length(max=20)])
+
+
+class CodeForm(Form):
+    code = StringField(
+        _l("Code received by text message"),
+        filters=[strip],
+        validators=[InputRequired(), Length(max=12)],
+        description=_l("Six digits, sent to the phone you gave."),
+    )
+
+
+CODE_PROBLEMS = {
+    Check.WRONG: _l("This code is not right. Check the text message and try again."),
+    Check.LOCKED: _l("Too many wrong codes. Ask for a new code."),
+    Check.EXPIRED: _l("This code has expired. Ask for a new code."),
+}

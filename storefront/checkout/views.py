@@ -8,28 +8,40 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from catalog import regions
+from catalog import one_time_codes, regions
 from catalog.db import utcnow
 from catalog.errors import InsufficientStock
 from catalog.money import Money
+from catalog.one_time_codes import Check, Purpose
 from orders import cart as cart_lib
-from orders import placing
+from orders import cash_codes, placing
 from orders.errors import CheckoutError
 from orders.models import Order
 from orders.status import PaymentMethod
 from storefront import payments
 from storefront.cart import store
-from storefront.checkout.forms import ConfirmForm, DetailsForm
+from storefront.checkout.forms import CODE_PROBLEMS, CodeForm, ConfirmForm, DetailsForm
 from storefront.extensions import db
 from storefront.i18n import current_language
+from storefront.notifications import can_text, send_code
 from storefront.orders import access, notify
+from storefront.orders.forms import ActionForm
 from storefront.orders.messages import problem_text, shortage_texts
 from storefront.orders.paying import start_card_payment
 
@@ -161,6 +173,8 @@ def confirm() -> Response:
     items = store.items()
     user = current_user if current_user.is_authenticated else None
     already_placed = placing.find_placed(db.session, saved["token"])
+    if already_placed is None and _code_missing(saved, int(expected[:18])):
+        return _ask_for_code(saved)
     try:
         order = already_placed or placing.place_order(
             db.session,
@@ -222,6 +236,70 @@ def confirm() -> Response:
         return start_card_payment(order)
     flash(_("Thank you! Your order %(number)s is placed.", number=number), "success")
     return redirect(url_for("orders.detail", number=number))
+
+
+# -- a code by text message before some cash-on-delivery orders ---------------------------
+def _code_missing(saved: dict[str, Any], total_minor: int) -> bool:
+    """A cash-on-delivery order that must wait for the phone's code, not yet given.
+    Asked only where text messages can leave (an SMS provider is configured)."""
+    return (
+        saved["payment_method"] == PaymentMethod.COD
+        and saved.get("verified_phone") != saved["phone"]
+        and can_text(current_app)
+        and cash_codes.needs_code(db.session, phone=saved["phone"], total_minor=total_minor)
+    )
+
+
+def _ask_for_code(saved: dict[str, Any]) -> Response:
+    if not send_code(Purpose.CASH_ON_DELIVERY, phone=saved["phone"], subject=saved["token"]):
+        db.session.rollback()
+        flash(
+            _(
+                "We sent many codes to this phone: try again in an hour, or choose another "
+                "way of paying."
+            ),
+            "error",
+        )
+        return redirect(url_for("checkout.review"))
+    db.session.commit()
+    return redirect(url_for("checkout.code"))
+
+
+@bp.route("/code", methods=["GET", "POST"])
+def code() -> Response | str:
+    """The code sent to the phone of a cash-on-delivery order: right, the shopper
+    confirms the order again (nothing is placed and no stock taken before)."""
+    saved = _saved_details()
+    if saved is None or not saved.get("token"):
+        return redirect(url_for("checkout.details"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        outcome = one_time_codes.check(
+            db.session,
+            purpose=Purpose.CASH_ON_DELIVERY,
+            phone=saved["phone"],
+            subject=saved["token"],
+            code=form.code.data or "",
+            now=utcnow(),
+        )
+        db.session.commit()
+        if outcome == Check.OK:
+            session[SESSION_KEY] = dict(saved, verified_phone=saved["phone"])
+            flash(_("Your phone is confirmed. Confirm your order below."), "success")
+            return redirect(url_for("checkout.review"))
+        form.code.errors = (CODE_PROBLEMS[outcome],)
+    return render_template("checkout/code.html", form=form, phone=saved["phone"])
+
+
+@bp.post("/code/new")
+def new_code() -> Response:
+    saved = _saved_details()
+    if saved is None or not saved.get("token") or not ActionForm().validate_on_submit():
+        return redirect(url_for("checkout.details"))
+    response = _ask_for_code(saved)
+    if response.location == url_for("checkout.code"):
+        flash(_("A new code is on its way."), "info")
+    return response
 
 
 @bp.get("/return/<number>")

@@ -8,11 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask_babel import gettext as _
 
+from catalog import one_time_codes
 from catalog.db import utcnow
 from catalog.notifications import Channel, enqueue_sms, open_task
+from catalog.one_time_codes import Purpose
 from orders.recipients import Party
 from storefront.extensions import db
+from storefront.i18n import current_language
 from storefront.mailer import queue_mail, render_mail
 from storefront.notifications.channels import (
     ConsoleChannel,
@@ -97,3 +101,29 @@ def channels_from_config(app: Flask) -> dict[Channel, Sender]:
             )
         )
     return channels
+
+
+def can_text(app: Flask) -> bool:
+    """Whether text messages leave the outbox (an SMS provider is configured)."""
+    return Channel.SMS in channels_from_config(app)
+
+
+def send_code(purpose: Purpose, *, phone: str, subject: str) -> bool:
+    """Queue a new one-time code to ``phone`` by text message, in the visitor's
+    language. False when the phone received too many codes this hour (nothing sent)."""
+    issued = one_time_codes.issue(
+        db.session, purpose=purpose, phone=phone, subject=subject, now=utcnow()
+    )
+    if issued.code is None:
+        return False
+    enqueue_sms(
+        db.session,
+        to=phone,
+        text=_(
+            "Taawun: your code is %(code)s. It expires in 10 minutes. Never give it to anyone.",
+            code=issued.code,
+        ),
+        language=current_language(),
+        topic=f"code:{purpose}",
+    )
+    return True

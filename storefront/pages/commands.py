@@ -8,6 +8,7 @@ import json
 import click
 from flask.cli import AppGroup
 
+from catalog.personal_data import Action
 from orders.privacy import PrivacyError, erase_shopper, export_shopper
 from storefront.extensions import db
 
@@ -47,5 +48,9 @@ def erase_command(email: str, force: bool, yes: bool) -> None:
     db.session.commit()
     click.echo(
         f"Erased: account {'yes' if result.user_id else 'none'}, {len(result.orders)} order(s) "
-        f"anonymised, {result.messages} message(s) and {result.tokens} token(s) deleted."
+        f"anonymised, {result.rows('messages')} message(s) and {result.rows('api_tokens')} "
+        "token(s) deleted."
     )
+    for done in result.done:
+        if done.rows and done.action == Action.KEEP:
+            click.echo(f"Kept: {done.rows} {done.key.replace('_', ' ')}, {done.reason}.")

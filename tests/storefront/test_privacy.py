@@ -60,11 +60,12 @@ def test_export_gives_everything_kept_about_a_shopper_as_json(runner, shopper_wi
 
     result = runner.invoke(args=["privacy", "export", "Amina@Example.ma"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
-    assert data["account"]["name"] == "Amina Alaoui"
+    data = json.loads(result.output)["data"]
+    assert data["account"][0]["name"] == "Amina Alaoui"
+    assert "password_hash" not in data["account"][0]
     assert len(data["orders"]) == 2
     assert data["orders"][0]["address"].startswith("12 rue des Orangers")
-    assert data["orders"][0]["lines"][0]["quantity"] == 1
+    assert data["order_lines"][0]["quantity"] == 1
     unknown = runner.invoke(args=["privacy", "export", "nobody@example.ma"])
     assert unknown.exit_code != 0 and "Nothing is kept" in unknown.output
 
