@@ -221,6 +221,8 @@ NOT_A_SHOPPERS: dict[str, str] = {
     "solidarity_baskets_destination.*": "an NGO's delivery point and its contact: the NGO "
     "is the controller of its lists and edits or deletes them on its pages",
     "solidarity_baskets_manifest_line.*": "the selling cooperative",
+    "solidarity_baskets_job.error_data": "why a basket job stopped: a problem code's data "
+    "(products, quantities, regions)",
     "solidarity_baskets_quote.template_name": "a basket's name",
     "solidarity_baskets_template.*": "a basket's name and text",
 }
