@@ -37,7 +37,7 @@ def test_a_members_new_food_product_goes_on_sale_once_its_certificate_is_verifie
     member.locator("#unit").select_option("g")
     member.locator("#net_quantity").fill("500")
     member.locator("#shipping_weight_g").fill("650")
-    member.locator("#stock").fill("20")
+    member.locator("#on_hand").fill("20")
     member.locator("#description_fr").fill("Miel récolté dans les jujubiers du Sahara.")
     shots(member, "01-new-product-form")
     member.get_by_role("button", name=fr("Save")).click()

@@ -41,7 +41,7 @@ def test_an_ngo_orders_baskets_for_two_points_and_downloads_manifest_and_impact(
         page.locator(f"#destinations-{row}-hub_name").fill(hub)
         page.locator(f"#destinations-{row}-baskets").fill(str(baskets))
     shots(page, "02-order-form")
-    page.locator("main form.form button[type=submit]").click()
+    page.get_by_role("button", name="Obtenir un devis").click()
     page.wait_for_load_state()
     assert "/ngo/quotes/" in page.url, page.locator(".flashes, .field-error").all_inner_texts()
 
