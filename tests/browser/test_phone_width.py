@@ -34,6 +34,8 @@ NOT_PAGES = {
     "account.reset",
     "join.invitation",
     "checkout.returned",
+    "data_requests.my_data_download",
+    "data_requests.order_data_download",
     "admin.certificate_document",
     "admin.payout_csv",
     "coop.certificate_document",
