@@ -218,8 +218,9 @@ NOT_A_SHOPPERS: dict[str, str] = {
     "orders_fulfilment.cooperative_name": "the selling cooperative",
     "orders_fulfilment.cooperative_name_ar": "the selling cooperative",
     "orders_order_line.cooperative_name": "the selling cooperative",
-    "solidarity_baskets_destination.*": "an NGO's delivery point and its contact: the NGO "
-    "is the controller of its lists and edits or deletes them on its pages",
+    "solidarity_baskets_destination.*": "a distribution point of an NGO's basket quote and "
+    "the contact there (a hub's phone or person): the NGO, controller of its lists, gives "
+    "them for delivery; they stay with the quote and its order's delivery records",
     "solidarity_baskets_manifest_line.*": "the selling cooperative",
     "solidarity_baskets_job.error_data": "why a basket job stopped: a problem code's data "
     "(products, quantities, regions)",

@@ -17,7 +17,7 @@ import json
 import time
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -38,8 +38,9 @@ from storefront.account.views import end_browser_session
 from storefront.checkout.forms import CodeForm
 from storefront.extensions import db
 from storefront.forms import Form
-from storefront.notifications import send_code
+from storefront.notifications import can_text, send_code
 from storefront.orders.forms import TrackForm
+from storefront.pages.views import PRIVACY_DEFAULTS
 
 bp = Blueprint("data_requests", __name__, url_prefix="/privacy")
 
@@ -229,6 +230,14 @@ def _count_try() -> None:
 @bp.route("/order", methods=["GET", "POST"])
 def order_request() -> Response | str | tuple[str, int]:
     form = TrackForm()
+    if not can_text(current_app):  # a code could not reach the phone
+        return render_template(
+            "pages/order_data_request.html",
+            form=None,
+            contact=current_app.config.get(
+                "PRIVACY_CONTACT_EMAIL", PRIVACY_DEFAULTS["PRIVACY_CONTACT_EMAIL"]
+            ),
+        )
     if form.validate_on_submit():
         if len(_tries()) >= MAX_TRIES:
             flash(_("Too many attempts. Please wait a moment and try again."), "error")
