@@ -100,7 +100,13 @@ def local_datetime(value: datetime, fmt: str = "medium") -> str:
 def quantity(value: int, unit: str) -> str:
     """Net quantity for people: 1000 g → 1 kg, 750 ml → 75 cl, 1000 ml → 1 L
     (unit symbols in the page's language: غ, كلغ, ل... in Arabic)."""
-    locale = FORMAT_LOCALES[current_language()]
+    return _quantity(value, unit, current_language(), get_translations())
+
+
+@lru_cache(maxsize=4096)
+def _quantity(value: int, unit: str, lang: str, translations: object) -> str:
+    """Kept per language and catalog (a listing shows the same few quantities)."""
+    locale = FORMAT_LOCALES[lang]
     if unit == "g":
         if value >= 1000:
             number, symbol = format_decimal(value / 1000, locale=locale), gettext("kg")
