@@ -99,6 +99,37 @@ def update_tariff(
 MAX_COD_CODE_ABOVE_MINOR = 100_000_000
 
 
+def _change_setting(
+    session: Session,
+    name: str,
+    value: int,
+    *,
+    field: str,
+    limit: int,
+    shown_limit: int,
+    actor: Actor,
+    now: datetime,
+) -> bool:
+    """Save one marketplace setting between 0 and ``limit``, audited as
+    ``<field>.update``; whether it changed."""
+    if not 0 <= value <= limit:
+        raise InvalidInput([FieldProblem(field, "out_of_range", _range(shown_limit))])
+    old = getattr(settings.current(session), name)
+    if old == value:
+        return False
+    settings.update(session, **{name: value})
+    audit.record(
+        session,
+        actor,
+        f"{field}.update",
+        object_type="settings",
+        object_id=settings.SETTINGS_ID,
+        now=now,
+        details={name: [old, value]},
+    )
+    return True
+
+
 def set_cod_code_above(session: Session, minor: int, *, actor: Actor, now: datetime) -> bool:
     """Set the total above which a cash-on-delivery order waits for a code sent to the
     phone (0: every cash-on-delivery order).
@@ -106,28 +137,16 @@ def set_cod_code_above(session: Session, minor: int, *, actor: Actor, now: datet
     :raises InvalidInput: ``cod_code_above`` / ``out_of_range``.
     :return: whether it changed.
     """
-    if not 0 <= minor <= MAX_COD_CODE_ABOVE_MINOR:
-        raise InvalidInput(
-            [
-                FieldProblem(
-                    "cod_code_above", "out_of_range", _range(MAX_COD_CODE_ABOVE_MINOR // 100)
-                )
-            ]
-        )
-    old = settings.current(session).cod_code_above_minor
-    if old == minor:
-        return False
-    settings.update(session, cod_code_above_minor=minor)
-    audit.record(
+    return _change_setting(
         session,
-        actor,
-        "cod_code_above.update",
-        object_type="settings",
-        object_id=settings.SETTINGS_ID,
+        "cod_code_above_minor",
+        minor,
+        field="cod_code_above",
+        limit=MAX_COD_CODE_ABOVE_MINOR,
+        shown_limit=MAX_COD_CODE_ABOVE_MINOR // 100,
+        actor=actor,
         now=now,
-        details={"cod_code_above_minor": [old, minor]},
     )
-    return True
 
 
 def set_commission(session: Session, bps: int, *, actor: Actor, now: datetime) -> bool:
@@ -136,21 +155,13 @@ def set_commission(session: Session, bps: int, *, actor: Actor, now: datetime) -
     :raises InvalidInput: ``commission`` / ``out_of_range``.
     :return: whether it changed.
     """
-    if not 0 <= bps <= MAX_COMMISSION_BPS:
-        raise InvalidInput(
-            [FieldProblem("commission", "out_of_range", _range(MAX_COMMISSION_BPS // 100))]
-        )
-    old = settings.current(session).commission_bps
-    if old == bps:
-        return False
-    settings.update(session, commission_bps=bps)
-    audit.record(
+    return _change_setting(
         session,
-        actor,
-        "commission.update",
-        object_type="settings",
-        object_id=settings.SETTINGS_ID,
+        "commission_bps",
+        bps,
+        field="commission",
+        limit=MAX_COMMISSION_BPS,
+        shown_limit=MAX_COMMISSION_BPS // 100,
+        actor=actor,
         now=now,
-        details={"commission_bps": [old, bps]},
     )
-    return True
