@@ -3,6 +3,9 @@
 usage: python bench/baskets.py sac|regional|national [--runs N] [--no-fair] [--seed S]
                                                      [--trace-memory] [--json]
                                                      [--min-part-mad M]
+       python bench/baskets.py national-confirm [--baskets N] [--cooperatives N]
+                                                [--database-url URL] [--path service|web]
+                                                [--profile] [--json]
 
 * ``sac``: the 2020 "SAC - Solidaire avec les coopératives" drive: 4,000 baskets for
   Casablanca (region 06) and Agadir (Souss-Massa, 09), 12 lines including a woven-bag
@@ -10,6 +13,8 @@ usage: python bench/baskets.py sac|regional|national [--runs N] [--no-fair] [--s
   cooperatives.
 * ``regional``: 100,000 Ramadan baskets for the 19 provinces of Marrakech-Safi,
   Drâa-Tafilalet and Souss-Massa, 9 lines, 10,000 cooperatives nationwide.
+* ``national-confirm``: quote and confirm the national order in a database, through the
+  service layer or through the web and its jobs (``bench/national_confirm.py``).
 * ``national``: 1,000,000 Ramadan baskets (flour 10 kg, sugar 4 kg, oil 5 L, rice 5 kg,
   lentils 1 kg, pasta 1 kg, tomato paste 850 g, tea 850 g, milk 6 L) for the 83
   provinces, prefectures and Casablanca prefectures d'arrondissements (households 2024
@@ -434,7 +439,36 @@ def run(
     }
 
 
+def main_national_confirm(argv: list[str]) -> int:
+    from bench.national_confirm import national_confirm
+
+    ap = argparse.ArgumentParser(description="the national order in a database")
+    ap.add_argument("--baskets", type=int, default=100_000)
+    ap.add_argument("--cooperatives", type=int, default=None)
+    ap.add_argument("--database-url", default=None, help="default: SQLite in bench/data/")
+    ap.add_argument("--path", choices=("service", "web"), default="service")
+    ap.add_argument("--profile", action="store_true", help="cProfile the quote and confirm")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    out = national_confirm(
+        baskets=args.baskets,
+        cooperatives=args.cooperatives,
+        url=args.database_url,
+        path=args.path,
+        profile=args.profile,
+    )
+    if args.json:
+        print(json.dumps(out, indent=2, default=str))
+    else:
+        for k, v in out.items():
+            print(f"{k:16s} {v}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["national-confirm"]:
+        return main_national_confirm(argv[1:])
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("case", choices=sorted(CASES))
     ap.add_argument(

@@ -50,15 +50,14 @@ def reserve(session: Session, order: Order, *, today: date) -> None:
         rolls the transaction back.
     """
     lines = _by_product(ln for ln in order.lines if ln.product_id is not None)
+    made = [ln for ln in lines if ln.product is not None and ln.product.made_to_order]
     shelf = [ln for ln in lines if ln.product is not None and not ln.product.made_to_order]
     # the shelf's units: one conditional UPDATE per product (its lines summed), in
     # product-id order, however many parts ask for it
     shortages = stock.allocate_many(session, ((ln.product_id or 0, ln.quantity) for ln in shelf))
     for line in shelf:
         line.qty_from_stock, line.qty_made_to_order = line.quantity, 0
-    for line in lines:
-        if line.product is None or not line.product.made_to_order:
-            continue
+    for line in made:
         shortage = _reserve_made_to_order(session, order, line, today=today)
         if shortage is not None:
             shortages.append(shortage)

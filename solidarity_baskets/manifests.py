@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from orders.models import Fulfilment
@@ -32,6 +32,7 @@ from solidarity_baskets.models import (
 )
 
 TOKEN_LENGTH = 8
+_ROWS_PER_INSERT = 10_000
 MAX_SERIAL_LENGTH = 40
 
 
@@ -95,7 +96,7 @@ def pack(session: Session, basket_order: BasketOrder) -> list[PackingWave]:
     tokens = _tokens(session, len(plans))
     waves: list[PackingWave] = []
     position: dict[int, int] = defaultdict(int)
-    for (dest, lo, hi, contents), token in zip(plans, tokens, strict=True):
+    for (dest, lo, hi, _contents), token in zip(plans, tokens, strict=True):
         position[dest.id] += 1
         wave = PackingWave(
             destination_id=dest.id,
@@ -104,34 +105,42 @@ def pack(session: Session, basket_order: BasketOrder) -> list[PackingWave]:
             baskets=hi - lo,
             token=token,
         )
-        for rank, (line, alloc) in enumerate(contents, start=1):
-            product = products[alloc.product_id]
-            coop = coops[str(alloc.cooperative_id)]
-            wave.manifest.append(
-                ManifestLine(
-                    position=rank,
-                    line_key=line["key"],
-                    is_container=line["is_container"],
-                    product_id=alloc.product_id,
-                    product_title_fr=product["title_fr"],
-                    product_title_ar=product["title_ar"],
-                    product_title_en=product["title_en"],
-                    units_per_basket=alloc.product_units // alloc.line_units,
-                    net_quantity=product["net_quantity"],
-                    unit=product["unit"],
-                    cooperative_id=alloc.cooperative_id,
-                    cooperative_name_fr=coop["name_fr"],
-                    cooperative_name_ar=coop["name_ar"],
-                    region_code=coop["region_code"],
-                    province_code=coop["province_code"],
-                    women_led=coop["women_led"],
-                    rural=coop["rural"],
-                    allocation_line_id=alloc.id,
-                )
-            )
         basket_order.waves.append(wave)
         waves.append(wave)
     session.flush()
+    # the manifests, many times more rows than waves: one batched INSERT
+    rows: list[dict[str, Any]] = []
+    for wave, (_dest, _lo, _hi, contents) in zip(waves, plans, strict=True):
+        for rank, (line, alloc) in enumerate(contents, start=1):
+            product = products[alloc.product_id]
+            coop = coops[str(alloc.cooperative_id)]
+            rows.append(
+                {
+                    "wave_id": wave.id,
+                    "position": rank,
+                    "line_key": line["key"],
+                    "is_container": line["is_container"],
+                    "product_id": alloc.product_id,
+                    "product_title_fr": product["title_fr"],
+                    "product_title_ar": product["title_ar"],
+                    "product_title_en": product["title_en"],
+                    "units_per_basket": alloc.product_units // alloc.line_units,
+                    "net_quantity": product["net_quantity"],
+                    "unit": product["unit"],
+                    "cooperative_id": alloc.cooperative_id,
+                    "cooperative_name_fr": coop["name_fr"],
+                    "cooperative_name_ar": coop["name_ar"],
+                    "region_code": coop["region_code"],
+                    "province_code": coop["province_code"],
+                    "women_led": coop["women_led"],
+                    "rural": coop["rural"],
+                    "allocation_line_id": alloc.id,
+                }
+            )
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        session.execute(insert(ManifestLine), rows[start : start + _ROWS_PER_INSERT])
+    for wave in waves:
+        session.expire(wave, ["manifest"])
     return waves
 
 

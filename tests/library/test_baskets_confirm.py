@@ -138,14 +138,14 @@ def test_stock_gone_between_reading_and_reserving_stops_everything(session, make
     quote = quote_baskets(session, world.request(TODAY), today=TODAY, now=NOW)
     from catalog import stock
 
-    real = stock.allocate
+    real = stock.allocate_many
+    oil = world.products["oil"]
 
-    def race(session_, product_id, quantity):  # another buyer wins the last units
-        return (
-            None if product_id == world.products["oil"].id else real(session_, product_id, quantity)
-        )
+    def race(session_, items):  # another buyer wins the oil just before
+        assert stock.allocate(session_, oil.id, stock.level(session_, oil.id).available)
+        return real(session_, items)
 
-    monkeypatch.setattr(stock, "allocate", race)
+    monkeypatch.setattr(stock, "allocate_many", race)
     with pytest.raises(InsufficientStock):
         confirm_basket_order(session, quote, now=NOW, user=world.member)
 
