@@ -62,8 +62,9 @@ DEFAULT_RATES: Mapping[ShippingZone, Rate] = {
     ShippingZone.REMOTE: Rate(30, 20, 20_000, 3),
 }
 #: A part is worth at least 500 MAD; no fixed cost per shipment beyond the tariff's
-#: minimum; the orders library takes at most 20,000 parts per order.
-DEFAULT_SOURCING = Sourcing(min_part_minor=50_000, shipment_fee_minor=0, max_parts=20_000)
+#: minimum; at most 100,000 parts per order (confirming takes time in proportion to
+#: the parts, in a background job: a national order of 300,000 baskets has ~30,000).
+DEFAULT_SOURCING = Sourcing(min_part_minor=50_000, shipment_fee_minor=0, max_parts=100_000)
 
 
 def distance_km(origin_region: str, destination_region: str) -> float:

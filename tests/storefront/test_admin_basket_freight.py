@@ -28,7 +28,7 @@ def _form(**changes: str) -> dict[str, str]:
         data[f"{zone}_transit_days"] = str(rate.transit_days)
     data["min_part"] = "500"
     data["shipment_fee"] = "0"
-    data["max_parts"] = "20000"
+    data["max_parts"] = str(freight.DEFAULT_SOURCING.max_parts)
     data.update(changes)
     return data
 
