@@ -4,11 +4,22 @@ every package reads, so it lives at the bottom layer."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import CheckConstraint
+from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalog.db import Base, utcnow
+
+
+class DeliveryCharging(StrEnum):
+    """How an order from several cooperatives pays for delivery."""
+
+    #: each cooperative's parcel is charged its carrier price (and cash-on-delivery fee)
+    PER_PARCEL = "per_parcel"
+    #: the shopper pays at most ``delivery_cap_minor`` for the whole order; the
+    #: marketplace pays the carriers the rest out of its commission
+    CAPPED = "capped"
 
 
 class MarketplaceSettings(Base):
@@ -21,6 +32,13 @@ class MarketplaceSettings(Base):
         CheckConstraint("card_reservation_minutes >= 30", name="card_reservation_min"),
         CheckConstraint("transfer_reservation_days >= 1", name="transfer_reservation_min"),
         CheckConstraint("cod_code_above_minor >= 0", name="cod_code_above_min"),
+        CheckConstraint(
+            "free_delivery_from_minor >= 0 AND delivery_cap_minor >= 0",
+            name="delivery_not_negative",
+        ),
+        CheckConstraint(
+            "delivery_charging IN ('per_parcel', 'capped')", name="delivery_charging_known"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,15 +51,26 @@ class MarketplaceSettings(Base):
     #: a cash-on-delivery order above this total (or from a phone that never received
     #: an order) waits for a code sent by text message to the phone
     cod_code_above_minor: Mapped[int] = mapped_column(default=100_000)
+    #: goods worth at least this much are delivered free (0: never free)
+    free_delivery_from_minor: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: a :class:`DeliveryCharging`
+    delivery_charging: Mapped[str] = mapped_column(
+        String(20), default=DeliveryCharging.PER_PARCEL, server_default="per_parcel"
+    )
+    #: with :attr:`DeliveryCharging.CAPPED`, the most an order pays for delivery
+    delivery_cap_minor: Mapped[int] = mapped_column(default=4500, server_default="4500")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 SETTINGS_ID = 1
-DEFAULTS = {
+DEFAULTS: dict[str, int | str] = {
     "commission_bps": 1000,  # 10 %
     "card_reservation_minutes": 60,
     "transfer_reservation_days": 10,
     "cod_code_above_minor": 100_000,  # 1,000.00 MAD
+    "free_delivery_from_minor": 0,
+    "delivery_charging": DeliveryCharging.PER_PARCEL.value,
+    "delivery_cap_minor": 4500,  # 45 DH
 }
 
 
@@ -54,7 +83,7 @@ def current(session: Session) -> MarketplaceSettings:
     return settings
 
 
-def update(session: Session, **values: int) -> MarketplaceSettings:
+def update(session: Session, **values: int | str) -> MarketplaceSettings:
     """Save settings (only the known names); flushes, so the database's checks
     (commission between 0 and 100 %, reservations long enough) apply at once.
 
@@ -68,6 +97,6 @@ def update(session: Session, **values: int) -> MarketplaceSettings:
         settings = MarketplaceSettings(id=SETTINGS_ID, **DEFAULTS)
         session.add(settings)
     for name, value in values.items():
-        setattr(settings, name, int(value))
+        setattr(settings, name, str(value) if name == "delivery_charging" else int(value))
     session.flush()
     return settings

@@ -5,7 +5,9 @@ cooperative (positive = owed to the cooperative):
 
 * a part paid to the marketplace (card, bank transfer) and **delivered**: the
   cooperative is owed its goods and its parcel (it paid the carrier), less the
-  commission snapshotted on the lines (``sale`` + ``shipping`` − ``commission``);
+  commission snapshotted on the lines (``sale`` + ``shipping`` − ``commission``), and
+  the part of the parcel's delivery the marketplace took on for the shopper (free or
+  capped delivery: ``delivery_subsidy``, paid out of the commission);
 * a cash-on-delivery part whose cash the **cooperative collected**: the same three
   entries and ``cash_collected`` for the cash it keeps, so it ends up owing the
   commission;
@@ -41,6 +43,7 @@ from orders.status import FulfilmentStatus, PaymentMethod
 class EntryKind(StrEnum):
     SALE = "sale"  # goods delivered
     SHIPPING = "shipping"  # the parcel's shipping and cash-on-delivery fee
+    DELIVERY_SUBSIDY = "delivery_subsidy"  # delivery the marketplace pays for the shopper
     COMMISSION = "commission"  # the marketplace's commission (negative)
     CASH_COLLECTED = "cash_collected"  # cash the cooperative kept (negative)
     REVERSAL = "reversal"  # a refunded part: cancels that part's entries
@@ -51,7 +54,13 @@ class EntryKind(StrEnum):
 
 
 #: Entries that belong to a part (reversed when the part is refunded).
-PART_KINDS = (EntryKind.SALE, EntryKind.SHIPPING, EntryKind.COMMISSION, EntryKind.CASH_COLLECTED)
+PART_KINDS = (
+    EntryKind.SALE,
+    EntryKind.SHIPPING,
+    EntryKind.DELIVERY_SUBSIDY,
+    EntryKind.COMMISSION,
+    EntryKind.CASH_COLLECTED,
+)
 
 
 class BatchStatus(StrEnum):
@@ -107,6 +116,16 @@ def _earned(session: Session, fulfilment: Fulfilment, now: datetime) -> None:
         EntryKind.SHIPPING,
         coop,
         fulfilment.shipping_minor + fulfilment.cod_fee_minor,
+        now=now,
+        currency=cur,
+        fulfilment=fulfilment,
+        reference=ref,
+    )
+    add_entry(
+        session,
+        EntryKind.DELIVERY_SUBSIDY,
+        coop,
+        fulfilment.delivery_subsidy_minor,
         now=now,
         currency=cur,
         fulfilment=fulfilment,
@@ -263,7 +282,7 @@ def expected_balances(session: Session, currency: str = "MAD") -> dict[int, int]
     for part, method in parts:
         if part.status == FulfilmentStatus.REFUNDED:
             continue
-        share = part.total_minor - part.commission_minor
+        share = part.total_minor + part.delivery_subsidy_minor - part.commission_minor
         if method == PaymentMethod.COD:
             if part.cash_collected_at is not None:
                 expected[part.cooperative_id] += share - part.cash_collected_minor

@@ -294,6 +294,9 @@ class Fulfilment(Base):
     shipping_minor: Mapped[int]
     cod_fee_minor: Mapped[int] = mapped_column(default=0)
     commission_minor: Mapped[int] = mapped_column(default=0)
+    #: the carrier's price of the parcel (and cash-on-delivery fee) the shopper did not
+    #: pay: the marketplace owes it to the cooperative (free or capped delivery)
+    delivery_subsidy_minor: Mapped[int] = mapped_column(default=0, server_default="0")
     cash_collected_minor: Mapped[int] = mapped_column(default=0)
     refunded_minor: Mapped[int] = mapped_column(default=0)
     # -- time -----------------------------------------------------------------------

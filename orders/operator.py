@@ -165,3 +165,53 @@ def set_commission(session: Session, bps: int, *, actor: Actor, now: datetime) -
         actor=actor,
         now=now,
     )
+
+
+MAX_DELIVERY_MINOR = 1_000_000  # 10,000 DH
+
+
+def set_delivery_charging(
+    session: Session,
+    *,
+    free_from_minor: int,
+    charging: str,
+    cap_minor: int,
+    actor: Actor,
+    now: datetime,
+) -> bool:
+    """Set how shoppers pay for delivery on new orders: free from ``free_from_minor`` of
+    goods (0: never), and for several parcels either each its price (``per_parcel``) or
+    at most ``cap_minor`` for the order (``capped``: the marketplace pays the rest).
+
+    :raises InvalidInput: ``free_from`` / ``cap`` out of range, ``charging`` unknown.
+    :return: whether anything changed.
+    """
+    problems = [
+        FieldProblem(name, "out_of_range", _range(MAX_DELIVERY_MINOR // 100))
+        for name, value in (("free_from", free_from_minor), ("cap", cap_minor))
+        if not 0 <= value <= MAX_DELIVERY_MINOR
+    ]
+    if charging not in set(settings.DeliveryCharging):
+        problems.append(FieldProblem("charging", "required"))
+    if problems:
+        raise InvalidInput(problems)
+    current = settings.current(session)
+    new: dict[str, int | str] = {
+        "free_delivery_from_minor": free_from_minor,
+        "delivery_charging": charging,
+        "delivery_cap_minor": cap_minor,
+    }
+    changes = {k: [getattr(current, k), v] for k, v in new.items() if getattr(current, k) != v}
+    if not changes:
+        return False
+    settings.update(session, **new)
+    audit.record(
+        session,
+        actor,
+        "delivery_charging.update",
+        object_type="settings",
+        object_id=settings.SETTINGS_ID,
+        now=now,
+        details=changes,
+    )
+    return True

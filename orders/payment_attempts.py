@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from catalog import settings
 from catalog.money import Money
 from orders import reservations, shipping
 from orders.errors import GatewayError, OrderError
@@ -19,6 +20,7 @@ from orders.models import Fulfilment, Order, Payment
 from orders.payments import stripe_connect
 from orders.payments.stripe_connect import TransferGateway
 from orders.placing import MIN_CARD_RESERVATION
+from orders.pricing import DeliveryPolicy, charge
 from orders.status import (
     DeliveryOption,
     EventKind,
@@ -237,13 +239,21 @@ def switch_to_cash_on_delivery(session: Session, order: Order, *, now: datetime)
         raise OrderError("reservation_expired")
     tariff = shipping.active_tariffs(session).get(DeliveryOption(order.delivery_option))
     fee = tariff.cod_fee_minor if tariff is not None else 0
-    for part in order.fulfilments:
-        part.cod_fee_minor = fee
+    # each parcel's whole carrier price (a card order has no cash-on-delivery fee, so
+    # its subsidy is shipping), then charged as the operator says
+    costs = [(p.shipping_minor + p.delivery_subsidy_minor, fee) for p in order.fulfilments]
+    policy = DeliveryPolicy.of(settings.current(session))
+    for part, (shipping_minor, cod_minor, subsidy_minor) in zip(
+        order.fulfilments, charge(costs, order.goods_minor, policy), strict=True
+    ):
+        part.shipping_minor, part.cod_fee_minor = shipping_minor, cod_minor
+        part.delivery_subsidy_minor = subsidy_minor
     for payment in order.payments:
         if payment.status == PaymentStatus.PENDING:
             payment.status = PaymentStatus.FAILED
             payment.last_error = "switched_to_cash"
-    order.cod_fee_minor = fee * len(order.fulfilments)
+    order.shipping_minor = sum(p.shipping_minor for p in order.fulfilments)
+    order.cod_fee_minor = sum(p.cod_fee_minor for p in order.fulfilments)
     order.total_minor = order.goods_minor + order.shipping_minor + order.cod_fee_minor
     order.payment_method = PaymentMethod.COD
     confirm(session, order, now=now, source="shopper")

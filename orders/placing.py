@@ -35,7 +35,7 @@ from orders.events import record
 from orders.fulfilment import confirm
 from orders.models import Fulfilment, Order, OrderLine, ShippingTariff
 from orders.numbers import new_order_number, normalise
-from orders.pricing import Parcel, Quote, QuoteLine, quote
+from orders.pricing import DeliveryPolicy, Parcel, Quote, QuoteLine, quote
 from orders.status import (
     DeliveryOption,
     EventKind,
@@ -168,6 +168,7 @@ def _price(
         commission_bps=rules.commission_bps,
         today=today,
         committed=cart.committed_units(session, [p.id for p, _ in lines if p.made_to_order]),
+        policy=DeliveryPolicy.of(rules),
     )
 
 
@@ -298,6 +299,7 @@ def _new_part(position: int, parcel: Parcel) -> Fulfilment:
         shipping_minor=parcel.shipping.amount_minor,
         cod_fee_minor=parcel.cod_fee.amount_minor,
         commission_minor=parcel.commission.amount_minor,
+        delivery_subsidy_minor=parcel.delivery_subsidy.amount_minor,
     )
 
 

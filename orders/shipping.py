@@ -9,11 +9,13 @@ delivery adds the tariff's fee per parcel.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog import calendar
 from catalog.errors import Problem
 from catalog.money import Money
 from catalog.regions import REMOTE_REGIONS
@@ -34,6 +36,28 @@ def zone_for(origin_region: str, destination_region: str) -> ShippingZone:
     if origin_region in REMOTE_REGIONS or destination_region in REMOTE_REGIONS:
         return ShippingZone.REMOTE
     return ShippingZone.OTHER_REGION
+
+
+#: Working days a parcel travels once the carrier has it, by zone.
+TRANSIT_WORKING_DAYS = {
+    ShippingZone.SAME_REGION: 1,
+    ShippingZone.OTHER_REGION: 2,
+    ShippingZone.REMOTE: 4,
+}
+#: Working days a cooperative takes to hand a parcel of goods in stock to the carrier.
+PREPARATION_WORKING_DAYS = 1
+
+
+def estimated_delivery(today: date, zone: ShippingZone, ready_on: date | None = None) -> date:
+    """The day a parcel should arrive: prepared (or made, by ``ready_on``), then carried
+    through ``zone``, counting Moroccan working days only."""
+    day = max(today, ready_on) if ready_on is not None else today
+    left = TRANSIT_WORKING_DAYS[zone] + (PREPARATION_WORKING_DAYS if ready_on is None else 0)
+    while left:
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            left -= 1
+    return day
 
 
 def parcel_price(tariff: ShippingTariff, zone: ShippingZone, weight_g: int) -> Money:

@@ -7,11 +7,13 @@ from wtforms import (
     BooleanField,
     DateField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -77,6 +79,32 @@ class CashCodeForm(Form):
             "A cash-on-delivery order above this total, or from a phone that never received "
             "an order, waits for a code sent to that phone. 0: every such order."
         ),
+    )
+
+
+class DeliveryChargingForm(Form):
+    free_from = StringField(
+        _l("Free delivery from (DH of goods)"),
+        filters=[strip],
+        validators=[InputRequired(), Length(max=20)],
+        description=_l("0: delivery is never free."),
+    )
+    charging = RadioField(
+        _l("An order from several cooperatives pays"),
+        choices=[
+            SelectChoice("per_parcel", _l("each parcel's delivery")),
+            SelectChoice(
+                "capped",
+                _l("one delivery fee, at most the amount below (Taawun pays the rest)"),
+            ),
+        ],
+        validators=[InputRequired()],
+    )
+    cap = StringField(
+        _l("Most an order pays for delivery (DH)"),
+        filters=[strip],
+        validators=[InputRequired(), Length(max=20)],
+        description=_l("Cash-on-delivery fees included. Used when the fee is capped."),
     )
 
 

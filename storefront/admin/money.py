@@ -21,12 +21,19 @@ from catalog.money import Money
 from orders import ledger
 from orders.errors import LedgerError
 from orders.models import LedgerEntry, PayoutBatch, ShippingTariff
-from orders.operator import TariffChange, set_cod_code_above, set_commission, update_tariff
+from orders.operator import (
+    TariffChange,
+    set_cod_code_above,
+    set_commission,
+    set_delivery_charging,
+    update_tariff,
+)
 from orders.shipping import seed_amana_preset
 from storefront.admin.forms import (
     BatchForm,
     CashCodeForm,
     CommissionForm,
+    DeliveryChargingForm,
     PaidForm,
     SettlementForm,
     tariff_form,
@@ -53,6 +60,47 @@ def _log(action: str, object_type: str, object_id: int | None, **details: object
         now=utcnow(),
         details=details,
     )
+
+
+# -- delivery charges ---------------------------------------------------------------------
+@bp.route("/delivery-charges", methods=["GET", "POST"])
+@operator_required
+def delivery_charges() -> Response | str:
+    current = settings.current(db.session)
+    form = DeliveryChargingForm()
+    if not form.is_submitted():
+        form.free_from.data = _dh(current.free_delivery_from_minor)
+        form.charging.data = current.delivery_charging
+        form.cap.data = _dh(current.delivery_cap_minor)
+    if form.validate_on_submit():
+        amounts: dict[str, int] = {}
+        for name in ("free_from", "cap"):
+            field = getattr(form, name)
+            try:
+                amounts[name] = _minor(field.data or "")
+            except InvalidAmount as exc:
+                field.errors = (*field.errors, message(exc.code, exc.data))
+        if len(amounts) == 2:
+            try:
+                changed = set_delivery_charging(
+                    db.session,
+                    free_from_minor=amounts["free_from"],
+                    charging=form.charging.data or "",
+                    cap_minor=amounts["cap"],
+                    actor=actor(),
+                    now=utcnow(),
+                )
+            except InvalidInput as exc:
+                db.session.rollback()
+                attach(form, exc.problems)
+            else:
+                db.session.commit()
+                flash(
+                    _("Delivery charges saved.") if changed else _("Nothing to change."),
+                    "success" if changed else "info",
+                )
+                return redirect(url_for("admin.delivery_charges"))
+    return render_template("admin/delivery_charges.html", form=form, current=current)
 
 
 # -- commission -------------------------------------------------------------------------

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, IntegerField
+from wtforms import HiddenField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 from orders.cart import MAX_QUANTITY
+from storefront.checkout.forms import province_choices
 from storefront.forms import Form
 
 
@@ -34,3 +37,16 @@ class LineForm(Form):
 
 class RemoveForm(Form):
     pass
+
+
+class DeliverToForm(Form):
+    """The province the shopper's estimates are for (remembered in the session)."""
+
+    province = SelectField(
+        _l("Deliver to"),
+        validators=[InputRequired(_l("Choose the province or prefecture to deliver to."))],
+    )
+
+    def __init__(self, *args: Any, lang: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.province.choices = province_choices(lang)

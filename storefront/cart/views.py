@@ -10,19 +10,23 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from catalog import regions
 from catalog.db import utcnow
 from catalog.models import Product
 from orders import cart
 from orders.errors import CartError
-from storefront.cart import store
-from storefront.cart.forms import AddForm, LineForm, RemoveForm
+from orders.status import PaymentMethod
+from storefront import payments
+from storefront.cart import delivery, store
+from storefront.cart.forms import AddForm, DeliverToForm, LineForm, RemoveForm
 from storefront.extensions import db
+from storefront.i18n import current_language
 from storefront.orders.messages import problem_text
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
 
 
-def _form_errors(form: AddForm | LineForm) -> None:
+def _form_errors(form: AddForm | LineForm | DeliverToForm) -> None:
     for errors in form.errors.values():
         for error in errors:
             flash(str(error), "error")
@@ -56,10 +60,16 @@ def _refused(product_id: int, items: dict[int, int], *, already: int) -> str | N
 
 @bp.get("/")
 def show() -> str:
-    view = cart.view(db.session, store.items(), today=utcnow().date())
+    items = store.items()
+    view = cart.view(db.session, items, today=utcnow().date())
     return render_template(
         "cart/cart.html",
         view=view,
+        estimate=delivery.estimate(items) if view.ok else None,
+        deliver_form=delivery.chooser(),
+        cash_on_delivery=PaymentMethod.COD in payments.offered(view.total)
+        if view.groups
+        else False,
         line_form=LineForm(),
         remove_form=RemoveForm(),
     )
@@ -112,6 +122,23 @@ def update(product_id: int) -> Response:
     db.session.commit()
     flash(_("Your cart is updated."), "success")
     return redirect(url_for("cart.show"))
+
+
+@bp.post("/deliver-to")
+def deliver_to() -> Response:
+    """Remember the province the delivery estimates are for."""
+    form = DeliverToForm(lang=current_language())
+    if form.validate_on_submit():
+        province = regions.province(form.province.data or "")
+        assert province is not None  # the choice was validated
+        delivery.remember(province)
+        flash(
+            _("Delivery estimates are now for %(place)s.", place=province.name(current_language())),
+            "success",
+        )
+    else:
+        _form_errors(form)
+    return redirect(_back(url_for("cart.show")))
 
 
 @bp.post("/<int:product_id>/remove")

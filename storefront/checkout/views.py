@@ -35,7 +35,7 @@ from orders.errors import CheckoutError
 from orders.models import Order
 from orders.status import PaymentMethod
 from storefront import payments
-from storefront.cart import store
+from storefront.cart import delivery, store
 from storefront.checkout.forms import CODE_PROBLEMS, CodeForm, ConfirmForm, DetailsForm
 from storefront.extensions import db
 from storefront.i18n import current_language
@@ -90,9 +90,13 @@ def details() -> Response | str:
         for name, value in defaults.items():
             if name in form and value:
                 form[name].data = value
+        chosen = delivery.remembered()
+        if not form.province.data and chosen is not None:
+            form.province.data = chosen.code
     if form.validate_on_submit():
         province = regions.province(form.province.data or "")
         assert province is not None  # the choice was validated
+        delivery.remember(province)
         session[SESSION_KEY] = {
             "name": form.name.data,
             "email": form.email.data,

@@ -42,6 +42,9 @@ from catalog.search import (
     roll_up,
     search_products,
 )
+from orders.status import PaymentMethod
+from storefront import payments
+from storefront.cart import delivery
 from storefront.config import LANGUAGES
 from storefront.extensions import db
 from storefront.forms import Form
@@ -240,6 +243,9 @@ def product(slug: str) -> str:
         cap=price_cap(item.category),
         region=regions_data.region(item.cooperative.region_code),
         province=regions_data.province(item.cooperative.province_code),
+        estimate=None if item.sold_out else delivery.estimate({item.id: 1}),
+        deliver_form=delivery.chooser(),
+        cash_on_delivery=PaymentMethod.COD in payments.offered(item.price),
     )
 
 
