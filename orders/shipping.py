@@ -55,7 +55,7 @@ def estimated_delivery(today: date, zone: ShippingZone, ready_on: date | None = 
     left = TRANSIT_WORKING_DAYS[zone] + (PREPARATION_WORKING_DAYS if ready_on is None else 0)
     while left:
         day += timedelta(days=1)
-        if calendar.is_working_day(day):
+        if calendar.working_days(day, day + timedelta(days=1)):
             left -= 1
     return day
 
