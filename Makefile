@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run serve test install translations lint format messages clean browser-deps browser-test lock
+.PHONY: run serve test install translations lint format messages clean browser-deps browser-test lock html-deps html-check
 
 # Every dependency is installed at the version pinned in the lock files (any platform,
 # Python 3.11+): $(LOCK) holds the extras above, $(BROWSER_LOCK) the same pins plus the
@@ -76,6 +76,18 @@ browser-deps: $(STAMP)
 browser-test: install browser-deps
 	TAAWUN_AXE_JS=$(AXE_JS) TAAWUN_BROWSER_OUTPUT=$(BROWSER_OUTPUT) $(BIN)/python -m pytest -m browser \
 		--output $(BROWSER_OUTPUT)/failures --screenshot only-on-failure tests/browser $(PYTEST_ARGS)
+
+# HTML validity (tests/storefront/test_html_valid.py): the Nu HTML Checker, vnu-jar from the
+# npm registry in .cache/npm (git-ignored), run with Debian's Java (apt-get install
+# default-jre-headless), over the key pages in French and Arabic.
+VNU_JAR := .cache/npm/node_modules/vnu-jar/build/dist/vnu.jar
+
+html-deps:
+	@command -v java >/dev/null || { echo "java is missing: apt-get install default-jre-headless" >&2; exit 1; }
+	test -f $(VNU_JAR) || npm install --prefix .cache/npm --no-audit --no-fund --silent vnu-jar@26.9.27
+
+html-check: install html-deps
+	TAAWUN_VNU_JAR=$(VNU_JAR) TAAWUN_REQUIRE_VNU=1 $(BIN)/python -m pytest tests/storefront/test_html_valid.py $(PYTEST_ARGS)
 
 # mypy: --strict on the libraries, mypy's defaults on the storefront ([tool.mypy] in
 # pyproject.toml); the whole program must have no error.

@@ -143,15 +143,15 @@ def _fresh_schema(url: str) -> None:
 
 def _images() -> list[tuple[str, int, int]]:
     """A few pictures shared by all products (the page weight is the HTML's, not theirs)."""
-    from storefront.demo.images import draw
+    from storefront.demo.images import DRAWINGS, SIZE, draw
 
     UPLOADS.mkdir(parents=True, exist_ok=True)
     found = []
-    for i, palette in enumerate(["food", "argan", "honey", "textile", "craft", "cosmetic"] * 4):
+    for i, kind in enumerate(list(DRAWINGS)[:24]):
         name = f"bench-{i:02d}.jpg"
         if not (UPLOADS / name).exists():
-            draw(i, palette).save(UPLOADS / name, "JPEG", quality=70, optimize=True)
-        found.append((name, 320, 320))
+            draw(i, kind).save(UPLOADS / name, "JPEG", quality=70, optimize=True)
+        found.append((name, SIZE, SIZE))
     return found
 
 

@@ -13,6 +13,7 @@ from catalog.db import configure_sqlite, import_models, include_object
 from storefront import (
     api,
     cli,
+    details,
     dev,
     errors,
     filters,
@@ -68,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     i18n.init_app(app)
     filters.init_app(app)
+    details.init_app(app)
     errors.init_app(app)
     outcomes.init_app(app)
     cli.init_app(app)

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 from flask import Flask, Response, request
-from flask_babel import get_translations, gettext
+from flask_babel import get_translations, gettext, ngettext
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
@@ -57,6 +58,35 @@ def percent(share: float, decimals: int = 0) -> str:
     )
 
 
+def _with_numbers(text: str, variables: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Integers a message writes with ``%(name)d`` are written as the page's language
+    writes numbers (``14 999``, ``14,999``): the placeholder becomes ``%(name)s`` and
+    the value its formatted text (``%(year)s`` and other ``%s`` values stay as given)."""
+    for name, value in variables.items():
+        placeholder = f"%({name})d"
+        if placeholder not in text or isinstance(value, bool):
+            continue
+        if isinstance(value, int):
+            variables[name] = number(value)
+        if isinstance(value, int | str):  # a number the template has formatted already
+            text = text.replace(placeholder, f"%({name})s")
+    return text, variables
+
+
+def _render(context: Context, text: str, variables: dict[str, Any]) -> str:
+    text, variables = _with_numbers(text, variables)
+    if context.eval_ctx.autoescape:
+        return Markup(text) % variables  # noqa: S704 (a translated message; variables escaped)
+    return text % variables
+
+
+@pass_context
+def formatted_gettext(context: Context, message: str, /, **variables: Any) -> str:
+    """Jinja's ``_``/``gettext`` with the numbers of the message formatted (see
+    :func:`_with_numbers`)."""
+    return _render(context, get_translations().ugettext(message), variables)
+
+
 @pass_context
 def counted_ngettext(
     context: Context, singular: str, plural: str, count: int, /, **variables: Any
@@ -64,11 +94,8 @@ def counted_ngettext(
     """Jinja's ``ngettext`` with the count written as the page's language writes
     numbers: ``4 000 paniers``, not ``4000 paniers`` (``%(num)d`` reads the formatted
     count; a template passing its own ``num`` keeps it)."""
-    variables.setdefault("num", number(count))
-    text = get_translations().ungettext(singular, plural, count).replace("%(num)d", "%(num)s")
-    if context.eval_ctx.autoescape:
-        return Markup(text) % variables  # noqa: S704 (a translated message; variables escaped)
-    return text % variables
+    variables.setdefault("num", count)
+    return _render(context, get_translations().ungettext(singular, plural, count), variables)
 
 
 def money_html(amount: Money | int) -> Markup:
@@ -85,11 +112,36 @@ def ltr(value: object) -> Markup:
     return Markup('<bdi dir="ltr">{}</bdi>').format(escape(str(value)))
 
 
+def localised(record: object, field: str, length: int | None = None) -> Markup:
+    """A record's text (``title``, ``description``, ``story``, ``name``) in the page's
+    language; when that translation is missing, the French text it falls back to is
+    marked ``lang="fr" dir="ltr"``, so screen readers pronounce it as French and, on an
+    Arabic page, its full stop stays at its end. ``length`` shortens it like Jinja's
+    ``truncate`` (at a word, with an ellipsis)."""
+    lang = current_language()
+    text = getattr(record, f"{field}_{lang}", "") or ""
+    shown = lang
+    if not text:
+        text, shown = getattr(record, f"{field}_fr"), "fr"
+    if length is not None and len(text) > length:
+        text = text[: length - 1].rsplit(" ", 1)[0] + "…"
+    if shown == lang:
+        return Markup("{}").format(text)
+    direction = Locale.parse(FORMAT_LOCALES[shown]).text_direction
+    return Markup('<span lang="{}" dir="{}">{}</span>').format(shown, direction, text)
+
+
 def local_date(value: date | datetime, fmt: str = "long") -> str:
     locale = FORMAT_LOCALES[current_language()]
     if isinstance(value, datetime):
         return format_date(value.astimezone(CASABLANCA).date(), fmt, locale=locale)
     return format_date(value, fmt, locale=locale)
+
+
+def month(period: str) -> str:
+    """A month written ``2026-12`` as the page's language names it: ``décembre 2026``."""
+    year, number = (int(part) for part in period.split("-")[:2])
+    return format_date(date(year, number, 1), "MMMM y", locale=FORMAT_LOCALES[current_language()])
 
 
 def local_datetime(value: datetime, fmt: str = "medium") -> str:
@@ -109,19 +161,19 @@ def _quantity(value: int, unit: str, lang: str, translations: object) -> str:
     locale = FORMAT_LOCALES[lang]
     if unit == "g":
         if value >= 1000:
-            number, symbol = format_decimal(value / 1000, locale=locale), gettext("kg")
+            amount, symbol = format_decimal(value / 1000, locale=locale), gettext("kg")
         else:
-            number, symbol = str(value), gettext("g")
+            amount, symbol = str(value), gettext("g")
     elif unit == "ml":
         if value >= 1000:
-            number, symbol = format_decimal(value / 1000, locale=locale), gettext("L")
+            amount, symbol = format_decimal(value / 1000, locale=locale), gettext("L")
         elif value % 10 == 0:
-            number, symbol = str(value // 10), gettext("cl")
+            amount, symbol = str(value // 10), gettext("cl")
         else:
-            number, symbol = str(value), gettext("ml")
+            amount, symbol = str(value), gettext("ml")
     else:
-        return str(value)
-    return f"{number}\u00a0{symbol}"
+        return ngettext("%(count)s piece", "%(count)s pieces", value, count=number(value))
+    return f"{amount}\u00a0{symbol}"
 
 
 #: How long browsers may keep a fingerprinted static file: it never changes under its URL.
@@ -178,8 +230,11 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(percent, "percent")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(local_datetime, "datetime")
+    app.add_template_filter(month, "month")
     app.add_template_global(quantity, "quantity")
+    app.add_template_global(localised, "localised")
     app.jinja_env.globals["ngettext"] = counted_ngettext
+    app.jinja_env.globals["gettext"] = app.jinja_env.globals["_"] = formatted_gettext
     app.jinja_env.globals.update(
         CERTIFICATE_KINDS=labels.CERTIFICATE_KINDS,
         SECTORS=labels.SECTORS,

@@ -10,8 +10,10 @@ from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import Field, IntegerField, PasswordField, StringField, TextAreaField
 from wtforms.validators import NumberRange, StopValidation
+from wtforms.widgets import Select
 
 from catalog import safe_text
 from catalog.db import in_integer_range
@@ -106,3 +108,13 @@ class Form(FlaskForm):
             elif isinstance(field, IntegerField) and not _bounded(field):
                 field.validators = (_InDatabaseRange(), *field.validators)
             return field
+
+
+class PlaceholderSelect(Select):
+    """A required ``<select>`` that opens on an empty choice ("—") outside any group, so
+    nothing is chosen for the person (and HTML's rule for required selects holds)."""
+
+    def __call__(self, field: Field, **kwargs: Any) -> Markup:
+        html = str(super().__call__(field, **kwargs))
+        opening = html.index(">") + 1
+        return Markup(html[:opening] + '<option value="">—</option>' + html[opening:])  # noqa: S704 (WTForms' escaped output)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from orders import carriers
@@ -143,7 +144,7 @@ def sale_problem(code: str, data: dict[str, object]) -> str:
         return code
     kinds = data.get("kinds")
     if isinstance(kinds, list):
-        return str(template) % {"kinds": ", ".join(label(CERTIFICATE_KINDS, k) for k in kinds)}
+        return str(template) % {"kinds": _(", ").join(label(CERTIFICATE_KINDS, k) for k in kinds)}
     return str(template)
 
 

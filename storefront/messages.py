@@ -128,7 +128,7 @@ def message(code: str, data: Mapping[str, Any] | None = None) -> str:
     if code == "too_large":
         data["mb"] = f"{int(data.get('max_bytes', 0)) / 1024 / 1024:g}"
     if "allowed" in data and isinstance(data["allowed"], list | tuple):
-        data["allowed"] = ", ".join(str(a) for a in data["allowed"])
+        data["allowed"] = _(", ").join(str(a) for a in data["allowed"])
     try:
         return str(template) % data
     except (KeyError, TypeError, ValueError):

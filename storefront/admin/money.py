@@ -42,6 +42,8 @@ from storefront.admin.views import actor, bp
 from storefront.auth import operator_required
 from storefront.coop.forms import ActionForm
 from storefront.extensions import db
+from storefront.filters import number
+from storefront.filters import percent as percent_text
 from storefront.messages import attach, message
 
 
@@ -110,7 +112,7 @@ def commission() -> Response | str:
     current = settings.current(db.session).commission_bps
     form = CommissionForm()
     if not form.is_submitted():
-        form.commission.data = f"{Decimal(current) / 100:g}".replace(".", ",")
+        form.commission.data = _percent_field(current)
     if form.validate_on_submit():
         try:
             percent = Decimal((form.commission.data or "").replace(",", ".").rstrip("% "))
@@ -146,7 +148,7 @@ def _commission_page(form: CommissionForm, codes: CashCodeForm) -> str:
         "admin/commission.html",
         form=form,
         codes=codes,
-        current=f"{Decimal(saved.commission_bps) / 100:g}",
+        current=percent_text(saved.commission_bps / 10_000, 2),
     )
 
 
@@ -172,7 +174,7 @@ def cash_codes() -> Response | str:
             )
             return redirect(url_for("admin.commission"))
     form = CommissionForm()
-    form.commission.data = f"{Decimal(settings.current(db.session).commission_bps) / 100:g}"
+    form.commission.data = _percent_field(settings.current(db.session).commission_bps)
     return _commission_page(form, codes)
 
 
@@ -201,6 +203,11 @@ def _tariff_form(tariff: ShippingTariff, *, formdata: bool = True):  # noqa: ANN
         for rate in tariff.rates:
             getattr(form, f"rate_{rate.id}").data = _dh(rate.price_minor)
     return form
+
+
+def _percent_field(bps: int) -> str:
+    """A rate in basis points as the commission field shows it: ``7,5`` (fr), ``7.5`` (en)."""
+    return number(bps / 100, 2).rstrip("0").rstrip(",.")
 
 
 def _dh(minor: int) -> str:

@@ -22,7 +22,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 from catalog.accounts.users import MIN_PASSWORD_LENGTH
 from orders import carriers
 from storefront.account.forms import moroccan_phone, strip
-from storefront.forms import Form, contact
+from storefront.forms import Form, PlaceholderSelect, contact
 
 
 def _text(label: str, max_length: int, required: bool = False, **kw: object) -> StringField:
@@ -60,13 +60,15 @@ class ProfileForm(Form):
         description=_l("15 digits."),
     )
     region_code = SelectField(_l("Region"), validators=[InputRequired()])
-    province_code = SelectField(_l("Province or prefecture"), validators=[InputRequired()])
+    province_code = SelectField(
+        _l("Province or prefecture"), validators=[InputRequired()], widget=PlaceholderSelect()
+    )
     city = _text(_l("Town or village"), 120)
     rural = BooleanField(_l("Rural cooperative"), default=True)
     women_led = BooleanField(_l("Led by women"))
     members = _count(_l("Number of members"))
     women_members = _count(_l("Of whom women"))
-    sector = SelectField(_l("Sector"), validators=[InputRequired()])
+    sector = SelectField(_l("Sector"), validators=[InputRequired()], widget=PlaceholderSelect())
     founded_year = IntegerField(_l("Year founded"), validators=[Optional()])
     story_fr = TextAreaField(
         _l("Your story (French)"), filters=[strip], validators=[Optional(), Length(max=5000)]

@@ -42,7 +42,7 @@ NGO_EMAIL = "ngo@taawun.ma"
 NGO_NAME = "Association Al Amal"
 
 # kind -> category slug, title fr, title ar, title en, unit, net quantity, weight g,
-#         price MAD, made to order, palette
+#         price MAD, made to order (the picture is drawn from the kind key)
 STAPLES = {
     "bag": (
         "vannerie",
@@ -54,7 +54,6 @@ STAPLES = {
         350,
         30,
         True,
-        "craft",
     ),
     "flour": (
         "farine",
@@ -66,7 +65,6 @@ STAPLES = {
         5100,
         45,
         True,
-        "food",
     ),
     "couscous": (
         "couscous",
@@ -78,7 +76,6 @@ STAPLES = {
         1050,
         18,
         True,
-        "food",
     ),
     "pasta": (
         "pates",
@@ -90,7 +87,6 @@ STAPLES = {
         1050,
         15,
         True,
-        "food",
     ),
     "oil": (
         "huile-olive",
@@ -102,7 +98,6 @@ STAPLES = {
         1100,
         70,
         False,
-        "food",
     ),
     "lentils": (
         "lentilles",
@@ -114,7 +109,6 @@ STAPLES = {
         1030,
         18,
         False,
-        "food",
     ),
     "sugar": (
         "sucre",
@@ -126,7 +120,6 @@ STAPLES = {
         2050,
         24,
         False,
-        "food",
     ),
     "tea": (
         "the",
@@ -138,7 +131,6 @@ STAPLES = {
         270,
         20,
         False,
-        "food",
     ),
     "dates": (
         "dattes",
@@ -150,7 +142,6 @@ STAPLES = {
         1080,
         45,
         False,
-        "food",
     ),
     "tomato": (
         "concentre-tomate",
@@ -162,7 +153,6 @@ STAPLES = {
         900,
         15,
         False,
-        "food",
     ),
 }
 
@@ -400,6 +390,11 @@ def _suppliers(session: Session, upload_folder: Path, *, today: date, now: datet
                 f"{fr} réunit {members} membres et fournit des produits de base aux paniers "
                 "solidaires des associations."
             ),
+            story_ar=(f"{ar}: {members} عضوا يزوّدون السلال التضامنية للجمعيات بالمواد الأساسية."),
+            story_en=(
+                f"{fr.removeprefix('Coopérative ')} Cooperative: {members} members supplying "
+                "staples to the associations' solidarity baskets."
+            ),
             phone=f"+2126610{number:05d}",
             status=CooperativeStatus.VERIFIED,
             verified_at=now,
@@ -420,7 +415,7 @@ def _suppliers(session: Session, upload_folder: Path, *, today: date, now: datet
                 )
             )
         for position, (kind, units, per_day) in enumerate(stock):
-            category_slug, t_fr, t_ar, t_en, unit, net, weight, price, mto, palette = STAPLES[kind]
+            category_slug, t_fr, t_ar, t_en, unit, net, weight, price, mto = STAPLES[kind]
             category = categories.get(category_slug)
             if category is None:
                 continue
@@ -432,7 +427,9 @@ def _suppliers(session: Session, upload_folder: Path, *, today: date, now: datet
                 title_fr=t_fr,
                 title_ar=t_ar,
                 title_en=t_en,
-                description_fr=f"{t_fr}, de la {fr}.",
+                description_fr=f"{t_fr}, de la {fr[0].lower()}{fr[1:]}.",
+                description_ar=f"{t_ar}، من {ar}.",
+                description_en=f"{t_en}, from {fr.removeprefix('Coopérative ')} Cooperative.",
                 price_minor=(price + number % 3) * 100,
                 unit=unit,
                 net_quantity=net,
@@ -443,9 +440,7 @@ def _suppliers(session: Session, upload_folder: Path, *, today: date, now: datet
                 lead_days=1 if mto else 0,
                 status=ProductStatus.PUBLISHED,
             )
-            name, w, h = images.save(
-                upload_folder, seed=500 + number * 10 + position, palette=palette
-            )
+            name, w, h = images.save(upload_folder, seed=500 + number * 10 + position, kind=kind)
             product.images.append(ProductImage(filename=name, width=w, height=h, alt=t_fr))
             session.add(product)
         made.append(coop)

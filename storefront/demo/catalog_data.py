@@ -66,7 +66,7 @@ RULES = {
 }
 
 # kind key -> category, fr, ar, en, unit, net quantity, weight g, price MAD (low, high),
-#             made to order, units per day, palette, description fr
+#             made to order, units per day, description fr (the picture is drawn from the kind key)
 KINDS = {
     "argan_food": (
         "huile-argan",
@@ -79,7 +79,6 @@ KINDS = {
         (120, 190),
         False,
         0,
-        "argan",
         "Pressée à froid à partir d'amandons torréfiés, au goût de noisette.",
     ),
     "argan_cosmetic": (
@@ -93,7 +92,6 @@ KINDS = {
         (90, 160),
         False,
         0,
-        "argan",
         "Huile pure, non torréfiée, pour la peau et les cheveux.",
     ),
     "olive_oil": (
@@ -107,7 +105,6 @@ KINDS = {
         (75, 120),
         False,
         0,
-        "food",
         "Première pression à froid, récolte de l'année.",
     ),
     "honey_thyme": (
@@ -121,7 +118,6 @@ KINDS = {
         (140, 260),
         False,
         0,
-        "honey",
         "Récolté dans les montagnes, non chauffé.",
     ),
     "honey_euphorbia": (
@@ -135,7 +131,6 @@ KINDS = {
         (150, 300),
         False,
         0,
-        "honey",
         "Miel ambré au goût poivré, réputé dans le Souss et le Tadla.",
     ),
     "amlou": (
@@ -149,7 +144,6 @@ KINDS = {
         (70, 110),
         True,
         40,
-        "argan",
         "Amandes grillées, huile d'argan et miel, moulus à la meule.",
     ),
     "couscous": (
@@ -163,7 +157,6 @@ KINDS = {
         (35, 60),
         True,
         120,
-        "food",
         "Semoule de blé dur roulée et séchée au soleil.",
     ),
     "belboula": (
@@ -177,7 +170,6 @@ KINDS = {
         (30, 50),
         True,
         100,
-        "food",
         "Orge concassée, riche en fibres.",
     ),
     "dates": (
@@ -191,7 +183,6 @@ KINDS = {
         (90, 180),
         False,
         0,
-        "food",
         "Grosses dattes moelleuses du Tafilalet.",
     ),
     "saffron": (
@@ -205,7 +196,6 @@ KINDS = {
         (35, 70),
         False,
         0,
-        "food",
         "Pistils rouges récoltés à la main, AOP Taliouine.",
     ),
     "cumin": (
@@ -219,7 +209,6 @@ KINDS = {
         (15, 30),
         False,
         0,
-        "food",
         "Cumin local, moulu à la demande.",
     ),
     "flour": (
@@ -233,7 +222,6 @@ KINDS = {
         (40, 55),
         True,
         300,
-        "food",
         "Farine T55 de blé local, sac de 5 kg.",
     ),
     "sugar": (
@@ -247,7 +235,6 @@ KINDS = {
         (22, 30),
         False,
         0,
-        "food",
         "Sucre pour le thé, paquet de 2 kg.",
     ),
     "rice": (
@@ -261,7 +248,6 @@ KINDS = {
         (14, 20),
         False,
         0,
-        "food",
         "Riz rond du Gharb.",
     ),
     "lentils": (
@@ -275,7 +261,6 @@ KINDS = {
         (16, 24),
         False,
         0,
-        "food",
         "Lentilles de pays, triées à la main.",
     ),
     "pasta": (
@@ -289,7 +274,6 @@ KINDS = {
         (12, 20),
         True,
         200,
-        "food",
         "Vermicelles et pâtes de blé dur.",
     ),
     "tomato": (
@@ -303,7 +287,6 @@ KINDS = {
         (14, 20),
         False,
         0,
-        "food",
         "Tomates du Souss, boîte de 850 g.",
     ),
     "tea": (
@@ -317,7 +300,6 @@ KINDS = {
         (18, 28),
         False,
         0,
-        "food",
         "Thé vert gunpowder pour le thé à la menthe.",
     ),
     "milk": (
@@ -331,7 +313,6 @@ KINDS = {
         (7, 9),
         False,
         0,
-        "food",
         "Lait de collecte coopérative, brique d'un litre.",
     ),
     "mask": (
@@ -345,7 +326,6 @@ KINDS = {
         (4, 6),
         True,
         2500,
-        "textile",
         "Masque barrière en tissu certifié NM/ST 21.5.201, lavable 20 fois.",
     ),
     "embroidery": (
@@ -359,7 +339,6 @@ KINDS = {
         (350, 900),
         True,
         2,
-        "textile",
         "Broderie de Fès au point natté.",
     ),
     "rug": (
@@ -373,7 +352,6 @@ KINDS = {
         (1200, 4500),
         True,
         1,
-        "craft",
         "Tissé à la main sur métier vertical, laine de pays.",
     ),
     "pottery": (
@@ -387,7 +365,6 @@ KINDS = {
         (90, 220),
         True,
         15,
-        "craft",
         "Terre cuite émaillée, adaptée à la cuisson.",
     ),
     "woven_bag": (
@@ -401,7 +378,6 @@ KINDS = {
         (25, 45),
         True,
         60,
-        "craft",
         "Couffin solide tressé en feuilles de palmier doum.",
     ),
     "black_soap": (
@@ -415,7 +391,6 @@ KINDS = {
         (30, 55),
         False,
         0,
-        "cosmetic",
         "Savon noir traditionnel pour le hammam.",
     ),
     "ghassoul": (
@@ -429,7 +404,6 @@ KINDS = {
         (25, 45),
         False,
         0,
-        "cosmetic",
         "Argile lavante séchée au soleil.",
     ),
 }
@@ -545,4 +519,147 @@ SECTOR_OF_KIND = {
     "ghassoul": "aromatic_plants",
     "saffron": "agriculture",
     "cumin": "aromatic_plants",
+}
+
+# kind key -> description (ar, en), the French one being the last field of KINDS
+DESCRIPTIONS = {
+    "argan_food": (
+        "معصور على البارد من لوز أركان محمص، بنكهة البندق.",
+        "Cold-pressed from roasted argan kernels, with a nutty taste.",
+    ),
+    "argan_cosmetic": (
+        "زيت خالص غير محمص، للبشرة والشعر.",
+        "Pure, unroasted oil for skin and hair.",
+    ),
+    "olive_oil": (
+        "عصرة أولى على البارد، من محصول هذه السنة.",
+        "First cold pressing, from this year's harvest.",
+    ),
+    "honey_thyme": (
+        "يُجنى في الجبال، ولا يُسخَّن.",
+        "Harvested in the mountains, never heated.",
+    ),
+    "honey_euphorbia": (
+        "عسل كهرماني بطعم حار، مشهور في سوس وتادلة.",
+        "Amber honey with a peppery taste, famed in the Souss and Tadla.",
+    ),
+    "amlou": (
+        "لوز محمص وزيت أركان وعسل، مطحونة بالرحى.",
+        "Roasted almonds, argan oil and honey, ground on a millstone.",
+    ),
+    "couscous": (
+        "سميد القمح الصلب مفتول ومجفف تحت الشمس.",
+        "Durum wheat semolina, rolled by hand and dried in the sun.",
+    ),
+    "belboula": (
+        "شعير مكسر، غني بالألياف.",
+        "Cracked barley, rich in fibre.",
+    ),
+    "dates": (
+        "تمور كبيرة طرية من تافيلالت.",
+        "Large, soft dates from the Tafilalet.",
+    ),
+    "saffron": (
+        "مياسم حمراء تُقطف باليد، تسمية منشأ محمية تالوين.",
+        "Red stigmas picked by hand, Taliouine protected designation of origin.",
+    ),
+    "cumin": (
+        "كمون محلي، يُطحن عند الطلب.",
+        "Local cumin, ground to order.",
+    ),
+    "flour": (
+        "دقيق T55 من قمح محلي، كيس من 5 كلغ.",
+        "T55 flour from local wheat, 5 kg bag.",
+    ),
+    "sugar": (
+        "سكر للشاي، علبة من 2 كلغ.",
+        "Sugar for tea, 2 kg pack.",
+    ),
+    "rice": (
+        "أرز مستدير من الغرب.",
+        "Round rice from the Gharb plain.",
+    ),
+    "lentils": (
+        "عدس بلدي منقى باليد.",
+        "Local lentils, sorted by hand.",
+    ),
+    "pasta": (
+        "شعرية ومعكرونة من القمح الصلب.",
+        "Vermicelli and pasta made from durum wheat.",
+    ),
+    "tomato": (
+        "طماطم سوس، علبة من 850 غ.",
+        "Tomatoes from the Souss, 850 g tin.",
+    ),
+    "tea": (
+        "شاي أخضر «گنبود» لتحضير الشاي بالنعناع.",
+        "Gunpowder green tea for mint tea.",
+    ),
+    "milk": (
+        "حليب مجمّع من طرف التعاونية، علبة من لتر واحد.",
+        "Milk collected by the cooperative, one-litre carton.",
+    ),
+    "mask": (
+        "كمامة واقية من القماش مطابقة للمواصفة NM/ST 21.5.201، قابلة للغسل 20 مرة.",
+        "Barrier mask in fabric certified to NM/ST 21.5.201, washable 20 times.",
+    ),
+    "embroidery": (
+        "طرز فاسي بالغرزة المضفورة.",
+        "Fez embroidery in plaited stitch.",
+    ),
+    "rug": (
+        "منسوجة باليد على منسج عمودي، من صوف بلدي.",
+        "Hand-woven on an upright loom, from local wool.",
+    ),
+    "pottery": (
+        "فخار مطلي بالمينا، صالح للطهي.",
+        "Glazed earthenware, safe for cooking.",
+    ),
+    "woven_bag": (
+        "قفة متينة منسوجة من سعف نخيل الدوم.",
+        "Sturdy bag woven from doum palm leaves.",
+    ),
+    "black_soap": (
+        "صابون بلدي تقليدي للحمام.",
+        "Traditional black soap for the hammam.",
+    ),
+    "ghassoul": (
+        "طين غسول مجفف تحت الشمس.",
+        "Washing clay dried in the sun.",
+    ),
+}
+
+# Named cooperatives: city (ar, en) and story (ar, en), the French ones being in NAMED_COOPERATIVES
+NAMED_IN_OTHER_LANGUAGES = {
+    "al-jil-al-jadid": (
+        "العيون",
+        "Laayoune",
+        "خياطات من العيون صنعن كمامات قماشية معتمدة في ذروة الأزمة الصحية لسنة 2020، "
+        "وبعنها بستة دراهم.",
+        "Seamstresses in Laayoune who made certified fabric masks at the height of the 2020 "
+        "health crisis, sold for 6 dirhams.",
+    ),
+    "ibdaat-rehamna": (
+        "ابن جرير",
+        "Benguerir",
+        "ورشة خياطة وطرز في ابن جرير: من 2.000 إلى 3.000 كمامة في اليوم سنة 2020، "
+        "وطرز تقليدي طوال السنة.",
+        "A sewing and embroidery workshop in Benguerir: 2,000 to 3,000 masks a day in 2020, "
+        "and traditional embroidery all year round.",
+    ),
+    "ayadi-el-fath": (
+        "الجرف الأصفر",
+        "Jorf Lasfar",
+        "تعاونية خياطات من جهة الجديدة، تحولت سنة 2020 إلى صنع الكمامات المعتمدة.",
+        "A cooperative of seamstresses near El Jadida that turned to making certified masks "
+        "in 2020.",
+    ),
+    "oqba": (
+        "الجرف الأصفر",
+        "Jorf Lasfar",
+        "تعاونية من الجرف الأصفر شاركت في المجهود الوطني سنة 2020: كمامات قماشية قابلة "
+        "للغسل وقفف منسوجة.",
+        "A Jorf Lasfar cooperative that joined the national effort of 2020: washable fabric "
+        "masks and woven bags.",
+    ),
 }

@@ -28,9 +28,11 @@ from catalog.rules import refresh_products
 from storefront.demo import images
 from storefront.demo.catalog_data import (
     CATEGORIES,
+    DESCRIPTIONS,
     KINDS,
     NAME_STEMS,
     NAMED_COOPERATIVES,
+    NAMED_IN_OTHER_LANGUAGES,
     REGION_SPECIALITIES,
     RULES,
     SECTOR_OF_KIND,
@@ -42,12 +44,39 @@ FOOD_CATEGORIES = {
     slug for slug, parent, *_ in CATEGORIES if parent in ("alimentation", "epicerie")
 }
 STORY_FR = (
-    "Fondée par {members} membres{women}, la coopérative {name} valorise le savoir-faire "
+    "Fondée par {members} membres{women}, la coopérative {short} valorise le savoir-faire "
     "de {city} : {what}. Les revenus restent au village et financent l'alphabétisation "
     "et l'équipement de l'atelier."
 )
-STORY_AR = "تعاونية {name} من {city} تضم {members} عضوا وتثمن المنتوجات المحلية."
-STORY_EN = "{name} brings together {members} members in {city} and sells what they make."
+STORY_AR = (
+    "{name}، في {city}، تثمّن {what}، وعدد أعضائها {members}{women}. تبقى المداخيل "
+    "في القرية وتموّل محو الأمية وتجهيز الورشة."
+)
+STORY_EN = (
+    "Founded by {members} members{women}, {name} in {city} turns local know-how into "
+    "{what}. The income stays in the village and pays for literacy classes and the "
+    "workshop's equipment."
+)
+#: what a cooperative of a sector makes, in each language of the stories
+CRAFT = {
+    "textile": ("couture et broderie", "الخياطة والطرز", "sewing and embroidery"),
+    "argan": ("huile d'argan", "زيت الأركان", "argan oil"),
+    "handicraft": ("artisanat", "الصناعة التقليدية", "handicrafts"),
+}
+LOCAL_PRODUCE = ("produits du terroir", "منتوجات المنطقة", "local produce")
+
+
+def _women(count: int) -> tuple[str, str, str]:
+    """The stories' mention of the women members (none when there are none)."""
+    if count == 0:
+        return "", "", ""
+    if count == 1:
+        return ", dont une femme", "، منهم امرأة واحدة", ", one of them a woman"
+    return (
+        f", dont {count} femmes",
+        f"، منهم {count} من النساء",
+        f", {count} of them women",
+    )
 
 
 def is_empty(session: Session) -> bool:
@@ -139,11 +168,11 @@ def _cooperative(
 ) -> Cooperative:
     members = rng.randint(7, 120)
     women_members = members if women_led else rng.randint(0, members // 2)
-    what = {
-        "textile": "couture et broderie",
-        "argan": "huile d'argan",
-        "handicraft": "artisanat",
-    }.get(sector, "produits du terroir")
+    what_fr, what_ar, what_en = CRAFT.get(sector, LOCAL_PRODUCE)
+    women_fr, women_ar, women_en = _women(women_members)
+    named = NAMED_IN_OTHER_LANGUAGES.get(slug)
+    place = regions.province(province_code)
+    city_ar, city_en = named[:2] if named else (place.name_ar if place else city, city)
     return Cooperative(
         slug=slug,
         name_fr=fr,
@@ -163,13 +192,23 @@ def _cooperative(
         story_fr=story
         or STORY_FR.format(
             members=members,
-            women=f", dont {women_members} femmes" if women_members else "",
-            name=fr,
+            women=women_fr,
+            short=fr.removeprefix("Coopérative "),
             city=city,
-            what=what,
+            what=what_fr,
         ),
-        story_ar=STORY_AR.format(name=ar, city=city, members=members),
-        story_en=STORY_EN.format(name=fr, city=city, members=members),
+        story_ar=named[2]
+        if named
+        else STORY_AR.format(name=ar, city=city_ar, what=what_ar, members=members, women=women_ar),
+        story_en=named[3]
+        if named
+        else STORY_EN.format(
+            name=fr.removeprefix("Coopérative ") + " Cooperative",
+            city=city_en,
+            what=what_en,
+            members=members,
+            women=women_en,
+        ),
         phone=f"+2126{rng.randint(10_000_000, 99_999_999)}",
         status=CooperativeStatus.VERIFIED,
         verified_at=utcnow(),
@@ -246,7 +285,7 @@ def _product(
     upload_folder: Path,
     number: int,
 ) -> Product:
-    (slug, fr, ar, en, unit, qty, weight, (low, high), mto, per_day, palette, desc) = KINDS[kind]
+    (slug, fr, ar, en, unit, qty, weight, (low, high), mto, per_day, desc) = KINDS[kind]
     price_mad = rng.randint(low, high)
     product = Product(
         cooperative=coop,
@@ -257,6 +296,8 @@ def _product(
         title_ar=ar,
         title_en=en,
         description_fr=desc,
+        description_ar=DESCRIPTIONS[kind][0],
+        description_en=DESCRIPTIONS[kind][1],
         price_minor=price_mad * 100,
         unit=unit,
         net_quantity=qty,
@@ -269,7 +310,7 @@ def _product(
     )
     if coop.slug == "ibdaat-rehamna" and kind == "mask":
         product.units_per_day = 2500
-    name, w, h = images.save(upload_folder, seed=number, palette=palette)
+    name, w, h = images.save(upload_folder, seed=number, kind=kind)
     product.images.append(ProductImage(filename=name, width=w, height=h, alt=fr))
     session.add(product)
     return product

@@ -24,7 +24,7 @@ from catalog import regions as regions_data
 from catalog.models import Category
 from catalog.regions import Region
 from catalog.search import Card, ProductQuery, SearchResult
-from storefront.filters import money_html, quantity
+from storefront.filters import localised, money_html, quantity
 from storefront.i18n import current_language
 
 KEY = "catalog_fragment_cache"
@@ -72,7 +72,9 @@ def _card(card: Card, lang: str) -> str:
             url_for("shop.media", filename=card.image), card.image_width, card.image_height
         )
         if card.image
-        else ""
+        else Markup(
+            '<img class="no-photo" src="{}" alt="" width="320" height="320" loading="lazy">'
+        ).format(url_for("static", filename="img/no-photo.svg"))
     )
     women = (
         Markup(' · <span class="badge">{}</span>').format(_("Women-led")) if card.women_led else ""
@@ -89,8 +91,8 @@ def _card(card: Card, lang: str) -> str:
     ).format(
         url_for("shop.product", slug=card.slug),
         picture,
-        card.title(lang),
-        card.cooperative(lang),
+        localised(card, "title"),
+        localised(card, "cooperative"),
         women,
         money_html(card.price),
         quantity(card.net_quantity, card.unit),

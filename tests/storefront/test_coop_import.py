@@ -85,6 +85,6 @@ def test_export_gives_a_spreadsheet_that_imports_back_unchanged(client, session,
 def test_a_thousand_products_through_the_web(client, session, coop) -> None:
     url = upload(client, big_file(1_000)).headers["Location"]
     page = client.get(url).get_data(as_text=True)
-    assert "<strong>1000</strong> to create" in page
+    assert "<strong>1,000</strong> to create" in page
     client.post(url + "/apply")
     assert session.scalar(select(func.count(Product.id))) == 1_000

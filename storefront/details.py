@@ -1,0 +1,183 @@
+"""The details of a history entry (audit log) and ledger references, as people read
+them: field names translated, codes named, amounts, numbers and dates formatted."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from flask import Flask
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+from catalog import regions
+from storefront import filters, labels
+from storefront.coop.choices import ADJUST_REASONS, UNITS
+from storefront.orders.messages import DELIVERY_OPTIONS, PART_STATUS
+
+FIELDS: dict[str, Any] = {
+    "sku": _l("SKU"),
+    "title_fr": _l("Name (French)"),
+    "title_ar": _l("Name (Arabic)"),
+    "title_en": _l("Name (English)"),
+    "description_fr": _l("Description (French)"),
+    "description_ar": _l("Description (Arabic)"),
+    "description_en": _l("Description (English)"),
+    "name_fr": _l("Name (French)"),
+    "name_ar": _l("Name (Arabic)"),
+    "name_en": _l("Name (English)"),
+    "story_fr": _l("Story (French)"),
+    "story_ar": _l("Story (Arabic)"),
+    "story_en": _l("Story (English)"),
+    "price_minor": _l("Price"),
+    "amount_minor": _l("Amount"),
+    "max_unit_price_minor": _l("Price cap"),
+    "currency": _l("Currency"),
+    "unit": _l("Unit"),
+    "net_quantity": _l("Net quantity"),
+    "shipping_weight_g": _l("Shipping weight (g)"),
+    "on_hand": _l("On the shelf"),
+    "made_to_order": _l("Made to order"),
+    "units_per_day": _l("Units a day"),
+    "lead_days": _l("Lead days"),
+    "low_stock_threshold": _l("Low-stock alert"),
+    "status": _l("Status"),
+    "previous": _l("Previous status"),
+    "category_id": _l("Category"),
+    "reason": _l("Reason"),
+    "image_id": _l("Photo"),
+    "from_id": _l("Copied from"),
+    "from_sku": _l("Copied from"),
+    "kind": _l("Kind"),
+    "product_id": _l("Product"),
+    "carrier": _l("Carrier"),
+    "option": _l("Delivery"),
+    "commission_bps": _l("Commission"),
+    "changed": _l("Products changed"),
+    "number": _l("Order"),
+    "order": _l("Order"),
+    "to": _l("To"),
+    "topic": _l("Subject"),
+    "party": _l("Person"),
+    "note": _l("Note"),
+    "reference": _l("Reference"),
+    "rib_end": _l("Bank account ending"),
+    "email": _l("E-mail"),
+    "ice": _l("ICE"),
+    "terms": _l("Words"),
+    "registration_number": _l("Registration number"),
+    "registration_court": _l("Court of registration"),
+    "region_code": _l("Region"),
+    "province_code": _l("Province"),
+    "city": _l("City"),
+    "rural": _l("Rural"),
+    "women_led": _l("Women-led"),
+    "members": _l("Members"),
+    "women_members": _l("Women members"),
+    "sector": _l("Sector"),
+    "founded_year": _l("Founded in"),
+    "phone": _l("Phone"),
+    "slug": _l("Address"),
+    "parent_id": _l("Parent category"),
+    "position": _l("Position"),
+    "nutrition_key": _l("Basket kind"),
+    "required_kinds": _l("Required certificates"),
+    "number_of_rows": _l("Lines"),
+    "created": _l("Created"),
+    "updated": _l("Updated"),
+    "filename": _l("File"),
+    "issuer": _l("Issuer"),
+    "issued_on": _l("Issued on"),
+    "expires_on": _l("Expires on"),
+}
+#: codes named through a table of labels, by the detail's name
+CODES: dict[str, tuple[dict[str, Any], ...]] = {
+    "status": (
+        labels.PRODUCT_STATUSES,
+        labels.CERTIFICATE_STATUSES,
+        labels.COOPERATIVE_STATUSES,
+        PART_STATUS,
+        labels.PAYOUT_BATCH_STATUSES,
+    ),
+    "previous": (labels.PRODUCT_STATUSES, PART_STATUS),
+    "kind": (labels.CERTIFICATE_KINDS,),
+    "required_kinds": (labels.CERTIFICATE_KINDS,),
+    "carrier": (labels.CARRIERS,),
+    "sector": (labels.SECTORS,),
+    "unit": (UNITS,),
+    "option": (DELIVERY_OPTIONS,),
+    "reason": (ADJUST_REASONS,),
+}
+#: identifiers shown left to right, as written
+IDENTIFIERS = {"sku", "from_sku", "ice", "number", "order", "reference", "phone", "email", "to"}
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def field_name(key: str) -> str:
+    """A detail's name in the page's language (an unknown name is spelled out)."""
+    known = FIELDS.get(key)
+    return str(known) if known is not None else key.replace("_", " ").capitalize()
+
+
+def _list(items: list[Markup]) -> Markup:
+    return escape(_(", ")).join(items)
+
+
+def detail_value(key: str, value: Any) -> Markup:
+    """One detail's value, formatted for the page's language."""
+    pair = isinstance(value, list) and len(value) == 2 and key not in ("created", "terms")
+    if pair and (key != "required_kinds" or all(isinstance(v, list) for v in value)):
+        return Markup("{} → {}").format(detail_value(key, value[0]), detail_value(key, value[1]))
+    if value is None or value == "":
+        return Markup("—")
+    if isinstance(value, bool):
+        return escape(_("Yes") if value else _("No"))
+    if isinstance(value, Mapping):
+        return escape(filters.number(len(value)))
+    if isinstance(value, list):
+        return _list([detail_value(key, v) for v in value])
+    if key.endswith("_minor") and isinstance(value, int):
+        return filters.money_html(value)
+    if key == "commission_bps" and isinstance(value, int):
+        return escape(filters.percent(value / 10_000, 2))
+    if key == "region_code" and (region := regions.region(str(value))):
+        return escape(region.name(filters.current_language()))
+    if key == "province_code" and (province := regions.province(str(value))):
+        return escape(province.name(filters.current_language()))
+    if key in CODES:
+        for table in CODES[key]:
+            if str(value) in table:
+                return escape(str(table[str(value)]))
+    if key in IDENTIFIERS or key.endswith("_id"):
+        return filters.ltr(reference_text(str(value)) if key == "reference" else value)
+    if key == "founded_year":
+        return escape(str(value))
+    if isinstance(value, int):
+        return escape(filters.number(value))
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        return escape(filters.local_date(date.fromisoformat(value)))
+    return escape(str(value))
+
+
+def audit_details(details: Mapping[str, Any]) -> list[tuple[str, Markup]]:
+    """``[(name, value)]`` of a history entry's details, ready to show."""
+    return [(field_name(key), detail_value(key, value)) for key, value in details.items()]
+
+
+def reference_text(reference: str) -> str:
+    """A ledger or capacity reference as people read it: ``order:TW-3D5-DXT/2`` is
+    the order number ``TW-3D5-DXT/2``; other references are shown as written."""
+    return reference.removeprefix("order:")
+
+
+def reference(reference: str) -> Markup:
+    """A reference isolated left to right (an order number, a transfer reference)."""
+    return filters.ltr(reference_text(reference))
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(audit_details, "audit_details")
+    app.add_template_filter(reference, "reference")
