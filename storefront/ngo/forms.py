@@ -42,7 +42,7 @@ from solidarity_baskets.nutrition import MAX_FAMILY_SIZE
 from solidarity_baskets.request import MAX_POINT_TEXT
 from solidarity_baskets.service import MAX_BASKETS, MAX_HUB_NAME
 from storefront.account.forms import moroccan_phone, strip
-from storefront.forms import Form, contact
+from storefront.forms import Form, PlaceholderSelect, contact
 from storefront.labels import ORGANISATION_KINDS
 
 #: Quantity units people type, and how many grams / millilitres / pieces each is.
@@ -105,6 +105,7 @@ class SignupForm(Form):
         _l("Kind"),
         choices=[SelectChoice(code, name) for code, name in ORGANISATION_KINDS.items()],
         validators=[InputRequired()],
+        widget=PlaceholderSelect(),
     )
     registration_number = StringField(
         _l("Registration number"),
