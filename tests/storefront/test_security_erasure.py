@@ -85,7 +85,9 @@ def test_the_cooperatives_copy_of_the_address_is_exported_then_erased(
     assert (order.customer_name, order.phone, order.address) == ("—", "", "")
 
 
-def test_a_guest_downloads_and_erases_an_order_with_a_code(app, session, guest_order):
+def test_a_guest_downloads_and_erases_an_order_with_a_code(client, app, session, guest_order):
+    order_page = client.get(f"/orders/{guest_order.number}").get_data(as_text=True)
+    assert 'href="/privacy/order"' in order_page, "the order page leads to its data"
     client = app.test_client()  # another browser than the one that placed the order
     asked = client.post(
         "/privacy/order", data={"number": guest_order.number, "phone": "06 61 42 42 42"}
