@@ -232,7 +232,11 @@ class DestinationForm(Form):
 
 
 class BasketOrderForm(Form):
-    template_id = SelectField(_l("Basket"), coerce=int, validators=[InputRequired()])
+    # a basket is always selected (the first by default) and the server checks it; without
+    # the HTML attribute, a required select would need an empty first choice to be valid
+    template_id = SelectField(
+        _l("Basket"), coerce=int, validators=[InputRequired()], render_kw={"required": False}
+    )
     destinations = FieldList(FormField(DestinationForm), min_entries=3, max_entries=200)
     national_total = IntegerField(
         _l("Or: spread this many baskets over every province, by households"),
