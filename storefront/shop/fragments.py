@@ -23,7 +23,7 @@ from markupsafe import Markup
 from catalog import regions as regions_data
 from catalog.models import Category
 from catalog.regions import Region
-from catalog.search import Card, ProductQuery, SearchResult
+from catalog.search import Card, ProductQuery, SearchResult, Sort
 from storefront.filters import localised, money_html, quantity
 from storefront.i18n import current_language
 
@@ -137,8 +137,22 @@ def facet_block(
             regions=regions_data.regions(),
             region=region,
             category=category,
+            kept=kept_filters(query),
         ),
     )
+
+
+def kept_filters(query: ProductQuery) -> dict[str, str]:
+    """The filters of ``query`` other than its category (and its sort) as query
+    arguments, for links to another category's listing."""
+    kept = {
+        "region": query.region_code or "",
+        "cert": query.certificate or "",
+        "price": query.price_band or "",
+        "women": "1" if query.women_led else "",
+        "sort": "" if query.sort == Sort.RELEVANCE else str(query.sort),
+    }
+    return {k: v for k, v in kept.items() if v}
 
 
 def fragment_cache() -> FragmentCache:

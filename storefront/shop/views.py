@@ -49,6 +49,7 @@ from storefront.config import LANGUAGES
 from storefront.extensions import db
 from storefront.forms import Form
 from storefront.i18n import COOKIE, current_language
+from storefront.labels import CERTIFICATE_KINDS, PRICE_BANDS, label
 from storefront.security import safe_next
 from storefront.shop import facets, fragments, pagecache
 from storefront.shop import search as search_state
@@ -83,6 +84,37 @@ def _query_from_args(**fixed: Any) -> ProductQuery:
     return ProductQuery(**params)
 
 
+#: The listing filters a shopper chooses (query arguments), kept from page to page.
+FILTER_ARGS = ("region", "cat", "cert", "price", "women")
+
+
+def _active_filters(
+    query: ProductQuery, categories: list[Category]
+) -> tuple[list[tuple[str, str]], str | None]:
+    """Each filter chosen, as (what it says, the same page without it), and the page
+    without any filter (None when none is chosen)."""
+    here: dict[str, Any] = dict(request.view_args or {})
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
+    names = {
+        "region": lambda v: r.name(current_language()) if (r := regions_data.region(v)) else v,
+        "cat": lambda v: next((c.name(current_language()) for c in categories if c.slug == v), v),
+        "cert": lambda v: label(CERTIFICATE_KINDS, v),
+        "price": lambda v: label(PRICE_BANDS, v),
+        "women": lambda v: _("Women-led"),
+    }
+    chips = []
+    for key in FILTER_ARGS:
+        value = args.get(key)
+        if not value or (key == "region" and query.region_code != value):
+            continue
+        without = {k: v for k, v in args.items() if k != key}
+        chips.append((names[key](value), url_for(request.endpoint or "", **here, **without)))
+    if not chips:
+        return [], None
+    bare = {k: v for k, v in args.items() if k not in FILTER_ARGS}
+    return chips, url_for(request.endpoint or "", **here, **bare)
+
+
 def _listing(
     template: str,
     query: ProductQuery,
@@ -102,12 +134,15 @@ def _listing(
         region=context.get("region"),
         category=context.get("category"),
     )
+    chips, clear_all = _active_filters(query, categories)
     return render_template(
         template,
         result=result,
         query=query,
         categories=categories,
         facets_html=facets_html,
+        active_filters=chips,
+        clear_all=clear_all,
         **context,
     )
 

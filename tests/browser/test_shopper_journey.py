@@ -33,6 +33,7 @@ def test_a_guest_on_a_phone_orders_from_two_cooperatives_and_tracks_the_order(
     page.locator("form.search button[type=submit]").click()
     page.wait_for_load_state()
     assert "/search" in page.url
+    page.locator("details.filters-drawer > summary").click()  # the filters come first
     page.locator(f"form.facets input[name=region][value='{SOUSS_MASSA}']").check()
     page.locator("form.facets button[type=submit]").click()
     page.wait_for_load_state()

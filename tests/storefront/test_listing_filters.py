@@ -1,0 +1,70 @@
+"""Listing filters on a phone: a disclosure that comes before the products, the chosen
+filters as chips that each remove one, "clear all", and the filters kept when moving
+to a sub-category."""
+
+import re
+from html import unescape
+
+import pytest
+
+from catalog.rules import refresh_products
+
+#: the women-led filter, as French pages say it
+WOMEN_LED = "Dirigée par des femmes"
+
+
+@pytest.fixture
+def listing(make, session):
+    food = make.category("alimentation", name_fr="Alimentation")
+    honey = make.category("miel", name_fr="Miel", parent_id=food.id)
+    souss = make.cooperative(region_code="09", province_code="09.001", women_led=True)
+    casa = make.cooperative(region_code="06", province_code="06.141")
+    for coop in (souss, casa):
+        make.product(coop, honey, title_fr="Miel de thym")
+        make.product(coop, food, title_fr="Couscous")
+    refresh_products(session, make.today)
+    session.commit()
+
+
+def _links(page: str, css_class: str) -> list[tuple[str, str]]:
+    block = re.search(rf'<ul class="{css_class}"[^>]*>(.*?)</ul>', page, re.S)
+    assert block, css_class
+    return [
+        (unescape(href), " ".join(re.sub(r"<[^>]+>", " ", text).split()))
+        for href, text in re.findall(r'<a[^>]*href="([^"]*)"[^>]*>(.*?)</a>', block.group(1), re.S)
+    ]
+
+
+def test_the_filters_come_first_in_a_disclosure(client, listing) -> None:
+    page = client.get("/c/alimentation").get_data(as_text=True)
+    drawer = page.index('<details class="filters-drawer">')
+    assert drawer < page.index('<form class="facets"') < page.index('<ul class="grid">')
+    assert "chips active-filters" not in page  # nothing chosen, nothing to clear
+
+
+@pytest.mark.translated
+def test_each_chosen_filter_is_a_chip_that_removes_it_and_clear_all_removes_all(
+    client, listing
+) -> None:
+    client.set_cookie("lang", "fr")
+    page = client.get("/c/alimentation?region=09&women=1&sort=price_asc&page=2")
+    chips = _links(page.get_data(as_text=True), "chips active-filters")
+    assert chips == [
+        ("/c/alimentation?women=1&sort=price_asc", "Souss-Massa × (retirer ce filtre)"),
+        ("/c/alimentation?region=09&sort=price_asc", f"{WOMEN_LED} × (retirer ce filtre)"),
+        ("/c/alimentation?sort=price_asc", "Tout effacer"),
+    ]
+    assert '<summary>Filtres <span class="count">2</span></summary>' in page.get_data(as_text=True)
+
+
+def test_sub_category_links_keep_region_women_led_and_sort(client, listing) -> None:
+    page = client.get("/c/alimentation?region=09&women=1&sort=price_asc").get_data(as_text=True)
+    links = re.findall(r'<a href="(/c/miel[^"]*)"', page)
+    assert [unescape(link) for link in links] == ["/c/miel?region=09&women=1&sort=price_asc"]
+    page = client.get("/c/miel?region=09&women=1&sort=price_asc").get_data(as_text=True)
+    assert 'value="09" checked' in page and 'name="women" value="1" checked' in page
+
+
+def test_an_unknown_filter_value_makes_no_chip(client, listing) -> None:
+    page = client.get("/c/alimentation?region=99").get_data(as_text=True)
+    assert "chips active-filters" not in page
