@@ -16,7 +16,13 @@ from sqlalchemy import select
 
 from catalog.models import Category, Cooperative, Product, ProductImport
 from orders.models import Fulfilment, Order, PayoutBatch
-from solidarity_baskets.models import BasketOrder, BasketQuote, BasketTemplate, PackingWave
+from solidarity_baskets.models import (
+    BasketJob,
+    BasketOrder,
+    BasketQuote,
+    BasketTemplate,
+    PackingWave,
+)
 from storefront.demo.baskets import NGO_EMAIL
 from storefront.demo.orders import MEMBER_EMAILS, OPERATOR_EMAIL
 from storefront.extensions import db
@@ -56,6 +62,7 @@ DEMO_LACKS = {
     "ngo.order_impact",
     "ngo.order_tags",
     "ngo.quote_detail",
+    "ngo.job_detail",
 }
 #: The member whose back office is visited.
 MEMBER = "ayadi-el-fath"
@@ -120,6 +127,7 @@ def _arguments(lang: str) -> dict[str, dict[str, Any]]:
         "ngo.order_tags": {"basket_order_id": basket_order_id},
         "ngo.quote_detail": {"quote_id": _first(select(BasketQuote.id))},
         "ngo.template_detail": {"template_id": _first(select(BasketTemplate.id))},
+        "ngo.job_detail": {"job_id": _first(select(BasketJob.id))},
     }
 
 
