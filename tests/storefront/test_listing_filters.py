@@ -6,6 +6,7 @@ import re
 from html import unescape
 
 import pytest
+from flask import url_for
 
 from catalog.rules import refresh_products
 
@@ -26,6 +27,12 @@ def listing(make, session):
     session.commit()
 
 
+def _url(app, slug: str, **args: str) -> str:
+    """A category listing's address, as the app writes it."""
+    with app.test_request_context("/", headers={"Cookie": "lang=fr"}):
+        return url_for("shop.category", slug=slug, **args)
+
+
 def _links(page: str, css_class: str) -> list[tuple[str, str]]:
     block = re.search(rf'<ul class="{css_class}"[^>]*>(.*?)</ul>', page, re.S)
     assert block, css_class
@@ -35,8 +42,8 @@ def _links(page: str, css_class: str) -> list[tuple[str, str]]:
     ]
 
 
-def test_the_filters_come_first_in_a_disclosure(client, listing) -> None:
-    page = client.get("/c/alimentation").get_data(as_text=True)
+def test_the_filters_come_first_in_a_disclosure(app, client, listing) -> None:
+    page = client.get(_url(app, "alimentation")).get_data(as_text=True)
     drawer = page.index('<details class="filters-drawer">')
     assert drawer < page.index('<form class="facets"') < page.index('<ul class="grid">')
     assert "chips active-filters" not in page  # nothing chosen, nothing to clear
@@ -44,27 +51,36 @@ def test_the_filters_come_first_in_a_disclosure(client, listing) -> None:
 
 @pytest.mark.translated
 def test_each_chosen_filter_is_a_chip_that_removes_it_and_clear_all_removes_all(
-    client, listing
+    app, client, listing
 ) -> None:
     client.set_cookie("lang", "fr")
-    page = client.get("/c/alimentation?region=09&women=1&sort=price_asc&page=2")
+    chosen = {"region": "09", "women": "1", "sort": "price_asc"}
+    page = client.get(_url(app, "alimentation", **chosen, page="2"))
     chips = _links(page.get_data(as_text=True), "chips active-filters")
     assert chips == [
-        ("/c/alimentation?women=1&sort=price_asc", "Souss-Massa × (retirer ce filtre)"),
-        ("/c/alimentation?region=09&sort=price_asc", f"{WOMEN_LED} × (retirer ce filtre)"),
-        ("/c/alimentation?sort=price_asc", "Tout effacer"),
+        (
+            _url(app, "alimentation", women="1", sort="price_asc"),
+            "Souss-Massa × (retirer ce filtre)",
+        ),
+        (
+            _url(app, "alimentation", region="09", sort="price_asc"),
+            f"{WOMEN_LED} × (retirer ce filtre)",
+        ),
+        (_url(app, "alimentation", sort="price_asc"), "Tout effacer"),
     ]
     assert '<summary>Filtres <span class="count">2</span></summary>' in page.get_data(as_text=True)
 
 
-def test_sub_category_links_keep_region_women_led_and_sort(client, listing) -> None:
-    page = client.get("/c/alimentation?region=09&women=1&sort=price_asc").get_data(as_text=True)
-    links = re.findall(r'<a href="(/c/miel[^"]*)"', page)
-    assert [unescape(link) for link in links] == ["/c/miel?region=09&women=1&sort=price_asc"]
-    page = client.get("/c/miel?region=09&women=1&sort=price_asc").get_data(as_text=True)
+def test_sub_category_links_keep_region_women_led_and_sort(app, client, listing) -> None:
+    chosen = {"region": "09", "women": "1", "sort": "price_asc"}
+    page = client.get(_url(app, "alimentation", **chosen)).get_data(as_text=True)
+    honey = _url(app, "miel")
+    links = re.findall(rf'<a href="({re.escape(honey)}[^"]*)"', page)
+    assert [unescape(link) for link in links] == [_url(app, "miel", **chosen)]
+    page = client.get(_url(app, "miel", **chosen)).get_data(as_text=True)
     assert 'value="09" checked' in page and 'name="women" value="1" checked' in page
 
 
-def test_an_unknown_filter_value_makes_no_chip(client, listing) -> None:
-    page = client.get("/c/alimentation?region=99").get_data(as_text=True)
+def test_an_unknown_filter_value_makes_no_chip(app, client, listing) -> None:
+    page = client.get(_url(app, "alimentation", region="99")).get_data(as_text=True)
     assert "chips active-filters" not in page
