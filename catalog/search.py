@@ -50,6 +50,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, defer, selectinload
 
 from catalog import synonyms as synonyms_module
+from catalog import vocabulary as vocabulary_module
 from catalog.models import (
     Category,
     CertificateKind,
@@ -69,6 +70,11 @@ MAX_QUERY_TOKENS = 8
 #: more matches mean common words, where relevance barely differs and ranking every
 #: match would cost more than the whole page budget: those show featured, then newest.
 RANKED_MATCHES = 2_000
+#: A word that more products than this carry in their titles is common: it is looked up
+#: as typed and by its stems, without its synonyms. Its own matches fill pages upon
+#: pages, and each synonym adds a long list of entries to read: the unranked page of a
+#: common word (featured, then newest) is found in half the time without them.
+COMMON_WORD = vocabulary_module.COMMON_WORD
 #: An ordered index scan that must read more entries than this to fill a page is
 #: slower than reading the (then few) matching rows and sorting them.
 ORDERED_SCAN_LIMIT = 60_000
@@ -452,9 +458,12 @@ class TextQuery:
         return _render(("and", list(self.exact)), dialect)
 
 
-def compile_text(text: str, synonyms: Synonyms | None = None) -> TextQuery:
+def compile_text(
+    text: str, synonyms: Synonyms | None = None, common: Callable[[str], bool] | None = None
+) -> TextQuery:
     """Analyse ``text`` as the index was (catalog.text) and expand it with ``synonyms``
-    (the curated file's by default)."""
+    (the curated file's by default), except words for which ``common`` is true (see
+    :data:`COMMON_WORD`)."""
     synonyms = synonyms_module.curated() if synonyms is None else synonyms
     words = tokens(text)[:MAX_QUERY_TOKENS]
     content = [w for w in words if w not in STOPWORDS] or words
@@ -467,7 +476,8 @@ def compile_text(text: str, synonyms: Synonyms | None = None) -> TextQuery:
             ("and", [Term(w, False, True) for w in span]),
             ("and", [_stem_terms(w) for w in span]),
         ]
-        alternatives += [("and", [_stem_terms(w) for w in phrase]) for phrase in others]
+        if common is None or not all(common(w) for w in span):
+            alternatives += [("and", [_stem_terms(w) for w in phrase]) for phrase in others]
         groups.append(("or", alternatives))
         i += len(span)
     exact = tuple(Term(w, False, True) for w in content)
@@ -666,6 +676,7 @@ def search_products(
     cache: FacetCache | None = None,
     synonyms: Synonyms | None = None,
     as_cards: bool = False,
+    common: Callable[[str], bool] | None = None,
 ) -> SearchResult:
     """Run a catalog query. Only sellable products are ever returned.
 
@@ -675,11 +686,12 @@ def search_products(
     With ``facets`` the total and the facets come from the query's :class:`FacetCube`
     (from ``cache`` when it has it); without, the total is counted directly (cheap for
     the narrow queries that skip facets, such as one cooperative's products). The
-    words are expanded with ``synonyms`` (the curated file's when not given).
+    words are expanded with ``synonyms`` (the curated file's when not given), except
+    those ``common`` says are common (:func:`compile_text`).
     """
     q = query.normalised()
     dialect = session.get_bind().dialect.name
-    words = compile_text(q.text, synonyms)
+    words = compile_text(q.text, synonyms, common)
     matches: int | None = None  # sellable products the words select, when known
     facet_counts: dict[str, list[FacetValue]] = {}
     if facets:
@@ -785,14 +797,19 @@ def find_products(
     synonyms: Synonyms | None = None,
     exact: bool = False,
     as_cards: bool = False,
+    kept: Vocabulary | None = None,
 ) -> Found:
     """:func:`search_products` with typo tolerance for a shopper's words.
 
     When the words find fewer than :data:`FEW_RESULTS` products, each word the
     catalog's ``vocabulary`` (built only then) does not know is corrected and the
     corrected words are tried; ``exact`` (the shopper undid a correction) skips that.
+    A vocabulary already ``kept`` in memory also tells which words are common.
     """
-    result = search_products(session, query, cache=cache, synonyms=synonyms, as_cards=as_cards)
+    common = kept.is_common if kept is not None else None
+    result = search_products(
+        session, query, cache=cache, synonyms=synonyms, as_cards=as_cards, common=common
+    )
     if not query.text.strip() or result.total >= FEW_RESULTS:
         return Found(result, query.text)
     vocab = vocabulary()
@@ -805,6 +822,7 @@ def find_products(
             cache=cache,
             synonyms=synonyms,
             as_cards=as_cards,
+            common=common,
         )
         if result.total == 0 and other.total > 0:
             return Found(other, corrected, corrected_from=query.text)

@@ -28,6 +28,9 @@ from catalog.text import STOPWORDS, is_arabic, normalise, strip_arabic_clitics, 
 SHORT_WORD = 5
 #: titles kept for autocomplete (the most common first)
 MAX_TITLES = 50_000
+#: a word in the titles of more products than this is common: searched without its
+#: synonyms (catalog.search)
+COMMON_WORD = 2_000
 #: a category is "close" to a query from this rapidfuzz WRatio score (0-100)
 CATEGORY_SCORE = 70
 
@@ -79,6 +82,11 @@ class Vocabulary:
         self._coop_words = sorted(
             (word, i) for i, coop in enumerate(self.cooperatives) for word in _words(coop.keys)
         )
+
+    def is_common(self, word: str) -> bool:
+        """``word`` (an Arabic one without its article and clitics) is in the titles of
+        more than :data:`COMMON_WORD` products."""
+        return self.weights.get(_script_key(word), 0) > COMMON_WORD
 
     def knows(self, word: str) -> bool:
         key = _script_key(word)

@@ -48,6 +48,21 @@ class Kept(Generic[T]):
                 self._values[None] = value
         return value
 
+    def renew(self, build: Callable[[], T]) -> T:
+        """Build the value again and keep it; the old one serves until then."""
+        value = build()
+        if self._values is not None:
+            with self._lock:
+                self._values[None] = value
+        return value
+
+    def peek(self) -> T | None:
+        """The value if one is kept, without building it."""
+        if self._values is None:
+            return None
+        with self._lock:
+            return self._values.get(None)
+
     def clear(self) -> None:
         if self._values is not None:
             with self._lock:
@@ -64,11 +79,17 @@ def vocabulary() -> Vocabulary:
     return kept.get(lambda: vocabulary_module.build(db.session, synonyms()))
 
 
-def refresh_vocabulary() -> Vocabulary:
-    """Build the vocabulary now (the facet warmer's thread calls it)."""
+def kept_vocabulary() -> Vocabulary | None:
+    """The vocabulary if this process has it (built in the background), else None."""
     kept: Kept[Vocabulary] = current_app.extensions[VOCABULARY]
-    kept.clear()
-    return vocabulary()
+    return kept.peek()
+
+
+def refresh_vocabulary() -> Vocabulary:
+    """Build the vocabulary now (the facet warmer's thread calls it). Searches keep the
+    previous one meanwhile: corrections, and which words are common, never go missing."""
+    kept: Kept[Vocabulary] = current_app.extensions[VOCABULARY]
+    return kept.renew(lambda: vocabulary_module.build(db.session, synonyms()))
 
 
 def init_app(app: Flask) -> None:

@@ -203,6 +203,7 @@ def search() -> str:
         synonyms=search_state.synonyms(),
         exact=request.args.get("exact") == "1",
         as_cards=True,
+        kept=search_state.kept_vocabulary(),
     )
     by_slug = {c.slug: c for c in categories}
     return _listing(

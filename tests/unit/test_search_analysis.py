@@ -6,7 +6,7 @@ import pytest
 from catalog import synonyms
 from catalog.search import compile_text
 from catalog.text import strip_arabic_clitics, token_stems, tokens
-from catalog.vocabulary import Vocabulary, _Named
+from catalog.vocabulary import COMMON_WORD, Vocabulary, _Named
 
 
 def stems(text: str) -> list[str]:
@@ -163,3 +163,15 @@ def test_stemming_from_many_threads_at_once() -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         got = dict(zip(words, pool.map(token_stems.__wrapped__, words), strict=True))
     assert got == expected
+
+
+def test_a_common_word_is_searched_as_typed_and_by_its_stems_without_synonyms() -> None:
+    s = synonyms.Synonyms.build("t", [["huile", "oil", "زيت"], ["miel", "honey"]])
+    vocabulary = Vocabulary(weights={"huile": COMMON_WORD + 1, "عسل": COMMON_WORD + 1, "miel": 9})
+    assert vocabulary.is_common("huile") and vocabulary.is_common("العسل")  # without "ال"
+    assert not vocabulary.is_common("miel") and not vocabulary.is_common("oil")
+    common = compile_text("huile miel", s, vocabulary.is_common).fts("sqlite")
+    assert '"huile"*' in common and '"huil"*' in common, "as typed and by its stem"
+    assert '"oil"' not in common and "زيت" not in common, "no synonyms of a common word"
+    assert '"honey"' in common, "a rarer word keeps its synonyms"
+    assert '"oil"' in compile_text("huile miel", s).fts("sqlite"), "unchanged without counts"
