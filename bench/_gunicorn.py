@@ -25,7 +25,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(url: str, tmp: Path, ready_path: str = "/regions") -> Iterator[str]:
+def gunicorn(url: str, tmp: Path, ready_path: str = "/fr/regions") -> Iterator[str]:
     """Serve the storefront on database ``url`` (uploads under ``tmp``, rate limits
     off) and yield its base URL once ``ready_path`` answers."""
     port = free_port()

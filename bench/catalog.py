@@ -530,18 +530,18 @@ def _pages(url: str, rng: random.Random) -> dict[str, list[str]]:
     engine.dispose()
     regions = [r.code for r in regions_data.regions()]
     bands = ["lt50", "50-150", "150-300", "gt300"]
-    listing = [f"/c/{c.slug}" for c in categories] + [
-        f"/c/{c.slug}?page={rng.randint(2, 5)}" for c in categories[:8]
+    listing = [f"/fr/c/{c.slug}" for c in categories] + [
+        f"/fr/c/{c.slug}?page={rng.randint(2, 5)}" for c in categories[:8]
     ]
     facets = [
-        f"/c/{rng.choice(categories).slug}?region={rng.choice(regions)}"
+        f"/fr/c/{rng.choice(categories).slug}?region={rng.choice(regions)}"
         f"&price={rng.choice(bands)}{'&women=1' if rng.random() < 0.3 else ''}"
         for _ in range(32)
     ]
-    search = [f"/search?q={quote(w)}" for w in FRENCH_WORDS + ARABIC_WORDS]
-    product = [f"/p/{s}" for s in rng.sample(slugs, k=64)]
+    search = [f"/fr/search?q={quote(w)}" for w in FRENCH_WORDS + ARABIC_WORDS]
+    product = [f"/fr/p/{s}" for s in rng.sample(slugs, k=64)]
     return {"listing": listing, "facets": facets, "search": search, "product": product,
-            "home": ["/"]}  # fmt: skip
+            "home": ["/fr/"]}  # fmt: skip
 
 
 class Timer:
@@ -871,8 +871,8 @@ def measure_search(url: str, runs: int) -> str:
     """Server time of the search page only: the 16 words of ``measure`` and 16 as
     shoppers type them (articles, clitics, Darija, plurals, typos)."""
     pages = {
-        "search": [f"/search?q={quote(w)}" for w in FRENCH_WORDS + ARABIC_WORDS],
-        "search, shoppers' words": [f"/search?q={quote(w)}" for w in SHOPPER_WORDS],
+        "search": [f"/fr/search?q={quote(w)}" for w in FRENCH_WORDS + ARABIC_WORDS],
+        "search, shoppers' words": [f"/fr/search?q={quote(w)}" for w in SHOPPER_WORDS],
     }
     timings = [
         server_times(url, pages, rounds=5, CATALOG_PAGE_CACHE_SECONDS=0) for _ in range(runs)
@@ -920,7 +920,7 @@ def _long_tail(url: str, rng: random.Random, distinct: int) -> dict[str, list[st
     bands = ["lt50", "50-150", "150-300", "gt300"]
     sorts = ["", "&sort=price_asc", "&sort=price_desc", "&sort=newest"]
     certs = ["", "", "&cert=organic", "&cert=igp", "&cert=onssa"]
-    product = [f"/p/{slug}" for slug, _, _ in rng.sample(rows, k=min(distinct, len(rows)))]
+    product = [f"/fr/p/{slug}" for slug, _, _ in rng.sample(rows, k=min(distinct, len(rows)))]
 
     def unique(make: Any) -> list[str]:
         seen: dict[str, None] = {}
@@ -932,18 +932,18 @@ def _long_tail(url: str, rng: random.Random, distinct: int) -> dict[str, list[st
 
     facets = unique(
         lambda: (
-            f"/c/{rng.choice(categories)}?region={rng.choice(regions)}"
+            f"/fr/c/{rng.choice(categories)}?region={rng.choice(regions)}"
             f"&price={rng.choice(bands)}{rng.choice(certs)}"
             f"{'&women=1' if rng.random() < 0.3 else ''}{rng.choice(sorts)}"
         )
     )
     listing = unique(
-        lambda: f"/c/{rng.choice(categories)}?page={rng.randint(1, 40)}{rng.choice(sorts)}"
+        lambda: f"/fr/c/{rng.choice(categories)}?page={rng.randint(1, 40)}{rng.choice(sorts)}"
     )
     words = sorted({w.lower() for _, fr, ar in rows[:50_000] for w in WORD.findall(f"{fr} {ar}")})
     search = unique(
         lambda: (
-            "/search?q="
+            "/fr/search?q="
             + quote(" ".join(rng.sample(words, k=rng.choice((1, 1, 2)))))
             + (f"&page={rng.randint(2, 4)}" if rng.random() < 0.2 else "")
         )

@@ -175,7 +175,7 @@ class Browser:
 def visit(browser: Browser, products: list[tuple[int, str]], rng_index: int) -> str:
     """One order; returns its number (raises AssertionError on any surprise)."""
     chosen = [products[10 * n + (rng_index % 10)] for n in range(3)]  # one per cooperative
-    status, body, _ = browser.get(f"/p/{chosen[0][1]}")
+    status, body, _ = browser.get(f"/fr/p/{chosen[0][1]}")
     assert status == 200, status
     token = TOKEN.search(body)
     assert token, "product page has the cart form"

@@ -5,6 +5,10 @@ Pillow must decode a photo fully, a PDF must look like one from its first bytes 
 end marker. Photos are turned upright, stripped of every metadata (EXIF with its GPS
 position, ICC, comments) by re-encoding, and saved at web size with a thumbnail.
 Names are random, so nobody can guess another cooperative's files.
+
+For responsive pages each photo also has copies at :data:`DERIVED_WIDTHS` and in WebP
+(``<stem>-w400.webp``, ``<stem>-w400.jpg``, ``<stem>.webp``): made when the photo is
+stored, or on first request for photos stored before (:func:`derive`).
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ DOCUMENT_IMAGE_FORMATS = frozenset({"JPEG", "PNG"})
 WEB_SIZE = 1200
 THUMB_SIZE = 400
 _STORED_NAME = re.compile(r"^[0-9a-f]{16,64}(-t)?\.(jpg|png|pdf)$")
+#: widths of the smaller copies of a photo for ``srcset`` (list thumbnails at 2×,
+#: cards, phones); none is made wider than the photo
+DERIVED_WIDTHS = (112, 240, 400, 800)
+DERIVED_FORMATS = ("webp", "jpg")
+_DERIVED_NAME = re.compile(r"^([0-9a-f]{16,64})(?:-w(\d+))?\.(webp|jpg)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +163,8 @@ def _write(folder: Path, name: str, data: bytes) -> None:
 
 
 def store_product_image(folder: Path, data: bytes) -> StoredImage:
-    """Check, clean and save a product photo under a random name in ``folder``.
+    """Check, clean and save a product photo under a random name in ``folder``, with
+    its thumbnail and its smaller and WebP copies.
 
     :raises InvalidUpload: see :func:`open_image`.
     """
@@ -163,7 +173,66 @@ def store_product_image(folder: Path, data: bytes) -> StoredImage:
     name, thumb = f"{stem}.jpg", f"{stem}-t.jpg"
     _write(folder, name, photo.web)
     _write(folder, thumb, photo.thumbnail)
+    for copy in derived_names(name, photo.width):
+        derive(folder, copy)
     return StoredImage(name, thumb, photo.width, photo.height)
+
+
+def derived_name(filename: str, width: int | None, fmt: str) -> str:
+    """The copy of stored photo ``filename`` ``width`` pixels wide (``None``: as wide
+    as the photo) in ``fmt`` (``webp`` or ``jpg``)."""
+    stem = filename.rsplit(".", 1)[0]
+    return f"{stem}-w{width}.{fmt}" if width else f"{stem}.{fmt}"
+
+
+def derived_names(filename: str, width: int) -> list[str]:
+    """Every copy of a photo ``width`` pixels wide (the full-width JPEG is the photo)."""
+    names = [derived_name(filename, None, "webp")]
+    for w in DERIVED_WIDTHS:
+        if w < width:
+            names += [derived_name(filename, w, fmt) for fmt in DERIVED_FORMATS]
+    return names
+
+
+def derive(folder: Path, name: str) -> bool:
+    """Make the copy ``name`` of a stored photo in ``folder`` unless it exists; whether
+    it exists now. Names that are not such a copy, of a width not offered or of a photo
+    not stored, are refused (nobody can make the server draw arbitrary sizes)."""
+    match = _DERIVED_NAME.match(name)
+    if match is None:
+        return False
+    stem, width, fmt = match.group(1), match.group(2), match.group(3)
+    if width is None and fmt == "jpg":
+        return (folder / name).is_file()  # the photo itself
+    if width is not None and int(width) not in DERIVED_WIDTHS:
+        return False
+    target = folder / name
+    if target.is_file():
+        return True
+    source = next(
+        (
+            folder / f"{stem}.{ext}"
+            for ext in ("jpg", "png")
+            if (folder / f"{stem}.{ext}").is_file()
+        ),
+        None,
+    )
+    if source is None:
+        return False
+    with _decoding, Image.open(source) as opened:
+        image = _flatten(opened)
+        if width is not None and int(width) < image.width:
+            height = max(1, round(image.height * int(width) / image.width))
+            image = image.resize((int(width), height), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        if fmt == "webp":
+            _without_metadata(image).save(out, "WEBP", quality=78, method=4)
+        else:
+            _without_metadata(image).save(out, "JPEG", quality=80, optimize=True, progressive=True)
+    partial = folder / f".{name}.{secrets.token_hex(4)}"
+    partial.write_bytes(out.getvalue())
+    partial.replace(target)  # atomic: a concurrent request sees the whole file or none
+    return True
 
 
 def clean_document(data: bytes) -> tuple[bytes, str]:
@@ -211,7 +280,10 @@ def is_stored_name(name: str) -> bool:
 
 
 def delete_files(folder: Path, names: list[str]) -> None:
-    """Remove stored files (missing ones are fine). Names not made here are ignored."""
+    """Remove stored files and the copies made of them (missing ones are fine). Names
+    not made here are ignored."""
     for name in names:
         if is_stored_name(name):
             (folder / name).unlink(missing_ok=True)
+            for copy in derived_names(name, max(DERIVED_WIDTHS) + 1):
+                (folder / copy).unlink(missing_ok=True)

@@ -156,6 +156,8 @@ class Card:
     image: str = ""
     image_width: int = 0
     image_height: int = 0
+    #: the first picture itself, whose smaller and WebP copies the card offers
+    photo: str = ""
 
     def title(self, lang: str) -> str:
         return {"ar": self.title_ar, "en": self.title_en}.get(lang) or self.title_fr
@@ -195,7 +197,7 @@ def cards(session: Session, ordered: Select[*tuple[Any, ...]]) -> list[Card]:
     rows = session.execute(ordered).all()
     if not rows:
         return []
-    pictures: dict[int, tuple[str, int, int]] = {}
+    pictures: dict[int, tuple[str, int, int, str]] = {}
     for product_id, filename, thumbnail, width, height in session.execute(
         select(
             ProductImage.product_id,
@@ -207,13 +209,13 @@ def cards(session: Session, ordered: Select[*tuple[Any, ...]]) -> list[Card]:
         .where(ProductImage.product_id.in_([row[0] for row in rows]))
         .order_by(ProductImage.product_id, ProductImage.position, ProductImage.id)
     ):
-        pictures.setdefault(product_id, (thumbnail or filename, width, height))
+        pictures.setdefault(product_id, (thumbnail or filename, width, height, filename))
     out = []
     for row in rows:
         (pid, slug, t_fr, t_ar, t_en, c_fr, c_ar, women, price, currency, quantity, unit,
          on_hand, allocated, made_to_order, per_day) = row  # fmt: skip
         sold_out = on_hand - allocated <= 0 and not (made_to_order and per_day > 0)
-        image = pictures.get(pid, ("", 0, 0))
+        image = pictures.get(pid, ("", 0, 0, ""))
         out.append(
             Card(
                 pid,

@@ -17,6 +17,7 @@ from storefront import (
     dev,
     errors,
     filters,
+    httpcache,
     i18n,
     outcomes,
     payments,
@@ -26,8 +27,8 @@ from storefront import (
 from storefront.auth import login_manager
 from storefront.cart import store
 from storefront.config import DEFAULTS
-from storefront.extensions import babel, csrf, db, migrate
-from storefront.shop import alerts, facets, fragments, pagecache
+from storefront.extensions import babel, compress, csrf, db, migrate
+from storefront.shop import alerts, facets, fragments, pagecache, pictures
 from storefront.shop import search as search_state
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -67,9 +68,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         configure_sqlite(db.engine)
 
+    # after-request functions run last-registered first: compression sees the final
+    # response, and the cache policy sees every other function's work
+    compress.init_app(app)
+    httpcache.init_app(app)
     i18n.init_app(app)
     filters.init_app(app)
     details.init_app(app)
+    pictures.init_app(app)
     errors.init_app(app)
     outcomes.init_app(app)
     cli.init_app(app)
@@ -110,10 +116,12 @@ def _blueprints() -> list[Blueprint]:
     from storefront.pages import bp as pages_bp
     from storefront.pages import data_requests_bp
     from storefront.shop import bp as shop_bp
+    from storefront.shop import site_bp
     from storefront.webhooks import bp as webhooks_bp
 
     return [
         shop_bp,
+        site_bp,
         account_bp,
         coop_bp,
         join_bp,

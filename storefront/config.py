@@ -20,4 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     "PER_PAGE": 24,
     "WTF_CSRF_TIME_LIMIT": None,
+    # Flask-Compress compresses pages and JSON; files sent as streams (static files,
+    # sitemaps) are left to the reverse proxy, which serves them without Python
+    "COMPRESS_STREAMS": False,
 }

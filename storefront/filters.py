@@ -215,6 +215,9 @@ def fingerprint_static(app: Flask) -> None:
         if request.endpoint == "static" and response.status_code == 200:
             filename = (request.view_args or {}).get("filename", "")
             if request.args.get("v") == asset_version(app.static_folder or "", filename):
+                # Flask sends static files with ``no-cache`` (revalidate every time):
+                # a fingerprinted URL never changes, so that would only cost round trips
+                response.cache_control.no_cache = None
                 response.cache_control.public = True
                 response.cache_control.max_age = STATIC_MAX_AGE
                 response.cache_control.immutable = True

@@ -1,28 +1,47 @@
 """Interface language: French by default, Arabic (right to left) and English.
 
-The choice comes from the ``lang`` cookie set by the language switcher, else from the
-browser's Accept-Language, else French."""
+Public catalog pages carry their language in the URL (``/fr/…``, ``/ar/…``,
+``/en/…``): one URL, one language, so crawlers and shared caches tell them apart. A
+bare public URL (``/``, ``/p/<slug>``…) redirects to the visitor's language: the
+``lang`` cookie set by the language switcher, else the browser's Accept-Language, else
+French. Personal pages (account, cart, checkout, back office, NGO desk, console) keep
+one URL and take the language the same way; they are never shared by a cache."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from babel import Locale
-from flask import Flask, current_app, g, request
+from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.wrappers import Response
 
 from storefront.config import FORMAT_LOCALES, LANGUAGES
 
 COOKIE = "lang"
+#: the URL part naming the language of a public page
+URL_ARG = "lang_code"
+URL_PREFIX = f"/<any({', '.join(LANGUAGES)}):{URL_ARG}>"
+#: query arguments that are part of what a public page is (kept in its canonical URL)
+CANONICAL_ARGS = {"shop.search": ("q", "page")}
+DEFAULT_CANONICAL_ARGS = ("page",)
+#: Open Graph's names of the languages
+OG_LOCALES = {"fr": "fr_MA", "ar": "ar_MA", "en": "en_US"}
+
+
+def preferred_language() -> str:
+    """The visitor's language when the URL does not say: cookie, Accept-Language, French."""
+    choice = request.cookies.get(COOKIE) if request else None
+    if choice not in LANGUAGES:
+        choice = (request.accept_languages.best_match(LANGUAGES) if request else None) or (
+            current_app.config["BABEL_DEFAULT_LOCALE"]
+        )
+    return str(choice)
 
 
 def current_language() -> str:
     if "lang" not in g:
-        choice = request.cookies.get(COOKIE) if request else None
-        if choice not in LANGUAGES:
-            choice = (request.accept_languages.best_match(LANGUAGES) if request else None) or (
-                current_app.config["BABEL_DEFAULT_LOCALE"]
-            )
-        g.lang = choice
+        g.lang = preferred_language()
     return str(g.lang)
 
 
@@ -36,11 +55,106 @@ def text_direction() -> str:
     return Locale.parse(FORMAT_LOCALES[current_language()]).text_direction
 
 
+def per_language(bp: Blueprint) -> Blueprint:
+    """Make ``bp``'s pages public per-language pages: each URL starts with the
+    language, which ``url_for`` fills in with the current one unless told otherwise."""
+    bp.url_prefix = URL_PREFIX
+
+    @bp.url_value_preprocessor
+    def take_language(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        if values is not None and URL_ARG in values:
+            g.lang = values.pop(URL_ARG)
+
+    @bp.url_defaults
+    def add_language(endpoint: str, values: dict[str, Any]) -> None:
+        values.setdefault(URL_ARG, current_language())
+
+    return bp
+
+
+def is_per_language(endpoint: str | None) -> bool:
+    if not endpoint or "." not in endpoint:
+        return False
+    blueprint = current_app.blueprints.get(endpoint.rsplit(".", 1)[0])
+    return blueprint is not None and blueprint.url_prefix == URL_PREFIX
+
+
+def page_url(code: str, *, canonical: bool = False, external: bool = False) -> str | None:
+    """This public page in language ``code`` (``None`` on other pages). The canonical
+    form keeps only the query arguments that make a different page (its number)."""
+    if not is_per_language(request.endpoint) or request.view_args is None:
+        return None
+    args: dict[str, Any] = dict(request.view_args)
+    query = request.args.to_dict(flat=False)
+    if canonical:
+        kept = CANONICAL_ARGS.get(str(request.endpoint), DEFAULT_CANONICAL_ARGS)
+        query = {k: v for k, v in query.items() if k in kept and v != ["1"]}
+    args.update(query)
+    args[URL_ARG] = code
+    return url_for(str(request.endpoint), _external=external, **args)
+
+
+def default_page_url() -> str | None:
+    """This public page without its language: the address that redirects each
+    visitor to their own (hreflang's ``x-default``)."""
+    url = page_url(current_language(), canonical=True, external=True)
+    if url is None:
+        return None
+    root = request.host_url.rstrip("/") + request.script_root
+    return root + url[len(root) + 1 + len(current_language()) :]
+
+
+def _redirect_bare_url() -> Response | None:
+    """``/p/argan`` → ``/fr/p/argan`` (or the visitor's language), query kept."""
+    if not isinstance(request.routing_exception, NotFound) or request.method not in (
+        "GET",
+        "HEAD",
+    ):
+        return None
+    lang = preferred_language()
+    adapter = current_app.create_url_adapter(request)
+    if adapter is None:
+        return None
+    try:
+        endpoint, _ = adapter.match(f"/{lang}{request.path}", method="GET")
+    except HTTPException:
+        return None
+    if not is_per_language(str(endpoint)):
+        return None
+    target = f"{request.script_root}/{lang}{request.path}"
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    response = redirect(target, 302)
+    response.vary.update(("Cookie", "Accept-Language"))
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    return response
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_redirect_bare_url)
+
+    @app.after_request
+    def content_language(response: Response) -> Response:
+        if response.mimetype == "text/html" and "Content-Language" not in response.headers:
+            response.headers["Content-Language"] = current_language()
+        return response
+
     @app.context_processor
     def inject_language() -> dict[str, Any]:
         return {
             "lang": current_language(),
             "text_dir": text_direction(),
             "languages": LANGUAGES,
+            "page_url": page_url,
+            "switch_url": switch_url,
+            "default_page_url": default_page_url,
+            "og_locales": OG_LOCALES,
         }
+
+
+def switch_url(code: str) -> str:
+    """Where the language switcher sends a visitor choosing ``code``: it remembers the
+    choice, then shows the same page in that language."""
+    target = page_url(code) or (request.full_path if request.full_path.startswith("/") else "/")
+    return url_for("site.set_language", code=code, next=target)

@@ -50,7 +50,7 @@ bp = Blueprint(
 
 
 def _image_path(filename: str) -> str:
-    return url_for("shop.media", filename=filename)
+    return url_for("site.media", filename=filename)
 
 
 def product_summary(product: Product, category_slugs: dict[int, str]) -> dict[str, Any]:

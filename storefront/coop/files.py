@@ -1,7 +1,7 @@
 """Where uploaded files live.
 
 Product photos go to ``UPLOAD_FOLDER``, which the shop serves publicly
-(``shop.media``). Certificate documents are private — shown only to their cooperative
+(``site.media``). Certificate documents are private — shown only to their cooperative
 and to operators — so they live in ``DOCUMENT_FOLDER``, a sibling folder that no route
 serves directly (default: ``documents`` next to ``UPLOAD_FOLDER``).
 """

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from storefront.i18n import current_language
+from storefront.httpcache import catalog_page
+from storefront.i18n import current_language, per_language
 from storefront.pages.commands import privacy as privacy_commands
 
-bp = Blueprint("pages", __name__, cli_group=None)
+bp = per_language(Blueprint("pages", __name__, cli_group=None))
 bp.cli.add_command(privacy_commands)
 
 #: Configuration read by the privacy notice (set them with ``TAAWUN_…``).
@@ -28,6 +29,7 @@ PRIVACY_DEFAULTS = {
 
 
 @bp.get("/privacy")
+@catalog_page
 def privacy() -> str:
     config = {
         key: current_app.config.get(key, default) for key, default in PRIVACY_DEFAULTS.items()

@@ -19,11 +19,12 @@ from storefront.extensions import db
 from storefront.mailer import queue_mail
 
 
-def product_url(product: Product) -> str:
+def product_url(product: Product, language: str) -> str:
+    """The product page in the shopper's language."""
     if has_request_context():
-        return url_for("shop.product", slug=product.slug, _external=True)
+        return url_for("shop.product", slug=product.slug, lang_code=language, _external=True)
     base = str(current_app.config.get("PUBLIC_URL", "http://127.0.0.1:5000")).rstrip("/")
-    return f"{base}/p/{product.slug}"
+    return f"{base}/{language}/p/{product.slug}"
 
 
 def send_due(session: Session, *, limit: int = 500) -> int:
@@ -40,7 +41,7 @@ def send_due(session: Session, *, limit: int = 500) -> int:
             topic=f"product:{product.id}:back_in_stock",
             product=product,
             title=product.title(alert.language),
-            link=product_url(product),
+            link=product_url(product, alert.language),
         )
         alert.sent_at = now
     return len(alerts)

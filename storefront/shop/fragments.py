@@ -26,6 +26,7 @@ from catalog.regions import Region
 from catalog.search import Card, ProductQuery, SearchResult, Sort
 from storefront.filters import localised, money_html, quantity
 from storefront.i18n import current_language
+from storefront.shop.pictures import CARD_SIZES, CARD_WIDTHS, picture_html
 
 KEY = "catalog_fragment_cache"
 
@@ -59,17 +60,26 @@ def init_app(app: Flask) -> None:
     app.add_template_global(card_html, "card")
 
 
-def card_html(card: Card, lang: str) -> Markup:
-    """A product card, rendered once per card and language. Written here rather than
-    as a Jinja macro: on the long tail most cards are seen once, and the macro's
-    machinery cost several times the card itself."""
-    return fragment_cache().get_or_render(("card", lang, card), lambda: _card(card, lang))
+def card_html(card: Card, lang: str, first: bool = False) -> Markup:
+    """A product card, rendered once per card, language and place (``first``: in the
+    page's first row, its picture loaded first). Written here rather than as a Jinja
+    macro: on the long tail most cards are seen once, and the macro's machinery cost
+    several times the card itself."""
+    return fragment_cache().get_or_render(
+        ("card", lang, first, card), lambda: _card(card, lang, first)
+    )
 
 
-def _card(card: Card, lang: str) -> str:
+def _card(card: Card, lang: str, first: bool) -> str:
     picture = (
-        Markup('<img src="{}" alt="" width="{}" height="{}" loading="lazy">').format(
-            url_for("shop.media", filename=card.image), card.image_width, card.image_height
+        picture_html(
+            card.photo,
+            card.image_width,
+            card.image_height,
+            CARD_SIZES,
+            CARD_WIDTHS,
+            first=first,
+            src=url_for("site.media", filename=card.image),
         )
         if card.image
         else Markup(

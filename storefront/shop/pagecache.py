@@ -177,15 +177,15 @@ def init_app(app: Flask) -> None:
     )
 
 
-def _token_field() -> str:
+def token_field() -> str:
     return str(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
 
 
-def _anonymous() -> bool:
+def anonymous() -> bool:
     """No account, and a session holding at most a CSRF token (and Flask-Login's
     ``_fresh`` flag, which it sets on any non-empty session and means nothing
     without an account)."""
-    return not current_user.is_authenticated and set(session) <= {_token_field(), "_fresh"}
+    return not current_user.is_authenticated and set(session) <= {token_field(), "_fresh"}
 
 
 def cached_page(view: Callable[..., str]) -> Callable[..., str]:
@@ -193,8 +193,9 @@ def cached_page(view: Callable[..., str]) -> Callable[..., str]:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> str:
+        g.catalog_page = True  # validators, and shareable by HTTP caches (storefront.httpcache)
         cache: PageCache = current_app.extensions[KEY]
-        if not cache.enabled or not _anonymous():
+        if not cache.enabled or not anonymous():
             return view(*args, **kwargs)
         # read before rendering: a change committed meanwhile moves it past this value
         stamp = cache.current_stamp(lambda: stock.stamp(db.session), facets.drop_counts)
@@ -205,8 +206,8 @@ def cached_page(view: Callable[..., str]) -> Callable[..., str]:
                 return kept.replace(cache.token_mark, generate_csrf())
             return kept
         page = view(*args, **kwargs)
-        if _anonymous():  # nothing but a CSRF token went into the session
-            token = g.get(_token_field())
+        if anonymous():  # nothing but a CSRF token went into the session
+            token = g.get(token_field())
             cache.put(key, page.replace(token, cache.token_mark) if token else page, stamp)
         return page
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -24,8 +25,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from catalog import images, stock
 from catalog import regions as regions_data
-from catalog import stock
 from catalog.db import utcnow
 from catalog.models import Category, Cooperative, CooperativeStatus, Product
 from catalog.rules import price_cap
@@ -48,13 +49,18 @@ from storefront.cart import delivery
 from storefront.config import LANGUAGES
 from storefront.extensions import db
 from storefront.forms import Form
-from storefront.i18n import COOKIE, current_language
+from storefront.i18n import COOKIE, current_language, per_language
 from storefront.labels import CERTIFICATE_KINDS, PRICE_BANDS, label
 from storefront.security import safe_next
-from storefront.shop import facets, fragments, pagecache
+from storefront.shop import facets, fragments, pagecache, seo, sitemap
 from storefront.shop import search as search_state
 
-bp = Blueprint("shop", __name__)
+MEDIA_MAX_AGE = 365 * 24 * 3600
+
+bp = per_language(Blueprint("shop", __name__))
+#: pages with one URL for every language: the language switch, uploaded media
+site_bp = Blueprint("site", __name__)
+sitemap.register(site_bp)
 
 
 def _int_arg(name: str, default: int, low: int = 1, high: int = 10_000) -> int:
@@ -272,6 +278,7 @@ def product(slug: str) -> str:
     return render_template(
         "shop/product.html",
         product=item,
+        structured_data=seo.product_data(item, current_language()),
         alert_asked=asked,
         certificates=certificates,
         available_now=stock.available_now(item),
@@ -323,6 +330,7 @@ def cooperative(slug: str) -> str:
     return render_template(
         "shop/cooperative.html",
         coop=coop,
+        structured_data=seo.cooperative_data(coop, current_language()),
         result=result,
         query=query,
         certificates=certificates,
@@ -344,18 +352,26 @@ def regions() -> str:
     return render_template("shop/regions.html", regions=regions_data.regions(), counts=counts)
 
 
-@bp.get("/lang/<code>")
+@site_bp.get("/lang/<code>")
 def set_language(code: str) -> Response:
     if code not in LANGUAGES:
         abort(404)
-    response = redirect(safe_next(request.args.get("next"), url_for("shop.home")))
+    response = redirect(safe_next(request.args.get("next"), url_for("shop.home", lang_code=code)))
     response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
 
 
-@bp.get("/media/<path:filename>")
+@site_bp.get("/media/<path:filename>")
 def media(filename: str) -> Response:
-    """Uploaded and generated images, served from outside the static folder."""
-    response = send_from_directory(current_app.config["UPLOAD_FOLDER"], filename, max_age=86400)
+    """Uploaded and generated images, served from outside the static folder, and the
+    responsive copies of photos (made on first request when missing). A file's
+    name is random and never reused for other content, so it may be kept for a year."""
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    if not (folder / filename).is_file():
+        images.derive(folder, filename)  # a smaller or WebP copy asked for the first time
+    response = send_from_directory(folder, filename, max_age=MEDIA_MAX_AGE)
+    response.cache_control.no_cache = None
+    response.cache_control.public = True
+    response.cache_control.immutable = True
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

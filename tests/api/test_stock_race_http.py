@@ -100,7 +100,7 @@ def test_buyers_and_two_editors_race_without_oversell_or_lost_update(
     outcomes: Counter = Counter()
     failures: list[BaseException] = []
     lock = threading.Lock()
-    with gunicorn(database_url, tmp_path, ready_path=f"/p/{product.slug}") as base:
+    with gunicorn(database_url, tmp_path, ready_path=f"/fr/p/{product.slug}") as base:
         start = threading.Barrier(BUYERS + 2)
 
         def run(work) -> None:  # noqa: ANN001
@@ -161,7 +161,7 @@ def test_a_sale_on_one_server_is_seen_at_once_by_the_other(
     session.commit()
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    path = f"/p/{product.slug}"
+    path = f"/en/p/{product.slug}"
     with (
         gunicorn(database_url, tmp_path / "a", ready_path=path) as first,
         gunicorn(database_url, tmp_path / "b", ready_path=path) as second,

@@ -34,9 +34,12 @@ pytestmark = pytest.mark.browser
 #: Endpoints that answer something other than an HTML page, or need a one-time secret.
 NOT_PAGES = {
     "static",
-    "shop.media",
+    "site.media",
+    "site.robots",
+    "site.sitemap",
+    "site.sitemap_index",
     "shop.suggest",
-    "shop.set_language",
+    "site.set_language",
     "account.reset",
     "join.invitation",
     "checkout.returned",

@@ -58,7 +58,7 @@ def test_a_sold_out_product_on_a_phone_in_arabic(open_context, live_server, sold
     ar = lambda msgid: live_server.text("ar", msgid)  # noqa: E731
 
     page.goto(f"/coop/{cooperative}")
-    card = page.locator(f"li.card:has(a[href='/p/{product}'])")
+    card = page.locator(f"li.card:has(a[href$='/p/{product}'])")
     assert card.locator(".badge.sold-out").inner_text() == ar("Sold out")
     _fits_the_phone(page)
     shots(page, "01-card")

@@ -98,11 +98,48 @@ def test_stored_files_have_random_names(tmp_path) -> None:
     b = images.store_product_image(tmp_path, picture())
     assert a.filename != b.filename
     assert images.is_stored_name(a.filename) and images.is_stored_name(a.thumbnail)
+    copies = images.derived_names(a.filename, a.width)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [a.filename, a.thumbnail, b.filename, b.thumbnail]
+        [a.filename, a.thumbnail, *copies, b.filename, b.thumbnail]
+        + images.derived_names(b.filename, b.width)
     )
     images.delete_files(tmp_path, [a.filename, a.thumbnail, "../etc/passwd"])
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([b.filename, b.thumbnail])
+    assert not any(p.name.startswith(a.filename[:32]) for p in tmp_path.iterdir())
+    assert (tmp_path / b.filename).exists() and (tmp_path / b.thumbnail).exists()
+
+
+def test_a_stored_photo_gets_smaller_and_webp_copies(tmp_path) -> None:
+    stored = images.store_product_image(tmp_path, picture(size=(1600, 1200)))
+    stem = stored.filename.removesuffix(".jpg")
+    with Image.open(tmp_path / f"{stem}.webp") as whole:
+        assert whole.format == "WEBP" and whole.size == (1200, 900)
+    for width in (112, 240, 400, 800):
+        for fmt, kind in (("webp", "WEBP"), ("jpg", "JPEG")):
+            with Image.open(tmp_path / f"{stem}-w{width}.{fmt}") as copy:
+                assert copy.format == kind and copy.width == width
+                assert abs(copy.height - width * 3 / 4) <= 1, "the shape is kept"
+                assert not copy.info.get("exif")
+    webp = (tmp_path / f"{stem}-w400.webp").stat().st_size
+    assert webp < (tmp_path / f"{stem}-w400.jpg").stat().st_size
+
+
+def test_copies_of_older_photos_are_made_on_demand_and_only_known_ones(tmp_path) -> None:
+    stem = "0123456789abcdef0123"
+    Image.new("RGB", (600, 300), (10, 80, 30)).save(tmp_path / f"{stem}.jpg", "JPEG")
+    assert images.derive(tmp_path, f"{stem}-w240.webp")
+    with Image.open(tmp_path / f"{stem}-w240.webp") as copy:
+        assert copy.size == (240, 120)
+    assert images.derive(tmp_path, f"{stem}.webp")
+    for refused_name in (
+        f"{stem}-w241.webp",  # a width not offered: nobody makes the server draw any size
+        f"{stem}-w240.gif",
+        "ffffffffffffffff-w240.webp",  # no such photo
+        f"../{stem}-w240.webp",
+    ):
+        assert not images.derive(tmp_path, refused_name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"{stem}.jpg", f"{stem}-w240.webp", f"{stem}.webp"]
+    )
 
 
 def test_documents_are_pdf_or_clean_scans(tmp_path) -> None:

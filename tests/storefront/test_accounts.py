@@ -57,7 +57,7 @@ def test_signing_up_twice_does_not_reveal_the_account(client, session) -> None:
 def test_login_logout_and_generic_error(client, session) -> None:
     signup(client)
     logout(client)
-    client.get("/")  # the flashes are shown once
+    client.get("/fr/")  # the flashes are shown once
     bad = client.post("/account/login", data={"email": "amina@example.ma", "password": "nope"})
     unknown = client.post("/account/login", data={"email": "who@example.ma", "password": "nope"})
     assert "Wrong e-mail or password." in bad.get_data(as_text=True)
@@ -85,7 +85,7 @@ def test_login_never_redirects_off_site(client, session, target) -> None:
         query_string={"next": target},
         data={"email": "amina@example.ma", "password": "argan-tree-2026"},
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/fr/"
 
 
 def test_password_reset_by_emailed_single_use_token(client, session) -> None:

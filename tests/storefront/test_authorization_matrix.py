@@ -47,6 +47,7 @@ WEBHOOK = "webhook"  # payment providers, with a signature
 ROUTE_CLASSES: dict[str, str] = {
     "static": PUBLIC,
     "shop.*": PUBLIC,
+    "site.*": PUBLIC,
     "pages.*": PUBLIC,
     "trace.*": PUBLIC,
     "cart.*": PUBLIC,

@@ -175,5 +175,5 @@ def test_the_cart_page_makes_a_fixed_number_of_queries(client, make, session, co
 
 
 def test_the_product_page_offers_the_cart(client, shop) -> None:
-    page = client.get(f"/p/{shop[0].slug}").get_data(as_text=True)
+    page = client.get(f"/en/p/{shop[0].slug}").get_data(as_text=True)
     assert 'action="/cart/add"' in page and f'value="{shop[0].id}"' in page

@@ -192,7 +192,7 @@ def test_institutions_may_pay_by_bank_transfer(client, session, shop) -> None:
 def test_checkout_works_with_csrf_protection_on(app, session, shop) -> None:
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
-    product_page = client.get(f"/p/{shop[0].slug}").get_data(as_text=True)
+    product_page = client.get(f"/en/p/{shop[0].slug}").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', product_page).group(1)
     assert (
         client.post("/cart/add", data={"product_id": shop[0].id, "quantity": 1}).status_code == 400

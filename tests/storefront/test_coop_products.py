@@ -63,7 +63,7 @@ def test_a_new_product_is_a_draft_until_published(client, session, shop) -> None
     assert client.post(f"/back-office/products/{product.id}/publish").status_code == 302
     session.refresh(product)
     assert product.status == ProductStatus.PUBLISHED and product.sellable
-    assert client.get(f"/p/{product.slug}").status_code == 200
+    assert client.get(f"/fr/p/{product.slug}").status_code == 200
 
 
 def test_a_price_above_the_cap_is_refused_naming_the_cap(client, session, shop) -> None:

@@ -38,14 +38,14 @@ def test_a_warm_cube_spares_the_listing_its_counting_queries(app, catalog, count
     with warm_app.app_context():
         warm_whole_catalog(db.session, facets.facet_cache())
     count_queries.clear()
-    page = warm_app.test_client().get("/c/huile-argan")
+    page = warm_app.test_client().get("/fr/c/huile-argan")
     assert page.status_code == 200
     assert count_queries, "the page itself is read live"
     assert _counting(count_queries) == []
 
 
 def test_without_warming_the_first_listing_counts(app, catalog, count_queries):
-    _caching(app, warm=False).test_client().get("/search")
+    _caching(app, warm=False).test_client().get("/fr/search")
     assert _counting(count_queries), "the cube was built on the visitor's time"
 
 
@@ -68,7 +68,7 @@ def _rebuilds_after_a_change(warm_app: Flask, warmer: facets.Warmer) -> None:
         built.set()
 
     warmer.warm = warm
-    warm_app.test_client().get("/")
+    warm_app.test_client().get("/fr/")
     assert built.wait(30), "the thread built the cube"
     cache = warm_app.extensions[facets.KEY]
     assert len(cache) == 1

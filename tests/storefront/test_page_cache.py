@@ -43,28 +43,28 @@ def app_queries(app):
 
 
 def test_an_anonymous_visitor_gets_the_page_without_a_query(client, caching, app_queries):
-    first = client.get("/c/huile-argan").get_data(as_text=True)
+    first = client.get("/fr/c/huile-argan").get_data(as_text=True)
     app_queries.clear()
-    assert client.get("/c/huile-argan").get_data(as_text=True) == first
+    assert client.get("/fr/c/huile-argan").get_data(as_text=True) == first
     assert len(app_queries) == 1 and "catalog_stamp" in app_queries[0], "the stamp, nothing else"
 
 
 def test_a_visitor_with_a_session_never_gets_a_shared_page(client, caching, app_queries):
-    client.get("/c/huile-argan")
+    client.get("/fr/c/huile-argan")
     with client.session_transaction() as s:
         s["cart"] = [[caching.id, 1]]
     app_queries.clear()
-    assert client.get("/c/huile-argan").status_code == 200
+    assert client.get("/fr/c/huile-argan").status_code == 200
     assert app_queries, "rendered for this visitor"
 
 
 def test_a_catalog_change_committed_here_drops_the_pages(app, client, caching, app_queries):
-    assert "90,00" in client.get("/c/huile-argan").get_data(as_text=True)
+    assert "90,00" in client.get("/fr/c/huile-argan").get_data(as_text=True)
     with app.app_context():
         product = db.session.get(Product, caching.id)
         product.price_minor = 12_000
         db.session.commit()
-    assert "120,00" in client.get("/c/huile-argan").get_data(as_text=True)
+    assert "120,00" in client.get("/fr/c/huile-argan").get_data(as_text=True)
 
 
 def _token(page: str) -> str:
@@ -77,9 +77,9 @@ def test_product_pages_are_shared_but_each_visitor_gets_their_own_csrf_token(
     app, caching, app_queries
 ):
     first, second = app.test_client(), app.test_client()
-    page = first.get("/p/argan").get_data(as_text=True)
+    page = first.get("/fr/p/argan").get_data(as_text=True)
     app_queries.clear()
-    again = second.get("/p/argan").get_data(as_text=True)
+    again = second.get("/fr/p/argan").get_data(as_text=True)
     assert len(app_queries) == 1 and "catalog_stamp" in app_queries[0], "served from the cache"
     assert _token(again) != _token(page)
     assert again.replace(_token(again), "") == page.replace(_token(page), "")
@@ -87,9 +87,9 @@ def test_product_pages_are_shared_but_each_visitor_gets_their_own_csrf_token(
 
 def test_a_token_from_a_kept_product_page_adds_to_the_cart(app, caching):
     app.config["WTF_CSRF_ENABLED"] = True
-    app.test_client().get("/p/argan")  # renders and keeps the page
+    app.test_client().get("/fr/p/argan")  # renders and keeps the page
     visitor = app.test_client()
-    token = _token(visitor.get("/p/argan").get_data(as_text=True))
+    token = _token(visitor.get("/fr/p/argan").get_data(as_text=True))
     response = visitor.post(
         "/cart/add", data={"csrf_token": token, "product_id": caching.id, "quantity": 2}
     )
@@ -101,12 +101,12 @@ def test_a_token_from_a_kept_product_page_adds_to_the_cart(app, caching):
 def test_a_visitor_who_only_holds_a_csrf_token_still_gets_shared_pages(
     client, caching, app_queries
 ):
-    client.get("/p/argan")
+    client.get("/fr/p/argan")
     with client.session_transaction() as s:
         assert set(s) <= {"csrf_token", "_fresh"}
-    client.get("/c/huile-argan")  # kept
+    client.get("/fr/c/huile-argan")  # kept
     app_queries.clear()
-    client.get("/c/huile-argan")
+    client.get("/fr/c/huile-argan")
     assert len(app_queries) == 1 and "catalog_stamp" in app_queries[0]
 
 
@@ -116,14 +116,14 @@ def test_a_sale_committed_by_another_process_drops_the_pages(app, client, cachin
     caching.on_hand = 1
     session.commit()
     client.set_cookie("lang", "en")
-    first = client.get("/p/argan").get_data(as_text=True)
+    first = client.get("/en/p/argan").get_data(as_text=True)
     assert "Only 1 left" in first and "Add to cart" in first
     caching.on_hand = 2  # behind every app's back: no stamp move, the kept page stays
     session.commit()
-    assert "Only 1 left" in client.get("/p/argan").get_data(as_text=True)
+    assert "Only 1 left" in client.get("/en/p/argan").get_data(as_text=True)
     make.order({caching: 2})
     session.commit()
-    page = client.get("/p/argan").get_data(as_text=True)
+    page = client.get("/en/p/argan").get_data(as_text=True)
     assert "Sold out" in page and "Add to cart" not in page
 
 

@@ -30,7 +30,7 @@ def text_of(response) -> str:
 
 
 def product_links(page: str) -> list[str]:
-    return re.findall(r'href="/p/([^"]+)"', page)
+    return re.findall(r'href="/(?:fr|ar|en)/p/([^"]+)"', page)
 
 
 @pytest.mark.translated
@@ -43,8 +43,7 @@ def product_links(page: str) -> list[str]:
     ],
 )
 def test_a_typo_shows_the_correction_with_a_way_back(client, souk, lang, showing, instead):
-    client.get(f"/lang/{lang}")
-    page = text_of(client.get("/search?q=couscouss"))
+    page = text_of(client.get(f"/{lang}/search?q=couscouss"))
     assert showing in page and instead in page
     assert product_links(page) == ["couscous"]
     undo = re.search(r'href="([^"]*exact=1[^"]*)"', page).group(1)
@@ -63,49 +62,48 @@ def test_a_typo_shows_the_correction_with_a_way_back(client, souk, lang, showing
     ],
 )
 def test_nothing_found_suggests_the_closest_categories(client, souk, lang, title, category):
-    client.get(f"/lang/{lang}")
-    page = text_of(client.get("/search?q=tapiiis+qqqzz"))
+    page = text_of(client.get(f"/{lang}/search?q=tapiiis+qqqzz"))
     assert product_links(page) == []
     assert title in page
-    assert f'href="/c/tapis">{category}</a>' in page
+    assert f'href="/{lang}/c/tapis">{category}</a>' in page
 
 
 @pytest.mark.translated
 def test_nothing_close_offers_every_top_category(client, souk):
-    page = text_of(client.get("/search?q=qqqzzzkk"))
+    page = text_of(client.get("/fr/search?q=qqqzzzkk"))
     assert "Parcourir les catégories" in page
-    assert 'href="/c/miel"' in page and 'href="/c/tapis"' in page
+    assert 'href="/fr/c/miel"' in page and 'href="/fr/c/tapis"' in page
 
 
 @pytest.mark.parametrize("q", ["العسل", "بالعسل", "honey", "l3sel", "3sel", "mile"])
 def test_honey_is_found_however_it_is_typed(client, souk, q):
-    assert product_links(text_of(client.get("/search", query_string={"q": q}))) == ["miel-thym"]
+    assert product_links(text_of(client.get("/fr/search", query_string={"q": q}))) == ["miel-thym"]
 
 
 def test_the_search_page_sends_a_fixed_number_of_queries(client, souk, count_queries):
-    client.get("/search?q=miel")  # synonyms read once, then kept
+    client.get("/fr/search?q=miel")  # synonyms read once, then kept
     count_queries.clear()
-    client.get("/search?q=miel")
+    client.get("/fr/search?q=miel")
     few = len(count_queries)
     count_queries.clear()
-    client.get("/search?q=l3sel")  # synonyms expand the words, not the queries
+    client.get("/fr/search?q=l3sel")  # synonyms expand the words, not the queries
     assert len(count_queries) == few <= 6, count_queries
 
 
 @pytest.mark.parametrize(
     ("q", "kind", "text", "url"),
     [
-        ("mie", "category", "Miel", "/c/miel"),
-        ("tapis ber", "product", "Tapis berbère", "/search?q=Tapis+berb%C3%A8re"),
-        ("زرا", "category", "زرابي", "/c/tapis"),
-        ("nou", "cooperative", "Coopérative Nour", "/coop/nour"),
-        ("تعاونية الن", "cooperative", "تعاونية النور", "/coop/nour"),
+        ("mie", "category", "Miel", "/fr/c/miel"),
+        ("tapis ber", "product", "Tapis berbère", "/fr/search?q=Tapis+berb%C3%A8re"),
+        ("زرا", "category", "زرابي", "/fr/c/tapis"),
+        ("nou", "cooperative", "Coopérative Nour", "/fr/coop/nour"),
+        ("تعاونية الن", "cooperative", "تعاونية النور", "/fr/coop/nour"),
     ],
 )
 def test_autocomplete_suggests_products_categories_and_cooperatives(
     client, souk, q, kind, text, url
 ):
-    response = client.get("/search/suggest", query_string={"q": q})
+    response = client.get("/fr/search/suggest", query_string={"q": q})
     assert response.status_code == 200 and response.is_json
     found = [(s["kind"], s["text"], s["url"]) for s in response.get_json()["suggestions"]]
     assert (kind, text, url) in found
@@ -113,14 +111,14 @@ def test_autocomplete_suggests_products_categories_and_cooperatives(
 
 @pytest.mark.parametrize("q", ["", "a", "zzzzqq", "'; DROP TABLE x; --", "x" * 500])
 def test_autocomplete_answers_nothing_for_nothing(client, souk, q):
-    response = client.get("/search/suggest", query_string={"q": q})
+    response = client.get("/fr/search/suggest", query_string={"q": q})
     assert response.status_code == 200
     assert response.get_json()["suggestions"] == []
 
 
 def test_the_search_box_works_without_javascript_and_loads_a_static_script(client, souk):
-    page = client.get("/").get_data(as_text=True)
-    assert re.search(r'<form class="search" action="/search" method="get"', page)
+    page = client.get("/fr/").get_data(as_text=True)
+    assert re.search(r'<form class="search" action="/fr/search" method="get"', page)
     script = re.search(r'<script src="(/static/js/search-suggest\.js[^"]*)" defer>', page)
     assert script and "<script>" not in page
     response = client.get(script.group(1))
@@ -134,17 +132,17 @@ def test_operators_add_and_remove_synonyms_from_the_console(client, session, sou
     session.commit()
     login(client, boss)
     client.get("/lang/fr")
-    assert product_links(text_of(client.get("/search?q=kesra"))) == []
+    assert product_links(text_of(client.get("/fr/search?q=kesra"))) == []
     page = text_of(client.get("/admin/synonyms"))
     assert "Synonymes de recherche" in page and "l3sel" in page  # the curated list
     response = client.post("/admin/synonyms", data={"terms": "kesra, couscous"})
     assert response.status_code == 302
     assert "Synonymes ajoutés" in text_of(client.get(response.location))
-    assert product_links(text_of(client.get("/search?q=kesra"))) == ["couscous"]
+    assert product_links(text_of(client.get("/fr/search?q=kesra"))) == ["couscous"]
     entry = session.query(SearchSynonym).one()
     assert entry.terms == "kesra, couscous"
     client.post(f"/admin/synonyms/{entry.id}/delete")
-    assert product_links(text_of(client.get("/search?q=kesra"))) == []
+    assert product_links(text_of(client.get("/fr/search?q=kesra"))) == []
 
 
 @pytest.mark.translated

@@ -133,7 +133,7 @@ def test_the_language_switch_stays_on_the_site(client: FlaskClient, target: str)
     response = client.get(f"/lang/fr?next={target}")
     assert response.status_code == 302
     location = response.headers["Location"]
-    assert location == "/" and "evil" not in response.headers.get("Set-Cookie", "")
+    assert location == "/fr/" and "evil" not in response.headers.get("Set-Cookie", "")
 
 
 def test_the_language_switch_goes_back_to_the_page(client: FlaskClient) -> None:

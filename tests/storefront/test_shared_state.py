@@ -83,10 +83,10 @@ def test_a_rate_limit_holds_across_hosts(hosts) -> None:
 
 def test_a_page_made_on_one_host_is_served_by_the_other(hosts, argan) -> None:
     a, b = hosts
-    page = a.test_client().get("/p/argan").get_data(as_text=True)
+    page = a.test_client().get("/fr/p/argan").get_data(as_text=True)
     assert "Huile d&#39;argan" in page or "Huile d'argan" in page
     seen = _statements(b)
-    again = b.test_client().get("/p/argan").get_data(as_text=True)
+    again = b.test_client().get("/fr/p/argan").get_data(as_text=True)
     assert len(seen) == 1 and "catalog_stamp" in seen[0], "only the stamp: the page came from Redis"
     assert again.count("argan") == page.count("argan")
     assert Redis.from_url(hosts[0].config["REDIS_URL"]).keys("taawun:page:*")
@@ -95,9 +95,9 @@ def test_a_page_made_on_one_host_is_served_by_the_other(hosts, argan) -> None:
 def test_a_change_committed_on_one_host_is_seen_on_the_other_at_once(hosts, argan) -> None:
     a, b = hosts
     for host in hosts:
-        assert "90,00" in host.test_client().get("/c/huile-argan").get_data(as_text=True)
+        assert "90,00" in host.test_client().get("/fr/c/huile-argan").get_data(as_text=True)
     with a.app_context():
         db.session.get(Product, argan.id).price_minor = 12_000
         db.session.commit()
-    page = b.test_client().get("/c/huile-argan").get_data(as_text=True)
+    page = b.test_client().get("/fr/c/huile-argan").get_data(as_text=True)
     assert "120,00" in page and "90,00" not in page

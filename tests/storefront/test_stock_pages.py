@@ -118,16 +118,16 @@ def test_a_sold_out_product_offers_notify_me_and_the_shopper_is_told_when_it_is_
     person = shopper(session)
     session.commit()
     client.set_cookie("lang", "en")
-    page = client.get("/p/miel-jar").get_data(as_text=True)
+    page = client.get("/en/p/miel-jar").get_data(as_text=True)
     assert "Sold out" in page and "Add to cart" not in page
     assert "Sign in to be told by e-mail when it is back" in page
-    listing = client.get(f"/coop/{coop.slug}").get_data(as_text=True)
+    listing = client.get(f"/en/coop/{coop.slug}").get_data(as_text=True)
     assert 'class="badge sold-out"' in listing
 
     login(client, person)
-    page = client.get("/p/miel-jar").get_data(as_text=True)
+    page = client.get("/en/p/miel-jar").get_data(as_text=True)
     assert "Tell me when it is back" in page
-    asked = client.post("/p/miel-jar/notify", follow_redirects=True).get_data(as_text=True)
+    asked = client.post("/en/p/miel-jar/notify", follow_redirects=True).get_data(as_text=True)
     assert "We will e-mail you as soon as it is back." in asked
     assert "Tell me when it is back" not in asked
     assert session.scalar(select(StockAlert.email)) == person.email

@@ -24,7 +24,8 @@ app = create_app({"SECRET_KEY": "Zq8-rT2vLx0pWm4NcY7bKd1sHf5gJu3e",
                   "SQLALCHEMY_DATABASE_URI": sys.argv[1],
                   "CATALOG_FACET_WARM": False, "UPLOAD_FOLDER": sys.argv[2]})
 client = app.test_client()
-statuses = [client.get(url).status_code for url in ("/", "/search?q=miel", "/regions", "/cart/")]
+pages = ("/fr/", "/fr/search?q=miel", "/fr/regions", "/cart/")
+statuses = [client.get(url).status_code for url in pages]
 before = {"scipy": "scipy" in sys.modules, "hashed": users._dummy_hash.cache_info().currsize}
 from solidarity_baskets import engine as basket_engine
 basket_engine._linprog([1.0], bounds=[(0, 1)], method="highs")

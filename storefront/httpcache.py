@@ -1,0 +1,128 @@
+"""What browsers, reverse proxies and CDNs may keep.
+
+- **Catalog pages** (home, listings, search, products, cooperatives, regions, the
+  privacy notice) carry a weak ``ETag``; a browser asking again with
+  ``If-None-Match`` gets ``304 Not Modified``. Seen by an anonymous visitor, and when
+  the rendering put nothing in the session (no cookie set, no form token), they are
+  ``public`` for a shared cache ``CATALOG_SHARED_SECONDS`` (``s-maxage``, 60 by
+  default), then ``stale-while-revalidate`` for ``CATALOG_STALE_SECONDS`` (30);
+  browsers revalidate each time (``max-age=0``). Their language is in the URL, so
+  they do not vary on the cookie: no ``Vary: Cookie``. A proxy must not use its copy
+  for a visitor who has a session cookie (the README's nginx configuration
+  bypasses the cache for them).
+- **Everything personal** — a signed-in visitor, a session holding more than a form
+  token (a cart, a message), the account, cart, checkout, orders, back-office, NGO
+  and console pages, any request with credentials — is ``private, no-store``,
+  whatever the view said.
+- Anything else without its own policy is ``private, no-cache``. Static files and
+  uploaded media keep the long lifetimes they are given where they are served."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask.wrappers import Response
+from flask_login import current_user
+
+from storefront.shop.pagecache import anonymous, token_field
+
+SHARED_SECONDS = 60
+STALE_SECONDS = 30
+#: blueprints whose pages are about the visitor: never kept by a shared cache
+PERSONAL_BLUEPRINTS = frozenset(
+    {
+        "account",
+        "admin",
+        "cart",
+        "checkout",
+        "coop",
+        "dev",
+        "join",
+        "ngo",
+        "orders",
+        "supply",
+        "tokens",
+    }  # fmt: skip
+)
+#: the same for everyone, with their own lifetimes
+ASSET_ENDPOINTS = frozenset({"static", "site.media"})
+
+
+def catalog_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark ``view`` as a catalog page: validators, and shareable when anonymous."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        g.catalog_page = True
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def is_personal() -> bool:
+    """Whether this response is about the visitor (so never for a shared cache)."""
+    if request.blueprint in PERSONAL_BLUEPRINTS or "Authorization" in request.headers:
+        return True
+    return bool(current_user.is_authenticated) or not anonymous()
+
+
+def _shareable(response: Response) -> bool:
+    return (
+        response.status_code == 200
+        and request.method in ("GET", "HEAD")
+        and not session.modified  # no cookie will be set
+        and token_field() not in g  # no form token signed for this visitor
+    )
+
+
+def apply_policy(response: Response) -> Response:
+    if request.endpoint in ASSET_ENDPOINTS:
+        return response
+    if is_personal():
+        g.shared_response = False
+        if response.cache_control.no_store and not response.cache_control.public:
+            return response  # kept nowhere already
+        response.cache_control.public = False
+        response.cache_control.s_maxage = None
+        response.cache_control.max_age = None
+        response.cache_control.private = True
+        response.cache_control.no_store = True
+    elif g.get("catalog_page") and _shareable(response):
+        config = current_app.config
+        response.cache_control.public = True
+        response.cache_control.max_age = 0
+        response.cache_control.s_maxage = int(config.get("CATALOG_SHARED_SECONDS", SHARED_SECONDS))
+        response.cache_control.stale_while_revalidate = int(
+            config.get("CATALOG_STALE_SECONDS", STALE_SECONDS)
+        )
+        g.shared_response = True
+    elif "Cache-Control" not in response.headers:
+        response.cache_control.private = True
+        response.cache_control.no_cache = True
+    if g.get("catalog_page") and response.status_code == 200 and not response.is_streamed:
+        response.add_etag(weak=True)
+        response.make_conditional(request)
+    return response
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without ``Vary: Cookie`` on the pages a shared
+    cache may keep: for an anonymous visitor they are the same whatever the cookie."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        super().save_session(app, session, response)
+        if g.get("shared_response"):
+            kept = [name for name in response.vary if name.lower() != "cookie"]
+            if kept:
+                response.headers["Vary"] = ", ".join(kept)
+            else:
+                del response.headers["Vary"]
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+    app.after_request(apply_policy)

@@ -1,0 +1,165 @@
+"""What browsers and shared caches may keep: catalog pages shareable for a short
+while when seen anonymously, with validators and 304s; nothing personal ever
+shareable."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import url_for
+
+from catalog.rules import refresh_products
+from tests.storefront.backoffice import login, operator, shopper
+
+CATALOG = ["/fr/", "/fr/c/miel", "/fr/r/09", "/fr/search?q=miel", "/fr/coop/nour", "/fr/regions"]
+
+
+@pytest.fixture
+def souk(make, session):
+    coop = make.cooperative(slug="nour", region_code="09")
+    honey = make.category("miel", name_fr="Miel")
+    product = make.product(coop, honey, slug="miel-thym", title_fr="Miel de thym")
+    refresh_products(session, make.today)
+    session.commit()
+    return product
+
+
+def shared(response) -> bool:
+    """Whether a shared cache (proxy, CDN) may keep the response."""
+    cc = response.cache_control
+    return not cc.private and not cc.no_store and (cc.public or cc.s_maxage is not None)
+
+
+@pytest.mark.parametrize("url", [*CATALOG, "/fr/privacy"])
+def test_anonymous_catalog_pages_are_shared_briefly_and_vary_on_nothing_personal(
+    app, client, souk, url
+):
+    app.config.update(CATALOG_SHARED_SECONDS=120, CATALOG_STALE_SECONDS=45)
+    response = client.get(url)
+    assert response.status_code == 200
+    cc = response.cache_control
+    assert cc.public and cc.s_maxage == 120 and cc.stale_while_revalidate == 45
+    assert cc.max_age == 0, "browsers check again (cheaply, with the ETag)"
+    assert "Cookie" not in response.vary and "Set-Cookie" not in response.headers
+    assert response.headers["Content-Language"] == "fr"
+
+
+@pytest.mark.parametrize("url", [*CATALOG, "/fr/p/miel-thym"])
+def test_catalog_pages_answer_a_conditional_get_with_304(client, souk, url):
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    assert etag.startswith('W/"')
+    again = client.get(url, headers={"If-None-Match": etag})
+    if "csrf_token" in first.get_data(as_text=True):
+        # the visitor's form token is part of the page: 304 only while it is the same
+        assert again.status_code == 304 or again.headers["ETag"] != etag
+    else:
+        assert again.status_code == 304 and again.data == b""
+        assert again.headers["ETag"] == etag
+
+
+def test_a_catalog_change_changes_the_etag(client, souk, session):
+    etag = client.get("/fr/c/miel").headers["ETag"]
+    souk.price_minor = 4_200
+    session.commit()
+    response = client.get("/fr/c/miel", headers={"If-None-Match": etag})
+    assert response.status_code == 200 and response.headers["ETag"] != etag
+
+
+def test_a_page_that_gives_the_visitor_a_form_token_is_not_shared(client, souk):
+    response = client.get("/fr/p/miel-thym")
+    assert 'name="csrf_token"' in response.get_data(as_text=True)
+    assert not shared(response) and response.cache_control.private
+
+
+def test_a_visitor_with_a_cart_gets_private_catalog_pages(client, souk):
+    client.post("/cart/add", data={"product_id": souk.id, "quantity": 1})
+    for url in CATALOG:
+        response = client.get(url)
+        assert not shared(response), url
+        assert response.cache_control.private and response.cache_control.no_store, url
+
+
+def _get_pages(app) -> list[str]:
+    """Every GET page of the site without a variable in its path, plus the given ones."""
+    with app.test_request_context():
+        rules = [
+            rule
+            for rule in app.url_map.iter_rules()
+            if "GET" in rule.methods
+            and not rule.arguments - {"lang_code"}
+            and rule.endpoint not in ("static", "site.media")
+        ]
+        return sorted(
+            {
+                url_for(rule.endpoint, **({"lang_code": "fr"} if rule.arguments else {}))
+                for rule in rules
+            }
+        )
+
+
+def test_no_personal_page_is_ever_marked_shareable(app, client, session, souk):
+    """Walk every GET page as a signed-in shopper, then as an operator: none may be
+    kept by a shared cache, catalog pages included."""
+    pages = _get_pages(app)
+    assert len(pages) > 30 and "/cart/" in pages and "/admin/" in pages
+    for who in (shopper(session), operator(session)):
+        session.commit()
+        login(client, who)
+        for url in pages:
+            response = client.get(url)
+            assert not shared(response), (who.email, url, response.headers.get("Cache-Control"))
+            if response.status_code < 300:
+                cc = response.cache_control
+                assert cc.private or cc.no_store, (who.email, url)
+        client.post("/account/logout")
+
+
+@pytest.mark.parametrize(
+    "url", ["/cart/", "/checkout/details", "/account/login", "/account/signup", "/orders/track"]
+)
+def test_anonymous_personal_pages_are_private(client, souk, url):
+    response = client.get(url)
+    assert not shared(response), url
+    assert response.cache_control.private or response.cache_control.no_store
+
+
+def test_the_api_with_credentials_is_private(client):
+    response = client.get("/api/v1/regions", headers={"Authorization": "Bearer nope"})
+    assert not shared(response)
+
+
+def test_uploaded_media_are_cached_for_a_year_as_immutable(app, client):
+    from pathlib import Path
+
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "0a1b2c3d4e5f.jpg").write_bytes(b"\xff\xd8\xff\xe0 jpeg")
+    with client.get("/media/0a1b2c3d4e5f.jpg") as response:
+        cc = response.cache_control
+        assert cc.public and cc.immutable and cc.max_age == 365 * 24 * 3600
+        assert not cc.no_cache
+
+
+def test_the_redirect_to_a_language_is_never_shared(client, souk):
+    response = client.get("/c/miel", headers={"Accept-Language": "ar"})
+    assert response.status_code == 302 and not shared(response)
+    assert re.search(r"/ar/c/miel$", response.headers["Location"])
+
+
+def test_a_photo_copy_is_made_on_first_request_and_cached_immutably(app, client):
+    from pathlib import Path
+
+    from PIL import Image
+
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = "0123456789abcdef0123"
+    Image.new("RGB", (900, 600), (10, 80, 30)).save(folder / f"{stem}.jpg", "JPEG")
+    with client.get(f"/media/{stem}-w400.webp") as response:
+        assert response.status_code == 200 and response.mimetype == "image/webp"
+        assert response.cache_control.immutable and not response.cache_control.no_cache
+    with Image.open(folder / f"{stem}-w400.webp") as copy:
+        assert copy.size == (400, 267)
+    assert client.get(f"/media/{stem}-w401.webp").status_code == 404
