@@ -45,36 +45,36 @@ def rendered(app) -> Iterator[list[str]]:
 
 
 def test_the_facet_block_is_rendered_once_for_the_same_counts(shopper, rendered) -> None:
-    first = shopper.get("/c/huile-argan").get_data(as_text=True)
-    again = shopper.get("/c/huile-argan?page=1&per_page=1").get_data(as_text=True)
+    first = shopper.get("/fr/c/huile-argan").get_data(as_text=True)
+    again = shopper.get("/fr/c/huile-argan?page=1&per_page=1").get_data(as_text=True)
     assert rendered.count("shop/_facets.html") == 1, "the second page reused the block"
     block = first[first.index('<form class="facets"') : first.index("</form>")]
     assert block in again
-    shopper.get("/c/huile-argan?price=50-150")  # other filters: another block
+    shopper.get("/fr/c/huile-argan?price=50-150")  # other filters: another block
     assert rendered.count("shop/_facets.html") == 2
 
 
 def test_a_kept_card_never_outlives_a_change_of_what_it_shows(app, shopper, shelf) -> None:
-    assert "Huile d&#39;argan" in shopper.get("/c/huile-argan").get_data(as_text=True)
+    assert "Huile d&#39;argan" in shopper.get("/fr/c/huile-argan").get_data(as_text=True)
     with app.app_context():
         db.session.get(Product, shelf.id).title_fr = "Huile d'argan pressée à froid"
         db.session.commit()
-    page = shopper.get("/c/huile-argan").get_data(as_text=True)
+    page = shopper.get("/fr/c/huile-argan").get_data(as_text=True)
     assert "pressée à froid" in page
 
 
 def test_a_change_made_by_another_process_is_shown_too(app, shopper, shelf, session) -> None:
     """Edited behind this app's back (no hook runs here): the card's key is its content."""
-    assert "90,00" in shopper.get("/c/huile-argan").get_data(as_text=True)
+    assert "90,00" in shopper.get("/fr/c/huile-argan").get_data(as_text=True)
     shelf.price_minor = 8_000
     session.commit()
-    page = shopper.get("/c/huile-argan").get_data(as_text=True)
+    page = shopper.get("/fr/c/huile-argan").get_data(as_text=True)
     assert "80,00" in page and "90,00" not in page
 
 
 def test_cards_are_kept_per_language(app, shopper) -> None:
-    shopper.get("/c/huile-argan")
+    shopper.get("/fr/c/huile-argan")
     shopper.set_cookie("lang", "ar")
-    shopper.get("/c/huile-argan")
+    shopper.get("/fr/c/huile-argan")
     kept = app.extensions[KEY]._kept
     assert {key[1] for key in kept if key[0] == "card"} == {"fr", "ar"}
