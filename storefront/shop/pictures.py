@@ -24,15 +24,17 @@ def _url(name: str) -> str:
 
 def srcsets(name: str, width: int, widths: tuple[int, ...], *, full: bool) -> dict[str, str]:
     """``{"webp": "...", "jpg": "..."}``: the copies of photo ``name`` (``width``
-    pixels wide) at ``widths`` narrower than it, and (``full``) the photo itself;
-    empty when there is nothing to choose."""
+    pixels wide) at ``widths`` narrower than it, and the photo itself when ``full``
+    or when it is not wider than the widths asked."""
     sizes = [w for w in widths if w < width]
-    if not name or (not sizes and not full):
+    # a photo no wider than the largest width asked is itself the largest choice
+    full = full or width <= max(widths)
+    if not name or not width:
         return {}
     sets: dict[str, str] = {}
     for fmt in ("webp", "jpg"):
         entries = [f"{_url(derived_name(name, w, fmt))} {w}w" for w in sizes]
-        if full and width:
+        if full:
             whole = name if fmt == "jpg" else derived_name(name, None, fmt)
             entries.append(f"{_url(whole)} {width}w")
         sets[fmt] = ", ".join(entries)

@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from catalog import images
 from catalog.audit import AuditEntry
 from catalog.models import CooperativeStatus, Product, ProductImage, ProductStatus
 from tests.storefront.backoffice import login, member
@@ -150,11 +151,16 @@ def test_a_photo_is_checked_resized_and_served(client, session, shop, make, app)
     with client.get(f"/media/{image.thumbnail}") as served:
         assert served.status_code == 200
     page = client.get("/back-office/products").get_data(as_text=True)
-    assert image.thumbnail in page
+    small = images.derived_name(image.filename, 112, "jpg")  # its 56 px cell, at 2×
+    assert f'src="/media/{small}"' in page and image.filename not in page
+    assert (folder / small).exists() and (
+        folder / images.derived_name(image.filename, 112, "webp")
+    ).exists()
 
     client.post(f"/back-office/products/{product.id}/photos/{image.id}/delete")
     assert session.scalar(select(ProductImage)) is None
     assert not (folder / image.filename).exists()
+    assert not (folder / small).exists(), "its copies go with it"
 
 
 @pytest.mark.parametrize(

@@ -80,9 +80,9 @@ def test_cards_offer_webp_and_a_size_for_each_screen(client, full_page) -> None:
         stem = re.search(r'src="/media/(p\d+)\.jpg"', picture).group(1)
         # 320 px photos: a 240 px copy for phones, the photo itself is the largest
         source = re.search(r'<source type="image/webp" srcset="([^"]+)" sizes="([^"]+)">', picture)
-        assert source.group(1) == f"/media/{stem}-w240.webp 240w"
+        assert source.group(1) == f"/media/{stem}-w240.webp 240w, /media/{stem}.webp 320w"
         assert source.group(2) == "(max-width: 30rem) 50vw, 16rem"
-        assert f'srcset="/media/{stem}-w240.jpg 240w"' in picture
+        assert f'srcset="/media/{stem}-w240.jpg 240w, /media/{stem}.jpg 320w"' in picture
 
 
 def test_the_product_page_offers_every_size_and_a_webp(client, full_page, app) -> None:
