@@ -4,6 +4,8 @@ until the shopper removes it."""
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -19,6 +21,7 @@ from orders.status import PaymentMethod
 from storefront import payments
 from storefront.cart import delivery, store
 from storefront.cart.forms import AddForm, DeliverToForm, LineForm, RemoveForm
+from storefront.config import LANGUAGES
 from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.orders.messages import problem_text
@@ -32,10 +35,14 @@ def _form_errors(form: AddForm | LineForm | DeliverToForm) -> None:
             flash(str(error), "error")
 
 
+#: a product page, in any language (``/fr/p/<slug>``)
+PRODUCT_PAGE = re.compile(rf"^/(?:{'|'.join(LANGUAGES)})/p/")
+
+
 def _back(default: str) -> str:
     """Back to the product page the form came from, if it is one of ours."""
     target = request.form.get("next", "")
-    if target.startswith("/p/") and "//" not in target and "\\" not in target:
+    if PRODUCT_PAGE.match(target) and "//" not in target and "\\" not in target:
         return target
     return default
 

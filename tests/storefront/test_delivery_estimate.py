@@ -27,12 +27,12 @@ def _fee(page: str) -> str:
 
 def test_the_product_page_asks_for_a_province_then_shows_fee_and_day(client, shop) -> None:
     argan = shop[0]  # from Casablanca-Settat
-    page = client.get(f"/p/{argan.slug}").get_data(as_text=True)
+    page = client.get(f"/fr/p/{argan.slug}").get_data(as_text=True)
     assert "Choose where to deliver to see the delivery fee and day." in page
     assert "Pay cash on delivery" in page
-    response = _choose(client, next_path=f"/p/{argan.slug}")
-    assert response.headers["Location"] == f"/p/{argan.slug}"
-    page = client.get(f"/p/{argan.slug}").get_data(as_text=True)
+    response = _choose(client, next_path=f"/fr/p/{argan.slug}")
+    assert response.headers["Location"] == f"/fr/p/{argan.slug}"
+    page = client.get(f"/fr/p/{argan.slug}").get_data(as_text=True)
     # same region, under 1 kg: 25 DH + 10 DH cash-on-delivery fee
     assert _fee(page) == "35,00\xa0DH"
     assert "Arrives around" in page
