@@ -56,8 +56,8 @@ OPERATOR = [
 NGO = [("ngo.dashboard", {}), ("ngo.template_list", {})]
 #: pages reached from the ones above: the first link of each kind is read too
 FOLLOWED = (
-    "/p/",
-    "/coop/",
+    "/fr/p/",
+    "/fr/coop/",
     "/back-office/orders/",
     "/back-office/import/",
     "/admin/orders/TW",
@@ -116,7 +116,8 @@ def _read(
     for lang in langs:
         client.set_cookie("lang", lang)
         for url in urls + followed:
-            response = client.get(url)
+            # a public page's language is in its URL; the others' in the cookie
+            response = client.get(re.sub(r"^/(fr|ar|en)/", f"/{lang}/", url))
             assert response.status_code == 200, (url, response.status_code)
             html = response.get_data(as_text=True)
             yield lang, url, html
