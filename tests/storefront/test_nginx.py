@@ -1,0 +1,115 @@
+"""The nginx configuration the README documents, run in front of gunicorn: static files
+compressed and kept a year when fingerprinted, anonymous catalog pages kept by the
+proxy, never for a visitor with a session cookie, personal pages never kept."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from bench._gunicorn import free_port, gunicorn
+from catalog.rules import refresh_products
+
+ROOT = Path(__file__).resolve().parents[2]
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed")
+
+
+def documented_config() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(
+        r"<!-- nginx:begin -->\s*```nginx\n(.*?)```\s*<!-- nginx:end -->", readme, re.S
+    )
+    assert block, "the README shows the nginx configuration between its markers"
+    return block.group(1)
+
+
+@pytest.fixture
+def proxy(make, session, database_url, tmp_path) -> Iterator[str]:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("gunicorn reads the test database file")
+    coop = make.cooperative(slug="nour")
+    make.product(coop, make.category("miel", name_fr="Miel"), slug="miel-thym")
+    refresh_products(session, make.today)
+    session.commit()
+    port = free_port()
+    with gunicorn(database_url, tmp_path) as app_base:
+        app_port = app_base.rsplit(":", 1)[1]
+        config = (
+            documented_config()
+            .replace("/var/cache/nginx/taawun", str(tmp_path / "cache"))
+            .replace("127.0.0.1:8000", f"127.0.0.1:{app_port}")
+            .replace("listen 80;", f"listen 127.0.0.1:{port};")
+            .replace("/srv/taawun/storefront/static/", f"{ROOT / 'storefront' / 'static'}/")
+        )
+        (tmp_path / "logs").mkdir()
+        (tmp_path / "nginx.conf").write_text(
+            # started by root, workers would drop to a user who cannot write here
+            ("user root;\n" if os.geteuid() == 0 else "")
+            + f"pid {tmp_path / 'nginx.pid'};\nerror_log {tmp_path / 'logs' / 'error.log'};\n"
+            "events {}\n"
+            f"http {{\ninclude /etc/nginx/mime.types;\naccess_log off;\n"
+            f"client_body_temp_path {tmp_path / 'body'};\nproxy_temp_path {tmp_path / 'proxy'};\n"
+            f"{config}}}\n"
+        )
+        process = subprocess.Popen(  # noqa: S603
+            [
+                str(NGINX),
+                "-p",
+                str(tmp_path),
+                "-c",
+                str(tmp_path / "nginx.conf"),
+                "-g",
+                "daemon off;",
+            ]
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(100):
+                try:
+                    requests.get(f"{base}/robots.txt", timeout=5)
+                    break
+                except requests.ConnectionError:
+                    time.sleep(0.1)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def test_the_documented_nginx_serves_compresses_and_caches_what_it_may(proxy) -> None:
+    page = requests.get(f"{proxy}/fr/", timeout=30)
+    assert page.status_code == 200 and page.headers["Content-Language"] == "fr"
+    assert page.headers["X-Cache-Status"] == "MISS"
+    again = requests.get(f"{proxy}/fr/", timeout=30)
+    assert again.headers["X-Cache-Status"] == "HIT", "an anonymous catalog page is kept"
+    assert again.text == page.text
+    cookie = {"session": "someone"}
+    mine = requests.get(f"{proxy}/fr/", cookies=cookie, timeout=30)
+    assert mine.headers["X-Cache-Status"] == "BYPASS", "never the shared copy with a session"
+    for _ in range(2):
+        cart = requests.get(f"{proxy}/cart/", timeout=30)
+    assert cart.headers["X-Cache-Status"] != "HIT", "a personal page is never kept"
+
+    (css,) = re.findall(r'href="(/static/css/site\.css\?v=[0-9a-f]+)"', page.text)
+    sheet = requests.get(f"{proxy}{css}", headers={"Accept-Encoding": "gzip"}, timeout=30)
+    assert sheet.status_code == 200 and sheet.headers["Content-Encoding"] == "gzip"
+    assert sheet.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    plain = requests.get(f"{proxy}{css}", headers={"Accept-Encoding": "identity"}, timeout=30)
+    assert sheet.text == plain.text and "Content-Encoding" not in plain.headers
+
+    packed = requests.get(f"{proxy}/fr/c/miel", headers={"Accept-Encoding": "gzip"}, timeout=30)
+    assert packed.headers["Content-Encoding"] == "gzip" and "miel-thym" in packed.text
+    sitemap = requests.get(
+        f"{proxy}/sitemaps/products-0.xml", headers={"Accept-Encoding": "gzip"}, timeout=30
+    )
+    assert sitemap.headers["Content-Encoding"] == "gzip" and "/fr/p/miel-thym" in sitemap.text
