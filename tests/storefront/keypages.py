@@ -89,8 +89,9 @@ def seed_demo(app: Flask, runner: FlaskCliRunner) -> None:
         db.session.commit()
 
 
-def _log_in(client: FlaskClient, email: str) -> None:
-    response = client.post("/account/login", data={"email": email, "password": DEMO_PASSWORD})
+def _log_in(app: Flask, client: FlaskClient, email: str) -> None:
+    (login,) = _urls(app, [("account.login", {})])
+    response = client.post(login, data={"email": email, "password": DEMO_PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
@@ -99,9 +100,10 @@ def _urls(app: Flask, pages: list[tuple[str, dict[str, str]]]) -> list[str]:
         return [url_for(endpoint, **values) for endpoint, values in pages]
 
 
-def _upload_with_mistakes(client: FlaskClient, urls: list[str]) -> None:
+def _upload_with_mistakes(app: Flask, client: FlaskClient, urls: list[str]) -> None:
+    (upload,) = _urls(app, [("coop.import_upload", {})])
     response = client.post(
-        "/back-office/import",
+        upload,
         data={"file": (io.BytesIO(CSV_WITH_MISTAKES.encode()), "produits.csv")},
         content_type="multipart/form-data",
     )
@@ -123,7 +125,9 @@ def _read(
             yield lang, url, html
             if lang == langs[0] and url in urls:
                 for prefix in FOLLOWED:
-                    links = re.findall(rf'href="({re.escape(prefix)}[^"?#]+)"', html)
+                    # (a language segment may come first: /fr/p/...)
+                    pattern = rf'href="((?:/[a-z]{{2}})?{re.escape(prefix)}[^"?#]+)"'
+                    links = re.findall(pattern, html)
                     links = [link for link in links if link not in urls + followed]
                     followed.extend(links[:1])
 
@@ -140,9 +144,9 @@ def key_pages(
         ("ngo@taawun.ma", NGO, None),
     ]
     for email, pages, prepare in roles:
-        _log_in(client, email)
+        _log_in(app, client, email)
         urls = _urls(app, pages)
         if prepare is not None:
-            prepare(client, urls)
+            prepare(app, client, urls)
         yield from _read(client, urls, langs)
-        client.post("/account/logout")
+        client.post(_urls(app, [("account.logout", {})])[0])
