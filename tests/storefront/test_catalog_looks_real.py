@@ -26,7 +26,7 @@ def _url(app, endpoint, **values):
 
 
 def _page(client, app, lang, endpoint, **values) -> str:
-    response = client.get(_url(app, endpoint, **values), headers={"Accept-Language": lang})
+    response = client.get(_url(app, endpoint, lang_code=lang, **values))
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
