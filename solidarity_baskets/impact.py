@@ -1,7 +1,7 @@
 """The donors' impact report of a basket order: baskets per distribution point
-(ordered and delivered), the cooperatives paid and how much, the share going to
-women-led and to rural cooperatives, the regions reached, how the cost splits, and
-what a basket covers for a family. Figures only: no person is named.
+(ordered, and received as the organisation confirmed), the cooperatives paid and how
+much, the share going to women-led and to rural cooperatives, the regions reached, how
+the cost splits, and what a basket covers for a family. Figures only: no person is named.
 
 Money comes from the order's parts (the orders library), so the report adds up to the
 order: goods + shipping = total, and what the cooperatives receive = goods + shipping
@@ -22,7 +22,7 @@ from catalog.spreadsheet import Cell, amount, write_csv
 from orders.models import Fulfilment
 from orders.status import FulfilmentStatus
 from solidarity_baskets import nutrition
-from solidarity_baskets.models import AllocationLine, BasketOrder, QuoteDestination
+from solidarity_baskets.models import BasketOrder, QuoteDestination
 
 #: Parts that no longer count: nothing was bought from them in the end.
 DROPPED = frozenset({FulfilmentStatus.CANCELLED, FulfilmentStatus.REFUNDED})
@@ -32,7 +32,7 @@ DROPPED = frozenset({FulfilmentStatus.CANCELLED, FulfilmentStatus.REFUNDED})
 class PointImpact:
     destination: QuoteDestination
     baskets: int
-    baskets_delivered: int
+    baskets_received: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +87,8 @@ class ImpactReport:
         return self.total_minor - self.commission_minor
 
     @property
-    def baskets_delivered(self) -> int:
-        return sum(p.baskets_delivered for p in self.points)
+    def baskets_received(self) -> int:
+        return sum(p.baskets_received for p in self.points)
 
     @property
     def cost_per_basket_minor(self) -> int:
@@ -125,23 +125,14 @@ def impact_report(session: Session, basket_order: BasketOrder) -> ImpactReport:
             .order_by(Fulfilment.position)
         )
     )
-    allocation = list(
-        session.scalars(
-            select(AllocationLine).where(AllocationLine.basket_order_id == basket_order.id)
-        )
-    )
-    status = {p.id: FulfilmentStatus(p.status) for p in parts}
-    # baskets delivered: the fewest delivered units among the lines of each point
-    lines = [ln["key"] for ln in quote.inputs["lines"]]
-    delivered: dict[tuple[int, str], int] = defaultdict(int)
-    for a in allocation:
-        if status.get(a.fulfilment_id) == FulfilmentStatus.DELIVERED:
-            delivered[(a.destination_id, a.line_key)] += a.line_units
+    # baskets received: what the organisation confirmed at each point, not the
+    # suppliers' word that they delivered
+    received = {r.destination_id: r.baskets_received for r in basket_order.receipts}
     points = [
         PointImpact(
             destination=dest,
             baskets=dest.baskets,
-            baskets_delivered=min((delivered[(dest.id, key)] for key in lines), default=0),
+            baskets_received=received.get(dest.id, 0),
         )
         for dest in quote.destinations
     ]
@@ -211,7 +202,7 @@ CSV_HEADER = (
     "women_led",
     "rural",
     "baskets",
-    "baskets_delivered",
+    "baskets_received",
     "goods_mad",
     "shipping_mad",
     "commission_mad",
@@ -234,7 +225,7 @@ def impact_csv(report: ImpactReport, region_names: dict[str, str] | None = None)
             "",
             "",
             report.baskets,
-            report.baskets_delivered,
+            report.baskets_received,
             amount(report.goods_minor),
             amount(report.shipping_minor),
             amount(report.commission_minor),
@@ -252,7 +243,7 @@ def impact_csv(report: ImpactReport, region_names: dict[str, str] | None = None)
                 "",
                 "",
                 point.baskets,
-                point.baskets_delivered,
+                point.baskets_received,
                 "",
                 "",
                 "",

@@ -55,6 +55,7 @@ __all__ = [
     "LineEquivalent",
     "ManifestLine",
     "PackingWave",
+    "PointReceipt",
     "QuoteDestination",
     "QuoteStatus",
     "SourcingSettings",
@@ -314,6 +315,40 @@ class BasketOrder(Base):
         order_by="PackingWave.id",
         cascade="all, delete-orphan",
     )
+    receipts: Mapped[list[PointReceipt]] = relationship(
+        back_populates="basket_order",
+        order_by="PointReceipt.id",
+        cascade="all, delete-orphan",
+    )
+
+
+class PointReceipt(Base):
+    """The organisation's word that the baskets of one distribution point arrived: how
+    many complete baskets, and the lines short or damaged (``problems``: a list of
+    ``{"line": key, "short": units, "damaged": units}``) with a note. It is what moves
+    the point's parts to delivered and what the impact report counts."""
+
+    __tablename__ = "solidarity_baskets_receipt"
+    __table_args__ = (
+        UniqueConstraint(
+            "basket_order_id", "destination_id", name="uq_solidarity_baskets_receipt_point"
+        ),
+        CheckConstraint("baskets_received >= 0", name="received_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    basket_order_id: Mapped[int] = mapped_column(
+        ForeignKey("solidarity_baskets_order.id"), index=True
+    )
+    destination_id: Mapped[int] = mapped_column(ForeignKey("solidarity_baskets_destination.id"))
+    baskets_received: Mapped[int]
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("orders_user.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    basket_order: Mapped[BasketOrder] = relationship(back_populates="receipts")
+    destination: Mapped[QuoteDestination] = relationship()
 
 
 class AllocationLine(Base):

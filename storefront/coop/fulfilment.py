@@ -234,6 +234,19 @@ def _button(
 @bp.post("/orders/<int:part_id>/deliver")
 @cooperative_required
 def part_deliver(part_id: int) -> Response:
+    part = own_part(part_id)
+    if part.order.organisation_id is not None and manifests.delivery_of(
+        db.session, g.cooperative.id, part.id
+    ):
+        # a basket delivery is delivered on the organisation's word, not the supplier's
+        flash(
+            _(
+                "The organisation confirms receipt at the distribution point; "
+                "your part is delivered then."
+            ),
+            "error",
+        )
+        return redirect(_back(part))
     return _button(
         part_id,
         fulfilment.mark_delivered,

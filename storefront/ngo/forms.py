@@ -289,3 +289,18 @@ class ConfirmForm(Form):
 
 class ActionForm(Form):
     """A button that only needs the CSRF token."""
+
+
+class ReceiptForm(Form):
+    """What arrived at one distribution point. The short and damaged units of each
+    basket line come as ``short-<n>`` / ``damaged-<n>`` fields (one pair per line)."""
+
+    baskets = IntegerField(
+        _l("Complete baskets received"),
+        validators=[InputRequired(), NumberRange(min=0, max=10_000_000)],
+    )
+    note = TextAreaField(
+        _l("Note"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("Required when something is short or damaged: what, and how."),
+    )

@@ -143,21 +143,21 @@ def impact_pdf(report: ImpactReport, *, organisation: str, now: datetime) -> byt
     pdf.paragraph(
         " · ".join(
             (
-                f"{report.baskets} " + _("ordered"),
-                f"{report.baskets_delivered} " + _("delivered"),
+                f"{number(report.baskets)} " + _("ordered"),
+                f"{number(report.baskets_received)} " + _("received"),
                 f"{money(report.cost_per_basket_minor)} " + _("per basket"),
             )
         )
     )
     pdf.ln(1)
     pdf.grid(
-        (_("Distribution point"), _("Region"), _("Ordered"), _("Delivered")),
+        (_("Distribution point"), _("Region"), _("Ordered"), _("Received")),
         [
             (
                 point_name(p.destination),
                 region_name(p.destination.region_code),
-                str(p.baskets),
-                str(p.baskets_delivered),
+                number(p.baskets),
+                number(p.baskets_received),
             )
             for p in report.points
         ],

@@ -68,6 +68,15 @@ MESSAGES: dict[str, Any] = {
         "Some stock was taken by other orders in the meantime: quote again to see what is "
         "available now."
     ),
+    # confirming receipt at a distribution point
+    "already_received": _l("Receipt at this point was already confirmed."),
+    "not_paid": _l("Receipt can be confirmed once the order is paid."),
+    "parts_not_shipped": _l(
+        "Some cooperatives have not shipped to this point yet: confirm receipt once "
+        "everything has left."
+    ),
+    "not_this_order": _l("This distribution point is not part of this order."),
+    "unknown_line": _l("This line is not in the basket."),
     # importing distribution points
     "missing_column": _l("The first row must name this column."),
     "duplicate_point": _l("The same point is already on line %(line)s."),

@@ -50,7 +50,16 @@ from catalog.models import Category
 from catalog.money import Money
 from orders.errors import CheckoutError
 from orders.status import PaymentMethod
-from solidarity_baskets import fairness, impact, manifests, points, quotes, service, templates
+from solidarity_baskets import (
+    fairness,
+    impact,
+    manifests,
+    points,
+    quotes,
+    receipts,
+    service,
+    templates,
+)
 from solidarity_baskets.errors import BasketError
 from solidarity_baskets.models import BasketOrder, BasketQuote, BasketTemplate
 from solidarity_baskets.request import BasketRequest, DestinationRequest
@@ -58,7 +67,7 @@ from storefront import jobs, payments
 from storefront.auth import answer_existing_account, organisation_required
 from storefront.extensions import db
 from storefront.i18n import current_language
-from storefront.ngo import points_file, tags_pdf
+from storefront.ngo import invoice_pdf, points_file, tags_pdf
 from storefront.ngo.forms import (
     QUANTITY_UNIT_LABELS,
     ActionForm,
@@ -67,6 +76,7 @@ from storefront.ngo.forms import (
     EquivalentForm,
     FixForm,
     LineForm,
+    ReceiptForm,
     SignupForm,
     TemplateForm,
     net_quantity,
@@ -74,6 +84,7 @@ from storefront.ngo.forms import (
 from storefront.ngo.helpers import register_helpers
 from storefront.ngo.impact_pdf import impact_pdf
 from storefront.ngo.messages import attach, message, problem_message
+from storefront.orders import notify
 from storefront.orders.paying import start_card_payment
 from storefront.paging import offset, page_count, page_number
 
@@ -775,14 +786,24 @@ def quote_confirm(quote_id: int) -> Response:
         db.session.rollback()
         flash(message(exc.code, exc.data), "error")
         return redirect(page)
-    db.session.commit()
     if isinstance(result, service.Requoted):
+        db.session.commit()
         flash(message("quote_changed"), "info")
         return redirect(url_for("ngo.quote_detail", quote_id=result.quote.id))
     basket_order = result.basket_order
     order = basket_order.order
     if order.payment_method == PaymentMethod.CARD:
+        db.session.commit()
         return start_card_payment(order)
+    # the payment instructions and the pro-forma invoice, in the same transaction
+    notify.basket_order_placed(
+        order,
+        invoice_link=url_for(
+            "ngo.order_invoice_pdf", basket_order_id=basket_order.id, _external=True
+        ),
+        order_link=url_for("ngo.order_detail", basket_order_id=basket_order.id, _external=True),
+    )
+    db.session.commit()
     flash(
         _(
             "Your order %(number)s is placed and the cooperatives have their purchase orders. "
@@ -815,6 +836,14 @@ def order_detail(basket_order_id: int) -> str:
         lines={ln.key: ln for ln in quotes.lines_of(basket_order.quote.inputs)},
         points=points,
         bank=getattr(payments.gateway(PaymentMethod.BANK_TRANSFER), "details", None),
+        receipts=receipts.received_by_point(basket_order),
+        receivable={
+            p.destination.id: receipts.receivable(
+                basket_order, p.destination.id, (a.fulfilment_status for a in p.arrivals)
+            )
+            for p in points
+        },
+        receipt_form=ReceiptForm(formdata=None),
     )
 
 
@@ -890,6 +919,25 @@ def order_impact_pdf(basket_order_id: int) -> Response:
         impact_pdf(report, organisation=g.organisation.name, now=utcnow()),
         mimetype="application/pdf",
         headers={"Content-Disposition": f"attachment; filename=impact-{report.order_number}.pdf"},
+    )
+
+
+@bp.get("/orders/<int:basket_order_id>/invoice.pdf")
+@organisation_required
+def order_invoice_pdf(basket_order_id: int) -> Response:
+    """The pro-forma invoice until the order is paid, then the consolidated invoice."""
+    basket_order = _own_order(basket_order_id)
+    order = basket_order.order
+    name = "invoice" if invoice_pdf.is_paid(order) else "proforma"
+    return Response(
+        invoice_pdf.invoice_pdf(
+            order,
+            organisation=g.organisation,
+            bank=getattr(payments.gateway(PaymentMethod.BANK_TRANSFER), "details", None),
+            now=utcnow(),
+        ),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}-{order.number}.pdf"'},
     )
 
 

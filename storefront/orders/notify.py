@@ -71,6 +71,22 @@ def order_placed(order: Order) -> None:
     _to_cooperatives(order)
 
 
+def basket_order_placed(order: Order, *, invoice_link: str, order_link: str) -> None:
+    """An organisation's basket order paid by transfer: the payment instructions and
+    its pro-forma invoice. The cooperatives are told once the transfer is recorded."""
+    assert order.organisation is not None
+    tell(
+        recipients.organisation(db.session, order.organisation),
+        "basket_order_placed",
+        topic=f"order:{order.number}:placed",
+        link=order_link,
+        order_number=order.number,
+        order=order,
+        invoice_link=invoice_link,
+        bank=getattr(gateway(PaymentMethod.BANK_TRANSFER), "details", None),
+    )
+
+
 def order_paid(order: Order) -> None:
     _to_shopper(order, "order_confirmed", "confirmed")
     _to_cooperatives(order)

@@ -10,15 +10,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from catalog.errors import InsufficientStock
+from catalog.errors import InsufficientStock, InvalidInput
 from catalog.models import CapacityCommitment
-from orders.fulfilment import mark_delivered, mark_shipped, parts_for_cooperative
+from orders.fulfilment import mark_shipped, parts_for_cooperative
 from orders.models import Fulfilment, Order
 from orders.status import FulfilmentStatus, OrderStatus, PaymentMethod
 from solidarity_baskets.errors import BasketError
 from solidarity_baskets.impact import impact_csv, impact_report
 from solidarity_baskets.manifests import parse_serial, point_manifests, trace
 from solidarity_baskets.models import BasketOrder, QuoteStatus
+from solidarity_baskets.receipts import LineProblem, confirm_receipt
 from solidarity_baskets.request import DestinationRequest
 from solidarity_baskets.service import Confirmed, Requoted, confirm_basket_order, quote_baskets
 from tests.baskets import basket_world
@@ -192,7 +193,7 @@ def test_the_impact_report_reconciles_with_the_order(session, make):
     world, quote, basket_order = _confirmed(session, make)
     order = basket_order.order
     report = impact_report(session, basket_order)
-    assert report.baskets == 100 and report.baskets_delivered == 0
+    assert report.baskets == 100 and report.baskets_received == 0
     assert report.total_minor == order.total_minor
     assert report.goods_minor == order.goods_minor
     assert report.commission_minor == order.commission_minor
@@ -206,25 +207,108 @@ def test_the_impact_report_reconciles_with_the_order(session, make):
     assert 0 < report.coverage.days
 
 
-def test_baskets_count_as_delivered_once_every_line_arrived(session, make):
-    _, _, basket_order = _confirmed(session, make)
-    order = basket_order.order
+def _shipped_point(session, basket_order, index=0):
     from orders.payment_attempts import record_bank_transfer
 
-    record_bank_transfer(session, order, order.total, reference="VIR-1", now=NOW)
-    casablanca = basket_order.quote.destinations[0]
-    parts = {a.fulfilment_id for a in basket_order.allocation if a.destination_id == casablanca.id}
-    later = NOW + timedelta(days=3)
+    order = basket_order.order
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        record_bank_transfer(session, order, order.total, reference="VIR-1", now=NOW)
+    point = basket_order.quote.destinations[index]
+    parts = {a.fulfilment_id for a in basket_order.allocation if a.destination_id == point.id}
     for part in order.fulfilments:
         if part.id in parts:
-            mark_shipped(session, part, "CB1", now=later)
-            mark_delivered(session, part, now=later)
+            mark_shipped(session, part, "CB123456789MA", now=NOW + timedelta(days=2))
+    return point, parts
+
+
+def test_baskets_count_as_received_on_the_organisations_word(session, make):
+    _, _, basket_order = _confirmed(session, make)
+    order = basket_order.order
+    casablanca, parts = _shipped_point(session, basket_order)
+    later = NOW + timedelta(days=3)
+    # the suppliers saying they delivered does not count
     report = impact_report(session, basket_order)
-    delivered = {p.destination.key: p.baskets_delivered for p in report.points}
-    assert delivered == {"06.141": 60, "09.001": 0}
+    assert {p.destination.key: p.baskets_received for p in report.points} == {
+        "06.141": 0,
+        "09.001": 0,
+    }
+    line = basket_order.quote.inputs["lines"][0]["key"]
+    confirm_receipt(
+        session,
+        basket_order,
+        casablanca,
+        baskets_received=58,
+        problems={line: LineProblem(short=2)},
+        note="Deux sacs de farine manquants",
+        now=later,
+        user_id=None,
+    )
+    report = impact_report(session, basket_order)
+    assert {p.destination.key: p.baskets_received for p in report.points} == {
+        "06.141": 58,
+        "09.001": 0,
+    }
+    assert all(f.status == FulfilmentStatus.DELIVERED for f in order.fulfilments if f.id in parts)
     assert all(
         f.status == FulfilmentStatus.TO_PREPARE for f in order.fulfilments if f.id not in parts
     )
+    assert basket_order.receipts[0].problems == [{"line": line, "short": 2, "damaged": 0}]
+
+
+def test_receipt_is_refused_before_every_part_shipped_and_only_once(session, make):
+    _, _, basket_order = _confirmed(session, make)
+    point = basket_order.quote.destinations[0]
+    args = dict(baskets_received=60, problems={}, note="", now=NOW, user_id=None)
+    with pytest.raises(BasketError) as unpaid:
+        confirm_receipt(session, basket_order, point, **args)
+    assert unpaid.value.code == "not_paid"
+    _shipped_point(session, basket_order)
+    other = basket_order.quote.destinations[1]
+    with pytest.raises(BasketError) as waiting:
+        confirm_receipt(session, basket_order, other, **args)
+    assert waiting.value.code == "parts_not_shipped" and waiting.value.data["count"] >= 1
+    confirm_receipt(session, basket_order, point, **args)
+    with pytest.raises(BasketError) as twice:
+        confirm_receipt(session, basket_order, point, **args)
+    assert twice.value.code == "already_received"
+
+
+def test_receipt_input_is_checked_and_changes_nothing_when_wrong(session, make):
+    _, _, basket_order = _confirmed(session, make)
+    point, parts = _shipped_point(session, basket_order)
+    line = basket_order.quote.inputs["lines"][0]["key"]
+    with pytest.raises(InvalidInput) as bad:
+        confirm_receipt(
+            session,
+            basket_order,
+            point,
+            baskets_received=61,
+            problems={line: LineProblem(short=10_000), "nope": LineProblem(short=1)},
+            note="",
+            now=NOW,
+            user_id=None,
+        )
+    fields = {(p.field, p.code) for p in bad.value.problems}
+    assert fields == {
+        ("baskets", "out_of_range"),
+        (f"line-{line}", "out_of_range"),
+        ("line-nope", "unknown_line"),
+    }
+    with pytest.raises(InvalidInput) as no_note:
+        confirm_receipt(
+            session,
+            basket_order,
+            point,
+            baskets_received=59,
+            problems={},
+            note=" ",
+            now=NOW,
+            user_id=None,
+        )
+    assert [(p.field, p.code) for p in no_note.value.problems] == [("note", "required")]
+    assert basket_order.receipts == []
+    order = basket_order.order
+    assert all(f.status == FulfilmentStatus.SHIPPED for f in order.fulfilments if f.id in parts)
 
 
 def test_the_csv_report_has_a_row_per_cooperative_and_no_person(session, make):
