@@ -223,6 +223,51 @@ def refund_order(
     return refunded
 
 
+def withdraw_part(
+    session: Session,
+    fulfilment: Fulfilment,
+    *,
+    gateway: PaymentGateway | None,
+    now: datetime,
+    source: str = "shopper",
+    actor_id: int | None = None,
+) -> Money:
+    """The buyer no longer wants a part that has not left its cooperative, whatever
+    became of the others: cancelled (stock back) when nothing was paid for it, refunded
+    (through the provider for a card, else owed back) when it was. Returns the amount
+    refunded (zero for a cancellation).
+
+    :raises OrderError: ``already_shipped`` (the parcel left: refuse it or ask for a
+        refund instead), ``order_not_confirmed`` (cancel the whole order instead).
+    :raises GatewayError: when the provider refuses the refund; nothing is changed.
+    """
+    if fulfilment.order.status != OrderStatus.CONFIRMED:
+        raise OrderError("order_not_confirmed")
+    if fulfilment.order.organisation_id is not None:
+        raise OrderError("institutional_order")
+    if fulfilment.status not in HOLDING_STOCK:
+        raise OrderError("already_shipped")
+    if part_was_paid(fulfilment):
+        return refund_part(
+            session,
+            fulfilment,
+            gateway=gateway,
+            now=now,
+            reason="withdrawn by the buyer",
+            source=source,
+            actor_id=actor_id,
+        )
+    cancel_part(
+        session,
+        fulfilment,
+        now=now,
+        reason="withdrawn by the buyer",
+        source=source,
+        actor_id=actor_id,
+    )
+    return Money.zero(fulfilment.currency)
+
+
 def _succeeded_payment(order: Order) -> Payment | None:
     for payment in reversed(order.payments):
         if payment.status in (

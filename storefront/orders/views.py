@@ -16,11 +16,12 @@ from werkzeug.wrappers import Response
 from catalog import regions
 from catalog.db import utcnow
 from orders import payment_attempts, placing, refunds
-from orders.errors import OrderError
+from orders.errors import GatewayError, OrderError
 from orders.models import Order, OrderLine
-from orders.status import OrderStatus, PaymentMethod
+from orders.status import CLOSED_FULFILMENT, OrderStatus, PaymentMethod
 from storefront import payments
 from storefront.extensions import db
+from storefront.filters import money_text
 from storefront.orders import access, notify
 from storefront.orders.forms import ActionForm, TrackForm
 from storefront.orders.messages import (
@@ -131,8 +132,17 @@ def detail(number: str) -> str:
         order.amount_paid_minor == 0
         and all(p.status in ("new", "to_prepare", "cancelled") for p in order.fulfilments)
     )
+    # once confirmed, each parcel that has not left can be cancelled on its own (an
+    # organisation's basket order changes through its operator instead)
+    open_parts = [p for p in order.fulfilments if p.status not in CLOSED_FULFILMENT]
+    part_cancellable = (
+        order.status == OrderStatus.CONFIRMED
+        and order.organisation_id is None
+        and (len(open_parts) > 1 or not cancellable)
+    )
     return render_template(
         "orders/detail.html",
+        part_cancellable=part_cancellable,
         order=order,
         region=regions.region(order.region_code),
         province=regions.province(order.province_code),
@@ -186,6 +196,54 @@ def cancel(number: str) -> Response:
     notify.order_cancelled(order)
     db.session.commit()
     flash(_("Your order is cancelled."), "success")
+    return redirect(url_for("orders.detail", number=order.number))
+
+
+@bp.post("/<number>/parts/<int:position>/cancel")
+def cancel_part(number: str, position: int) -> Response:
+    """Cancel one parcel that has not left, even after another one shipped."""
+    order = _load(number)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    part = next((p for p in order.fulfilments if p.position == position), None)
+    if part is None:
+        abort(404)
+    actor = current_user.id if current_user.is_authenticated else None
+    try:
+        amount = refunds.withdraw_part(
+            db.session,
+            part,
+            gateway=payments.gateway(order.payment_method),
+            now=utcnow(),
+            actor_id=actor,
+        )
+    except GatewayError:
+        db.session.rollback()
+        flash(
+            _("The payment provider refused the refund; nothing was changed. Contact us."), "error"
+        )
+        return redirect(url_for("orders.detail", number=order.number))
+    except OrderError:
+        db.session.rollback()
+        flash(_("This parcel has left the cooperative: it can no longer be cancelled."), "error")
+        return redirect(url_for("orders.detail", number=order.number))
+    if amount.amount_minor:
+        notify.part_refunded(part, amount)
+    else:
+        notify.part_cancelled(part, _("Cancelled at your request."))
+    db.session.commit()
+    if amount.amount_minor and order.payment_method == PaymentMethod.CARD:
+        flash(
+            _("Parcel cancelled: %(amount)s goes back to your card.", amount=money_text(amount)),
+            "success",
+        )
+    elif amount.amount_minor:
+        flash(
+            _("Parcel cancelled: we give you back %(amount)s.", amount=money_text(amount)),
+            "success",
+        )
+    else:
+        flash(_("Parcel cancelled: you will not pay for it."), "success")
     return redirect(url_for("orders.detail", number=order.number))
 
 
