@@ -36,7 +36,14 @@ from catalog.models import Cooperative
 from catalog.money import Money
 from catalog.spreadsheet import Identifier
 from orders.errors import LedgerError
-from orders.models import Fulfilment, LedgerEntry, Order, PayoutAccount, PayoutBatch
+from orders.models import (
+    Fulfilment,
+    LedgerEntry,
+    Order,
+    OrderLine,
+    PayoutAccount,
+    PayoutBatch,
+)
 from orders.status import FulfilmentStatus, PaymentMethod
 
 
@@ -51,6 +58,7 @@ class EntryKind(StrEnum):
     TRANSFER = "transfer"  # a Stripe Connect transfer (negative)
     TRANSFER_REVERSAL = "transfer_reversal"  # a transfer taken back (positive)
     SETTLEMENT = "settlement"  # the cooperative paid what it owed (positive)
+    LINE_REFUND = "line_refund"  # units of one line refunded, less their commission (negative)
 
 
 #: Entries that belong to a part (reversed when the part is refunded).
@@ -60,6 +68,7 @@ PART_KINDS = (
     EntryKind.DELIVERY_SUBSIDY,
     EntryKind.COMMISSION,
     EntryKind.CASH_COLLECTED,
+    EntryKind.LINE_REFUND,
 )
 
 
@@ -141,6 +150,50 @@ def _earned(session: Session, fulfilment: Fulfilment, now: datetime) -> None:
         fulfilment=fulfilment,
         reference=ref,
     )
+    # units refunded before the sale was posted (a parcel refunded in part on its way)
+    add_entry(
+        session,
+        EntryKind.LINE_REFUND,
+        coop,
+        -_line_refunds(fulfilment),
+        now=now,
+        currency=cur,
+        fulfilment=fulfilment,
+        reference=ref,
+    )
+
+
+def _entries_posted(fulfilment: Fulfilment) -> bool:
+    """The part's sale is in the ledger: delivered and paid to the marketplace, or its
+    cash collected by the cooperative."""
+    if fulfilment.order.payment_method == PaymentMethod.COD:
+        return fulfilment.cash_collected_at is not None
+    return fulfilment.status == FulfilmentStatus.DELIVERED
+
+
+def _line_refunds(fulfilment: Fulfilment) -> int:
+    return sum(ln.refunded_minor - ln.refunded_commission_minor for ln in fulfilment.lines)
+
+
+def post_line_refund(
+    session: Session, fulfilment: Fulfilment, net_minor: int, *, now: datetime, reference: str
+) -> None:
+    """Units of one line were refunded: the cooperative gives back ``net_minor`` (their
+    price less the commission on them). Posted now if the part's sale already is,
+    otherwise with the sale (see :func:`post_delivery`)."""
+    if not _entries_posted(fulfilment):
+        return
+    add_entry(
+        session,
+        EntryKind.LINE_REFUND,
+        fulfilment.cooperative_id,
+        -net_minor,
+        now=now,
+        currency=fulfilment.currency,
+        fulfilment=fulfilment,
+        reference=f"{fulfilment.invoice_number} {reference}",
+    )
+    session.flush()
 
 
 def post_delivery(session: Session, fulfilment: Fulfilment, *, now: datetime) -> None:
@@ -279,10 +332,26 @@ def expected_balances(session: Session, currency: str = "MAD") -> dict[int, int]
         .join(Order, Order.id == Fulfilment.order_id)
         .where(Fulfilment.currency == currency)
     ).all()
+    line_refunds = {
+        part_id: int(net)
+        for part_id, net in session.execute(
+            select(
+                OrderLine.fulfilment_id,
+                func.sum(OrderLine.refunded_minor - OrderLine.refunded_commission_minor),
+            )
+            .where(OrderLine.refunded_quantity > 0)
+            .group_by(OrderLine.fulfilment_id)
+        )
+    }
     for part, method in parts:
         if part.status == FulfilmentStatus.REFUNDED:
             continue
-        share = part.total_minor + part.delivery_subsidy_minor - part.commission_minor
+        share = (
+            part.total_minor
+            + part.delivery_subsidy_minor
+            - part.commission_minor
+            - line_refunds.get(part.id, 0)
+        )
         if method == PaymentMethod.COD:
             if part.cash_collected_at is not None:
                 expected[part.cooperative_id] += share - part.cash_collected_minor

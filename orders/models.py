@@ -364,6 +364,11 @@ class OrderLine(Base):
             name="quantity_split",
         ),
         CheckConstraint("commission_bps BETWEEN 0 AND 10000", name="commission_range"),
+        CheckConstraint(
+            "refunded_quantity BETWEEN 0 AND quantity AND refunded_minor >= 0 "
+            "AND refunded_commission_minor >= 0",
+            name="refund_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -397,6 +402,11 @@ class OrderLine(Base):
     released: Mapped[bool] = mapped_column(default=False)
     #: True once goods that came back after shipping were put back on the shelf
     restocked: Mapped[bool] = mapped_column(default=False)
+    # -- units of this line refunded on their own (damaged, missing) -------------------
+    refunded_quantity: Mapped[int] = mapped_column(default=0)
+    refunded_minor: Mapped[int] = mapped_column(default=0)
+    #: the marketplace's commission on the refunded units, given back with them
+    refunded_commission_minor: Mapped[int] = mapped_column(default=0)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     fulfilment: Mapped[Fulfilment] = relationship(back_populates="lines")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from catalog.money import Money
 from orders import ledger, payment_attempts, reservations
 from orders.errors import InvalidTransition, OrderError
-from orders.events import move_fulfilment, move_order
+from orders.events import move_fulfilment, move_order, record
 from orders.fulfilment import (
     Act,
     cancel_part,
@@ -26,7 +26,7 @@ from orders.fulfilment import (
     part_was_paid,
     settle_order_status,
 )
-from orders.models import Fulfilment, Order, Payment
+from orders.models import Fulfilment, Order, OrderLine, Payment
 from orders.payments.base import PaymentGateway
 from orders.payments.stripe_connect import TransferGateway
 from orders.status import (
@@ -151,7 +151,8 @@ def refund_part(
     order = fulfilment.order
     if not part_was_paid(fulfilment):
         raise OrderError("part_not_paid")
-    amount = Money(fulfilment.total_minor, fulfilment.currency)
+    # what single-line refunds already gave back is not given twice
+    amount = Money(fulfilment.total_minor - fulfilment.refunded_minor, fulfilment.currency)
     # check the transition before any money moves
     if not can_fulfil(FulfilmentStatus(fulfilment.status), FulfilmentStatus.REFUNDED):
         raise InvalidTransition(
@@ -178,7 +179,7 @@ def refund_part(
         reason=reason[:200],
         amount_minor=amount.amount_minor,
     )
-    fulfilment.refunded_minor = amount.amount_minor
+    fulfilment.refunded_minor += amount.amount_minor
     if payment is not None:
         payment.amount_refunded_minor = min(
             payment.amount_minor, payment.amount_refunded_minor + amount.amount_minor
@@ -196,6 +197,88 @@ def refund_part(
     if isinstance(gateway, TransferGateway):
         payment_attempts.take_back_transfer(session, gateway, fulfilment, now=now, source=source)
     settle_order_status(order, now=now)
+    session.flush()
+    return amount
+
+
+def refund_line(
+    session: Session,
+    line: OrderLine,
+    quantity: int,
+    *,
+    gateway: PaymentGateway | None,
+    reason: str,
+    **act: Unpack[Act],
+) -> Money:
+    """Give back the price of ``quantity`` units of one line of a parcel that left (a
+    jar broken, a unit missing), the rest of the parcel kept: through the provider
+    for a card, otherwise owed back to the buyer. The cooperative gives back those
+    units less the marketplace's commission on them (posted to its ledger once the
+    part's entries are, see :func:`orders.ledger.post_line_refund`). Returns the amount.
+
+    :raises OrderError: ``part_not_paid``, ``part_not_shipped`` (before it leaves,
+        refund or cancel the whole part), ``quantity_out_of_range`` (``max``).
+    :raises GatewayError: when the provider refuses; nothing is changed.
+    """
+    part = line.fulfilment
+    order = part.order
+    if not part_was_paid(part):
+        raise OrderError("part_not_paid")
+    if part.status not in (FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED):
+        raise OrderError("part_not_shipped")
+    left = line.quantity - line.refunded_quantity
+    if not 1 <= quantity <= left:
+        raise OrderError("quantity_out_of_range", max=left)
+    amount = Money(line.unit_price_minor * quantity, line.currency)
+    payment = _succeeded_payment(order)
+    if order.payment_method == PaymentMethod.CARD and gateway is not None and payment is not None:
+        room = payment.amount_minor - payment.amount_refunded_minor
+        amount = Money(min(amount.amount_minor, room), amount.currency)
+        if amount.amount_minor > 0:
+            gateway.refund(
+                payment,
+                amount,
+                idempotency_key=(
+                    f"refund:{order.number}:{part.position}:line:{line.id}:"
+                    f"{line.refunded_quantity + quantity}"
+                ),
+            )
+    # the commission on the units given back, so that whole refunds add up exactly
+    commission_after = line.commission_minor * (line.refunded_quantity + quantity) // line.quantity
+    commission = commission_after - line.refunded_commission_minor
+    line.refunded_quantity += quantity
+    line.refunded_minor += amount.amount_minor
+    line.refunded_commission_minor += commission
+    part.refunded_minor += amount.amount_minor
+    if payment is not None:
+        payment.amount_refunded_minor = min(
+            payment.amount_minor, payment.amount_refunded_minor + amount.amount_minor
+        )
+        payment.status = (
+            PaymentStatus.REFUNDED
+            if payment.amount_refunded_minor >= payment.amount_minor
+            else PaymentStatus.PARTIALLY_REFUNDED
+        )
+    order.amount_refunded_minor = min(
+        order.amount_paid_minor, order.amount_refunded_minor + amount.amount_minor
+    )
+    act = {"source": "operator", **act}
+    now = act["now"]
+    record(
+        order,
+        EventKind.LINE_REFUNDED,
+        now=now,
+        fulfilment=part,
+        source=act["source"],
+        actor_id=act.get("actor_id"),
+        reason=reason[:200],
+        line=line.sku,
+        quantity=quantity,
+        amount_minor=amount.amount_minor,
+    )
+    ledger.post_line_refund(
+        session, part, amount.amount_minor - commission, now=now, reference=line.sku
+    )
     session.flush()
     return amount
 
@@ -228,17 +311,17 @@ def withdraw_part(
     fulfilment: Fulfilment,
     *,
     gateway: PaymentGateway | None,
-    now: datetime,
-    source: str = "shopper",
-    actor_id: int | None = None,
+    **act: Unpack[Act],
 ) -> Money:
     """The buyer no longer wants a part that has not left its cooperative, whatever
     became of the others: cancelled (stock back) when nothing was paid for it, refunded
     (through the provider for a card, else owed back) when it was. Returns the amount
-    refunded (zero for a cancellation).
+    refunded (zero for a cancellation). ``source`` defaults to the shopper.
 
     :raises OrderError: ``already_shipped`` (the parcel left: refuse it or ask for a
-        refund instead), ``order_not_confirmed`` (cancel the whole order instead).
+        refund instead), ``order_not_confirmed`` (cancel the whole order instead),
+        ``institutional_order`` (an organisation's planned order changes through the
+        operator).
     :raises GatewayError: when the provider refuses the refund; nothing is changed.
     """
     if fulfilment.order.status != OrderStatus.CONFIRMED:
@@ -247,24 +330,11 @@ def withdraw_part(
         raise OrderError("institutional_order")
     if fulfilment.status not in HOLDING_STOCK:
         raise OrderError("already_shipped")
+    act = {"source": "shopper", **act}
+    reason = "withdrawn by the buyer"
     if part_was_paid(fulfilment):
-        return refund_part(
-            session,
-            fulfilment,
-            gateway=gateway,
-            now=now,
-            reason="withdrawn by the buyer",
-            source=source,
-            actor_id=actor_id,
-        )
-    cancel_part(
-        session,
-        fulfilment,
-        now=now,
-        reason="withdrawn by the buyer",
-        source=source,
-        actor_id=actor_id,
-    )
+        return refund_part(session, fulfilment, gateway=gateway, reason=reason, **act)
+    cancel_part(session, fulfilment, reason=reason, **act)
     return Money.zero(fulfilment.currency)
 
 

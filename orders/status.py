@@ -73,6 +73,7 @@ class EventKind(StrEnum):
     TRACKING_CORRECTED = "tracking_corrected"
     ATTENTION_CLEARED = "attention_cleared"  # an operator looked and wrote a note
     REFUND_PAID = "refund_paid"  # an operator gave money back by transfer or cash
+    LINE_REFUNDED = "line_refunded"  # units of one line refunded, the parcel kept
     COMPLETED = "completed"
 
 

@@ -178,4 +178,6 @@ LEDGER_KINDS = {
     "payout": _l("Bank transfer to you"),
     "transfer": _l("Transfer to you"),
     "settlement": _l("Payment from you"),
+    "transfer_reversal": _l("Transfer taken back"),
+    "line_refund": _l("Units refunded to the buyer"),
 }

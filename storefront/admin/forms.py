@@ -14,7 +14,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from storefront.account.forms import strip
@@ -182,6 +182,17 @@ class PartReasonForm(Form):
         validators=[InputRequired(), Length(max=200)],
     )
     restock = BooleanField(_l("The goods are back on the shelf"))
+
+
+class LineRefundForm(Form):
+    quantity = IntegerField(
+        _l("Units to refund"), validators=[InputRequired(), NumberRange(min=1, max=1_000_000)]
+    )
+    reason = TextAreaField(
+        _l("Reason (sent to the buyer)"),
+        filters=[strip],
+        validators=[InputRequired(), Length(max=200)],
+    )
 
 
 class RefundPaidForm(Form):

@@ -24,7 +24,13 @@ from orders.models import Fulfilment, Order
 from orders.placing import find_by_number
 from orders.status import OrderStatus, PaymentMethod
 from storefront import labels, payments
-from storefront.admin.forms import NoteForm, PartReasonForm, RefundPaidForm, TransferForm
+from storefront.admin.forms import (
+    LineRefundForm,
+    NoteForm,
+    PartReasonForm,
+    RefundPaidForm,
+    TransferForm,
+)
 from storefront.admin.views import PER_PAGE, actor, bp
 from storefront.auth import operator_required
 from storefront.extensions import db
@@ -46,10 +52,19 @@ PROBLEMS = {
     "not_cash_on_delivery": _l("Only cash-on-delivery parcels can be refused at the door."),
     "gateway_error": _l("The payment provider refused the refund; nothing was changed."),
     "invalid_transition": _l("This action is not possible in the order's present state."),
+    "part_not_shipped": _l(
+        "Units of a line are refunded once the parcel has left; before, refund or cancel the "
+        "whole parcel."
+    ),
+    "quantity_out_of_range": _l("Enter a number of units from 1 to %(max)s."),
 }
 
 
 def _refusal(exc: Exception) -> list[str]:
+    data = getattr(exc, "data", None)
+    code = getattr(exc, "code", "")
+    if data and code in PROBLEMS:  # a sentence that needs the refusal's figures
+        return [str(PROBLEMS[code]) % data]
     return describe(exc, PROBLEMS)
 
 
@@ -233,6 +248,48 @@ def order_part_refund(number: str, position: int) -> Response:
             reason=reason,
         )
         notify.part_refunded(part, amount)
+    if found.payment_method == PaymentMethod.CARD:
+        flash(_("Refunded to the card: %(amount)s.", amount=money_text(amount)), "success")
+    else:
+        flash(
+            _("Refund recorded: %(amount)s is owed back to the buyer.", amount=money_text(amount)),
+            "success",
+        )
+    return _back(found)
+
+
+@bp.post("/orders/<number>/lines/<int:line_id>/refund")
+@operator_required
+def order_line_refund(number: str, line_id: int) -> Response:
+    """Refund some units of one line of a parcel that left (damaged, missing)."""
+    found = _order(number)
+    line = next((ln for ln in found.lines if ln.id == line_id), None)
+    if line is None:
+        abort(404)
+    form = LineRefundForm()
+    if not form.validate_on_submit():
+        flash(_("Enter the number of units and the reason: the buyer reads it."), "error")
+        return _back(found)
+    act = fulfilment.Act(now=utcnow(), actor_id=actor().id, source="operator")
+    with _desk(found):
+        amount = refunds.refund_line(
+            db.session,
+            line,
+            form.quantity.data or 0,
+            gateway=payments.gateway(found.payment_method),
+            reason=form.reason.data or "",
+            **act,
+        )
+        _log(
+            "order.line_refund",
+            found,
+            part=line.fulfilment.position,
+            line=line.sku,
+            quantity=form.quantity.data,
+            amount_minor=amount.amount_minor,
+            reason=form.reason.data,
+        )
+        notify.part_refunded(line.fulfilment, amount)
     if found.payment_method == PaymentMethod.CARD:
         flash(_("Refunded to the card: %(amount)s.", amount=money_text(amount)), "success")
     else:

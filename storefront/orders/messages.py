@@ -78,6 +78,7 @@ EVENTS = {
     "tracking_corrected": _l("Tracking number corrected"),
     "attention_cleared": _l("Checked by our team"),
     "refund_paid": _l("Money given back"),
+    "line_refunded": _l("Some units refunded"),
 }
 
 PROBLEMS = {

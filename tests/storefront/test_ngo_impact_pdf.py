@@ -73,7 +73,7 @@ def test_the_pdf_carries_the_reports_figures(app, client, session, confirmed) ->
     flat = _flat(text)
     assert f"Impact report — order {report.order_number}" in flat
     assert world.organisation.name in flat
-    assert "100 ordered" in flat and "0 delivered" in flat
+    assert "100 ordered" in flat and "0 received" in flat
     with app.test_request_context(headers={"Cookie": "lang=en"}):
         amounts = [
             report.goods_minor,
