@@ -19,7 +19,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 #: What a spreadsheet takes as the start of a formula (or strips before one).
@@ -83,11 +83,58 @@ def write_csv(
     *,
     delimiter: str = ",",
     lineterminator: str = "\r\n",
+    decimal_comma: bool = False,
 ) -> str:
-    """The table as CSV text; encode as ``utf-8-sig`` for Excel."""
+    """The table as CSV text; encode as ``utf-8-sig`` for Excel. French Excel reads
+    ``;`` between cells and ``,`` before decimals (``decimal_comma``)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=delimiter, lineterminator=lineterminator)
     writer.writerow([neutralise(h) for h in header])
     for row in rows:
-        writer.writerow([cell(v) for v in row])
+        writer.writerow(
+            [
+                cell(v).replace(".", ",") if decimal_comma and isinstance(v, Decimal) else cell(v)
+                for v in row
+            ]
+        )
+    return out.getvalue()
+
+
+def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[Cell]], *, title: str) -> bytes:
+    """The table as an .xlsx workbook of one sheet: numbers as numbers (amounts with two
+    decimals), dates as dates, identifiers and free text as text — never a formula."""
+    from openpyxl import Workbook  # a dependency of exports only
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import Cell as XlsxCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=re.sub(r"[\\/*?:\[\]]", " ", title)[:31] or "Sheet")
+
+    def xlsx_cell(value: Cell) -> XlsxCell:
+        if isinstance(value, bool):
+            raise TypeError("write yes/no as words, not booleans")
+        if isinstance(value, Identifier):
+            found = WriteOnlyCell(sheet, value=str(value))
+            found.number_format = "@"
+            return found
+        if isinstance(value, str):
+            return WriteOnlyCell(sheet, value=neutralise(value) if value.startswith("=") else value)
+        if isinstance(value, Decimal):  # an amount: a number with two decimals
+            found = WriteOnlyCell(sheet, value=float(value))
+            found.number_format = "#,##0.00"
+        elif isinstance(value, date) and not isinstance(value, datetime):
+            found = WriteOnlyCell(sheet, value=datetime(value.year, value.month, value.day))
+            found.number_format = "yyyy-mm-dd"
+        elif isinstance(value, datetime):  # Excel knows no time zones: UTC, said so
+            found = WriteOnlyCell(sheet, value=value.astimezone(UTC).replace(tzinfo=None))
+            found.number_format = "yyyy-mm-dd hh:mm \"UTC\""
+        else:
+            found = WriteOnlyCell(sheet, value=value)
+        return found
+
+    sheet.append([xlsx_cell(h) for h in header])
+    for row in rows:
+        sheet.append([xlsx_cell(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
     return out.getvalue()

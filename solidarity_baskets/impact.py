@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.money import Money
-from catalog.spreadsheet import Cell, amount, write_csv
+from catalog.spreadsheet import Cell, amount
 from orders.models import Fulfilment
 from orders.status import FulfilmentStatus
 from solidarity_baskets import nutrition
@@ -210,12 +210,15 @@ CSV_HEADER = (
 )
 
 
-def impact_csv(report: ImpactReport, region_names: dict[str, str] | None = None) -> str:
-    """The report as one CSV table (UTF-8, comma-separated): a ``summary`` row, one
-    ``point`` row per distribution point, one ``cooperative`` row per cooperative,
-    one ``region`` row per region. Amounts in MAD with a dot for decimals."""
+def impact_rows(
+    report: ImpactReport, region_names: dict[str, str] | None = None
+) -> list[list[Cell | bool]]:
+    """The report as one table under :data:`CSV_HEADER`: a ``summary`` row, one
+    ``point`` row per distribution point, one ``cooperative`` row per cooperative, one
+    ``region`` row per region (the first cell: words the reader's language names).
+    Amounts in MAD as decimals; ``women_led`` and ``rural`` as yes/no."""
     names = region_names or {}
-    rows: list[list[Cell]] = []
+    rows: list[list[Cell | bool]] = []
     rows.append(
         [
             "summary",
@@ -257,8 +260,8 @@ def impact_csv(report: ImpactReport, region_names: dict[str, str] | None = None)
                 c.cooperative_id,
                 c.name_fr,
                 c.region_code,
-                "yes" if c.women_led else "no",
-                "yes" if c.rural else "no",
+                c.women_led,
+                c.rural,
                 "",
                 "",
                 amount(c.goods_minor),
@@ -284,4 +287,4 @@ def impact_csv(report: ImpactReport, region_names: dict[str, str] | None = None)
                 "",
             ]
         )
-    return write_csv(CSV_HEADER, rows, lineterminator="\n")
+    return rows

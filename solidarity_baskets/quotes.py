@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from catalog.spreadsheet import Cell, amount, write_csv
+from catalog.spreadsheet import Cell, amount
 from solidarity_baskets import fairness, nutrition
 from solidarity_baskets.fairness import Outcome
 from solidarity_baskets.models import BasketQuote, QuoteDestination
@@ -477,10 +477,11 @@ PLAN_HEADER = (
 )
 
 
-def plan_csv(quote: BasketQuote) -> str:
-    """Every purchase of the quote, one row each (amounts in MAD, dot decimals)."""
+def plan_rows(quote: BasketQuote) -> list[list[Cell | bool]]:
+    """Every purchase of the quote, one row each under :data:`PLAN_HEADER` (amounts in
+    MAD as decimals; ``women_led`` a yes/no the reader's language words)."""
     coops, products = quote.result["cooperatives"], quote.result["products"]
-    rows: list[list[Cell]] = []
+    rows: list[list[Cell | bool]] = []
     for offer_key, supplier_id, line_key, dest_key, _, units, goods, ship, ship_by in quote.result[
         "assignments"
     ]:
@@ -490,17 +491,17 @@ def plan_csv(quote: BasketQuote) -> str:
                 supplier_id,
                 coop["name_fr"],
                 coop["region_code"],
-                "yes" if coop["women_led"] else "no",
+                bool(coop["women_led"]),
                 line_key,
                 products[offer_key]["title_fr"],
                 dest_key,
                 units,
                 amount(goods),
                 amount(ship),
-                ship_by or "",
+                date.fromisoformat(ship_by) if ship_by else None,
             ]
         )
-    return write_csv(PLAN_HEADER, rows, lineterminator="\n")
+    return rows
 
 
 @dataclass(frozen=True)

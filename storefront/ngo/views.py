@@ -67,7 +67,7 @@ from storefront import jobs, payments
 from storefront.auth import answer_existing_account, organisation_required
 from storefront.extensions import db
 from storefront.i18n import current_language
-from storefront.ngo import invoice_pdf, points_file, tags_pdf
+from storefront.ngo import exports, invoice_pdf, points_file, tags_pdf
 from storefront.ngo.forms import (
     QUANTITY_UNIT_LABELS,
     ActionForm,
@@ -665,14 +665,16 @@ def quote_detail(quote_id: int) -> str:
     )
 
 
-@bp.get("/quotes/<int:quote_id>/plan.csv")
+@bp.get("/quotes/<int:quote_id>/plan.<any(csv, xlsx):fmt>")
 @organisation_required
-def quote_plan_csv(quote_id: int) -> Response:
+def quote_plan(quote_id: int, fmt: str) -> Response:
     quote = _own_quote(quote_id)
-    return Response(
-        quotes.plan_csv(quote),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=quote-{quote.id}-plan.csv"},
+    return exports.table(
+        f"quote-{quote.id}-plan",
+        fmt,
+        quotes.PLAN_HEADER,
+        quotes.plan_rows(quote),
+        title=_("Plan"),
     )
 
 
@@ -941,15 +943,17 @@ def order_invoice_pdf(basket_order_id: int) -> Response:
     )
 
 
-@bp.get("/orders/<int:basket_order_id>/impact.csv")
+@bp.get("/orders/<int:basket_order_id>/impact.<any(csv, xlsx):fmt>")
 @organisation_required
-def order_impact_csv(basket_order_id: int) -> Response:
+def order_impact_table(basket_order_id: int, fmt: str) -> Response:
     basket_order = _own_order(basket_order_id)
     report = impact.impact_report(db.session, basket_order)
     lang = current_language()
     names = {r.code: r.name(lang) for r in regions.regions()}
-    return Response(
-        impact.impact_csv(report, names),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=impact-{report.order_number}.csv"},
+    return exports.table(
+        f"impact-{report.order_number}",
+        fmt,
+        impact.CSV_HEADER,
+        impact.impact_rows(report, names),
+        title=_("Impact report"),
     )

@@ -16,7 +16,7 @@ from orders.fulfilment import mark_shipped, parts_for_cooperative
 from orders.models import Fulfilment, Order
 from orders.status import FulfilmentStatus, OrderStatus, PaymentMethod
 from solidarity_baskets.errors import BasketError
-from solidarity_baskets.impact import impact_csv, impact_report
+from solidarity_baskets.impact import CSV_HEADER, impact_report, impact_rows
 from solidarity_baskets.manifests import parse_serial, point_manifests, trace
 from solidarity_baskets.models import BasketOrder, QuoteStatus
 from solidarity_baskets.receipts import LineProblem, confirm_receipt
@@ -311,11 +311,13 @@ def test_receipt_input_is_checked_and_changes_nothing_when_wrong(session, make):
     assert all(f.status == FulfilmentStatus.SHIPPED for f in order.fulfilments if f.id in parts)
 
 
-def test_the_csv_report_has_a_row_per_cooperative_and_no_person(session, make):
+def test_the_report_table_has_a_row_per_cooperative_and_no_person(session, make):
     world, _, basket_order = _confirmed(session, make)
-    text = impact_csv(impact_report(session, basket_order))
-    assert text.splitlines()[0].startswith("section,code,name")
-    assert sum(1 for row in text.splitlines() if row.startswith("cooperative,")) == 3
+    rows = impact_rows(impact_report(session, basket_order))
+    assert len(rows[0]) == len(CSV_HEADER) and rows[0][0] == "summary"
+    assert sum(1 for row in rows if row[0] == "cooperative") == 3
+    assert {row[4] for row in rows if row[0] == "cooperative"} == {True, False}
+    text = repr(rows)
     for personal in (world.member.email, world.member.name, world.member.phone, "Khadija"):
         assert personal not in text
     assert session.scalar(select(func.count(BasketOrder.id))) == 1

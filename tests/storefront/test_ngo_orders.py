@@ -112,11 +112,13 @@ def test_the_impact_report_is_there_in_html_and_csv(client, world, session):
     assert "Where the money goes" in html and "Coopérative Chaouia" in html
     response = client.get(f"/ngo/orders/{basket_order.id}/impact.csv")
     assert response.mimetype == "text/csv"
-    text = response.get_data(as_text=True)
+    text = response.data.decode("utf-8-sig")
     rows = text.splitlines()
-    assert rows[0].startswith("section,code,name")
-    assert sum(1 for r in rows if r.startswith("cooperative,")) == 3
-    assert sum(1 for r in rows if r.startswith("point,")) == 2
+    assert rows[0].startswith("Section,Code,Name")
+    assert sum(1 for r in rows if r.startswith("Cooperative,")) == 3
+    assert sum(1 for r in rows if r.startswith("Distribution point,")) == 2
+    xlsx = client.get(f"/ngo/orders/{basket_order.id}/impact.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
     for secret in PERSONAL:
         assert secret not in text
 
@@ -137,6 +139,9 @@ def test_another_organisation_sees_nothing_of_this_one(client, world, session, m
         f"/ngo/orders/{basket_order.id}",
         f"/ngo/orders/{basket_order.id}/impact",
         f"/ngo/orders/{basket_order.id}/impact.csv",
+        f"/ngo/orders/{basket_order.id}/impact.xlsx",
+        f"/ngo/quotes/{quote_id}/plan.xlsx",
+        f"/ngo/orders/{basket_order.id}/invoice.pdf",
         f"/ngo/orders/{basket_order.id}/tags?point={basket_order.quote.destinations[0].id}",
         own_template,
     ):

@@ -192,6 +192,41 @@ def test_the_plan_downloads_as_csv(client, world, session):
     quote = session.scalar(select(BasketQuote))
     response = client.get(f"/ngo/quotes/{quote.id}/plan.csv")
     assert response.mimetype == "text/csv"
-    rows = response.get_data(as_text=True).splitlines()
-    assert rows[0].startswith("cooperative_id,cooperative")
+    assert response.data.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 with its mark
+    rows = response.data.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("Cooperative no.,Cooperative,Region code,Led by women")
     assert len(rows) == 1 + len(quote.result["assignments"])
+    assert all(row.split(",")[3] in ("yes", "no") for row in rows[1:])
+
+
+@pytest.mark.translated
+def test_the_plan_opens_in_french_excel(client, world, session):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    login(client, world.member)
+    client.post("/ngo/orders/new", data=order_form(world))
+    quote = session.scalar(select(BasketQuote))
+    client.set_cookie("lang", "fr")
+    text = client.get(f"/ngo/quotes/{quote.id}/plan.csv").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0][:4] == [
+        "N° de coopérative",
+        "Coopérative",
+        "Code de la région",
+        "Dirigée par des femmes",
+    ]
+    assert "Coopérative" in text and "CoopÃ" not in text
+    goods = [row[8] for row in rows[1:]]
+    assert all("," in g and "." not in g for g in goods), goods  # 30,00 not 30.00
+    assert {row[3] for row in rows[1:]} <= {"oui", "non"}
+
+    response = client.get(f"/ngo/quotes/{quote.id}/plan.xlsx")
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    table = list(sheet.iter_rows(values_only=True))
+    assert table[0][1] == "Coopérative" and len(table) == len(rows)
+    assert all(isinstance(row[8], float | int) for row in table[1:])  # numbers, not text
+    assert sum(row[8] for row in table[1:]) * 100 == pytest.approx(quote.goods_minor)
