@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import audit
 from catalog.audit import Actor
-from catalog.errors import FieldProblem, InvalidInput
+from catalog.errors import FieldProblem, InvalidInput, Problem
 from catalog.models import Category, CategoryRule, CertificateKind, Product
+from catalog.rules import problems as rule_problems
 from catalog.rules import refresh_products
 from catalog.safe_text import text_problems
 
@@ -44,6 +45,36 @@ def _subtree_ids(categories: list[Category], root_id: int) -> set[int]:
             if child not in found:
                 found.add(child)
                 todo.append(child)
+    return found
+
+
+def sellable_in(session: Session, category_id: int) -> set[int]:
+    """The products on sale in a category and its subcategories (to compare before and
+    after its rule changes)."""
+    subtree = _subtree_ids(list(session.scalars(select(Category))), category_id)
+    return set(
+        session.scalars(
+            select(Product.id).where(Product.category_id.in_(subtree), Product.sellable.is_(True))
+        )
+    )
+
+
+def taken_off_sale(
+    session: Session, before: set[int], today: date
+) -> dict[int, list[tuple[Product, list[Problem]]]]:
+    """Of the products on sale ``before`` a change, those no longer on sale, with why,
+    by cooperative: each cooperative is told what its rule change took off sale."""
+    if not before:
+        return {}
+    found: dict[int, list[tuple[Product, list[Problem]]]] = {}
+    for product in session.scalars(
+        select(Product)
+        .where(Product.id.in_(before), Product.sellable.is_(False))
+        .order_by(Product.cooperative_id, Product.id)
+    ):
+        found.setdefault(product.cooperative_id, []).append(
+            (product, rule_problems(product, today))
+        )
     return found
 
 

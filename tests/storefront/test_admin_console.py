@@ -169,6 +169,43 @@ def test_a_category_rule_caps_the_price_and_stops_listings_above(client, session
     assert "6.00\u00a0MAD" in page
 
 
+def test_a_rule_that_takes_listings_off_sale_tells_their_cooperatives(
+    client, session, make, console
+):
+    masks = make.category("masques", name_fr="Masques")
+    tafoukt = make.cooperative(name_fr="Coopérative Tafoukt", email="tafoukt@example.ma")
+    amal = make.cooperative(name_fr="Coopérative Amal")
+    member(session, amal, email="amal@example.ma")
+    off_sale = make.product(tafoukt, category=masks, price_minor=500, title_fr="Masque bleu")
+    make.product(amal, category=masks, price_minor=500, title_fr="Masque rouge")
+    elsewhere = make.product(tafoukt, price_minor=500, title_fr="Huile d'argan")
+    session.commit()
+    form = {
+        "slug": "masques",
+        "name_fr": "Masques",
+        "parent_id": "0",
+        "position": "0",
+        "required_kinds": ["imanor_mask"],
+        "max_price": "",
+    }
+    page = client.post(f"/admin/categories/{masks.id}", data=form, follow_redirects=True)
+    assert "2 cooperatives are told which of their products left the sale" in page.get_data(
+        as_text=True
+    )
+    session.expire_all()
+    assert not off_sale.sellable and elsewhere.sellable
+    told = {m.to: m for m in session.scalars(select(OutboxMessage))}
+    assert set(told) == {"tafoukt@example.ma", "amal@example.ma"}
+    mail = told["tafoukt@example.ma"]
+    assert "Masques" in mail.subject
+    assert "Masque bleu" in mail.body_text and "Huile d'argan" not in mail.body_text
+    assert "IMANOR" in mail.body_text  # why: the certificate now required
+    assert "Masque rouge" not in mail.body_text  # another cooperative's product
+    # saving again without a change tells nobody twice
+    client.post(f"/admin/categories/{masks.id}", data=form)
+    assert session.scalar(select(func.count(OutboxMessage.id))) == 2
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
