@@ -86,6 +86,7 @@ def in_integer_range(value: int) -> bool:
 MODEL_MODULES = (
     "catalog.models",
     "catalog.audit",
+    "catalog.claims",
     "catalog.settings",
     "catalog.accounts.users",
     "catalog.accounts.api_tokens",

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from catalog import audit, regions
+from catalog import audit, claims, regions
 from catalog.audit import Actor
 from catalog.errors import FieldProblem, InvalidIdentifier, InvalidInput, InvalidState, NotFound
 from catalog.identifiers import clean_ice, clean_phone
@@ -164,14 +164,23 @@ def register_cooperative(
 
 
 def update_profile(
-    session: Session, coop: Cooperative, profile: CooperativeProfile, *, actor: Actor, now: datetime
+    session: Session,
+    coop: Cooperative,
+    profile: CooperativeProfile,
+    *,
+    actor: Actor,
+    now: datetime,
+    evidence: str = "",
 ) -> dict[str, list[object]]:
     """Change a cooperative's profile. Its listings are refreshed (their region,
-    women-led flag and search text come from it).
+    women-led flag and search text come from it). A verified cooperative's changes to
+    its claims (:data:`catalog.claims.CLAIM_FIELDS`) are not applied: they go to the
+    operator's review with ``evidence`` (:func:`catalog.claims.propose`).
 
-    :raises InvalidInput: when a value is wrong, or when a verified cooperative tries to
-        change what the operator verified (``code`` ``locked_after_verification``).
-    :return: the changes, ``{field: [old, new]}``.
+    :raises InvalidInput: when a value is wrong, when a verified cooperative tries to
+        change what the operator verified (``code`` ``locked_after_verification``), or
+        changes a claim without saying what shows it (``evidence`` / ``required``).
+    :return: the changes applied, ``{field: [old, new]}``.
     """
     profile, problems = check_profile(session, profile, this_year=now.year, exclude_id=coop.id)
     new = _columns(profile)
@@ -181,8 +190,18 @@ def update_profile(
             for name in IDENTITY_FIELDS
             if new[name] != getattr(coop, name)
         ]
+    to_review = (
+        claims.changed_claims(coop, new) if coop.status == CooperativeStatus.VERIFIED else {}
+    )
+    if to_review and not evidence.strip():
+        problems.append(FieldProblem("evidence", "required"))
+    elif len(evidence) > claims.MAX_EVIDENCE:
+        problems.append(FieldProblem("evidence", "too_long", {"max": claims.MAX_EVIDENCE}))
     if problems:
         raise InvalidInput(problems)
+    if to_review:
+        claims.propose(session, coop, to_review, evidence=evidence, actor=actor, now=now)
+        new.update({name: getattr(coop, name) for name in to_review})
     before = {name: getattr(coop, name) for name in new}
     diff = audit.changes(before, new)
     if not diff:

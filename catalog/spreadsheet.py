@@ -127,7 +127,7 @@ def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[Cell]], *, title: 
             found.number_format = "yyyy-mm-dd"
         elif isinstance(value, datetime):  # Excel knows no time zones: UTC, said so
             found = WriteOnlyCell(sheet, value=value.astimezone(UTC).replace(tzinfo=None))
-            found.number_format = "yyyy-mm-dd hh:mm \"UTC\""
+            found.number_format = 'yyyy-mm-dd hh:mm "UTC"'
         else:
             found = WriteOnlyCell(sheet, value=value)
         return found

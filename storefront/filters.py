@@ -247,4 +247,6 @@ def init_app(app: Flask) -> None:
         CARRIERS=labels.CARRIERS,
         PAYOUT_BATCH_STATUSES=labels.PAYOUT_BATCH_STATUSES,
         label=labels.label,
+        claim_label=labels.claim_label,
+        claim_value=labels.claim_value,
     )

@@ -128,6 +128,11 @@ AUDIT_ACTIONS = {
     "order.ship": _l("Parcel shipped"),
     "order.deliver": _l("Parcel delivered"),
     "order.cash": _l("Cash collected"),
+    "order.line_refund": _l("Units of a line refunded"),
+    "basket.receipt": _l("Receipt confirmed at a distribution point"),
+    "cooperative.claims_proposed": _l("Claims change proposed"),
+    "cooperative.claims_accepted": _l("Claims change accepted"),
+    "cooperative.claims_refused": _l("Claims change refused"),
     "shipping.update": _l("Shipping tariff changed"),
     "commission.update": _l("Commission changed"),
     "payout.create": _l("Payout batch made"),
@@ -181,3 +186,39 @@ LEDGER_KINDS = {
     "transfer_reversal": _l("Transfer taken back"),
     "line_refund": _l("Units refunded to the buyer"),
 }
+
+
+#: what a cooperative claims about itself (reviewed by an operator once verified)
+CLAIM_FIELDS = {
+    "rural": _l("Rural"),
+    "women_led": _l("Led by women"),
+    "region_code": _l("Region"),
+    "province_code": _l("Province or prefecture"),
+    "members": _l("Members"),
+    "women_members": _l("Women members"),
+}
+
+
+def claim_label(field: str) -> str:
+    return label(CLAIM_FIELDS, field)
+
+
+def claim_value(field: str, value: object) -> str:
+    """A claimed value as a person reads it: yes/no, a place's name, a count."""
+    from flask_babel import gettext
+
+    from catalog import regions
+    from storefront.filters import number
+    from storefront.i18n import current_language
+
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if field == "region_code" and isinstance(value, str):
+        region = regions.region(value)
+        return region.name(current_language()) if region else value
+    if field == "province_code" and isinstance(value, str):
+        province = regions.province(value)
+        return province.name(current_language()) if province else value
+    if isinstance(value, int):
+        return number(value)
+    return str(value)

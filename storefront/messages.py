@@ -114,6 +114,7 @@ MESSAGES: dict[str, Any] = {
     # states
     "invalid_state": _l("This is no longer possible: the page was out of date."),
     "already_applied": _l("This import was already applied."),
+    "claim_not_pending": _l("This change was already reviewed."),
 }
 
 

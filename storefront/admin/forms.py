@@ -162,6 +162,14 @@ class NoteForm(Form):
     )
 
 
+class ReviewForm(Form):
+    note = TextAreaField(
+        _l("What you checked (the cooperative reads it)"),
+        filters=[strip],
+        validators=[Optional(), Length(max=2000)],
+    )
+
+
 class TransferForm(Form):
     amount = StringField(
         _l("Amount received (DH)"),

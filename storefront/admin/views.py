@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -25,8 +26,9 @@ from werkzeug.wrappers import Response
 from catalog import audit, moderation, onboarding, synonyms
 from catalog.accounts.users import Organisation, OrganisationStatus, Role, User
 from catalog.audit import Actor
-from catalog.categories import CategoryDraft, save_category
+from catalog.categories import CategoryDraft, save_category, sellable_in, taken_off_sale
 from catalog.certificates import reject_certificate, verify_certificate
+from catalog.claims import ClaimChange, ClaimStatus
 from catalog.db import utcnow
 from catalog.errors import InvalidAmount, InvalidInput, InvalidState
 from catalog.models import (
@@ -92,6 +94,9 @@ def dashboard() -> str:
     pending_orgs = db.session.scalar(
         select(func.count(Organisation.id)).where(Organisation.status == OrganisationStatus.PENDING)
     )
+    pending_claims = db.session.scalar(
+        select(func.count(ClaimChange.id)).where(ClaimChange.status == ClaimStatus.PENDING)
+    )
     entries, _total = audit.entries(db.session, per_page=15)
     open_tasks, dead_messages = tasks.waiting_counts(db.session)
     return render_template(
@@ -103,6 +108,7 @@ def dashboard() -> str:
         pending_coops=pending_coops or 0,
         pending_certs=pending_certs or 0,
         pending_orgs=pending_orgs or 0,
+        pending_claims=pending_claims or 0,
         entries=entries,
     )
 
@@ -494,6 +500,7 @@ def category_edit(category_id: int | None = None) -> Response | str:
                 required_kinds=tuple(form.required_kinds.data or ()),
                 max_unit_price_minor=cap,
             )
+            before = sellable_in(db.session, category.id) if category is not None else set()
             try:
                 saved, changed = save_category(
                     db.session, category, draft, actor=actor(), now=utcnow()
@@ -503,12 +510,39 @@ def category_edit(category_id: int | None = None) -> Response | str:
                 for text in attach(form, exc.problems, {"max_unit_price_minor": "max_price"}):
                     flash(text, "error")
             else:
+                told = _tell_taken_off_sale(saved, before)
                 db.session.commit()
                 flash(_("Category saved."), "success")
                 if changed:
                     flash(_("%(num)d products changed: on sale or not.", num=changed), "info")
+                if told:
+                    flash(
+                        ngettext(
+                            "%(num)d cooperative is told which of its products left the sale.",
+                            "%(num)d cooperatives are told which of their products left the sale.",
+                            told,
+                        ),
+                        "info",
+                    )
                 return redirect(url_for("admin.category_edit", category_id=saved.id))
     return render_template("admin/category_form.html", form=form, category=category)
+
+
+def _tell_taken_off_sale(category: Category, before: set[int]) -> int:
+    """Each cooperative whose products the new rule took off sale is told which, and
+    why (a certificate now required, a price above the new cap). Returns how many."""
+    now = utcnow()
+    off = taken_off_sale(db.session, before, now.date())
+    for coop_id, products in off.items():
+        notify_cooperative(
+            products[0][0].cooperative,
+            "category_rule_off_sale",
+            topic=f"category:{category.id}:rule:{now.isoformat()}:{coop_id}",
+            category=category,
+            products=products,
+            sale_problem=labels.sale_problem,
+        )
+    return len(off)
 
 
 # -- search synonyms ---------------------------------------------------------------------

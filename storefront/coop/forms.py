@@ -92,6 +92,22 @@ class ProfileForm(Form):
     )
 
 
+class ProfileEditForm(ProfileForm):
+    """The profile page of a cooperative: a verified one says what shows a change to
+    its claims (rural, women-led, region, members), which the operator reviews."""
+
+    evidence = TextAreaField(
+        _l("What shows the change"),
+        filters=[strip],
+        validators=[Optional(), Length(max=2000)],
+        description=_l(
+            "Needed when you change rural, women-led, region, province or members: for example "
+            "the new member register or the general assembly's minutes. The operator checks "
+            "it before the change shows."
+        ),
+    )
+
+
 class SignupForm(ProfileForm):
     """A person creates their account together with their cooperative."""
 

@@ -19,7 +19,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from catalog import audit, certificates, csv_io, images, listings, onboarding, regions, stock
+from catalog import (
+    audit,
+    certificates,
+    claims,
+    csv_io,
+    images,
+    listings,
+    onboarding,
+    regions,
+    stock,
+)
 from catalog.accounts.users import Role, User
 from catalog.audit import Actor
 from catalog.certificates import CertificateClaim
@@ -58,6 +68,7 @@ from storefront.coop.forms import (
     InviteForm,
     PhotoForm,
     ProductForm,
+    ProfileEditForm,
     ProfileForm,
     StockAdjustForm,
 )
@@ -204,28 +215,51 @@ def profile_from(form: ProfileForm) -> CooperativeProfile:
 @cooperative_required
 def profile() -> Response | str:
     coop = g.cooperative
-    form = ProfileForm(obj=coop)
+    form = ProfileEditForm(obj=coop)
     profile_form_choices(form)
     if form.validate_on_submit():
+        before = claims.pending(db.session, coop.id)
+        proposed_before = dict(before.proposed) if before is not None else None
         try:
             diff = onboarding.update_profile(
-                db.session, coop, profile_from(form), actor=actor(), now=utcnow()
+                db.session,
+                coop,
+                profile_from(form),
+                actor=actor(),
+                now=utcnow(),
+                evidence=form.evidence.data or "",
             )
         except InvalidInput as exc:
             db.session.rollback()
             _flash_problems(attach(form, exc.problems))
         else:
+            review = claims.pending(db.session, coop.id)
             db.session.commit()
-            flash(
-                _("Your profile is saved.") if diff else _("Nothing to change."),
-                "success" if diff else "info",
-            )
+            if review is not None and review.proposed != proposed_before:
+                flash(
+                    _(
+                        "Your changes to what buyers and donors rely on (rural, women-led, "
+                        "region, members) go to the operator's review; until then your page "
+                        "and your basket offers keep the verified values."
+                    ),
+                    "info",
+                )
+            elif diff:
+                flash(_("Your profile is saved."), "success")
+            else:
+                flash(_("Nothing to change."), "info")
             return redirect(url_for("coop.profile"))
     locked = coop.status != CooperativeStatus.PENDING
     if locked:
         for name in onboarding.IDENTITY_FIELDS:
             getattr(form, name).render_kw = {"readonly": True}
-    return render_template("coop/profile.html", form=form, coop=coop, locked=locked)
+    return render_template(
+        "coop/profile.html",
+        form=form,
+        coop=coop,
+        locked=locked,
+        review=claims.pending(db.session, coop.id),
+    )
 
 
 # -- members -----------------------------------------------------------------------------

@@ -120,6 +120,9 @@ def test_the_verified_identity_is_locked_but_the_story_is_not(make, session) -> 
         registration_court="TPI Safi",
         region_code="09",
         province_code="09.001",
+        members=coop.members,
+        women_members=coop.women_members,
+        women_led=coop.women_led,
         story_fr="Nous tissons des tapis depuis 1998.",
     )
     with pytest.raises(InvalidInput) as exc:
@@ -127,7 +130,7 @@ def test_the_verified_identity_is_locked_but_the_story_is_not(make, session) -> 
     assert problems(exc) == {
         (name, "locked_after_verification")
         for name in ("name_fr", "name_ar", "ice", "registration_number", "registration_court")
-    }
+    } | {("evidence", "required")}  # its claims changed too, with nothing to show for it
     diff = update_profile(session, coop, same_identity, actor=ME, now=NOW)
     assert diff["story_fr"] == ["", "Nous tissons des tapis depuis 1998."]
     assert coop.story_fr.startswith("Nous tissons")
@@ -185,3 +188,41 @@ def test_a_bad_address_is_not_invited(make, session) -> None:
     with pytest.raises(InvalidInput) as exc:
         invite_member(session, make.cooperative(), "not-an-email", actor=ME, now=NOW)
     assert problems(exc) == {("email", "email_invalid")}
+
+
+def test_a_verified_cooperatives_claims_wait_for_review(make, session) -> None:
+    from catalog.claims import ClaimStatus, accept, pending
+
+    coop = make.cooperative(registration_number="1/2010", registration_court="TPI Safi")
+    product = make.product(coop)
+    changed = profile(
+        name_fr=coop.name_fr,
+        name_ar=coop.name_ar,
+        ice=coop.ice,
+        registration_number="1/2010",
+        registration_court="TPI Safi",
+        region_code="01",
+        province_code="01.511",
+        members=coop.members,
+        women_members=coop.women_members,
+        women_led=True,
+        rural=False,
+        story_fr="Nouvelle histoire",
+    )
+    diff = update_profile(session, coop, changed, actor=ME, now=NOW, evidence="PV du 3 mars")
+    # the story changes at once; the claims wait, and the listings keep the verified region
+    assert set(diff) == {"story_fr", "sector", "phone"}
+    assert (coop.region_code, coop.rural, coop.women_led) == ("09", True, False)
+    assert product.region_code == "09"
+    change = pending(session, coop.id)
+    assert change.proposed == {
+        "rural": False,
+        "women_led": True,
+        "region_code": "01",
+        "province_code": "01.511",
+    }
+    assert change.previous["region_code"] == "09" and change.evidence == "PV du 3 mars"
+    accept(session, change, note="vu", actor=ME, now=NOW)
+    assert (coop.region_code, coop.rural, coop.women_led) == ("01", False, True)
+    assert product.region_code == "01" and product.women_led
+    assert change.status == ClaimStatus.ACCEPTED and pending(session, coop.id) is None

@@ -82,6 +82,7 @@ PROFILE = {
     "members": "12",
     "women_members": "6",
     "sector": "argan",
+    "rural": "y",
 }
 
 
