@@ -50,14 +50,16 @@ NOT_PAGES = {
     "coop.certificate_document",
     "coop.export",
     "coop.report_csv",
-    "ngo.order_impact_csv",
+    "ngo.order_impact_table",
     "ngo.order_impact_pdf",
+    "ngo.order_invoice_pdf",
     "ngo.order_tags_pdf",
-    "ngo.quote_plan_csv",
+    "ngo.quote_plan",
 }
 #: Pages whose records the demo does not make (an NGO's confirmed order, payout batches).
 DEMO_LACKS = {
     "admin.payout",
+    "admin.claim_review",
     "coop.import_plan",
     "supply.part",
     "trace.basket",
