@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import UTC, datetime, time, timedelta
+
 import click
 from flask import current_app
+from sqlalchemy import select
 
+from catalog.accounts.users import Organisation
 from catalog.db import utcnow
-from orders import refunds
+from catalog.notifications import OutboxMessage
+from orders import digest as order_digest
+from orders import recipients, refunds
 from orders.errors import GatewayError
 from orders.payments.stripe_connect import parts_due, transfer_part
 from orders.status import PaymentMethod
 from storefront import payments
 from storefront.extensions import db
+from storefront.filters import CASABLANCA
+from storefront.notifications import tell
 from storefront.orders import notify
 from storefront.orders.views import bp
 
@@ -26,6 +35,46 @@ def expire_reservations(limit: int) -> None:
         notify.order_expired(order)
     db.session.commit()
     click.echo(f"{len(expired)} reservation(s) expired.")
+
+
+@bp.cli.command("digest")
+@click.option(
+    "--day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day to sum up (Casablanca time); yesterday by default.",
+)
+def digest(day: datetime | None) -> None:
+    """Send each organisation one summary of the day's parcels (shipped, delivered,
+    cancelled, refunded) instead of a message per parcel. Run daily; a day already
+    sent is not sent again."""
+    today = utcnow().astimezone(CASABLANCA).date()
+    chosen = day.date() if day is not None else today - timedelta(days=1)
+    since = datetime.combine(chosen, time(0), tzinfo=CASABLANCA).astimezone(UTC)
+    until = since + timedelta(days=1)
+    sent = 0
+    for organisation_id, days in order_digest.organisation_days(
+        db.session, since=since, until=until
+    ).items():
+        topic = f"digest:{organisation_id}:{chosen.isoformat()}"
+        if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.topic == topic)):
+            continue
+        organisation = db.session.get(Organisation, organisation_id)
+        if organisation is None:
+            continue
+        tell(
+            recipients.organisation(db.session, organisation),
+            "organisation_digest",
+            topic=topic,
+            link=notify.basket_orders_url(),
+            organisation=organisation,
+            day=chosen,
+            days=days,
+            totals=sum((d.counts for d in days), Counter()),
+        )
+        db.session.commit()
+        sent += 1
+    click.echo(f"{sent} digest(s) queued for {chosen.isoformat()}.")
 
 
 @bp.cli.command("connect-transfers")

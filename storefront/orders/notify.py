@@ -23,6 +23,14 @@ def order_url(order: Order) -> str:
     return f"{base}/orders/{order.number}"
 
 
+def basket_orders_url() -> str:
+    """The organisation's dashboard, where its basket orders are listed."""
+    if has_request_context():
+        return url_for("ngo.dashboard", _external=True)
+    base = str(current_app.config.get("PUBLIC_URL", "http://127.0.0.1:5000")).rstrip("/")
+    return f"{base}/ngo/"
+
+
 def track_url() -> str:
     if has_request_context():
         return url_for("orders.track", _external=True)
@@ -93,11 +101,15 @@ def order_paid(order: Order) -> None:
 
 
 def part_shipped(part: Fulfilment) -> None:
-    _to_shopper(part.order, "order_shipped", f"shipped:{part.position}", part=part)
+    """A shopper hears of each parcel; an organisation (whose basket order may ship
+    thousands) gets one daily digest instead (``flask orders digest``)."""
+    if part.order.organisation_id is None:
+        _to_shopper(part.order, "order_shipped", f"shipped:{part.position}", part=part)
 
 
 def part_delivered(part: Fulfilment) -> None:
-    _to_shopper(part.order, "order_delivered", f"delivered:{part.position}", part=part)
+    if part.order.organisation_id is None:
+        _to_shopper(part.order, "order_delivered", f"delivered:{part.position}", part=part)
 
 
 def order_cancelled(order: Order) -> None:
