@@ -19,7 +19,8 @@ from catalog.errors import FieldProblem, InvalidInput
 from catalog.models import Category, Unit
 from catalog.safe_text import text_problems
 from solidarity_baskets import nutrition
-from solidarity_baskets.models import BasketTemplate, LineEquivalent, TemplateLine
+from solidarity_baskets.errors import BasketError
+from solidarity_baskets.models import BasketQuote, BasketTemplate, LineEquivalent, TemplateLine
 
 MAX_LINES = 30
 MAX_EQUIVALENTS = 5
@@ -269,6 +270,24 @@ def copy_template(
     session.add(copy)
     session.flush()
     return copy
+
+
+def delete_template(session: Session, template: BasketTemplate) -> None:
+    """Delete an organisation's own template with its lines and equivalents. Quotes and
+    orders made from it keep what they copied of it; copies made from it stay. Flushes.
+
+    :raises BasketError: ``template_not_found`` for a ready-made template (no owner).
+    """
+    if template.organisation_id is None:
+        raise BasketError("template_not_found")
+    for quote in session.scalars(select(BasketQuote).where(BasketQuote.template_id == template.id)):
+        quote.template_id = None
+    for child in session.scalars(
+        select(BasketTemplate).where(BasketTemplate.based_on_id == template.id)
+    ):
+        child.based_on_id = None
+    session.delete(template)
+    session.flush()
 
 
 def rename_template(

@@ -243,11 +243,31 @@ def template_copy(template_id: int) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     copy = templates.copy_template(
-        db.session, source, organisation_id=g.organisation.id, now=utcnow()
+        db.session,
+        source,
+        organisation_id=g.organisation.id,
+        now=utcnow(),
+        name=_("Copy of %(name)s", name=source.name),
     )
     db.session.commit()
     flash(_("This basket is now yours: change it as you wish."), "success")
     return redirect(url_for("ngo.template_detail", template_id=copy.id))
+
+
+@bp.post("/templates/<int:template_id>/delete")
+@organisation_required
+def template_delete(template_id: int) -> Response:
+    """Delete one of the organisation's own baskets; quotes made from it keep it."""
+    template = _own_template(template_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    name = template.name
+    templates.delete_template(db.session, template)
+    db.session.commit()
+    flash(
+        _("%(name)s is deleted. Your quotes and orders made from it keep it.", name=name), "success"
+    )
+    return redirect(url_for("ngo.template_list"))
 
 
 @bp.post("/templates/<int:template_id>")

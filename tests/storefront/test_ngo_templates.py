@@ -148,3 +148,20 @@ def test_renaming_checks_the_name(client, world, session):
     assert response.status_code == 302
     session.expire_all()
     assert session.get(BasketTemplate, copy.id).name == "Panier Aïd"
+
+
+def test_a_copy_is_named_as_a_copy_and_can_be_deleted(client, world, session):
+    copy = _copy(client, world, session)
+    assert copy.name == f"Copy of {world.template.name}"
+    page = client.get(f"/ngo/templates/{copy.id}").get_data(as_text=True)
+    assert f"/ngo/templates/{copy.id}/delete" in page
+    # a ready-made basket is nobody's to delete
+    assert f"/ngo/templates/{world.template.id}/delete" not in client.get(
+        f"/ngo/templates/{world.template.id}"
+    ).get_data(as_text=True)
+    assert client.post(f"/ngo/templates/{world.template.id}/delete").status_code == 404
+    done = client.post(f"/ngo/templates/{copy.id}/delete", follow_redirects=True)
+    assert "is deleted" in done.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(BasketTemplate, copy.id) is None
+    assert session.get(BasketTemplate, world.template.id) is not None
