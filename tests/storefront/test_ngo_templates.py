@@ -160,8 +160,9 @@ def test_a_copy_is_named_as_a_copy_and_can_be_deleted(client, world, session):
         f"/ngo/templates/{world.template.id}"
     ).get_data(as_text=True)
     assert client.post(f"/ngo/templates/{world.template.id}/delete").status_code == 404
-    done = client.post(f"/ngo/templates/{copy.id}/delete", follow_redirects=True)
+    copy_id = copy.id
+    done = client.post(f"/ngo/templates/{copy_id}/delete", follow_redirects=True)
     assert "is deleted" in done.get_data(as_text=True)
     session.expire_all()
-    assert session.get(BasketTemplate, copy.id) is None
+    assert session.get(BasketTemplate, copy_id) is None
     assert session.get(BasketTemplate, world.template.id) is not None
