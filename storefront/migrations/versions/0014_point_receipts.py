@@ -1,7 +1,7 @@
 """organisations confirm receipt per distribution point
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-04 23:30:00
 
 """
@@ -13,8 +13,8 @@ import catalog.db  # noqa: F401  (custom column types)
 _INT = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 
 
-revision = '0012'
-down_revision = '0011'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """a verified cooperative's changes to its claims wait for an operator
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-05 00:05:00
 
 """
@@ -12,8 +12,8 @@ import catalog.db  # noqa: F401  (custom column types)
 
 _INT = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 
-revision = '0014'
-down_revision = '0013'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
