@@ -14,6 +14,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
+from catalog.claims import ClaimChange
 from catalog.models import Category, Cooperative, Product, ProductImport
 from orders.models import Fulfilment, Order, PayoutBatch
 from solidarity_baskets.models import (
@@ -120,6 +121,7 @@ def _arguments(lang: str) -> dict[str, dict[str, Any]]:
         "admin.cooperative": {"coop_id": member.id},
         "admin.order": {"number": shop_order.number},
         "admin.payout": {"batch_id": _first(select(PayoutBatch.id))},
+        "admin.claim_review": {"change_id": _first(select(ClaimChange.id))},
         "coop.order_part": {"part_id": member_part},
         "coop.packing_slip": {"part_id": member_part},
         "coop.product_edit": {
@@ -162,7 +164,7 @@ def pages(app: Any, lang: str) -> list[Visit]:
                 continue
             if endpoint.startswith("api_") and endpoint != "api_docs.docs_page":
                 continue
-            needed = set(rule.arguments) - {"lang"}
+            needed = set(rule.arguments) - {"lang", "lang_code"}
             values = dict(known.get(endpoint, {})) if needed else {}
             if set(values) != needed:
                 unknown.append(f"{endpoint} {rule.rule}")
@@ -170,8 +172,8 @@ def pages(app: Any, lang: str) -> list[Visit]:
             if None in values.values():
                 lacking.add(endpoint)
                 continue
-            if "lang" in rule.arguments:
-                values["lang"] = lang
+            for language_argument in {"lang", "lang_code"} & set(rule.arguments):
+                values[language_argument] = lang
             url = url_for(endpoint, **values)
             visits[url] = Visit(_role(url, endpoint), endpoint, url)
     assert unknown == [], "name demo arguments for these pages in _arguments()"
@@ -236,8 +238,9 @@ def test_no_page_is_wider_than_a_360_px_phone(lang, live_server, signed_in, samp
     assert (failed, wide, scrolling) == ({}, {}, {}), f"phone: {conftest.PHONE['width']} px"
 
 
-def url_for_live(live_server: Any, endpoint: str, **values: Any) -> str:
-    with live_server.app.test_request_context("/"):
+def url_for_live(live_server: Any, endpoint: str, lang: str = "fr", **values: Any) -> str:
+    """``endpoint``'s URL as a visitor reading ``lang`` is given it."""
+    with live_server.app.test_request_context("/", headers={"Accept-Language": lang}):
         return url_for(endpoint, **values)
 
 
@@ -260,7 +263,7 @@ def test_the_phone_header_is_compact_and_its_menu_shows_every_destination(
 ):
     page = open_context(lang, javascript=javascript).new_page()
     flows.add_to_cart(page, samples.products[0], quantity=3)
-    page.goto(url_for_live(live_server, "shop.home"))
+    page.goto(url_for_live(live_server, "shop.home", lang))
     header = page.locator(".site-header").bounding_box()
     assert header["height"] <= 130, header  # a sixth of a 740 px screen at most
     cart = page.locator(".site-header a.cart-link")
@@ -269,7 +272,7 @@ def test_the_phone_header_is_compact_and_its_menu_shows_every_destination(
     menu = page.locator("nav.main-nav a")
     assert not menu.first.is_visible()  # closed until asked for
     page.locator("details.menu > summary").click()
-    hrefs = [url_for_live(live_server, endpoint) for endpoint in GUEST_MENU]
+    hrefs = [url_for_live(live_server, endpoint, lang) for endpoint in GUEST_MENU]
     assert [menu.nth(i).get_attribute("href") for i in range(menu.count())] == hrefs
     for i in range(menu.count()):  # every destination on screen, none beside it
         box = menu.nth(i).bounding_box()
