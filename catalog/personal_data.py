@@ -209,6 +209,8 @@ NOT_A_SHOPPERS: dict[str, str] = {
     "catalog_cooperative.*": "the cooperative's public contact, edited by its members",
     "catalog_category.*": "category names",
     "catalog_product.*": "product texts",
+    "catalog_claim_change.review_note": "what the operator checked about a cooperative's "
+    "profile claim, written for the cooperative",
     "catalog_audit_entry.details": "what was changed in the back office (a product's price, "
     "a cooperative's status…), written by members and operators",
     "catalog_product_image.filename": "a stored image's file name",
@@ -225,6 +227,8 @@ NOT_A_SHOPPERS: dict[str, str] = {
     "solidarity_baskets_job.error_data": "why a basket job stopped: a problem code's data "
     "(products, quantities, regions)",
     "solidarity_baskets_quote.template_name": "a basket's name",
+    "solidarity_baskets_receipt.note": "the organisation's word on what arrived at a "
+    "distribution point (units short or damaged), part of the order's delivery records",
     "solidarity_baskets_template.*": "a basket's name and text",
 }
 
