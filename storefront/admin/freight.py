@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
@@ -20,9 +21,12 @@ from catalog.errors import InvalidAmount, InvalidInput
 from catalog.money import Money
 from orders.shipping import ShippingZone
 from solidarity_baskets import freight
+from solidarity_baskets.models import BasketTemplate
+from solidarity_baskets.templates import READY_MADE, ensure_ready_made
 from storefront.account.forms import strip
 from storefront.admin.views import actor, bp
 from storefront.auth import operator_required
+from storefront.coop.forms import ActionForm
 from storefront.extensions import db
 from storefront.filters import money_text
 from storefront.forms import Form
@@ -180,4 +184,52 @@ def basket_freight() -> Response | str:
         zones=list(ShippingZone),
         zone_fields=ZONE_FIELDS,
         examples=_examples(),
+        ready_made=_ready_made(),
+        action=ActionForm(),
     )
+
+
+def _offered() -> set[str]:
+    """The slugs of the baskets every organisation is offered."""
+    return set(
+        db.session.scalars(
+            select(BasketTemplate.slug).where(BasketTemplate.organisation_id.is_(None))
+        )
+    )
+
+
+def _ready_made() -> list[tuple[str, bool]]:
+    """Each ready-made basket of the platform: its name, and whether organisations are
+    offered it already."""
+    offered = _offered()
+    return [(spec.name, spec.slug in offered) for spec in READY_MADE]
+
+
+@bp.post("/basket-freight/ready-made")
+@operator_required
+def basket_ready_made() -> Response:
+    """Offer every organisation the platform's ready-made baskets that are not offered
+    yet: a new installation's first step, or a way back after one was deleted."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    before = _offered()
+    added = [t for t in ensure_ready_made(db.session) if t.slug not in before]
+    if added:
+        audit.record(
+            db.session,
+            actor(),
+            "basket_templates.ready_made",
+            object_type="basket_template",
+            object_id=added[0].id,
+            now=utcnow(),
+            details={"templates": [t.id for t in added]},
+        )
+    db.session.commit()
+    if added:
+        flash(
+            _("Organisations are now offered: %(names)s.", names=", ".join(t.name for t in added)),
+            "success",
+        )
+    else:
+        flash(_("Organisations are offered every ready-made basket already."), "info")
+    return redirect(url_for("admin.basket_freight"))

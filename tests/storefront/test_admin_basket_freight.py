@@ -87,3 +87,33 @@ def test_default_lanes_cover_every_region_pair_from_the_shared_regions() -> None
         table.min_shipment_minor[("06", "12")]
         == freight.DEFAULT_RATES[ShippingZone.REMOTE].min_shipment_minor
     )
+
+
+def test_the_operator_offers_the_ready_made_baskets_once(client, console, session) -> None:
+    from solidarity_baskets.models import BasketTemplate
+    from solidarity_baskets.templates import READY_MADE
+
+    page = client.get("/admin/basket-freight").get_data(as_text=True)
+    assert "/admin/basket-freight/ready-made" in page  # none offered yet: the button shows
+    response = client.post("/admin/basket-freight/ready-made", follow_redirects=True)
+    assert response.status_code == 200
+    offered = session.scalars(
+        select(BasketTemplate.slug).where(BasketTemplate.organisation_id.is_(None))
+    ).all()
+    assert sorted(offered) == sorted(spec.slug for spec in READY_MADE)
+    page = response.get_data(as_text=True)
+    assert all(spec.name in page for spec in READY_MADE)
+    assert "/admin/basket-freight/ready-made" not in page  # all offered: no button
+    again = client.post("/admin/basket-freight/ready-made")
+    assert again.status_code == 302
+    entries = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "basket_templates.ready_made")
+    ).all()
+    assert len(entries) == 1 and len(offered) == len(READY_MADE)
+
+
+def test_offering_the_ready_made_baskets_is_for_operators_only(client, session) -> None:
+    from solidarity_baskets.models import BasketTemplate
+
+    assert client.post("/admin/basket-freight/ready-made").status_code in (302, 401, 403)
+    assert session.scalar(select(BasketTemplate)) is None
