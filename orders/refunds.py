@@ -180,18 +180,7 @@ def refund_part(
         amount_minor=amount.amount_minor,
     )
     fulfilment.refunded_minor += amount.amount_minor
-    if payment is not None:
-        payment.amount_refunded_minor = min(
-            payment.amount_minor, payment.amount_refunded_minor + amount.amount_minor
-        )
-        payment.status = (
-            PaymentStatus.REFUNDED
-            if payment.amount_refunded_minor >= payment.amount_minor
-            else PaymentStatus.PARTIALLY_REFUNDED
-        )
-    order.amount_refunded_minor = min(
-        order.amount_paid_minor, order.amount_refunded_minor + amount.amount_minor
-    )
+    _count_refund(order, payment, amount)
     give_back_stock(session, fulfilment, act, held=held, returned=bool(restock))
     ledger.reverse_part(session, fulfilment, now=now)
     if isinstance(gateway, TransferGateway):
@@ -250,18 +239,7 @@ def refund_line(
     line.refunded_minor += amount.amount_minor
     line.refunded_commission_minor += commission
     part.refunded_minor += amount.amount_minor
-    if payment is not None:
-        payment.amount_refunded_minor = min(
-            payment.amount_minor, payment.amount_refunded_minor + amount.amount_minor
-        )
-        payment.status = (
-            PaymentStatus.REFUNDED
-            if payment.amount_refunded_minor >= payment.amount_minor
-            else PaymentStatus.PARTIALLY_REFUNDED
-        )
-    order.amount_refunded_minor = min(
-        order.amount_paid_minor, order.amount_refunded_minor + amount.amount_minor
-    )
+    _count_refund(order, payment, amount)
     act = {"source": "operator", **act}
     now = act["now"]
     record(
@@ -384,4 +362,21 @@ def expire_order(session: Session, order: Order, *, now: datetime, source: str =
         payments_become=(PaymentStatus.EXPIRED, None),
         now=now,
         source=source,
+    )
+
+
+def _count_refund(order: Order, payment: Payment | None, amount: Money) -> None:
+    """Add ``amount`` to what the payment and the order have given back (never more
+    than was paid); the payment reads refunded once all of it is back."""
+    if payment is not None:
+        payment.amount_refunded_minor = min(
+            payment.amount_minor, payment.amount_refunded_minor + amount.amount_minor
+        )
+        payment.status = (
+            PaymentStatus.REFUNDED
+            if payment.amount_refunded_minor >= payment.amount_minor
+            else PaymentStatus.PARTIALLY_REFUNDED
+        )
+    order.amount_refunded_minor = min(
+        order.amount_paid_minor, order.amount_refunded_minor + amount.amount_minor
     )
