@@ -248,6 +248,12 @@ def order_part_refund(number: str, position: int) -> Response:
             reason=reason,
         )
         notify.part_refunded(part, amount)
+    _say_refunded(found, amount)
+    return _back(found)
+
+
+def _say_refunded(found: Order, amount: Money) -> None:
+    """Tell the operator where the money went: back to the card, or owed by hand."""
     if found.payment_method == PaymentMethod.CARD:
         flash(_("Refunded to the card: %(amount)s.", amount=money_text(amount)), "success")
     else:
@@ -255,7 +261,6 @@ def order_part_refund(number: str, position: int) -> Response:
             _("Refund recorded: %(amount)s is owed back to the buyer.", amount=money_text(amount)),
             "success",
         )
-    return _back(found)
 
 
 @bp.post("/orders/<number>/lines/<int:line_id>/refund")
@@ -290,13 +295,7 @@ def order_line_refund(number: str, line_id: int) -> Response:
             reason=form.reason.data,
         )
         notify.part_refunded(line.fulfilment, amount)
-    if found.payment_method == PaymentMethod.CARD:
-        flash(_("Refunded to the card: %(amount)s.", amount=money_text(amount)), "success")
-    else:
-        flash(
-            _("Refund recorded: %(amount)s is owed back to the buyer.", amount=money_text(amount)),
-            "success",
-        )
+    _say_refunded(found, amount)
     return _back(found)
 
 
