@@ -23,6 +23,7 @@ from solidarity_baskets.models import (
     BasketQuote,
     BasketTemplate,
     PackingWave,
+    QuoteDestination,
 )
 from storefront.demo.baskets import NGO_EMAIL
 from storefront.demo.orders import MEMBER_EMAILS, OPERATOR_EMAIL
@@ -138,6 +139,17 @@ def _arguments(lang: str) -> dict[str, dict[str, Any]]:
     }
 
 
+def _query_arguments() -> dict[str, dict[str, Any]]:
+    """Query-string values a page needs besides its path (the tags of one point)."""
+    basket_order = _first(select(BasketOrder).order_by(BasketOrder.id))
+    point = basket_order and _first(
+        select(QuoteDestination.id)
+        .where(QuoteDestination.quote_id == basket_order.quote_id)
+        .order_by(QuoteDestination.id)
+    )
+    return {"ngo.order_tags": {"point": point}}
+
+
 def _role(path: str, endpoint: str) -> str:
     if endpoint in ("orders.detail", "orders.invoice"):
         return "operator"  # a demo order, which the operator may open
@@ -158,6 +170,7 @@ def pages(app: Any, lang: str) -> list[Visit]:
     lacking: set[str] = set()
     with app.test_request_context("/"):
         known = _arguments(lang)
+        queries = _query_arguments()
         for rule in app.url_map.iter_rules():
             endpoint = rule.endpoint
             if "GET" not in rule.methods or endpoint in NOT_PAGES:
@@ -169,6 +182,7 @@ def pages(app: Any, lang: str) -> list[Visit]:
             if set(values) != needed:
                 unknown.append(f"{endpoint} {rule.rule}")
                 continue
+            values.update(queries.get(endpoint, {}))
             if None in values.values():
                 lacking.add(endpoint)
                 continue
