@@ -42,14 +42,20 @@ def amount(minor: int) -> Decimal:
     return Decimal(minor).scaleb(-2)
 
 
+def _looks_neutralised(text: str) -> bool:
+    return text.lstrip("'").startswith(FORMULA_PREFIXES)
+
+
 def neutralise(text: str) -> str:
-    """Free text made safe from spreadsheet formulas (CSV injection)."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    """Free text made safe from spreadsheet formulas (CSV injection). Text that already
+    starts with apostrophes before a formula sign gets one more, so that
+    :func:`restore` gives it back as it was."""
+    return "'" + text if _looks_neutralised(text) else text
 
 
 def restore(text: str) -> str:
     """The inverse of :func:`neutralise` for a cell read back from one of our files."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
+    if text.startswith("'") and _looks_neutralised(text[1:]):
         return text[1:]
     return text
 
