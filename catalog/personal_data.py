@@ -2,9 +2,10 @@
 can hold something about a person, how a person's rows are found, and what happens
 to them when that person asks for a copy (export) or for erasure.
 
-One list, read by :mod:`orders.privacy` for both the export and the erasure, and by a
-test that fails when a column whose name looks personal (name, phone, e-mail,
-address, IP, contact…) is declared nowhere — so a new column cannot be forgotten.
+One list, read by :mod:`orders.privacy` for both the export and the erasure, and by
+``tests/unit/test_personal_data_registry.py``, which fails when a column whose name
+looks personal (name, phone, e-mail, address, IP, contact…) is declared nowhere — so
+a new column cannot be forgotten.
 It names tables and columns as strings: the bottom layer declares the data of every
 package without importing them.
 
@@ -19,7 +20,6 @@ What erasure does with a table:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -231,22 +231,3 @@ NOT_A_SHOPPERS: dict[str, str] = {
     "distribution point (units short or damaged), part of the order's delivery records",
     "solidarity_baskets_template.*": "a basket's name and text",
 }
-
-#: Column names that look like personal data: each such column of the schema must be
-#: in :data:`PERSONAL` or :data:`NOT_A_SHOPPERS`.
-LOOKS_PERSONAL = re.compile(
-    r"^to$|(^|_)(name|phone|e?mail|address|ip|contact|city|street|holder|rib|iban|cin"
-    r"|birth|user_agent|body|household|beneficiary|recipient|note|details|data)(_|$)"
-)
-
-
-def declared(table: str, column: str) -> bool:
-    """Whether the registry says what ``table.column`` holds."""
-    for entry in PERSONAL:
-        if entry.name == table and (
-            column in entry.columns
-            or column in entry.secret
-            or any(c == column for _, c in entry.finders)
-        ):
-            return True
-    return f"{table}.{column}" in NOT_A_SHOPPERS or f"{table}.*" in NOT_A_SHOPPERS

@@ -4,6 +4,8 @@ nobody declared fails here, before it can escape an export or an erasure."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from catalog import personal_data
@@ -12,21 +14,39 @@ from catalog.db import Base, import_models
 import_models()
 TABLES = Base.metadata.tables
 
+#: Column names that look like personal data: each such column of the schema must be
+#: in ``personal_data.PERSONAL`` or ``personal_data.NOT_A_SHOPPERS``.
+LOOKS_PERSONAL = re.compile(
+    r"^to$|(^|_)(name|phone|e?mail|address|ip|contact|city|street|holder|rib|iban|cin"
+    r"|birth|user_agent|body|household|beneficiary|recipient|note|details|data)(_|$)"
+)
+
+
+def declared(table: str, column: str) -> bool:
+    """Whether the registry says what ``table.column`` holds."""
+    for entry in personal_data.PERSONAL:
+        if entry.name == table and (
+            column in entry.columns
+            or column in entry.secret
+            or any(c == column for _, c in entry.finders)
+        ):
+            return True
+    shared = personal_data.NOT_A_SHOPPERS
+    return f"{table}.{column}" in shared or f"{table}.*" in shared
+
 
 def _looks_personal() -> list[tuple[str, str]]:
     return sorted(
         (table.name, column.name)
         for table in TABLES.values()
         for column in table.columns
-        if personal_data.LOOKS_PERSONAL.search(column.name)
+        if LOOKS_PERSONAL.search(column.name)
     )
 
 
 def test_every_column_that_looks_personal_is_declared() -> None:
     forgotten = [
-        f"{table}.{column}"
-        for table, column in _looks_personal()
-        if not personal_data.declared(table, column)
+        f"{table}.{column}" for table, column in _looks_personal() if not declared(table, column)
     ]
     assert forgotten == []
 
@@ -43,14 +63,14 @@ def test_the_check_sees_the_columns_it_must() -> None:
         ("solidarity_baskets_destination", "contact"),
     ):
         assert expected in found
-    assert personal_data.LOOKS_PERSONAL.search("client_ip_address")
-    assert not personal_data.LOOKS_PERSONAL.search("qty_made_to_order")
+    assert LOOKS_PERSONAL.search("client_ip_address")
+    assert not LOOKS_PERSONAL.search("qty_made_to_order")
 
 
 @pytest.mark.parametrize("column", ["customer_phone", "signup_ip", "billing_address"])
 def test_a_new_personal_column_would_not_pass(column: str) -> None:
-    assert personal_data.LOOKS_PERSONAL.search(column)
-    assert not personal_data.declared("orders_order", column)
+    assert LOOKS_PERSONAL.search(column)
+    assert not declared("orders_order", column)
 
 
 @pytest.mark.parametrize("entry", personal_data.PERSONAL, ids=lambda e: e.name)
