@@ -66,6 +66,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.optimize import linprog as _scipy_linprog
 
+from .engine import EngineSolveError
+
 #: ``scipy.optimize.linprog``; typed loosely because its stubs do not list sparse arrays.
 _linprog: Callable[..., Any] = _scipy_linprog
 
@@ -93,16 +95,6 @@ STAGE1_OPTIONS: dict[str, object] = {
     "presolve": False,
     "simplex_dual_edge_weight_strategy": "dantzig",
 }
-
-
-class SolveError(RuntimeError):
-    """An LP stage did not reach an optimum (numerical trouble or a time limit)."""
-
-    def __init__(self, stage: str, status: int, message: str) -> None:
-        super().__init__(stage, status, message)
-        self.stage = stage
-        self.status = status
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -531,7 +523,7 @@ def _solve(
 ) -> _Solution:
     """Run HiGHS through ``scipy.optimize.linprog``.
 
-    :raises SolveError: unless HiGHS reports an optimum.
+    :raises EngineSolveError: unless HiGHS reports an optimum.
     """
     if a_ub is not None and a_ub.shape[0] == 0:
         a_ub, b_ub = None, None
@@ -548,7 +540,7 @@ def _solve(
         options=options or {},
     )
     if res.status != 0 or res.x is None:
-        raise SolveError(stage, int(res.status), str(res.message))
+        raise EngineSolveError(stage, int(res.status), str(res.message))
 
     def marginals(part: Any) -> FloatArray:
         if part is None or part.marginals is None:
@@ -603,7 +595,7 @@ def stage1(model: Model) -> Stage1:
     of the next, so no weight has to dominate the next tier's figures (which broke down
     numerically with expensive line units and active caps).
 
-    :raises SolveError: a stage did not reach an optimum.
+    :raises EngineSolveError: a stage did not reach an optimum.
     """
     short = _solve(
         "shortage",
@@ -657,7 +649,7 @@ def pure_cost(model: Model, s1: Stage1) -> float:
     """The cheapest real cost (goods at their price plus shipping, no shadow discount,
     no substitution penalty) with stage 1's shortage and cap excess.
 
-    :raises SolveError: the LP did not reach an optimum.
+    :raises EngineSolveError: the LP did not reach an optimum.
     """
     if model.inp.women_discount == 0.0 and not np.any(model.col_penalty > 0):
         return real_cost(model, s1.x)
@@ -803,7 +795,7 @@ def stage2(model: Model, s1: Stage1, keep: BoolArray) -> tuple[FloatArray, dict[
     until none is left, so the result is the optimum over all columns.
 
     :return: the full-length solution vector and model sizes.
-    :raises SolveError: an LP did not reach an optimum, or pricing did not converge.
+    :raises EngineSolveError: an LP did not reach an optimum, or pricing did not converge.
     """
     inp = model.inp
     x1 = s1.x
@@ -848,7 +840,7 @@ def stage2(model: Model, s1: Stage1, keep: BoolArray) -> tuple[FloatArray, dict[
         if not len(enter):
             break
         if rounds >= _PRICING_ROUNDS:
-            raise SolveError("fairness", -2, "column generation did not converge")
+            raise EngineSolveError("fairness", -2, "column generation did not converge")
         keep[enter] = True
     x = np.zeros(model.n_cols)
     x[kept] = sol.x[: len(kept)]
@@ -868,7 +860,7 @@ def round_network(model: Model, x: FloatArray) -> tuple[IntArray, IntArray]:
     """Integer offer columns and hub arcs within one unit of ``x`` (see module docstring).
 
     :return: ``(column units, arc units)``.
-    :raises SolveError: the rounding LP failed or returned a fractional vertex.
+    :raises EngineSolveError: the rounding LP failed or returned a fractional vertex.
     """
     n_net = model.n_oc + model.n_arc + model.n_lr
     v = _snap(x[:n_net])
@@ -901,7 +893,7 @@ def round_network(model: Model, x: FloatArray) -> tuple[IntArray, IntArray]:
     ).x
     zr = np.round(z)
     if np.abs(z - zr).max(initial=0.0) > 1e-4:
-        raise SolveError("rounding", -1, "fractional vertex")
+        raise EngineSolveError("rounding", -1, "fractional vertex")
     vals = lo.copy()
     vals[free] = zr
     xi = vals.astype(np.int64)

@@ -139,7 +139,8 @@ class EngineInputError(ValueError):
 
 
 class EngineSolveError(RuntimeError):
-    """The LP solver failed (numerical trouble); carries the stage and solver status."""
+    """An LP stage did not reach an optimum (numerical trouble or a time limit); carries
+    the stage and the solver's status (raised by the solver module, :mod:`._lp`)."""
 
     def __init__(self, stage: str, status: int, message: str) -> None:
         super().__init__(stage, status, message)
@@ -516,10 +517,7 @@ def allocate(problem: Problem) -> Allocation:
     else:
         from . import _lp
 
-        try:
-            outcome = _lp.run(prep.model_input, fairness=problem.policy.fairness)
-        except _lp.SolveError as exc:
-            raise EngineSolveError(exc.stage, exc.status, exc.message) from exc
+        outcome = _lp.run(prep.model_input, fairness=problem.policy.fairness)
         seconds.update(outcome.seconds)
     t = time.perf_counter()
     allocation = _report(problem, prep, outcome, seconds)

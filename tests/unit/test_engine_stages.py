@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import random
 from collections import defaultdict
-from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -25,9 +24,7 @@ from solidarity_baskets.engine import (
     Supplier,
     allocate,
 )
-from tests.unit.test_engine import SHIPPING, check_invariants, random_problem
-
-MONDAY = date(2025, 2, 3)
+from tests.unit.test_engine import check_invariants, problem, random_problem
 
 
 def spread_problem(seed: int, policy: Policy, *, n_sup: int = 200) -> Problem:
@@ -52,16 +49,7 @@ def spread_problem(seed: int, policy: Policy, *, n_sup: int = 200) -> Problem:
         for line in lines
         if rng.random() < 0.7
     ]
-    return Problem(
-        tuple(lines),
-        tuple(dests),
-        tuple(sups),
-        tuple(offers),
-        MONDAY,
-        MONDAY + timedelta(days=17),
-        SHIPPING,
-        policy=policy,
-    )
+    return problem(lines, dests, sups, offers, days=17, policy=policy)
 
 
 def floor_utility(model: _lp.Model, x: np.ndarray[Any, Any]) -> float:
@@ -114,16 +102,7 @@ def test_expensive_line_units_with_active_caps_solve(unit_minor: int) -> None:
         for line in lines
     ]
     policy = Policy(max_share_of_line=0.05, max_share_of_order=0.05)
-    p = Problem(
-        tuple(lines),
-        tuple(dests),
-        tuple(sups),
-        tuple(offers),
-        MONDAY,
-        MONDAY + timedelta(days=14),
-        SHIPPING,
-        policy=policy,
-    )
+    p = problem(lines, dests, sups, offers, days=14, policy=policy)
     a = allocate(p)
     check_invariants(p, a)
     assert a.stats.shortage_line_units == 0
@@ -246,16 +225,7 @@ def test_minimum_order_value_removes_token_purchases() -> None:
         Offer("p2", 2, "paste", 1300, stock=3, weight_g=400),
     ]
     policy = Policy(max_share_of_line=1.0, max_share_of_order=1.0, fairness=False)
-    p = Problem(
-        tuple(lines),
-        tuple(dests),
-        tuple(sups),
-        tuple(offers),
-        MONDAY,
-        MONDAY + timedelta(days=10),
-        SHIPPING,
-        policy=policy,
-    )
+    p = problem(lines, dests, sups, offers, days=10, policy=policy)
     a0 = allocate(p)
     assert a0.stats.smallest_part_minor == 3 * 1300  # 3 jars from Agadir
     a1 = allocate(dataclasses.replace(p, policy=dataclasses.replace(policy, min_part_minor=50_000)))
@@ -279,16 +249,7 @@ def test_small_parts_the_demand_needs_stay_and_are_noted() -> None:
     policy = Policy(
         max_share_of_line=1.0, max_share_of_order=1.0, fairness=False, min_part_minor=50_000
     )
-    p = Problem(
-        tuple(lines),
-        tuple(dests),
-        tuple(sups),
-        tuple(offers),
-        MONDAY,
-        MONDAY + timedelta(days=10),
-        SHIPPING,
-        policy=policy,
-    )
+    p = problem(lines, dests, sups, offers, days=10, policy=policy)
     a = allocate(p)
     assert a.stats.shortage_line_units == 0
     assert a.stats.notes == ("small_parts_needed_for_demand",)
