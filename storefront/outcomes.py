@@ -8,6 +8,16 @@ only what they do, not the except / rollback / commit ladder::
     flash(_("Marked as delivered."), "success")
     return redirect(back)
 
+A form that is shown again when refused goes through :func:`saving` instead: the wrong
+fields carry their messages and the view renders the form::
+
+    with saving(form) as attempt:
+        changed = set_commission(db.session, bps, actor=actor(), now=utcnow())
+    if attempt.saved:
+        saved(changed, _("Commission saved."))
+        return redirect(url_for("admin.commission"))
+    return render_template(...)
+
 The API answers the same refusals as problem details (:mod:`storefront.api.problems`).
 """
 
@@ -15,16 +25,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, flash, redirect
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from catalog.errors import CatalogError, InvalidInput, InvalidState
 from orders.errors import GatewayError, InvalidTransition, OrderError
 from solidarity_baskets.errors import BasketError
 from storefront.extensions import db
-from storefront.messages import message
+from storefront.messages import attach, message
 
 #: what the libraries raise when they refuse an action (bad input, wrong state...)
 REFUSALS = (CatalogError, OrderError, BasketError)
@@ -55,18 +68,68 @@ def describe(exc: Exception, wording: Mapping[str, Any] | None = None) -> list[s
 @contextmanager
 def committing(
     back: str,
-    describe: Callable[[Exception], list[str]] = describe,
+    explain: Callable[[Exception], list[str]] = describe,
+    *,
+    wording: Mapping[str, Any] | None = None,
 ) -> Iterator[None]:
     """Run the body as one transaction: committed when it ends; when a library refuses,
-    rolled back, ``describe(error)`` flashed, and the person sent to ``back``."""
+    rolled back, ``explain(error)`` flashed (by default :func:`describe` with the page's
+    own ``wording``), and the person sent to ``back``."""
     try:
         yield
     except REFUSALS as exc:
         db.session.rollback()
-        for text in describe(exc):
+        for text in describe(exc, wording) if wording else explain(exc):
             flash(text, "error")
         raise Refused(back) from exc
     db.session.commit()
+
+
+@dataclass(slots=True)
+class Attempt:
+    """What a :func:`saving` block came to: ``saved`` once committed, else the
+    library's ``refusal``."""
+
+    saved: bool = False
+    refusal: Exception | None = None
+
+
+@contextmanager
+def saving(
+    form: FlaskForm,
+    fields: Mapping[str, str] | Callable[[str], str] | None = None,
+    *,
+    wording: Mapping[str, Any] | None = None,
+) -> Iterator[Attempt]:
+    """Run the body as one transaction for ``form``: committed when it ends; when a
+    library refuses, rolled back, each wrong field's message put under that field
+    (``fields`` maps the library's field names to the form's where they differ: a
+    mapping or a function), the other messages flashed, and the view goes on to show the
+    form again."""
+    attempt = Attempt()
+    try:
+        yield attempt
+    except REFUSALS as exc:
+        db.session.rollback()
+        attempt.refusal = exc
+        if isinstance(exc, InvalidInput):
+            names = {p.field: fields(p.field) for p in exc.problems} if callable(fields) else fields
+            texts = attach(form, exc.problems, names)
+        else:
+            texts = describe(exc, wording)
+        for text in texts:
+            flash(text, "error")
+        return
+    db.session.commit()
+    attempt.saved = True
+
+
+def saved(changed: object, done: str) -> None:
+    """Tell the person what a form's save did: ``done``, or that nothing changed."""
+    if changed:
+        flash(done, "success")
+    else:
+        flash(_("Nothing to change."), "info")
 
 
 def init_app(app: Flask) -> None:

@@ -17,7 +17,7 @@ from wtforms.validators import InputRequired, Length, NumberRange
 
 from catalog import audit, regions
 from catalog.db import utcnow
-from catalog.errors import InvalidAmount, InvalidInput
+from catalog.errors import InvalidAmount
 from catalog.money import Money
 from orders.shipping import ShippingZone
 from solidarity_baskets import freight
@@ -31,7 +31,8 @@ from storefront.extensions import db
 from storefront.filters import money_text
 from storefront.forms import Form
 from storefront.i18n import current_language
-from storefront.messages import attach, message
+from storefront.messages import message
+from storefront.outcomes import saved, saving
 
 #: (field suffix, label, is money)
 ZONE_FIELDS = (
@@ -152,16 +153,9 @@ def basket_freight() -> Response | str:
     elif form.validate_on_submit():
         rates, rules = _read(form)
         if not form.errors:
-            try:
+            # the library's remote-per_kg_minor is the form's remote_per_kg
+            with saving(form, lambda name: name.replace("-", "_").replace("_minor", "")) as attempt:
                 changed = freight.save(db.session, rates, rules)
-            except InvalidInput as exc:
-                db.session.rollback()
-                fields = {
-                    p.field: p.field.replace("-", "_").replace("_minor", "") for p in exc.problems
-                }
-                for text in attach(form, exc.problems, fields):
-                    flash(text, "error")
-            else:
                 if changed:
                     audit.record(
                         db.session,
@@ -172,11 +166,8 @@ def basket_freight() -> Response | str:
                         now=utcnow(),
                         details={"changed": changed},
                     )
-                db.session.commit()
-                flash(
-                    _("Basket freight saved.") if changed else _("Nothing to change."),
-                    "success" if changed else "info",
-                )
+            if attempt.saved:
+                saved(changed, _("Basket freight saved."))
                 return redirect(url_for("admin.basket_freight"))
     return render_template(
         "admin/basket_freight.html",

@@ -9,17 +9,17 @@ from decimal import Decimal, InvalidOperation
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from catalog import audit, settings
 from catalog.db import utcnow
-from catalog.errors import InvalidAmount, InvalidInput
+from catalog.errors import InvalidAmount
 from catalog.models import Cooperative
 from catalog.money import Money
 from orders import ledger
-from orders.errors import LedgerError
 from orders.models import LedgerEntry, PayoutBatch, ShippingTariff
 from orders.operator import (
     TariffChange,
@@ -44,12 +44,26 @@ from storefront.coop.forms import ActionForm
 from storefront.extensions import db
 from storefront.filters import number
 from storefront.filters import percent as percent_text
-from storefront.messages import attach, message
+from storefront.messages import message
+from storefront.outcomes import committing, saved, saving
 
 
 def _minor(text: str) -> int:
     """DH as a person writes them, in centimes. :raises InvalidAmount:"""
     return Money.parse(text).amount_minor
+
+
+def _amounts(form: FlaskForm, *names: str) -> dict[str, int] | None:
+    """The fields ``names`` of ``form`` read as DH, in centimes; None when one cannot
+    be read (its field then says why)."""
+    amounts: dict[str, int] = {}
+    for name in names:
+        field = getattr(form, name)
+        try:
+            amounts[name] = _minor(field.data or "")
+        except InvalidAmount as exc:
+            field.errors = (*field.errors, message(exc.code, exc.data))
+    return amounts if len(amounts) == len(names) else None
 
 
 def _log(action: str, object_type: str, object_id: int | None, **details: object) -> None:
@@ -74,34 +88,19 @@ def delivery_charges() -> Response | str:
         form.free_from.data = _dh(current.free_delivery_from_minor)
         form.charging.data = current.delivery_charging
         form.cap.data = _dh(current.delivery_cap_minor)
-    if form.validate_on_submit():
-        amounts: dict[str, int] = {}
-        for name in ("free_from", "cap"):
-            field = getattr(form, name)
-            try:
-                amounts[name] = _minor(field.data or "")
-            except InvalidAmount as exc:
-                field.errors = (*field.errors, message(exc.code, exc.data))
-        if len(amounts) == 2:
-            try:
-                changed = set_delivery_charging(
-                    db.session,
-                    free_from_minor=amounts["free_from"],
-                    charging=form.charging.data or "",
-                    cap_minor=amounts["cap"],
-                    actor=actor(),
-                    now=utcnow(),
-                )
-            except InvalidInput as exc:
-                db.session.rollback()
-                attach(form, exc.problems)
-            else:
-                db.session.commit()
-                flash(
-                    _("Delivery charges saved.") if changed else _("Nothing to change."),
-                    "success" if changed else "info",
-                )
-                return redirect(url_for("admin.delivery_charges"))
+    if form.validate_on_submit() and (amounts := _amounts(form, "free_from", "cap")):
+        with saving(form) as attempt:
+            changed = set_delivery_charging(
+                db.session,
+                free_from_minor=amounts["free_from"],
+                charging=form.charging.data or "",
+                cap_minor=amounts["cap"],
+                actor=actor(),
+                now=utcnow(),
+            )
+        if attempt.saved:
+            saved(changed, _("Delivery charges saved."))
+            return redirect(url_for("admin.delivery_charges"))
     return render_template("admin/delivery_charges.html", form=form, current=current)
 
 
@@ -125,17 +124,10 @@ def commission() -> Response | str:
                 _("Enter a percentage such as 10 or 7,5."),
             )
         else:
-            try:
+            with saving(form) as attempt:
                 changed = set_commission(db.session, int(bps), actor=actor(), now=utcnow())
-            except InvalidInput as exc:
-                db.session.rollback()
-                attach(form, exc.problems)
-            else:
-                db.session.commit()
-                flash(
-                    _("Commission saved.") if changed else _("Nothing to change."),
-                    "success" if changed else "info",
-                )
+            if attempt.saved:
+                saved(changed, _("Commission saved."))
                 return redirect(url_for("admin.commission"))
     return _commission_page(form, CashCodeForm())
 
@@ -159,20 +151,14 @@ def cash_codes() -> Response | str:
     if codes.validate_on_submit():
         try:
             minor = _minor(codes.cod_code_above.data or "")
-            changed = set_cod_code_above(db.session, minor, actor=actor(), now=utcnow())
         except InvalidAmount:
-            db.session.rollback()
             codes.cod_code_above.errors = (_("Enter an amount in DH, for example 1000 or 750,50."),)
-        except InvalidInput as exc:
-            db.session.rollback()
-            attach(codes, exc.problems)
         else:
-            db.session.commit()
-            flash(
-                _("Saved.") if changed else _("Nothing to change."),
-                "success" if changed else "info",
-            )
-            return redirect(url_for("admin.commission"))
+            with saving(codes) as attempt:
+                changed = set_cod_code_above(db.session, minor, actor=actor(), now=utcnow())
+            if attempt.saved:
+                saved(changed, _("Saved."))
+                return redirect(url_for("admin.commission"))
     form = CommissionForm()
     form.commission.data = _percent_field(settings.current(db.session).commission_bps)
     return _commission_page(form, codes)
@@ -251,41 +237,20 @@ def shipping_update(tariff_id: int) -> Response | str:
     if tariff is None:
         abort(404)
     form = _tariff_form(tariff)
-    if form.validate_on_submit():
-        prices: dict[int, int] = {}
-        fees: dict[str, int] = {}
-        for name in ("cod_fee", "extra_kg"):
-            try:
-                fees[name] = _minor(getattr(form, name).data or "")
-            except InvalidAmount as exc:
-                getattr(form, name).errors.append(message(exc.code, exc.data))
-        for rate in tariff.rates:
-            field = getattr(form, f"rate_{rate.id}")
-            try:
-                prices[rate.id] = _minor(field.data or "")
-            except InvalidAmount as exc:
-                field.errors = (*field.errors, message(exc.code, exc.data))
-        if not form.errors and len(fees) == 2:
-            change = TariffChange(
-                active=bool(form.active.data),
-                cod_fee_minor=fees["cod_fee"],
-                extra_kg_minor=fees["extra_kg"],
-                rates=prices,
-            )
-            try:
-                diff = update_tariff(db.session, tariff, change, actor=actor(), now=utcnow())
-            except InvalidInput as exc:
-                db.session.rollback()
-                fields = {p.field: p.field.replace("-", "_") for p in exc.problems}
-                for text in attach(form, exc.problems, fields):
-                    flash(text, "error")
-            else:
-                db.session.commit()
-                flash(
-                    _("Tariff saved.") if diff else _("Nothing to change."),
-                    "success" if diff else "info",
-                )
-                return redirect(url_for("admin.shipping"))
+    rates = {f"rate_{rate.id}": rate.id for rate in tariff.rates}
+    if form.validate_on_submit() and (amounts := _amounts(form, "cod_fee", "extra_kg", *rates)):
+        change = TariffChange(
+            active=bool(form.active.data),
+            cod_fee_minor=amounts["cod_fee"],
+            extra_kg_minor=amounts["extra_kg"],
+            rates={rate_id: amounts[name] for name, rate_id in rates.items()},
+        )
+        # the library names a price band's field rate-<id>, the form rate_<id>
+        with saving(form, lambda name: name.replace("-", "_")) as attempt:
+            diff = update_tariff(db.session, tariff, change, actor=actor(), now=utcnow())
+        if attempt.saved:
+            saved(diff, _("Tariff saved."))
+            return redirect(url_for("admin.shipping"))
     tariffs = _tariffs()
     forms = {
         t.id: (form if t.id == tariff.id else _tariff_form(t, formdata=False)) for t in tariffs
@@ -330,26 +295,18 @@ def payout_new() -> Response:
     if not form.validate_on_submit():
         flash(_("Enter the minimum amount."), "error")
         return redirect(url_for("admin.payouts"))
-    try:
+    with committing(url_for("admin.payouts")):
         minimum = _minor(form.minimum.data or "")
         batch = ledger.create_payout_batch(
             db.session, now=utcnow(), created_by_id=actor().id, minimum_minor=max(1, minimum)
         )
-    except InvalidAmount as exc:
-        flash(message(exc.code, {"value": form.minimum.data}), "error")
-        return redirect(url_for("admin.payouts"))
-    except LedgerError as exc:
-        db.session.rollback()
-        flash(message(exc.code, exc.data), "error")
-        return redirect(url_for("admin.payouts"))
-    _log(
-        "payout.create",
-        "payout_batch",
-        batch.id,
-        reference=batch.reference,
-        total_minor=batch.total_minor,
-    )
-    db.session.commit()
+        _log(
+            "payout.create",
+            "payout_batch",
+            batch.id,
+            reference=batch.reference,
+            total_minor=batch.total_minor,
+        )
     flash(_("Batch %(ref)s made: download it for the bank.", ref=batch.reference), "success")
     return redirect(url_for("admin.payout", batch_id=batch.id))
 
@@ -393,13 +350,11 @@ def payout_paid(batch_id: int) -> Response:
     if not form.validate_on_submit():
         flash(_("Enter the bank's reference of the transfer."), "error")
         return redirect(url_for("admin.payout", batch_id=batch.id))
-    try:
+    back = url_for("admin.payout", batch_id=batch.id)
+    with committing(back):
         ledger.mark_batch_paid(
             db.session, batch, now=utcnow(), bank_reference=form.bank_reference.data or ""
         )
-    except LedgerError as exc:
-        flash(message(exc.code, exc.data), "error")
-    else:
         _log(
             "payout.paid",
             "payout_batch",
@@ -407,9 +362,8 @@ def payout_paid(batch_id: int) -> Response:
             reference=batch.reference,
             bank=batch.bank_reference,
         )
-        db.session.commit()
-        flash(_("Batch %(ref)s marked as paid.", ref=batch.reference), "success")
-    return redirect(url_for("admin.payout", batch_id=batch.id))
+    flash(_("Batch %(ref)s marked as paid.", ref=batch.reference), "success")
+    return redirect(back)
 
 
 @bp.post("/payouts/<int:batch_id>/cancel")
@@ -418,18 +372,15 @@ def payout_cancel(batch_id: int) -> Response:
     batch = _batch(batch_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
+    back = url_for("admin.payouts")
+    with committing(back):
         ledger.cancel_payout_batch(db.session, batch)
-    except LedgerError as exc:
-        flash(message(exc.code, exc.data), "error")
-    else:
         _log("payout.cancel", "payout_batch", batch.id, reference=batch.reference)
-        db.session.commit()
-        flash(
-            _("Batch %(ref)s cancelled: its amounts are owed again.", ref=batch.reference),
-            "success",
-        )
-    return redirect(url_for("admin.payouts"))
+    flash(
+        _("Batch %(ref)s cancelled: its amounts are owed again.", ref=batch.reference),
+        "success",
+    )
+    return redirect(back)
 
 
 @bp.post("/settlements")
@@ -442,28 +393,20 @@ def settlement() -> Response:
     coop = db.session.get(Cooperative, form.cooperative_id.data)
     if coop is None:
         abort(404)
-    try:
+    with committing(url_for("admin.payouts")):
         amount = Money.parse(form.amount.data or "")
         ledger.record_settlement(
             db.session, coop.id, amount, now=utcnow(), reference=form.reference.data or ""
         )
-    except InvalidAmount as exc:
-        flash(message(exc.code, {"value": form.amount.data}), "error")
-        return redirect(url_for("admin.payouts"))
-    except LedgerError as exc:
-        db.session.rollback()
-        flash(message(exc.code, exc.data), "error")
-        return redirect(url_for("admin.payouts"))
-    audit.record(
-        db.session,
-        actor(),
-        "payout.settlement",
-        object_type="cooperative",
-        object_id=coop.id,
-        cooperative_id=coop.id,
-        now=utcnow(),
-        details={"amount_minor": amount.amount_minor, "reference": form.reference.data},
-    )
-    db.session.commit()
+        audit.record(
+            db.session,
+            actor(),
+            "payout.settlement",
+            object_type="cooperative",
+            object_id=coop.id,
+            cooperative_id=coop.id,
+            now=utcnow(),
+            details={"amount_minor": amount.amount_minor, "reference": form.reference.data},
+        )
     flash(_("Payment from %(name)s recorded.", name=coop.name_fr), "success")
     return redirect(url_for("admin.payouts"))
