@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from catalog import audit
 from catalog.audit import Actor
 from catalog.errors import FieldProblem, InvalidInput, Problem
-from catalog.models import Category, CategoryRule, CertificateKind, Product
+from catalog.models import Category, CategoryRule, CertificateKind, Product, ProductStatus
 from catalog.rules import problems as rule_problems
 from catalog.rules import refresh_products
 from catalog.safe_text import text_problems
@@ -57,6 +57,18 @@ def sellable_in(session: Session, category_id: int) -> set[int]:
             select(Product.id).where(Product.category_id.in_(subtree), Product.sellable.is_(True))
         )
     )
+
+
+def units_sold_in(session: Session, category_id: int) -> set[str]:
+    """How a category and its subcategories are sold: the units (``g``, ``ml``,
+    ``piece``) of their published products, else of any of their products; empty when
+    the category has no product at all."""
+    subtree = _subtree_ids(list(session.scalars(select(Category))), category_id)
+    rows = session.execute(
+        select(Product.unit, Product.status).where(Product.category_id.in_(subtree)).distinct()
+    ).all()
+    published = {str(unit) for unit, status in rows if status == ProductStatus.PUBLISHED}
+    return published or {str(unit) for unit, _ in rows}
 
 
 def taken_off_sale(

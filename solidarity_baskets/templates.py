@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog.categories import units_sold_in
 from catalog.errors import FieldProblem, InvalidInput
 from catalog.models import Category, Unit
 from catalog.safe_text import text_problems
@@ -320,7 +321,39 @@ def _check_kind(
         problems.append(FieldProblem("unit", "invalid_choice"))
     if not 0 < net_quantity <= MAX_NET_QUANTITY:
         problems.append(FieldProblem("net_quantity", "out_of_range", {"max": MAX_NET_QUANTITY}))
+    if category is not None and unit in UNITS:
+        problems.extend(unit_problems(session, category.id, unit))
     return category, problems
+
+
+#: How a kind sold in one unit only is described when another unit is asked for.
+SOLD_BY = {"g": "sold_by_weight", "ml": "sold_by_volume", "piece": "sold_by_piece"}
+
+
+def unit_problems(session: Session, category_id: int, unit: str) -> list[FieldProblem]:
+    """A quantity in ``unit`` of a kind nobody sells in that unit can never be bought
+    (honey is sold by weight: 1 L of honey finds no product). A kind without any
+    product yet is not judged."""
+    sold = units_sold_in(session, category_id)
+    if not sold or unit in sold:
+        return []
+    if len(sold) == 1:
+        return [FieldProblem("unit", SOLD_BY[next(iter(sold))])]
+    return [FieldProblem("unit", "unit_not_sold")]
+
+
+def _is_food(category: Category) -> bool:
+    return any(c.nutrition_key for c in category.lineage())
+
+
+def same_kind_of_goods(a: Category, b: Category) -> bool:
+    """Whether two categories hold the same kind of goods: both food (they have a
+    nutrition kind), or under the same top category (a rug with a basket, both
+    handicraft). An equivalent of another kind (a rug for flour) needs the
+    organisation's word."""
+    if _is_food(a) and _is_food(b):
+        return True
+    return a.lineage()[-1].id == b.lineage()[-1].id
 
 
 def add_line(
@@ -362,6 +395,33 @@ def add_line(
     return line
 
 
+def change_quantity(
+    session: Session,
+    template: BasketTemplate,
+    line_id: int,
+    *,
+    net_quantity: int,
+    unit: str,
+    now: datetime,
+) -> bool:
+    """Change the net quantity (and unit) of one of the template's lines in place;
+    False if it has no such line. Flushes.
+
+    :raises InvalidInput: bad quantity or unit, a unit the kind is not sold in.
+    """
+    line = next((ln for ln in template.lines if ln.id == line_id), None)
+    if line is None:
+        return False
+    _, problems = _check_kind(session, line.category_id, net_quantity, unit)
+    if problems:
+        raise InvalidInput(problems)
+    line.net_quantity = net_quantity
+    line.unit = unit
+    template.updated_at = now
+    session.flush()
+    return True
+
+
 def remove_line(session: Session, template: BasketTemplate, line_id: int, *, now: datetime) -> bool:
     """Remove a line of the template; False if it has no such line. Flushes."""
     for line in template.lines:
@@ -382,13 +442,19 @@ def add_equivalent(
     unit: str,
     accepted: bool,
     now: datetime,
+    other_kind: bool = False,
 ) -> LineEquivalent:
     """Declare another kind that may replace ``line``. Flushes.
 
-    :raises InvalidInput: unknown category, bad quantity or unit, the line's own kind,
-        a kind already declared, too many equivalents.
+    :param other_kind: the organisation confirmed an equivalent of another kind of
+        goods than the line's (see :func:`same_kind_of_goods`).
+    :raises InvalidInput: unknown category, bad quantity or unit, a unit the kind is
+        not sold in, the line's own kind, a kind already declared, too many
+        equivalents, another kind of goods not confirmed.
     """
     category, problems = _check_kind(session, category_id, net_quantity, unit)
+    if category is not None and not other_kind and not same_kind_of_goods(category, line.category):
+        problems.append(FieldProblem("category_id", "other_kind_of_goods"))
     if category_id == line.category_id or any(
         eq.category_id == category_id for eq in line.equivalents
     ):

@@ -202,6 +202,26 @@ class EquivalentForm(_QuantityForm):
     line_id = SelectField(_l("Line"), coerce=int, validators=[InputRequired()])
     category_id = SelectField(_l("May be replaced by"), coerce=int, validators=[InputRequired()])
     accepted = BooleanField(_l("Accepted from the start"), default=True)
+    other_kind = BooleanField(_l("Another kind of goods: I confirm it may replace this line"))
+
+
+class LineQuantityForm(_QuantityForm):
+    """A line's quantity, changed in place in the basket's table (one form per line,
+    prefixed by its id)."""
+
+    #: the line the submitted form belongs to
+    line_id: int | None = None
+
+
+def quantity_fields(net: int, unit: str) -> dict[str, object]:
+    """A stored net quantity as the form shows it: 5000 g → 5 kg, 850 g → 850 g."""
+    big = {"g": "kg", "ml": "l"}.get(unit)
+    if big is not None and net >= 1000 and net % 10 == 0:
+        amount = Decimal(net) / 1000
+        if amount == amount.to_integral_value():
+            amount = amount.quantize(Decimal(1))
+        return {"quantity": amount, "quantity_unit": big}
+    return {"quantity": Decimal(net), "quantity_unit": unit}
 
 
 class DestinationForm(Form):

@@ -39,6 +39,14 @@ MESSAGES: dict[str, Any] = {
     "kind_already_in_line": _l("This kind already stands for this line."),
     "too_many_equivalents": _l("A line has at most %(max)d equivalents."),
     "not_a_quantity": _l("Enter a whole number of grams, millilitres or pieces."),
+    "sold_by_weight": _l("This kind is sold by weight: give its quantity in g or kg."),
+    "sold_by_volume": _l("This kind is sold by volume: give its quantity in ml or L."),
+    "sold_by_piece": _l("This kind is sold by the piece: give a number of pieces."),
+    "unit_not_sold": _l("No cooperative sells this kind in that unit: choose another unit."),
+    "other_kind_of_goods": _l(
+        "This is another kind of goods than the line it would replace (a rug for flour): "
+        "tick the confirmation box below to add it anyway."
+    ),
     # confirming
     "organisation_not_verified": _l(
         "Your organisation is waiting for the operator's verification: you can prepare your "

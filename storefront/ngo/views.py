@@ -76,10 +76,12 @@ from storefront.ngo.forms import (
     EquivalentForm,
     FixForm,
     LineForm,
+    LineQuantityForm,
     ReceiptForm,
     SignupForm,
     TemplateForm,
     net_quantity,
+    quantity_fields,
 )
 from storefront.ngo.helpers import register_helpers
 from storefront.ngo.impact_pdf import impact_pdf
@@ -196,6 +198,7 @@ def _template_page(
     template_form: TemplateForm | None = None,
     line_form: LineForm | None = None,
     equivalent_form: EquivalentForm | None = None,
+    quantity_form: LineQuantityForm | None = None,
 ) -> str:
     choices = _category_choices()
     line_form = line_form or LineForm(formdata=None, quantity_unit="kg")
@@ -215,6 +218,18 @@ def _template_page(
         equivalent_form=equivalent_form,
         action=ActionForm(),
         unit_labels=QUANTITY_UNIT_LABELS,
+        quantity_forms={
+            line.id: (
+                quantity_form
+                if quantity_form is not None and quantity_form.line_id == line.id
+                else LineQuantityForm(
+                    formdata=None,
+                    prefix=f"line-{line.id}",
+                    data=quantity_fields(line.net_quantity, line.unit),
+                )
+            )
+            for line in template.lines
+        },
     )
 
 
@@ -317,14 +332,15 @@ def line_add(template_id: int) -> Response | str:
 
 def _add_quantity(
     template: BasketTemplate,
-    form: LineForm | EquivalentForm,
+    form: LineForm | EquivalentForm | LineQuantityForm,
     form_name: str,
     add: Callable[[int, str], object],
 ) -> Response | str:
     """Read the form's net quantity ("500 g", "1 L"), then ``add(amount, unit)``: a
-    template line or an equivalent. Refused input is shown on the template's page and
-    changes nothing."""
-    # the form goes back to the page under its own keyword (line_form or equivalent_form)
+    template line, an equivalent or a line's new quantity. Refused input is shown on the
+    template's page and changes nothing."""
+    # the form goes back to the page under its own keyword (line_form, equivalent_form
+    # or quantity_form)
     page_form: dict[str, Any] = {form_name: form}
     amount = net_quantity(form.quantity.data, form.quantity_unit.data or "")
     if amount is None:
@@ -335,7 +351,8 @@ def _add_quantity(
     except InvalidInput as exc:
         db.session.rollback()
         template = _own_template(template.id)
-        for text in attach(form, exc.problems, {"net_quantity": "quantity", "unit": "quantity"}):
+        quantity = form.quantity.name
+        for text in attach(form, exc.problems, {"net_quantity": quantity, "unit": quantity}):
             flash(text, "error")
         return _template_page(template, **page_form)
     db.session.commit()
@@ -352,6 +369,26 @@ def line_delete(template_id: int, line_id: int) -> Response:
         abort(404)
     db.session.commit()
     return redirect(url_for("ngo.template_detail", template_id=template.id))
+
+
+@bp.post("/templates/<int:template_id>/lines/<int:line_id>/quantity")
+@organisation_required
+def line_quantity(template_id: int, line_id: int) -> Response | str:
+    """A line's quantity changed in place, in the basket's table."""
+    template = _own_template(template_id)
+    if not any(line.id == line_id for line in template.lines):
+        abort(404)
+    form = LineQuantityForm(prefix=f"line-{line_id}")
+    form.line_id = line_id
+    if not form.validate_on_submit():
+        return _template_page(template, quantity_form=form)
+
+    def change(amount: int, unit: str) -> None:
+        templates.change_quantity(
+            db.session, template, line_id, net_quantity=amount, unit=unit, now=utcnow()
+        )
+
+    return _add_quantity(template, form, "quantity_form", change)
 
 
 def _line_choices(template: BasketTemplate) -> list[SelectChoice]:
@@ -380,6 +417,7 @@ def equivalent_add(template_id: int) -> Response | str:
             net_quantity=amount,
             unit=unit,
             accepted=bool(form.accepted.data),
+            other_kind=bool(form.other_kind.data),
             now=utcnow(),
         ),
     )

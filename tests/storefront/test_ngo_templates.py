@@ -80,6 +80,9 @@ def test_a_copy_is_the_organisations_own_and_can_be_edited(client, world, sessio
         ({"quantity": "1", "quantity_unit": "kg", "category": "couscous"}, "already in the basket"),
         ({"quantity": "1", "quantity_unit": "piece", "is_container": "y"}, "one container"),
         ({"quantity": "1", "quantity_unit": "kg", "category_id": "999999"}, None),
+        # pasta is sold by weight: a litre of it finds no product
+        ({"quantity": "1", "quantity_unit": "l"}, "sold by weight"),
+        ({"quantity": "3", "quantity_unit": "piece"}, "sold by weight"),
     ],
 )
 def test_bad_line_input_gives_a_message_and_changes_nothing(client, world, session, data, expected):
@@ -104,6 +107,7 @@ def test_bad_line_input_gives_a_message_and_changes_nothing(client, world, sessi
         ({"quantity": "beaucoup", "quantity_unit": "kg"}, None),
         ({"quantity": "1", "quantity_unit": "l", "category": "huile-olive"}, "already stands"),
         ({"quantity": "1", "quantity_unit": "l", "line_id": "999999"}, None),
+        ({"quantity": "2", "quantity_unit": "piece"}, "sold by weight"),
     ],
 )
 def test_bad_equivalent_input_gives_a_message_and_changes_nothing(
@@ -166,3 +170,90 @@ def test_a_copy_is_named_as_a_copy_and_can_be_deleted(client, world, session):
     session.expire_all()
     assert session.get(BasketTemplate, copy_id) is None
     assert session.get(BasketTemplate, world.template.id) is not None
+
+
+def test_an_equivalent_of_another_kind_of_goods_needs_the_organisations_word(
+    client, world, session, make
+):
+    rugs = make.category("tapis", name_fr="Tapis")
+    make.product(world.coops["weavers"], rugs, unit="piece", net_quantity=1, title_fr="Zrabi")
+    session.commit()
+    copy = _copy(client, world, session)
+    oil_line = next(ln for ln in copy.lines if ln.category.slug == "huile-olive")
+    form = {
+        "line_id": str(oil_line.id),
+        "category_id": str(rugs.id),
+        "quantity": "1",
+        "quantity_unit": "piece",
+    }
+    refused = client.post(f"/ngo/templates/{copy.id}/equivalents", data=form)
+    assert refused.status_code == 200
+    page = refused.get_data(as_text=True)
+    assert "another kind of goods" in page
+    assert 'name="other_kind"' in page, "the confirmation box is offered"
+    session.expire_all()
+    assert not session.scalars(
+        select(LineEquivalent).where(LineEquivalent.category_id == rugs.id)
+    ).all()
+    # a rug is sold by the piece: five kilos of rug is refused even when confirmed
+    heavy = client.post(
+        f"/ngo/templates/{copy.id}/equivalents",
+        data={**form, "quantity": "5", "quantity_unit": "kg", "other_kind": "y"},
+    )
+    assert "sold by the piece" in heavy.get_data(as_text=True)
+    confirmed = client.post(
+        f"/ngo/templates/{copy.id}/equivalents", data={**form, "other_kind": "y"}
+    )
+    assert confirmed.status_code == 302
+    session.expire_all()
+    assert (
+        session.scalar(
+            select(LineEquivalent.net_quantity).where(LineEquivalent.category_id == rugs.id)
+        )
+        == 1
+    )
+
+
+def _quantity(session, line_id):
+    session.expire_all()
+    line = session.get(TemplateLine, line_id)
+    return line.net_quantity, line.unit
+
+
+def test_a_quantity_is_changed_in_place_and_checked_against_how_the_kind_is_sold(
+    client, world, session
+):
+    copy = _copy(client, world, session)
+    oil = next(ln for ln in copy.lines if ln.category.slug == "huile-olive")
+    oil_id, before = oil.id, (oil.net_quantity, oil.unit)
+    page = client.get(f"/ngo/templates/{copy.id}").get_data(as_text=True)
+    assert f'action="/ngo/templates/{copy.id}/lines/{oil_id}/quantity#line-{oil_id}"' in page
+    url = f"/ngo/templates/{copy.id}/lines/{oil_id}/quantity"
+    field = f"line-{oil_id}-quantity"
+
+    refused = client.post(url, data={field: "2", f"{field}_unit": "kg"})
+    assert refused.status_code == 200
+    text = refused.get_data(as_text=True)
+    assert "sold by volume" in text
+    assert f'id="{field}-errors"' in text, "the message sits under the line's own field"
+    assert _quantity(session, oil_id) == before
+
+    for amount in ("beaucoup", "0,0005", "-1"):
+        assert client.post(url, data={field: amount, f"{field}_unit": "l"}).status_code == 200
+    assert _quantity(session, oil_id) == before
+
+    saved = client.post(url, data={field: "1,5", f"{field}_unit": "l"})
+    assert saved.status_code == 302
+    session.expire_all()
+    line = session.get(TemplateLine, oil_id)
+    assert (line.net_quantity, line.unit) == (1500, "ml")
+    shown = client.get(f"/ngo/templates/{copy.id}").get_data(as_text=True)
+    assert f'id="{field}"' in shown and 'value="1.5"' in shown
+
+    # another basket's line, a line that is not there, a ready-made basket: not found
+    ready = world.template.lines[0]
+    assert client.post(f"/ngo/templates/{copy.id}/lines/{ready.id}/quantity").status_code == 404
+    assert (
+        client.post(f"/ngo/templates/{world.template.id}/lines/{ready.id}/quantity").status_code
+        == 404
+    )
