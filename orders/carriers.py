@@ -14,7 +14,6 @@ MAX_TRACKING_LENGTH = 60
 @dataclass(frozen=True, slots=True)
 class Carrier:
     code: str
-    name: str
     #: the whole number (spaces removed, upper case) must match
     pattern: re.Pattern[str] | None
     #: shown to the person typing it
@@ -23,11 +22,11 @@ class Carrier:
 
 CARRIERS: dict[str, Carrier] = {
     # Barid Al-Maghrib's Amana: a UPU S10 number, two letters, nine digits, "MA"
-    "amana": Carrier("amana", "Amana", re.compile(r"[A-Z]{2}\d{9}MA"), "CB123456789MA"),
+    "amana": Carrier("amana", re.compile(r"[A-Z]{2}\d{9}MA"), "CB123456789MA"),
     # Aramex air waybills are digits only
-    "aramex": Carrier("aramex", "Aramex", re.compile(r"\d{10,12}"), "41234567890"),
-    "ctm": Carrier("ctm", "CTM Messagerie", re.compile(r"[A-Z0-9]{6,20}"), "CTM2026001234"),
-    "other": Carrier("other", "", None, ""),
+    "aramex": Carrier("aramex", re.compile(r"\d{10,12}"), "41234567890"),
+    "ctm": Carrier("ctm", re.compile(r"[A-Z0-9]{6,20}"), "CTM2026001234"),
+    "other": Carrier("other", None, ""),
 }
 
 
@@ -35,8 +34,8 @@ def clean_tracking(carrier: str, number: str) -> str:
     """The tracking number as stored for ``carrier``.
 
     :raises OrderError: ``unknown_carrier``; ``tracking_required`` (empty or too long);
-        ``tracking_format`` (``carrier``, ``example``) when it does not have the
-        carrier's shape.
+        ``tracking_format`` (``carrier``: its code, ``example``) when it does not
+        have the carrier's shape.
     """
     found = CARRIERS.get(carrier)
     if found is None:
@@ -48,5 +47,5 @@ def clean_tracking(carrier: str, number: str) -> str:
         return text
     compact = text.replace(" ", "").replace("-", "").upper()
     if not found.pattern.fullmatch(compact):
-        raise OrderError("tracking_format", carrier=found.name, example=found.example)
+        raise OrderError("tracking_format", carrier=found.code, example=found.example)
     return compact

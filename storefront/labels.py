@@ -59,8 +59,14 @@ ORGANISATION_KINDS = {
     "company": _l("Company or foundation"),
 }
 
-#: carriers' own names (not translated), and "other"
-CARRIERS = {code: carrier.name or _l("Other") for code, carrier in carriers.CARRIERS.items()}
+#: carriers as people call them in their language, by the library's codes
+CARRIERS = {
+    "amana": _l("Amana"),
+    "aramex": _l("Aramex"),
+    "ctm": _l("CTM Messagerie"),
+    "other": _l("Other"),
+}
+assert CARRIERS.keys() == carriers.CARRIERS.keys()
 
 PAYOUT_BATCH_STATUSES = {
     "open": _l("Being prepared"),

@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from catalog.errors import FieldProblem
 from storefront.filters import money_text
 from storefront.forms import TEXT_MESSAGES
+from storefront.labels import CARRIERS, label
 
 MESSAGES: dict[str, Any] = {
     **TEXT_MESSAGES,
@@ -126,6 +127,8 @@ def message(code: str, data: Mapping[str, Any] | None = None) -> str:
         return _("Something is wrong with this value (%(code)s).", code=code)
     if code == "price_above_cap":
         data["cap"] = money_text(int(data.get("cap_minor", 0)))
+    if code == "tracking_format":
+        data["carrier"] = label(CARRIERS, data.get("carrier", ""))
     if code == "too_large":
         data["mb"] = f"{int(data.get('max_bytes', 0)) / 1024 / 1024:g}"
     if "allowed" in data and isinstance(data["allowed"], list | tuple):

@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from catalog.accounts.users import MIN_PASSWORD_LENGTH
-from orders import carriers
+from storefront import labels
 from storefront.account.forms import moroccan_phone, strip
 from storefront.forms import Form, PlaceholderSelect, contact
 
@@ -253,9 +253,7 @@ class ActionForm(Form):
     """A button that changes something: only the CSRF token."""
 
 
-CARRIERS = [
-    SelectChoice(code, carrier.name or _l("Other")) for code, carrier in carriers.CARRIERS.items()
-]
+CARRIERS = [SelectChoice(code, name) for code, name in labels.CARRIERS.items()]
 
 
 class ShipForm(Form):

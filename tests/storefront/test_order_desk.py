@@ -9,10 +9,12 @@ from sqlalchemy import select
 
 from catalog.audit import AuditEntry
 from catalog.notifications import OutboxMessage
+from orders import fulfilment
 from orders.models import Order
 from orders.status import FulfilmentStatus, OrderStatus
 from tests.conftest import NOW
 from tests.storefront.backoffice import login, operator
+from tests.storefront.visible_text import visible_text
 
 pytestmark = pytest.mark.usefixtures("english_pages")
 
@@ -167,3 +169,20 @@ def test_a_shopper_cannot_use_the_desk(client, session, transfer_order) -> None:
         403,
         404,
     )
+
+
+@pytest.mark.translated
+def test_the_order_page_names_the_carrier_in_the_readers_language(desk, session, make) -> None:
+    coop = make.cooperative()
+    oil = make.product(coop, on_hand=10, price_minor=10_000)
+    order = make.order({oil: 1}, now=NOW)
+    fulfilment.mark_shipped(
+        session, order.fulfilments[0], "CB123456789MA", carrier="amana", now=NOW
+    )
+    session.commit()
+    for lang, name in (("ar", "أمانة"), ("fr", "Amana")):
+        desk.set_cookie("lang", lang)
+        page = desk.get(f"/admin/orders/{order.number}").get_data(as_text=True)
+        text = " ".join(visible_text(page))
+        assert text.count(name) == 2, lang  # the parcel and the history
+        assert "amana" not in text, lang
