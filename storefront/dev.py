@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, render_template
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
-from catalog.notifications import OutboxMessage
+from catalog.notifications import OutboxAttachment, OutboxMessage
 from storefront.extensions import db
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
@@ -26,6 +27,18 @@ def message_html(message_id: int) -> str:
     if message is None or not message.body_html:
         abort(404)
     return message.body_html
+
+
+@bp.get("/messages/<int:message_id>/files/<int:file_id>")
+def message_file(message_id: int, file_id: int) -> Response:
+    file = db.session.get(OutboxAttachment, file_id)
+    if file is None or file.message_id != message_id:
+        abort(404)
+    return Response(
+        file.content,
+        mimetype=file.content_type,
+        headers={"Content-Disposition": f'inline; filename="{file.filename}"'},
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -10,7 +10,7 @@ from flask import current_app, g, render_template, render_template_string
 from flask_babel import force_locale
 
 from catalog import safe_text
-from catalog.notifications import HeaderTextError, OutboxMessage, enqueue_email
+from catalog.notifications import Attachment, HeaderTextError, OutboxMessage, enqueue_email
 from storefront.config import FORMAT_LOCALES, LANGUAGES
 from storefront.extensions import db
 
@@ -72,10 +72,16 @@ def _paragraphs(body: str) -> list[list[str]]:
 
 
 def queue_mail(
-    to: str, template: str, *, language: str, topic: str = "", **context: Any
+    to: str,
+    template: str,
+    *,
+    language: str,
+    topic: str = "",
+    attachments: Sequence[Attachment] = (),
+    **context: Any,
 ) -> OutboxMessage:
     """Render ``mail/<template>.txt`` in ``language`` as text and HTML, and add the
-    message to the outbox of the current transaction.
+    message, with its ``attachments``, to the outbox of the current transaction.
 
     :raises HeaderTextError: ``to`` holds a control character."""
     if not safe_text.is_header_safe(to):
@@ -91,4 +97,5 @@ def queue_mail(
         language=language,
         topic=topic,
         domain=str(current_app.config.get("MAIL_DOMAIN", "taawun.ma")),
+        attachments=attachments,
     )

@@ -4,8 +4,10 @@ nobody can reach. It sits at the bottom layer so that every package can tell peo
 things without reaching up."""
 
 from catalog.notifications.outbox import (
+    Attachment,
     Channel,
     HeaderTextError,
+    OutboxAttachment,
     OutboxMessage,
     OutboxStatus,
     claim_next,
@@ -17,9 +19,11 @@ from catalog.notifications.outbox import (
 from catalog.notifications.tasks import OperatorTask, open_task, resolve_task
 
 __all__ = [
+    "Attachment",
     "Channel",
     "HeaderTextError",
     "OperatorTask",
+    "OutboxAttachment",
     "OutboxMessage",
     "OutboxStatus",
     "claim_next",

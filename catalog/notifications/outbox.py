@@ -18,16 +18,21 @@ taken again. Elsewhere (SQLite, one writer at a time) a compare-and-set on the
 status does the same. A message that fails counts an attempt and keeps its error;
 after ``max_attempts`` it is dead and waits for the operator instead of blocking
 the messages queued after it.
+
+An e-mail may carry files (an invoice as PDF): they are kept with the message, so a
+retry sends the same bytes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import make_msgid
 from enum import StrEnum
 
-from sqlalchemy import Index, String, Text, func, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, func, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from catalog import safe_text
 from catalog.db import Base, utcnow
@@ -75,6 +80,32 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    attachments: Mapped[list[OutboxAttachment]] = relationship(
+        order_by="OutboxAttachment.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file to send with an e-mail."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+class OutboxAttachment(Base):
+    """A file an e-mail of the outbox carries; goes with its message."""
+
+    __tablename__ = "notifications_outbox_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("notifications_outbox_message.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 def _check_header(**fields: str) -> None:
@@ -93,13 +124,16 @@ def enqueue_email(
     language: str = "fr",
     topic: str = "",
     domain: str = "taawun.ma",
+    attachments: Sequence[Attachment] = (),
 ) -> OutboxMessage:
-    """Queue an e-mail.
+    """Queue an e-mail, with the files in ``attachments``.
 
-    :raises HeaderTextError: the recipient or the subject holds a control character
-        (input must have been refused before it got here).
+    :raises HeaderTextError: the recipient, the subject or a file's name or type holds
+        a control character (input must have been refused before it got here).
     """
     _check_header(to=to, subject=subject)
+    for file in attachments:
+        _check_header(filename=file.filename, content_type=file.content_type)
     message = OutboxMessage(
         channel=Channel.EMAIL,
         to=to,
@@ -111,6 +145,10 @@ def enqueue_email(
         message_id=make_msgid(domain=domain),
         status=OutboxStatus.PENDING,
         attempts=0,
+        attachments=[
+            OutboxAttachment(filename=f.filename, content_type=f.content_type, content=f.content)
+            for f in attachments
+        ],
     )
     session.add(message)
     return message

@@ -6,17 +6,22 @@ purchase order on one page, with what was paid and what is still due."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from catalog.accounts.users import Organisation
 from catalog.money import Money
+from catalog.notifications import Attachment
 from orders.models import Order
 from orders.payments import BankDetails
 from orders.status import FulfilmentStatus, OrderStatus
+from storefront.config import FORMAT_LOCALES
 from storefront.filters import local_date, local_datetime, money_text
 from storefront.i18n import current_language
+from storefront.mailer import in_language
 from storefront.ngo.impact_pdf import ACCENT, MUTED, _Report
 
 #: parts that are no longer bought
@@ -142,3 +147,18 @@ def invoice_pdf(
                 )
             )
     return bytes(pdf.output())
+
+
+def attachment(
+    order: Order, *, organisation: Organisation, bank: BankDetails | None, now: datetime
+) -> Callable[[str], list[Attachment]]:
+    """The invoice as an e-mail's file, made in the reader's language (for
+    :func:`storefront.notifications.tell`)."""
+    name = "invoice" if is_paid(order) else "proforma"
+
+    def files(lang: str) -> list[Attachment]:
+        with in_language(lang), force_locale(FORMAT_LOCALES[lang]):
+            content = invoice_pdf(order, organisation=organisation, bank=bank, now=now)
+        return [Attachment(f"{name}-{order.number}.pdf", "application/pdf", content)]
+
+    return files

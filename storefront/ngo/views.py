@@ -862,6 +862,12 @@ def quote_confirm(quote_id: int) -> Response:
             "ngo.order_invoice_pdf", basket_order_id=basket_order.id, _external=True
         ),
         order_link=url_for("ngo.order_detail", basket_order_id=basket_order.id, _external=True),
+        invoice=invoice_pdf.attachment(
+            order,
+            organisation=g.organisation,
+            bank=getattr(payments.gateway(PaymentMethod.BANK_TRANSFER), "details", None),
+            now=utcnow(),
+        ),
     )
     db.session.commit()
     flash(

@@ -5,6 +5,7 @@ order desk."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Flask
@@ -12,7 +13,7 @@ from flask_babel import gettext as _
 
 from catalog import one_time_codes
 from catalog.db import utcnow
-from catalog.notifications import Channel, enqueue_sms, open_task
+from catalog.notifications import Attachment, Channel, enqueue_sms, open_task
 from catalog.one_time_codes import Purpose
 from orders.recipients import Party
 from storefront.extensions import db
@@ -34,10 +35,13 @@ def tell(
     topic: str,
     link: str = "",
     order_number: str = "",
+    files: Callable[[str], Sequence[Attachment]] | None = None,
     **context: Any,
 ) -> int:
     """Queue ``mail/<template>.txt`` for every contact of ``party``; returns how many
-    messages. With no contact, opens an operator task instead and returns 0."""
+    messages. An e-mail carries ``files(language)`` (made in each contact's language;
+    a text message has only the link). With no contact, opens an operator task
+    instead and returns 0."""
     if not party.contacts:
         subject, _, _ = render_mail(template, language="fr", link=link, **context)
         open_task(
@@ -68,6 +72,7 @@ def tell(
                 template,
                 language=contact.language,
                 topic=topic,
+                attachments=files(contact.language) if files is not None else (),
                 link=link,
                 **context,
             )

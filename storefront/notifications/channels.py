@@ -23,7 +23,8 @@ from catalog.notifications import OutboxMessage
 
 
 def build_email(message: OutboxMessage, *, sender: str, now: datetime) -> EmailMessage:
-    """The message as sent: multipart text + HTML, with Date and Message-ID."""
+    """The message as sent: multipart text + HTML, with Date and Message-ID, and its
+    files attached (then multipart/mixed)."""
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.to
@@ -33,7 +34,16 @@ def build_email(message: OutboxMessage, *, sender: str, now: datetime) -> EmailM
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
-    email["Content-Language"] = message.language  # after set_content, which resets Content-*
+    for file in message.attachments:
+        maintype, _, subtype = file.content_type.partition("/")
+        email.add_attachment(
+            file.content,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=file.filename,
+        )
+    # last: set_content and add_attachment move or reset the Content-* headers
+    email["Content-Language"] = message.language
     return email
 
 
@@ -78,6 +88,8 @@ class ConsoleChannel:
         print(f"--- {message.channel} to {message.to} ({message.topic})", file=stream)
         print(message.subject, file=stream)
         print(message.body_text, file=stream)
+        for file in message.attachments:
+            print(f"[{file.filename}, {len(file.content)} bytes]", file=stream)
         return message.message_id or f"console-{message.id}"
 
 

@@ -5,9 +5,13 @@ verbs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from flask import current_app, has_request_context, url_for
 
 from catalog.money import Money
+from catalog.notifications import Attachment
 from orders import recipients
 from orders.models import Fulfilment, Order
 from orders.status import PaymentMethod
@@ -38,7 +42,7 @@ def track_url() -> str:
     return f"{base}/orders/track"
 
 
-def _to_shopper(order: Order, template: str, topic: str, **context: object) -> None:
+def _to_shopper(order: Order, template: str, topic: str, **context: Any) -> None:
     tell(
         recipients.shopper(order),
         template,
@@ -79,9 +83,16 @@ def order_placed(order: Order) -> None:
     _to_cooperatives(order)
 
 
-def basket_order_placed(order: Order, *, invoice_link: str, order_link: str) -> None:
+def basket_order_placed(
+    order: Order,
+    *,
+    invoice_link: str,
+    order_link: str,
+    invoice: Callable[[str], Sequence[Attachment]],
+) -> None:
     """An organisation's basket order paid by transfer: the payment instructions and
-    its pro-forma invoice. The cooperatives are told once the transfer is recorded."""
+    its pro-forma invoice (``invoice(language)``, attached to each e-mail). The
+    cooperatives are told once the transfer is recorded."""
     assert order.organisation is not None
     tell(
         recipients.organisation(db.session, order.organisation),
@@ -91,6 +102,7 @@ def basket_order_placed(order: Order, *, invoice_link: str, order_link: str) -> 
         order_number=order.number,
         order=order,
         invoice_link=invoice_link,
+        files=invoice,
         bank=getattr(gateway(PaymentMethod.BANK_TRANSFER), "details", None),
     )
 

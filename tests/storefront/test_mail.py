@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.notifications import (
+    Attachment,
     Channel,
     HeaderTextError,
     OutboxMessage,
@@ -64,6 +65,37 @@ def test_flask_mail_send_delivers_multipart_mail_with_date_and_message_id(
     session.expire_all()
     assert session.scalar(select(OutboxMessage.status)) == OutboxStatus.SENT
     assert runner.invoke(args=["mail", "send"]).output.strip() == "0 sent, 0 failed, 0 dead."
+
+
+def test_a_queued_file_leaves_attached_to_its_mail(app, runner, session, smtp) -> None:
+    port, inbox = smtp
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    pdf = b"%PDF-1.4 facture\n%%EOF"
+    enqueue_email(
+        session,
+        to="ngo@example.ma",
+        subject="Facture",
+        body_text="Ci-joint",
+        body_html="<p>Ci-joint</p>",
+        language="fr",
+        attachments=[Attachment("proforma-TW-1.pdf", "application/pdf", pdf)],
+    )
+    session.commit()
+    assert "1 sent" in runner.invoke(args=["mail", "send"]).output
+    msg = inbox.messages[0]
+    assert msg.get_content_type() == "multipart/mixed" and msg["Content-Language"] == "fr"
+    assert text_of(msg).strip() == "Ci-joint"
+    [file] = list(msg.iter_attachments())
+    assert file.get_filename() == "proforma-TW-1.pdf"
+    assert file.get_content_type() == "application/pdf" and file.get_content() == pdf
+    with pytest.raises(HeaderTextError):
+        enqueue_email(
+            session,
+            to="a@example.ma",
+            subject="s",
+            body_text="b",
+            attachments=[Attachment("a\r\nb.pdf", "application/pdf", pdf)],
+        )
 
 
 def test_unreachable_smtp_keeps_the_message_for_later(app, runner, session) -> None:

@@ -5,7 +5,10 @@ what the suppliers said they delivered."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from catalog.audit import AuditEntry
@@ -151,10 +154,6 @@ def test_another_organisation_cannot_confirm_receipt(client, world, session):
 
 
 def _pdf_text(client, url: str) -> tuple[str, str]:
-    import io
-
-    from pypdf import PdfReader
-
     response = client.get(url)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
@@ -180,6 +179,12 @@ def test_the_organisation_gets_a_pro_forma_then_one_consolidated_invoice(client,
     )
     assert f"/ngo/orders/{basket_order.id}/invoice.pdf" in mails[0].body_text
     assert order.number in mails[0].body_text
+    # the pro-forma invoice travels with the mail, in the organisation's language
+    [file] = mails[0].attachments
+    assert (file.filename, file.content_type) == (f"proforma-{order.number}.pdf", "application/pdf")
+    attached = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(file.content)).pages)
+    assert mails[0].language == "fr" and "Facture pro forma" in attached
+    assert order.number in attached and "Coopérative Chaouia" in attached
     page = client.get(f"/ngo/orders/{basket_order.id}").get_data(as_text=True)
     assert "Pro-forma invoice (PDF)" in page
 

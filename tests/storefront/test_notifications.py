@@ -7,7 +7,14 @@ import pytest
 from sqlalchemy import select
 
 from catalog.audit import AuditEntry
-from catalog.notifications import Channel, OperatorTask, OutboxMessage, OutboxStatus
+from catalog.notifications import (
+    Attachment,
+    Channel,
+    OperatorTask,
+    OutboxMessage,
+    OutboxStatus,
+    enqueue_email,
+)
 from orders.models import Order
 from storefront import create_app
 from storefront.extensions import db
@@ -126,8 +133,20 @@ def test_a_name_with_a_line_break_is_refused_at_checkout(client, session, shop) 
     assert session.scalar(select(Order)) is None
 
 
-def test_the_development_outbox_page_exists_only_when_asked(app, database_url, tmp_path) -> None:
+def test_the_development_outbox_page_exists_only_when_asked(
+    app, database_url, tmp_path, session
+) -> None:
     assert app.test_client().get("/dev/messages").status_code == 404
+    mail = enqueue_email(
+        session,
+        to="ngo@example.ma",
+        subject="Facture",
+        body_text="Ci-joint",
+        attachments=[Attachment("proforma-TW-1.pdf", "application/pdf", b"%PDF-1.4")],
+    )
+    session.commit()
+    file_url = f"/dev/messages/{mail.id}/files/{mail.attachments[0].id}"
+    assert app.test_client().get(file_url).status_code == 404
     dev = create_app(
         {
             "TESTING": True,
@@ -138,7 +157,10 @@ def test_the_development_outbox_page_exists_only_when_asked(app, database_url, t
         }
     )
     try:
-        assert dev.test_client().get("/dev/messages").status_code == 200
+        page = dev.test_client().get("/dev/messages")
+        assert page.status_code == 200 and file_url in page.get_data(as_text=True)
+        file = dev.test_client().get(file_url)
+        assert file.mimetype == "application/pdf" and file.data == b"%PDF-1.4"
     finally:
         with dev.app_context():  # its own pool: closed here, not left to the collector
             db.session.remove()
