@@ -24,6 +24,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from catalog.errors import InvalidUpload
+from catalog.media import MediaStore, as_store
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -157,24 +158,24 @@ def _prepare_photo(data: bytes) -> PreparedPhoto:
     return PreparedPhoto(_jpeg(web), _jpeg(thumb), web.width, web.height)
 
 
-def _write(folder: Path, name: str, data: bytes) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(data)
-
-
-def store_product_image(folder: Path, data: bytes) -> StoredImage:
-    """Check, clean and save a product photo under a random name in ``folder``, with
-    its thumbnail and its smaller and WebP copies.
+def store_product_image(target: Path | MediaStore, data: bytes) -> StoredImage:
+    """Check, clean and save a product photo under a random name in ``target`` (a
+    folder or a :class:`~catalog.media.MediaStore`), with its thumbnail and its smaller
+    and WebP copies.
 
     :raises InvalidUpload: see :func:`open_image`.
     """
+    store = as_store(target)
     photo = prepare_photo(data)
     stem = secrets.token_hex(16)
     name, thumb = f"{stem}.jpg", f"{stem}-t.jpg"
-    _write(folder, name, photo.web)
-    _write(folder, thumb, photo.thumbnail)
-    for copy in derived_names(name, photo.width):
-        derive(folder, copy)
+    store.write(name, photo.web)
+    store.write(thumb, photo.thumbnail)
+    with _decoding, Image.open(io.BytesIO(photo.web)) as opened:
+        source = _flatten(opened)
+        copies = {copy: _copy(source, copy) for copy in derived_names(name, photo.width)}
+    for copy, content in copies.items():
+        store.write(copy, content)
     return StoredImage(name, thumb, photo.width, photo.height)
 
 
@@ -194,45 +195,47 @@ def derived_names(filename: str, width: int) -> list[str]:
     return names
 
 
-def derive(folder: Path, name: str) -> bool:
-    """Make the copy ``name`` of a stored photo in ``folder`` unless it exists; whether
+def derive(target: Path | MediaStore, name: str) -> bool:
+    """Make the copy ``name`` of a stored photo in ``target`` unless it exists; whether
     it exists now. Names that are not such a copy, of a width not offered or of a photo
     not stored, are refused (nobody can make the server draw arbitrary sizes)."""
+    store = as_store(target)
     match = _DERIVED_NAME.match(name)
     if match is None:
         return False
     stem, width, fmt = match.group(1), match.group(2), match.group(3)
     if width is None and fmt == "jpg":
-        return (folder / name).is_file()  # the photo itself
+        return store.exists(name)  # the photo itself
     if width is not None and int(width) not in DERIVED_WIDTHS:
         return False
-    target = folder / name
-    if target.is_file():
+    if store.exists(name):
         return True
-    source = next(
-        (
-            folder / f"{stem}.{ext}"
-            for ext in ("jpg", "png")
-            if (folder / f"{stem}.{ext}").is_file()
-        ),
+    data = next(
+        (found for ext in ("jpg", "png") if (found := store.read(f"{stem}.{ext}")) is not None),
         None,
     )
-    if source is None:
+    if data is None:
         return False
-    with _decoding, Image.open(source) as opened:
-        image = _flatten(opened)
-        if width is not None and int(width) < image.width:
-            height = max(1, round(image.height * int(width) / image.width))
-            image = image.resize((int(width), height), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        if fmt == "webp":
-            _without_metadata(image).save(out, "WEBP", quality=78, method=4)
-        else:
-            _without_metadata(image).save(out, "JPEG", quality=80, optimize=True, progressive=True)
-    partial = folder / f".{name}.{secrets.token_hex(4)}"
-    partial.write_bytes(out.getvalue())
-    partial.replace(target)  # atomic: a concurrent request sees the whole file or none
+    with _decoding, Image.open(io.BytesIO(data)) as opened:
+        copy = _copy(_flatten(opened), name)
+    store.write(name, copy)  # whole: a concurrent request sees the whole file or none
     return True
+
+
+def _copy(image: Image.Image, name: str) -> bytes:
+    """The bytes of copy ``name`` (a name :func:`derived_name` gives) of ``image``."""
+    match = _DERIVED_NAME.match(name)
+    assert match is not None
+    width, fmt = match.group(2), match.group(3)
+    if width is not None and int(width) < image.width:
+        height = max(1, round(image.height * int(width) / image.width))
+        image = image.resize((int(width), height), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    if fmt == "webp":
+        _without_metadata(image).save(out, "WEBP", quality=78, method=4)
+    else:
+        _without_metadata(image).save(out, "JPEG", quality=80, optimize=True, progressive=True)
+    return out.getvalue()
 
 
 def clean_document(data: bytes) -> tuple[bytes, str]:
@@ -263,14 +266,14 @@ def clean_document(data: bytes) -> tuple[bytes, str]:
     return out.getvalue(), "jpg"
 
 
-def store_document(folder: Path, data: bytes) -> str:
+def store_document(target: Path | MediaStore, data: bytes) -> str:
     """Check and save a certificate document under a random name; return the name.
 
     :raises InvalidUpload: see :func:`clean_document`.
     """
     content, ext = clean_document(data)
     name = f"{secrets.token_hex(16)}.{ext}"
-    _write(folder, name, content)
+    as_store(target).write(name, content)
     return name
 
 
@@ -279,11 +282,12 @@ def is_stored_name(name: str) -> bool:
     return bool(_STORED_NAME.match(name))
 
 
-def delete_files(folder: Path, names: list[str]) -> None:
+def delete_files(target: Path | MediaStore, names: list[str]) -> None:
     """Remove stored files and the copies made of them (missing ones are fine). Names
     not made here are ignored."""
+    store = as_store(target)
     for name in names:
         if is_stored_name(name):
-            (folder / name).unlink(missing_ok=True)
+            store.delete(name)
             for copy in derived_names(name, max(DERIVED_WIDTHS) + 1):
-                (folder / copy).unlink(missing_ok=True)
+                store.delete(copy)

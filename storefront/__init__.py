@@ -19,6 +19,7 @@ from storefront import (
     filters,
     httpcache,
     i18n,
+    media,
     outcomes,
     payments,
     security,
@@ -50,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app)
+    media.init_app(app)
     sharing.init_app(app)
     security.init_app(app)
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from catalog.db import utcnow
 from storefront.extensions import db
+from storefront.media import photo_store
 
 
 @click.command("seed-demo")
@@ -23,7 +22,7 @@ def seed_demo(if_empty: bool) -> None:
     if if_empty and not is_empty(session):
         click.echo("The database already has data: demo not loaded.")
         return
-    counts = seed_catalog(session, Path(current_app.config["UPLOAD_FOLDER"]), today=utcnow().date())
+    counts = seed_catalog(session, photo_store(), today=utcnow().date())
     session.commit()
     click.echo(
         f"Demo loaded: {counts['cooperatives']} cooperatives, {counts['products']} products, "
@@ -40,9 +39,7 @@ def seed_demo(if_empty: bool) -> None:
         click.echo(f"Demo account {email} / password {made['password']}")
     from storefront.demo.baskets import seed_baskets
 
-    baskets = seed_baskets(
-        session, Path(current_app.config["UPLOAD_FOLDER"]), today=utcnow().date(), now=utcnow()
-    )
+    baskets = seed_baskets(session, photo_store(), today=utcnow().date(), now=utcnow())
     session.commit()
     click.echo(f"Solidarity baskets: {', '.join(baskets['templates'])}.")
     for email in baskets["accounts"]:

@@ -60,7 +60,7 @@ from orders.status import FulfilmentStatus
 from storefront import labels
 from storefront.auth import cooperative_required
 from storefront.coop import choices
-from storefront.coop.files import document_folder, photo_folder, send_document
+from storefront.coop.files import send_document
 from storefront.coop.forms import (
     ActionForm,
     CertificateForm,
@@ -75,6 +75,7 @@ from storefront.coop.forms import (
 from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.mailer import queue_mail
+from storefront.media import document_store, photo_store
 from storefront.messages import attach, message
 from storefront.orders import messages as order_messages
 from storefront.paging import page_count, page_number, paginate
@@ -623,7 +624,7 @@ def photo_add(product_id: int) -> Response | str:
     if form.validate_on_submit():
         data = form.photo.data.read(images.MAX_PHOTO_BYTES + 1)
         try:
-            stored = images.store_product_image(photo_folder(), data)
+            stored = images.store_product_image(photo_store(), data)
         except InvalidUpload as exc:
             form.photo.errors = (*form.photo.errors, message(exc.code, exc.data))
         else:
@@ -640,7 +641,7 @@ def photo_add(product_id: int) -> Response | str:
                 )
             except InvalidInput as exc:
                 db.session.rollback()
-                images.delete_files(photo_folder(), [stored.filename, stored.thumbnail])
+                images.delete_files(photo_store(), [stored.filename, stored.thumbnail])
                 form.photo.errors = (
                     *form.photo.errors,
                     *(message(p.code, p.data) for p in exc.problems),
@@ -665,7 +666,7 @@ def photo_delete(product_id: int, image_id: int) -> Response:
         abort(400)
     unused = listings.remove_image(db.session, product, image, actor=actor(), now=utcnow())
     db.session.commit()
-    images.delete_files(photo_folder(), unused)
+    images.delete_files(photo_store(), unused)
     flash(_("Photo removed."), "success")
     return redirect(url_for("coop.product_edit", product_id=product.id))
 
@@ -714,7 +715,7 @@ def certificate_new() -> Response | str:
         else:
             data = form.document.data.read(images.MAX_DOCUMENT_BYTES + 1)
             try:
-                name = images.store_document(document_folder(), data)
+                name = images.store_document(document_store(), data)
             except InvalidUpload as exc:
                 form.document.errors = (*form.document.errors, message(exc.code, exc.data))
             else:

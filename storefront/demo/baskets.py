@@ -20,6 +20,7 @@ from catalog.accounts.users import (
     User,
     register_user,
 )
+from catalog.media import MediaStore
 from catalog.models import (
     Category,
     Certificate,
@@ -320,7 +321,7 @@ class DemoBaskets(TypedDict):
 
 
 def seed_baskets(
-    session: Session, upload_folder: Path, *, today: date, now: datetime
+    session: Session, upload_folder: Path | MediaStore, *, today: date, now: datetime
 ) -> DemoBaskets:
     """Flushes only; returns the accounts made (e-mail list) and the templates."""
     made = _suppliers(session, upload_folder, today=today, now=now)
@@ -356,7 +357,9 @@ def seed_baskets(
     }
 
 
-def _suppliers(session: Session, upload_folder: Path, *, today: date, now: datetime) -> int:
+def _suppliers(
+    session: Session, upload_folder: Path | MediaStore, *, today: date, now: datetime
+) -> int:
     categories = {c.slug: c for c in session.scalars(select(Category))}
     existing = set(
         session.scalars(

@@ -4,12 +4,15 @@ shopper recognises the product at a glance. Deterministic for a given seed."""
 
 from __future__ import annotations
 
+import io
 import random
 import secrets
 from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image, ImageDraw
+
+from catalog.media import MediaStore, as_store
 
 SIZE = 480
 #: drawn at twice the size, then reduced: smooth edges without anti-aliasing primitives
@@ -370,10 +373,12 @@ def draw(seed: int, kind: str) -> Image.Image:
     return img.resize((SIZE, SIZE), Image.Resampling.LANCZOS)
 
 
-def save(folder: Path, seed: int, kind: str) -> tuple[str, int, int]:
-    """Draw, save as a small JPEG under a random name, return (name, width, height)."""
-    folder.mkdir(parents=True, exist_ok=True)
+def save(target: Path | MediaStore, seed: int, kind: str) -> tuple[str, int, int]:
+    """Draw, save as a small JPEG under a random name in ``target`` (a folder or a
+    store), return (name, width, height)."""
     name = f"{secrets.token_hex(12)}.jpg"
     img = draw(seed, kind)
-    img.save(folder / name, "JPEG", quality=78, optimize=True)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=78, optimize=True)
+    as_store(target).write(name, out.getvalue())
     return name, img.width, img.height

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from catalog import regions
 from catalog.db import utcnow
+from catalog.media import MediaStore
 from catalog.models import (
     Category,
     CategoryRule,
@@ -84,7 +85,7 @@ def is_empty(session: Session) -> bool:
 
 
 def seed_catalog(
-    session: Session, upload_folder: Path, *, today: date, seed: int = 2020
+    session: Session, upload_folder: Path | MediaStore, *, today: date, seed: int = 2020
 ) -> dict[str, int]:
     """Create categories, cooperatives, certificates and products. Flushes only."""
     rng = random.Random(seed)
@@ -282,7 +283,7 @@ def _product(
     coop: Cooperative,
     kind: str,
     cats: dict[str, Category],
-    upload_folder: Path,
+    upload_folder: Path | MediaStore,
     number: int,
 ) -> Product:
     (slug, fr, ar, en, unit, qty, weight, (low, high), mto, per_day, desc) = KINDS[kind]

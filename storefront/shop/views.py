@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -51,6 +48,7 @@ from storefront.extensions import db
 from storefront.forms import Form
 from storefront.i18n import COOKIE, current_language, per_language
 from storefront.labels import CERTIFICATE_KINDS, PRICE_BANDS, label
+from storefront.media import photo_store, send
 from storefront.security import safe_next
 from storefront.shop import facets, fragments, pagecache, seo, sitemap
 from storefront.shop import search as search_state
@@ -366,10 +364,10 @@ def media(filename: str) -> Response:
     """Uploaded and generated images, served from outside the static folder, and the
     responsive copies of photos (made on first request when missing). A file's
     name is random and never reused for other content, so it may be kept for a year."""
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
-    if not (folder / filename).is_file():
-        images.derive(folder, filename)  # a smaller or WebP copy asked for the first time
-    response = send_from_directory(folder, filename, max_age=MEDIA_MAX_AGE)
+    store = photo_store()
+    if not store.exists(filename):
+        images.derive(store, filename)  # a smaller or WebP copy asked for the first time
+    response = send(store, filename, max_age=MEDIA_MAX_AGE)
     response.cache_control.no_cache = None
     response.cache_control.public = True
     response.cache_control.immutable = True
