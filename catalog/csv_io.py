@@ -9,10 +9,11 @@ the same file twice changes nothing. A row for a new SKU needs ``category``,
 ``title_fr`` and ``price``.
 
 A missing column, or an empty cell, leaves an existing listing's value as it is and
-gives a new one the default. Every row is checked exactly as the listing form checks it
-(:func:`catalog.listings.check_listing`); the dry run says, row by row, what would be
-created, updated, left unchanged or rejected and why (line, column, code). Applying is
-all or nothing: a single rejected row and nothing is written.
+gives a new one the default. The rows are judged and written by the same use case as
+the API's bulk changes (:mod:`catalog.upsert`): every row is checked exactly as the
+listing form checks it (:func:`catalog.listings.check_listing`); the dry run says, row
+by row, what would be created, updated, left unchanged or rejected and why (line,
+column, code). Applying is all or nothing: a single rejected row and nothing is written.
 
 The shelf count is ``on_hand``; ``reserved`` (units promised to orders) and
 ``available`` are written by the export for the reader and ignored by the import. The
@@ -30,29 +31,25 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog import audit, spreadsheet, stock
+from catalog import spreadsheet
 from catalog.audit import Actor
-from catalog.errors import (
-    BelowAllocated,
-    CatalogError,
-    InvalidAmount,
-    InvalidState,
-    InvalidUpload,
-    StockChanged,
-)
-from catalog.listings import LISTING_FIELDS, Listing, check_listing, columns_of, product_slug
+from catalog.errors import InvalidAmount, InvalidState, InvalidUpload
 from catalog.models import Category, Cooperative, Product, ProductImport, ProductStatus
 from catalog.money import Money
-from catalog.rules import refresh_products
-from catalog.slugs import unique_slugs
+from catalog.upsert import (
+    ImportPlan,
+    ImportResult,
+    ListingInput,
+    RowProblem,
+    plan_upsert,
+    upsert_listings,
+)
 
 COLUMNS = (
     "sku",
@@ -81,8 +78,12 @@ REQUIRED = ("sku",)
 #: columns the export writes for the reader and the import ignores
 READ_ONLY = ("reserved", "available")
 MAX_ROWS = 20_000
-#: listing field -> CSV column, where the names differ
-_COLUMN_OF = {"shipping_weight_g": "weight_g", "price_minor": "price", "category_id": "category"}
+#: a row's field -> its CSV column, where the names differ
+_COLUMN_OF = {
+    "shipping_weight_g": "weight_g",
+    "price_minor": "price",
+    "expected_on_hand": "on_hand_exported",
+}
 _INT_FIELDS = {
     "net_quantity": "net_quantity",
     "weight_g": "shipping_weight_g",
@@ -111,75 +112,8 @@ _STATUSES = {
     "unpublished": ProductStatus.UNPUBLISHED,
     "dépublié": ProductStatus.UNPUBLISHED,
     "depublie": ProductStatus.UNPUBLISHED,
+    "suspended": ProductStatus.SUSPENDED,
 }
-
-
-_BLANK = Listing(title_fr="", category_id=0, price_minor=0)
-
-
-class Action(StrEnum):
-    CREATE = "create"
-    UPDATE = "update"
-    UNCHANGED = "unchanged"
-    REJECT = "reject"
-
-
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    """What is wrong, where: ``line`` in the file (the header is line 1), ``column``
-    (None for the whole row or file), ``code`` and ``data`` for the message."""
-
-    line: int
-    column: str | None
-    code: str
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class RowPlan:
-    line: int
-    sku: str
-    action: Action
-    title: str = ""
-    problems: list[RowProblem] = field(default_factory=list)
-    #: for updates: ``{field: [old, new]}``
-    changes: dict[str, list[Any]] = field(default_factory=dict)
-    listing: Listing | None = None
-    status: ProductStatus | None = None
-    product_id: int | None = None
-    #: for an existing listing whose shelf count changes: (the count the file
-    #: started from, the new count), applied by compare-and-set
-    on_hand: tuple[int, int] | None = None
-
-
-@dataclass(slots=True)
-class ImportPlan:
-    rows: list[RowPlan] = field(default_factory=list)
-    #: problems with the file itself (encoding, header)
-    problems: list[RowProblem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and all(r.action != Action.REJECT for r in self.rows)
-
-    def counts(self) -> dict[str, int]:
-        result = {a.value: 0 for a in Action}
-        for row in self.rows:
-            result[row.action.value] += 1
-        return result
-
-    def all_problems(self) -> list[RowProblem]:
-        return self.problems + [p for r in self.rows for p in r.problems]
-
-
-class ImportRejected(CatalogError):
-    """Nothing was imported: ``plan`` says which rows are wrong and why."""
-
-    code = "import_rejected"
-
-    def __init__(self, plan: ImportPlan) -> None:
-        self.plan = plan
-        super().__init__(problems=len(plan.all_problems()))
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -208,45 +142,39 @@ def _int(cell: str) -> int:
 def plan_import(session: Session, coop: Cooperative, text: str) -> ImportPlan:
     """The dry run: what importing ``text`` into ``coop`` would do, row by row.
     Changes nothing."""
+    rows, problems = _read_rows(text)
     plan = ImportPlan()
+    if rows:
+        plan = plan_upsert(session, coop, rows, names=_COLUMN_OF, blind_counts=True)
+    plan.problems = problems
+    return plan
+
+
+def _read_rows(text: str) -> tuple[list[ListingInput], list[RowProblem]]:
+    """The file's rows, as far as cells can be read, and the problems with the file
+    itself (header, too many rows, broken quoting)."""
+    rows: list[ListingInput] = []
+    problems: list[RowProblem] = []
     text = text.removeprefix("\ufeff")
     first_line = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
-        plan.problems.append(RowProblem(1, None, "empty"))
-        return plan
+        return rows, [RowProblem(1, None, "empty")]
     names = [h.strip().lower() for h in header]
     unknown = [h for h in names if h and h not in COLUMNS]
     missing = [c for c in REQUIRED if c not in names]
     duplicated = sorted({h for h in names if h and names.count(h) > 1})
     for name in unknown:
-        plan.problems.append(RowProblem(1, name, "unknown_column", {"allowed": list(COLUMNS)}))
+        problems.append(RowProblem(1, name, "unknown_column", {"allowed": list(COLUMNS)}))
     for name in missing:
-        plan.problems.append(RowProblem(1, name, "missing_column"))
+        problems.append(RowProblem(1, name, "missing_column"))
     for name in duplicated:
-        plan.problems.append(RowProblem(1, name, "duplicate_column"))
-    if plan.problems:
-        return plan
+        problems.append(RowProblem(1, name, "duplicate_column"))
+    if problems:
+        return rows, problems
     index = {name: i for i, name in enumerate(names) if name}
-
-    all_categories = list(session.scalars(select(Category)))
-    categories = {c.slug: c for c in all_categories}
-    by_id = {c.id: c for c in all_categories}
-    # plain rows, not ORM objects: several times faster for thousands of listings
-    existing = {
-        row["sku"]: dict(row)
-        for row in session.execute(
-            select(
-                Product.id,
-                Product.status,
-                Product.allocated,
-                *(getattr(Product, n) for n in LISTING_FIELDS),
-            ).where(Product.cooperative_id == coop.id)
-        ).mappings()
-    }
-    seen: dict[str, int] = {}
     last_line = 1
     try:
         for cells in reader:
@@ -254,30 +182,20 @@ def plan_import(session: Session, coop: Cooperative, text: str) -> ImportPlan:
             last_line = reader.line_num
             if not any(c.strip() for c in cells):
                 continue
-            if len(plan.rows) >= MAX_ROWS:
-                plan.problems.append(RowProblem(line, None, "too_many_rows", {"max": MAX_ROWS}))
+            if len(rows) >= MAX_ROWS:
+                problems.append(RowProblem(line, None, "too_many_rows", {"max": MAX_ROWS}))
                 break
-            plan.rows.append(
-                _plan_row(line, cells, index, len(names), categories, by_id, existing, seen)
-            )
+            rows.append(_read_row(line, cells, index, len(names)))
     except csv.Error as exc:
-        plan.problems.append(RowProblem(last_line + 1, None, "malformed", {"detail": str(exc)}))
-    if not plan.rows and not plan.problems:
-        plan.problems.append(RowProblem(2, None, "no_rows"))
-    return plan
+        problems.append(RowProblem(last_line + 1, None, "malformed", {"detail": str(exc)}))
+    if not rows and not problems:
+        problems.append(RowProblem(2, None, "no_rows"))
+    return rows, problems
 
 
-def _plan_row(
-    line: int,
-    cells: list[str],
-    index: dict[str, int],
-    width: int,
-    categories: dict[str, Category],
-    by_id: dict[int, Category],
-    existing: dict[str, dict[str, Any]],
-    seen: dict[str, int],
-) -> RowPlan:
-    problems: list[RowProblem] = []
+def _read_row(line: int, cells: list[str], index: dict[str, int], width: int) -> ListingInput:
+    """One row's cells as a listing's fields; a cell that cannot be read is a problem
+    (named by the listing's field: :data:`_COLUMN_OF` names it for the reader)."""
 
     def cell(name: str) -> str | None:
         """The stripped cell, or None when the column is absent or the cell empty."""
@@ -287,33 +205,12 @@ def _plan_row(
         value = spreadsheet.restore(cells[i].strip())
         return value or None
 
+    row = ListingInput(line=line, sku=cell("sku") or "", category=cell("category"))
+    problems, values = row.problems, row.values
     if len(cells) > width:
         problems.append(
             RowProblem(line, None, "too_many_cells", {"expected": width, "found": len(cells)})
         )
-    sku = cell("sku") or ""
-    row = RowPlan(line=line, sku=sku, action=Action.REJECT, title=cell("title_fr") or "")
-    if not sku:
-        problems.append(RowProblem(line, "sku", "required"))
-    elif sku in seen:
-        problems.append(RowProblem(line, "sku", "duplicate_sku", {"first_line": seen[sku]}))
-    else:
-        seen[sku] = line
-    product = existing.get(sku) if sku else None
-    values = {n: product[n] for n in LISTING_FIELDS} if product else _BLANK.as_dict()
-    values["sku"] = sku
-
-    category = by_id.get(product["category_id"]) if product else None
-    slug = cell("category")
-    if slug is not None:
-        category = categories.get(slug.lower())
-        if category is None:
-            problems.append(RowProblem(line, "category", "unknown_category", {"value": slug}))
-    elif product is None:
-        problems.append(RowProblem(line, "category", "required"))
-    if category is not None:
-        values["category_id"] = category.id
-
     for name in _TEXT_FIELDS:
         value = cell(name)
         if value is not None:
@@ -323,9 +220,7 @@ def _plan_row(
         try:
             values["price_minor"] = Money.parse(price).amount_minor
         except InvalidAmount as exc:
-            problems.append(RowProblem(line, "price", exc.code, {"value": price}))
-    elif product is None:
-        problems.append(RowProblem(line, "price", "required"))
+            problems.append(RowProblem(line, "price_minor", exc.code, {"value": price}))
     unit = cell("unit")
     if unit is not None:
         if unit.lower() in _UNITS:
@@ -338,7 +233,7 @@ def _plan_row(
             try:
                 values[name] = _int(value)
             except ValueError:
-                problems.append(RowProblem(line, column, "not_an_integer", {"value": value}))
+                problems.append(RowProblem(line, name, "not_an_integer", {"value": value}))
     mto = cell("made_to_order")
     if mto is not None:
         if mto.lower() in _TRUE:
@@ -347,66 +242,20 @@ def _plan_row(
             values["made_to_order"] = False
         else:
             problems.append(RowProblem(line, "made_to_order", "not_a_boolean", {"value": mto}))
-    status = ProductStatus(product["status"]) if product else ProductStatus.DRAFT
     wanted = cell("status")
     if wanted is not None:
-        key = wanted.lower()
-        if product is not None and product["status"] == ProductStatus.SUSPENDED:
-            if key != ProductStatus.SUSPENDED.value:
-                problems.append(RowProblem(line, "status", "product_suspended"))
-        elif key not in _STATUSES:
+        row.status = _STATUSES.get(wanted.lower())
+        if row.status is None:
             problems.append(RowProblem(line, "status", "unknown_status", {"value": wanted}))
-        else:
-            status = _STATUSES[key]
-
-    listing = Listing(**values)  # cells are stripped already
-    flagged = {p.column for p in problems}
-    for fp in check_listing(listing, category):
-        column = _COLUMN_OF.get(fp.field, fp.field)
-        if column not in flagged:
-            problems.append(RowProblem(line, column, fp.code, fp.data))
-    if problems:
-        row.problems = problems
-        return row
-    row.listing = listing
-    row.status = status
-    row.title = row.listing.title_fr
-    if product is None:
-        row.action = Action.CREATE
-        return row
-    row.product_id = product["id"]
-    new = columns_of(row.listing)
-    before = {name: product[name] for name in new}
-    row.changes = audit.changes(before, new)
-    if "on_hand" in row.changes:
-        problems = _on_hand_problems(line, cell("on_hand_exported"), product, row.listing.on_hand)
-        if problems:
-            row.problems, row.listing, row.status = problems, None, None
-            return row
-        row.on_hand = (product["on_hand"], row.listing.on_hand)
-    if status != product["status"]:
-        row.changes["status"] = [str(product["status"]), str(status)]
-    row.action = Action.UPDATE if row.changes else Action.UNCHANGED
-    return row
-
-
-def _on_hand_problems(
-    line: int, exported: str | None, product: dict[str, Any], wanted: int
-) -> list[RowProblem]:
-    """A new shelf count is checked against the count the file was exported with
-    (``on_hand_exported``, when the file has it: the count must not have moved since)
-    and against the units promised to orders."""
-    now = {"on_hand": product["on_hand"], "allocated": product["allocated"]}
+    exported = cell("on_hand_exported")
     if exported is not None:
         try:
-            seen = _int(exported)
+            row.expected_on_hand = _int(exported)
         except ValueError:
-            return [RowProblem(line, "on_hand_exported", "not_an_integer", {"value": exported})]
-        if seen != product["on_hand"]:
-            return [RowProblem(line, "on_hand", "stock_changed", {**now, "seen": seen})]
-    if wanted < product["allocated"]:
-        return [RowProblem(line, "on_hand", "below_allocated", {**now, "requested": wanted})]
-    return []
+            problems.append(
+                RowProblem(line, "expected_on_hand", "not_an_integer", {"value": exported})
+            )
+    return row
 
 
 # -- applying --------------------------------------------------------------------------
@@ -426,13 +275,6 @@ def start_import(
     return record
 
 
-@dataclass(frozen=True, slots=True)
-class ImportResult:
-    created: int
-    updated: int
-    unchanged: int
-
-
 def apply_import(
     session: Session, coop: Cooperative, record: ProductImport, *, actor: Actor, now: datetime
 ) -> ImportResult:
@@ -445,120 +287,14 @@ def apply_import(
     if record.applied_at is not None:
         raise InvalidState(code="already_applied", applied_at=record.applied_at)
     plan = plan_import(session, coop, record.content)
-    if not plan.ok:
-        raise ImportRejected(plan)
-    result = apply_plan(session, coop, plan, actor=actor, now=now, import_id=record.id)
+    result = upsert_listings(
+        session, coop, plan, actor=actor, now=now, source="import", import_id=record.id
+    )
     record.applied_at = now
     record.created_count = result.created
     record.updated_count = result.updated
     session.flush()
     return result
-
-
-def apply_plan(
-    session: Session,
-    coop: Cooperative,
-    plan: ImportPlan,
-    *,
-    actor: Actor,
-    now: datetime,
-    import_id: int | None = None,
-) -> ImportResult:
-    """Write a checked plan (see :func:`plan_import`).
-
-    :raises ImportRejected: when the plan has any problem; nothing changes.
-    """
-    if not plan.ok:
-        raise ImportRejected(plan)
-    creates = [r for r in plan.rows if r.action == Action.CREATE]
-    updates = [r for r in plan.rows if r.action == Action.UPDATE]
-    slugs = unique_slugs(
-        session,
-        Product.slug,
-        [product_slug(r.listing.title_fr, coop, r.sku) for r in creates if r.listing],
-    )
-    # ORM bulk statements: one INSERT and one UPDATE for thousands of rows
-    new_ids: list[int] = []
-    if creates:
-        values = []
-        for row, slug in zip(creates, slugs, strict=True):
-            assert row.listing is not None
-            values.append(
-                {
-                    **columns_of(row.listing),
-                    "cooperative_id": coop.id,
-                    "slug": slug,
-                    "status": row.status,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-        new_ids = list(session.scalars(insert(Product).returning(Product.id), values))
-    for row in updates:
-        if row.on_hand is not None and row.product_id is not None:
-            seen, wanted = row.on_hand
-            try:
-                stock.set_on_hand(
-                    session,
-                    row.product_id,
-                    wanted,
-                    seen=seen,
-                    actor=actor,
-                    now=now,
-                    source="import",
-                )
-            except (StockChanged, BelowAllocated) as exc:
-                row.action = Action.REJECT
-                row.problems.append(RowProblem(row.line, "on_hand", exc.code, exc.data))
-                raise ImportRejected(plan) from exc
-    if updates:
-        session.execute(
-            update(Product),
-            [
-                {
-                    **_without_on_hand(columns_of(row.listing)),
-                    "id": row.product_id,
-                    "status": row.status,
-                    "updated_at": now,
-                }
-                for row in updates
-                if row.listing is not None
-            ],
-        )
-        updated = {row.product_id for row in updates}
-        for obj in list(session.identity_map.values()):
-            if isinstance(obj, Product) and obj.id in updated:
-                session.expire(obj)
-    if creates or updates:
-        refresh_products(
-            session,
-            now.date(),
-            product_ids=new_ids + [r.product_id for r in updates if r.product_id],
-        )
-        audit.record(
-            session,
-            actor,
-            "product.import",
-            object_type="import",
-            object_id=import_id,
-            cooperative_id=coop.id,
-            now=now,
-            details={
-                "created": [r.sku for r in creates],
-                "updated": {r.sku: r.changes for r in updates},
-            },
-        )
-    return ImportResult(
-        created=len(creates),
-        updated=len(updates),
-        unchanged=sum(1 for r in plan.rows if r.action == Action.UNCHANGED),
-    )
-
-
-def _without_on_hand(values: dict[str, object]) -> dict[str, object]:
-    """An update's columns: the shelf count changes only by compare-and-set."""
-    values.pop("on_hand", None)
-    return values
 
 
 # -- export ----------------------------------------------------------------------------

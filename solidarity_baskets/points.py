@@ -25,8 +25,8 @@ from functools import lru_cache
 from typing import Any
 
 from catalog import regions
-from catalog.csv_io import RowProblem
 from catalog.safe_text import text_problem
+from catalog.upsert import RowProblem
 from solidarity_baskets.request import MAX_POINT_TEXT, DestinationRequest
 
 MAX_ROWS = 200

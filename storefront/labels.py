@@ -121,6 +121,7 @@ AUDIT_ACTIONS = {
     "product.add_image": _l("Photo added"),
     "product.remove_image": _l("Photo removed"),
     "product.import": _l("CSV import applied"),
+    "product.api": _l("Listings changed through the API"),
     "certificate.submit": _l("Certificate sent"),
     "certificate.verify": _l("Certificate verified"),
     "certificate.reject": _l("Certificate rejected"),

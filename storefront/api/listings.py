@@ -16,13 +16,13 @@ from typing import Any
 from flask import g
 from sqlalchemy import func, select
 
-from catalog import listings, stock
+from catalog import listings, stock, upsert
 from catalog.accounts.users import Role
 from catalog.audit import Actor
 from catalog.db import utcnow
-from catalog.errors import BelowAllocated, FieldProblem, InvalidInput, InvalidState, StockChanged
+from catalog.errors import BelowAllocated, FieldProblem, InvalidInput, StockChanged
 from catalog.listings import Listing
-from catalog.models import Category, Product
+from catalog.models import Category, Product, ProductStatus
 from storefront.api.base import TEXT_DETAILS, Blueprint, not_found
 from storefront.api.listing_schemas import (
     BulkResultSchema,
@@ -184,77 +184,82 @@ def upsert_listings(body: dict[str, Any]) -> dict[str, Any]:
     errors = _duplicates(items)
     if errors:
         raise _reject(errors)
-    existing = own_by_sku([item["sku"] for item in items])
-    categories = {c.slug: c.id for c in db.session.scalars(select(Category))}
-    now, actor = utcnow(), _actor()
-    changed: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
-    done: list[Product] = []
-    conflicts: list[FieldError] = []
-    for i, item in enumerate(items):
-        values = {
-            k: v for k, v in item.items() if k not in ("category", "status", "expected_on_hand")
-        }
-        if "category" in item:
-            values["category_id"] = categories.get(item["category"], 0)
-        product = existing.get(item["sku"])
-        try:
-            if product is None:
-                missing = [f for f in ("title_fr", "category", "price_minor") if f not in item]
-                if missing:
-                    errors += [
-                        FieldError(f"items.{i}.{f}", "required", _detail("required", {}))
-                        for f in missing
-                    ]
-                    continue
-                product = listings.create_product(
-                    db.session, g.cooperative, Listing(**values), actor=actor, now=now
-                )
-                changed["created"].append(product.sku)
-            else:
-                diff = listings.update_product(
-                    db.session,
-                    product,
-                    replace(Listing.of(product), **values),
-                    actor=actor,
-                    now=now,
-                )
-                counted = _count(i, product, item, errors, conflicts)
-                changed["updated" if diff or counted else "unchanged"].append(product.sku)
-            status = item.get("status")
-            if status == "published" and product.status != "published":
-                listings.publish_product(db.session, product, actor=actor, now=now)
-                _mark_updated(changed, product.sku)
-            elif status == "unpublished" and product.status == "published":
-                listings.unpublish_product(db.session, product, actor=actor, now=now)
-                _mark_updated(changed, product.sku)
-        except InvalidInput as exc:
-            errors += _problems(i, exc.problems)
-        except InvalidState:
-            errors.append(
-                FieldError(
-                    f"items.{i}.status", "product_suspended", _detail("product_suspended", {})
-                )
-            )
-        else:
-            done.append(product)
-    _refuse(errors, conflicts)
+    coop = g.cooperative
+    plan = upsert.plan_upsert(db.session, coop, [_input(i, item) for i, item in enumerate(items)])
+    try:
+        upsert.upsert_listings(db.session, coop, plan, actor=_actor(), now=utcnow(), source="api")
+    except upsert.ImportRejected as exc:
+        problems = [_field_error(p) for p in exc.plan.all_problems()]
+        raise _refusal(
+            [e for e in problems if e.code != "stock_changed"],
+            [e for e in problems if e.code == "stock_changed"],
+        ) from exc
     db.session.commit()
-    return _result(changed, done)
+    products = own_by_sku([row.sku for row in plan.rows])
+    changed: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
+    for row in plan.rows:
+        changed[_CHANGED[row.action]].append(row.sku)
+    return _result(changed, [products[row.sku] for row in plan.rows])
+
+
+#: what an item's SKU is in the answer, by what the plan did with it
+_CHANGED = {
+    upsert.Action.CREATE: "created",
+    upsert.Action.UPDATE: "updated",
+    upsert.Action.UNCHANGED: "unchanged",
+}
+#: what an item says besides the listing's own fields
+_ITEM_FIELDS = ("sku", "category", "status", "expected_on_hand")
+
+
+def _input(i: int, item: dict[str, Any]) -> upsert.ListingInput:
+    return upsert.ListingInput(
+        line=i,
+        sku=item["sku"],
+        values={k: v for k, v in item.items() if k not in _ITEM_FIELDS},
+        category=item.get("category"),
+        status=ProductStatus(item["status"]) if "status" in item else None,
+        expected_on_hand=item.get("expected_on_hand"),
+    )
+
+
+def _field_error(problem: upsert.RowProblem) -> FieldError:
+    """A refused item's problem as the API names it (``items.3.price_minor``); a count
+    that moved since it was read says what it is now."""
+    current = None
+    if problem.code == "stock_changed":
+        data = problem.data
+        current = {
+            "on_hand": data["on_hand"],
+            "allocated": data["allocated"],
+            "available": data.get("available", data["on_hand"] - data["allocated"]),
+        }
+    return FieldError(
+        f"items.{problem.line}.{problem.column}",
+        problem.code,
+        _detail(problem.code, problem.data),
+        current=current,
+    )
 
 
 def _refuse(errors: list[FieldError], conflicts: list[FieldError]) -> None:
-    """Roll back and answer 409 when any count moved since it was read, else 422 when
-    anything else is wrong; nothing when all went well."""
-    if conflicts:
-        db.session.rollback()
-        raise ApiProblem(
-            409,
-            "stock_changed",
-            f"{len(conflicts)} count(s) moved since they were read: nothing was changed.",
-            errors=conflicts,
-        )
-    if errors:
-        raise _reject(errors)
+    """Refuse the request when anything is wrong (see :func:`_refusal`); nothing when
+    all went well."""
+    if errors or conflicts:
+        raise _refusal(errors, conflicts)
+
+
+def _refusal(errors: list[FieldError], conflicts: list[FieldError]) -> ApiProblem:
+    """Roll back; 409 when any count moved since it was read, else 422."""
+    if not conflicts:
+        return _reject(errors)
+    db.session.rollback()
+    return ApiProblem(
+        409,
+        "stock_changed",
+        f"{len(conflicts)} count(s) moved since they were read: nothing was changed.",
+        errors=conflicts,
+    )
 
 
 def _count(
@@ -326,12 +331,6 @@ def _count(
     except InvalidInput as exc:
         errors += _problems(i, exc.problems)
     return changed
-
-
-def _mark_updated(changed: dict[str, list[str]], sku: str) -> None:
-    if sku in changed["unchanged"]:
-        changed["unchanged"].remove(sku)
-        changed["updated"].append(sku)
 
 
 @bp.route("/stock", methods=["PATCH"])

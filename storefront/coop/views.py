@@ -29,6 +29,7 @@ from catalog import (
     onboarding,
     regions,
     stock,
+    upsert,
 )
 from catalog.accounts.users import Role, User
 from catalog.audit import Actor
@@ -770,9 +771,9 @@ def import_plan(import_id: int) -> str:
     return _render_plan(record, plan)
 
 
-def _render_plan(record: ProductImport, plan: csv_io.ImportPlan) -> str:
-    rejected = [r for r in plan.rows if r.action == csv_io.Action.REJECT]
-    changing = [r for r in plan.rows if r.action in (csv_io.Action.CREATE, csv_io.Action.UPDATE)]
+def _render_plan(record: ProductImport, plan: upsert.ImportPlan) -> str:
+    rejected = [r for r in plan.rows if r.action == upsert.Action.REJECT]
+    changing = [r for r in plan.rows if r.action in (upsert.Action.CREATE, upsert.Action.UPDATE)]
     return render_template(
         "coop/import_plan.html",
         record=record,
@@ -797,7 +798,7 @@ def import_apply(import_id: int) -> Response | str:
     except InvalidState:
         flash(message("already_applied"), "info")
         return redirect(url_for("coop.import_plan", import_id=record.id))
-    except csv_io.ImportRejected as exc:
+    except upsert.ImportRejected as exc:
         db.session.rollback()
         flash(_("Nothing was imported: correct the rows below and upload the file again."), "error")
         return _render_plan(record, exc.plan)

@@ -3,9 +3,9 @@ from sqlalchemy import func, select
 
 from catalog import csv_io
 from catalog.audit import Actor, AuditEntry
-from catalog.csv_io import Action, ImportRejected, RowProblem
 from catalog.errors import InvalidState, InvalidUpload
 from catalog.models import Product, ProductImport, ProductStatus
+from catalog.upsert import Action, ImportRejected, RowProblem
 from tests.conftest import NOW
 
 ME = Actor(3, "coop@example.ma")

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalog import csv_io
+from catalog import csv_io, upsert
 from catalog.audit import Actor
-from catalog.csv_io import Action
 from catalog.listings import Listing, create_product
+from catalog.upsert import Action
 from tests.conftest import NOW
 
 ME = Actor(3, "coop@example.ma")
@@ -110,7 +110,7 @@ def test_an_applied_import_planned_again_changes_nothing(session, make, items, d
     out = io.StringIO()
     csv.writer(out, delimiter=";").writerows(rows)
     plan = csv_io.plan_import(session, coop, out.getvalue())
-    csv_io.apply_plan(session, coop, plan, actor=ME, now=NOW)
+    upsert.upsert_listings(session, coop, plan, actor=ME, now=NOW, source="import")
     again = csv_io.plan_import(session, coop, out.getvalue())
     assert again.ok and {r.action for r in again.rows} == {Action.UNCHANGED}
     exported = list(csv.reader(io.StringIO(csv_io.export_csv(session, coop)), delimiter=";"))

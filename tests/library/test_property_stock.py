@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func, select
 
-from catalog import csv_io, stock
+from catalog import csv_io, stock, upsert
 from catalog.audit import Actor, AuditEntry
 from catalog.errors import BelowAllocated, InsufficientStock, StockChanged
 from catalog.models import Product
@@ -165,7 +165,7 @@ def _machine(session, make, coop, products):  # noqa: C901 (one rule per verb)
                 assert stale or "stock_changed" not in codes
                 return
             with session.begin_nested():
-                csv_io.apply_plan(session, coop, plan, actor=ME, now=later)
+                upsert.upsert_listings(session, coop, plan, actor=ME, now=later, source="import")
 
         @invariant()
         def stock_never_lies(self) -> None:

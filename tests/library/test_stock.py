@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from catalog import csv_io, listings, stock
+from catalog import csv_io, listings, stock, upsert
 from catalog.audit import Actor, AuditEntry
 from catalog.errors import BelowAllocated, InsufficientStock, InvalidInput, StockChanged
 from catalog.listings import Listing
@@ -166,7 +166,7 @@ def test_a_stale_csv_row_is_refused_with_the_count_now(session, make) -> None:
         ("on_hand", "stock_changed", {"on_hand": 7, "allocated": 0, "seen": 10})
     ]
     plan = csv_io.plan_import(session, coop, "sku;on_hand;on_hand_exported\nJAR;15;7\n")
-    csv_io.apply_plan(session, coop, plan, actor=ME, now=LATER)
+    upsert.upsert_listings(session, coop, plan, actor=ME, now=LATER, source="import")
     assert counts(session, jars) == (15, 0)
 
 
