@@ -289,7 +289,7 @@ def _count_problems(
 
 
 def _named(problem: RowProblem, names: Mapping[str, str]) -> RowProblem:
-    if problem.column not in names:
+    if problem.column is None or problem.column not in names:
         return problem
     return RowProblem(problem.line, names[problem.column], problem.code, problem.data)
 
