@@ -15,12 +15,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from werkzeug.wrappers import Response
 
-from catalog.accounts.users import Organisation, Role, User
+from catalog.accounts.users import Role, User
 from catalog.db import in_integer_range
 from catalog.models import Cooperative
 from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.mailer import queue_mail
+from storefront.tenancy import organisation_or_404
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -92,10 +93,7 @@ def organisation_required(view: F) -> F:
     @wraps(view)
     @role_required(Role.ORGANISATION)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        org = db.session.get(Organisation, current_user.organisation_id)
-        if org is None:
-            abort(403)
-        g.organisation = org
+        g.organisation = organisation_or_404(current_user.organisation_id)
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]

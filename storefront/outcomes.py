@@ -8,7 +8,7 @@ only what they do, not the except / rollback / commit ladder::
     flash(_("Marked as delivered."), "success")
     return redirect(back)
 
-A form that is shown again when refused goes through :func:`saving` instead: the wrong
+A form that is shown again when refused goes through ``saving`` instead: the wrong
 fields carry their messages and the view renders the form::
 
     with saving(form) as attempt:
@@ -23,7 +23,7 @@ The API answers the same refusals as problem details (:mod:`storefront.api.probl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +33,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from catalog.errors import CatalogError, InvalidInput, InvalidState
+from catalog.errors import CatalogError, FieldProblem, InvalidInput, InvalidState
 from orders.errors import GatewayError, InvalidTransition, OrderError
 from solidarity_baskets.errors import BasketError
 from storefront.extensions import db
@@ -51,77 +51,100 @@ class Refused(Exception):
         super().__init__(to)
 
 
-def describe(exc: Exception, wording: Mapping[str, Any] | None = None) -> list[str]:
-    """What a person reads when a library refuses: the first wrong field, the state that
-    does not allow it, or the sentence of the error's code (``wording`` first: a page's
-    own sentence for a code, where its context says more)."""
-    if isinstance(exc, InvalidInput):
-        return [message(exc.problems[0].code, exc.problems[0].data)]
-    code = getattr(exc, "code", "invalid_state")
-    if wording and code in wording:
-        return [str(wording[code])]
-    if isinstance(exc, InvalidState | InvalidTransition | GatewayError):
-        return [message("invalid_state")]
-    return [message(code, getattr(exc, "data", None))]
+class Outcomes:
+    """The mapping in one area's words: ``message`` turns an error code into its
+    sentence, ``attach`` puts problems under a form's fields (the organisation pages
+    have their own catalogue, :mod:`storefront.ngo.messages`)."""
 
+    def __init__(
+        self,
+        message: Callable[[str, Mapping[str, Any] | None], str],
+        attach: Callable[[FlaskForm, Iterable[FieldProblem], Mapping[str, str] | None], list[str]],
+    ) -> None:
+        self.message = message
+        self.attach = attach
 
-@contextmanager
-def committing(
-    back: str,
-    explain: Callable[[Exception], list[str]] = describe,
-    *,
-    wording: Mapping[str, Any] | None = None,
-) -> Iterator[None]:
-    """Run the body as one transaction: committed when it ends; when a library refuses,
-    rolled back, ``explain(error)`` flashed (by default :func:`describe` with the page's
-    own ``wording``), and the person sent to ``back``."""
-    try:
-        yield
-    except REFUSALS as exc:
-        db.session.rollback()
-        for text in describe(exc, wording) if wording else explain(exc):
-            flash(text, "error")
-        raise Refused(back) from exc
-    db.session.commit()
+    def describe(self, exc: Exception, wording: Mapping[str, Any] | None = None) -> list[str]:
+        """What a person reads when a library refuses: each problem of the input, the
+        state that does not allow it, or the sentence of the error's code (``wording``
+        first: a page's own sentence for a code, where its context says more)."""
+        problems = getattr(exc, "problems", None)
+        if problems:  # InvalidInput, CheckoutError
+            return [self.message(p.code, p.data) for p in problems]
+        code = getattr(exc, "code", "invalid_state")
+        if wording and code in wording:
+            return [str(wording[code])]
+        if isinstance(exc, InvalidState | InvalidTransition | GatewayError):
+            return [self.message("invalid_state", None)]
+        return [self.message(code, getattr(exc, "data", None))]
+
+    @contextmanager
+    def committing(
+        self,
+        back: str,
+        explain: Callable[[Exception], list[str]] | None = None,
+        *,
+        wording: Mapping[str, Any] | None = None,
+    ) -> Iterator[None]:
+        """Run the body as one transaction: committed when it ends; when a library
+        refuses, rolled back, ``explain(error)`` flashed (by default :meth:`describe`
+        with the page's own ``wording``), and the person sent to ``back``."""
+        try:
+            yield
+        except REFUSALS as exc:
+            db.session.rollback()
+            for text in explain(exc) if explain else self.describe(exc, wording):
+                flash(text, "error")
+            raise Refused(back) from exc
+        db.session.commit()
+
+    @contextmanager
+    def saving(
+        self,
+        form: FlaskForm,
+        fields: Mapping[str, str] | Callable[[str], str] | None = None,
+        *,
+        wording: Mapping[str, Any] | None = None,
+    ) -> Iterator[Attempt]:
+        """Run the body as one transaction for ``form``: committed when it ends; when a
+        library refuses, rolled back, each wrong field's message put under that field
+        (``fields`` maps the library's field names to the form's where they differ: a
+        mapping or a function), the other messages flashed, and the view goes on to show
+        the form again."""
+        attempt = Attempt()
+        try:
+            yield attempt
+        except REFUSALS as exc:
+            db.session.rollback()
+            attempt.refusal = exc
+            if isinstance(exc, InvalidInput):
+                names = fields
+                if callable(names):
+                    names = {p.field: names(p.field) for p in exc.problems}
+                texts = self.attach(form, exc.problems, names)
+            else:
+                texts = self.describe(exc, wording)
+            for text in texts:
+                flash(text, "error")
+            return
+        db.session.commit()
+        attempt.saved = True
 
 
 @dataclass(slots=True)
 class Attempt:
-    """What a :func:`saving` block came to: ``saved`` once committed, else the
-    library's ``refusal``."""
+    """What a :meth:`Outcomes.saving` block came to: ``saved`` once committed, else
+    the library's ``refusal``."""
 
     saved: bool = False
     refusal: Exception | None = None
 
 
-@contextmanager
-def saving(
-    form: FlaskForm,
-    fields: Mapping[str, str] | Callable[[str], str] | None = None,
-    *,
-    wording: Mapping[str, Any] | None = None,
-) -> Iterator[Attempt]:
-    """Run the body as one transaction for ``form``: committed when it ends; when a
-    library refuses, rolled back, each wrong field's message put under that field
-    (``fields`` maps the library's field names to the form's where they differ: a
-    mapping or a function), the other messages flashed, and the view goes on to show the
-    form again."""
-    attempt = Attempt()
-    try:
-        yield attempt
-    except REFUSALS as exc:
-        db.session.rollback()
-        attempt.refusal = exc
-        if isinstance(exc, InvalidInput):
-            names = {p.field: fields(p.field) for p in exc.problems} if callable(fields) else fields
-            texts = attach(form, exc.problems, names)
-        else:
-            texts = describe(exc, wording)
-        for text in texts:
-            flash(text, "error")
-        return
-    db.session.commit()
-    attempt.saved = True
+#: the shop's, back office's and console's words (:mod:`storefront.messages`)
+PAGES = Outcomes(message, attach)
+describe = PAGES.describe
+committing = PAGES.committing
+saving = PAGES.saving
 
 
 def saved(changed: object, done: str) -> None:

@@ -1,18 +1,21 @@
-"""What the current cooperative may see: every row a back-office page or the API loads
-for a cooperative goes through these, so that an id or SKU from another cooperative
-finds nothing (a 404) instead of someone else's data."""
+"""What the current cooperative or organisation may see: every row a back-office page,
+an organisation's page, the console or the API loads for a party goes through these, so
+that an id or SKU of another party finds nothing (a 404) instead of someone else's
+data."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.base import ExecutableOption
+from werkzeug.exceptions import HTTPException, NotFound
 
-from catalog.accounts.users import Role
+from catalog.accounts.users import Organisation, Role
 from catalog.models import Product
 from orders.models import Fulfilment
 from storefront.extensions import db
@@ -52,3 +55,40 @@ def part_or_404(*conditions: ColumnElement[bool]) -> Fulfilment:
     if part is None:
         abort(404)
     return part
+
+
+def _party() -> tuple[Role | None, int | None]:
+    """The role and organisation of whoever asks: the API token, else the signed-in
+    person."""
+    token = g.get("api_token")
+    if token is not None:
+        return token.role, token.organisation_id
+    if current_user.is_authenticated:
+        return current_user.role, current_user.organisation_id
+    return None, None
+
+
+def organisation_or_404(organisation_id: int | None) -> Organisation:
+    """The organisation with this id if the party asking may see it: any for the
+    operator, only their own for an organisation's member or API token; else a 404."""
+    role, own = _party()
+    if organisation_id is None or (role != Role.OPERATOR and organisation_id != own):
+        abort(404)
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        abort(404)
+    return organisation
+
+
+def of_organisation_or_404(
+    find: Callable[[Session, int, int], T | None],
+    object_id: int,
+    missing: HTTPException | None = None,
+) -> T:
+    """The current organisation's (``g.organisation``) quote, basket order, template or
+    job with this id, as ``find(session, organisation_id, object_id)`` loads it; when it
+    is not theirs, ``missing`` is raised (a 404 page by default)."""
+    found = find(db.session, g.organisation.id, object_id)
+    if found is None:
+        raise missing or NotFound()
+    return found

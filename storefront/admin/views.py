@@ -60,6 +60,7 @@ from storefront.notifications import tell
 from storefront.outcomes import committing
 from storefront.paging import page_count, page_number, paginate
 from storefront.shop import search as search_state
+from storefront.tenancy import organisation_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -412,7 +413,7 @@ def organisations() -> str:
 @bp.post("/organisations/<int:org_id>/<any(verify, suspend, reinstate):decision>")
 @operator_required
 def organisation_decide(org_id: int, decision: str) -> Response:
-    org = _get(Organisation, org_id)
+    org = organisation_or_404(org_id)
     form = ReasonForm() if decision == "suspend" else ActionForm()
     if not form.validate_on_submit():
         flash(_("Give the reason: it is sent to them."), "error")

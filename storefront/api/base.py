@@ -16,12 +16,13 @@ from webargs.flaskparser import FlaskParser
 
 from catalog import safe_text
 from catalog.accounts import api_tokens
-from catalog.accounts.users import Organisation, Role
+from catalog.accounts.users import Role
 from catalog.db import in_integer_range, utcnow
 from catalog.models import Cooperative
 from storefront.api.problems import PROBLEM_MIMETYPE, ApiProblem, FieldError, ProblemSchema
 from storefront.extensions import db
 from storefront.security import has_nul
+from storefront.tenancy import organisation_or_404
 
 BEARER = "bearerAuth"
 
@@ -192,7 +193,7 @@ def authenticate(roles: tuple[Role, ...]) -> api_tokens.ApiToken:
     if token.cooperative_id is not None:
         g.cooperative = db.session.get(Cooperative, token.cooperative_id)
     if token.organisation_id is not None:
-        g.organisation = db.session.get(Organisation, token.organisation_id)
+        g.organisation = organisation_or_404(token.organisation_id)
     return token
 
 

@@ -23,6 +23,7 @@ from solidarity_baskets.service import quote_baskets, quote_for
 from storefront.api.base import Blueprint, not_found
 from storefront.api.problems import ApiProblem, FieldError
 from storefront.extensions import db
+from storefront.tenancy import of_organisation_or_404
 
 bp = Blueprint(
     "api_baskets",
@@ -191,7 +192,6 @@ def create_quote(body: dict[str, Any]) -> dict[str, Any]:
 @bp.response(200, QuoteSchema)
 def get_quote(quote_id: int) -> dict[str, Any]:
     """One of the organisation's quotes."""
-    quote = quote_for(db.session, g.organisation.id, quote_id)
-    if quote is None:
-        raise not_found("No quote of yours has this id.")
-    return quote_json(quote)
+    return quote_json(
+        of_organisation_or_404(quote_for, quote_id, not_found("No quote of yours has this id."))
+    )

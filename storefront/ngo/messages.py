@@ -16,6 +16,7 @@ from wtforms import Field, FieldList, FormField
 from catalog.errors import FieldProblem, Problem
 from storefront.filters import local_date, money_text
 from storefront.forms import TEXT_MESSAGES
+from storefront.outcomes import Outcomes
 
 MESSAGES: dict[str, Any] = {
     **TEXT_MESSAGES,
@@ -105,6 +106,8 @@ MESSAGES: dict[str, Any] = {
     "price_changed": _l("A price changed since this quote: quote again."),
     "not_sellable": _l("A product of this quote is no longer on sale: quote again."),
     "unknown_product": _l("A product of this quote no longer exists: quote again."),
+    # states
+    "invalid_state": _l("This is no longer possible: the page was out of date."),
 }
 
 
@@ -164,3 +167,7 @@ def attach(
             continue
         field.errors = (*field.errors, text)
     return orphans
+
+
+#: a refused action on the organisation's pages, told in these words
+OUTCOMES = Outcomes(message, attach)

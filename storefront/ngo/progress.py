@@ -4,9 +4,10 @@ the job is, in words, then the quote or the order it made, or why it stopped."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,8 +23,9 @@ from storefront.auth import organisation_required
 from storefront.extensions import db
 from storefront.ngo.forms import ActionForm
 from storefront.ngo.messages import message
-from storefront.ngo.views import bp
+from storefront.ngo.views import bp, placed
 from storefront.orders.paying import start_card_payment
+from storefront.tenancy import of_organisation_or_404
 
 KINDS = {
     JobKind.QUOTE: _l("Quote"),
@@ -100,11 +102,7 @@ def confirm_in_background(quote: BasketQuote, payment_method: str) -> Response:
     return _start(job)
 
 
-def _own_job(job_id: int) -> BasketJob:
-    job = jobs.job_for(db.session, g.organisation.id, job_id)
-    if job is None:
-        abort(404)
-    return job
+_own_job = partial(of_organisation_or_404, jobs.job_for)
 
 
 @bp.get("/jobs/<int:job_id>")
@@ -112,23 +110,13 @@ def _own_job(job_id: int) -> BasketJob:
 def job_detail(job_id: int) -> Response | str:
     job = _own_job(job_id)
     if job.status == JobStatus.DONE:
-        if job.basket_order_id is not None:
-            if job.basket_order is not None and (
-                job.basket_order.order.payment_method == PaymentMethod.CARD
-                and job.basket_order.order.paid_at is None
-            ):
+        if job.basket_order is not None:
+            order = job.basket_order.order
+            if order.payment_method == PaymentMethod.CARD and order.paid_at is None:
                 return render_template(
                     "ngo/job.html", job=job, pay=ActionForm(formdata=None), **_texts(job)
                 )
-            flash(
-                _(
-                    "Your order %(number)s is placed and the cooperatives have their purchase "
-                    "orders. Pay by bank transfer with the order number as reference.",
-                    number=job.basket_order.order.number if job.basket_order else "",
-                ),
-                "success",
-            )
-            return redirect(url_for("ngo.order_detail", basket_order_id=job.basket_order_id))
+            return placed(job.basket_order)
         if job.quote_id is not None:
             if job.kind == JobKind.CONFIRM:  # supply moved: the new quote to review
                 flash(message("quote_changed"), "info")

@@ -5,6 +5,8 @@ and the impact report counts the baskets received."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,13 +18,12 @@ from catalog.db import utcnow
 from catalog.errors import InvalidInput
 from orders import recipients
 from solidarity_baskets import quotes, receipts
-from solidarity_baskets.errors import BasketError
 from storefront.auth import organisation_required
 from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.ngo.forms import ReceiptForm
 from storefront.ngo.helpers import point_name
-from storefront.ngo.messages import message
+from storefront.ngo.messages import OUTCOMES, message
 from storefront.ngo.views import _own_order, bp
 from storefront.notifications import tell
 
@@ -39,9 +40,7 @@ def point_receipt(basket_order_id: int, point_id: int) -> Response:
     destination = next((d for d in basket_order.quote.destinations if d.id == point_id), None)
     if destination is None:
         abort(404)
-    back = redirect(
-        url_for("ngo.order_detail", basket_order_id=basket_order.id) + f"#point-{destination.id}"
-    )
+    back = url_for("ngo.order_detail", basket_order_id=basket_order.id) + f"#point-{destination.id}"
     form = ReceiptForm()
     if not form.validate_on_submit():
         flash(
@@ -51,7 +50,7 @@ def point_receipt(basket_order_id: int, point_id: int) -> Response:
             ),
             "error",
         )
-        return back
+        return redirect(back)
     lines = quotes.lines_of(basket_order.quote.inputs)
     problems = {
         line.key: receipts.LineProblem(
@@ -59,7 +58,7 @@ def point_receipt(basket_order_id: int, point_id: int) -> Response:
         )
         for index, line in enumerate(lines)
     }
-    try:
+    with OUTCOMES.committing(back, partial(_explain, lines=lines)):
         receipt = receipts.confirm_receipt(
             db.session,
             basket_order,
@@ -70,50 +69,32 @@ def point_receipt(basket_order_id: int, point_id: int) -> Response:
             now=utcnow(),
             user_id=current_user.id,
         )
-    except InvalidInput as exc:
-        db.session.rollback()
-        lang = current_language()
-        names = {line.key: line.name(lang) for line in lines}
-        for problem in exc.problems:
-            text = message(problem.code, problem.data)
-            line_key = problem.field.removeprefix("line-")
-            if line_key in names:
-                text = f"{names[line_key]}: {text}"
-            elif problem.field == "note":
-                text = _("Note: %(problem)s", problem=text)
-            flash(text, "error")
-        return back
-    except BasketError as exc:
-        db.session.rollback()
-        flash(message(exc.code, exc.data), "error")
-        return back
-    audit.record(
-        db.session,
-        Actor(current_user.id, current_user.email),
-        "basket.receipt",
-        object_type="basket_order",
-        object_id=basket_order.id,
-        now=utcnow(),
-        details={
-            "point": destination.key,
-            "baskets": receipt.baskets_received,
-            "problems": receipt.problems,
-        },
-    )
-    parts = receipts.point_parts(db.session, basket_order, destination.id)
-    parties = recipients.cooperatives(db.session, [p.cooperative for p in parts])
-    for part in parts:
-        tell(
-            parties[part.cooperative_id],
-            "coop_basket_received",
-            topic=f"order:{basket_order.order.number}:part:{part.position}:received",
-            order_number=basket_order.order.number,
-            order=basket_order.order,
-            part=part,
-            point=point_name(destination),
-            receipt=receipt,
+        audit.record(
+            db.session,
+            Actor(current_user.id, current_user.email),
+            "basket.receipt",
+            object_type="basket_order",
+            object_id=basket_order.id,
+            now=utcnow(),
+            details={
+                "point": destination.key,
+                "baskets": receipt.baskets_received,
+                "problems": receipt.problems,
+            },
         )
-    db.session.commit()
+        parts = receipts.point_parts(db.session, basket_order, destination.id)
+        parties = recipients.cooperatives(db.session, [p.cooperative for p in parts])
+        for part in parts:
+            tell(
+                parties[part.cooperative_id],
+                "coop_basket_received",
+                topic=f"order:{basket_order.order.number}:part:{part.position}:received",
+                order_number=basket_order.order.number,
+                order=basket_order.order,
+                part=part,
+                point=point_name(destination),
+                receipt=receipt,
+            )
     flash(
         _(
             "Receipt confirmed at %(point)s: %(count)s baskets. The cooperatives are told.",
@@ -122,4 +103,22 @@ def point_receipt(basket_order_id: int, point_id: int) -> Response:
         ),
         "success",
     )
-    return back
+    return redirect(back)
+
+
+def _explain(exc: Exception, lines: list[quotes.LineInfo]) -> list[str]:
+    """A refused receipt, each problem named by its basket line or the note."""
+    if not isinstance(exc, InvalidInput):
+        return OUTCOMES.describe(exc)
+    lang = current_language()
+    names = {line.key: line.name(lang) for line in lines}
+    texts = []
+    for problem in exc.problems:
+        text = message(problem.code, problem.data)
+        line_key = problem.field.removeprefix("line-")
+        if line_key in names:
+            text = f"{names[line_key]}: {text}"
+        elif problem.field == "note":
+            text = _("Note: %(problem)s", problem=text)
+        texts.append(text)
+    return texts

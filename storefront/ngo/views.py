@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import segno
@@ -45,10 +46,9 @@ from catalog.accounts.users import (
     register_user,
 )
 from catalog.db import utcnow
-from catalog.errors import AccountExists, InsufficientStock, InvalidInput, InvalidUpload
+from catalog.errors import AccountExists, InvalidInput, InvalidUpload
 from catalog.models import Category
 from catalog.money import Money
-from orders.errors import CheckoutError
 from orders.status import PaymentMethod
 from solidarity_baskets import (
     fairness,
@@ -60,7 +60,6 @@ from solidarity_baskets import (
     service,
     templates,
 )
-from solidarity_baskets.errors import BasketError
 from solidarity_baskets.models import BasketOrder, BasketQuote, BasketTemplate
 from solidarity_baskets.request import BasketRequest, DestinationRequest
 from storefront import jobs, payments
@@ -85,10 +84,11 @@ from storefront.ngo.forms import (
 )
 from storefront.ngo.helpers import register_helpers
 from storefront.ngo.impact_pdf import impact_pdf
-from storefront.ngo.messages import attach, message, problem_message
+from storefront.ngo.messages import OUTCOMES, message
 from storefront.orders import notify
 from storefront.orders.paying import start_card_payment
 from storefront.paging import offset, page_count, page_number
+from storefront.tenancy import of_organisation_or_404
 
 bp = Blueprint("ngo", __name__, url_prefix="/ngo")
 register_helpers(bp)
@@ -233,28 +233,21 @@ def _template_page(
     )
 
 
+#: a basket the organisation may use (its own or ready-made), and one it may change
+_usable_template = partial(of_organisation_or_404, templates.template_for)
+_own_template = partial(of_organisation_or_404, templates.own_template)
+
+
 @bp.get("/templates/<int:template_id>")
 @organisation_required
 def template_detail(template_id: int) -> str:
-    template = templates.template_for(db.session, g.organisation.id, template_id)
-    if template is None:
-        abort(404)
-    return _template_page(template)
-
-
-def _own_template(template_id: int) -> BasketTemplate:
-    template = templates.own_template(db.session, g.organisation.id, template_id)
-    if template is None:
-        abort(404)
-    return template
+    return _template_page(_usable_template(template_id))
 
 
 @bp.post("/templates/<int:template_id>/copy")
 @organisation_required
 def template_copy(template_id: int) -> Response:
-    source = templates.template_for(db.session, g.organisation.id, template_id)
-    if source is None:
-        abort(404)
+    source = _usable_template(template_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     copy = templates.copy_template(
@@ -292,16 +285,12 @@ def template_rename(template_id: int) -> Response | str:
     form = TemplateForm()
     if not form.validate_on_submit():
         return _template_page(template, template_form=form)
-    try:
+    with OUTCOMES.saving(form) as attempt:
         templates.rename_template(
             template, form.name.data or "", form.description.data or "", now=utcnow()
         )
-    except InvalidInput as exc:
-        for text in attach(form, exc.problems):
-            flash(text, "error")
-        db.session.rollback()
+    if not attempt.saved:
         return _template_page(template, template_form=form)
-    db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("ngo.template_detail", template_id=template.id))
 
@@ -346,16 +335,12 @@ def _add_quantity(
     if amount is None:
         form.quantity.errors = (message("not_a_quantity"),)
         return _template_page(template, **page_form)
-    try:
+    # the quantity field's name carries the form's prefix (line-3-quantity)
+    quantity = form.quantity.name
+    with OUTCOMES.saving(form, {"net_quantity": quantity, "unit": quantity}) as attempt:
         add(*amount)
-    except InvalidInput as exc:
-        db.session.rollback()
-        template = _own_template(template.id)
-        quantity = form.quantity.name
-        for text in attach(form, exc.problems, {"net_quantity": quantity, "unit": quantity}):
-            flash(text, "error")
-        return _template_page(template, **page_form)
-    db.session.commit()
+    if not attempt.saved:
+        return _template_page(_own_template(template.id), **page_form)
     return redirect(url_for("ngo.template_detail", template_id=template.id))
 
 
@@ -504,7 +489,13 @@ def order_new() -> Response | str:
         built = _request_from(form, today)
         if built is not None:
             request_, rows_of = built
-            try:
+            # the library counts the points it was given; the form's rows have gaps
+            renames = {
+                f"destinations-{i}-{name}": f"destinations-{row}-{name}"
+                for i, row in enumerate(rows_of)
+                for name in ("province_code", "hub_name", "baskets", *POINT_DETAILS)
+            }
+            with OUTCOMES.saving(form, renames) as attempt:
                 if jobs.in_background(current_app, sum(d.baskets for d in request_.destinations)):
                     # the request's shape is checked now, its supply in the job
                     if problems := service.check_request(request_, today=today):
@@ -513,20 +504,7 @@ def order_new() -> Response | str:
 
                     return quote_in_background(request_)
                 quote = service.quote_baskets(db.session, request_, today=today, now=utcnow())
-            except InvalidInput as exc:
-                db.session.rollback()
-                renames = {
-                    f"destinations-{i}-{name}": f"destinations-{row}-{name}"
-                    for i, row in enumerate(rows_of)
-                    for name in ("province_code", "hub_name", "baskets", *POINT_DETAILS)
-                }
-                for text in attach(form, exc.problems, renames):
-                    flash(text, "error")
-            except BasketError as exc:
-                db.session.rollback()
-                flash(message(exc.code, exc.data), "error")
-            else:
-                db.session.commit()
+            if attempt.saved:
                 return redirect(url_for("ngo.quote_detail", quote_id=quote.id))
     return render_template(
         "ngo/order_form.html",
@@ -688,11 +666,7 @@ def _request_from(form: BasketOrderForm, today: date) -> tuple[BasketRequest, li
 
 
 # -- quotes --------------------------------------------------------------------------------------
-def _own_quote(quote_id: int) -> BasketQuote:
-    quote = service.quote_for(db.session, g.organisation.id, quote_id)
-    if quote is None:
-        abort(404)
-    return quote
+_own_quote = partial(of_organisation_or_404, service.quote_for)
 
 
 def _payment_choices() -> list[SelectChoice]:
@@ -783,7 +757,7 @@ def quote_again(quote_id: int) -> Response:
 
         return requote_in_background(quote, changes)
     now = utcnow()
-    try:
+    with OUTCOMES.committing(url_for("ngo.quote_detail", quote_id=quote.id)):
         fresh = service.requote(
             db.session,
             quote,
@@ -792,16 +766,6 @@ def quote_again(quote_id: int) -> Response:
             created_by_id=current_user.id,
             **changes,
         )
-    except InvalidInput as exc:
-        db.session.rollback()
-        for problem in exc.problems:
-            flash(message(problem.code, problem.data), "error")
-        return redirect(url_for("ngo.quote_detail", quote_id=quote.id))
-    except BasketError as exc:
-        db.session.rollback()
-        flash(message(exc.code, exc.data), "error")
-        return redirect(url_for("ngo.quote_detail", quote_id=quote.id))
-    db.session.commit()
     return redirect(url_for("ngo.quote_detail", quote_id=fresh.id))
 
 
@@ -825,7 +789,7 @@ def quote_confirm(quote_id: int) -> Response:
 
         return confirm_in_background(quote, form.payment_method.data or "")
     user = db.session.get(User, current_user.id)
-    try:
+    with OUTCOMES.committing(page):
         result = service.confirm_basket_order(
             db.session,
             quote,
@@ -833,48 +797,43 @@ def quote_confirm(quote_id: int) -> Response:
             payment_method=form.payment_method.data or "",
             user=user,
         )
-    except InsufficientStock:
-        db.session.rollback()
-        flash(message("insufficient_stock"), "error")
-        return redirect(page)
-    except CheckoutError as exc:
-        db.session.rollback()
-        for problem in exc.problems:
-            flash(problem_message(problem), "error")
-        return redirect(page)
-    except BasketError as exc:
-        db.session.rollback()
-        flash(message(exc.code, exc.data), "error")
-        return redirect(page)
+        if isinstance(result, service.Confirmed) and not _paid_by_card(result.basket_order):
+            # the payment instructions and the pro-forma invoice, in the same transaction
+            basket_order = result.basket_order
+            notify.basket_order_placed(
+                basket_order.order,
+                invoice_link=url_for(
+                    "ngo.order_invoice_pdf", basket_order_id=basket_order.id, _external=True
+                ),
+                order_link=url_for(
+                    "ngo.order_detail", basket_order_id=basket_order.id, _external=True
+                ),
+                invoice=invoice_pdf.attachment(
+                    basket_order.order,
+                    organisation=g.organisation,
+                    bank=getattr(payments.gateway(PaymentMethod.BANK_TRANSFER), "details", None),
+                    now=utcnow(),
+                ),
+            )
     if isinstance(result, service.Requoted):
-        db.session.commit()
         flash(message("quote_changed"), "info")
         return redirect(url_for("ngo.quote_detail", quote_id=result.quote.id))
-    basket_order = result.basket_order
-    order = basket_order.order
-    if order.payment_method == PaymentMethod.CARD:
-        db.session.commit()
-        return start_card_payment(order)
-    # the payment instructions and the pro-forma invoice, in the same transaction
-    notify.basket_order_placed(
-        order,
-        invoice_link=url_for(
-            "ngo.order_invoice_pdf", basket_order_id=basket_order.id, _external=True
-        ),
-        order_link=url_for("ngo.order_detail", basket_order_id=basket_order.id, _external=True),
-        invoice=invoice_pdf.attachment(
-            order,
-            organisation=g.organisation,
-            bank=getattr(payments.gateway(PaymentMethod.BANK_TRANSFER), "details", None),
-            now=utcnow(),
-        ),
-    )
-    db.session.commit()
+    if _paid_by_card(result.basket_order):
+        return start_card_payment(result.basket_order.order)
+    return placed(result.basket_order)
+
+
+def _paid_by_card(basket_order: BasketOrder) -> bool:
+    return basket_order.order.payment_method == PaymentMethod.CARD
+
+
+def placed(basket_order: BasketOrder) -> Response:
+    """Tell the organisation its order is placed, and show it."""
     flash(
         _(
             "Your order %(number)s is placed and the cooperatives have their purchase orders. "
             "Pay by bank transfer with the order number as reference.",
-            number=order.number,
+            number=basket_order.order.number,
         ),
         "success",
     )
@@ -882,11 +841,7 @@ def quote_confirm(quote_id: int) -> Response:
 
 
 # -- confirmed orders --------------------------------------------------------------------------
-def _own_order(basket_order_id: int) -> BasketOrder:
-    basket_order = service.order_for(db.session, g.organisation.id, basket_order_id)
-    if basket_order is None:
-        abort(404)
-    return basket_order
+_own_order = partial(of_organisation_or_404, service.order_for)
 
 
 @bp.get("/orders/<int:basket_order_id>")
