@@ -38,7 +38,6 @@ from catalog.db import utcnow
 from catalog.errors import (
     BelowAllocated,
     InvalidAmount,
-    InvalidInput,
     InvalidState,
     InvalidUpload,
     StockChanged,
@@ -79,6 +78,7 @@ from storefront.mailer import queue_mail
 from storefront.media import document_store, photo_store
 from storefront.messages import attach, message
 from storefront.orders import messages as order_messages
+from storefront.outcomes import committing, saved, saving
 from storefront.paging import page_count, page_number, paginate
 from storefront.tenancy import own_or_404
 
@@ -222,7 +222,7 @@ def profile() -> Response | str:
     if form.validate_on_submit():
         before = claims.pending(db.session, coop.id)
         proposed_before = dict(before.proposed) if before is not None else None
-        try:
+        with saving(form) as attempt:
             diff = onboarding.update_profile(
                 db.session,
                 coop,
@@ -231,12 +231,8 @@ def profile() -> Response | str:
                 now=utcnow(),
                 evidence=form.evidence.data or "",
             )
-        except InvalidInput as exc:
-            db.session.rollback()
-            _flash_problems(attach(form, exc.problems))
-        else:
             review = claims.pending(db.session, coop.id)
-            db.session.commit()
+        if attempt.saved:
             if review is not None and review.proposed != proposed_before:
                 flash(
                     _(
@@ -246,10 +242,8 @@ def profile() -> Response | str:
                     ),
                     "info",
                 )
-            elif diff:
-                flash(_("Your profile is saved."), "success")
             else:
-                flash(_("Nothing to change."), "info")
+                saved(diff, _("Your profile is saved."))
             return redirect(url_for("coop.profile"))
     locked = coop.status != CooperativeStatus.PENDING
     if locked:
@@ -311,27 +305,23 @@ def members() -> Response | str:
             # invited: nobody learns who is registered, nobody relays mail through us
             flash(sent, "success")
             return redirect(url_for("coop.members"))
-        else:
-            try:
-                invitation, token = onboarding.invite_member(
-                    db.session, coop, email, actor=actor(), now=now
-                )
-            except InvalidInput as exc:
-                _flash_problems(attach(form, exc.problems))
-            else:
-                queue_mail(
-                    invitation.email,
-                    "cooperative_invitation",
-                    language=current_language(),
-                    topic=f"cooperative:{coop.id}:invitation",
-                    coop=coop,
-                    inviter=current_user.name or current_user.email,
-                    link=url_for("join.invitation", token=token, _external=True),
-                    expires=invitation.expires_at,
-                )
-                db.session.commit()
-                flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
-                return redirect(url_for("coop.members"))
+        with saving(form) as attempt:
+            invitation, token = onboarding.invite_member(
+                db.session, coop, email, actor=actor(), now=now
+            )
+            queue_mail(
+                invitation.email,
+                "cooperative_invitation",
+                language=current_language(),
+                topic=f"cooperative:{coop.id}:invitation",
+                coop=coop,
+                inviter=current_user.name or current_user.email,
+                link=url_for("join.invitation", token=token, _external=True),
+                expires=invitation.expires_at,
+            )
+        if attempt.saved:
+            flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+            return redirect(url_for("coop.members"))
     people = db.session.scalars(
         select(User)
         .where(User.cooperative_id == coop.id, User.role == Role.COOPERATIVE)
@@ -357,15 +347,12 @@ def cancel_invitation(invitation_id: int) -> Response:
     )
     if invitation is None:
         abort(404)
+    back = url_for("coop.members")
     if ActionForm().validate_on_submit():
-        try:
+        with committing(back, wording={"invalid_state": message("invitation_invalid")}):
             onboarding.cancel_invitation(db.session, invitation, actor=actor(), now=utcnow())
-        except InvalidState:
-            flash(message("invitation_invalid"), "error")
-        else:
-            db.session.commit()
-            flash(_("The invitation is cancelled."), "success")
-    return redirect(url_for("coop.members"))
+        flash(_("The invitation is cancelled."), "success")
+    return redirect(back)
 
 
 # -- listings ----------------------------------------------------------------------------
@@ -443,15 +430,11 @@ def product_new() -> Response | str:
     if form.validate_on_submit():
         listing = listing_from(form)
         if listing is not None:
-            try:
+            with saving(form, PRODUCT_FIELDS) as attempt:
                 product = listings.create_product(
                     db.session, g.cooperative, listing, actor=actor(), now=utcnow()
                 )
-            except InvalidInput as exc:
-                db.session.rollback()
-                _flash_problems(attach(form, exc.problems, PRODUCT_FIELDS))
-            else:
-                db.session.commit()
+            if attempt.saved:
                 flash(_("Product saved as a draft. Add a photo, then publish it."), "success")
                 return redirect(url_for("coop.product_edit", product_id=product.id))
     return render_template("coop/product_form.html", form=form, product=None)
@@ -475,28 +458,19 @@ def product_edit(product_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         listing = listing_from(form)
         if listing is not None:
-            try:
+            with saving(form, PRODUCT_FIELDS) as attempt:
                 diff = listings.update_product(
                     db.session, product, listing, actor=actor(), now=utcnow()
                 )
                 counted = _save_count(product, form)
-            except InvalidInput as exc:
-                db.session.rollback()
-                _flash_problems(attach(form, exc.problems, PRODUCT_FIELDS))
-            except (StockChanged, BelowAllocated) as exc:
-                db.session.rollback()
-                form.on_hand.errors = (*form.on_hand.errors, message(exc.code, exc.data))
-                form.on_hand_seen.data = str(exc.data["on_hand"])
-                flash(message(exc.code, exc.data), "error")
-                status = 409
-            else:
-                db.session.commit()
-                changed = bool(diff) or counted
-                flash(
-                    _("Product saved.") if changed else _("Nothing to change."),
-                    "success" if changed else "info",
-                )
+            if attempt.saved:
+                saved(bool(diff) or counted, _("Product saved."))
                 return redirect(url_for("coop.product_edit", product_id=product.id))
+            if isinstance(moved := attempt.refusal, StockChanged | BelowAllocated):
+                # the count moved meanwhile: show the count now, to save again
+                form.on_hand.errors = (*form.on_hand.errors, message(moved.code, moved.data))
+                form.on_hand_seen.data = str(moved.data["on_hand"])
+                status = 409
     return render_template(
         "coop/product_form.html",
         form=form,
@@ -541,7 +515,8 @@ def product_adjust(product_id: int) -> Response:
             for error in errors:
                 flash(str(error), "error")
         return redirect(url_for("coop.product_edit", product_id=product.id))
-    try:
+    back = url_for("coop.product_edit", product_id=product.id)
+    with committing(back):
         level = stock.adjust_on_hand(
             db.session,
             product.id,
@@ -551,23 +526,15 @@ def product_adjust(product_id: int) -> Response:
             actor=actor(),
             now=utcnow(),
         )
-    except InvalidInput as exc:
-        db.session.rollback()
-        _flash_problems([message(p.code, p.data) for p in exc.problems])
-    except BelowAllocated as exc:
-        db.session.rollback()
-        flash(message(exc.code, exc.data), "error")
-    else:
-        db.session.commit()
-        flash(
-            _(
-                "Stock changed: %(on_hand)d on the shelf, %(available)d available.",
-                on_hand=level.on_hand,
-                available=level.available,
-            ),
-            "success",
-        )
-    return redirect(url_for("coop.product_edit", product_id=product.id))
+    flash(
+        _(
+            "Stock changed: %(on_hand)d on the shelf, %(available)d available.",
+            on_hand=level.on_hand,
+            available=level.available,
+        ),
+        "success",
+    )
+    return redirect(back)
 
 
 @bp.post("/products/<int:product_id>/duplicate")
@@ -588,17 +555,15 @@ def product_publish(product_id: int) -> Response:
     product = own_product(product_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
+    back = url_for("coop.product_edit", product_id=product.id)
+    suspended = _("The operator suspended this product: it cannot be published.")
+    with committing(back, wording={"invalid_state": suspended}):
         blocking = listings.publish_product(db.session, product, actor=actor(), now=utcnow())
-    except InvalidState:
-        flash(_("The operator suspended this product: it cannot be published."), "error")
-        return redirect(url_for("coop.product_edit", product_id=product.id))
-    db.session.commit()
     if blocking:
         flash(_("Published, but not on sale yet: see why below."), "info")
     else:
         flash(_("Published: the product is on sale."), "success")
-    return redirect(url_for("coop.product_edit", product_id=product.id))
+    return redirect(back)
 
 
 @bp.post("/products/<int:product_id>/unpublish")
@@ -607,14 +572,11 @@ def product_unpublish(product_id: int) -> Response:
     product = own_product(product_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
+    back = url_for("coop.product_edit", product_id=product.id)
+    with committing(back, wording={"invalid_state": _("The operator suspended this product.")}):
         listings.unpublish_product(db.session, product, actor=actor(), now=utcnow())
-    except InvalidState:
-        flash(_("The operator suspended this product."), "error")
-    else:
-        db.session.commit()
-        flash(_("Unpublished: the product is no longer on sale."), "success")
-    return redirect(url_for("coop.product_edit", product_id=product.id))
+    flash(_("Unpublished: the product is no longer on sale."), "success")
+    return redirect(back)
 
 
 @bp.post("/products/<int:product_id>/photos")
@@ -629,7 +591,7 @@ def photo_add(product_id: int) -> Response | str:
         except InvalidUpload as exc:
             form.photo.errors = (*form.photo.errors, message(exc.code, exc.data))
         else:
-            try:
+            with saving(form) as attempt:
                 listings.add_image(
                     db.session,
                     product,
@@ -640,17 +602,10 @@ def photo_add(product_id: int) -> Response | str:
                     actor=actor(),
                     now=utcnow(),
                 )
-            except InvalidInput as exc:
-                db.session.rollback()
-                images.delete_files(photo_store(), [stored.filename, stored.thumbnail])
-                form.photo.errors = (
-                    *form.photo.errors,
-                    *(message(p.code, p.data) for p in exc.problems),
-                )
-            else:
-                db.session.commit()
+            if attempt.saved:
                 flash(_("Photo added."), "success")
                 return redirect(url_for("coop.product_edit", product_id=product.id))
+            images.delete_files(photo_store(), [stored.filename, stored.thumbnail])
     for error in form.photo.errors:
         flash(error, "error")
     return redirect(url_for("coop.product_edit", product_id=product.id))
