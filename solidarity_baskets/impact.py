@@ -63,6 +63,16 @@ class RegionImpact:
     goods_minor: int
 
 
+@dataclass(frozen=True, slots=True)
+class RegionBaskets:
+    """The baskets sent to the distribution points of one region."""
+
+    region_code: str
+    points: int
+    baskets: int
+    baskets_received: int
+
+
 @dataclass(frozen=True)
 class ImpactReport:
     order_number: str
@@ -89,6 +99,33 @@ class ImpactReport:
     @property
     def baskets_received(self) -> int:
         return sum(p.baskets_received for p in self.points)
+
+    @property
+    def families_reached(self) -> int:
+        """One basket feeds one family: the baskets received at the points."""
+        return self.baskets_received
+
+    @property
+    def people_reached(self) -> int:
+        return self.baskets_received * self.family_size
+
+    @property
+    def baskets_by_region(self) -> list[RegionBaskets]:
+        """Baskets ordered and received per region of the distribution points, the
+        region with the most baskets first."""
+        sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for p in self.points:
+            row = sums[p.destination.region_code]
+            row[0] += 1
+            row[1] += p.baskets
+            row[2] += p.baskets_received
+        regions = [RegionBaskets(code, n, b, r) for code, (n, b, r) in sums.items()]
+        regions.sort(key=lambda r: (-r.baskets, r.region_code))
+        return regions
+
+    @property
+    def rural_cooperatives(self) -> int:
+        return sum(1 for c in self.cooperatives if c.rural)
 
     @property
     def cost_per_basket_minor(self) -> int:
@@ -215,7 +252,8 @@ def impact_rows(
 ) -> list[list[Cell | bool]]:
     """The report as one table under :data:`CSV_HEADER`: a ``summary`` row, one
     ``point`` row per distribution point, one ``cooperative`` row per cooperative, one
-    ``region`` row per region (the first cell: words the reader's language names).
+    ``region`` row per region (the baskets sent to its points, the goods bought from its
+    cooperatives; the first cell: words the reader's language names).
     Amounts in MAD as decimals; ``women_led`` and ``rural`` as yes/no."""
     names = region_names or {}
     rows: list[list[Cell | bool]] = []
@@ -270,18 +308,21 @@ def impact_rows(
                 amount(c.received_minor),
             ]
         )
-    for r in report.regions:
+    goods = {r.region_code: r.goods_minor for r in report.regions}
+    baskets = {r.region_code: r for r in report.baskets_by_region}
+    for code in sorted(goods.keys() | baskets.keys()):
+        sent = baskets.get(code)
         rows.append(
             [
                 "region",
-                r.region_code,
-                names.get(r.region_code, ""),
-                r.region_code,
+                code,
+                names.get(code, ""),
+                code,
                 "",
                 "",
-                "",
-                "",
-                amount(r.goods_minor),
+                sent.baskets if sent else "",
+                sent.baskets_received if sent else "",
+                amount(goods[code]) if code in goods else "",
                 "",
                 "",
                 "",

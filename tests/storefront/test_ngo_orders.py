@@ -123,6 +123,26 @@ def test_the_impact_report_is_there_in_html_and_csv(client, world, session):
         assert secret not in text
 
 
+@pytest.mark.translated
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("fr", ("En bref", "Paniers par région", "Paniers commandés et reçus par région")),
+        ("ar", ("باختصار", "السلال حسب الجهة", "السلال المطلوبة والمستلمة حسب الجهة")),
+        ("en", ("In short", "Baskets per region", "Baskets ordered and received per region")),
+    ],
+)
+def test_the_donor_report_reads_in_each_language(client, world, session, lang, words):
+    basket_order = _confirmed(client, world, session)
+    client.set_cookie("lang", lang)
+    page = client.get(f"/ngo/orders/{basket_order.id}/impact").get_data(as_text=True)
+    for text in words:
+        assert text in page, text
+    assert page.count('class="chart-row"') == 2
+    direction = "rtl" if lang == "ar" else "ltr"
+    assert f'<html lang="{lang}" dir="{direction}">' in page
+
+
 def test_another_organisation_sees_nothing_of_this_one(client, world, session, make):
     basket_order = _confirmed(client, world, session)
     quote_id = basket_order.quote_id

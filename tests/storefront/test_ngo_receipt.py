@@ -124,6 +124,7 @@ def test_the_organisation_confirms_receipt_point_by_point(client, world, session
 
     impact = client.get(f"/ngo/orders/{basket_order.id}/impact").get_data(as_text=True)
     assert "<td>60</td><td>58</td>" in impact and "<td>40</td><td>0</td>" in impact
+    _donor_report_counts_what_was_received(client, basket_order)
     again = client.post(url, data={"baskets": "60"}, follow_redirects=True)
     assert "already confirmed" in again.get_data(as_text=True)
 
@@ -136,6 +137,23 @@ def test_the_organisation_confirms_receipt_point_by_point(client, world, session
     assert order.status == OrderStatus.COMPLETED
     impact = client.get(f"/ngo/orders/{basket_order.id}/impact").get_data(as_text=True)
     assert "<strong>98</strong> received" in impact
+
+
+def _donor_report_counts_what_was_received(client, basket_order):
+    """58 baskets arrived in Casablanca-Settat, none yet in Souss-Massa: the donors' page
+    says so in its headline, its chart and its region table, and so do the exports."""
+    url = f"/ngo/orders/{basket_order.id}/impact"
+    page = client.get(url).get_data(as_text=True)
+    assert "<strong>58</strong> families reached" in page
+    assert "<strong>290</strong> people fed, at 5 per family" in page
+    assert page.count('class="chart-row"') == 2
+    casablanca, souss = page.index("58 received of 60"), page.index("0 received of 40")
+    assert casablanca < souss, "the region with the most baskets comes first"
+    assert "<td>1</td><td>60</td><td>58</td>" in page  # the region table: 1 point
+    assert "data-print hidden" in page and "js/print.js" in page
+    rows = client.get(f"{url}.csv").data.decode("utf-8-sig").splitlines()
+    regions = {r.split(",")[1]: r.split(",") for r in rows if r.startswith("Region,")}
+    assert regions["06"][6:8] == ["60", "58"] and regions["09"][6:8] == ["40", "0"]
 
 
 def test_another_organisation_cannot_confirm_receipt(client, world, session):
