@@ -218,8 +218,8 @@ def mark_delivered(session: Session, fulfilment: Fulfilment, **act: Unpack[Act])
 
 def record_cash_collected(session: Session, fulfilment: Fulfilment, **act: Unpack[Act]) -> None:
     """The cooperative collected the cash for its cash-on-delivery part (the whole
-    part: goods, parcel and fee). A shipped part becomes delivered. The cooperative
-    now owes the commission.
+    part: goods, parcel and fee, less units taken off before it left). A shipped part
+    becomes delivered. The cooperative now owes the commission.
 
     :raises OrderError: ``not_cash_on_delivery``, ``cash_already_collected``.
     :raises InvalidTransition: unless the part was shipped or delivered.
@@ -233,8 +233,9 @@ def record_cash_collected(session: Session, fulfilment: Fulfilment, **act: Unpac
     elif fulfilment.status != FulfilmentStatus.DELIVERED:
         raise OrderError("not_delivered", status=str(fulfilment.status))
     now = act["now"]
+    cash = fulfilment.to_collect_minor
     fulfilment.cash_collected_at = now
-    fulfilment.cash_collected_minor = fulfilment.total_minor
+    fulfilment.cash_collected_minor = cash
     record(
         fulfilment.order,
         EventKind.CASH_COLLECTED,
@@ -242,11 +243,11 @@ def record_cash_collected(session: Session, fulfilment: Fulfilment, **act: Unpac
         fulfilment=fulfilment,
         source=act.get("source", "cooperative"),
         actor_id=act.get("actor_id"),
-        amount_minor=fulfilment.total_minor,
+        amount_minor=cash,
     )
     ledger.post_cash_collected(session, fulfilment, now=now)
     order = fulfilment.order
-    order.amount_paid_minor += fulfilment.total_minor
+    order.amount_paid_minor += cash
     order.paid_at = order.paid_at or now
     session.flush()
 

@@ -321,6 +321,16 @@ class Fulfilment(Base):
         return Money(self.total_minor, self.currency)
 
     @property
+    def to_collect_minor(self) -> int:
+        """Cash on delivery: what the carrier collects at the door, the part's total
+        less the units taken off before it left."""
+        return self.total_minor - self.refunded_minor
+
+    @property
+    def to_collect(self) -> Money:
+        return Money(self.to_collect_minor, self.currency)
+
+    @property
     def goods(self) -> Money:
         return Money(self.goods_minor, self.currency)
 
@@ -360,13 +370,14 @@ class OrderLine(Base):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint(
             "qty_from_stock >= 0 AND qty_made_to_order >= 0 "
-            "AND qty_from_stock + qty_made_to_order = quantity",
+            "AND qty_from_stock + qty_made_to_order + removed_quantity = quantity",
             name="quantity_split",
         ),
         CheckConstraint("commission_bps BETWEEN 0 AND 10000", name="commission_range"),
         CheckConstraint(
             "refunded_quantity BETWEEN 0 AND quantity AND refunded_minor >= 0 "
-            "AND refunded_commission_minor >= 0",
+            "AND refunded_commission_minor >= 0 "
+            "AND removed_quantity BETWEEN 0 AND refunded_quantity",
             name="refund_range",
         ),
     )
@@ -390,7 +401,7 @@ class OrderLine(Base):
     commission_bps: Mapped[int]
     commission_minor: Mapped[int]
     unit_weight_g: Mapped[int] = mapped_column(default=0)
-    # -- where the units come from -----------------------------------------------------
+    # -- where the units that ship come from (taken-off units are in neither) ----------
     qty_from_stock: Mapped[int] = mapped_column(default=0)
     qty_made_to_order: Mapped[int] = mapped_column(default=0)
     promised_on: Mapped[date | None] = mapped_column(Date)
@@ -407,6 +418,9 @@ class OrderLine(Base):
     refunded_minor: Mapped[int] = mapped_column(default=0)
     #: the marketplace's commission on the refunded units, given back with them
     refunded_commission_minor: Mapped[int] = mapped_column(default=0)
+    #: of the refunded units, those taken off before the parcel left: their stock went
+    #: back on sale and they are not sent
+    removed_quantity: Mapped[int] = mapped_column(default=0)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     fulfilment: Mapped[Fulfilment] = relationship(back_populates="lines")
@@ -415,6 +429,11 @@ class OrderLine(Base):
 
     def title(self, lang: str) -> str:
         return {"ar": self.title_ar, "en": self.title_en}.get(lang) or self.title_fr
+
+    @property
+    def quantity_to_send(self) -> int:
+        """The units the cooperative sends: those not taken off before the parcel left."""
+        return self.quantity - self.removed_quantity
 
     @property
     def unit_price(self) -> Money:

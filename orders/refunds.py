@@ -199,27 +199,40 @@ def refund_line(
     reason: str,
     **act: Unpack[Act],
 ) -> Money:
-    """Give back the price of ``quantity`` units of one line of a parcel that left (a
-    jar broken, a unit missing), the rest of the parcel kept: through the provider
-    for a card, otherwise owed back to the buyer. The cooperative gives back those
-    units less the marketplace's commission on them (posted to its ledger once the
-    part's entries are, see :func:`orders.ledger.post_line_refund`). Returns the amount.
+    """Give back the price of ``quantity`` units of one line, the rest of the parcel
+    kept. Once the parcel left (a jar broken, a unit missing) the goods stay with the
+    buyer. Before it leaves the units are taken off: their stock goes back on sale
+    (:func:`orders.reservations.release_units`) and the cooperative sends the rest.
 
-    :raises OrderError: ``part_not_paid``, ``part_not_shipped`` (before it leaves,
-        refund or cancel the whole part), ``quantity_out_of_range`` (``max``).
+    The money: through the provider for a card, otherwise owed back to the buyer; a
+    cash-on-delivery parcel not yet paid costs that much less at the door. The
+    cooperative gives back those units less the marketplace's commission on them
+    (posted to its ledger once the part's entries are, see
+    :func:`orders.ledger.post_line_refund`). Returns the amount.
+
+    :raises OrderError: ``part_not_paid`` (a parcel that left unpaid: refuse it),
+        ``part_closed``, ``whole_part`` (taking off every unit still to send: cancel
+        or refund the parcel instead), ``quantity_out_of_range`` (``max``).
     :raises GatewayError: when the provider refuses; nothing is changed.
     """
     part = line.fulfilment
     order = part.order
-    if not part_was_paid(part):
+    before_leaving = part.status == FulfilmentStatus.TO_PREPARE
+    paid = part_was_paid(part)
+    if not before_leaving and part.status not in (
+        FulfilmentStatus.SHIPPED,
+        FulfilmentStatus.DELIVERED,
+    ):
+        raise OrderError("part_closed", status=str(part.status))
+    if not before_leaving and not paid:
         raise OrderError("part_not_paid")
-    if part.status not in (FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED):
-        raise OrderError("part_not_shipped")
     left = line.quantity - line.refunded_quantity
     if not 1 <= quantity <= left:
         raise OrderError("quantity_out_of_range", max=left)
+    if before_leaving and quantity >= sum(ln.quantity_to_send for ln in part.lines):
+        raise OrderError("whole_part")
     amount = Money(line.unit_price_minor * quantity, line.currency)
-    payment = _succeeded_payment(order)
+    payment = _succeeded_payment(order) if paid else None
     if order.payment_method == PaymentMethod.CARD and gateway is not None and payment is not None:
         room = payment.amount_minor - payment.amount_refunded_minor
         amount = Money(min(amount.amount_minor, room), amount.currency)
@@ -238,8 +251,12 @@ def refund_line(
     line.refunded_quantity += quantity
     line.refunded_minor += amount.amount_minor
     line.refunded_commission_minor += commission
+    if before_leaving:
+        reservations.release_units(session, line, quantity)
+    # unpaid cash on delivery: the amount to collect shrinks (see record_cash_collected)
     part.refunded_minor += amount.amount_minor
-    _count_refund(order, payment, amount)
+    if paid:
+        _count_refund(order, payment, amount)
     act = {"source": "operator", **act}
     now = act["now"]
     record(
@@ -253,6 +270,7 @@ def refund_line(
         line=line.sku,
         quantity=quantity,
         amount_minor=amount.amount_minor,
+        before_leaving=before_leaving,
     )
     ledger.post_line_refund(
         session, part, amount.amount_minor - commission, now=now, reference=line.sku

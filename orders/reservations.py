@@ -127,6 +127,29 @@ def release(session: Session, lines: Iterable[OrderLine]) -> None:
     session.flush()
 
 
+def release_units(session: Session, line: OrderLine, quantity: int) -> None:
+    """Take ``quantity`` units off a line whose parcel has not left: made-to-order units
+    first (their capacity commitment shrinks), then the shelf's (the allocation goes
+    back on sale). The line's split then counts only the units still to send; count
+    them in its ``refunded_quantity`` first. Flushes.
+    """
+    if line.released:
+        raise ValueError("the line no longer holds stock")
+    made = min(quantity, line.qty_made_to_order)
+    shelf = quantity - made
+    if made and line.commitment is not None:
+        line.commitment.quantity -= made
+        if line.commitment.quantity <= 0:
+            session.delete(line.commitment)
+            line.commitment = None
+    if shelf and line.product_id is not None:
+        stock.deallocate(session, line.product_id, shelf)
+    line.qty_made_to_order -= made
+    line.qty_from_stock -= shelf
+    line.removed_quantity += quantity
+    session.flush()
+
+
 def ship(
     session: Session,
     lines: Iterable[OrderLine],
@@ -162,14 +185,14 @@ def restock_returned(
     now: datetime,
     actor_id: int | None = None,
 ) -> None:
-    """Goods that came back after shipping go back on the shelf (all units, made to
-    order or not), once. Flushes."""
+    """Goods that came back after shipping go back on the shelf (all units sent, made
+    to order or not), once. Flushes."""
     for line in _by_product(ln for ln in lines if ln.released and not ln.restocked):
         if line.product_id is not None:
             stock.restock(
                 session,
                 line.product_id,
-                line.quantity,
+                line.quantity_to_send,
                 actor=Actor(actor_id),
                 now=now,
                 reference=reference,

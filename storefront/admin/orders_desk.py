@@ -22,7 +22,7 @@ from orders import desk, fulfilment, payment_attempts, refunds
 from orders.desk import Queue
 from orders.models import Fulfilment, Order
 from orders.placing import find_by_number
-from orders.status import OrderStatus, PaymentMethod
+from orders.status import FulfilmentStatus, OrderStatus, PaymentMethod
 from storefront import labels, payments
 from storefront.admin.forms import (
     LineRefundForm,
@@ -52,9 +52,9 @@ PROBLEMS = {
     "not_cash_on_delivery": _l("Only cash-on-delivery parcels can be refused at the door."),
     "gateway_error": _l("The payment provider refused the refund; nothing was changed."),
     "invalid_transition": _l("This action is not possible in the order's present state."),
-    "part_not_shipped": _l(
-        "Units of a line are refunded once the parcel has left; before, refund or cancel the "
-        "whole parcel."
+    "part_closed": _l("This parcel is closed: its units can no longer be refunded."),
+    "whole_part": _l(
+        "That is every unit still to send: cancel or refund the whole parcel instead."
     ),
     "quantity_out_of_range": _l("Enter a number of units from 1 to %(max)s."),
 }
@@ -266,7 +266,8 @@ def _say_refunded(found: Order, amount: Money) -> None:
 @bp.post("/orders/<number>/lines/<int:line_id>/refund")
 @operator_required
 def order_line_refund(number: str, line_id: int) -> Response:
-    """Refund some units of one line of a parcel that left (damaged, missing)."""
+    """Refund some units of one line: of a parcel that left (damaged, missing), or
+    taken off a parcel not sent yet (their stock goes back on sale)."""
     found = _order(number)
     line = next((ln for ln in found.lines if ln.id == line_id), None)
     if line is None:
@@ -276,6 +277,7 @@ def order_line_refund(number: str, line_id: int) -> Response:
         flash(_("Enter the number of units and the reason: the buyer reads it."), "error")
         return _back(found)
     act = fulfilment.Act(now=utcnow(), actor_id=actor().id, source="operator")
+    before_leaving = line.fulfilment.status == FulfilmentStatus.TO_PREPARE
     with _desk(found):
         amount = refunds.refund_line(
             db.session,
@@ -294,8 +296,20 @@ def order_line_refund(number: str, line_id: int) -> Response:
             amount_minor=amount.amount_minor,
             reason=form.reason.data,
         )
-        notify.part_refunded(line.fulfilment, amount)
-    _say_refunded(found, amount)
+        if before_leaving:
+            notify.units_taken_off(line, form.quantity.data or 0, amount, form.reason.data or "")
+        else:
+            notify.part_refunded(line.fulfilment, amount)
+    if before_leaving and not fulfilment.part_was_paid(line.fulfilment):
+        flash(
+            _(
+                "Units taken off: the buyer pays %(amount)s less at the door.",
+                amount=money_text(amount),
+            ),
+            "success",
+        )
+    else:
+        _say_refunded(found, amount)
     return _back(found)
 
 

@@ -13,7 +13,7 @@ from flask import current_app, has_request_context, url_for
 from catalog.money import Money
 from catalog.notifications import Attachment
 from orders import recipients
-from orders.models import Fulfilment, Order
+from orders.models import Fulfilment, Order, OrderLine
 from orders.status import PaymentMethod
 from storefront.extensions import db
 from storefront.notifications import tell
@@ -154,6 +154,25 @@ def part_cancelled(part: Fulfilment, reason: str, *, tell_cooperative: bool = Tr
         order=part.order,
         part=part,
         reason=reason,
+    )
+
+
+def units_taken_off(line: OrderLine, quantity: int, amount: Money, reason: str) -> None:
+    """Units of a line taken off a parcel not sent yet: the buyer hears what it pays or
+    gets back, the cooperative what to send."""
+    part = line.fulfilment
+    context: dict[str, Any] = {"part": part, "line": line, "quantity": quantity, "amount": amount}
+    _to_shopper(
+        part.order, "order_units_taken_off", f"taken_off:{line.id}", reason=reason, **context
+    )
+    tell(
+        recipients.cooperative(db.session, part.cooperative),
+        "coop_units_taken_off",
+        topic=f"order:{part.order.number}:part:{part.position}:taken_off:{line.id}",
+        order_number=part.order.number,
+        order=part.order,
+        reason=reason,
+        **context,
     )
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from catalog.models import CapacityCommitment
-from orders import fulfilment, payment_attempts
+from orders import fulfilment, payment_attempts, refunds
 from orders.errors import InvalidTransition, OrderError
 from orders.models import OrderEvent
 from orders.status import FulfilmentStatus, OrderStatus
@@ -142,3 +142,34 @@ def test_parts_are_read_only_through_their_cooperative(session, make, count_quer
     assert len(count_queries) <= 5
     assert {p.cooperative_id for p in fulfilment.parts_for_cooperative(session, b.id)} == {b.id}
     assert fulfilment.count_parts_by_status(session, a.id) == {"to_prepare": 3}
+
+
+def test_units_taken_off_before_leaving_come_off_production_then_the_shelf(session, make) -> None:
+    masks = make.product(on_hand=2, made_to_order=True, units_per_day=100, price_minor=600)
+    soap = make.product(masks.cooperative, on_hand=5, price_minor=2_000)
+    order = make.order({masks: 5, soap: 1}, now=NOW)
+    line = next(ln for ln in order.lines if ln.product_id == masks.id)
+    assert (line.qty_from_stock, line.qty_made_to_order, line.commitment.quantity) == (2, 3, 3)
+    refunds.refund_line(session, line, 2, gateway=None, reason="Plus besoin", now=NOW)
+    assert (line.qty_from_stock, line.qty_made_to_order, line.commitment.quantity) == (2, 1, 1)
+    assert masks.allocated == 2 and line.quantity_to_send == 3
+    refunds.refund_line(session, line, 2, gateway=None, reason="Plus besoin", now=NOW)
+    assert (line.qty_from_stock, line.qty_made_to_order, line.commitment) == (1, 0, None)
+    assert session.scalar(select(CapacityCommitment)) is None
+    session.refresh(masks)
+    assert masks.allocated == 1 and line.removed_quantity == 4
+    # the rest ships and, refused and back, only what was sent returns to the shelf
+    part = line.fulfilment
+    soap_line = part.lines[-1]
+    refunds.refund_line(session, soap_line, 1, gateway=None, reason="x", now=NOW)
+    with pytest.raises(OrderError, match="whole_part"):
+        refunds.refund_line(session, line, 1, gateway=None, reason="x", now=NOW)
+    fulfilment.mark_shipped(session, part, "CB123456789MA", carrier="amana", now=NOW)
+    session.refresh(masks)
+    session.refresh(soap)
+    assert (masks.on_hand, masks.allocated, soap.on_hand, soap.allocated) == (1, 0, 5, 0)
+    fulfilment.mark_refused_at_door(session, part, now=NOW)
+    fulfilment.mark_returned(session, part, now=NOW)
+    session.refresh(masks)
+    session.refresh(soap)
+    assert (masks.on_hand, soap.on_hand) == (2, 5)

@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from catalog.audit import AuditEntry
+from catalog.notifications import OutboxMessage
 from orders import ledger
 from orders.models import Order
 from orders.status import FulfilmentStatus, PaymentStatus
+from tests.conftest import NOW
 from tests.storefront.backoffice import login, member, operator
 from tests.storefront.shopping import add, checkout
 from tests.stripe_fakes import event_payload, sign
@@ -115,24 +117,105 @@ def test_the_operator_refunds_one_unit_of_a_line_by_card(stripe_app, session, sh
     assert ledger.reconcile(session) == {}
 
 
-def test_units_are_not_refunded_before_the_parcel_leaves(stripe_app, session, shop):
-    stripe_app.config["BABEL_DEFAULT_LOCALE"] = "en"
+def test_a_card_parcel_not_sent_gives_units_back_to_the_shelf_and_the_card(
+    stripe_app, session, shop, stripe_http
+):
     client = stripe_app.test_client()
     oil, _, _ = shop
-    add(client, oil, 2)
+    add(client, oil, 3)
     order = _pay_by_card(client, session)
-    line = order.fulfilments[0].lines[0]
+    part = order.fulfilments[0]
+    line = part.lines[0]
+    assert part.status == FulfilmentStatus.TO_PREPARE
+    session.refresh(oil)
+    assert oil.available == 2
     desk = stripe_app.test_client()
     staff = operator(session)
     session.commit()
     login(desk, staff)
     page = desk.get(f"/admin/orders/{order.number}").get_data(as_text=True)
-    assert "Refund units of this line" not in page
-    response = desk.post(
-        f"/admin/orders/{order.number}/lines/{line.id}/refund",
-        data={"quantity": "1", "reason": "x"},
-        follow_redirects=True,
-    )
-    assert "once the parcel has left" in response.get_data(as_text=True)
+    assert "Take units of this line off the parcel" in page
+    url = f"/admin/orders/{order.number}/lines/{line.id}/refund"
+    done = desk.post(
+        url, data={"quantity": "1", "reason": "Plus en stock"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Refunded to the card" in done and "1 taken off before sending" in done
+    [call] = [c for c in stripe_http.calls if c[1] == "/v1/refunds"]
+    assert call[3]["amount"] == [str(oil.price_minor)]
     session.expire_all()
-    assert line.refunded_quantity == 0 and order.amount_refunded_minor == 0
+    assert (line.refunded_quantity, line.removed_quantity, line.quantity_to_send) == (1, 1, 2)
+    assert oil.available == 3  # the unit is back on sale
+    assert order.payments[-1].status == PaymentStatus.PARTIALLY_REFUNDED
+    told = {m.topic for m in session.scalars(select(OutboxMessage))}
+    assert {
+        f"order:{order.number}:taken_off:{line.id}",
+        f"order:{order.number}:part:1:taken_off:{line.id}",
+    } <= told
+    # the cooperative is asked for the rest only, and is owed for the rest only
+    _deliver(stripe_app, session, part)
+    session.refresh(oil)
+    assert (oil.on_hand, oil.allocated) == (3, 0)  # two units left the shelf
+    commission = line.commission_minor // 3
+    expected = part.total_minor - part.commission_minor - (oil.price_minor - commission)
+    assert _coop_balance(session, part.cooperative_id) == expected
+    assert ledger.reconcile(session) == {}
+
+
+def test_a_cash_on_delivery_parcel_not_sent_costs_less_at_the_door(app, session, make):
+    coop = make.cooperative(email="coop@example.ma")
+    oil = make.product(coop, on_hand=10, price_minor=10_000, title_fr="Huile d'argan")
+    soap = make.product(coop, on_hand=10, price_minor=2_000, title_fr="Savon")
+    order = make.order({oil: 2, soap: 1}, now=NOW)
+    part = order.fulfilments[0]
+    oil_line = next(ln for ln in part.lines if ln.product_id == oil.id)
+    soap_line = next(ln for ln in part.lines if ln.product_id == soap.id)
+    session.commit()
+    total = part.total_minor
+    desk = app.test_client()
+    staff = operator(session)
+    session.commit()
+    login(desk, staff)
+    url = f"/admin/orders/{order.number}/lines/{{}}/refund"
+
+    done = desk.post(
+        url.format(oil_line.id), data={"quantity": "1", "reason": "Abîmé"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "the buyer pays 100.00" in done.replace("\u202f", " ").replace("\xa0", " ")
+    session.expire_all()
+    assert part.to_collect_minor == total - 10_000
+    assert order.amount_refunded_minor == 0 and order.refund_owed_minor == 0  # nothing paid
+    assert oil.available == 9
+    desk.post(url.format(soap_line.id), data={"quantity": "1", "reason": "x"})
+    # every unit still to send: the whole parcel is cancelled instead, nothing moves
+    session.expire_all()
+    left = desk.post(
+        url.format(oil_line.id), data={"quantity": "1", "reason": "x"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "cancel or refund the whole parcel" in left
+    session.expire_all()
+    assert oil_line.removed_quantity == 1 and soap_line.removed_quantity == 1
+
+    # the cooperative sees what to send and what to collect, and collects that
+    coop_client = app.test_client()
+    user = member(session, coop, email="member@example.ma")
+    session.commit()
+    login(coop_client, user)
+    page = coop_client.get(f"/back-office/orders/{part.id}").get_data(as_text=True)
+    assert "taken off: do not send it" in page and "To collect at the door" in page
+    coop_client.post(
+        f"/back-office/orders/{part.id}/ship",
+        data={"carrier": "amana", "tracking_number": "CB123456789MA"},
+    )
+    coop_client.post(f"/back-office/orders/{part.id}/cash")
+    session.expire_all()
+    assert part.status == FulfilmentStatus.DELIVERED
+    assert part.cash_collected_minor == total - 12_000
+    assert (oil.on_hand, oil.allocated, soap.on_hand, soap.allocated) == (9, 0, 10, 0)
+    # the cooperative owes the commission on what it sold, not on what was taken off
+    sold_commission = (
+        part.commission_minor
+        - oil_line.refunded_commission_minor
+        - (soap_line.refunded_commission_minor)
+    )
+    assert _coop_balance(session, coop.id) == part.delivery_subsidy_minor - sold_commission
+    assert ledger.reconcile(session) == {}
