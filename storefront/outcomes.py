@@ -81,21 +81,22 @@ class Outcomes:
     @contextmanager
     def committing(
         self,
-        back: str,
+        back: str | Callable[[Exception], str],
         explain: Callable[[Exception], list[str]] | None = None,
         *,
         wording: Mapping[str, Any] | None = None,
     ) -> Iterator[None]:
         """Run the body as one transaction: committed when it ends; when a library
         refuses, rolled back, ``explain(error)`` flashed (by default :meth:`describe`
-        with the page's own ``wording``), and the person sent to ``back``."""
+        with the page's own ``wording``), and the person sent to ``back`` (or to
+        ``back(error)``, where the page to mend it depends on what was refused)."""
         try:
             yield
         except REFUSALS as exc:
             db.session.rollback()
             for text in explain(exc) if explain else self.describe(exc, wording):
                 flash(text, "error")
-            raise Refused(back) from exc
+            raise Refused(back(exc) if callable(back) else back) from exc
         db.session.commit()
 
     @contextmanager

@@ -19,7 +19,13 @@ from catalog.accounts import api_tokens
 from catalog.accounts.users import Role
 from catalog.db import in_integer_range, utcnow
 from catalog.models import Cooperative
-from storefront.api.problems import PROBLEM_MIMETYPE, ApiProblem, FieldError, ProblemSchema
+from storefront.api.problems import (
+    PROBLEM_MIMETYPE,
+    ApiProblem,
+    FieldError,
+    ProblemSchema,
+    detail,
+)
 from storefront.extensions import db
 from storefront.security import has_nul
 from storefront.tenancy import organisation_or_404
@@ -63,17 +69,9 @@ class Parser(FlaskParser):
                 400,
                 "validation_failed",
                 "The request has invalid fields.",
-                errors=[FieldError(path, code, TEXT_DETAILS[code]) for path, code in unsafe],
+                errors=[FieldError(path, code, detail(code)) for path, code in unsafe],
             )
         return data
-
-
-#: English sentences for :mod:`catalog.safe_text`'s codes.
-TEXT_DETAILS = {
-    safe_text.LINE_BREAK: "Line breaks are not allowed in this field.",
-    safe_text.CONTROL_CHARACTER: "Control characters (tab, carriage return …) are not allowed.",
-    safe_text.BIDI_CONTROL: "Characters that override the writing direction are not allowed.",
-}
 
 
 def _huge_numbers(data: Any, path: str) -> Iterator[str]:

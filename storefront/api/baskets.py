@@ -14,14 +14,12 @@ from sqlalchemy import select
 
 from catalog.accounts.users import Role
 from catalog.db import utcnow
-from catalog.errors import InvalidInput
 from catalog.models import Cooperative
-from solidarity_baskets.errors import BasketError
 from solidarity_baskets.models import BasketQuote
 from solidarity_baskets.request import DEFAULT_MAX_SHARE_BPS, BasketRequest, DestinationRequest
 from solidarity_baskets.service import quote_baskets, quote_for
 from storefront.api.base import Blueprint, not_found
-from storefront.api.problems import ApiProblem, FieldError
+from storefront.api.problems import answering
 from storefront.extensions import db
 from storefront.tenancy import of_organisation_or_404
 
@@ -172,18 +170,8 @@ def create_quote(body: dict[str, Any]) -> dict[str, Any]:
         created_by_id=g.api_token.user_id,
     )
     now = utcnow()
-    try:
+    with answering():
         quote = quote_baskets(db.session, request, today=now.date(), now=now)
-    except InvalidInput as exc:
-        db.session.rollback()
-        errors = [FieldError(p.field, p.code, p.code.replace("_", " ")) for p in exc.problems]
-        raise ApiProblem(422, "rejected", "The request was refused.", errors=errors) from None
-    except BasketError as exc:
-        db.session.rollback()
-        raise ApiProblem(
-            422, "rejected", "The request was refused.", errors=[FieldError("body", exc.code)]
-        ) from None
-    db.session.commit()
     return quote_json(quote)
 
 

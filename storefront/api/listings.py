@@ -20,10 +20,10 @@ from catalog import listings, stock, upsert
 from catalog.accounts.users import Role
 from catalog.audit import Actor
 from catalog.db import utcnow
-from catalog.errors import BelowAllocated, FieldProblem, InvalidInput, StockChanged
+from catalog.errors import InvalidInput, StockChanged
 from catalog.listings import Listing
 from catalog.models import Category, Product, ProductStatus
-from storefront.api.base import TEXT_DETAILS, Blueprint, not_found
+from storefront.api.base import Blueprint, not_found
 from storefront.api.listing_schemas import (
     BulkResultSchema,
     ListingArgs,
@@ -32,8 +32,9 @@ from storefront.api.listing_schemas import (
     ListingSchema,
     StockBody,
 )
-from storefront.api.problems import ApiProblem, FieldError
+from storefront.api.problems import ApiProblem, FieldError, detail, refusal_errors, rejected
 from storefront.extensions import db
+from storefront.outcomes import REFUSALS
 from storefront.paging import paginate
 from storefront.tenancy import own_by_sku
 
@@ -48,37 +49,8 @@ bp = Blueprint(
     ),
 )
 
-#: English sentences for the library's problem codes (partners branch on the code)
-DETAILS = {
-    "required": "This field is needed.",
-    "too_long": "Too long (at most {max} characters).",
-    **TEXT_DETAILS,
-    "sku_format": "Letters, digits, '.', '_', '/' and '-' only, starting with a letter or digit.",
-    "sku_taken": "Another listing of the cooperative has this SKU.",
-    "duplicate_sku": "This SKU appears twice in the request.",
-    "unknown_category": "No category has this slug.",
-    "not_positive": "Must be more than zero.",
-    "price_above_cap": "Above this category's price cap ({cap_minor} centimes).",
-    "unknown_unit": "Unknown unit.",
-    "out_of_range": "Must be between {min} and {max}.",
-    "required_for_made_to_order": "A made-to-order listing needs a daily capacity.",
-    "unknown_sku": "The cooperative has no listing with this SKU.",
-    "product_suspended": "The operator suspended this listing: it cannot be put on sale.",
-    "expected_on_hand_required": "Send the on_hand you read before (compare-and-set).",
-    "stock_changed": "The count moved since you read it ({seen}): now {on_hand}.",
-    "below_allocated": "{allocated} units are reserved for orders: on_hand cannot be lower.",
-    "not_enough_on_hand": "There are only {on_hand} on the shelf.",
-    "reason_required": "Say why the count changes: one of the documented reasons.",
-    "unknown_reason": "Unknown reason.",
-}
-_FIELD = {"category": "category", "price": "price_minor"}
-
-
-def _detail(code: str, data: dict[str, Any]) -> str:
-    try:
-        return DETAILS.get(code, code).format(**data)
-    except (KeyError, IndexError, ValueError):
-        return DETAILS.get(code, code)
+#: the library's field -> the item's, where they differ
+_FIELD = {"price": "price_minor"}
 
 
 def listing_json(product: Product, category_slug: str) -> dict[str, Any]:
@@ -105,28 +77,14 @@ def _duplicates(items: list[dict[str, Any]]) -> list[FieldError]:
     errors = []
     for i, item in enumerate(items):
         if item["sku"] in seen:
-            errors.append(
-                FieldError(f"items.{i}.sku", "duplicate_sku", _detail("duplicate_sku", {}))
-            )
+            errors.append(FieldError(f"items.{i}.sku", "duplicate_sku", detail("duplicate_sku")))
         seen.add(item["sku"])
     return errors
 
 
 def _reject(errors: list[FieldError]) -> ApiProblem:
     db.session.rollback()
-    return ApiProblem(
-        422,
-        "rejected",
-        f"{len(errors)} problem(s): nothing was changed.",
-        errors=errors,
-    )
-
-
-def _problems(i: int, problems: list[FieldProblem]) -> list[FieldError]:
-    return [
-        FieldError(f"items.{i}.{_FIELD.get(p.field, p.field)}", p.code, _detail(p.code, p.data))
-        for p in problems
-    ]
+    return rejected(errors)
 
 
 def _result(changed: dict[str, list[str]], products: list[Product]) -> dict[str, Any]:
@@ -224,22 +182,22 @@ def _input(i: int, item: dict[str, Any]) -> upsert.ListingInput:
 
 
 def _field_error(problem: upsert.RowProblem) -> FieldError:
-    """A refused item's problem as the API names it (``items.3.price_minor``); a count
-    that moved since it was read says what it is now."""
+    """A refused item's problem as the API names it (``items.3.price_minor``)."""
+    return _error(f"items.{problem.line}.{problem.column}", problem.code, problem.data)
+
+
+def _error(field: str, code: str, data: dict[str, Any]) -> FieldError:
+    """One problem with one field; a count that moved since it was read says what it
+    is now."""
     current = None
-    if problem.code == "stock_changed":
-        data = problem.data
+    if code == "stock_changed":
+        on_hand, allocated = data["on_hand"], data["allocated"]
         current = {
-            "on_hand": data["on_hand"],
-            "allocated": data["allocated"],
-            "available": data.get("available", data["on_hand"] - data["allocated"]),
+            "on_hand": on_hand,
+            "allocated": allocated,
+            "available": data.get("available", on_hand - allocated),
         }
-    return FieldError(
-        f"items.{problem.line}.{problem.column}",
-        problem.code,
-        _detail(problem.code, problem.data),
-        current=current,
-    )
+    return FieldError(field, code, detail(code, data), current=current)
 
 
 def _refuse(errors: list[FieldError], conflicts: list[FieldError]) -> None:
@@ -273,7 +231,7 @@ def _count(
     ``adjust``; True when the count changed. Problems go to ``errors``, counts that
     moved since they were read to ``conflicts``."""
     now, actor, changed = utcnow(), _actor(), False
-    field = f"items.{i}.on_hand"
+    field = "on_hand"
     try:
         if "on_hand" in item:
             if "expected_on_hand" not in item:
@@ -282,7 +240,7 @@ def _count(
                         FieldError(
                             f"items.{i}.expected_on_hand",
                             "expected_on_hand_required",
-                            _detail("expected_on_hand_required", {}),
+                            detail("expected_on_hand_required"),
                         )
                     )
             else:
@@ -298,12 +256,10 @@ def _count(
                 )
                 changed = level.on_hand != before
         if "adjust" in item:
-            field = f"items.{i}.adjust"
+            field = "adjust"
             if "reason" not in item:
                 errors.append(
-                    FieldError(
-                        f"items.{i}.reason", "reason_required", _detail("reason_required", {})
-                    )
+                    FieldError(f"items.{i}.reason", "reason_required", detail("reason_required"))
                 )
             else:
                 stock.adjust_on_hand(
@@ -318,18 +274,9 @@ def _count(
                 )
                 changed = True
     except StockChanged as exc:
-        conflicts.append(
-            FieldError(
-                field,
-                exc.code,
-                _detail(exc.code, exc.data),
-                current={k: exc.data[k] for k in ("on_hand", "allocated", "available")},
-            )
-        )
-    except BelowAllocated as exc:
-        errors.append(FieldError(field, exc.code, _detail(exc.code, exc.data)))
-    except InvalidInput as exc:
-        errors += _problems(i, exc.problems)
+        conflicts.append(_error(f"items.{i}.{field}", exc.code, exc.data))
+    except REFUSALS as exc:
+        errors += refusal_errors(exc, prefix=f"items.{i}.", field=field, names=_FIELD)
     return changed
 
 
@@ -359,7 +306,7 @@ def update_stock(body: dict[str, Any]) -> dict[str, Any]:
     for i, item in enumerate(items):
         product = existing.get(item["sku"])
         if product is None:
-            errors.append(FieldError(f"items.{i}.sku", "unknown_sku", _detail("unknown_sku", {})))
+            errors.append(FieldError(f"items.{i}.sku", "unknown_sku", detail("unknown_sku")))
             continue
         values = {k: v for k, v in item.items() if k not in _COUNT_FIELDS}
         try:
@@ -367,7 +314,7 @@ def update_stock(body: dict[str, Any]) -> dict[str, Any]:
                 db.session, product, replace(Listing.of(product), **values), actor=actor, now=now
             )
         except InvalidInput as exc:
-            errors += _problems(i, exc.problems)
+            errors += refusal_errors(exc, prefix=f"items.{i}.", names=_FIELD)
         else:
             counted = _count(i, product, item, errors, conflicts)
             changed["updated" if diff or counted else "unchanged"].append(product.sku)

@@ -10,13 +10,17 @@ a crash — is answered with ``application/problem+json``::
 
 ``code`` is stable: partners branch on it, never on ``detail``. A view raises
 :class:`ApiProblem`; :func:`problem_response` turns any ``HTTPException`` (including
-webargs' validation errors and Flask-Limiter's 429) into the payload.
+webargs' validation errors and Flask-Limiter's 429) into the payload. A view that
+writes runs its use case in :func:`answering`, the API's
+:func:`storefront.outcomes.committing`: a library's refusal is rolled back and answered
+422 ``rejected`` with each wrong field (:func:`refusal_errors`).
 """
 
 from __future__ import annotations
 
 import http
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +28,11 @@ import marshmallow as ma
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
+
+from catalog import safe_text
+from catalog.errors import InvalidInput
+from storefront.extensions import db
+from storefront.outcomes import REFUSALS
 
 PROBLEM_MIMETYPE = "application/problem+json"
 API_PREFIX = "/api/"
@@ -112,6 +121,82 @@ class ApiProblem(HTTPException):
         self.field_errors = list(errors)
         self.extra_headers = dict(headers or {})
         super().__init__(description=detail or _DETAILS.get(status, ""))
+
+
+#: English sentences for the libraries' codes (partners branch on the code)
+DETAILS: dict[str, str] = {
+    "required": "This field is needed.",
+    "too_long": "Too long (at most {max} characters).",
+    safe_text.LINE_BREAK: "Line breaks are not allowed in this field.",
+    safe_text.CONTROL_CHARACTER: "Control characters (tab, carriage return …) are not allowed.",
+    safe_text.BIDI_CONTROL: "Characters that override the writing direction are not allowed.",
+    "sku_format": "Letters, digits, '.', '_', '/' and '-' only, starting with a letter or digit.",
+    "sku_taken": "Another listing of the cooperative has this SKU.",
+    "duplicate_sku": "This SKU appears twice in the request.",
+    "unknown_category": "No category has this slug.",
+    "not_positive": "Must be more than zero.",
+    "price_above_cap": "Above this category's price cap ({cap_minor} centimes).",
+    "unknown_unit": "Unknown unit.",
+    "out_of_range": "Must be between {min} and {max}.",
+    "required_for_made_to_order": "A made-to-order listing needs a daily capacity.",
+    "unknown_sku": "The cooperative has no listing with this SKU.",
+    "product_suspended": "The operator suspended this listing: it cannot be put on sale.",
+    "expected_on_hand_required": "Send the on_hand you read before (compare-and-set).",
+    "stock_changed": "The count moved since you read it ({seen}): now {on_hand}.",
+    "below_allocated": "{allocated} units are reserved for orders: on_hand cannot be lower.",
+    "not_enough_on_hand": "There are only {on_hand} on the shelf.",
+    "reason_required": "Say why the count changes: one of the documented reasons.",
+    "unknown_reason": "Unknown reason.",
+}
+
+
+def detail(code: str, data: Mapping[str, Any] | None = None) -> str:
+    """The English sentence of a library's ``code``, filled in with its ``data`` (the
+    code in words when it has no sentence)."""
+    text = DETAILS.get(code, code.replace("_", " "))
+    try:
+        return text.format(**(data or {}))
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+def refusal_errors(
+    exc: Exception,
+    *,
+    prefix: str = "",
+    field: str = "body",
+    names: Mapping[str, str] | None = None,
+) -> list[FieldError]:
+    """What a client reads when a library refuses: each wrong field of the input
+    (named ``prefix`` + ``names``' name for the library's field), or one error on
+    ``field`` for any other refusal."""
+    if isinstance(exc, InvalidInput):
+        names = names or {}
+        return [
+            FieldError(prefix + names.get(p.field, p.field), p.code, detail(p.code, p.data))
+            for p in exc.problems
+        ]
+    code = str(getattr(exc, "code", "rejected"))
+    return [FieldError(prefix + field, code, detail(code, getattr(exc, "data", None)))]
+
+
+def rejected(errors: list[FieldError]) -> ApiProblem:
+    """422 ``rejected``: the request broke a business rule and changed nothing."""
+    return ApiProblem(
+        422, "rejected", f"{len(errors)} problem(s): nothing was changed.", errors=errors
+    )
+
+
+@contextmanager
+def answering() -> Iterator[None]:
+    """Run the body as one transaction: committed when it ends; when a library refuses,
+    rolled back and answered 422 ``rejected`` with :func:`refusal_errors`."""
+    try:
+        yield
+    except REFUSALS as exc:
+        db.session.rollback()
+        raise rejected(refusal_errors(exc)) from exc
+    db.session.commit()
 
 
 def is_api_request() -> bool:

@@ -44,6 +44,7 @@ from storefront.orders import access, notify
 from storefront.orders.forms import ActionForm
 from storefront.orders.messages import problem_text, shortage_texts
 from storefront.orders.paying import start_card_payment
+from storefront.outcomes import committing, describe
 
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 
@@ -180,55 +181,33 @@ def confirm() -> Response:
     if already_placed is None and _code_missing(saved, int(expected[:18])):
         return _ask_for_code(saved)
     try:
-        order = already_placed or placing.place_order(
-            db.session,
-            items,
-            customer=placing.Customer(
-                name=saved["name"],
-                email=saved["email"],
-                phone=saved["phone"],
-                language=current_language(),
-                user_id=user.id if user else None,
-                organisation_id=user.organisation_id if user else None,
-            ),
-            address=placing.Address(
-                saved["region"], saved["province"], saved["address"], saved.get("city", "")
-            ),
-            delivery_option=saved["delivery_option"],
-            payment_method=saved["payment_method"],
-            now=utcnow(),
-            idempotency_key=saved["token"],
-            expected_total_minor=int(expected[:18]),
-            offered=payments.offered,
-        )
-        if already_placed is None:
-            order.notify_channel = "sms" if saved.get("notify_channel") == "sms" else "email"
-            if order.payment_method != PaymentMethod.CARD:
-                notify.order_placed(order)
-        number, method = order.number, order.payment_method
-        db.session.commit()
-    except CheckoutError as exc:
-        db.session.rollback()
-        if exc.codes == ["method_not_offered"]:
-            flash(_("This way of paying is not available for this order. Choose another."), "error")
-            return redirect(url_for("checkout.details"))
-        for problem in exc.problems:
-            flash(problem_text(problem), "error")
-        if set(exc.codes) & DETAIL_PROBLEMS:
-            return redirect(url_for("checkout.details"))
-        return redirect(
-            url_for("checkout.review" if exc.codes == ["total_changed"] else "cart.show")
-        )
-    except InsufficientStock as exc:
-        db.session.rollback()
-        products = {
-            line.product_id: line.product
-            for line in cart_lib.view(db.session, items, today=utcnow().date()).lines
-            if line.product
-        }
-        for text in shortage_texts(exc, products, current_language()):
-            flash(text, "error")
-        return redirect(url_for("cart.show"))
+        with committing(_back_from, lambda exc: _refusal_texts(exc, items)):
+            order = already_placed or placing.place_order(
+                db.session,
+                items,
+                customer=placing.Customer(
+                    name=saved["name"],
+                    email=saved["email"],
+                    phone=saved["phone"],
+                    language=current_language(),
+                    user_id=user.id if user else None,
+                    organisation_id=user.organisation_id if user else None,
+                ),
+                address=placing.Address(
+                    saved["region"], saved["province"], saved["address"], saved.get("city", "")
+                ),
+                delivery_option=saved["delivery_option"],
+                payment_method=saved["payment_method"],
+                now=utcnow(),
+                idempotency_key=saved["token"],
+                expected_total_minor=int(expected[:18]),
+                offered=payments.offered,
+            )
+            if already_placed is None:
+                order.notify_channel = "sms" if saved.get("notify_channel") == "sms" else "email"
+                if order.payment_method != PaymentMethod.CARD:
+                    notify.order_placed(order)
+            number, method = order.number, order.payment_method
     except IntegrityError:  # the same form submitted twice at the same instant
         db.session.rollback()
         return redirect(url_for("checkout.review"))
@@ -240,6 +219,34 @@ def confirm() -> Response:
         return start_card_payment(order)
     flash(_("Thank you! Your order %(number)s is placed.", number=number), "success")
     return redirect(url_for("orders.detail", number=number))
+
+
+def _refusal_texts(exc: Exception, items: cart_lib.Items) -> list[str]:
+    """What the shopper reads when the order is refused: each problem with the cart or
+    the details, the lines short of stock, or why this way of paying is not offered."""
+    if isinstance(exc, InsufficientStock):
+        products = {
+            line.product_id: line.product
+            for line in cart_lib.view(db.session, items, today=utcnow().date()).lines
+            if line.product
+        }
+        return shortage_texts(exc, products, current_language())
+    if isinstance(exc, CheckoutError):
+        if exc.codes == ["method_not_offered"]:
+            return [_("This way of paying is not available for this order. Choose another.")]
+        return [problem_text(problem) for problem in exc.problems]
+    return describe(exc)
+
+
+def _back_from(exc: Exception) -> str:
+    """Where the shopper mends what was refused: the details, the review (the total
+    moved) or the cart."""
+    if isinstance(exc, CheckoutError):
+        if exc.codes == ["method_not_offered"] or set(exc.codes) & DETAIL_PROBLEMS:
+            return url_for("checkout.details")
+        if exc.codes == ["total_changed"]:
+            return url_for("checkout.review")
+    return url_for("cart.show")
 
 
 # -- a code by text message before some cash-on-delivery orders ---------------------------
