@@ -313,7 +313,7 @@ def generate(url: str, n_coops: int, n_products: int, seed: int = 2020) -> Count
         for pid, owner in enumerate(owners[:n_products], start=1):
             coop = coop_info[owner]
             kind = rng.choice(coop.kinds)
-            slug, fr, ar, en, unit, qty, weight, (low, high), mto, per_day, _pal, desc = KINDS[kind]
+            slug, fr, ar, en, unit, qty, weight, (low, high), mto, per_day, desc = KINDS[kind]
             q_fr, q_ar, q_en = rng.choice(QUALIFIERS)
             year = rng.choice([2025, 2026])
             title_fr = f"{fr} {q_fr.format(year=year)}".strip()

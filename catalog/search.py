@@ -21,12 +21,13 @@ when cached), one for the page, and the eager loads of its cooperatives and imag
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from cachetools import TTLCache
 from sqlalchemy import (
@@ -53,6 +54,7 @@ from catalog import synonyms as synonyms_module
 from catalog import vocabulary as vocabulary_module
 from catalog.models import (
     Category,
+    CategoryRule,
     CertificateKind,
     Cooperative,
     Product,
@@ -303,6 +305,34 @@ class FacetCube:
             "price": [FacetValue(b.key, band.get(b.key, 0)) for b in PRICE_BANDS],
         }
 
+    def to_json(self) -> str:
+        """The cube as JSON (for a cache several processes share)."""
+        return json.dumps(
+            {
+                "products": [[*cell, n] for cell, n in self.products.items()],
+                "labels": {
+                    kind: [[*cell, n] for cell, n in cells.items()]
+                    for kind, cells in self.labels.items()
+                },
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> FacetCube:
+        data = json.loads(text)
+
+        def cells(rows: list[list[Any]]) -> dict[Cell, int]:
+            return {
+                (str(region), int(cat), bool(women), str(band)): int(n)
+                for region, cat, women, band, n in rows
+            }
+
+        return cls(
+            products=cells(data["products"]),
+            labels={kind: cells(rows) for kind, rows in data["labels"].items()},
+        )
+
 
 def _failed(cell: Cell, q: ProductQuery, cats: frozenset[int] | None) -> str | None:
     """None when ``cell`` passes every facet filter; the facet's name when it fails
@@ -378,13 +408,19 @@ _FACET_COLUMNS = ("sellable", "region_code", "women_led", "category_id", "price_
 
 def changes_facets(changed: Iterable[object], added_or_deleted: Iterable[object] = ()) -> bool:
     """Whether flushing these changed (``changed``) and added or removed
-    (``added_or_deleted``) ORM objects can change facet counts. Stock, text and
-    cooperative edits cannot by themselves: sellability, region, category, price and
-    certificate labels, which :func:`catalog.rules.refresh_products` writes, can."""
+    (``added_or_deleted``) ORM objects can change facet counts or the category tree
+    (:func:`category_nodes`). Stock, text and cooperative edits cannot by themselves:
+    sellability, region, category, price and certificate labels, which
+    :func:`catalog.rules.refresh_products` writes, can, and so can any change of a
+    category or of its rule (names, place in the tree, price cap)."""
     for obj in added_or_deleted:
-        if isinstance(obj, (Product, ProductLabel)):
+        if isinstance(obj, (Product, ProductLabel, Category, CategoryRule)):
             return True
     for obj in changed:
+        if isinstance(obj, (Category, CategoryRule)) and any(
+            attr.history.has_changes() for attr in inspect(obj).attrs
+        ):
+            return True
         if isinstance(obj, Product):
             attrs = inspect(obj).attrs
             if any(attrs[name].history.has_changes() for name in _FACET_COLUMNS):
@@ -859,7 +895,83 @@ def category_tree(session: Session) -> list[Category]:
     )
 
 
-def descendant_ids(categories: Sequence[Category], root_id: int) -> tuple[int, ...]:
+@dataclass(frozen=True, slots=True)
+class CategoryNode:
+    """A category as the catalog pages show it: plain data, no ORM entity, so a tree
+    read once can be kept and shared between requests (and threads)."""
+
+    id: int
+    parent_id: int | None
+    slug: str
+    name_fr: str
+    name_ar: str
+    name_en: str
+    #: the lowest price cap of the category and its ancestors (minor units), if any
+    cap_minor: int | None
+    currency: str
+
+    def name(self, lang: str) -> str:
+        return {"ar": self.name_ar, "en": self.name_en}.get(lang) or self.name_fr
+
+    @property
+    def cap(self) -> Money | None:
+        return None if self.cap_minor is None else Money(self.cap_minor, self.currency)
+
+
+class _TreeNode(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def parent_id(self) -> int | None: ...
+
+
+def category_nodes(session: Session) -> list[CategoryNode]:
+    """:func:`category_tree` as :class:`CategoryNode` rows (one statement), each with
+    the price cap it inherits (as :func:`catalog.rules.price_cap` computes it)."""
+    rows = session.execute(
+        select(
+            Category.id,
+            Category.parent_id,
+            Category.slug,
+            Category.name_fr,
+            Category.name_ar,
+            Category.name_en,
+            CategoryRule.max_unit_price_minor,
+            CategoryRule.currency,
+        )
+        .outerjoin(CategoryRule, CategoryRule.category_id == Category.id)
+        .order_by(Category.parent_id.is_not(None), Category.position, Category.id)
+    ).all()
+    parents = {row.id: row.parent_id for row in rows}
+    caps = {row.id: (row.max_unit_price_minor, row.currency) for row in rows}
+
+    def cap(category_id: int) -> tuple[int | None, str]:
+        lowest: tuple[int | None, str] = (None, "MAD")
+        node: int | None = category_id
+        seen: set[int] = set()
+        while node is not None and node not in seen:
+            seen.add(node)
+            minor, currency = caps[node]
+            if minor is not None and (lowest[0] is None or minor < lowest[0]):
+                lowest = (minor, currency)
+            node = parents.get(node)
+        return lowest
+
+    return [
+        CategoryNode(
+            row.id,
+            row.parent_id,
+            row.slug,
+            row.name_fr,
+            row.name_ar or "",
+            row.name_en or "",
+            *cap(row.id),
+        )
+        for row in rows
+    ]
+
+
+def descendant_ids(categories: Sequence[_TreeNode], root_id: int) -> tuple[int, ...]:
     """``root_id`` and the ids of all categories below it."""
     children: dict[int | None, list[int]] = {}
     for c in categories:
@@ -874,7 +986,7 @@ def descendant_ids(categories: Sequence[Category], root_id: int) -> tuple[int, .
     return tuple(sorted(found))
 
 
-def roll_up(categories: Sequence[Category], counts: Sequence[FacetValue]) -> dict[int, int]:
+def roll_up(categories: Sequence[_TreeNode], counts: Sequence[FacetValue]) -> dict[int, int]:
     """Facet counts per category including their descendants."""
     by_id = {c.id: c for c in categories}
     direct = {int(f.value): f.count for f in counts}

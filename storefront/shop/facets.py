@@ -2,7 +2,16 @@
 (300 by default, off under ``TESTING``; 0 turns the cache off) and dropped as soon as
 this process commits a change that can alter them. Such a change also moves the
 catalog stamp (:func:`catalog.stock.touch`), in the same transaction: other processes
-drop their counts when their page cache next reads it (see :mod:`.pagecache`).
+drop their counts when they next read it, once per catalog page (:func:`catalog_stamp`).
+
+With ``REDIS_URL`` set the counts are shared by every worker and host through Redis,
+each under the stamp it was counted at (so a moved stamp makes the older ones
+unreachable): a search word counted by one worker is not counted again by the others.
+Each process keeps the counts it used in front of Redis, under the same stamp.
+
+The category tree the catalog pages show is read once per stamp as plain data
+(:func:`categories`) while the cache is on; a change of a category or its rule moves
+the stamp.
 
 The whole-catalog cube, which every category and region listing reads, takes seconds
 to count at national scale. A background thread of each process builds it at start-up
@@ -11,21 +20,37 @@ for it (``CATALOG_FACET_WARM``, on whenever the cache is)."""
 
 from __future__ import annotations
 
+import hashlib
+import math
 import threading
+from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context
+from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from catalog import stock
-from catalog.search import FacetCache, changes_facets, warm_whole_catalog
+from catalog.search import (
+    CategoryNode,
+    FacetCache,
+    FacetCube,
+    category_nodes,
+    changes_facets,
+    warm_whole_catalog,
+)
 from storefront.extensions import db
+from storefront.sharing import redis_of
 from storefront.shop.fragments import KEY as FRAGMENTS
 from storefront.shop.search import VOCABULARY, refresh_vocabulary
 
 KEY = "catalog_facet_cache"
 WARMER = "catalog_facet_warmer"
+TREE = "catalog_category_tree"
+#: the page cache, which watches the stamp (see :mod:`.pagecache`)
+PAGES = "catalog_page_cache"
 _FLAG = "catalog_facets_changed"
 
 
@@ -64,6 +89,7 @@ class Warmer:
 
     def warm(self) -> None:
         with self.app.app_context():
+            catalog_stamp()  # before counting: the cube is kept under the stamp it saw
             warm_whole_catalog(db.session, facet_cache())
             refresh_vocabulary()
 
@@ -77,14 +103,116 @@ class Warmer:
             self._wake.wait(self.every_seconds)
 
 
+class SharedFacetCache(FacetCache):
+    """Facet cubes in Redis, each under the catalog stamp it was counted at (read with
+    ``stamp``); the cubes this process used stay in memory in front. Redis being
+    unreachable only costs the counting."""
+
+    def __init__(
+        self, client: Redis, prefix: str, ttl_seconds: float, stamp: Callable[[], int]
+    ) -> None:
+        super().__init__(ttl_seconds=ttl_seconds)
+        self._redis = client
+        self._prefix = f"{prefix}facets:"
+        self._ttl = max(1, math.ceil(ttl_seconds))
+        self._stamp = stamp
+
+    def _name(self, key: Hashable, stamp: int) -> str:
+        return f"{self._prefix}{stamp}:{hashlib.sha256(repr(key).encode()).hexdigest()[:32]}"
+
+    def get(self, key: Hashable) -> FacetCube | None:
+        stamp = self._stamp()
+        cube = super().get((stamp, key))
+        if cube is not None:
+            return cube
+        try:
+            kept = self._redis.get(self._name(key, stamp))
+        except RedisError:
+            current_app.logger.warning("facet counts: Redis unreachable", exc_info=True)
+            return None
+        if kept is None:
+            return None
+        cube = FacetCube.from_json(bytes(kept))  # type: ignore[arg-type]
+        super().put((stamp, key), cube)
+        return cube
+
+    def put(self, key: Hashable, cube: FacetCube) -> None:
+        stamp = self._stamp()
+        super().put((stamp, key), cube)
+        try:
+            self._redis.set(self._name(key, stamp), cube.to_json(), ex=self._ttl)
+        except RedisError:
+            current_app.logger.warning("facet counts: Redis unreachable", exc_info=True)
+
+
+class TreeCache:
+    """The category tree read at one catalog stamp."""
+
+    def __init__(self) -> None:
+        self._kept: tuple[int, list[CategoryNode]] | None = None
+
+    def get(self, stamp: int, read: Callable[[], list[CategoryNode]]) -> list[CategoryNode]:
+        kept = self._kept
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        nodes = read()
+        self._kept = (stamp, nodes)
+        return nodes
+
+    def clear(self) -> None:
+        self._kept = None
+
+
 def facet_cache() -> FacetCache:
     return current_app.extensions[KEY]
+
+
+def caching() -> bool:
+    """Whether facet counts and the category tree are kept between requests."""
+    return facet_cache().ttl_seconds > 0
+
+
+def catalog_stamp() -> int:
+    """The catalog stamp, read once per request (and at most every
+    ``CATALOG_STAMP_CHECK_SECONDS``, see :mod:`.pagecache`). When it moved since this
+    process last read it, what the process keeps of the catalog is dropped."""
+    if "catalog_stamp" not in g:
+        pages = current_app.extensions.get(PAGES)
+
+        def read() -> int:
+            return stock.stamp(db.session)
+
+        g.catalog_stamp = read() if pages is None else pages.current_stamp(read, drop_counts)
+    return int(g.catalog_stamp)
+
+
+def categories() -> list[CategoryNode]:
+    """The category tree (roots first, in display order) as plain data: kept per
+    catalog stamp while the cache is on, read (one statement) on every call otherwise.
+    Callers never change the list."""
+    if not caching():
+        return category_nodes(db.session)
+    tree: TreeCache = current_app.extensions[TREE]
+    return tree.get(catalog_stamp(), lambda: category_nodes(db.session))
+
+
+def _forget_stamp() -> None:
+    """A request reads the stamp afresh (tests may serve several requests in one
+    application context, which shares ``g``)."""
+    g.pop("catalog_stamp", None)
 
 
 def init_app(app: Flask) -> None:
     default = 0 if app.testing else 300  # tests change rows behind the app's back
     ttl = float(app.config.get("CATALOG_FACET_CACHE_SECONDS", default))
-    app.extensions[KEY] = FacetCache(ttl_seconds=ttl)
+    redis = redis_of(app)
+    app.extensions[KEY] = (
+        FacetCache(ttl_seconds=ttl)
+        if redis is None or ttl <= 0
+        else SharedFacetCache(redis, str(app.config["REDIS_PREFIX"]), ttl, catalog_stamp)
+    )
+    app.extensions[TREE] = TreeCache()
+    app.before_request(_forget_stamp)
     if ttl > 0 and app.config.get("CATALOG_FACET_WARM", not app.testing):
         warmer = app.extensions[WARMER] = Warmer(app, every_seconds=ttl * 0.75)
         app.before_request(warmer.start)
@@ -105,9 +233,10 @@ def drop_counts() -> None:
     """Drop this process's facet counts and kept fragments, and rebuild the
     whole-catalog cube."""
     current_app.extensions[KEY].clear()
-    kept = current_app.extensions.get(FRAGMENTS)
-    if kept is not None:
-        kept.clear()
+    for name in (FRAGMENTS, TREE):
+        kept = current_app.extensions.get(name)
+        if kept is not None:
+            kept.clear()
     warmer = current_app.extensions.get(WARMER)
     if warmer is not None:
         warmer.wake()
@@ -115,7 +244,8 @@ def drop_counts() -> None:
 
 def _after_commit(session: Session) -> None:
     if session.info.pop(_FLAG, False) and has_app_context():
-        for key in ("catalog_page_cache", VOCABULARY):
+        _forget_stamp()  # this transaction moved it
+        for key in (PAGES, VOCABULARY):
             cache = current_app.extensions.get(key)
             if cache is not None:
                 cache.clear()

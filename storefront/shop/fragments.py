@@ -12,7 +12,7 @@ clear it too, which bounds its memory to what is shown since. Bounded LRU, per p
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 
 from cachetools import LRUCache
@@ -21,9 +21,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from catalog import regions as regions_data
-from catalog.models import Category
 from catalog.regions import Region
-from catalog.search import Card, ProductQuery, SearchResult, Sort
+from catalog.search import Card, CategoryNode, ProductQuery, SearchResult, Sort
 from storefront.filters import localised, money_html, quantity
 from storefront.i18n import current_language
 from storefront.shop.pictures import CARD_SIZES, CARD_WIDTHS, picture_html
@@ -114,10 +113,10 @@ def facet_block(
     *,
     query: ProductQuery,
     result: SearchResult,
-    categories: list[Category],
+    categories: Sequence[CategoryNode],
     category_counts: dict[int, int],
     region: Region | None,
-    category: Category | None,
+    category: CategoryNode | None,
 ) -> Markup:
     """The facet block of a listing (``shop/_facets.html``), kept under what it shows:
     the language, the page it submits to, the filters chosen, every count and the

@@ -39,8 +39,6 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from redis import Redis
 
-from catalog import stock
-from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.sharing import redis_of
 from storefront.shop import facets
@@ -195,10 +193,12 @@ def cached_page(view: Callable[..., str]) -> Callable[..., str]:
     def wrapper(*args: Any, **kwargs: Any) -> str:
         g.catalog_page = True  # validators, and shareable by HTTP caches (storefront.httpcache)
         cache: PageCache = current_app.extensions[KEY]
+        if facets.caching():
+            facets.catalog_stamp()  # what the page reads is kept under it
         if not cache.enabled or not anonymous():
             return view(*args, **kwargs)
         # read before rendering: a change committed meanwhile moves it past this value
-        stamp = cache.current_stamp(lambda: stock.stamp(db.session), facets.drop_counts)
+        stamp = facets.catalog_stamp()
         key = (request.full_path, current_language())
         kept = cache.get(key, stamp)
         if kept is not None:

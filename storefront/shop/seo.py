@@ -12,6 +12,7 @@ from flask import url_for
 from catalog import regions as regions_data
 from catalog import stock
 from catalog.models import Cooperative, Product
+from catalog.search import CategoryNode
 
 SCHEMA = "https://schema.org"
 
@@ -47,7 +48,7 @@ def cooperative_data(coop: Cooperative, lang: str) -> dict[str, Any]:
     return data
 
 
-def product_data(product: Product, lang: str) -> dict[str, Any]:
+def product_data(product: Product, category: CategoryNode, lang: str) -> dict[str, Any]:
     url = url_for("shop.product", slug=product.slug, _external=True)
     data: dict[str, Any] = {
         "@context": SCHEMA,
@@ -55,7 +56,7 @@ def product_data(product: Product, lang: str) -> dict[str, Any]:
         "name": product.title(lang),
         "sku": product.sku,
         "url": url,
-        "category": product.category.name(lang),
+        "category": category.name(lang),
         "brand": {"@type": "Brand", "name": product.cooperative.name(lang)},
         "offers": {
             "@type": "Offer",

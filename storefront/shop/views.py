@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -19,20 +20,19 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, joinedload, raiseload
 from werkzeug.wrappers import Response
 
 from catalog import images, stock
 from catalog import regions as regions_data
 from catalog.db import utcnow
-from catalog.models import Category, Cooperative, CooperativeStatus, Product
-from catalog.rules import price_cap
+from catalog.models import Cooperative, CooperativeStatus, Product
 from catalog.search import (
     MAX_PER_PAGE,
+    CategoryNode,
     ProductQuery,
     SearchResult,
     Sort,
-    category_tree,
     descendant_ids,
     featured_cards,
     featured_cooperatives,
@@ -93,7 +93,7 @@ FILTER_ARGS = ("region", "cat", "cert", "price", "women")
 
 
 def _active_filters(
-    query: ProductQuery, categories: list[Category]
+    query: ProductQuery, categories: Sequence[CategoryNode]
 ) -> tuple[list[tuple[str, str]], str | None]:
     """Each filter chosen, as (what it says, the same page without it), and the page
     without any filter (None when none is chosen)."""
@@ -122,11 +122,11 @@ def _active_filters(
 def _listing(
     template: str,
     query: ProductQuery,
-    categories: list[Category] | None = None,
+    categories: Sequence[CategoryNode] | None = None,
     result: SearchResult | None = None,
     **context: Any,
 ) -> str:
-    categories = category_tree(db.session) if categories is None else categories
+    categories = facets.categories() if categories is None else categories
     if result is None:
         result = search_products(db.session, query, cache=facets.facet_cache(), as_cards=True)
     category_counts = roll_up(categories, result.facets.get("category", []))
@@ -154,7 +154,7 @@ def _listing(
 @bp.get("/")
 @pagecache.cached_page
 def home() -> str:
-    categories = [c for c in category_tree(db.session) if c.parent_id is None]
+    categories = [c for c in facets.categories() if c.parent_id is None]
     coops = featured_cooperatives(db.session)
     return render_template(
         "shop/home.html",
@@ -168,7 +168,7 @@ def home() -> str:
 @bp.get("/c/<slug>")
 @pagecache.cached_page
 def category(slug: str) -> str:
-    categories = category_tree(db.session)
+    categories = facets.categories()
     current = next((c for c in categories if c.slug == slug), None)
     if current is None:
         abort(404)
@@ -193,7 +193,7 @@ def search() -> str:
     a way back to the words typed (``exact=1``), and a page with nothing found offers
     the closest categories."""
     query = _query_from_args()
-    categories = category_tree(db.session)
+    categories = facets.categories()
     cat_slug = request.args.get("cat")
     if cat_slug:
         current = next((c for c in categories if c.slug == cat_slug), None)
@@ -249,17 +249,25 @@ def suggest() -> Response:
 @bp.get("/p/<slug>")
 @pagecache.cached_page
 def product(slug: str) -> str:
-    item = db.session.scalar(
-        select(Product)
-        .where(Product.slug == slug)
-        .options(
-            selectinload(Product.cooperative).selectinload(Cooperative.certificates),
-            selectinload(Product.images),
-            selectinload(Product.category),
+    # one statement for the product, its cooperative and pictures, one for the
+    # cooperative's certificates; the category comes from the tree kept per stamp
+    item = (
+        db.session.scalars(
+            select(Product)
+            .where(Product.slug == slug)
+            .options(
+                defer(Product.search_document),
+                joinedload(Product.cooperative).selectinload(Cooperative.certificates),
+                joinedload(Product.images),
+                raiseload(Product.category),
+            )
         )
+        .unique()
+        .one_or_none()
     )
     if item is None or not item.sellable:
         abort(404)
+    category = next(c for c in facets.categories() if c.id == item.category_id)
     today = utcnow().date()
     committed = stock.committed(db.session, item.id) if item.made_to_order else 0
     certificates = [
@@ -276,12 +284,13 @@ def product(slug: str) -> str:
     return render_template(
         "shop/product.html",
         product=item,
-        structured_data=seo.product_data(item, current_language()),
+        category=category,
+        structured_data=seo.product_data(item, category, current_language()),
         alert_asked=asked,
         certificates=certificates,
         available_now=stock.available_now(item),
         available_week=stock.available_by(item, week, today=today, committed_units=committed),
-        cap=price_cap(item.category),
+        cap=category.cap,
         region=regions_data.region(item.cooperative.region_code),
         province=regions_data.province(item.cooperative.province_code),
         estimate=None if item.sold_out else delivery.estimate({item.id: 1}),
