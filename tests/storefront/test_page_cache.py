@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import event
 
-from catalog.models import Product
+from catalog.models import Category, Product
 from catalog.rules import refresh_products
 from storefront.extensions import db
 from storefront.shop import facets, pagecache
@@ -144,3 +144,19 @@ def test_the_stamp_is_read_at_most_every_check_interval(app, caching):
     stamp = cache.current_stamp(read, lambda: dropped.append(1))
     assert (len(reads), stamp, dropped) == (2, 1, [1])
     assert cache.get(("/p/argan", "fr"), stamp) is None
+
+
+def test_the_category_tree_is_read_once_per_catalog_stamp(app, client, caching, app_queries):
+    with client.session_transaction() as s:
+        s["cart"] = [[caching.id, 1]]  # no page cache: every page is rendered
+    client.get("/fr/c/huile-argan")
+    app_queries.clear()
+    assert client.get("/fr/c/huile-argan").status_code == 200
+    assert not [q for q in app_queries if "FROM catalog_category" in q], "kept"
+    with app.app_context():
+        category = db.session.get(Category, caching.category_id)
+        assert category is not None
+        category.name_fr = "Huile d'argan pure"
+        db.session.commit()  # a category change moves the stamp
+    page = client.get("/fr/c/huile-argan").get_data(as_text=True)
+    assert "Huile d&#39;argan pure" in page

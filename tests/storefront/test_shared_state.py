@@ -1,6 +1,7 @@
 """With ``REDIS_URL`` set, two app instances (two hosts in front of one database and
-one Redis) share rate-limit counters and the anonymous page cache, and a catalog
-change committed on one is seen on the other at once (a real ``redis-server``)."""
+one Redis) share rate-limit counters, the anonymous page cache and the facet counts,
+and a catalog change committed on one is seen on the other at once (a real
+``redis-server``)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ def _host(database_url: str, tmp_path, redis: str, name: str) -> Flask:  # noqa:
             "RATELIMIT_ENABLED": True,
             "RATELIMIT_LOGIN": "3 per minute",
             "CATALOG_PAGE_CACHE_SECONDS": 60,
+            "CATALOG_FACET_CACHE_SECONDS": 300,
+            "CATALOG_FACET_WARM": False,
         }
     )
 
@@ -101,3 +104,41 @@ def test_a_change_committed_on_one_host_is_seen_on_the_other_at_once(hosts, arga
         db.session.commit()
     page = b.test_client().get("/fr/c/huile-argan").get_data(as_text=True)
     assert "120,00" in page and "90,00" not in page
+
+
+def _shopper(app: Flask, product_id: int):  # noqa: ANN202 (test client)
+    """A client with a cart: the page cache never serves them, the facet counts do."""
+    client = app.test_client()
+    with client.session_transaction() as s:
+        s["cart"] = [[product_id, 1]]
+    return client
+
+
+def _counting(statements: list[str]) -> list[str]:
+    """The facet cube's counts (not the search vocabulary's)."""
+    return [s for s in statements if "GROUP BY catalog_product.category_id" in s]
+
+
+def test_facet_counts_made_on_one_host_are_read_by_the_other(hosts, argan) -> None:
+    a, b = hosts
+    seen_a, seen_b = _statements(a), _statements(b)
+    page = _shopper(a, argan.id).get("/fr/search?q=argan").get_data(as_text=True)
+    assert _counting(seen_a), "host A counted"
+    assert Redis.from_url(a.config["REDIS_URL"]).keys("taawun:facets:*")
+    again = _shopper(b, argan.id).get("/fr/search?q=argan").get_data(as_text=True)
+    assert seen_b and _counting(seen_b) == [], "host B read A's counts from Redis"
+    assert again.count('class="card"') == page.count('class="card"') == 1
+
+
+def test_facet_counts_follow_a_change_committed_on_the_other_host(hosts, argan, make) -> None:
+    a, b = hosts
+    assert 'value="09"' in _shopper(b, argan.id).get("/fr/c/huile-argan").get_data(as_text=True)
+    with a.app_context():
+        moved = db.session.get(Product, argan.id)
+        assert moved is not None
+        moved.region_code = "01"  # from Souss-Massa to Tanger-Tétouan-Al Hoceïma
+        db.session.commit()
+    seen_b = _statements(b)
+    page = _shopper(b, argan.id).get("/fr/c/huile-argan").get_data(as_text=True)
+    assert _counting(seen_b), "a new stamp: counted again"
+    assert 'value="01"' in page and 'value="09"' not in page
