@@ -18,16 +18,20 @@ from dataclasses import replace
 from cachetools import LRUCache
 from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import gettext as _
-from markupsafe import Markup
+from jinja2 import nodes
+from jinja2.ext import Extension
+from jinja2.parser import Parser
+from markupsafe import Markup, escape
 
 from catalog import regions as regions_data
 from catalog.regions import Region
 from catalog.search import Card, CategoryNode, ProductQuery, SearchResult, Sort
 from storefront.filters import localised, money_html, quantity
 from storefront.i18n import current_language
-from storefront.shop.pictures import CARD_SIZES, CARD_WIDTHS, picture_html
+from storefront.shop.pictures import CARD_SIZES, CARD_WIDTHS, picture_html, quick_url
 
 KEY = "catalog_fragment_cache"
+KEPT = "taawun_kept_chrome"
 
 
 class FragmentCache:
@@ -54,9 +58,40 @@ class FragmentCache:
                 self._kept.clear()
 
 
+class KeptExtension(Extension):
+    """``{% kept "name" %}…{% endkept %}``: a part of a template that depends on
+    nothing but the language (translated words, links to fixed pages, asset URLs) is
+    rendered once per language and kept by the app; more names after the first, from
+    a small set of values, make more copies. Every page pays the layout's chrome: a few
+    dozen translations and URLs, each looked up through Flask's and Flask-Babel's
+    request state. Not kept in debug mode (assets change while one works)."""
+
+    tags = {"kept"}
+
+    def parse(self, parser: Parser) -> nodes.Node:
+        lineno = next(parser.stream).lineno
+        names = [parser.parse_expression()]
+        while parser.stream.skip_if("comma"):
+            names.append(parser.parse_expression())
+        body = parser.parse_statements(("name:endkept",), drop_needle=True)
+        call = self.call_method("_kept", [nodes.Tuple(names, "load")])
+        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+
+    def _kept(self, names: tuple[Hashable, ...], caller: Callable[[], str]) -> str:
+        if current_app.debug:
+            return caller()
+        kept: dict[tuple[Hashable, ...], str] = current_app.extensions.setdefault(KEPT, {})
+        key = (*names, current_language(), request.script_root)
+        html = kept.get(key)
+        if html is None:
+            html = kept[key] = caller()
+        return html
+
+
 def init_app(app: Flask) -> None:
     app.extensions[KEY] = FragmentCache(int(app.config.get("CATALOG_FRAGMENT_CACHE_SIZE", 20_000)))
     app.add_template_global(card_html, "card")
+    app.jinja_env.add_extension(KeptExtension)
 
 
 def card_html(card: Card, lang: str, first: bool = False) -> Markup:
@@ -78,34 +113,25 @@ def _card(card: Card, lang: str, first: bool) -> str:
             CARD_SIZES,
             CARD_WIDTHS,
             first=first,
-            src=url_for("site.media", filename=card.image),
+            src=quick_url("site.media", "filename", card.image),
         )
         if card.image
         else Markup(
             '<img class="no-photo" src="{}" alt="" width="320" height="320" loading="lazy">'
         ).format(url_for("static", filename="img/no-photo.svg"))
     )
-    women = (
-        Markup(' · <span class="badge">{}</span>').format(_("Women-led")) if card.women_led else ""
-    )
+    women = f' · <span class="badge">{escape(_("Women-led"))}</span>' if card.women_led else ""
     sold_out = (
-        Markup('<span class="badge sold-out">{}</span>').format(_("Sold out"))
-        if card.sold_out
-        else ""
+        f'<span class="badge sold-out">{escape(_("Sold out"))}</span>' if card.sold_out else ""
     )
-    return Markup(
-        '<li class="card"><a href="{}">{}<span class="title">{}</span></a>'
-        '<span class="coop">{}{}</span>'
-        '<span class="price">{} <small>· {}</small></span>{}</li>'
-    ).format(
-        url_for("shop.product", slug=card.slug),
-        picture,
-        localised(card, "title"),
-        localised(card, "cooperative"),
-        women,
-        money_html(card.price),
-        quantity(card.net_quantity, card.unit),
-        sold_out,
+    # f-strings with every value escaped: Markup.format's machinery cost more than the
+    # rest of the card
+    return (
+        f'<li class="card"><a href="{escape(quick_url("shop.product", "slug", card.slug))}">'
+        f'{picture}<span class="title">{localised(card, "title")}</span></a>'
+        f'<span class="coop">{localised(card, "cooperative")}{women}</span>'
+        f'<span class="price">{money_html(card.price)} <small>· '
+        f"{escape(quantity(card.net_quantity, card.unit))}</small></span>{sold_out}</li>"
     )
 
 

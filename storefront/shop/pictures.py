@@ -6,20 +6,44 @@ never wider than the photo."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
-from flask import Flask, url_for
-from markupsafe import Markup
+from flask import Flask, current_app, request, url_for
+from markupsafe import Markup, escape
 
 from catalog.images import derived_name
 from catalog.models import ProductImage
+from storefront.i18n import current_language
 
 #: cards are at least 10rem wide: two to a phone's row, about 16rem on wide screens
 CARD_SIZES = "(max-width: 30rem) 50vw, 16rem"
 CARD_WIDTHS = (240, 400)
 
 
+#: characters Werkzeug's URL converters leave as they are
+_PATH_SAFE = "!$&'()*+,/:;=@"
+_MARK = "urlmark0"
+PREFIXES = "taawun_url_prefixes"
+
+
+def quick_url(endpoint: str, arg: str, value: str) -> str:
+    """``url_for(endpoint, **{arg: value})`` for an endpoint whose URL ends with that
+    argument: the rest is built once per language and script root, then only the value
+    is quoted. A listing builds some 150 such URLs (cards, pictures); building each
+    through the URL map was a tenth of its time."""
+    key = (endpoint, arg, current_language(), request.script_root)
+    prefixes: dict[tuple[str, ...], str | None] = current_app.extensions.setdefault(PREFIXES, {})
+    if key not in prefixes:
+        url = url_for(endpoint, **{arg: _MARK})
+        prefixes[key] = url[: -len(_MARK)] if url.endswith(_MARK) else None
+    prefix = prefixes[key]
+    if prefix is None:
+        return url_for(endpoint, **{arg: value})
+    return prefix + quote(value, safe=_PATH_SAFE)
+
+
 def _url(name: str) -> str:
-    return url_for("site.media", filename=name)
+    return quick_url("site.media", "filename", name)
 
 
 def srcsets(name: str, width: int, widths: tuple[int, ...], *, full: bool) -> dict[str, str]:
@@ -57,16 +81,17 @@ def picture_html(
     layout (``sizes``) needs. ``first``: in the first row of the page, so loaded at once
     and early (what the shopper sees first); the others load when scrolled to."""
     sets = srcsets(name, width, widths, full=full)
-    source = (
-        Markup('<source type="image/webp" srcset="{}" sizes="{}">').format(sets["webp"], sizes)
-        if sets
-        else ""
+    source = choices = ""
+    if sets:
+        source = (
+            f'<source type="image/webp" srcset="{escape(sets["webp"])}" sizes="{escape(sizes)}">'
+        )
+        choices = f' srcset="{escape(sets["jpg"])}" sizes="{escape(sizes)}"'
+    loading = 'fetchpriority="high"' if first else 'loading="lazy"'
+    return Markup(  # noqa: S704 (every value escaped)
+        f'<picture>{source}<img src="{escape(src or _url(name))}"{choices} alt="{escape(alt)}"'
+        f' width="{escape(width)}" height="{escape(height)}" {loading}></picture>'
     )
-    choices = Markup(' srcset="{}" sizes="{}"').format(sets["jpg"], sizes) if sets else ""
-    loading = Markup('fetchpriority="high"') if first else Markup('loading="lazy"')
-    return Markup(
-        '<picture>{}<img src="{}"{} alt="{}" width="{}" height="{}" {}></picture>'
-    ).format(source, src or _url(name), choices, alt, width, height, loading)
 
 
 def copy_url(image: ProductImage, width: int, fmt: str = "jpg") -> str | None:
