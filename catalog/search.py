@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from cachetools import TTLCache
 from sqlalchemy import (
@@ -48,7 +48,7 @@ from sqlalchemy import (
     text,
     type_coerce,
 )
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import InstanceState, Session, defer, selectinload
 
 from catalog import synonyms as synonyms_module
 from catalog import vocabulary as vocabulary_module
@@ -267,10 +267,26 @@ class FacetCube:
 
     products: dict[Cell, int]
     labels: dict[str, dict[Cell, int]]
+    #: counts already summed, by the facet filters they are for (the pages and sorts
+    #: of one listing share them); never changed by callers
+    _summed: dict[Hashable, tuple[int, dict[str, list[FacetValue]]]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def counts(self, q: ProductQuery) -> tuple[int, dict[str, list[FacetValue]]]:
         """The total matching every filter of ``q``, and the disjunctive facets."""
         cats = frozenset(q.category_ids) if q.category_ids else None
+        key = (q.region_code, cats, q.women_led, q.price_band, q.certificate)
+        summed = self._summed.get(key)
+        if summed is None:
+            if len(self._summed) >= 512:
+                self._summed.clear()
+            summed = self._summed[key] = self._count(q, cats)
+        return summed
+
+    def _count(
+        self, q: ProductQuery, cats: frozenset[int] | None
+    ) -> tuple[int, dict[str, list[FacetValue]]]:
         source = self.labels.get(q.certificate, {}) if q.certificate else self.products
         total = 0
         region: dict[str, int] = {}
@@ -418,7 +434,7 @@ def changes_facets(changed: Iterable[object], added_or_deleted: Iterable[object]
             return True
     for obj in changed:
         if isinstance(obj, (Category, CategoryRule)) and any(
-            attr.history.has_changes() for attr in inspect(obj).attrs
+            attr.history.has_changes() for attr in cast(InstanceState[Any], inspect(obj)).attrs
         ):
             return True
         if isinstance(obj, Product):

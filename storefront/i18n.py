@@ -40,9 +40,10 @@ def preferred_language() -> str:
 
 
 def current_language() -> str:
-    if "lang" not in g:
-        g.lang = preferred_language()
-    return str(g.lang)
+    lang = g.get("lang")  # one look-up: a listing asks a few hundred times
+    if lang is None:
+        lang = g.lang = preferred_language()
+    return str(lang)
 
 
 def select_locale() -> str:

@@ -28,7 +28,7 @@ from catalog.regions import Region
 from catalog.search import Card, CategoryNode, ProductQuery, SearchResult, Sort
 from storefront.filters import localised, money_html, quantity
 from storefront.i18n import current_language
-from storefront.shop.pictures import CARD_SIZES, CARD_WIDTHS, picture_html, quick_url
+from storefront.shop.pictures import CARD_SIZES, CARD_WIDTHS, picture_html, url_builder
 
 KEY = "catalog_fragment_cache"
 KEPT = "taawun_kept_chrome"
@@ -105,6 +105,7 @@ def card_html(card: Card, lang: str, first: bool = False) -> Markup:
 
 
 def _card(card: Card, lang: str, first: bool) -> str:
+    media = url_builder("site.media", "filename")
     picture = (
         picture_html(
             card.photo,
@@ -113,7 +114,8 @@ def _card(card: Card, lang: str, first: bool) -> str:
             CARD_SIZES,
             CARD_WIDTHS,
             first=first,
-            src=quick_url("site.media", "filename", card.image),
+            src=media(card.image),
+            url=media,
         )
         if card.image
         else Markup(
@@ -127,7 +129,7 @@ def _card(card: Card, lang: str, first: bool) -> str:
     # f-strings with every value escaped: Markup.format's machinery cost more than the
     # rest of the card
     return (
-        f'<li class="card"><a href="{escape(quick_url("shop.product", "slug", card.slug))}">'
+        f'<li class="card"><a href="{escape(url_builder("shop.product", "slug")(card.slug))}">'
         f'{picture}<span class="title">{localised(card, "title")}</span></a>'
         f'<span class="coop">{localised(card, "cooperative")}{women}</span>'
         f'<span class="price">{money_html(card.price)} <small>· '

@@ -5,6 +5,7 @@ never wider than the photo."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -26,30 +27,39 @@ _MARK = "urlmark0"
 PREFIXES = "taawun_url_prefixes"
 
 
-def quick_url(endpoint: str, arg: str, value: str) -> str:
-    """``url_for(endpoint, **{arg: value})`` for an endpoint whose URL ends with that
-    argument: the rest is built once per language and script root, then only the value
-    is quoted. A listing builds some 150 such URLs (cards, pictures); building each
-    through the URL map was a tenth of its time."""
+def url_builder(endpoint: str, arg: str) -> Callable[[str], str]:
+    """``value -> url_for(endpoint, **{arg: value})`` for an endpoint whose URL ends
+    with that argument: the rest is built once per language and script root, then only
+    the value is quoted. A listing builds some 150 such URLs (cards, pictures); building
+    each through the URL map was a tenth of its time."""
     key = (endpoint, arg, current_language(), request.script_root)
     prefixes: dict[tuple[str, ...], str | None] = current_app.extensions.setdefault(PREFIXES, {})
     if key not in prefixes:
-        url = url_for(endpoint, **{arg: _MARK})
+        marked: dict[str, Any] = {arg: _MARK}
+        url = url_for(endpoint, **marked)
         prefixes[key] = url[: -len(_MARK)] if url.endswith(_MARK) else None
     prefix = prefixes[key]
     if prefix is None:
-        return url_for(endpoint, **{arg: value})
-    return prefix + quote(value, safe=_PATH_SAFE)
+        return lambda value: url_for(endpoint, **dict[str, Any]({arg: value}))
+    return lambda value: prefix + quote(value, safe=_PATH_SAFE)
 
 
 def _url(name: str) -> str:
-    return quick_url("site.media", "filename", name)
+    return url_builder("site.media", "filename")(name)
 
 
-def srcsets(name: str, width: int, widths: tuple[int, ...], *, full: bool) -> dict[str, str]:
+def srcsets(
+    name: str,
+    width: int,
+    widths: tuple[int, ...],
+    *,
+    full: bool,
+    url: Callable[[str], str] | None = None,
+) -> dict[str, str]:
     """``{"webp": "...", "jpg": "..."}``: the copies of photo ``name`` (``width``
     pixels wide) at ``widths`` narrower than it, and the photo itself when ``full``
-    or when it is not wider than the widths asked."""
+    or when it is not wider than the widths asked (``url``: a media URL builder)."""
+    url = url or url_builder("site.media", "filename")
     sizes = [w for w in widths if w < width]
     # a photo no wider than the largest width asked is itself the largest choice
     full = full or width <= max(widths)
@@ -57,10 +67,10 @@ def srcsets(name: str, width: int, widths: tuple[int, ...], *, full: bool) -> di
         return {}
     sets: dict[str, str] = {}
     for fmt in ("webp", "jpg"):
-        entries = [f"{_url(derived_name(name, w, fmt))} {w}w" for w in sizes]
+        entries = [f"{url(derived_name(name, w, fmt))} {w}w" for w in sizes]
         if full:
             whole = name if fmt == "jpg" else derived_name(name, None, fmt)
-            entries.append(f"{_url(whole)} {width}w")
+            entries.append(f"{url(whole)} {width}w")
         sets[fmt] = ", ".join(entries)
     return sets
 
@@ -76,11 +86,13 @@ def picture_html(
     first: bool = False,
     full: bool = False,
     src: str | None = None,
+    url: Callable[[str], str] | None = None,
 ) -> Markup:
     """The photo ``name`` with its WebP and smaller copies: the browser picks what the
     layout (``sizes``) needs. ``first``: in the first row of the page, so loaded at once
     and early (what the shopper sees first); the others load when scrolled to."""
-    sets = srcsets(name, width, widths, full=full)
+    url = url or url_builder("site.media", "filename")
+    sets = srcsets(name, width, widths, full=full, url=url)
     source = choices = ""
     if sets:
         source = (
@@ -89,7 +101,7 @@ def picture_html(
         choices = f' srcset="{escape(sets["jpg"])}" sizes="{escape(sizes)}"'
     loading = 'fetchpriority="high"' if first else 'loading="lazy"'
     return Markup(  # noqa: S704 (every value escaped)
-        f'<picture>{source}<img src="{escape(src or _url(name))}"{choices} alt="{escape(alt)}"'
+        f'<picture>{source}<img src="{escape(src or url(name))}"{choices} alt="{escape(alt)}"'
         f' width="{escape(width)}" height="{escape(height)}" {loading}></picture>'
     )
 
