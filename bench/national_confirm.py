@@ -82,7 +82,9 @@ def _step(engine: Engine, name: str, out: dict[str, Any], profile: bool) -> Iter
         }
         event.remove(Engine, "before_cursor_execute", before)
         if prof:
-            pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+            stats = pstats.Stats(prof)
+            stats.sort_stats("cumulative").print_stats(40)
+            stats.sort_stats("tottime").print_stats(30)
 
 
 def _seed(engine: Engine, baskets: int, cooperatives: int, now: Any) -> int:

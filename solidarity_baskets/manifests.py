@@ -32,7 +32,7 @@ from solidarity_baskets.models import (
 )
 
 TOKEN_LENGTH = 8
-_ROWS_PER_INSERT = 10_000
+ROWS_PER_INSERT = 10_000
 MAX_SERIAL_LENGTH = 40
 
 
@@ -56,8 +56,9 @@ def _lines_in_order(basket_order: BasketOrder) -> list[dict[str, Any]]:
     return sorted(lines, key=lambda ln: (not ln["is_container"], ln["position"], ln["key"]))
 
 
-def pack(session: Session, basket_order: BasketOrder) -> list[PackingWave]:
-    """Write the packing waves and manifests of a confirmed order. Flushes.
+def pack(session: Session, basket_order: BasketOrder) -> int:
+    """Write the packing waves and manifests of a confirmed order (batched INSERTs,
+    no object per row); returns the number of waves. Flushes.
 
     Every line must reach every point in full (confirmed quotes have no shortfall).
     """
@@ -65,12 +66,25 @@ def pack(session: Session, basket_order: BasketOrder) -> list[PackingWave]:
     products = {p["product_id"]: p for p in quote.result["products"].values()}
     coops = quote.result["cooperatives"]
     lines = _lines_in_order(basket_order)
-    by_point: dict[tuple[int, str], list[AllocationLine]] = defaultdict(list)
-    for alloc in sorted(basket_order.allocation, key=lambda a: a.id):
+    session.flush()
+    by_point: dict[tuple[int, str], list[Any]] = defaultdict(list)
+    for alloc in session.execute(
+        select(
+            AllocationLine.id,
+            AllocationLine.destination_id,
+            AllocationLine.line_key,
+            AllocationLine.line_units,
+            AllocationLine.product_units,
+            AllocationLine.product_id,
+            AllocationLine.cooperative_id,
+        )
+        .where(AllocationLine.basket_order_id == basket_order.id)
+        .order_by(AllocationLine.id)
+    ):
         by_point[(alloc.destination_id, alloc.line_key)].append(alloc)
-    plans: list[tuple[QuoteDestination, int, int, list[tuple[dict[str, Any], AllocationLine]]]] = []
+    plans: list[tuple[QuoteDestination, int, int, list[tuple[dict[str, Any], Any]]]] = []
     for dest in quote.destinations:
-        ranges: dict[str, list[tuple[int, int, AllocationLine]]] = {}
+        ranges: dict[str, list[tuple[int, int, Any]]] = {}
         cuts = {0, dest.baskets}
         for line in lines:
             start, spans = 0, []
@@ -94,29 +108,40 @@ def pack(session: Session, basket_order: BasketOrder) -> list[PackingWave]:
                 contents.append((line, spans[i][2]))
             plans.append((dest, lo, hi, contents))
     tokens = _tokens(session, len(plans))
-    waves: list[PackingWave] = []
+    waves: list[dict[str, Any]] = []
     position: dict[int, int] = defaultdict(int)
     for (dest, lo, hi, _contents), token in zip(plans, tokens, strict=True):
         position[dest.id] += 1
-        wave = PackingWave(
-            destination_id=dest.id,
-            position=position[dest.id],
-            first_basket=lo + 1,
-            baskets=hi - lo,
-            token=token,
+        waves.append(
+            {
+                "basket_order_id": basket_order.id,
+                "destination_id": dest.id,
+                "position": position[dest.id],
+                "first_basket": lo + 1,
+                "baskets": hi - lo,
+                "token": token,
+            }
         )
-        basket_order.waves.append(wave)
-        waves.append(wave)
-    session.flush()
-    # the manifests, many times more rows than waves: one batched INSERT
+    for start in range(0, len(waves), ROWS_PER_INSERT):
+        session.execute(insert(PackingWave), waves[start : start + ROWS_PER_INSERT])
+    wave_ids = {
+        (destination_id, pos): wave_id
+        for wave_id, destination_id, pos in session.execute(
+            select(PackingWave.id, PackingWave.destination_id, PackingWave.position).where(
+                PackingWave.basket_order_id == basket_order.id
+            )
+        )
+    }
+    # the manifests, many times more rows than waves
     rows: list[dict[str, Any]] = []
     for wave, (_dest, _lo, _hi, contents) in zip(waves, plans, strict=True):
+        wave_id = wave_ids[(wave["destination_id"], wave["position"])]
         for rank, (line, alloc) in enumerate(contents, start=1):
             product = products[alloc.product_id]
             coop = coops[str(alloc.cooperative_id)]
             rows.append(
                 {
-                    "wave_id": wave.id,
+                    "wave_id": wave_id,
                     "position": rank,
                     "line_key": line["key"],
                     "is_container": line["is_container"],
@@ -137,11 +162,10 @@ def pack(session: Session, basket_order: BasketOrder) -> list[PackingWave]:
                     "allocation_line_id": alloc.id,
                 }
             )
-    for start in range(0, len(rows), _ROWS_PER_INSERT):
-        session.execute(insert(ManifestLine), rows[start : start + _ROWS_PER_INSERT])
-    for wave in waves:
-        session.expire(wave, ["manifest"])
-    return waves
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        session.execute(insert(ManifestLine), rows[start : start + ROWS_PER_INSERT])
+    session.expire(basket_order, ["waves"])
+    return len(waves)
 
 
 # -- reading ----------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import and_, case, insert, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from catalog import regions
@@ -670,24 +670,29 @@ def confirm_basket_order(
     )
     session.add(basket_order)
     progress("recording_allocation", 70)
-    for part_lines, group in zip(lines_by_part, part_assignments, strict=True):
-        for order_line, assignment in zip(part_lines, group, strict=True):
-            basket_order.allocation.append(
-                AllocationLine(
-                    destination_id=destinations[assignment.destination_key].id,
-                    line_key=assignment.line_key,
-                    order_line_id=order_line.id,
-                    fulfilment_id=order_line.fulfilment_id,
-                    cooperative_id=assignment.supplier_id,
-                    product_id=order_line.product_id,
-                    line_units=assignment.line_units,
-                    product_units=assignment.product_units,
-                    goods_minor=assignment.goods_minor,
-                    shipping_minor=assignment.shipping_minor,
-                    ship_by=assignment.ship_by,
-                )
-            )
     session.flush()
+    rows = [
+        {
+            "basket_order_id": basket_order.id,
+            "destination_id": destinations[assignment.destination_key].id,
+            "line_key": assignment.line_key,
+            "order_line_id": order_line.id,
+            "fulfilment_id": order_line.fulfilment_id,
+            "cooperative_id": assignment.supplier_id,
+            "product_id": order_line.product_id,
+            "line_units": assignment.line_units,
+            "product_units": assignment.product_units,
+            "goods_minor": assignment.goods_minor,
+            "shipping_minor": assignment.shipping_minor,
+            "ship_by": assignment.ship_by,
+        }
+        for part_lines, group in zip(lines_by_part, part_assignments, strict=True)
+        for order_line, assignment in zip(part_lines, group, strict=True)
+    ]
+    # tens of thousands of rows nationally: batched INSERTs, no object per row
+    for start in range(0, len(rows), manifests.ROWS_PER_INSERT):
+        session.execute(insert(AllocationLine), rows[start : start + manifests.ROWS_PER_INSERT])
+    session.expire(basket_order, ["allocation"])
     progress("packing", 85)
     manifests.pack(session, basket_order)
     quote.status = QuoteStatus.CONFIRMED
