@@ -121,22 +121,24 @@ def job_detail(job_id: int) -> Response | str:
             if job.kind == JobKind.CONFIRM:  # supply moved: the new quote to review
                 flash(message("quote_changed"), "info")
             return redirect(url_for("ngo.quote_detail", quote_id=job.quote_id))
+    stage, percent = runner.progress_of(job)
     return render_template(
         "ngo/job.html",
         job=job,
+        percent=percent,
         cancel=ActionForm(formdata=None),
         can_cancel=job.status == JobStatus.QUEUED
-        or (job.status == JobStatus.RUNNING and job.stage in jobs.CANCELLABLE_STAGES),
+        or (job.status == JobStatus.RUNNING and stage in jobs.CANCELLABLE_STAGES),
         reasons=reason_lines(job) if job.status in (JobStatus.FAILED, JobStatus.CANCELLED) else [],
-        **_texts(job),
+        **_texts(job, stage),
     )
 
 
-def _texts(job: BasketJob) -> dict[str, str]:
+def _texts(job: BasketJob, stage: str = "") -> dict[str, str]:
     return {
         "kind_text": str(KINDS[job.kind]),
         "status_text": str(STATUSES[job.status]),
-        "stage_text": str(STAGES.get(job.stage, STAGES[""])),
+        "stage_text": str(STAGES.get(stage, STAGES[""])),
     }
 
 

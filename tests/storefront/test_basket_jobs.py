@@ -217,3 +217,31 @@ def test_the_worker_command_runs_the_waiting_jobs(client, world, session, app, r
 @pytest.fixture
 def runner_cli(app):
     return app.test_cli_runner()
+
+
+def test_the_progress_page_moves_while_the_order_is_being_written(
+    client, world, session, app, monkeypatch
+):
+    """On SQLite the confirmation holds the database's write lock from placing the
+    order to its commit; the page still shows each stage as it comes."""
+    quote = _quote_in_background(client, world, session, app)
+    client.post(f"/ngo/quotes/{quote.id}/confirm", data={"payment_method": "bank_transfer"})
+    job_id = _job(session).id
+    seen: list[tuple[str, str]] = []
+    report = runner._Reporter.__call__
+
+    def and_look(self, stage: str, percent: int) -> None:
+        report(self, stage, percent)
+        page = client.get(f"/ngo/jobs/{job_id}").get_data(as_text=True)
+        seen.append((stage, page))
+
+    monkeypatch.setattr(runner._Reporter, "__call__", and_look)
+    assert _run_jobs(app) == 1
+    assert _job(session).status == JobStatus.DONE
+    stages = [stage for stage, _page in seen]
+    assert stages[-2:] == ["recording_allocation", "packing"]
+    writing, packing = seen[-2][1], seen[-1][1]
+    assert "Recording what goes to each distribution point" in writing
+    assert 'value="70"' in writing
+    assert "Writing the packing waves and basket manifests" in packing
+    assert 'value="85"' in packing and "Cancel" not in packing
