@@ -272,14 +272,15 @@ def allocate_many(session: Session, items: Iterable[tuple[int, int]]) -> list[Sh
         chunk = ids[start : start + _ALLOCATE_CHUNK]
         quantity = case({pid: wanted[pid] for pid in chunk}, value=Product.id)
         conn = session.connection()
-        # PostgreSQL: lock the rows in id order as the UPDATE would (FOR NO KEY UPDATE:
-        # order lines referring to them hold KEY SHARE); SQLite holds the write lock
-        conn.execute(
-            select(Product.id)
-            .where(Product.id.in_(chunk))
-            .order_by(Product.id)
-            .with_for_update(key_share=True)
-        )
+        if conn.dialect.name != "sqlite":  # SQLite: the transaction holds the write lock
+            # lock the rows in id order, as the UPDATE would (FOR NO KEY UPDATE: order
+            # lines referring to them hold KEY SHARE)
+            conn.execute(
+                select(Product.id)
+                .where(Product.id.in_(chunk))
+                .order_by(Product.id)
+                .with_for_update(key_share=True)
+            )
         rows = conn.execute(
             update(Product)
             .where(

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog import regions, settings
@@ -199,6 +199,10 @@ def seller_snapshot(coop: Cooperative) -> dict[str, Any]:
     }
 
 
+#: rows per batched INSERT
+_ROWS_PER_INSERT = 10_000
+
+
 # -- the one order creator ------------------------------------------------------------------
 def find_placed(session: Session, idempotency_key: str | None) -> Order | None:
     """The order already placed with this one-time key, if any."""
@@ -230,11 +234,6 @@ def create_order(
     """
     rules = rules or settings.current(session)
     order = _new_order(session, priced_parts, buyer, payment, now, idempotency_key)
-    for position, parcel in enumerate(priced_parts, start=1):
-        part = _new_part(position, parcel)
-        order.fulfilments.append(part)
-        for item in parcel.lines:
-            order.lines.append(_new_line(part, parcel.cooperative, item))
     record(
         order,
         EventKind.PLACED,
@@ -247,6 +246,7 @@ def create_order(
     # the first write: on SQLite it takes the database's write lock, so what follows
     # reads current values; on PostgreSQL the stock rows are locked one by one below
     session.flush()
+    _write_parts(session, order, priced_parts)
     _reserve(session, order, priced_parts, today=now.date())
     _hold_for_payment(session, order, payment, rules, now=now)
     session.flush()
@@ -286,44 +286,72 @@ def _new_order(
     return order
 
 
-def _new_part(position: int, parcel: Parcel) -> Fulfilment:
-    return Fulfilment(
-        position=position,
-        status=FulfilmentStatus.NEW,
+def _write_parts(session: Session, order: Order, parts: Sequence[Parcel]) -> None:
+    """The parts and their lines: batched INSERTs, no object per row (a national basket
+    order has tens of thousands), then the order's parts and lines loaded once."""
+    session.execute(
+        insert(Fulfilment),
+        [_part_row(order.id, position, parcel) for position, parcel in enumerate(parts, 1)],
+    )
+    part_ids = {
+        position: part_id
+        for position, part_id in session.execute(
+            select(Fulfilment.position, Fulfilment.id).where(Fulfilment.order_id == order.id)
+        )
+    }
+    rows = [
+        _line_row(order.id, part_ids[position], parcel.cooperative, item)
+        for position, parcel in enumerate(parts, 1)
+        for item in parcel.lines
+    ]
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        session.execute(insert(OrderLine), rows[start : start + _ROWS_PER_INSERT])
+    session.expire(order, ["fulfilments", "lines"])
+    # loaded now, the parts before the lines: each line then finds its part without a query
+    _ = order.fulfilments
+    _ = order.lines
+
+
+def _part_row(order_id: int, position: int, parcel: Parcel) -> dict[str, Any]:
+    return {
+        "order_id": order_id,
+        "position": position,
+        "status": FulfilmentStatus.NEW,
         **seller_snapshot(parcel.cooperative),
-        weight_g=parcel.weight_g,
-        zone=str(parcel.zone),
-        promised_on=parcel.promised_on,
-        currency=parcel.total.currency,
-        goods_minor=parcel.goods.amount_minor,
-        shipping_minor=parcel.shipping.amount_minor,
-        cod_fee_minor=parcel.cod_fee.amount_minor,
-        commission_minor=parcel.commission.amount_minor,
-        delivery_subsidy_minor=parcel.delivery_subsidy.amount_minor,
-    )
+        "weight_g": parcel.weight_g,
+        "zone": str(parcel.zone),
+        "promised_on": parcel.promised_on,
+        "currency": parcel.total.currency,
+        "goods_minor": parcel.goods.amount_minor,
+        "shipping_minor": parcel.shipping.amount_minor,
+        "cod_fee_minor": parcel.cod_fee.amount_minor,
+        "commission_minor": parcel.commission.amount_minor,
+        "delivery_subsidy_minor": parcel.delivery_subsidy.amount_minor,
+    }
 
 
-def _new_line(part: Fulfilment, coop: Cooperative, item: QuoteLine) -> OrderLine:
+def _line_row(order_id: int, part_id: int, coop: Cooperative, item: QuoteLine) -> dict[str, Any]:
     product = item.product
-    return OrderLine(
-        fulfilment=part,
-        product=product,
-        sku=product.sku,
-        title_fr=product.title_fr,
-        title_ar=product.title_ar,
-        title_en=product.title_en,
-        cooperative_name=coop.name_fr,
-        unit_price_minor=item.unit_price.amount_minor,
-        currency=item.unit_price.currency,
-        quantity=item.quantity,
-        total_minor=item.total.amount_minor,
-        commission_bps=item.commission_bps,
-        commission_minor=item.commission.amount_minor,
-        unit_weight_g=product.shipping_weight_g,
-        qty_from_stock=item.from_stock,
-        qty_made_to_order=item.to_make,
-        promised_on=item.promised_on,
-    )
+    return {
+        "order_id": order_id,
+        "fulfilment_id": part_id,
+        "product_id": product.id,
+        "sku": product.sku,
+        "title_fr": product.title_fr,
+        "title_ar": product.title_ar,
+        "title_en": product.title_en,
+        "cooperative_name": coop.name_fr,
+        "unit_price_minor": item.unit_price.amount_minor,
+        "currency": item.unit_price.currency,
+        "quantity": item.quantity,
+        "total_minor": item.total.amount_minor,
+        "commission_bps": item.commission_bps,
+        "commission_minor": item.commission.amount_minor,
+        "unit_weight_g": product.shipping_weight_g,
+        "qty_from_stock": item.from_stock,
+        "qty_made_to_order": item.to_make,
+        "promised_on": item.promised_on,
+    }
 
 
 def _reserve(session: Session, order: Order, parts: Sequence[Parcel], *, today: date) -> None:
