@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import distinct, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from orders.models import Fulfilment
@@ -205,16 +206,26 @@ class PointManifest:
     waves: list[PackingWave]
 
 
-def point_manifests(session: Session, basket_order: BasketOrder) -> list[PointManifest]:
-    """Every distribution point of the order with its arrivals and waves (a fixed
-    number of queries, whatever the number of points)."""
+def point_manifests(
+    session: Session, basket_order: BasketOrder, destination_ids: Collection[int] | None = None
+) -> list[PointManifest]:
+    """The order's distribution points (all, or those of ``destination_ids``) with
+    their arrivals and waves (a fixed number of queries, whatever the number of
+    points)."""
     quote = basket_order.quote
     products = {p["product_id"]: p for p in quote.result["products"].values()}
     coops = quote.result["cooperatives"]
+    destinations = [
+        d for d in quote.destinations if destination_ids is None or d.id in destination_ids
+    ]
+    ids = [d.id for d in destinations]
     allocation = list(
         session.scalars(
             select(AllocationLine)
-            .where(AllocationLine.basket_order_id == basket_order.id)
+            .where(
+                AllocationLine.basket_order_id == basket_order.id,
+                AllocationLine.destination_id.in_(ids),
+            )
             .order_by(AllocationLine.id)
         )
     )
@@ -229,7 +240,10 @@ def point_manifests(session: Session, basket_order: BasketOrder) -> list[PointMa
     waves = list(
         session.scalars(
             select(PackingWave)
-            .where(PackingWave.basket_order_id == basket_order.id)
+            .where(
+                PackingWave.basket_order_id == basket_order.id,
+                PackingWave.destination_id.in_(ids),
+            )
             .options(selectinload(PackingWave.manifest))
             .order_by(PackingWave.destination_id, PackingWave.position)
         )
@@ -271,8 +285,22 @@ def point_manifests(session: Session, basket_order: BasketOrder) -> list[PointMa
             ),
             waves=waves_by_point[dest.id],
         )
-        for dest in quote.destinations
+        for dest in destinations
     ]
+
+
+def parts_by_point(session: Session, basket_order: BasketOrder) -> dict[int, int]:
+    """How many purchase orders (parts) send to each distribution point: one query."""
+    return {
+        destination_id: int(parts)
+        for destination_id, parts in session.execute(
+            select(
+                AllocationLine.destination_id, func.count(distinct(AllocationLine.fulfilment_id))
+            )
+            .where(AllocationLine.basket_order_id == basket_order.id)
+            .group_by(AllocationLine.destination_id)
+        )
+    }
 
 
 @dataclass(frozen=True)

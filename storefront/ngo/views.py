@@ -97,6 +97,8 @@ DEFAULT_FAMILY_SIZE = 5
 DEFAULT_DAYS_AHEAD = 21
 MAX_ROWS = 200
 TAGS_PER_PAGE = 48
+#: distribution points shown in full per page of an order (every point is summed up)
+POINTS_PER_PAGE = 10
 PLAN_ROWS_SHOWN = 200
 
 
@@ -848,10 +850,20 @@ _own_order = partial(of_organisation_or_404, service.order_for)
 @organisation_required
 def order_detail(basket_order_id: int) -> str:
     basket_order = _own_order(basket_order_id)
-    points = manifests.point_manifests(db.session, basket_order)
+    # a national order has 83 points and thousands of purchase orders: a page of
+    # points in full, and every point summed up
+    destinations = basket_order.quote.destinations
+    pages = page_count(len(destinations), POINTS_PER_PAGE)
+    page = min(page_number(), pages)
+    shown = destinations[offset(page, POINTS_PER_PAGE) : page * POINTS_PER_PAGE]
+    points = manifests.point_manifests(db.session, basket_order, {d.id for d in shown})
     return render_template(
         "ngo/order.html",
         basket_order=basket_order,
+        page=page,
+        pages=pages,
+        page_of={d.id: 1 + i // POINTS_PER_PAGE for i, d in enumerate(destinations)},
+        parts_by_point=manifests.parts_by_point(db.session, basket_order) if pages > 1 else {},
         order=basket_order.order,
         quote=basket_order.quote,
         lines={ln.key: ln for ln in quotes.lines_of(basket_order.quote.inputs)},
@@ -868,14 +880,20 @@ def order_detail(basket_order_id: int) -> str:
     )
 
 
+def _point(basket_order: BasketOrder) -> manifests.PointManifest:
+    """The distribution point of the order named by ``?point=``, else a 404."""
+    wanted = request.args.get("point", type=int) or 0
+    found = manifests.point_manifests(db.session, basket_order, {wanted})
+    if not found:
+        abort(404)
+    return found[0]
+
+
 @bp.get("/orders/<int:basket_order_id>/tags")
 @organisation_required
 def order_tags(basket_order_id: int) -> str:
     basket_order = _own_order(basket_order_id)
-    points = {p.destination.id: p for p in manifests.point_manifests(db.session, basket_order)}
-    point = points.get(request.args.get("point", type=int) or 0)
-    if point is None:
-        abort(404)
+    point = _point(basket_order)
     total = point.destination.baskets
     pages = page_count(total, TAGS_PER_PAGE)
     page = min(page_number(), pages)
@@ -906,10 +924,7 @@ def order_tags(basket_order_id: int) -> str:
 def order_tags_pdf(basket_order_id: int) -> Response:
     """Every tag of one distribution point in one PDF of A4 label sheets."""
     basket_order = _own_order(basket_order_id)
-    points = {p.destination.id: p for p in manifests.point_manifests(db.session, basket_order)}
-    point = points.get(request.args.get("point", type=int) or 0)
-    if point is None:
-        abort(404)
+    point = _point(basket_order)
     body = tags_pdf.tags_pdf(
         point,
         tags_pdf.tags_of(point, lambda s: url_for("trace.basket", serial=s, _external=True)),

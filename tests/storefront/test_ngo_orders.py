@@ -237,3 +237,29 @@ def test_order_pages_run_a_fixed_number_of_queries(client, world, session, app):
         with app_queries(app) as statements:
             assert client.get(url).status_code == 200
         assert len(statements) == expected, (url, statements)
+
+
+def test_a_large_order_shows_its_points_a_page_at_a_time(client, world, session, app, monkeypatch):
+    from storefront.ngo import views
+
+    basket_order = _confirmed(client, world, session)
+    first, second = basket_order.quote.destinations
+    monkeypatch.setattr(views, "POINTS_PER_PAGE", 1)
+    seen = []
+    for page in (1, 2):
+        with app_queries(app) as statements:
+            response = client.get(f"/ngo/orders/{basket_order.id}?page={page}")
+        assert response.status_code == 200
+        seen.append((response.get_data(as_text=True), len(statements)))
+    (one, one_queries), (two, two_queries) = seen
+    # the same queries whatever the page: the page's points, and every point summed up
+    assert one_queries == two_queries == 13, (one_queries, two_queries)
+    for page in (one, two):
+        assert "Distribution points" in page and "Page" in page
+        assert f"page=1#point-{first.id}" in page and f"page=2#point-{second.id}" in page
+    assert f'id="point-{first.id}"' in one and f'id="point-{second.id}"' not in one
+    assert f'id="point-{second.id}"' in two and f'id="point-{first.id}"' not in two
+    assert one.count("Wave 1:") == two.count("Wave 1:") == 1
+    # a page past the end shows the last one
+    last = client.get(f"/ngo/orders/{basket_order.id}?page=9").get_data(as_text=True)
+    assert f'id="point-{second.id}"' in last
