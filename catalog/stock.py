@@ -270,7 +270,7 @@ def allocate_many(session: Session, items: Iterable[tuple[int, int]]) -> list[Sh
     session.flush()
     for start in range(0, len(ids), _ALLOCATE_CHUNK):
         chunk = ids[start : start + _ALLOCATE_CHUNK]
-        quantity = case({pid: wanted[pid] for pid in chunk}, value=Product.id)
+        wanted_here = case({pid: wanted[pid] for pid in chunk}, value=Product.id)
         conn = session.connection()
         if conn.dialect.name != "sqlite":  # SQLite: the transaction holds the write lock
             # lock the rows in id order, as the UPDATE would (FOR NO KEY UPDATE: order
@@ -285,10 +285,10 @@ def allocate_many(session: Session, items: Iterable[tuple[int, int]]) -> list[Sh
             update(Product)
             .where(
                 Product.id.in_(chunk),
-                Product.on_hand - Product.allocated >= quantity,
+                Product.on_hand - Product.allocated >= wanted_here,
                 Product.sellable.is_(True),
             )
-            .values(allocated=Product.allocated + quantity)
+            .values(allocated=Product.allocated + wanted_here)
             .returning(Product.id, Product.on_hand, Product.allocated, Product.low_stock_threshold)
         ).all()
         done = set()
