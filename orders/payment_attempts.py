@@ -260,14 +260,24 @@ def switch_to_cash_on_delivery(session: Session, order: Order, *, now: datetime)
 
 
 def take_back_transfer(
-    session: Session, gateway: TransferGateway, part: Fulfilment, *, now: datetime, source: str
+    session: Session,
+    gateway: TransferGateway,
+    part: Fulfilment,
+    *,
+    now: datetime,
+    source: str,
+    amount_minor: int | None = None,
+    key: str = "",
 ) -> None:
-    """A refunded part whose share went to the cooperative by Stripe Connect: take the
-    transfer back. If Stripe refuses (the cooperative's balance is spent, say), the
-    shopper is refunded all the same; the order is flagged and the ledger shows what
-    the cooperative owes."""
+    """A refunded part (or ``amount_minor`` of it, for units of a line: ``key`` names
+    them) whose share went to the cooperative by Stripe Connect: take the transfer
+    back. If Stripe refuses (the cooperative's balance is spent, say), the shopper is
+    refunded all the same; the order is flagged and the ledger shows what the
+    cooperative owes."""
     try:
-        stripe_connect.reverse_transfer(session, gateway, part, now=now)
+        stripe_connect.reverse_transfer(
+            session, gateway, part, now=now, amount_minor=amount_minor, key=key
+        )
     except GatewayError as exc:
         part.order.needs_attention = True
         record(

@@ -208,7 +208,8 @@ def refund_line(
     cash-on-delivery parcel not yet paid costs that much less at the door. The
     cooperative gives back those units less the marketplace's commission on them
     (posted to its ledger once the part's entries are, see
-    :func:`orders.ledger.post_line_refund`). Returns the amount.
+    :func:`orders.ledger.post_line_refund`), taken back from its Stripe Connect
+    transfer when the part was transferred. Returns the amount.
 
     :raises OrderError: ``part_not_paid`` (a parcel that left unpaid: refuse it),
         ``part_closed``, ``whole_part`` (taking off every unit still to send: cancel
@@ -272,9 +273,19 @@ def refund_line(
         amount_minor=amount.amount_minor,
         before_leaving=before_leaving,
     )
-    ledger.post_line_refund(
-        session, part, amount.amount_minor - commission, now=now, reference=line.sku
-    )
+    net = amount.amount_minor - commission
+    ledger.post_line_refund(session, part, net, now=now, reference=line.sku)
+    if isinstance(gateway, TransferGateway) and net > 0:
+        # the cooperative's share of those units, if it already went out by Connect
+        payment_attempts.take_back_transfer(
+            session,
+            gateway,
+            part,
+            now=now,
+            source=act["source"],
+            amount_minor=net,
+            key=f"line:{line.id}:{line.refunded_quantity}",
+        )
     session.flush()
     return amount
 

@@ -14,7 +14,10 @@ Usage (one commit per transfer, so a crash never forgets one that was made)::
         session.commit()
 
 When a transferred part is refunded, :func:`reverse_transfer` takes the transfer back
-from the cooperative's Stripe balance (``orders.refunds.refund_part`` calls it).
+from the cooperative's Stripe balance (``orders.refunds.refund_part`` calls it); when
+units of one of its lines are refunded, it takes back only their share (their price
+less the commission on them, ``orders.refunds.refund_line``). A part whose units were
+refunded before it was transferred is transferred less those units.
 """
 
 from __future__ import annotations
@@ -81,7 +84,8 @@ def transfer_part(
     account = session.get(PayoutAccount, part.cooperative_id)
     assert account is not None and account.stripe_account_id
     order = part.order
-    share = Money(part.cooperative_share_minor, part.currency)
+    given_back = sum(ln.refunded_minor - ln.refunded_commission_minor for ln in part.lines)
+    share = Money(part.cooperative_share_minor - given_back, part.currency)
     transfer_id = gateway.transfer(
         amount=share,
         destination=account.stripe_account_id,
@@ -105,10 +109,18 @@ def transfer_part(
 
 
 def reverse_transfer(
-    session: Session, gateway: TransferGateway, part: Fulfilment, *, now: datetime
+    session: Session,
+    gateway: TransferGateway,
+    part: Fulfilment,
+    *,
+    now: datetime,
+    amount_minor: int | None = None,
+    key: str = "",
 ) -> LedgerEntry | None:
-    """Take back what was transferred for ``part`` and not taken back yet, and write it
-    to the ledger. ``None`` when nothing is outstanding (never transferred, or done).
+    """Take back what was transferred for ``part`` and not taken back yet (at most
+    ``amount_minor`` of it, for units of a line), and write it to the ledger. ``key``
+    tells one partial reversal from another for Stripe's idempotency. ``None`` when
+    nothing is outstanding (never transferred, or done).
 
     :raises GatewayError: when Stripe refuses (the cooperative's Stripe balance cannot
         cover it, say); nothing is written and the ledger shows what it owes.
@@ -128,13 +140,16 @@ def reverse_transfer(
         .order_by(LedgerEntry.id)
         .limit(1)
     )
+    if amount_minor is not None:
+        outstanding = min(outstanding, amount_minor)
     if outstanding <= 0 or transfer is None:
         return None
     amount = Money(outstanding, transfer.currency)
     reversal_id = gateway.reverse_transfer(
         transfer_id=transfer.reference,
         amount=amount,
-        idempotency_key=f"transfer-reversal:{part.order.number}:{part.cooperative_id}",
+        idempotency_key=f"transfer-reversal:{part.order.number}:{part.cooperative_id}"
+        + (f":{key}" if key else ""),
     )
     entry = add_entry(
         session,

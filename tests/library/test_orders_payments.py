@@ -450,6 +450,63 @@ def test_refunding_a_transferred_part_takes_the_transfer_back(session, card_orde
     assert not card_order.needs_attention
 
 
+def test_refunding_units_of_a_transferred_line_takes_back_their_share_only(
+    session, card_order
+) -> None:
+    gateway, http, argan = _transferred(session, card_order)
+    transfer_id = objects()["transfer"]["id"]
+    line = argan.lines[0]
+    refunds.refund_line(session, line, 1, gateway=gateway, now=NOW, reason="jar broken")
+    session.commit()
+    net = line.unit_price_minor - line.commission_minor
+    [first] = [c for c in http.calls if c[1] == f"/v1/transfers/{transfer_id}/reversals"]
+    assert first[3]["amount"] == [str(net)]
+    assert first[2]["Idempotency-Key"] == (
+        f"transfer-reversal:{card_order.number}:{argan.cooperative_id}:line:{line.id}:1"
+    )
+    balance = next(b for b in ledger.balances(session) if b.cooperative_id == argan.cooperative_id)
+    assert balance.balance.amount_minor == 0 and not card_order.needs_attention
+    assert balance.paid_out.amount_minor == argan.cooperative_share_minor - net
+    assert ledger.reconcile(session) == {}
+    # the rest of the parcel refunded later: only what is still transferred comes back
+    refunds.refund_part(session, argan, gateway=gateway, now=NOW, reason="lost")
+    session.commit()
+    reversals = [c for c in http.calls if c[1] == f"/v1/transfers/{transfer_id}/reversals"]
+    assert [c[3]["amount"] for c in reversals] == [
+        [str(net)],
+        [str(argan.cooperative_share_minor - net)],
+    ]
+    assert ledger.balance_of(session, argan.cooperative_id).amount_minor == 0
+    assert ledger.reconcile(session) == {}
+
+
+def test_a_part_refunded_in_part_before_it_left_is_transferred_less_those_units(
+    session, make
+) -> None:
+    coop = make.cooperative(name_fr="Argan")
+    oil = make.product(coop, on_hand=5, price_minor=10_000)
+    order = make.order({oil: 3}, method="card")
+    session.commit()
+    gateway, http = _gateway()
+    _start(session, order, gateway)
+    _apply(session, gateway, "checkout.session.completed", order)
+    part, line = order.fulfilments[0], order.lines[0]
+    refunds.refund_line(session, line, 1, gateway=gateway, now=NOW, reason="short")
+    ledger.set_payout_account(
+        session, coop.id, holder_name="Argan", rib="", stripe_account_id="acct_123"
+    )
+    fulfilment.mark_shipped(session, part, "T", now=NOW)
+    fulfilment.mark_delivered(session, part, now=NOW)
+    transfer_part(session, gateway, part, now=NOW)
+    session.commit()
+    assert not [c for c in http.calls if c[1].endswith("/reversals")]
+    [transfer] = [c for c in http.calls if c[1] == "/v1/transfers"]
+    given_back = line.refunded_minor - line.refunded_commission_minor
+    assert transfer[3]["amount"] == [str(part.cooperative_share_minor - given_back)]
+    assert ledger.balance_of(session, coop.id).amount_minor == part.delivery_subsidy_minor
+    assert ledger.reconcile(session) == {}
+
+
 def test_a_transfer_stripe_will_not_take_back_leaves_the_refund_and_flags_the_order(
     session, card_order
 ) -> None:

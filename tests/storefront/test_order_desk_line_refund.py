@@ -219,3 +219,36 @@ def test_a_cash_on_delivery_parcel_not_sent_costs_less_at_the_door(app, session,
     )
     assert _coop_balance(session, coop.id) == part.delivery_subsidy_minor - sold_commission
     assert ledger.reconcile(session) == {}
+
+
+def test_a_line_refund_takes_back_the_cooperatives_share_from_its_connect_transfer(
+    stripe_app, session, shop, stripe_http
+):
+    client = stripe_app.test_client()
+    oil, _, _ = shop
+    add(client, oil, 2)
+    order = _pay_by_card(client, session)
+    part = order.fulfilments[0]
+    line = part.lines[0]
+    ledger.set_payout_account(
+        session, part.cooperative_id, holder_name="Argan", rib="", stripe_account_id="acct_123"
+    )
+    session.commit()
+    _deliver(stripe_app, session, part)
+    result = stripe_app.test_cli_runner().invoke(args=["orders", "connect-transfers"])
+    assert "1 transfer(s) made" in result.output
+    desk = stripe_app.test_client()
+    staff = operator(session)
+    session.commit()
+    login(desk, staff)
+    desk.post(
+        f"/admin/orders/{order.number}/lines/{line.id}/refund",
+        data={"quantity": "1", "reason": "Un flacon cassé"},
+    )
+    session.expire_all()
+    net = oil.price_minor - line.commission_minor // 2
+    reversals = [c for c in stripe_http.calls if c[1].endswith("/reversals")]
+    assert [c[3]["amount"] for c in reversals] == [[str(net)]]
+    assert not order.needs_attention
+    assert _coop_balance(session, part.cooperative_id) == 0
+    assert ledger.reconcile(session) == {}
