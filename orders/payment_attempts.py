@@ -215,8 +215,9 @@ def reinstate(session: Session, order: Order, *, now: datetime) -> None:
     """Money arrived for an order whose reservation ran out: take its stock again.
     The order stays expired until :func:`mark_paid` confirms it.
 
-    :raises catalog.errors.InsufficientStock: when the stock is gone; the caller
-        rolls back, then records the payment with the order flagged for an operator.
+    :raises catalog.errors.InsufficientStock: when the stock is gone (the payment
+        events take it in a savepoint, then record the payment with the order flagged
+        for an operator).
     """
     if order.status != OrderStatus.EXPIRED:
         raise OrderError("not_expired", status=str(order.status))

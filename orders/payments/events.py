@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.errors import InsufficientStock
 from orders import payment_attempts, placing, refunds
 from orders.events import record
 from orders.models import Order, Payment, ProcessedWebhookEvent
@@ -94,15 +95,12 @@ def _flag(order: Order, *, now: datetime, source: str, reason: str, **data: Any)
     record(order, EventKind.NEEDS_ATTENTION, now=now, source=source, reason=reason, **data)
 
 
-def apply_event(
-    session: Session, event: PaymentEvent, *, now: datetime, allow_reinstate: bool = True
-) -> Applied:
+def apply_event(session: Session, event: PaymentEvent, *, now: datetime) -> Applied:
     """Apply ``event`` once and say what it did. Flushes; the caller commits.
 
-    :param allow_reinstate: take stock again for a payment that arrived after its
-        order expired. When that raises :class:`catalog.errors.InsufficientStock`, the
-        caller rolls back and calls again with ``False``: the payment is then recorded
-        and the order flagged for a refund.
+    A payment that arrives after its order expired takes the stock again (``reinstated``)
+    or, when the stock is gone, is recorded with the order flagged for a refund
+    (``needs_refund``): never an exception the caller has to undo.
     """
     if already_processed(session, event.provider, event.event_id):
         return Applied("duplicate")
@@ -115,7 +113,7 @@ def apply_event(
             outcome = "unknown_order"
         else:
             order = _lock_order(session, payment.order_id)
-            outcome = _HANDLERS[event.outcome](session, order, payment, event, now, allow_reinstate)
+            outcome = _HANDLERS[event.outcome](session, order, payment, event, now)
     session.add(
         ProcessedWebhookEvent(
             provider=event.provider,
@@ -136,7 +134,6 @@ def _succeeded(
     payment: Payment,
     event: PaymentEvent,
     now: datetime,
-    allow_reinstate: bool,
 ) -> str:
     source = event.provider
     if payment.status in (
@@ -170,8 +167,7 @@ def _succeeded(
             payment_intent_id=event.payment_intent_id,
         )
         return "paid"
-    if order.status == OrderStatus.EXPIRED and allow_reinstate:
-        payment_attempts.reinstate(session, order, now=now)
+    if order.status == OrderStatus.EXPIRED and _reinstated(session, order, now):
         payment_attempts.mark_paid(session, order, payment, now=now, source=source)
         return "reinstated"
     # paid, but the order cannot take it: expired with its stock gone, cancelled,
@@ -193,13 +189,23 @@ def _succeeded(
     return "needs_refund"
 
 
+def _reinstated(session: Session, order: Order, now: datetime) -> bool:
+    """Take an expired order's stock again; False, with nothing taken (a savepoint),
+    when it is gone."""
+    try:
+        with session.begin_nested():
+            payment_attempts.reinstate(session, order, now=now)
+    except InsufficientStock:
+        return False
+    return True
+
+
 def _pending(
     session: Session,
     order: Order,
     payment: Payment,
     event: PaymentEvent,
     now: datetime,
-    allow_reinstate: bool,
 ) -> str:
     if event.payment_intent_id and not payment.payment_intent_id:
         payment.payment_intent_id = event.payment_intent_id
@@ -212,7 +218,6 @@ def _attempt_failed(
     payment: Payment,
     event: PaymentEvent,
     now: datetime,
-    allow_reinstate: bool,
 ) -> str:
     if payment.status != PaymentStatus.PENDING:
         return "stale"
@@ -238,7 +243,6 @@ def _failed(
     payment: Payment,
     event: PaymentEvent,
     now: datetime,
-    allow_reinstate: bool,
 ) -> str:
     if payment.status != PaymentStatus.PENDING:
         return "stale"
@@ -264,7 +268,6 @@ def _expired(
     payment: Payment,
     event: PaymentEvent,
     now: datetime,
-    allow_reinstate: bool,
 ) -> str:
     if payment.status != PaymentStatus.PENDING:
         return "stale"
@@ -281,7 +284,6 @@ def _refunded(
     payment: Payment,
     event: PaymentEvent,
     now: datetime,
-    allow_reinstate: bool,
 ) -> str:
     refunded = event.amount_refunded_minor or 0
     if refunded <= payment.amount_refunded_minor:

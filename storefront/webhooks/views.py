@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from catalog.db import utcnow
-from catalog.errors import InsufficientStock
 from orders.errors import WebhookRejected
 from orders.models import Order
 from orders.payments import WebhookGateway
@@ -53,13 +52,8 @@ def stripe() -> tuple[Response, int]:
         event = gateway.parse_event(payload, request.headers.get("Stripe-Signature"))
     except WebhookRejected as exc:
         return jsonify(error=exc.code), 400
-    now = utcnow()
     try:
-        try:
-            applied = apply_event(db.session, event, now=now)
-        except InsufficientStock:
-            db.session.rollback()
-            applied = apply_event(db.session, event, now=now, allow_reinstate=False)
+        applied = apply_event(db.session, event, now=utcnow())
         _notify(applied)
         db.session.commit()
     except IntegrityError:  # the same event, delivered twice at once, was handled first
