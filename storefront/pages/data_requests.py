@@ -33,13 +33,14 @@ from catalog.identifiers import clean_phone
 from catalog.one_time_codes import Check, Purpose
 from catalog.personal_data import PERSONAL, Action
 from orders import placing, privacy
-from orders.privacy import Person, PrivacyError
+from orders.privacy import Person
 from storefront.account.views import end_browser_session
 from storefront.checkout.forms import CodeForm
 from storefront.extensions import db
 from storefront.forms import Form
 from storefront.notifications import can_text, send_code
 from storefront.orders.forms import TrackForm
+from storefront.outcomes import committing
 from storefront.pages.views import PRIVACY_DEFAULTS
 
 bp = Blueprint("data_requests", __name__, url_prefix="/privacy")
@@ -184,36 +185,34 @@ def my_data_erase() -> Response | str:
             shopper=current_user.role == Role.SHOPPER,
             form=form,
         )
-    try:
-        result = privacy.erase(db.session, person)
-    except PrivacyError as exc:
-        db.session.rollback()
-        _refused(exc)
-        return redirect(url_for("data_requests.my_data"))
-    db.session.commit()
+    result = _erase(person, url_for("data_requests.my_data"))
     end_browser_session()
     _erasure_flash(result)
     return redirect(url_for("shop.home"))
 
 
-def _refused(exc: PrivacyError) -> None:
-    if exc.data.get("numbers"):
-        flash(
+def _erase(person: Person, back: str) -> privacy.Erasure:
+    """Erase the person's data, committed; a refusal says why and goes back to ``back``."""
+    with committing(back, _refusal):
+        return privacy.erase(db.session, person)
+
+
+def _refusal(exc: Exception) -> list[str]:
+    data = getattr(exc, "data", {})
+    if data.get("numbers"):
+        return [
             _(
                 "These orders are still on their way: %(numbers)s. We need the address to "
                 "deliver them. Cancel them, or come back once they are delivered.",
-                numbers=", ".join(exc.data["numbers"]),
-            ),
-            "error",
+                numbers=", ".join(data["numbers"]),
+            )
+        ]
+    return [
+        _(
+            "A cooperative's or an organisation's account is closed by its organisation: "
+            "write to us at the address of the privacy notice."
         )
-    else:
-        flash(
-            _(
-                "A cooperative's or an organisation's account is closed by its organisation: "
-                "write to us at the address of the privacy notice."
-            ),
-            "error",
-        )
+    ]
 
 
 # -- a guest, by order number + phone + a code sent to that phone --------------------------
@@ -344,13 +343,7 @@ def order_erase() -> Response | str:
             rows=summary(person),
             form=form,
         )
-    try:
-        result = privacy.erase(db.session, person)
-    except PrivacyError as exc:
-        db.session.rollback()
-        _refused(exc)
-        return redirect(url_for("data_requests.order_data"))
-    db.session.commit()
+    result = _erase(person, url_for("data_requests.order_data"))
     session.pop(PROOF_KEY, None)
     session.pop("orders_seen", None)
     _erasure_flash(result)
