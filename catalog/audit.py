@@ -94,6 +94,29 @@ def record(
     return entry
 
 
+def record_cooperative(
+    session: Session,
+    actor: Actor,
+    action: str,
+    cooperative_id: int,
+    *,
+    now: datetime,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """An entry about a cooperative itself (its registration, profile, claims or
+    status): ``cooperative.<action>``."""
+    return record(
+        session,
+        actor,
+        f"cooperative.{action}",
+        object_type="cooperative",
+        object_id=cooperative_id,
+        cooperative_id=cooperative_id,
+        now=now,
+        details=details,
+    )
+
+
 def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
     """``{field: [old, new]}`` for the fields whose value differs."""
     return {

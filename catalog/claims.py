@@ -24,7 +24,7 @@ from catalog.audit import Actor
 from catalog.db import Base, utcnow
 from catalog.errors import CatalogError
 from catalog.models import Cooperative
-from catalog.rules import refresh_products
+from catalog.rules import cooperative_changed
 
 #: the profile fields buyers and donors rely on
 CLAIM_FIELDS = ("rural", "women_led", "region_code", "province_code", "members", "women_members")
@@ -118,13 +118,11 @@ def propose(
     change.evidence = evidence.strip()[:MAX_EVIDENCE]
     change.created_at = now
     session.flush()
-    audit.record(
+    audit.record_cooperative(
         session,
         actor,
-        "cooperative.claims_proposed",
-        object_type="cooperative",
-        object_id=coop.id,
-        cooperative_id=coop.id,
+        "claims_proposed",
+        coop.id,
         now=now,
         details={f: [change.previous[f], v] for f, v in proposed.items()},
     )
@@ -151,19 +149,13 @@ def accept(
     :raises ClaimNotPending: when it was already reviewed.
     """
     _review(change, ClaimStatus.ACCEPTED, note, actor, now)
-    coop = change.cooperative
-    for name, value in change.proposed.items():
-        setattr(coop, name, value)
-    session.flush()
-    refresh_products(session, now.date(), cooperative_ids=[coop.id])
-    audit.record(
+    cooperative_changed(
         session,
-        actor,
-        "cooperative.claims_accepted",
-        object_type="cooperative",
-        object_id=coop.id,
-        cooperative_id=coop.id,
+        change.cooperative,
+        "claims_accepted",
+        actor=actor,
         now=now,
+        values=change.proposed,
         details={f: [old, new] for f, old, new in change.diff()},
     )
 
@@ -177,13 +169,11 @@ def refuse(
     """
     _review(change, ClaimStatus.REFUSED, note, actor, now)
     session.flush()
-    audit.record(
+    audit.record_cooperative(
         session,
         actor,
-        "cooperative.claims_refused",
-        object_type="cooperative",
-        object_id=change.cooperative_id,
-        cooperative_id=change.cooperative_id,
+        "claims_refused",
+        change.cooperative_id,
         now=now,
         details={"note": change.review_note},
     )

@@ -13,7 +13,7 @@ from catalog.accounts.users import Organisation, OrganisationStatus
 from catalog.audit import Actor
 from catalog.errors import FieldProblem, InvalidInput, InvalidState
 from catalog.models import Cooperative, CooperativeStatus, Product, ProductStatus
-from catalog.rules import refresh_products
+from catalog.rules import cooperative_changed, refresh_products
 
 MAX_REASON = 2000
 
@@ -46,21 +46,18 @@ def _after_decision(
     now: datetime,
     **details: object,
 ) -> None:
-    session.flush()
     if isinstance(subject, Cooperative):
-        refresh_products(session, now.date(), cooperative_ids=[subject.id])
-        kind, cooperative_id = "cooperative", subject.id
-    else:
-        kind, cooperative_id, details = "organisation", None, {"name": subject.name, **details}
+        cooperative_changed(session, subject, action, actor=actor, now=now, details=details)
+        return
+    session.flush()
     audit.record(
         session,
         actor,
-        f"{kind}.{action}",
-        object_type=kind,
+        f"organisation.{action}",
+        object_type="organisation",
         object_id=subject.id,
-        cooperative_id=cooperative_id,
         now=now,
-        details=details,
+        details={"name": subject.name, **details},
     )
 
 

@@ -24,7 +24,7 @@ from catalog.audit import Actor
 from catalog.errors import FieldProblem, InvalidIdentifier, InvalidInput, InvalidState, NotFound
 from catalog.identifiers import clean_ice, clean_phone
 from catalog.models import Cooperative, CooperativeInvitation, CooperativeStatus, Sector
-from catalog.rules import refresh_products
+from catalog.rules import cooperative_changed
 from catalog.safe_text import text_problems
 from catalog.slugs import slugify, unique_slug
 
@@ -150,13 +150,11 @@ def register_cooperative(
     )
     session.add(coop)
     session.flush()
-    audit.record(
+    audit.record_cooperative(
         session,
         actor,
-        "cooperative.register",
-        object_type="cooperative",
-        object_id=coop.id,
-        cooperative_id=coop.id,
+        "register",
+        coop.id,
         now=now,
         details={"name_fr": coop.name_fr, "ice": coop.ice},
     )
@@ -204,22 +202,8 @@ def update_profile(
         new.update({name: getattr(coop, name) for name in to_review})
     before = {name: getattr(coop, name) for name in new}
     diff = audit.changes(before, new)
-    if not diff:
-        return diff
-    for name, value in new.items():
-        setattr(coop, name, value)
-    session.flush()
-    refresh_products(session, now.date(), cooperative_ids=[coop.id])
-    audit.record(
-        session,
-        actor,
-        "cooperative.update",
-        object_type="cooperative",
-        object_id=coop.id,
-        cooperative_id=coop.id,
-        now=now,
-        details=diff,
-    )
+    if diff:
+        cooperative_changed(session, coop, "update", actor=actor, now=now, values=new, details=diff)
     return diff
 
 
@@ -301,32 +285,30 @@ def accept_invitation(
 ) -> None:
     """Record that the account ``user_id`` (made by the caller for the invited address,
     attached to the invitation's cooperative) accepted ``invitation``."""
-    if not invitation.is_open(now):
-        raise InvalidState(code="invitation_invalid")
+    _close(session, invitation, "member.join", Actor(user_id, invitation.email), now)
     invitation.accepted_at = now
     invitation.accepted_user_id = user_id
-    audit.record(
-        session,
-        Actor(user_id, invitation.email),
-        "member.join",
-        object_type="invitation",
-        object_id=invitation.id,
-        cooperative_id=invitation.cooperative_id,
-        now=now,
-        details={"email": invitation.email},
-    )
 
 
 def cancel_invitation(
     session: Session, invitation: CooperativeInvitation, *, actor: Actor, now: datetime
 ) -> None:
+    _close(session, invitation, "member.cancel_invitation", actor, now)
+    invitation.cancelled_at = now
+
+
+def _close(
+    session: Session, invitation: CooperativeInvitation, action: str, actor: Actor, now: datetime
+) -> None:
+    """Log that an open invitation is used or cancelled (the caller says which).
+
+    :raises InvalidState: ``invitation_invalid`` when it is no longer open."""
     if not invitation.is_open(now):
         raise InvalidState(code="invitation_invalid")
-    invitation.cancelled_at = now
     audit.record(
         session,
         actor,
-        "member.cancel_invitation",
+        action,
         object_type="invitation",
         object_id=invitation.id,
         cooperative_id=invitation.cooperative_id,

@@ -9,12 +9,14 @@ columns the catalog queries filter on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog import audit
 from catalog.errors import PriceAboveCap, Problem
 from catalog.models import (
     Category,
@@ -138,3 +140,24 @@ def refresh_products(
             product.labels.append(ProductLabel(kind=kind))
     session.flush()
     return changed
+
+
+def cooperative_changed(
+    session: Session,
+    coop: Cooperative,
+    action: str,
+    *,
+    actor: audit.Actor,
+    now: datetime,
+    values: Mapping[str, Any] | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """What follows every change to a cooperative's row (its profile, an accepted
+    claim, the operator's decision): ``values`` written on it, its listings refreshed
+    (region, women-led flag, search text, on sale or not) and ``cooperative.<action>``
+    logged. Flushes."""
+    for name, value in (values or {}).items():
+        setattr(coop, name, value)
+    session.flush()
+    refresh_products(session, now.date(), cooperative_ids=[coop.id])
+    audit.record_cooperative(session, actor, action, coop.id, now=now, details=details)

@@ -22,8 +22,10 @@ says it holds no allocation any more, ``restocked`` that its goods came back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Required, TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -150,52 +152,62 @@ def release_units(session: Session, line: OrderLine, quantity: int) -> None:
     session.flush()
 
 
-def ship(
-    session: Session,
-    lines: Iterable[OrderLine],
-    *,
-    reference: str,
-    now: datetime,
-    actor_id: int | None = None,
-) -> None:
+class Moved(TypedDict, total=False):
+    """Why goods move on the shelf, for the audit log: the part's ``reference``, when
+    and by whom."""
+
+    reference: Required[str]
+    now: Required[datetime]
+    actor_id: int | None
+
+
+def ship(session: Session, lines: Iterable[OrderLine], **moved: Unpack[Moved]) -> None:
     """The units of ``lines`` left with the carrier: the allocated ones leave the shelf
     (both counters fall, written to the audit log), the made-to-order ones fulfil
     their capacity commitment. Flushes."""
-    for line in _by_product(lines):
+    lines = list(lines)
+    for line in lines:
         if line.commitment is not None:
             line.commitment.fulfilled = True
-        if not line.released and line.product_id is not None:
-            stock.consume(
-                session,
-                line.product_id,
-                line.qty_from_stock,
-                actor=Actor(actor_id),
-                now=now,
-                reference=reference,
-            )
-        line.released = True
-    session.flush()
+    _on_the_shelf(session, lines, _SHIPPED, moved)
 
 
-def restock_returned(
-    session: Session,
-    lines: Iterable[OrderLine],
-    *,
-    reference: str,
-    now: datetime,
-    actor_id: int | None = None,
-) -> None:
+def restock_returned(session: Session, lines: Iterable[OrderLine], **moved: Unpack[Moved]) -> None:
     """Goods that came back after shipping go back on the shelf (all units sent, made
     to order or not), once. Flushes."""
-    for line in _by_product(ln for ln in lines if ln.released and not ln.restocked):
-        if line.product_id is not None:
-            stock.restock(
+    back = [ln for ln in lines if ln.released and not ln.restocked]
+    _on_the_shelf(session, back, _RETURNED, moved)
+
+
+@dataclass(frozen=True, slots=True)
+class _ShelfMove:
+    #: :func:`catalog.stock.consume` or :func:`~catalog.stock.restock`
+    move: Callable[..., None]
+    #: how many units of a line move
+    units: Callable[[OrderLine], int]
+    #: the line's flag that says it is done (``released``, ``restocked``)
+    done: str
+
+
+_SHIPPED = _ShelfMove(
+    stock.consume, lambda line: 0 if line.released else line.qty_from_stock, "released"
+)
+_RETURNED = _ShelfMove(stock.restock, lambda line: line.quantity_to_send, "restocked")
+
+
+def _on_the_shelf(session: Session, lines: list[OrderLine], how: _ShelfMove, moved: Moved) -> None:
+    """Move each line's units of its product, in product-id order, logged under the
+    reference; then mark the lines done. Flushes."""
+    actor = Actor(moved.get("actor_id"))
+    for line in _by_product(lines):
+        if line.product_id is not None and (count := how.units(line)):
+            how.move(
                 session,
                 line.product_id,
-                line.quantity_to_send,
-                actor=Actor(actor_id),
-                now=now,
-                reference=reference,
+                count,
+                actor=actor,
+                now=moved["now"],
+                reference=moved["reference"],
             )
-        line.restocked = True
+        setattr(line, how.done, True)
     session.flush()
