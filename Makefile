@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run serve test install translations lint format messages clean browser-deps browser-test lock html-deps html-check
+.PHONY: run serve test install translations lint format messages clean browser-deps browser-test lock html-deps html-check cluster cluster-stop cluster-test
 
 # Every dependency is installed at the version pinned in the lock files (any platform,
 # Python 3.11+): $(LOCK) holds the extras above, $(BROWSER_LOCK) the same pins plus the
@@ -62,6 +62,23 @@ serve: install instance
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The production topology on loopback (deploy/cluster.py): PostgreSQL, Redis, an S3 store
+# (moto's server), two gunicorn hosts, the job worker and nginx in front on
+# $(CLUSTER_PORT); Debian's postgresql, redis-server and nginx. `make cluster-test` runs
+# tests/test_cluster.py (orders through nginx while a host is killed, cross-host
+# invalidation and rate limits) on a cluster of its own.
+CLUSTER_DIR  ?= instance/cluster
+CLUSTER_PORT ?= 8100
+
+cluster: install
+	$(BIN)/python deploy/cluster.py start --dir $(CLUSTER_DIR) --port $(CLUSTER_PORT)
+
+cluster-stop:
+	$(BIN)/python deploy/cluster.py stop --dir $(CLUSTER_DIR)
+
+cluster-test: install
+	TAAWUN_REQUIRE_CLUSTER=1 $(BIN)/python -m pytest -m cluster tests/test_cluster.py $(PYTEST_ARGS)
 
 # Real-browser tests (tests/browser): Debian's chromium (apt-get install chromium), the
 # `browser` extra, and axe-core from the npm registry in .cache/npm (git-ignored).

@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -87,6 +88,12 @@ def prepare(url: str) -> tuple[Engine, list[dict]]:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     import_models()
     create_all(engine)
+    return engine, populate(engine)
+
+
+def populate(engine: Engine) -> list[dict]:
+    """The three cooperatives, their thirty products and the tariffs, in an empty
+    database with the schema."""
     with Session(engine) as session:
         categories = [Category(slug=slug, name_fr=name) for slug, name in KINDS]
         session.add_all(categories)
@@ -121,8 +128,8 @@ def prepare(url: str) -> tuple[Engine, list[dict]]:
         refresh_products(session, datetime.now(UTC).date())
         seed_amana_preset(session)
         session.commit()
-        return engine, [{"id": p.id, "slug": p.slug, "category": KINDS[i % 10 % 3][0]}
-                        for i, p in enumerate(products)]  # fmt: skip
+        return [{"id": p.id, "slug": p.slug, "category": KINDS[i % 10 % 3][0]}
+                for i, p in enumerate(products)]  # fmt: skip
 
 
 # -- server ---------------------------------------------------------------------------------
@@ -148,18 +155,18 @@ class Client:
 
 def browse(c: Client, rng: random.Random, products: list[dict]) -> None:
     p = rng.choice(products)
-    c.call("browse", "GET", "/", 200)
-    c.call("browse", "GET", f"/c/{p['category']}", 200)
-    c.call("browse", "GET", f"/p/{p['slug']}", 200)
+    c.call("browse", "GET", "/fr/", 200)
+    c.call("browse", "GET", f"/fr/c/{p['category']}", 200)
+    c.call("browse", "GET", f"/fr/p/{p['slug']}", 200)
 
 
 def search(c: Client, rng: random.Random, products: list[dict]) -> None:
-    c.call("search", "GET", f"/search?q={rng.choice(WORDS)}", 200)
-    c.call("search", "GET", f"/search?q={rng.choice(WORDS)}&sort=price_asc&page=2", 200)
+    c.call("search", "GET", f"/fr/search?q={rng.choice(WORDS)}", 200)
+    c.call("search", "GET", f"/fr/search?q={rng.choice(WORDS)}&sort=price_asc&page=2", 200)
 
 
 def _fill_cart(c: Client, kind: str, rng: random.Random, products: list[dict]) -> tuple[str, dict]:
-    page = c.call(kind, "GET", f"/p/{rng.choice(products)['slug']}", 200).text
+    page = c.call(kind, "GET", f"/fr/p/{rng.choice(products)['slug']}", 200).text
     found = TOKEN.search(page)
     if not found:
         raise Unexpected("no CSRF token on the product page")
@@ -196,7 +203,13 @@ VISITS = {"browse": browse, "search": search, "cart": cart, "checkout": checkout
 
 
 # -- the run ---------------------------------------------------------------------------------
-def run(base: str, products: list[dict], args: argparse.Namespace) -> dict:
+def run(
+    base: str,
+    products: list[dict],
+    args: argparse.Namespace,
+    during: tuple[float, Callable[[], None]] | None = None,
+) -> dict:
+    """The load; ``during``: (seconds, what) done that many seconds into the run."""
     lock = threading.Lock()
     timings: dict[str, list[float]] = defaultdict(list)
     errors: Counter = Counter()
@@ -231,6 +244,8 @@ def run(base: str, products: list[dict], args: argparse.Namespace) -> dict:
                     orders[0] += 1
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(args.concurrency)]
+    if during is not None:
+        threads.append(threading.Timer(*during))
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -255,6 +270,7 @@ def run(base: str, products: list[dict], args: argparse.Namespace) -> dict:
         "errors": dict(errors),
         "orders": orders[0],
         "sold": dict(sold),
+        "unsure": sum(n for kind, n in errors.items() if kind.startswith("checkout: ")),
     }
 
 
@@ -263,9 +279,14 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
 
 
-def check_stock(engine: Engine, products: list[dict], sold: dict[int, int], orders: int) -> dict:
+def check_stock(
+    engine: Engine, products: list[dict], sold: dict[int, int], orders: int, unsure: int = 0
+) -> dict:
     """Every product's stock is its initial stock less the units sold, and the
-    database holds exactly the orders the clients placed."""
+    database holds exactly the orders the clients placed. ``unsure``: checkouts that
+    ended in an error (a host killed while answering): each may or may not have been
+    placed, so the database holds every order confirmed to a client, at most
+    ``unsure`` more, and the stock is exact against the orders it holds."""
     with Session(engine) as session:
         stock = dict(session.execute(select(Product.id, Product.on_hand - Product.allocated)).all())
         lines = dict(
@@ -279,32 +300,68 @@ def check_stock(engine: Engine, products: list[dict], sold: dict[int, int], orde
     wrong = {
         p["id"]: (stock[p["id"]], INITIAL_STOCK - sold.get(p["id"], 0), lines.get(p["id"], 0))
         for p in products
-        if not stock[p["id"]]
-        == INITIAL_STOCK - sold.get(p["id"], 0)
-        == INITIAL_STOCK - int(lines.get(p["id"], 0))
+        if stock[p["id"]] != INITIAL_STOCK - int(lines.get(p["id"], 0))
+        or not sold.get(p["id"], 0) <= int(lines.get(p["id"], 0))
+        or (not unsure and sold.get(p["id"], 0) != int(lines.get(p["id"], 0)))
     }
-    return {"orders_in_db": int(placed), "orders_placed": orders, "stock_exact": not wrong,
+    return {"orders_in_db": int(placed), "orders_placed": orders, "unsure": unsure,
+            "stock_exact": not wrong, "orders_exact": orders <= placed <= orders + unsure,
             "mismatches": wrong}  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", required=True, help="PostgreSQL; emptied first!")
+    parser.add_argument("--database-url", help="PostgreSQL; emptied first!")
+    parser.add_argument(
+        "--cluster", action="store_true", help="through nginx in front of `make cluster`'s "
+        "topology, started here on its own PostgreSQL (deploy/cluster.py)"
+    )  # fmt: skip
+    parser.add_argument("--cluster-port", type=int, default=8100, help="nginx's; the others follow")
+    parser.add_argument("--kill-host-after", type=float, help="--cluster: kill host a then (s)")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds, at most")
     parser.add_argument("--max-requests", type=int, default=20_000, help="at most")
     parser.add_argument("--concurrency", type=int, default=8, help="client threads")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    engine, products = prepare(args.database_url)
-    with tempfile.TemporaryDirectory() as tmp, gunicorn(args.database_url, Path(tmp)) as base:
-        result = run(base, products, args)
-    result["stock"] = check_stock(engine, products, result.pop("sold"), result["orders"])
+    if args.cluster:
+        result, engine, products = _through_cluster(args)
+    elif args.database_url:
+        engine, products = prepare(args.database_url)
+        with tempfile.TemporaryDirectory() as tmp, gunicorn(args.database_url, Path(tmp)) as base:
+            result = run(base, products, args)
+    else:
+        parser.error("--database-url or --cluster")
+    unsure = result.pop("unsure")
+    result["stock"] = check_stock(engine, products, result.pop("sold"), result["orders"], unsure)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "load.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
-    ok = not result["errors"] and result["stock"]["stock_exact"]
-    ok = ok and result["stock"]["orders_in_db"] == result["orders"]
+    ok = result["stock"]["stock_exact"] and result["stock"]["orders_exact"]
+    # killing a host fails the requests it was answering, no other
+    ok = ok and sum(result["errors"].values()) <= (args.concurrency if args.kill_host_after else 0)
     sys.exit(0 if ok else 1)
+
+
+def _through_cluster(args: argparse.Namespace) -> tuple[dict, Engine, list[dict]]:
+    from deploy import cluster
+
+    # every client comes from 127.0.0.1: the checkout limit per address would stop them
+    settings = {"TAAWUN_RATELIMIT_CHECKOUT": "100000 per minute"}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        state = cluster.start(folder, args.cluster_port, demo=False, settings=settings)
+        try:
+            engine = create_engine(state["database_url"])
+            products = populate(engine)
+            kill = None
+            if args.kill_host_after is not None:
+                kill = (args.kill_host_after, lambda: cluster.kill_host(folder, "a"))
+            result = run(state["url"], products, args, kill)
+            answered = cluster.answered_by(folder)
+            result["answered_by"] = dict(Counter(", ".join(hosts) for *_, hosts in answered))
+        finally:
+            cluster.stop(folder)
+    return result, engine, products
 
 
 if __name__ == "__main__":

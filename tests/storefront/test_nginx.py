@@ -4,7 +4,6 @@ proxy, never for a visitor with a session cookie, personal pages never kept."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -17,20 +16,12 @@ import requests
 
 from bench._gunicorn import free_port, gunicorn
 from catalog.rules import refresh_products
+from deploy.cluster import nginx_conf
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed")
-
-
-def documented_config() -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(
-        r"<!-- nginx:begin -->\s*```nginx\n(.*?)```\s*<!-- nginx:end -->", readme, re.S
-    )
-    assert block, "the README shows the nginx configuration between its markers"
-    return block.group(1)
 
 
 @pytest.fixture
@@ -44,30 +35,15 @@ def proxy(make, session, database_url, tmp_path) -> Iterator[str]:
     port = free_port()
     with gunicorn(database_url, tmp_path) as app_base:
         app_port = app_base.rsplit(":", 1)[1]
-        config = (
-            documented_config()
-            .replace("/var/cache/nginx/taawun", str(tmp_path / "cache"))
-            .replace("127.0.0.1:8000", f"127.0.0.1:{app_port}")
-            .replace("listen 80;", f"listen 127.0.0.1:{port};")
-            .replace("/srv/taawun/storefront/static/", f"{ROOT / 'storefront' / 'static'}/")
-        )
-        (tmp_path / "logs").mkdir()
-        (tmp_path / "nginx.conf").write_text(
-            # started by root, workers would drop to a user who cannot write here
-            ("user root;\n" if os.geteuid() == 0 else "")
-            + f"pid {tmp_path / 'nginx.pid'};\nerror_log {tmp_path / 'logs' / 'error.log'};\n"
-            "events {}\n"
-            f"http {{\ninclude /etc/nginx/mime.types;\naccess_log off;\n"
-            f"client_body_temp_path {tmp_path / 'body'};\nproxy_temp_path {tmp_path / 'proxy'};\n"
-            f"{config}}}\n"
-        )
+        # both documented hosts are this one
+        conf = nginx_conf(tmp_path, port, [int(app_port), int(app_port)])
         process = subprocess.Popen(  # noqa: S603
             [
                 str(NGINX),
                 "-p",
                 str(tmp_path),
                 "-c",
-                str(tmp_path / "nginx.conf"),
+                str(conf),
                 "-g",
                 "daemon off;",
             ]
