@@ -1116,17 +1116,23 @@ def decompose(model: Model, xc: IntArray, xa: IntArray) -> tuple[IntArray, IntAr
     offers: list[int] = []
     regions: list[int] = []
     units: list[int] = []
+    # the positive columns and arcs only, sorted by hub, read once as Python ints
     col_order = np.lexsort((model.col_offer, model.col_node))
+    col_order = col_order[xc[col_order] > 0]
     arc_order = np.lexsort((model.arc_region, model.arc_node))
-    col_nodes_sorted = model.col_node[col_order]
-    arc_nodes_sorted = model.arc_node[arc_order]
-    c_bounds = np.searchsorted(col_nodes_sorted, np.arange(model.n_nodes + 1))
-    a_bounds = np.searchsorted(arc_nodes_sorted, np.arange(model.n_nodes + 1))
+    arc_order = arc_order[xa[arc_order] > 0]
+    c_bounds = np.searchsorted(model.col_node[col_order], np.arange(model.n_nodes + 1)).tolist()
+    a_bounds = np.searchsorted(model.arc_node[arc_order], np.arange(model.n_nodes + 1)).tolist()
+    col_offer = model.col_offer[col_order].tolist()
+    col_units = [int(v) for v in xc[col_order].tolist()]
+    arc_region = model.arc_region[arc_order].tolist()
+    arc_units = [int(v) for v in xa[arc_order].tolist()]
     for node in range(model.n_nodes):
-        cols = col_order[c_bounds[node] : c_bounds[node + 1]]
-        arcs = arc_order[a_bounds[node] : a_bounds[node + 1]]
-        ins = [(int(model.col_offer[c]), int(xc[c])) for c in cols if xc[c] > 0]
-        outs = [(int(model.arc_region[a]), int(xa[a])) for a in arcs if xa[a] > 0]
+        c0, c1, a0, a1 = c_bounds[node], c_bounds[node + 1], a_bounds[node], a_bounds[node + 1]
+        if c0 == c1 or a0 == a1:
+            continue
+        ins = list(zip(col_offer[c0:c1], col_units[c0:c1], strict=True))
+        outs = list(zip(arc_region[a0:a1], arc_units[a0:a1], strict=True))
         i = j = 0
         left_in = ins[0][1] if ins else 0
         left_out = outs[0][1] if outs else 0

@@ -895,6 +895,25 @@ def _region_flows(
     if outcome is None:
         return flows
     accepted = prep.accepted
+    units = np.asarray(outcome.flow_units)
+    kept = np.flatnonzero(units > 0)  # the LP's flows are mostly zero: drop them at once
+    offer = prep.lp_offers[np.asarray(outcome.flow_offer)[kept]]
+    region = np.asarray(outcome.flow_region)[kept]
+    line = accepted.line[offer]
+    supplier = np.fromiter(
+        (accepted.offers[i].supplier_id for i in offer.tolist()), dtype=np.int64, count=len(offer)
+    )
+    order = np.lexsort((offer, supplier, region, line))
+    for li, rj, oi, fu in zip(
+        line[order].tolist(),
+        region[order].tolist(),
+        offer[order].tolist(),
+        units[kept][order].tolist(),
+        strict=True,
+    ):
+        flows[(li, rj)].append((oi, int(fu)))
+    return flows
+    accepted = prep.accepted
     for fo, fr, fu in zip(
         outcome.flow_offer.tolist(),
         outcome.flow_region.tolist(),
