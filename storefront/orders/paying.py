@@ -11,12 +11,13 @@ from werkzeug.wrappers import Response
 
 from catalog.db import utcnow
 from orders import payment_attempts
-from orders.errors import GatewayError, OrderError
+from orders.errors import GatewayError
 from orders.models import Order
 from orders.payments import SessionGateway
 from orders.status import PaymentMethod
 from storefront import payments
 from storefront.extensions import db
+from storefront.outcomes import committing
 
 
 def start_card_payment(order: Order) -> Response:
@@ -40,13 +41,8 @@ def start_card_payment(order: Order) -> Response:
                     "error",
                 )
                 return redirect(page)
-    try:
+    with committing(page, lambda exc: [_("This order can no longer be paid by card.")]):
         payment = payment_attempts.new_payment_attempt(db.session, order, now=utcnow())
-    except OrderError:
-        db.session.rollback()
-        flash(_("This order can no longer be paid by card."), "error")
-        return redirect(page)
-    db.session.commit()
     try:
         start = gateway.start(
             order,

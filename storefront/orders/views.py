@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from catalog import regions
 from catalog.db import utcnow
 from orders import payment_attempts, placing, refunds
-from orders.errors import GatewayError, OrderError
+from orders.errors import GatewayError
 from orders.models import Order, OrderLine
 from orders.status import CLOSED_FULFILMENT, OrderStatus, PaymentMethod
 from storefront import payments
@@ -36,6 +36,7 @@ from storefront.orders.messages import (
     problem_text,
 )
 from storefront.orders.paying import start_card_payment
+from storefront.outcomes import committing
 from storefront.paging import paginate
 
 bp = Blueprint("orders", __name__, url_prefix="/orders", cli_group="orders")
@@ -167,16 +168,12 @@ def pay_cash(number: str) -> Response:
     order = _load(number)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
+    back = url_for("orders.detail", number=order.number)
+    with committing(back, lambda exc: [_("This order can no longer be changed.")]):
         payment_attempts.switch_to_cash_on_delivery(db.session, order, now=utcnow())
-    except OrderError:
-        db.session.rollback()
-        flash(_("This order can no longer be changed."), "error")
-        return redirect(url_for("orders.detail", number=order.number))
-    notify.order_placed(order)
-    db.session.commit()
+        notify.order_placed(order)
     flash(_("Your order is confirmed: you will pay cash on delivery."), "success")
-    return redirect(url_for("orders.detail", number=order.number))
+    return redirect(back)
 
 
 @bp.post("/<number>/cancel")
@@ -184,19 +181,17 @@ def cancel(number: str) -> Response:
     order = _load(number)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        actor = current_user.id if current_user.is_authenticated else None
+    back = url_for("orders.detail", number=order.number)
+    actor = current_user.id if current_user.is_authenticated else None
+    with committing(
+        back, lambda exc: [_("This order can no longer be cancelled here. Contact us.")]
+    ):
         refunds.cancel_order(
             db.session, order, now=utcnow(), reason="shopper", source="shopper", actor_id=actor
         )
-    except OrderError:
-        db.session.rollback()
-        flash(_("This order can no longer be cancelled here. Contact us."), "error")
-        return redirect(url_for("orders.detail", number=order.number))
-    notify.order_cancelled(order)
-    db.session.commit()
+        notify.order_cancelled(order)
     flash(_("Your order is cancelled."), "success")
-    return redirect(url_for("orders.detail", number=order.number))
+    return redirect(back)
 
 
 @bp.post("/<number>/parts/<int:position>/cancel")
@@ -209,7 +204,7 @@ def cancel_part(number: str, position: int) -> Response:
     if part is None:
         abort(404)
     actor = current_user.id if current_user.is_authenticated else None
-    try:
+    with committing(url_for("orders.detail", number=order.number), _withdraw_refused):
         amount = refunds.withdraw_part(
             db.session,
             part,
@@ -217,21 +212,10 @@ def cancel_part(number: str, position: int) -> Response:
             now=utcnow(),
             actor_id=actor,
         )
-    except GatewayError:
-        db.session.rollback()
-        flash(
-            _("The payment provider refused the refund; nothing was changed. Contact us."), "error"
-        )
-        return redirect(url_for("orders.detail", number=order.number))
-    except OrderError:
-        db.session.rollback()
-        flash(_("This parcel has left the cooperative: it can no longer be cancelled."), "error")
-        return redirect(url_for("orders.detail", number=order.number))
-    if amount.amount_minor:
-        notify.part_refunded(part, amount)
-    else:
-        notify.part_cancelled(part, _("Cancelled at your request."))
-    db.session.commit()
+        if amount.amount_minor:
+            notify.part_refunded(part, amount)
+        else:
+            notify.part_cancelled(part, _("Cancelled at your request."))
     if amount.amount_minor and order.payment_method == PaymentMethod.CARD:
         flash(
             _("Parcel cancelled: %(amount)s goes back to your card.", amount=money_text(amount)),
@@ -245,6 +229,12 @@ def cancel_part(number: str, position: int) -> Response:
     else:
         flash(_("Parcel cancelled: you will not pay for it."), "success")
     return redirect(url_for("orders.detail", number=order.number))
+
+
+def _withdraw_refused(exc: Exception) -> list[str]:
+    if isinstance(exc, GatewayError):
+        return [_("The payment provider refused the refund; nothing was changed. Contact us.")]
+    return [_("This parcel has left the cooperative: it can no longer be cancelled.")]
 
 
 @bp.get("/<number>/invoice/<int:position>")
