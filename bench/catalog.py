@@ -974,7 +974,7 @@ def _long_tail(url: str, rng: random.Random, distinct: int) -> dict[str, list[st
 
 def _cart_cookie(base: str, product_url: str) -> str:
     """The cookies of a shopper who put one product in their cart (through the page's
-    own form, CSRF token included): every page they see is theirs, never a kept one."""
+    own form): every page they see is theirs, never a kept one."""
     import http.cookiejar
     import urllib.parse
     import urllib.request
@@ -984,14 +984,15 @@ def _cart_cookie(base: str, product_url: str) -> str:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     with opener.open(base + product_url, timeout=120) as response:
         page = response.read().decode()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     product_id = re.search(r'name="product_id" value="(\d+)"', page)
-    if token is None or product_id is None:
+    if product_id is None:
         raise SystemExit(f"no add-to-cart form on {product_url}")
-    form = urllib.parse.urlencode(
-        {"csrf_token": token.group(1), "product_id": product_id.group(1), "quantity": 1}
-    ).encode()
-    with opener.open(base + "/cart/add", data=form, timeout=120) as response:
+    form = urllib.parse.urlencode({"product_id": product_id.group(1), "quantity": 1}).encode()
+    # no CSRF token on this form: it is checked by where it comes from, as a browser says
+    add = urllib.request.Request(
+        base + "/cart/add", data=form, headers={"Sec-Fetch-Site": "same-origin"}
+    )
+    with opener.open(add, timeout=120) as response:
         response.read()
     with opener.open(base + "/cart/", timeout=120) as response:
         if "cart" not in response.read().decode().lower():

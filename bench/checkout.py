@@ -75,6 +75,9 @@ STOCK = 10**7
 REGIONS = (("06", "06.141"), ("09", "09.001"), ("11", "11.321"))
 TOKEN = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 TOTAL = re.compile(r'name="expected_total" type="hidden" value="([^"]+)"')
+#: what a browser says of a form sent from one of the site's pages (add to cart has no
+#: CSRF token: it is checked by where it comes from)
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
 CONFIRM_TOKEN = re.compile(r'name="token" type="hidden" value="([^"]+)"')
 DETAILS = {
     "name": "Salma Bennani",
@@ -177,17 +180,16 @@ def visit(browser: Browser, products: list[tuple[int, str]], rng_index: int) -> 
     chosen = [products[10 * n + (rng_index % 10)] for n in range(3)]  # one per cooperative
     status, body, _ = browser.get(f"/fr/p/{chosen[0][1]}")
     assert status == 200, status
-    token = TOKEN.search(body)
-    assert token, "product page has the cart form"
-    csrf = token.group(1)
+    assert 'action="/cart/add"' in body, "product page has the cart form"
     for product_id, _ in chosen:
         status, _, location = browser.post(
-            "/cart/add",
-            {"product_id": product_id, "quantity": 1 + rng_index % 3, "csrf_token": csrf},
+            "/cart/add", {"product_id": product_id, "quantity": 1 + rng_index % 3}
         )
         assert status == 302 and location.endswith("/cart/"), (status, location)
-    status, _, _ = browser.get("/cart/")
-    assert status == 200
+    status, body, _ = browser.get("/cart/")
+    token = TOKEN.search(body)
+    assert status == 200 and token, "the cart page has its forms"
+    csrf = token.group(1)
     status, _, _ = browser.get("/checkout/")
     assert status == 200
     status, _, location = browser.post("/checkout/", dict(DETAILS, csrf_token=csrf))
@@ -231,7 +233,7 @@ def run_in_process(url: str, products: list[tuple[int, str]], orders: int, tmp: 
             return r.status_code, r.get_data(as_text=True), r.headers.get("Location", "")
 
         def post(path: str, data: dict[str, Any]) -> tuple[int, str, str]:
-            r = client.post(path, data=data)
+            r = client.post(path, data=data, headers=SAME_ORIGIN)
             return r.status_code, r.get_data(as_text=True), r.headers.get("Location", "")
 
         return Browser(get, post)
@@ -306,7 +308,9 @@ def _requests_browser(base: str) -> Browser:
     session = requests.Session()
     return Browser(
         lambda p: _answer(session.get(base + p, allow_redirects=False, timeout=60)),
-        lambda p, d: _answer(session.post(base + p, data=d, allow_redirects=False, timeout=60)),
+        lambda p, d: _answer(
+            session.post(base + p, data=d, headers=SAME_ORIGIN, allow_redirects=False, timeout=60)
+        ),
     )
 
 

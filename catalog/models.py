@@ -432,13 +432,15 @@ class StockAlert(Base):
 
 class CatalogStamp(Base):
     """One row whose ``version`` moves, in the same transaction, with every change of
-    what the catalog pages show about availability or sellability. Every worker of
-    every host compares it with the version its cached pages were made at."""
+    what the catalog pages show. Every worker of every host compares it with the
+    version its cached pages were made at; ``changed_at`` is when it last moved (the
+    catalog pages' ``Last-Modified``)."""
 
     __tablename__ = "catalog_stamp"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=0)
+    changed_at: Mapped[datetime | None]
 
 
 class CooperativeInvitation(Base):

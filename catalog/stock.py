@@ -40,6 +40,7 @@ from sqlalchemy.orm.util import identity_key
 
 from catalog import audit, calendar
 from catalog.audit import Actor
+from catalog.db import utcnow
 from catalog.errors import BelowAllocated, FieldProblem, InvalidInput, Shortage, StockChanged
 from catalog.models import CapacityCommitment, CatalogStamp, Product, StockAlert
 
@@ -136,9 +137,10 @@ def level(session: Session, product_id: int) -> StockLevel:
 
 
 def touch(session: Session) -> None:
-    """Move the catalog stamp: every worker drops the pages it cached before. One
-    upsert (the row is made on first use), committed or rolled back with the change;
-    once per transaction (or savepoint) is enough."""
+    """Move the catalog stamp, and its time: every worker drops the pages it cached
+    before, and they are modified since then. One upsert (the row is made on first
+    use), committed or rolled back with the change; once per transaction (or
+    savepoint) is enough."""
     real = session() if isinstance(session, scoped_session) else session
     transaction = real.get_nested_transaction() or real.get_transaction()
     if transaction is not None and session.info.get(_TOUCHED) is transaction:
@@ -146,18 +148,24 @@ def touch(session: Session) -> None:
     session.info[_TOUCHED] = transaction
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(CatalogStamp).values(id=1, version=1)
+    now = utcnow()
+    stmt = insert(CatalogStamp).values(id=1, version=1, changed_at=now)
     # through the connection: no autoflush, so it may run while a flush ends
     session.connection().execute(
         stmt.on_conflict_do_update(
-            index_elements=[CatalogStamp.id], set_={"version": CatalogStamp.version + 1}
+            index_elements=[CatalogStamp.id],
+            set_={"version": CatalogStamp.version + 1, "changed_at": now},
         )
     )
 
 
-def stamp(session: Session) -> int:
-    """The catalog stamp's current version."""
-    return int(session.scalar(select(CatalogStamp.version).where(CatalogStamp.id == 1)) or 0)
+def stamped(session: Session) -> tuple[int, datetime | None]:
+    """The catalog stamp's current version and when it last moved (None: never
+    since it has a time), in one primary-key read."""
+    row = session.execute(
+        select(CatalogStamp.version, CatalogStamp.changed_at).where(CatalogStamp.id == 1)
+    ).first()
+    return (0, None) if row is None else (int(row[0]), row[1])
 
 
 def _shown_change(before: int, after: int, threshold: int) -> bool:

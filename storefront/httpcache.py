@@ -2,7 +2,12 @@
 
 - **Catalog pages** (home, listings, search, products, cooperatives, regions, the
   privacy notice) carry a weak ``ETag``; a browser asking again with
-  ``If-None-Match`` gets ``304 Not Modified``. Seen by an anonymous visitor, and when
+  ``If-None-Match`` gets ``304 Not Modified``. Seen anonymously they also carry
+  ``Last-Modified``: when the catalog stamp last moved (it moves with every change of
+  what they show), or the start of the UTC day (dates on them, such as a
+  certificate's validity or a made-to-order promise, turn with it), or the start of
+  this process (a new release renders them differently), whichever is latest; an
+  ``If-Modified-Since`` at or after it gets ``304`` too. Seen by an anonymous visitor, and when
   the rendering put nothing in the session (no cookie set, no form token), they are
   ``public`` for a shared cache ``CATALOG_SHARED_SECONDS`` (``s-maxage``, 60 by
   default), then ``stale-while-revalidate`` for ``CATALOG_STALE_SECONDS`` (30);
@@ -20,6 +25,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, time
 from functools import wraps
 from typing import Any
 
@@ -28,6 +34,7 @@ from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask.wrappers import Response
 from flask_login import current_user
 
+from catalog.db import utcnow
 from storefront.shop.pagecache import anonymous, token_field
 
 SHARED_SECONDS = 60
@@ -50,6 +57,8 @@ PERSONAL_BLUEPRINTS = frozenset(
 )
 #: the same for everyone, with their own lifetimes
 ASSET_ENDPOINTS = frozenset({"static", "site.media"})
+#: when this process started serving: its templates and code may differ from before
+STARTED = "httpcache_started_at"
 
 
 def catalog_page(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -58,6 +67,7 @@ def catalog_page(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         g.catalog_page = True
+        g.catalog_changed_at = None  # it shows nothing of the catalog
         return view(*args, **kwargs)
 
     return wrapper
@@ -105,8 +115,22 @@ def apply_policy(response: Response) -> Response:
         response.cache_control.no_cache = True
     if g.get("catalog_page") and response.status_code == 200 and not response.is_streamed:
         response.add_etag(weak=True)
+        if "catalog_changed_at" in g and g.get("shared_response") is not False:
+            response.last_modified = last_modified(g.catalog_changed_at)
         response.make_conditional(request)
     return response
+
+
+def last_modified(changed: datetime | None) -> datetime | None:
+    """When what an anonymous catalog page shows last changed (see the module's
+    notes): ``changed`` (the catalog stamp's time, read before the page was made),
+    the start of the UTC day, or this process's start, whichever is latest. None
+    while that second lasts: HTTP dates count whole seconds, so a change later in
+    the same second would carry the same date."""
+    now = utcnow()
+    times = [datetime.combine(now.date(), time(), now.tzinfo), current_app.extensions[STARTED]]
+    latest = max(times if changed is None else [*times, changed]).replace(microsecond=0)
+    return latest if latest < now.replace(microsecond=0) else None
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -124,5 +148,6 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
+    app.extensions[STARTED] = utcnow().replace(microsecond=0)
     app.session_interface = SessionInterface()
     app.after_request(apply_policy)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, render_template, request
 from flask.typing import RouteCallable
+from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -24,6 +26,7 @@ from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
 from catalog.db import MAX_INTEGER
+from storefront.extensions import csrf
 
 #: Secret keys that are placeholders, whatever their length.
 WEAK_SECRETS = frozenset(
@@ -114,6 +117,42 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target
+
+
+def from_this_site() -> bool:
+    """Whether the browser says this request comes from one of our own pages: its
+    ``Sec-Fetch-Site`` is ``same-origin`` or, from a browser that does not send it,
+    its ``Origin`` (else its ``Referer``) is this site's. A request that says nothing
+    is refused."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("Origin") or ""
+    if not origin:
+        referrer = urlsplit(request.headers.get("Referer") or "")
+        origin = f"{referrer.scheme}://{referrer.netloc}" if referrer.netloc else ""
+    return origin == request.host_url.rstrip("/")
+
+
+def same_origin(view: RouteCallable) -> RouteCallable:
+    """For the two forms of the catalog pages (add to cart, the province delivery is
+    estimated for), instead of a CSRF token, so that the pages a shared cache keeps
+    hold nothing personal: the post must come from our own pages
+    (:func:`from_this_site`). What they change is the visitor's own cart or province,
+    and the session cookie is ``SameSite=Lax``, so a post from another site would not
+    even carry it. Off with ``WTF_CSRF_ENABLED`` (tests that leave CSRF out)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_app.config.get("WTF_CSRF_ENABLED", True) and not from_this_site():
+            message = _(
+                "This form can only be sent from a page of this site. "
+                "Please reload the page and try again."
+            )
+            return render_template("errors/error.html", code=400, message=message), 400
+        return view(*args, **kwargs)
+
+    return cast(RouteCallable, csrf.exempt(wrapper))
 
 
 class DatabaseInt(IntegerConverter):

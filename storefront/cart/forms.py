@@ -43,6 +43,12 @@ class KeptSelect(Select):
 
 
 class AddForm(Form):
+    """On product pages, which a shared cache may keep: no CSRF token, the view
+    checks where the post comes from (:func:`storefront.security.same_origin`)."""
+
+    class Meta:
+        csrf = False
+
     product_id = HiddenField(validators=[InputRequired()])
     quantity = IntegerField(
         _l("Quantity"),
@@ -71,7 +77,11 @@ class RemoveForm(Form):
 
 
 class DeliverToForm(Form):
-    """The province the shopper's estimates are for (remembered in the session)."""
+    """The province the shopper's estimates are for (remembered in the session). No
+    CSRF token, as :class:`AddForm`."""
+
+    class Meta:
+        csrf = False
 
     province = SelectField(
         _l("Deliver to"),

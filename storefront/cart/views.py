@@ -25,6 +25,7 @@ from storefront.config import LANGUAGES
 from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.orders.messages import problem_text
+from storefront.security import same_origin
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
 
@@ -83,6 +84,7 @@ def show() -> str:
 
 
 @bp.post("/add")
+@same_origin
 def add() -> Response:
     form = AddForm()
     if not form.validate_on_submit():
@@ -132,6 +134,7 @@ def update(product_id: int) -> Response:
 
 
 @bp.post("/deliver-to")
+@same_origin
 def deliver_to() -> Response:
     """Remember the province the delivery estimates are for."""
     form = DeliverToForm(lang=current_language())

@@ -9,6 +9,10 @@ each under the stamp it was counted at (so a moved stamp makes the older ones
 unreachable): a search word counted by one worker is not counted again by the others.
 Each process keeps the counts it used in front of Redis, under the same stamp.
 
+Any other change of what a catalog page shows (a text, a photo, a cooperative's story,
+a certificate, the delivery settings) moves the stamp too, without dropping the counts
+in the process that made it: the stamp's time is the catalog pages' ``Last-Modified``.
+
 The category tree the catalog pages show is read once per stamp as plain data
 (:func:`categories`) while the cache is on; a change of a category or its rule moves
 the stamp.
@@ -24,15 +28,24 @@ import hashlib
 import math
 import threading
 from collections.abc import Callable, Hashable
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import InstanceState, Session
 
 from catalog import stock
+from catalog.models import (
+    Category,
+    Certificate,
+    Cooperative,
+    Product,
+    ProductImage,
+    ProductLabel,
+)
 from catalog.search import (
     CategoryNode,
     FacetCache,
@@ -41,6 +54,7 @@ from catalog.search import (
     changes_facets,
     warm_whole_catalog,
 )
+from catalog.settings import MarketplaceSettings
 from storefront.extensions import db
 from storefront.sharing import redis_of
 from storefront.shop.fragments import KEY as FRAGMENTS
@@ -52,6 +66,20 @@ TREE = "catalog_category_tree"
 #: the page cache, which watches the stamp (see :mod:`.pagecache`)
 PAGES = "catalog_page_cache"
 _FLAG = "catalog_facets_changed"
+#: the stamp moved in this transaction, for a change no facet counts
+_MOVED = "catalog_stamp_moved"
+#: what catalog pages show
+_SHOWN = (
+    Product,
+    ProductImage,
+    ProductLabel,
+    Cooperative,
+    Category,
+    Certificate,
+    MarketplaceSettings,
+)
+#: moved by :mod:`catalog.stock`, which moves the stamp itself when the pages show it
+_STOCK_COLUMNS = frozenset({"on_hand", "allocated"})
 
 
 class Warmer:
@@ -175,14 +203,18 @@ def caching() -> bool:
 def catalog_stamp() -> int:
     """The catalog stamp, read once per request (and at most every
     ``CATALOG_STAMP_CHECK_SECONDS``, see :mod:`.pagecache`). When it moved since this
-    process last read it, what the process keeps of the catalog is dropped."""
+    process last read it, what the process keeps of the catalog is dropped. Its time,
+    read with it, is kept in ``g.catalog_changed_at`` (a catalog page's
+    ``Last-Modified``, :mod:`storefront.httpcache`)."""
     if "catalog_stamp" not in g:
         pages = current_app.extensions.get(PAGES)
 
-        def read() -> int:
-            return stock.stamp(db.session)
+        def read() -> tuple[int, datetime | None]:
+            return stock.stamped(db.session)
 
-        g.catalog_stamp = read() if pages is None else pages.current_stamp(read, drop_counts)
+        g.catalog_stamp, g.catalog_changed_at = (
+            read() if pages is None else pages.current_stamp(read, drop_counts)
+        )
     return int(g.catalog_stamp)
 
 
@@ -200,6 +232,7 @@ def _forget_stamp() -> None:
     """A request reads the stamp afresh (tests may serve several requests in one
     application context, which shares ``g``)."""
     g.pop("catalog_stamp", None)
+    g.pop("catalog_changed_at", None)
 
 
 def init_app(app: Flask) -> None:
@@ -222,11 +255,27 @@ def init_app(app: Flask) -> None:
         event.listen(db.session, "after_soft_rollback", _after_rollback)
 
 
+def _changes_pages(session: Session) -> bool:
+    """Whether this flush changes what a catalog page shows."""
+    if any(isinstance(obj, _SHOWN) for obj in (*session.new, *session.deleted)):
+        return True
+    for obj in session.dirty:
+        if isinstance(obj, _SHOWN):
+            state: InstanceState[Any] = inspect(obj)
+            changed = {a.key for a in state.attrs if a.history.has_changes()}
+            if changed - _STOCK_COLUMNS:
+                return True
+    return False
+
+
 def _after_flush(session: Session, _context: Any) -> None:
     if changes_facets(session.dirty, [*session.new, *session.deleted]):
         if not session.info.get(_FLAG):
             stock.touch(session)  # the other workers and hosts see it too
         session.info[_FLAG] = True
+    elif _changes_pages(session):
+        stock.touch(session)  # once per transaction: touch() remembers it
+        session.info[_MOVED] = True
 
 
 def drop_counts() -> None:
@@ -243,6 +292,8 @@ def drop_counts() -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.info.pop(_MOVED, False) and has_app_context():
+        _forget_stamp()  # this transaction moved it
     if session.info.pop(_FLAG, False) and has_app_context():
         _forget_stamp()  # this transaction moved it
         for key in (PAGES, VOCABULARY):
@@ -254,3 +305,4 @@ def _after_commit(session: Session) -> None:
 
 def _after_rollback(session: Session, _previous: Any) -> None:
     session.info.pop(_FLAG, None)
+    session.info.pop(_MOVED, None)

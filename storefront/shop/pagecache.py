@@ -4,7 +4,7 @@ instead of a fresh rendering. Pages are kept ``CATALOG_PAGE_CACHE_SECONDS`` (60 
 default, off under ``TESTING``; 0 turns it off) and dropped with the facet counts when
 this process commits a catalog change.
 
-Every kept page carries the catalog stamp (:func:`catalog.stock.stamp`) read before it
+Every kept page carries the catalog stamp (:func:`catalog.stock.stamped`) read before it
 was rendered. The stamp moves in the same transaction as any change of what a page
 shows about availability or sellability (a sale of the last units, "only N left",
 a product put on or taken off sale), in whichever worker or host made it. Before
@@ -18,25 +18,22 @@ With ``REDIS_URL`` set the kept pages live in Redis, shared by every worker and
 host, each under its stamp; without it each process keeps its own.
 
 Nothing personal is ever shared. A page is kept only when its rendering left the
-session holding nothing but a CSRF token (no cart, no flash, no login). That token,
-which the product page's "add to cart" form carries, is the one per-visitor part of
-such a page: it is cut out of the kept copy and each visitor gets their own, signed
-for their session, when the copy is served."""
+session holding nothing but a CSRF token (no cart, no flash, no login) and put no form
+token in the page: the product page's forms (add to cart, the delivery province) carry
+none, they are checked by where they come from (:func:`storefront.security.same_origin`)."""
 
 from __future__ import annotations
 
 import math
-import secrets
 import threading
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from cachetools import TTLCache
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from redis import Redis
 
 from storefront.i18n import current_language
@@ -44,6 +41,7 @@ from storefront.sharing import redis_of
 from storefront.shop import facets
 
 KEY = "catalog_page_cache"
+S = TypeVar("S")
 
 
 class _MemoryPages:
@@ -120,22 +118,16 @@ class PageCache:
                 else _RedisPages(redis, prefix, ttl_seconds)
             )
         self._lock = threading.Lock()
-        #: stands for the visitor's CSRF token in kept pages: random, so no page
-        #: can contain it by chance; shared through Redis by every worker and host
-        self.token_mark = f"csrf-{secrets.token_hex(16)}"
-        if redis is not None:
-            redis.set(f"{prefix}page-token-mark", self.token_mark, nx=True)
-            self.token_mark = bytes(redis.get(f"{prefix}page-token-mark") or b"").decode()  # type: ignore[arg-type]
         self.check_seconds = check_seconds
         self._timer = timer
-        self._stamp: int | None = None
+        self._stamp: Any = None
         self._checked_at = float("-inf")
 
     @property
     def enabled(self) -> bool:
         return self._pages is not None
 
-    def current_stamp(self, read: Callable[[], int], on_change: Callable[[], None]) -> int:
+    def current_stamp(self, read: Callable[[], S], on_change: Callable[[], None]) -> S:
         """The catalog stamp, read with ``read`` unless it was read less than
         ``check_seconds`` ago. When it moved, every kept page is dropped and
         ``on_change`` is called (to drop the facet counts too)."""
@@ -193,8 +185,10 @@ def cached_page(view: Callable[..., str]) -> Callable[..., str]:
     def wrapper(*args: Any, **kwargs: Any) -> str:
         g.catalog_page = True  # validators, and shareable by HTTP caches (storefront.httpcache)
         cache: PageCache = current_app.extensions[KEY]
-        if facets.caching():
-            facets.catalog_stamp()  # what the page reads is kept under it
+        if facets.caching() or anonymous():
+            # what the page reads is kept under it; its time is an anonymous page's
+            # Last-Modified (storefront.httpcache): read before rendering
+            facets.catalog_stamp()
         if not cache.enabled or not anonymous():
             return view(*args, **kwargs)
         # read before rendering: a change committed meanwhile moves it past this value
@@ -202,13 +196,10 @@ def cached_page(view: Callable[..., str]) -> Callable[..., str]:
         key = (request.full_path, current_language())
         kept = cache.get(key, stamp)
         if kept is not None:
-            if cache.token_mark in kept:
-                return kept.replace(cache.token_mark, generate_csrf())
             return kept
         page = view(*args, **kwargs)
-        if anonymous():  # nothing but a CSRF token went into the session
-            token = g.get(token_field())
-            cache.put(key, page.replace(token, cache.token_mark) if token else page, stamp)
+        if anonymous() and token_field() not in g:  # nothing personal in the page
+            cache.put(key, page, stamp)
         return page
 
     return wrapper

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import requests
 
-from bench.checkout import CONFIRM_TOKEN, DETAILS, TOKEN, TOTAL
+from bench.checkout import CONFIRM_TOKEN, DETAILS, SAME_ORIGIN, TOKEN, TOTAL
 from catalog.models import Product
 
 
@@ -14,13 +14,12 @@ def buy(base: str, product: Product) -> str:
     web = requests.Session()
     page = web.get(f"{base}/p/{product.slug}", timeout=60)
     assert page.status_code == 200, page.status_code
-    match = TOKEN.search(page.text)
-    if match is None:
+    if 'action="/cart/add"' not in page.text:
         return "sold out on the product page"
-    csrf = match.group(1)
     added = web.post(
         f"{base}/cart/add",
-        data={"product_id": product.id, "quantity": 1, "csrf_token": csrf},
+        data={"product_id": product.id, "quantity": 1},
+        headers=SAME_ORIGIN,  # what a browser says; this form has no CSRF token
         allow_redirects=False,
         timeout=60,
     )
@@ -31,6 +30,7 @@ def buy(base: str, product: Product) -> str:
     if gate.status_code == 302:
         return "refused at the checkout gate"
     assert gate.status_code == 200, gate.status_code
+    csrf = TOKEN.search(gate.text).group(1)  # type: ignore[union-attr]
     details = web.post(
         f"{base}/checkout/", data=dict(DETAILS, csrf_token=csrf), allow_redirects=False, timeout=60
     )

@@ -5,13 +5,20 @@ shareable."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from flask import url_for
+from werkzeug.http import http_date, parse_date
 
+from catalog import stock
+from catalog.db import utcnow
+from catalog.models import Product
 from catalog.rules import refresh_products
+from storefront.extensions import db
 from tests.storefront.backoffice import login, operator, shopper
 
+CASABLANCA = "06.141"
 CATALOG = ["/fr/", "/fr/c/miel", "/fr/r/09", "/fr/search?q=miel", "/fr/coop/nour", "/fr/regions"]
 
 
@@ -51,12 +58,8 @@ def test_catalog_pages_answer_a_conditional_get_with_304(client, souk, url):
     etag = first.headers["ETag"]
     assert etag.startswith('W/"')
     again = client.get(url, headers={"If-None-Match": etag})
-    if "csrf_token" in first.get_data(as_text=True):
-        # the visitor's form token is part of the page: 304 only while it is the same
-        assert again.status_code == 304 or again.headers["ETag"] != etag
-    else:
-        assert again.status_code == 304 and again.data == b""
-        assert again.headers["ETag"] == etag
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == etag
 
 
 def test_a_catalog_change_changes_the_etag(client, souk, session):
@@ -67,10 +70,138 @@ def test_a_catalog_change_changes_the_etag(client, souk, session):
     assert response.status_code == 200 and response.headers["ETag"] != etag
 
 
-def test_a_page_that_gives_the_visitor_a_form_token_is_not_shared(client, souk):
+@pytest.fixture
+def later(app, monkeypatch):
+    """The clock a few seconds on: a Last-Modified is sent once its second is over."""
+    from storefront import httpcache
+
+    app.extensions[httpcache.STARTED] = utcnow() - timedelta(hours=1)
+    ahead = [timedelta(seconds=5)]
+    monkeypatch.setattr(httpcache, "utcnow", lambda: utcnow() + ahead[0])
+    return ahead
+
+
+@pytest.mark.parametrize("url", [*CATALOG, "/fr/p/miel-thym", "/fr/privacy"])
+def test_catalog_pages_carry_last_modified_and_answer_if_modified_since(client, souk, later, url):
+    first = client.get(url)
+    stamped = first.headers["Last-Modified"]
+    assert first.last_modified <= utcnow() + later[0]
+    again = client.get(url, headers={"If-Modified-Since": stamped})
+    assert again.status_code == 304 and again.data == b""
+    earlier = http_date(first.last_modified - timedelta(seconds=1))
+    assert client.get(url, headers={"If-Modified-Since": earlier}).status_code == 200
+
+
+def test_a_catalog_change_moves_last_modified(app, client, souk, later):
+    """Made through the app (as an operator or a cooperative would), a change of a
+    text no facet counts moves the catalog stamp and its time."""
+    stamped = client.get("/fr/p/miel-thym").headers["Last-Modified"]
+    later[0] += timedelta(seconds=2)
+    with app.app_context():
+        product = db.session.get(Product, souk.id)
+        product.description_fr = "Récolté à la main dans l'Atlas."
+        db.session.commit()
+    for url in ("/fr/p/miel-thym", "/fr/c/miel"):
+        response = client.get(url, headers={"If-Modified-Since": stamped})
+        assert response.status_code == 200, url
+        assert response.last_modified > parse_date(stamped), url
+    page = client.get("/fr/p/miel-thym", headers={"If-Modified-Since": stamped})
+    assert "Récolté à la main" in page.get_data(as_text=True)
+
+
+def test_no_last_modified_within_the_second_of_a_change(app, client, souk, session):
+    from storefront import httpcache
+
+    app.extensions[httpcache.STARTED] = utcnow() - timedelta(hours=1)
+    with app.app_context():
+        product = db.session.get(Product, souk.id)
+        product.description_fr = "Changé à l'instant."
+        db.session.commit()
     response = client.get("/fr/p/miel-thym")
-    assert 'name="csrf_token"' in response.get_data(as_text=True)
-    assert not shared(response) and response.cache_control.private
+    changed = stock.stamped(session)[1]
+    if changed.replace(microsecond=0) == utcnow().replace(microsecond=0):
+        assert "Last-Modified" not in response.headers
+    else:  # the second turned between the two: a date before now is safe
+        assert response.last_modified >= changed.replace(microsecond=0)
+
+
+def test_personal_catalog_pages_carry_no_last_modified(client, souk, session, later):
+    who = shopper(session)
+    session.commit()
+    login(client, who)
+    assert "Last-Modified" not in client.get("/fr/p/miel-thym").headers
+
+
+def test_product_pages_carry_no_form_token_and_are_shared(client, souk):
+    response = client.get("/fr/p/miel-thym")
+    page = response.get_data(as_text=True)
+    assert 'action="/cart/add"' in page and 'action="/cart/deliver-to"' in page
+    assert "csrf_token" not in page
+    assert shared(response) and "Set-Cookie" not in response.headers
+    with client.session_transaction() as s:
+        assert not dict(s), "nothing was kept for this visitor"
+
+
+SAME_ORIGIN = [
+    {"Sec-Fetch-Site": "same-origin"},
+    {"Origin": "http://localhost"},
+    {"Referer": "http://localhost/fr/p/miel-thym"},
+]
+FORGED = [
+    {},
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site", "Origin": "http://localhost"},
+    {"Origin": "https://evil.example"},
+    {"Origin": "null"},
+    {"Referer": "https://evil.example/fr/p/miel-thym"},
+]
+
+
+@pytest.fixture
+def csrf_on(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+
+
+@pytest.mark.parametrize("headers", SAME_ORIGIN)
+def test_add_to_cart_from_our_page_works_without_a_token(client, souk, csrf_on, headers):
+    response = client.post(
+        "/cart/add", data={"product_id": souk.id, "quantity": 2}, headers=headers
+    )
+    assert response.status_code == 302
+    with client.session_transaction() as s:
+        assert s.get("cart_n") == 2
+
+
+@pytest.mark.parametrize("headers", FORGED)
+def test_add_to_cart_from_elsewhere_is_refused_and_changes_nothing(client, souk, csrf_on, headers):
+    response = client.post(
+        "/cart/add", data={"product_id": souk.id, "quantity": 2}, headers=headers
+    )
+    assert response.status_code == 400
+    assert "only be sent from a page of this site" in response.get_data(as_text=True)
+    with client.session_transaction() as s:
+        assert not s.get("cart_n")
+
+
+@pytest.mark.parametrize("headers", FORGED)
+def test_choosing_the_province_from_elsewhere_is_refused(client, souk, csrf_on, headers):
+    response = client.post("/cart/deliver-to", data={"province": CASABLANCA}, headers=headers)
+    assert response.status_code == 400
+    with client.session_transaction() as s:
+        assert "deliver_to" not in s
+
+
+def test_other_forms_still_need_their_csrf_token(client, souk, csrf_on):
+    client.post(
+        "/cart/add",
+        data={"product_id": souk.id, "quantity": 1},
+        headers={"Sec-Fetch-Site": "same-origin"},
+    )
+    for url in (f"/cart/{souk.id}", f"/cart/{souk.id}/remove"):
+        response = client.post(url, data={"quantity": 3}, headers={"Sec-Fetch-Site": "same-origin"})
+        assert response.status_code == 400, url
+    with client.session_transaction() as s:
+        assert s.get("cart_n") == 1
 
 
 def test_a_visitor_with_a_cart_gets_private_catalog_pages(client, souk):
