@@ -116,7 +116,9 @@ def apply_policy(response: Response) -> Response:
     if g.get("catalog_page") and response.status_code == 200 and not response.is_streamed:
         response.add_etag(weak=True)
         if "catalog_changed_at" in g and g.get("shared_response") is not False:
-            response.last_modified = last_modified(g.catalog_changed_at)
+            modified = last_modified(g.catalog_changed_at)
+            if modified is not None:  # (None would be dumped as the time now)
+                response.last_modified = modified
         response.make_conditional(request)
     return response
 
