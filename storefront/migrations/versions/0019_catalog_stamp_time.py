@@ -1,7 +1,7 @@
 """the catalog stamp records when it moved (the catalog pages' Last-Modified)
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-05 02:40:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 import catalog.db
 
-revision = '0018'
-down_revision = '0017'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
