@@ -30,7 +30,7 @@ from catalog.categories import CategoryDraft, save_category, sellable_in, taken_
 from catalog.certificates import reject_certificate, verify_certificate
 from catalog.claims import ClaimChange, ClaimStatus
 from catalog.db import utcnow
-from catalog.errors import InvalidAmount, InvalidInput, InvalidState
+from catalog.errors import InvalidAmount
 from catalog.models import (
     Category,
     Certificate,
@@ -55,9 +55,9 @@ from storefront.coop.forms import ActionForm
 from storefront.coop.notify import notify_cooperative
 from storefront.coop.views import back_office_context
 from storefront.extensions import db
-from storefront.messages import attach, message
+from storefront.messages import message
 from storefront.notifications import tell
-from storefront.outcomes import committing
+from storefront.outcomes import committing, saving
 from storefront.paging import page_count, page_number, paginate
 from storefront.shop import search as search_state
 from storefront.tenancy import organisation_or_404
@@ -276,20 +276,17 @@ def certificate_verify(certificate_id: int) -> Response:
     certificate = _get(Certificate, certificate_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
+    back = url_for("admin.certificates")
+    with committing(back, wording={"already_expired": message("already_expired")}):
         verify_certificate(db.session, certificate, actor=actor(), now=utcnow())
-    except InvalidState as exc:
-        flash(message(exc.code if exc.code == "already_expired" else "invalid_state"), "error")
-    else:
         notify_cooperative(
             certificate.cooperative,
             "certificate_verified",
             topic=f"cooperative:{certificate.cooperative_id}:certificate_verified",
             certificate=certificate,
         )
-        db.session.commit()
-        flash(_("Certificate %(number)s verified.", number=certificate.number), "success")
-    return redirect(url_for("admin.certificates"))
+    flash(_("Certificate %(number)s verified.", number=certificate.number), "success")
+    return redirect(back)
 
 
 @bp.post("/certificates/<int:certificate_id>/reject")
@@ -300,24 +297,19 @@ def certificate_reject(certificate_id: int) -> Response:
     if not form.validate_on_submit():
         flash(_("Give the reason: it is sent to the cooperative."), "error")
         return redirect(url_for("admin.certificates"))
-    try:
+    back = url_for("admin.certificates")
+    with committing(back):
         reject_certificate(
             db.session, certificate, form.reason.data or "", actor=actor(), now=utcnow()
         )
-    except InvalidInput as exc:
-        flash(message(exc.problems[0].code, exc.problems[0].data), "error")
-    except InvalidState:
-        flash(message("invalid_state"), "error")
-    else:
         notify_cooperative(
             certificate.cooperative,
             "certificate_rejected",
             topic=f"cooperative:{certificate.cooperative_id}:certificate_rejected",
             certificate=certificate,
         )
-        db.session.commit()
-        flash(_("Certificate %(number)s rejected.", number=certificate.number), "success")
-    return redirect(url_for("admin.certificates"))
+    flash(_("Certificate %(number)s rejected.", number=certificate.number), "success")
+    return redirect(back)
 
 
 # -- listings ----------------------------------------------------------------------------
@@ -502,17 +494,12 @@ def category_edit(category_id: int | None = None) -> Response | str:
                 max_unit_price_minor=cap,
             )
             before = sellable_in(db.session, category.id) if category is not None else set()
-            try:
+            with saving(form, {"max_unit_price_minor": "max_price"}) as attempt:
                 saved, changed = save_category(
                     db.session, category, draft, actor=actor(), now=utcnow()
                 )
-            except InvalidInput as exc:
-                db.session.rollback()
-                for text in attach(form, exc.problems, {"max_unit_price_minor": "max_price"}):
-                    flash(text, "error")
-            else:
                 told = _tell_taken_off_sale(saved, before)
-                db.session.commit()
+            if attempt.saved:
                 flash(_("Category saved."), "success")
                 if changed:
                     flash(_("%(num)d products changed: on sale or not.", num=changed), "info")
@@ -554,14 +541,9 @@ def search_synonyms() -> Response | str:
     operators' own groups, which apply to the next searches."""
     form = SynonymForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as attempt:
             synonyms.add(db.session, form.terms.data or "", actor=actor(), now=utcnow())
-        except InvalidInput as exc:
-            db.session.rollback()
-            for text in attach(form, exc.problems):
-                flash(text, "error")
-        else:
-            db.session.commit()
+        if attempt.saved:
             _synonyms_changed()
             flash(_("Synonyms added: searches use them now."), "success")
             return redirect(url_for("admin.search_synonyms"))
