@@ -649,19 +649,33 @@ def _facet_filters(q: ProductQuery, *, ordered_scan: bool) -> list[ColumnElement
 def facet_cube(session: Session, q: ProductQuery, words: TextQuery | None = None) -> FacetCube:
     """Count the sellable products ``q``'s words and cooperative select, per cell.
 
-    Both queries group by columns in the order of ``ix_catalog_product_facets`` (the
-    price itself, folded into bands here), so SQLite aggregates while it walks the
-    index instead of sorting every row; labels are counted per kind in the same pass.
+    Without words, both queries group by columns in the order of
+    ``ix_catalog_product_facets`` (the price itself, folded into bands here), so SQLite
+    aggregates while it walks the index instead of sorting every row. With words the
+    matches come from the text index in no such order: they are grouped by price band
+    in SQL, which returns a row per cell instead of one per distinct price (the rows
+    and their folding cost more than the count itself for a common word). Labels are
+    counted per kind in the same pass.
     """
     dialect = session.get_bind().dialect.name
     words = compile_text(q.text) if words is None else words
     base = _base_filters(q, dialect, words)
-    dims = (Product.category_id, Product.region_code, Product.women_led, Product.price_minor)
+    price: Any = Product.price_minor
+    if words:
+        price = case(
+            *(
+                (Product.price_minor < b.high_minor, b.key)
+                for b in PRICE_BANDS
+                if b.high_minor is not None
+            ),
+            else_=PRICE_BANDS[-1].key,
+        ).label("band")
+    dims = (Product.category_id, Product.region_code, Product.women_led, price)
     products: dict[Cell, int] = {}
-    for cat, region, women, price, n in session.execute(
+    for cat, region, women, value, n in session.execute(
         select(*dims, func.count()).where(*base).group_by(*dims)
     ):
-        cell = (region, int(cat), bool(women), _band_of(int(price)))
+        cell = (region, int(cat), bool(women), _band(value))
         products[cell] = products.get(cell, 0) + int(n)
     kinds = [str(kind) for kind in CertificateKind]
     per_kind = [func.sum(case((ProductLabel.kind == kind, 1), else_=0)) for kind in kinds]
@@ -672,8 +686,8 @@ def facet_cube(session: Session, q: ProductQuery, words: TextQuery | None = None
         .where(*base)
         .group_by(*dims)
     )
-    for cat, region, women, price, *counts in rows:
-        cell = (region, int(cat), bool(women), _band_of(int(price)))
+    for cat, region, women, value, *counts in rows:
+        cell = (region, int(cat), bool(women), _band(value))
         for kind, n in zip(kinds, counts, strict=True):
             if n:
                 cells = labels.setdefault(kind, {})
@@ -693,6 +707,11 @@ def warm_whole_catalog(session: Session, cache: FacetCache) -> FacetCube:
     cube = facet_cube(session, ProductQuery())
     cache.put(_cube_key(compile_text(""), None), cube)
     return cube
+
+
+def _band(value: int | str) -> str:
+    """A price band's key from a price, or the key itself (grouped in SQL)."""
+    return value if isinstance(value, str) else _band_of(int(value))
 
 
 def _band_of(price_minor: int) -> str:
