@@ -60,7 +60,7 @@ if __name__ == "__main__":
     # this file is named catalog.py: make ``import catalog`` find the package, not us
     sys.path[:1] = [str(ROOT)]
 
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
+from sqlalchemy import create_engine, event, func, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from catalog import regions as regions_data  # noqa: E402
@@ -1098,6 +1098,80 @@ def long_tail(url: str, runs: int, duration: int, distinct: int) -> str:
     return _report(lines, f"catalog-longtail-{dialect.lower()}.md")
 
 
+def long_tail_cpu(url: str, distinct: int) -> str:
+    """Server time of long-tail pages in-process, each URL fetched once, page cache off
+    (as for a shopper with a cart), the whole-catalog cube and the vocabulary built
+    first (as the facet warmer does): the serving thread's CPU per page, which a loaded
+    machine changes little, beside a bare Flask page's under the same middleware (no
+    HTTP server in either: under gunicorn ``longtail`` reports the workers' CPU)."""
+    from flask import Flask
+
+    from catalog.search import warm_whole_catalog
+    from storefront.extensions import db
+    from storefront.shop import facets
+    from storefront.shop import search as search_state
+
+    load_at_start = os.getloadavg()[0]
+    pages = _long_tail(url, random.Random(11), max(distinct, 50))
+    app = _app(url, CATALOG_PAGE_CACHE_SECONDS=0, CATALOG_FACET_WARM=False)
+    timer = Timer(app.wsgi_app)
+    app.wsgi_app = timer  # type: ignore[method-assign]
+    client = app.test_client()
+    statements: list[str] = []
+    with app.app_context():
+        warm_whole_catalog(db.session, facets.facet_cache())
+        search_state.refresh_vocabulary()
+        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    for u in [*pages["listing"][-4:], *pages["product"][-4:], *pages["search"][-2:]]:
+        assert client.get(u).status_code == 200, u  # connections and templates
+    rows: dict[str, dict[str, float]] = {}
+    for kind, urls in pages.items():
+        timer.samples.clear()
+        timer.cpu.clear()
+        statements.clear()
+        for u in urls[:distinct]:
+            assert client.get(u).status_code == 200, u
+        rows[kind] = _spread(timer, len(statements))
+    with app.app_context():
+        db.engine.dispose()
+    html = client.get(pages["listing"][0]).data
+    bare = Flask("bare")
+    bare.add_url_rule("/", "page", lambda: (html, 200, {"Content-Type": "text/html"}))
+    bare_timer = Timer(bare.wsgi_app)
+    bare.wsgi_app = bare_timer  # type: ignore[method-assign]
+    bare_client = bare.test_client()
+    for _ in range(distinct):
+        bare_client.get("/")
+    rows["bare Flask page"] = _spread(bare_timer, 0)
+    dialect = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    lines = [
+        f"### Long tail in-process, {dialect}: {distinct} distinct URLs a kind, each once",
+        "",
+        "| page | SQL/req | CPU p50 ms | CPU p95 ms | CPU p99 ms | wall p50 ms | wall p95 ms "
+        "| wall p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for kind, r in rows.items():
+        lines.append(
+            f"| {kind} | {r['queries']:.1f} | {r['cpu50']:.1f} | {r['cpu95']:.1f} "
+            f"| {r['cpu99']:.1f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} |"
+        )
+    lines += ["", f"Load average (1 min) when the run started: {load_at_start:.1f}."]
+    return _report(lines, f"catalog-longtail-cpu-{dialect.lower()}.md")
+
+
+def _spread(timer: Timer, statements: int) -> dict[str, float]:
+    return {
+        "p50": statistics.median(timer.samples),
+        "p95": _percentile(timer.samples, 95),
+        "p99": _percentile(timer.samples, 99),
+        "cpu50": statistics.median(timer.cpu),
+        "cpu95": _percentile(timer.cpu, 95),
+        "cpu99": _percentile(timer.cpu, 99),
+        "queries": statements / len(timer.samples),
+    }
+
+
 def profile(url: str, kind: str, top: int) -> str:
     """cProfile of ``kind`` pages (long-tail URLs), in-process, page cache off."""
     import cProfile
@@ -1126,7 +1200,9 @@ def profile(url: str, kind: str, top: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["generate", "measure", "search", "longtail", "profile"])
+    parser.add_argument(
+        "command", choices=["generate", "measure", "search", "longtail", "longtail-cpu", "profile"]
+    )
     parser.add_argument("--database-url", default=SQLITE_URL)
     parser.add_argument("--cooperatives", type=int, default=60_000)
     parser.add_argument("--products", type=int, default=300_000)
@@ -1142,6 +1218,8 @@ def main() -> None:
         print(measure_search(args.database_url, args.runs))
     elif args.command == "longtail":
         print(long_tail(args.database_url, args.runs, args.duration, args.distinct))
+    elif args.command == "longtail-cpu":
+        print(long_tail_cpu(args.database_url, args.distinct))
     elif args.command == "profile":
         print(profile(args.database_url, args.kind, args.top))
     else:
