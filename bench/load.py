@@ -209,8 +209,10 @@ def run(
     products: list[dict],
     args: argparse.Namespace,
     during: tuple[float, Callable[[], None]] | None = None,
+    mix: dict[str, int] = MIX,
 ) -> dict:
-    """The load; ``during``: (seconds, what) done that many seconds into the run."""
+    """The load; ``during``: (seconds, what) done that many seconds into the run;
+    ``mix``: the weight of each kind of visit."""
     lock = threading.Lock()
     timings: dict[str, list[float]] = defaultdict(list)
     errors: Counter = Counter()
@@ -229,7 +231,7 @@ def run(
 
     def worker(n: int) -> None:
         rng = random.Random(args.seed * 1000 + n)
-        names, weights = zip(*MIX.items(), strict=True)
+        names, weights = zip(*mix.items(), strict=True)
         while time.perf_counter() < stop_at and total() < args.max_requests:
             kind = rng.choices(names, weights)[0]
             client = Client(base, record)

@@ -159,7 +159,8 @@ def test_shoppers_keep_ordering_through_nginx_when_a_host_dies(shop) -> None:
         cluster.kill_host(folder, "a")
         killed_at.append(len(cluster.answered_by(folder)))
 
-    result = load.run(state["url"], products, args, during=(4.0, kill))
+    mix = {"browse": 30, "search": 10, "checkout": 60}  # mostly orders
+    result = load.run(state["url"], products, args, during=(4.0, kill), mix=mix)
     assert killed_at, "host a was killed during the run"
     unsure = result.pop("unsure")
     engine = create_engine(state["database_url"])
@@ -167,7 +168,6 @@ def test_shoppers_keep_ordering_through_nginx_when_a_host_dies(shop) -> None:
     engine.dispose()
     assert check["stock_exact"], check["mismatches"]
     assert check["orders_exact"], "every order confirmed to a shopper is in the database"
-    assert result["orders"] >= 4, result["errors"]
     assert load.failed_visits(result) <= args.concurrency, "only requests in flight failed"
 
     answered = cluster.answered_by(folder)
@@ -180,6 +180,8 @@ def test_shoppers_keep_ordering_through_nginx_when_a_host_dies(shop) -> None:
     assert len(cut) <= args.concurrency, cut
     rest = [entry for entry in after if entry[2] != [a]]
     wrong = [entry for entry in rest if entry[2] not in ([], [b], [a, b]) or int(entry[1]) >= 500]
+    placed = [entry for entry in rest if entry[0] == "POST /checkout/confirm"]
+    assert placed and all(status == "302" for _, status, _ in placed), "orders placed on b"
     assert len(rest) > 20 and not wrong, (
         "then host b alone: nginx tried a, was refused, and passed the request on",
         wrong,
