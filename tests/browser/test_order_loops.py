@@ -267,3 +267,145 @@ def test_the_operator_refunds_one_line_of_a_card_order_and_stripe_agrees(
     flows.track(shopper, flows.Placed(number=number, phone=flows.PHONE_TYPED))
     assert "1 remboursé" in shopper.locator("main").inner_text()
     shots(shopper, "05-shopper-sees-the-refund")
+
+
+NGO_EMAIL = "ngo@taawun.ma"
+
+
+def _give_members(live_server: Any, number: str) -> dict[int, str]:
+    """Setup only: a member account (the demo password) for every cooperative supplying
+    order ``number`` that has none, as each would have in production; the demo seeds
+    accounts for a few named cooperatives only. Returns {part id: member e-mail}."""
+    from catalog.accounts.users import Role, User
+    from orders.models import Fulfilment
+
+    def give(s: Any) -> dict[int, str]:
+        template = s.scalar(select(User.password_hash).where(User.email == OPERATOR_EMAIL))
+        found: dict[int, str] = {}
+        parts = s.scalars(
+            select(Fulfilment).join(Order).where(Order.number == number).order_by(Fulfilment.id)
+        ).all()
+        for part in parts:
+            email = s.scalar(
+                select(User.email).where(
+                    User.cooperative_id == part.cooperative_id, User.role == Role.COOPERATIVE
+                )
+            )
+            if email is None:
+                email = f"coop{part.cooperative_id}@example.ma"
+                s.add(
+                    User(
+                        email=email,
+                        name=part.cooperative_name,
+                        role=Role.COOPERATIVE,
+                        cooperative_id=part.cooperative_id,
+                        password_hash=template,
+                    )
+                )
+                s.flush()
+            found[part.id] = email
+        s.commit()
+        return found
+
+    return _read(live_server, give)
+
+
+def test_an_ngo_basket_order_is_paid_shipped_and_received_point_by_point(
+    live_server, open_context, shots
+):
+    from catalog.notifications import OutboxMessage
+
+    # the organisation orders 20 baskets for one point and confirms, paying by transfer
+    ngo = open_context("fr").new_page()
+    console = Console(ngo)
+    login(ngo, NGO_EMAIL)
+    ngo.goto("/ngo/orders/new")
+    sac = ngo.locator("#template_id option", has_text="SAC").first.get_attribute("value")
+    ngo.locator("#template_id").select_option(sac)
+    ngo.locator("#destinations-0-province_code").select_option("06.141")
+    ngo.locator("#destinations-0-hub_name").fill("Hay Mohammadi")
+    ngo.locator("#destinations-0-baskets").fill("20")
+    ngo.locator("main form button[type=submit]").last.press("Enter")
+    ngo.wait_for_load_state()
+    assert "/ngo/quotes/" in ngo.url, ngo.locator(".flashes, .field-error").all_inner_texts()
+    ngo.locator("form[action$='/confirm'] button[type=submit]").press("Enter")
+    ngo.wait_for_load_state()
+    assert "/ngo/orders/" in ngo.url, ngo.locator(".flashes").all_inner_texts()
+    order_url = ngo.url
+    number = ngo.locator("h1 bdi").inner_text()
+    shots(ngo, "01-ngo-order-placed")
+
+    # the operator records the transfer from the order desk
+    total = _read(
+        live_server, lambda s: s.scalar(select(Order.total_minor).where(Order.number == number))
+    )
+    desk = open_context("fr").new_page()
+    login(desk, OPERATOR_EMAIL)
+    desk.goto("/admin/orders?queue=awaiting_transfer")
+    desk.locator(f"main a:has-text('{number}')").first.click()
+    desk.wait_for_load_state()
+    desk.locator("#amount").fill(f"{total // 100},{total % 100:02d}")
+    desk.locator("#received_on").fill(_today())
+    desk.locator("#reference").fill("VIR-SAC-2026-001")
+    shots(desk, "02-operator-records-the-transfer")
+    desk.locator("form[action$='/transfer'] button[type=submit]").press("Enter")
+    desk.wait_for_load_state()
+    assert "VIR-SAC-2026-001" in desk.locator("main").inner_text()
+    shots(desk, "03-operator-transfer-recorded")
+
+    # every cooperative is told, and ships its part
+    members = _give_members(live_server, number)
+    told = _read(
+        live_server,
+        lambda s: set(
+            s.scalars(
+                select(OutboxMessage.topic).where(
+                    OutboxMessage.topic.like(f"order:{number}:part:%")
+                )
+            )
+        ),
+    )
+    assert len(told) == len(members), "each cooperative received its purchase order"
+    for n, email in enumerate(sorted(set(members.values()))):
+        coop = open_context("fr").new_page()
+        login(coop, email)
+        _open_part(coop, number)
+        coop.locator("#carrier").select_option("amana")
+        coop.locator("#tracking_number").fill(f"CB{100000000 + n:09d}MA")
+        _press(coop, "form[action$='/ship'] button[type=submit]")
+        assert "CB" in coop.locator("main").inner_text()
+        if n == 0:
+            shots(coop, "04-cooperative-shipped")
+        coop.context.close()
+
+    # the organisation confirms receipt at the point: 19 baskets, one line short
+    ngo.goto(order_url)
+    form = ngo.locator("form.receipt-form")
+    form.locator("input[name=baskets]").fill("19")
+    form.locator("details summary").press("Enter")
+    form.locator("input[name=short-0]").fill("1")
+    form.locator("textarea[name=note]").fill("Un panier incomplet : un paquet manquant")
+    shots(ngo, "05-ngo-receipt-form")
+    form.locator("button[type=submit]").press("Enter")
+    ngo.wait_for_load_state()
+    receipt = ngo.locator(".notice.receipt").inner_text()
+    assert "19" in receipt and "20" in receipt, receipt
+    shots(ngo, "06-ngo-receipt-confirmed")
+
+    # the impact report counts the received baskets, in Arabic too
+    ngo.goto(order_url.rstrip("/") + "/impact")
+    assert "19" in ngo.locator("main").inner_text()
+    shots(ngo, "07-impact-fr")
+    arabic = open_context("ar").new_page()
+    login(arabic, NGO_EMAIL)
+    arabic.goto(order_url.rstrip("/") + "/impact")
+    assert arabic.locator("html").get_attribute("dir") == "rtl"
+    assert "19" in arabic.locator("main").inner_text()
+    shots(arabic, "08-impact-ar")
+    assert console.errors == []
+
+
+def _today() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).date().isoformat()
