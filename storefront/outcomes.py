@@ -106,12 +106,13 @@ class Outcomes:
         fields: Mapping[str, str] | Callable[[str], str] | None = None,
         *,
         wording: Mapping[str, Any] | None = None,
+        under: str | None = None,
     ) -> Iterator[Attempt]:
         """Run the body as one transaction for ``form``: committed when it ends; when a
         library refuses, rolled back, each wrong field's message put under that field
         (``fields`` maps the library's field names to the form's where they differ: a
-        mapping or a function), the other messages flashed, and the view goes on to show
-        the form again."""
+        mapping or a function), the other messages flashed (or put under the field named
+        ``under``), and the view goes on to show the form again."""
         attempt = Attempt()
         try:
             yield attempt
@@ -125,6 +126,10 @@ class Outcomes:
                 texts = self.attach(form, exc.problems, names)
             else:
                 texts = self.describe(exc, wording)
+            if under is not None:
+                field = getattr(form, under)
+                field.errors = (*field.errors, *texts)
+                texts = []
             for text in texts:
                 flash(text, "error")
             return

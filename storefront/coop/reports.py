@@ -13,14 +13,13 @@ from werkzeug.wrappers import Response
 from catalog import audit
 from catalog.db import utcnow
 from orders import ledger, reports
-from orders.errors import LedgerError
 from orders.models import PayoutAccount
 from storefront.auth import cooperative_required
 from storefront.coop.forms import BankForm
 from storefront.coop.views import actor, bp
 from storefront.extensions import db
 from storefront.filters import CASABLANCA
-from storefront.messages import message
+from storefront.outcomes import saving
 
 
 def _local_midnight(day: date) -> datetime:
@@ -104,7 +103,7 @@ def bank() -> Response | str:
     account = db.session.get(PayoutAccount, coop.id)
     form = BankForm(obj=account)
     if form.validate_on_submit():
-        try:
+        with saving(form, under="rib") as attempt:
             ledger.set_payout_account(
                 db.session,
                 coop.id,
@@ -112,21 +111,15 @@ def bank() -> Response | str:
                 rib=form.rib.data or "",
                 stripe_account_id=account.stripe_account_id if account else None,
             )
-        except LedgerError as exc:
-            db.session.rollback()
-            form.rib.errors = (*form.rib.errors, message(exc.code, exc.data))
-        else:
-            audit.record(
+            audit.record_cooperative(
                 db.session,
                 actor(),
-                "cooperative.bank_account",
-                object_type="cooperative",
-                object_id=coop.id,
-                cooperative_id=coop.id,
+                "bank_account",
+                coop.id,
                 now=utcnow(),
                 details={"rib_end": (form.rib.data or "").replace(" ", "")[-4:]},
             )
-            db.session.commit()
+        if attempt.saved:
             flash(_("Bank account saved."), "success")
             return redirect(url_for("coop.bank"))
     return render_template(
