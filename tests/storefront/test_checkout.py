@@ -219,15 +219,21 @@ def test_confirming_reads_the_products_once_and_prices_once(
     product_reads = [
         s
         for s in count_queries
-        if s.lstrip().upper().startswith("SELECT") and "FROM catalog_product" in s
+        if s.lstrip().upper().startswith("SELECT")
+        and "FROM catalog_product" in s
+        and not s.rstrip().endswith("FOR NO KEY UPDATE")
     ]
     assert len(product_reads) == 1, product_reads
+    # on PostgreSQL the stock's rows are locked in id order before the one UPDATE that
+    # takes them (a lock that reads only ids; SQLite's transaction holds the write lock)
+    locks = sum("FOR NO KEY UPDATE" in s for s in count_queries)
+    assert locks == (0 if session.bind.dialect.name == "sqlite" else 1)
     # three parcels: the order, its parts and lines, three stock updates, the catalog
     # stamp (two products now show "only N left"), the events and two e-mails; the
     # cooperatives' members in one query, and an operator task (a look-up and an insert)
     # for each of the two cooperatives nobody can reach; nothing read twice (32
     # statements when the cart was priced twice, before the tasks and the stamp)
-    assert len(count_queries) <= 33, "\n".join(count_queries)
+    assert len(count_queries) - locks <= 33, "\n".join(count_queries)
 
 
 @pytest.mark.translated
