@@ -51,6 +51,15 @@ def _deliver(app, session, part) -> None:
     assert part.status == FulfilmentStatus.DELIVERED
 
 
+def _operator_desk(app, session):
+    """A client logged in as an operator."""
+    desk = app.test_client()
+    staff = operator(session)
+    session.commit()
+    login(desk, staff)
+    return desk
+
+
 def _coop_balance(session, coop_id) -> int:
     return next(
         (b.balance.amount_minor for b in ledger.balances(session) if b.cooperative_id == coop_id),
@@ -70,10 +79,7 @@ def test_the_operator_refunds_one_unit_of_a_line_by_card(stripe_app, session, sh
     before = _coop_balance(session, part.cooperative_id)
     assert before == part.total_minor - part.commission_minor
 
-    desk = stripe_app.test_client()
-    staff = operator(session)
-    session.commit()
-    login(desk, staff)
+    desk = _operator_desk(stripe_app, session)
     page = desk.get(f"/admin/orders/{order.number}").get_data(as_text=True)
     assert "Refund units of this line" in page
     url = f"/admin/orders/{order.number}/lines/{line.id}/refund"
@@ -129,10 +135,7 @@ def test_a_card_parcel_not_sent_gives_units_back_to_the_shelf_and_the_card(
     assert part.status == FulfilmentStatus.TO_PREPARE
     session.refresh(oil)
     assert oil.available == 2
-    desk = stripe_app.test_client()
-    staff = operator(session)
-    session.commit()
-    login(desk, staff)
+    desk = _operator_desk(stripe_app, session)
     page = desk.get(f"/admin/orders/{order.number}").get_data(as_text=True)
     assert "Take units of this line off the parcel" in page
     url = f"/admin/orders/{order.number}/lines/{line.id}/refund"
@@ -171,10 +174,7 @@ def test_a_cash_on_delivery_parcel_not_sent_costs_less_at_the_door(app, session,
     soap_line = next(ln for ln in part.lines if ln.product_id == soap.id)
     session.commit()
     total = part.total_minor
-    desk = app.test_client()
-    staff = operator(session)
-    session.commit()
-    login(desk, staff)
+    desk = _operator_desk(app, session)
     url = f"/admin/orders/{order.number}/lines/{{}}/refund"
 
     done = desk.post(
@@ -237,10 +237,7 @@ def test_a_line_refund_takes_back_the_cooperatives_share_from_its_connect_transf
     _deliver(stripe_app, session, part)
     result = stripe_app.test_cli_runner().invoke(args=["orders", "connect-transfers"])
     assert "1 transfer(s) made" in result.output
-    desk = stripe_app.test_client()
-    staff = operator(session)
-    session.commit()
-    login(desk, staff)
+    desk = _operator_desk(stripe_app, session)
     desk.post(
         f"/admin/orders/{order.number}/lines/{line.id}/refund",
         data={"quantity": "1", "reason": "Un flacon cassé"},
