@@ -133,9 +133,13 @@ def pack(session: Session, basket_order: BasketOrder) -> int:
             )
         )
     }
-    # the manifests, many times more rows than waves
+    # the manifests, many times more rows than waves: written a batch at a time, so
+    # that a national order never holds them all in memory
     rows: list[dict[str, Any]] = []
     for wave, (_dest, _lo, _hi, contents) in zip(waves, plans, strict=True):
+        if len(rows) >= ROWS_PER_INSERT:
+            session.execute(insert(ManifestLine), rows)
+            rows = []
         wave_id = wave_ids[(wave["destination_id"], wave["position"])]
         for rank, (line, alloc) in enumerate(contents, start=1):
             product = products[alloc.product_id]
@@ -163,8 +167,8 @@ def pack(session: Session, basket_order: BasketOrder) -> int:
                     "allocation_line_id": alloc.id,
                 }
             )
-    for start in range(0, len(rows), ROWS_PER_INSERT):
-        session.execute(insert(ManifestLine), rows[start : start + ROWS_PER_INSERT])
+    if rows:
+        session.execute(insert(ManifestLine), rows)
     session.expire(basket_order, ["waves"])
     return len(waves)
 
