@@ -6,8 +6,9 @@
 - a cooperative unticks "rural": the basket supply an NGO is quoted from does not change
   until the operator accepts the change; it changes once accepted (and back again).
 
-This module confirms a large order and changes a cooperative: it runs after the other
-NGO journey, which needs the demo's supply untouched."""
+This module confirms an order that takes every complete basket the demo can supply by
+its date, and changes a cooperative: its name sorts it after the other browser journeys,
+whose basket quotes need the demo's supply untouched."""
 
 from __future__ import annotations
 
