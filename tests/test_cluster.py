@@ -8,6 +8,7 @@ redis-server or PostgreSQL is missing (``.ci/run`` installs them)."""
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import re
 import shutil
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import pytest
 import requests
+from PIL import Image
+from redis import Redis
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
@@ -128,13 +131,54 @@ def test_a_stock_change_on_one_host_is_shown_by_the_other_at_once(shop) -> None:
     assert WATCHED in listing and "Sold out" in listing
 
 
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', page)
+    assert found, "the page has a form"
+    return found.group(1)
+
+
+def test_a_photo_added_on_one_host_is_served_by_the_other(shop) -> None:
+    _, state, products = shop
+    engine = create_engine(state["database_url"])
+    with Session(engine) as session:
+        product = session.get(Product, products[0]["id"])
+        assert product is not None
+        member(session, product.cooperative, email="photos@cluster.ma")
+        session.commit()
+    engine.dispose()
+    a, b = state["hosts"]["a"], state["hosts"]["b"]
+    http = requests.Session()
+    token = _csrf(http.get(f"{a}/account/login", timeout=30).text)
+    login = {"email": "photos@cluster.ma", "password": PASSWORD, "csrf_token": token}
+    signed_in = http.post(f"{a}/account/login", data=login, timeout=30, allow_redirects=False)
+    assert signed_in.status_code == 302, re.findall(r'role="alert"[^>]*>([^<]*)<', signed_in.text)
+    edit = http.get(f"{a}/back-office/products/{products[0]['id']}", timeout=30).text
+    photo = io.BytesIO()
+    Image.new("RGB", (600, 400), (180, 120, 40)).save(photo, "JPEG")
+    added = http.post(
+        f"{a}/back-office/products/{products[0]['id']}/photos",
+        data={"csrf_token": _csrf(edit)},
+        files={"photo": ("photo.jpg", photo.getvalue(), "image/jpeg")},
+        timeout=60,
+        allow_redirects=False,
+    )
+    assert added.status_code == 302
+    page = requests.get(f"{b}/fr/p/{products[0]['slug']}", timeout=30).text
+    names = re.findall(r'/media/([0-9a-f]+\.jpg)"', page)
+    assert names, "host b shows the new photo"
+    served = requests.get(f"{b}/media/{names[0]}", timeout=30)
+    assert served.status_code == 200 and Image.open(io.BytesIO(served.content)).size == (600, 400)
+
+
 def test_a_rate_limit_counts_across_hosts(shop) -> None:
     folder, state, _ = shop
+    counters = Redis.from_url(state["redis_url"])
+    for key in counters.scan_iter(match="*imits*"):  # the photo test's login counted
+        counters.delete(key)
+    counters.close()
     http = requests.Session()
     form = http.get(f"{state['url']}/account/login", timeout=30).text
-    csrf = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', form)
-    assert csrf
-    data = {"email": "nobody@cluster.ma", "password": PASSWORD, "csrf_token": csrf.group(1)}
+    data = {"email": "nobody@cluster.ma", "password": PASSWORD, "csrf_token": _csrf(form)}
     codes = [
         http.post(f"{state['url']}/account/login", data=data, timeout=30).status_code
         for _ in range(11)
