@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,23 @@ from storefront.i18n import current_language
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 #: Everyday currency mark per language ("DH" is what Moroccans write in French).
 CURRENCY_MARK = {"fr": "DH", "ar": "د.م.", "en": "MAD"}
+
+
+#: "de" before a name that starts with a vowel, which French elides ("d'Oued Ed-Dahab")
+_DE_VOWEL = re.compile(r"\b([Dd])e (?=[AEIOUÀÂÉÈÊÎÔÛ])")
+
+
+def elide_de(text: str) -> str:
+    """French elision of "de" before a place name that starts with a vowel: "de Oued
+    Ed-Dahab" → "d'Oued Ed-Dahab", "de El Jadida" → "d'El Jadida"."""
+    return _DE_VOWEL.sub("\\1'", text)
+
+
+def elided(text: str) -> str | Markup:
+    """:func:`elide_de` on a French page; other languages unchanged."""
+    if current_language() != "fr":
+        return text
+    return Markup(elide_de(str(text))) if isinstance(text, Markup) else elide_de(text)  # noqa: S704 (escaped already; only an apostrophe is added)
 
 
 def money_text(amount: Money | int, lang: str | None = None) -> str:
@@ -227,6 +245,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(money_html, "money")
     app.add_template_filter(money_text, "money_text")
     app.add_template_filter(ltr, "ltr")
+    app.add_template_filter(elided, "elided")
     app.add_template_filter(number, "number")
     app.add_template_filter(percent, "percent")
     app.add_template_filter(local_date, "date")

@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from babel.numbers import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from catalog.errors import FieldProblem
-from storefront.filters import money_text
+from storefront.filters import FORMAT_LOCALES, money_text
 from storefront.forms import TEXT_MESSAGES
+from storefront.i18n import current_language
 from storefront.labels import CARRIERS, label
 
 MESSAGES: dict[str, Any] = {
@@ -130,7 +132,11 @@ def message(code: str, data: Mapping[str, Any] | None = None) -> str:
     if code == "tracking_format":
         data["carrier"] = label(CARRIERS, data.get("carrier", ""))
     if code == "too_large":
-        data["mb"] = f"{int(data.get('max_bytes', 0)) / 1024 / 1024:g}"
+        data["mb"] = format_decimal(
+            int(data.get("max_bytes", 0)) / 1024 / 1024,
+            format="#,##0.##",
+            locale=FORMAT_LOCALES[current_language()],
+        )
     if "allowed" in data and isinstance(data["allowed"], list | tuple):
         data["allowed"] = _(", ").join(str(a) for a in data["allowed"])
     try:

@@ -73,6 +73,12 @@ def gateway(method: PaymentMethod | str) -> PaymentGateway | None:
         return None
 
 
+def cash_on_delivery(amount: Money) -> bool:
+    """Whether ``amount`` may be paid cash on delivery (the same for every shopper)."""
+    found = gateways().get(PaymentMethod.COD)
+    return found is not None and found.is_available(amount)
+
+
 def offered(amount: Money) -> list[PaymentMethod]:
     """The ways of paying offered to the current user for ``amount``: bank transfer
     only to organisation members, each gateway deciding on the amount."""

@@ -42,7 +42,7 @@ from storefront.admin.views import actor, bp
 from storefront.auth import operator_required
 from storefront.coop.forms import ActionForm
 from storefront.extensions import db
-from storefront.filters import number
+from storefront.filters import money_text, number
 from storefront.filters import percent as percent_text
 from storefront.messages import message
 from storefront.outcomes import committing, saved, saving
@@ -262,7 +262,7 @@ def shipping_update(tariff_id: int) -> Response | str:
 def _settlement_form() -> SettlementForm:
     form = SettlementForm()
     form.cooperative_id.choices = [
-        (b.cooperative_id, f"{b.cooperative_name} ({b.balance.decimal})")
+        (b.cooperative_id, f"{b.cooperative_name} ({money_text(b.balance)})")
         for b in ledger.balances(db.session)
         if b.balance.amount_minor < 0
     ]

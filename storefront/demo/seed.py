@@ -39,6 +39,7 @@ from storefront.demo.catalog_data import (
     SECTOR_OF_KIND,
 )
 from storefront.demo.identifiers import make_ice
+from storefront.filters import elide_de
 
 GENERATED_PER_REGION = 5
 FOOD_CATEGORIES = {
@@ -179,7 +180,7 @@ def _cooperative(
         name_fr=fr,
         name_ar=ar,
         registration_number=f"{rng.randint(100, 9999)}/{rng.randint(2005, 2022)}",
-        registration_court=f"Tribunal de première instance de {city}",
+        registration_court=elide_de(f"Tribunal de première instance de {city}"),
         ice=make_ice(rng.randint(1_000_000, 999_999_999)),
         region_code=region_code,
         province_code=province_code,
@@ -191,12 +192,14 @@ def _cooperative(
         sector=Sector(sector),
         founded_year=rng.randint(1995, 2021),
         story_fr=story
-        or STORY_FR.format(
-            members=members,
-            women=women_fr,
-            short=fr.removeprefix("Coopérative "),
-            city=city,
-            what=what_fr,
+        or elide_de(
+            STORY_FR.format(
+                members=members,
+                women=women_fr,
+                short=fr.removeprefix("Coopérative "),
+                city=city,
+                what=what_fr,
+            )
         ),
         story_ar=named[2]
         if named

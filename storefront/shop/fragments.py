@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 from catalog import regions as regions_data
 from catalog.regions import Region
 from catalog.search import Card, CategoryNode, ProductQuery, SearchResult, Sort
+from storefront import payments
 from storefront.filters import localised, money_html, quantity
 from storefront.i18n import current_language
 from storefront.shop.pictures import CARD_SIZES, CARD_WIDTHS, picture_html, url_builder
@@ -126,6 +127,11 @@ def _card(card: Card, lang: str, first: bool) -> str:
     sold_out = (
         f'<span class="badge sold-out">{escape(_("Sold out"))}</span>' if card.sold_out else ""
     )
+    cod = (
+        f'<span class="pay-on-delivery">{escape(_("Pay cash on delivery"))}</span>'
+        if not card.sold_out and payments.cash_on_delivery(card.price)
+        else ""
+    )
     # f-strings with every value escaped: Markup.format's machinery cost more than the
     # rest of the card
     return (
@@ -133,7 +139,7 @@ def _card(card: Card, lang: str, first: bool) -> str:
         f'{picture}<span class="title">{localised(card, "title")}</span></a>'
         f'<span class="coop">{localised(card, "cooperative")}{women}</span>'
         f'<span class="price">{money_html(card.price)} <small>· '
-        f"{escape(quantity(card.net_quantity, card.unit))}</small></span>{sold_out}</li>"
+        f"{escape(quantity(card.net_quantity, card.unit))}</small></span>{cod}{sold_out}</li>"
     )
 
 

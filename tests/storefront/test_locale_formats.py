@@ -1,0 +1,68 @@
+"""Values a person reads in the formats of their language: megabytes with the locale's
+decimal sign, English examples with a decimal point, French "de" elided before a place
+that starts with a vowel, and "pay cash on delivery" wherever a price is shown."""
+
+from __future__ import annotations
+
+import pytest
+from flask_babel import gettext
+
+from catalog.rules import refresh_products
+from storefront.filters import elide_de, elided
+from storefront.messages import message
+
+pytestmark = pytest.mark.translated
+
+MB_2_5 = int(2.5 * 1024 * 1024)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("fr", "2,5 Mo au plus"), ("ar", "2,5 ميغابايت"), ("en", "at most 2.5 MB")],
+)
+def test_the_upload_limit_is_written_with_the_locale_decimal(app, lang, expected):
+    with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
+        text = message("too_large", {"max_bytes": MB_2_5, "size": MB_2_5 + 1})
+    assert expected in text, text
+
+
+def test_english_examples_of_amounts_use_a_decimal_point(app):
+    with app.test_request_context(headers={"Cookie": "lang=en"}):
+        texts = [
+            gettext(
+                "category: the category's address, e.g. huile-argan. price: in DH, e.g. 45,50."
+            ),
+            gettext("For example 45 or 45,50."),
+            gettext("Enter an amount such as 450 or 450,50."),
+        ]
+    assert all("45,50" not in t and "450,50" not in t for t in texts), texts
+    assert "e.g. 45.50" in texts[0] and "MAD" in texts[0]
+
+
+def test_french_elides_de_before_a_vowel():
+    assert elide_de("pour des familles de Oued Ed-Dahab") == "pour des familles d'Oued Ed-Dahab"
+    assert elide_de("Tribunal de première instance de El Jadida").endswith("d'El Jadida")
+    assert elide_de("de Casablanca-Settat, de Youssoufia") == "de Casablanca-Settat, de Youssoufia"
+
+
+def test_only_french_pages_elide(app):
+    with app.test_request_context(headers={"Cookie": "lang=fr"}):
+        assert elided("de Oued Ed-Dahab") == "d'Oued Ed-Dahab"
+    with app.test_request_context(headers={"Cookie": "lang=en"}):
+        assert elided("de Oued Ed-Dahab") == "de Oued Ed-Dahab"
+
+
+def test_product_cards_say_cash_on_delivery_where_the_price_is(client, make, session):
+    coop = make.cooperative()
+    honey = make.category("miel", name_fr="Miel")
+    make.product(coop, honey, slug="miel-thym", title_fr="Miel de thym", price_minor=9_000)
+    make.product(coop, honey, slug="miel-vide", title_fr="Miel épuisé", on_hand=0)
+    refresh_products(session, make.today)
+    session.commit()
+    page = client.get("/fr/c/miel").get_data(as_text=True)
+    cards = page.split('<li class="card">')[1:]
+    assert len(cards) == 2
+    thyme = next(c for c in cards if "Miel de thym" in c)
+    assert '<span class="pay-on-delivery">Paiement à la livraison</span>' in thyme
+    sold_out = next(c for c in cards if "Miel épuisé" in c)
+    assert "pay-on-delivery" not in sold_out
