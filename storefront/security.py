@@ -205,6 +205,11 @@ def content_security_policy(app: Flask) -> str:
     policy = dict(CONTENT_SECURITY_POLICY)
     if app.config.get("STRIPE_SECRET_KEY"):
         policy["form-action"] += f" {STRIPE_CHECKOUT}"
+        # a stand-in for Stripe (``STRIPE_API_BASE``, the offline fake of the README)
+        # serves its hosted page from its own origin
+        base = urlsplit(app.config.get("STRIPE_API_BASE") or "")
+        if base.scheme in ("http", "https") and base.netloc:
+            policy["form-action"] += f" {base.scheme}://{base.netloc}"
     policy.update(app.config.get("CONTENT_SECURITY_POLICY") or {})
     return "; ".join(f"{name} {value}" for name, value in policy.items())
 

@@ -219,4 +219,13 @@ def test_card_payments_let_the_checkout_form_lead_to_stripe(app, client) -> None
     assert "checkout.stripe.com" not in client.get("/").headers["Content-Security-Policy"]
     app.config["STRIPE_SECRET_KEY"] = "sk_test_x"
     csp = client.get("/").headers["Content-Security-Policy"]
-    assert "form-action 'self' https://checkout.stripe.com" in csp
+    assert "form-action 'self' https://checkout.stripe.com;" in csp
+
+
+def test_an_offline_stand_in_for_stripe_may_receive_the_checkout_form(app, client) -> None:
+    """``make run`` with the README's loopback fake: its hosted page is on its own origin."""
+    app.config["STRIPE_API_BASE"] = "http://127.0.0.1:8420"
+    assert "127.0.0.1:8420" not in client.get("/").headers["Content-Security-Policy"]
+    app.config["STRIPE_SECRET_KEY"] = "sk_test_x"
+    csp = client.get("/").headers["Content-Security-Policy"]
+    assert "form-action 'self' https://checkout.stripe.com http://127.0.0.1:8420;" in csp
