@@ -61,6 +61,13 @@ def _formatted(money: Money, lang: str) -> str:
     return f"{number}\u00a0{mark}"
 
 
+def amount_field(minor: int) -> str:
+    """An amount as a form field shows it for editing, in the page's language and without
+    grouping, so :meth:`Money.parse` reads it back: ``-7,50`` (fr), ``-7.50`` (en)."""
+    value = Money(minor).decimal
+    return format_decimal(value, format="0.00", locale=FORMAT_LOCALES[current_language()])
+
+
 def number(value: float, decimals: int = 0) -> str:
     """A quantity as the page's language writes it: ``1 234,5`` (fr), ``1,234.5`` (en)."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")

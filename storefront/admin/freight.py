@@ -28,7 +28,7 @@ from storefront.admin.views import actor, bp
 from storefront.auth import operator_required
 from storefront.coop.forms import ActionForm
 from storefront.extensions import db
-from storefront.filters import money_text
+from storefront.filters import amount_field, money_text
 from storefront.forms import Form
 from storefront.i18n import current_language
 from storefront.messages import message
@@ -79,20 +79,16 @@ def _form_class() -> type[Form]:
 FreightForm = _form_class()
 
 
-def _dh(minor: int) -> str:
-    return f"{minor // 100},{minor % 100:02d}"
-
-
 def _fill(form: Form) -> None:
     rates = freight.current(db.session)
     for zone, rate in rates.items():
-        form[f"{zone}_per_kg"].data = _dh(rate.per_kg_minor)
-        form[f"{zone}_per_kg_100km"].data = _dh(rate.per_kg_100km_minor)
-        form[f"{zone}_min_shipment"].data = _dh(rate.min_shipment_minor)
+        form[f"{zone}_per_kg"].data = amount_field(rate.per_kg_minor)
+        form[f"{zone}_per_kg_100km"].data = amount_field(rate.per_kg_100km_minor)
+        form[f"{zone}_min_shipment"].data = amount_field(rate.min_shipment_minor)
         form[f"{zone}_transit_days"].data = rate.transit_days
     rules = freight.sourcing(db.session)
-    form["min_part"].data = _dh(rules.min_part_minor)
-    form["shipment_fee"].data = _dh(rules.shipment_fee_minor)
+    form["min_part"].data = amount_field(rules.min_part_minor)
+    form["shipment_fee"].data = amount_field(rules.shipment_fee_minor)
     form["max_parts"].data = rules.max_parts
 
 

@@ -42,7 +42,7 @@ from storefront.admin.views import actor, bp
 from storefront.auth import operator_required
 from storefront.coop.forms import ActionForm
 from storefront.extensions import db
-from storefront.filters import money_text, number
+from storefront.filters import amount_field, money_text, number
 from storefront.filters import percent as percent_text
 from storefront.messages import message
 from storefront.outcomes import committing, saved, saving
@@ -85,9 +85,9 @@ def delivery_charges() -> Response | str:
     current = settings.current(db.session)
     form = DeliveryChargingForm()
     if not form.is_submitted():
-        form.free_from.data = _dh(current.free_delivery_from_minor)
+        form.free_from.data = amount_field(current.free_delivery_from_minor)
         form.charging.data = current.delivery_charging
-        form.cap.data = _dh(current.delivery_cap_minor)
+        form.cap.data = amount_field(current.delivery_cap_minor)
     if form.validate_on_submit() and (amounts := _amounts(form, "free_from", "cap")):
         with saving(form) as attempt:
             changed = set_delivery_charging(
@@ -135,7 +135,7 @@ def commission() -> Response | str:
 def _commission_page(form: CommissionForm, codes: CashCodeForm) -> str:
     saved = settings.current(db.session)
     if not codes.is_submitted():
-        codes.cod_code_above.data = _dh(saved.cod_code_above_minor)
+        codes.cod_code_above.data = amount_field(saved.cod_code_above_minor)
     return render_template(
         "admin/commission.html",
         form=form,
@@ -184,20 +184,16 @@ def _tariff_form(tariff: ShippingTariff, *, formdata: bool = True):  # noqa: ANN
     )
     if not form.is_submitted() or not formdata:
         form.active.data = tariff.active
-        form.cod_fee.data = _dh(tariff.cod_fee_minor)
-        form.extra_kg.data = _dh(tariff.extra_kg_minor)
+        form.cod_fee.data = amount_field(tariff.cod_fee_minor)
+        form.extra_kg.data = amount_field(tariff.extra_kg_minor)
         for rate in tariff.rates:
-            getattr(form, f"rate_{rate.id}").data = _dh(rate.price_minor)
+            getattr(form, f"rate_{rate.id}").data = amount_field(rate.price_minor)
     return form
 
 
 def _percent_field(bps: int) -> str:
     """A rate in basis points as the commission field shows it: ``7,5`` (fr), ``7.5`` (en)."""
     return number(bps / 100, 2).rstrip("0").rstrip(",.")
-
-
-def _dh(minor: int) -> str:
-    return f"{minor // 100},{minor % 100:02d}"
 
 
 @bp.get("/shipping")

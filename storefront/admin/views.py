@@ -55,6 +55,7 @@ from storefront.coop.forms import ActionForm
 from storefront.coop.notify import notify_cooperative
 from storefront.coop.views import back_office_context
 from storefront.extensions import db
+from storefront.filters import amount_field
 from storefront.messages import message
 from storefront.notifications import tell
 from storefront.outcomes import committing, saving
@@ -462,7 +463,7 @@ def _category_form(category: Category | None) -> CategoryForm:
         rule = category.rule
         form.required_kinds.data = list(rule.required_kinds or []) if rule else []
         cap = rule.max_unit_price_minor if rule else None
-        form.max_price.data = f"{cap // 100},{cap % 100:02d}" if cap is not None else ""
+        form.max_price.data = amount_field(cap) if cap is not None else ""
     return form
 
 

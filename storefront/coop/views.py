@@ -73,6 +73,7 @@ from storefront.coop.forms import (
     StockAdjustForm,
 )
 from storefront.extensions import db
+from storefront.filters import amount_field
 from storefront.i18n import current_language
 from storefront.mailer import queue_mail
 from storefront.media import document_store, photo_store
@@ -440,10 +441,6 @@ def product_new() -> Response | str:
     return render_template("coop/product_form.html", form=form, product=None)
 
 
-def _price_text(minor: int) -> str:
-    return f"{minor // 100},{minor % 100:02d}"
-
-
 @bp.route("/products/<int:product_id>", methods=["GET", "POST"])
 @cooperative_required
 def product_edit(product_id: int) -> Response | tuple[str, int]:
@@ -451,7 +448,7 @@ def product_edit(product_id: int) -> Response | tuple[str, int]:
     form = ProductForm(obj=product)
     product_form_choices(form)
     if request.method == "GET":
-        form.price.data = _price_text(product.price_minor)
+        form.price.data = amount_field(product.price_minor)
         form.unit.data = str(product.unit)
         form.on_hand_seen.data = str(product.on_hand)
     status = 200

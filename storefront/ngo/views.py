@@ -65,6 +65,7 @@ from solidarity_baskets.request import BasketRequest, DestinationRequest
 from storefront import jobs, payments
 from storefront.auth import answer_existing_account, organisation_required
 from storefront.extensions import db
+from storefront.filters import amount_field
 from storefront.i18n import current_language
 from storefront.ngo import exports, invoice_pdf, points_file, tags_pdf
 from storefront.ngo.forms import (
@@ -607,7 +608,7 @@ def _fill_from_quote(form: BasketOrderForm, quote: BasketQuote, today: date) -> 
         entry.form.window.data = dest.window
     form.deliver_by.data = max(asked.deliver_by, today + timedelta(days=service.MIN_DAYS_AHEAD))
     if asked.budget_per_basket_minor is not None:
-        form.budget_per_basket.data = str(Money(asked.budget_per_basket_minor).decimal)
+        form.budget_per_basket.data = amount_field(asked.budget_per_basket_minor)
     form.family_size.data = asked.family_size
     form.max_share.data = max(1, asked.max_share_bps // 100)
     form.women_led_preference.data = asked.women_led_preference

@@ -110,7 +110,7 @@ def test_editing_duplicating_and_unpublishing(client, session, shop, make) -> No
     product = make.product(coop, oil, sku="ARG-1", on_hand=10)
     session.commit()
     page = client.get(f"/back-office/products/{product.id}").get_data(as_text=True)
-    assert 'value="100,00"' in page, "the price is shown as people write it"
+    assert 'value="100.00"' in page, "the price is shown as the page's language writes it (en)"
     data = {**PRODUCT, "category_id": str(oil.id), "sku": "ARG-1", "on_hand": "3"}
     assert client.post(f"/back-office/products/{product.id}", data=data).status_code == 302
     session.refresh(product)

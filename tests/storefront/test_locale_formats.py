@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from flask_babel import gettext
 
+from catalog.money import Money
 from catalog.rules import refresh_products
-from storefront.filters import elide_de, elided
+from storefront.filters import amount_field, elide_de, elided
 from storefront.messages import message
 
 pytestmark = pytest.mark.translated
@@ -37,6 +38,19 @@ def test_english_examples_of_amounts_use_a_decimal_point(app):
         ]
     assert all("45,50" not in t and "450,50" not in t for t in texts), texts
     assert "e.g. 45.50" in texts[0] and "MAD" in texts[0]
+
+
+@pytest.mark.parametrize(
+    ("lang", "minor", "expected"),
+    [("fr", 4_550, "45,50"), ("en", 4_550, "45.50"), ("fr", -650, "-6,50"), ("en", 0, "0.00")],
+)
+def test_an_amount_to_edit_is_shown_in_the_locale_and_reads_back(app, lang, minor, expected):
+    """The operator's, cooperative's and organisation's forms show a saved amount this
+    way (a negative one was "-7,50" for -6.50 and English had a comma)."""
+    with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
+        text = amount_field(minor)
+    assert text == expected
+    assert Money.parse(text).amount_minor == minor
 
 
 def test_french_elides_de_before_a_vowel():
