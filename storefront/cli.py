@@ -44,6 +44,15 @@ def seed_demo(if_empty: bool) -> None:
     click.echo(f"Solidarity baskets: {', '.join(baskets['templates'])}.")
     for email in baskets["accounts"]:
         click.echo(f"Demo NGO account {email} / password {baskets['password']}")
+    from storefront.demo.orders import MEMBER_DOMAIN, seed_member_accounts
+
+    opened = seed_member_accounts(session, now=utcnow())
+    session.commit()
+    if opened:
+        click.echo(
+            f"Every other cooperative ({opened}): account <slug>@{MEMBER_DOMAIN} / password "
+            f"{made['password']}, where <slug> ends its page's address, /fr/coop/<slug>"
+        )
 
 
 @click.command("seed-national")

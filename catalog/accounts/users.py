@@ -141,13 +141,10 @@ class User(Base):
     # -- passwords ----------------------------------------------------------------
     def set_password(self, password: str) -> None:
         """:raises InvalidInput: ``password`` ``too_short`` (``min``)."""
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise InvalidInput(
-                [FieldProblem("password", "too_short", {"min": MIN_PASSWORD_LENGTH})]
-            )
+        hashed = hash_password(password)
         if self.password_hash:  # a new password ends the sessions made with the old one
             self.end_sessions()
-        self.password_hash = _hasher.hash(password)
+        self.password_hash = hashed
 
     def check_password(self, password: str) -> bool:
         try:
@@ -171,6 +168,16 @@ def find_user(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+def hash_password(password: str) -> str:
+    """The stored form of an acceptable password (Argon2, salted).
+
+    :raises InvalidInput: ``password`` ``too_short`` (``min``).
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput([FieldProblem("password", "too_short", {"min": MIN_PASSWORD_LENGTH})])
+    return _hasher.hash(password)
+
+
 @dataclass(frozen=True)
 class NewUser:
     """What a person gives to open an account."""
@@ -191,9 +198,12 @@ def register_user(
     cooperative_id: int | None = None,
     organisation: Organisation | None = None,
     now: datetime,
+    password_hash: str | None = None,
 ) -> User:
     """Open an account: a shopper, a member of a cooperative (``cooperative_id``) or of
-    an organisation (``organisation``, perhaps new). Flushes.
+    an organisation (``organisation``, perhaps new). Flushes. ``password_hash``, made by
+    :func:`hash_password` from ``new.password``, spares hashing it again when many
+    accounts open with one password (the demo's cooperatives).
 
     :raises AccountExists: the e-mail already has an account (the caller answers
         without saying so to the person typing).
@@ -213,7 +223,10 @@ def register_user(
         marketing_consent=new.marketing_consent,
         created_at=now,
     )
-    user.set_password(new.password)
+    if password_hash is None:
+        user.set_password(new.password)
+    else:
+        user.password_hash = password_hash
     session.add(user)
     session.flush()
     return user

@@ -1,6 +1,6 @@
 """Demo data for orders: the Amana-like shipping tariffs, the commission, an operator
-and one member account per named cooperative (with a bank account for payouts), and
-two sample orders so the back office and the payout ledger have something to show.
+and one member account per named cooperative (with a bank account for payouts), one
+per other cooperative (they supply the solidarity baskets), and two sample orders so the back office and the payout ledger have something to show.
 Idempotent: what exists already is kept."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import settings
-from catalog.accounts.users import NewUser, Role, register_user
+from catalog.accounts.users import NewUser, Role, User, hash_password, register_user
 from catalog.errors import AccountExists
 from catalog.models import Cooperative, Product
 from catalog.money import Money
@@ -53,6 +53,34 @@ def _account(
     except AccountExists:
         return False
     return True
+
+
+#: the other cooperatives' members: ``<slug>@MEMBER_DOMAIN``
+MEMBER_DOMAIN = "membres.taawun.ma"
+
+
+def seed_member_accounts(session: Session, *, now: datetime) -> int:
+    """One member account for every cooperative that has none, so each purchase order
+    of a demo basket order can be shipped from its back office. Returns how many were
+    opened. They share the demo password, hashed once."""
+    with_member = select(User.cooperative_id).where(User.cooperative_id.is_not(None))
+    coops = session.scalars(
+        select(Cooperative).where(Cooperative.id.not_in(with_member)).order_by(Cooperative.id)
+    ).all()
+    hashed = hash_password(DEMO_PASSWORD) if coops else ""
+    for coop in coops:
+        email = f"{coop.slug}@{MEMBER_DOMAIN}"
+        register_user(
+            session,
+            NewUser(email=email, password=DEMO_PASSWORD, name=coop.name_fr),
+            role=Role.COOPERATIVE,
+            cooperative_id=coop.id,
+            now=now,
+            password_hash=hashed,
+        )
+        if not coop.email:
+            coop.email = email
+    return len(coops)
 
 
 class DemoOrders(TypedDict):

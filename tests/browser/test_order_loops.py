@@ -275,15 +275,13 @@ def test_the_operator_refunds_one_line_of_a_card_order_and_stripe_agrees(
 NGO_EMAIL = "ngo@taawun.ma"
 
 
-def _give_members(live_server: Any, number: str) -> dict[int, str]:
-    """Setup only: a member account (the demo password) for every cooperative supplying
-    order ``number`` that has none, as each would have in production; the demo seeds
-    accounts for a few named cooperatives only. Returns {part id: member e-mail}."""
+def _members(live_server: Any, number: str) -> dict[int, str]:
+    """The member e-mail of every cooperative supplying order ``number`` (the demo
+    opens one per cooperative, with the demo password). Returns {part id: e-mail}."""
     from catalog.accounts.users import Role, User
     from orders.models import Fulfilment
 
     def give(s: Any) -> dict[int, str]:
-        template = s.scalar(select(User.password_hash).where(User.email == OPERATOR_EMAIL))
         found: dict[int, str] = {}
         parts = s.scalars(
             select(Fulfilment).join(Order).where(Order.number == number).order_by(Fulfilment.id)
@@ -294,20 +292,8 @@ def _give_members(live_server: Any, number: str) -> dict[int, str]:
                     User.cooperative_id == part.cooperative_id, User.role == Role.COOPERATIVE
                 )
             )
-            if email is None:
-                email = f"coop{part.cooperative_id}@example.ma"
-                s.add(
-                    User(
-                        email=email,
-                        name=part.cooperative_name,
-                        role=Role.COOPERATIVE,
-                        cooperative_id=part.cooperative_id,
-                        password_hash=template,
-                    )
-                )
-                s.flush()
+            assert email is not None, f"{part.cooperative_name} has no member in the demo"
             found[part.id] = email
-        s.commit()
         return found
 
     return _read(live_server, give)
@@ -357,7 +343,7 @@ def test_an_ngo_basket_order_is_paid_shipped_and_received_point_by_point(
     shots(desk, "03-operator-transfer-recorded")
 
     # every cooperative is told, and ships its part
-    members = _give_members(live_server, number)
+    members = _members(live_server, number)
     told = _read(
         live_server,
         lambda s: set(

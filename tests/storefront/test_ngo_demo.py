@@ -9,11 +9,18 @@ import pytest
 from sqlalchemy import select
 
 from catalog.accounts.users import User
+from catalog.models import Cooperative
 from solidarity_baskets.models import BasketTemplate
 from solidarity_baskets.request import BasketRequest, DestinationRequest
 from solidarity_baskets.service import quote_baskets
 from storefront.demo.baskets import NGO_EMAIL, seed_baskets
-from storefront.demo.orders import seed_orders
+from storefront.demo.orders import (
+    DEMO_PASSWORD,
+    MEMBER_DOMAIN,
+    MEMBER_EMAILS,
+    seed_member_accounts,
+    seed_orders,
+)
 from storefront.demo.seed import seed_catalog
 from tests.conftest import NOW, TODAY
 
@@ -69,3 +76,34 @@ def test_every_line_of_the_demo_national_basket_has_rural_suppliers(session, tmp
     # the tea line is 850 g and tea comes in 250 g packs: four packs (1 kg) per basket
     tea = [o for o in supply.offers if o.line_key == "the"]
     assert tea and {o.units_per_line_unit for o in tea} == {4}
+
+
+@pytest.mark.slow
+def test_every_demo_cooperative_can_sign_in_to_ship_its_purchase_orders(session, tmp_path, client):
+    """A basket order is supplied by dozens of the demo's cooperatives: each has a
+    member who signs in with the demo password and reaches its back office."""
+    seed_catalog(session, tmp_path, today=TODAY)
+    seed_orders(session, now=NOW)
+    seed_baskets(session, tmp_path, today=TODAY, now=NOW)
+    opened = seed_member_accounts(session, now=NOW)
+    session.commit()
+    coops = session.scalars(select(Cooperative)).all()
+    members = {u.cooperative_id for u in session.scalars(select(User)) if u.cooperative_id}
+    assert opened == len(coops) - 4 and members == {c.id for c in coops}
+    assert seed_member_accounts(session, now=NOW) == 0  # idempotent
+    supplier = session.scalar(
+        select(Cooperative).where(
+            Cooperative.rural.is_(True), Cooperative.slug.not_in(MEMBER_EMAILS)
+        )
+    )
+    email = f"{supplier.slug}@{MEMBER_DOMAIN}"
+    assert supplier.email == email
+    client.set_cookie("lang", "en")
+    response = client.post("/account/login", data={"email": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = client.get("/back-office/orders")
+    assert page.status_code == 200 and supplier.name_fr in page.get_data(as_text=True)
+    wrong = client.post("/account/logout") and client.post(
+        "/account/login", data={"email": email, "password": "not-the-demo-password"}
+    )
+    assert wrong.status_code == 200  # the shared hash is a real password check
