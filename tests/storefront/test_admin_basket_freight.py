@@ -36,7 +36,7 @@ def _form(**changes: str) -> dict[str, str]:
 def test_the_page_shows_the_default_tariff_and_lanes(client, console) -> None:
     page = client.get("/admin/basket-freight").get_data(as_text=True)
     assert "Basket freight" in page or "Fret des paniers" in page
-    assert 'value="0,30"' in page  # per kg, every zone
+    assert 'value="0.30"' in page  # per kg, every zone (English page)
     assert "km" in page
 
 

@@ -100,7 +100,7 @@ def test_the_operator_sets_the_delivery_charges(client, session) -> None:
     session.commit()
     login(client, boss)
     page = client.get("/admin/delivery-charges").get_data(as_text=True)
-    assert 'value="45,00"' in page
+    assert 'value="45.00"' in page
     assert re.search(r'<input checked[^>]*value="per_parcel"', page)
     response = client.post(
         "/admin/delivery-charges", data={"free_from": "400", "charging": "capped", "cap": "40"}

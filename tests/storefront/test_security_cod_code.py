@@ -115,7 +115,7 @@ def test_the_operator_sets_the_amount(client, session) -> None:
     session.commit()
     login(client, boss)
     page = client.get("/admin/commission").get_data(as_text=True)
-    assert "Ask for a code by text message above (DH)" in page and "1000,00" in page
+    assert "Ask for a code by text message above (DH)" in page and "1000.00" in page  # English page
     bad = client.post("/admin/commission/cash-codes", data={"cod_code_above": "lots"})
     assert bad.status_code == 200
     assert "Enter an amount in DH" in bad.get_data(as_text=True)
