@@ -81,11 +81,13 @@ def _reserve_made_to_order(
     """Allocate what the shelf has of a made-to-order product and commit the rest of
     the line to production capacity with a promised date (the row locked first)."""
     assert line.product_id is not None
-    # lock the row, and read its current values into the product object
+    # lock the row, and read its current values into the product object (FOR NO KEY
+    # UPDATE, as the shelf's allocation does: order lines hold KEY SHARE on products,
+    # and FOR UPDATE would wait on them and deadlock)
     product = session.scalars(
         select(Product)
         .where(Product.id == line.product_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).one()
     available, sellable = max(0, product.available), product.sellable

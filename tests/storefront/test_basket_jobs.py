@@ -224,6 +224,8 @@ def test_the_progress_page_moves_while_the_order_is_being_written(
 ):
     """On SQLite the confirmation holds the database's write lock from placing the
     order to its commit; the page still shows each stage as it comes."""
+    if session.bind.dialect.name != "sqlite":
+        pytest.skip("the write lock held through the confirmation is SQLite's")
     quote = _quote_in_background(client, world, session, app)
     client.post(f"/ngo/quotes/{quote.id}/confirm", data={"payment_method": "bank_transfer"})
     job_id = _job(session).id
