@@ -281,22 +281,22 @@ def _members(live_server: Any, number: str) -> dict[int, str]:
     from catalog.accounts.users import Role, User
     from orders.models import Fulfilment
 
-    def give(s: Any) -> dict[int, str]:
-        found: dict[int, str] = {}
-        parts = s.scalars(
-            select(Fulfilment).join(Order).where(Order.number == number).order_by(Fulfilment.id)
-        ).all()
-        for part in parts:
-            email = s.scalar(
-                select(User.email).where(
-                    User.cooperative_id == part.cooperative_id, User.role == Role.COOPERATIVE
-                )
+    def find(s: Any) -> dict[int, str]:
+        parts = select(Fulfilment.id, Fulfilment.cooperative_id).join(Order)
+        parts = parts.where(Order.number == number).subquery()
+        rows = s.execute(
+            select(parts.c.id, User.email)
+            .outerjoin(
+                User,
+                (User.cooperative_id == parts.c.cooperative_id) & (User.role == Role.COOPERATIVE),
             )
-            assert email is not None, f"{part.cooperative_name} has no member in the demo"
-            found[part.id] = email
+            .order_by(parts.c.id, User.id.desc())
+        ).all()
+        found = {part_id: email for part_id, email in rows}
+        assert None not in found.values(), "a supplying cooperative has no member in the demo"
         return found
 
-    return _read(live_server, give)
+    return _read(live_server, find)
 
 
 def test_an_ngo_basket_order_is_paid_shipped_and_received_point_by_point(
