@@ -41,7 +41,10 @@ def _account(
     cooperative_id: int | None = None,
     *,
     now: datetime,
+    password_hash: str | None = None,
 ) -> bool:
+    """Open a demo account with the demo password (``password_hash``: already hashed);
+    False when the e-mail has one."""
     try:
         register_user(
             session,
@@ -49,6 +52,7 @@ def _account(
             role=role,
             cooperative_id=cooperative_id,
             now=now,
+            password_hash=password_hash,
         )
     except AccountExists:
         return False
@@ -68,19 +72,22 @@ def seed_member_accounts(session: Session, *, now: datetime) -> int:
         select(Cooperative).where(Cooperative.id.not_in(with_member)).order_by(Cooperative.id)
     ).all()
     hashed = hash_password(DEMO_PASSWORD) if coops else ""
+    opened = 0
     for coop in coops:
         email = f"{coop.slug}@{MEMBER_DOMAIN}"
-        register_user(
+        if _account(
             session,
-            NewUser(email=email, password=DEMO_PASSWORD, name=coop.name_fr),
-            role=Role.COOPERATIVE,
-            cooperative_id=coop.id,
+            email,
+            coop.name_fr,
+            Role.COOPERATIVE,
+            coop.id,
             now=now,
             password_hash=hashed,
-        )
-        if not coop.email:
-            coop.email = email
-    return len(coops)
+        ):
+            opened += 1
+            if not coop.email:
+                coop.email = email
+    return opened
 
 
 class DemoOrders(TypedDict):
