@@ -14,6 +14,7 @@ from catalog.money import Money
 from catalog.notifications import Attachment
 from orders import recipients
 from orders.models import Fulfilment, Order, OrderLine
+from orders.recipients import Party
 from orders.status import PaymentMethod
 from storefront.extensions import db
 from storefront.notifications import tell
@@ -55,17 +56,26 @@ def _to_shopper(order: Order, template: str, topic: str, **context: Any) -> None
     )
 
 
+def _to_cooperative(
+    part: Fulfilment, template: str, topic: str, *, party: Party | None = None, **context: Any
+) -> None:
+    """Tell the cooperative of ``part`` (``party`` when its contacts are already loaded)."""
+    order = part.order
+    tell(
+        party or recipients.cooperative(db.session, part.cooperative),
+        template,
+        topic=f"order:{order.number}:part:{part.position}{topic}",
+        order_number=order.number,
+        order=order,
+        part=part,
+        **context,
+    )
+
+
 def _to_cooperatives(order: Order) -> None:
     parties = recipients.cooperatives(db.session, [p.cooperative for p in order.fulfilments])
     for part in order.fulfilments:
-        tell(
-            parties[part.cooperative_id],
-            "order_part_new",
-            topic=f"order:{order.number}:part:{part.position}",
-            order_number=order.number,
-            order=order,
-            part=part,
-        )
+        _to_cooperative(part, "order_part_new", "", party=parties[part.cooperative_id])
 
 
 def order_placed(order: Order) -> None:
@@ -146,34 +156,23 @@ def part_cancelled(part: Fulfilment, reason: str, *, tell_cooperative: bool = Tr
     _to_shopper(
         part.order, "order_part_cancelled", f"cancelled:{part.position}", part=part, reason=reason
     )
-    tell(
-        recipients.cooperative(db.session, part.cooperative),
-        "coop_part_cancelled",
-        topic=f"order:{part.order.number}:part:{part.position}:cancelled",
-        order_number=part.order.number,
-        order=part.order,
-        part=part,
-        reason=reason,
-    )
+    _to_cooperative(part, "coop_part_cancelled", ":cancelled", reason=reason)
 
 
 def units_taken_off(line: OrderLine, quantity: int, amount: Money, reason: str) -> None:
     """Units of a line taken off a parcel not sent yet: the buyer hears what it pays or
     gets back, the cooperative what to send."""
     part = line.fulfilment
-    context: dict[str, Any] = {"part": part, "line": line, "quantity": quantity, "amount": amount}
+    context: dict[str, Any] = {"line": line, "quantity": quantity, "amount": amount}
     _to_shopper(
-        part.order, "order_units_taken_off", f"taken_off:{line.id}", reason=reason, **context
-    )
-    tell(
-        recipients.cooperative(db.session, part.cooperative),
-        "coop_units_taken_off",
-        topic=f"order:{part.order.number}:part:{part.position}:taken_off:{line.id}",
-        order_number=part.order.number,
-        order=part.order,
+        part.order,
+        "order_units_taken_off",
+        f"taken_off:{line.id}",
+        part=part,
         reason=reason,
         **context,
     )
+    _to_cooperative(part, "coop_units_taken_off", f":taken_off:{line.id}", reason=reason, **context)
 
 
 def part_refused(part: Fulfilment) -> None:
