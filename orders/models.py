@@ -370,14 +370,14 @@ class OrderLine(Base):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint(
             "qty_from_stock >= 0 AND qty_made_to_order >= 0 "
-            "AND qty_from_stock + qty_made_to_order + removed_quantity = quantity",
+            "AND qty_from_stock + qty_made_to_order "
+            "BETWEEN quantity - refunded_quantity AND quantity",
             name="quantity_split",
         ),
         CheckConstraint("commission_bps BETWEEN 0 AND 10000", name="commission_range"),
         CheckConstraint(
             "refunded_quantity BETWEEN 0 AND quantity AND refunded_minor >= 0 "
-            "AND refunded_commission_minor >= 0 "
-            "AND removed_quantity BETWEEN 0 AND refunded_quantity",
+            "AND refunded_commission_minor >= 0",
             name="refund_range",
         ),
     )
@@ -401,7 +401,8 @@ class OrderLine(Base):
     commission_bps: Mapped[int]
     commission_minor: Mapped[int]
     unit_weight_g: Mapped[int] = mapped_column(default=0)
-    # -- where the units that ship come from (taken-off units are in neither) ----------
+    # -- where the units that ship come from (units taken off before the parcel left
+    # are in neither: see removed_quantity) -------------------------------------------
     qty_from_stock: Mapped[int] = mapped_column(default=0)
     qty_made_to_order: Mapped[int] = mapped_column(default=0)
     promised_on: Mapped[date | None] = mapped_column(Date)
@@ -418,9 +419,6 @@ class OrderLine(Base):
     refunded_minor: Mapped[int] = mapped_column(default=0)
     #: the marketplace's commission on the refunded units, given back with them
     refunded_commission_minor: Mapped[int] = mapped_column(default=0)
-    #: of the refunded units, those taken off before the parcel left: their stock went
-    #: back on sale and they are not sent
-    removed_quantity: Mapped[int] = mapped_column(default=0)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     fulfilment: Mapped[Fulfilment] = relationship(back_populates="lines")
@@ -433,7 +431,13 @@ class OrderLine(Base):
     @property
     def quantity_to_send(self) -> int:
         """The units the cooperative sends: those not taken off before the parcel left."""
-        return self.quantity - self.removed_quantity
+        return self.qty_from_stock + self.qty_made_to_order
+
+    @property
+    def removed_quantity(self) -> int:
+        """Of the refunded units, those taken off before the parcel left: their stock
+        went back on sale and they are not sent."""
+        return self.quantity - self.quantity_to_send
 
     @property
     def unit_price(self) -> Money:

@@ -134,8 +134,9 @@ def release(session: Session, lines: Iterable[OrderLine]) -> None:
 def release_units(session: Session, line: OrderLine, quantity: int) -> None:
     """Take ``quantity`` units off a line whose parcel has not left: made-to-order units
     first (their capacity commitment shrinks), then the shelf's (the allocation goes
-    back on sale). The line's split then counts only the units still to send; count
-    them in its ``refunded_quantity`` first. Flushes.
+    back on sale). The line's split then counts only the units still to send (the
+    others are its ``removed_quantity``); count them in its ``refunded_quantity``
+    first. Flushes.
     """
     if line.released:
         raise ValueError("the line no longer holds stock")
@@ -150,7 +151,6 @@ def release_units(session: Session, line: OrderLine, quantity: int) -> None:
         stock.deallocate(session, line.product_id, shelf)
     line.qty_made_to_order -= made
     line.qty_from_stock -= shelf
-    line.removed_quantity += quantity
     session.flush()
 
 
