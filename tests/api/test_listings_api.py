@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from catalog.accounts.users import Role
 from catalog.audit import AuditEntry
-from catalog.models import Product
+from catalog.models import Product, ProductStatus
 from tests.api.conftest import bearer, person, token_for
 
 
@@ -268,3 +268,73 @@ def test_a_relative_adjustment_needs_a_reason_and_never_conflicts(client, sessio
         24,
         "BL 77",
     )
+
+
+def test_a_bulk_upsert_changes_a_count_only_from_the_count_it_read(
+    client, session, shop, make
+) -> None:
+    product = session.scalar(
+        select(Product).where(Product.cooperative_id == shop["coop"].id, Product.sku == "ARG-250")
+    )
+    make.order({product: 3})  # allocated: on_hand stays 10
+    session.commit()
+    price = product.price_minor
+
+    def post(item):
+        return client.post("/api/v1/listings", headers=shop["headers"], json={"items": [item]})
+
+    blind = post({"sku": "ARG-250", "on_hand": 4})
+    assert blind.status_code == 422
+    assert [(e["field"], e["code"]) for e in blind.json["errors"]] == [
+        ("items.0.expected_on_hand", "expected_on_hand_required")
+    ]
+    stale = post({"sku": "ARG-250", "on_hand": 20, "expected_on_hand": 8, "price_minor": 5_000})
+    assert stale.status_code == 409 and stale.json["code"] == "stock_changed"
+    [error] = stale.json["errors"]
+    assert (error["field"], error["current"]) == (
+        "items.0.on_hand",
+        {"on_hand": 10, "allocated": 3, "available": 7},
+    )
+    below = post({"sku": "ARG-250", "on_hand": 2, "expected_on_hand": 10})
+    assert below.status_code == 422
+    assert [(e["field"], e["code"]) for e in below.json["errors"]] == [
+        ("items.0.on_hand", "below_allocated")
+    ]
+    session.expire_all()
+    assert (product.on_hand, product.price_minor) == (10, price), "nothing changed"
+    fresh = post({"sku": "ARG-250", "on_hand": 12, "expected_on_hand": 10})
+    assert fresh.status_code == 200, fresh.json
+    assert fresh.json["updated"] == ["ARG-250"]
+    assert fresh.json["items"][0]["available"] == 9
+
+
+def test_a_bulk_upsert_cannot_put_a_suspended_listing_on_sale(client, session, shop) -> None:
+    product = session.scalar(
+        select(Product).where(Product.cooperative_id == shop["coop"].id, Product.sku == "ARG-250")
+    )
+    product.status = ProductStatus.SUSPENDED
+    session.commit()
+    response = client.post(
+        "/api/v1/listings",
+        headers=shop["headers"],
+        json={"items": [{"sku": "ARG-250", "status": "published", "title_fr": "Nouveau"}]},
+    )
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json["errors"]] == [
+        ("items.0.status", "product_suspended")
+    ]
+    session.expire_all()
+    assert (product.status, product.title_fr) == (ProductStatus.SUSPENDED, "Huile d'argan 250 ml")
+
+
+def test_the_same_sku_twice_in_one_upsert_is_refused(client, session, shop) -> None:
+    before = session.scalar(select(func.count(Product.id)))
+    item = {"sku": "NEW-1", "category": "huile-argan", "title_fr": "Huile", "price_minor": 100}
+    response = client.post(
+        "/api/v1/listings", headers=shop["headers"], json={"items": [item, item]}
+    )
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json["errors"]] == [
+        ("items.1.sku", "duplicate_sku")
+    ]
+    assert session.scalar(select(func.count(Product.id))) == before
