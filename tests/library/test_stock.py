@@ -146,6 +146,18 @@ def test_allocating_many_pairs_at_once_reports_every_shortage(session, make) -> 
     ]
 
 
+def test_many_shortages_are_read_in_one_statement(session, make, count_queries) -> None:
+    short = [make.product(on_hand=1) for _ in range(6)]
+    session.flush()
+    count_queries.clear()
+    shortages = stock.allocate_many(session, [(p.id, 2) for p in short])
+    assert [(s.product_id, s.requested, s.available) for s in shortages] == [
+        (p.id, 2, 1) for p in sorted(short, key=lambda p: p.id)
+    ]
+    reads = [q for q in count_queries if q.lstrip().upper().startswith("SELECT")]
+    assert len(reads) <= 2, reads  # the row locks (PostgreSQL) and what is left
+
+
 def test_the_database_refuses_more_allocated_than_on_hand(session, make) -> None:
     jars = make.product(on_hand=2)
     for values in ({"allocated": 3}, {"allocated": -1}, {"on_hand": -1}):
