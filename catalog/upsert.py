@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from catalog import audit, stock
 from catalog.audit import Actor
@@ -393,7 +394,7 @@ def _update(session: Session, updates: list[RowPlan], now: datetime) -> None:
             values.pop("on_hand", None)
             rows.append({**values, "id": row.product_id, "status": row.status, "updated_at": now})
     session.execute(update(Product), rows)
-    updated = {row.product_id for row in updates}
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, Product) and obj.id in updated:
-            session.expire(obj)
+    for row in updates:  # a loaded listing reads its new values
+        product = session.identity_map.get(identity_key(Product, row.product_id))
+        if product is not None:
+            session.expire(product)
