@@ -129,7 +129,10 @@ def from_this_site() -> bool:
         return site == "same-origin"
     origin = request.headers.get("Origin") or ""
     if not origin:
-        referrer = urlsplit(request.headers.get("Referer") or "")
+        try:
+            referrer = urlsplit(request.headers.get("Referer") or "")
+        except ValueError:  # a host urllib cannot read, such as "http://[::1"
+            return False
         origin = f"{referrer.scheme}://{referrer.netloc}" if referrer.netloc else ""
     return origin == request.host_url.rstrip("/")
 

@@ -154,6 +154,8 @@ FORGED = [
     {"Origin": "https://evil.example"},
     {"Origin": "null"},
     {"Referer": "https://evil.example/fr/p/miel-thym"},
+    {"Referer": "http://[::1/fr/p/miel-thym"},  # a host urllib cannot read
+    {"Referer": "http://[evil]/fr/p/miel-thym"},
 ]
 
 
