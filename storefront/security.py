@@ -113,7 +113,10 @@ def safe_next(target: str | None, default: str) -> str:
         return default
     if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return default
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # a host urllib cannot read, such as "http://[::1"
+        return default
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target

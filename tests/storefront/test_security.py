@@ -187,7 +187,8 @@ def test_login_and_reset_messages_do_not_reveal_accounts(client, make, session) 
 
 
 @pytest.mark.parametrize(
-    "target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"]
+    "target",
+    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x", "http://[::1"],
 )
 def test_login_only_redirects_inside_the_site(client, session, target) -> None:
     user = User(email="amina@example.ma", name="Amina")
