@@ -228,6 +228,18 @@ def categories() -> list[CategoryNode]:
     return tree.get(catalog_stamp(), lambda: category_nodes(db.session))
 
 
+def category(category_id: int) -> CategoryNode:
+    """The category ``category_id`` of :func:`categories`. A product read after the
+    stamp may already be in a category the kept tree has not seen (made by another
+    process since the stamp was read, or within ``CATALOG_STAMP_CHECK_SECONDS``): the
+    tree is then read again."""
+    found = next((c for c in categories() if c.id == category_id), None)
+    if found is None:
+        current_app.extensions[TREE].clear()
+        found = next(c for c in category_nodes(db.session) if c.id == category_id)
+    return found
+
+
 def _forget_stamp() -> None:
     """A request reads the stamp afresh (tests may serve several requests in one
     application context, which shares ``g``)."""

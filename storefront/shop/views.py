@@ -267,7 +267,7 @@ def product(slug: str) -> str:
     )
     if item is None or not item.sellable:
         abort(404)
-    category = next(c for c in facets.categories() if c.id == item.category_id)
+    category = facets.category(item.category_id)
     today = utcnow().date()
     committed = stock.committed(db.session, item.id) if item.made_to_order else 0
     certificates = [

@@ -151,3 +151,16 @@ def test_the_category_tree_is_read_once_per_catalog_stamp(app, client, caching, 
         db.session.commit()  # a category change moves the stamp
     page = client.get("/fr/c/huile-argan").get_data(as_text=True)
     assert "Huile d&#39;argan pure" in page
+
+
+def test_a_product_moved_to_a_category_the_kept_tree_has_not_seen(client, caching, make, session):
+    """Another process made the category and moved the product after this one read the
+    stamp (or within CATALOG_STAMP_CHECK_SECONDS): the product page reads the tree again."""
+    with client.session_transaction() as s:
+        s["cart"] = [[caching.id, 1]]  # no page cache: the page is rendered
+    assert client.get("/fr/p/argan").status_code == 200  # the tree is kept
+    caching.category = make.category("huile-cosmetique", name_fr="Huile cosmétique")
+    session.commit()  # behind the app's back: the stamp stays
+    response = client.get("/fr/p/argan")
+    assert response.status_code == 200
+    assert "Huile cosmétique" in response.get_data(as_text=True)
