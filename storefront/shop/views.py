@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer, joinedload, raiseload
+from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from catalog import images, stock
@@ -374,9 +375,12 @@ def media(filename: str) -> Response:
     responsive copies of photos (made on first request when missing). A file's
     name is random and never reused for other content, so it may be kept for a year."""
     store = photo_store()
-    if not store.exists(filename):
-        images.derive(store, filename)  # a smaller or WebP copy asked for the first time
-    response = send(store, filename, max_age=MEDIA_MAX_AGE)
+    try:  # one request to the store for a file that is there (a bucket: no HEAD first)
+        response = send(store, filename, max_age=MEDIA_MAX_AGE)
+    except NotFound:
+        if not images.derive(store, filename):  # a smaller or WebP copy asked the first time
+            raise
+        response = send(store, filename, max_age=MEDIA_MAX_AGE)
     response.cache_control.no_cache = None
     response.cache_control.public = True
     response.cache_control.immutable = True

@@ -18,7 +18,7 @@ from catalog import images
 from catalog.models import Certificate, ProductImage
 from storefront import create_app
 from storefront.extensions import db
-from storefront.media import s3_client
+from storefront.media import photo_store, s3_client
 from tests.s3_server import s3_config, s3_endpoint  # noqa: F401 (fixtures)
 from tests.storefront.backoffice import login, member
 from tests.storefront.test_coop_certificates import PDF
@@ -80,7 +80,12 @@ def test_a_photo_lives_in_the_bucket_and_the_shop_serves_it(
     assert copies <= stored, "the smaller and WebP copies are made with the photo"
     assert not Path(app.config["UPLOAD_FOLDER"]).exists(), "nothing on the host's disk"
 
+    calls: list[str] = []
+    photo_store(app)._client.meta.events.register(  # type: ignore[attr-defined]
+        "before-call.s3", lambda model, **_: calls.append(model.name)
+    )
     with client.get(f"/media/{image.filename}") as served:
+        assert calls == ["GetObject"], "one request to the bucket for a photo that is there"
         assert served.status_code == 200 and served.mimetype == "image/jpeg"
         assert Image.open(io.BytesIO(served.data)).size == (1000, 800)
         assert "immutable" in served.headers["Cache-Control"]
