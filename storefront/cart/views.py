@@ -92,7 +92,7 @@ def add() -> Response:
         return redirect(_back(url_for("cart.show")))
     raw_id = (form.product_id.data or "").strip()
     product = None
-    if raw_id.isdigit() and len(raw_id) < 19:
+    if raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 19:
         product = db.session.scalar(select(Product).where(Product.id == int(raw_id)))
     if product is None or not product.sellable:
         flash(problem_text("unavailable"), "error")

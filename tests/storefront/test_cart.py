@@ -54,6 +54,8 @@ def test_quantities_change_and_lines_go(client, shop) -> None:
         ({"quantity": "2", "product_id": "999999"}, "No longer available."),
         ({"quantity": "2", "product_id": "1 OR 1=1"}, "No longer available."),
         ({"quantity": "2", "product_id": "9" * 40}, "No longer available."),
+        # a digit to str.isdigit(), not to int(): superscript two
+        ({"quantity": "2", "product_id": "\u00b2"}, "No longer available."),
     ],
 )
 def test_bad_add_to_cart_input_is_explained_and_changes_nothing(client, shop, data, message):
