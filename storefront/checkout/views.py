@@ -172,7 +172,7 @@ def confirm() -> Response:
         flash(_("Your checkout expired. Please check your order again."), "error")
         return redirect(url_for("checkout.review" if saved else "checkout.details"))
     expected = form.expected_total.data or ""
-    if not expected.isdigit():
+    if not (expected.isascii() and expected.isdigit()):
         flash(problem_text("total_changed"), "error")
         return redirect(url_for("checkout.review"))
     items = store.items()

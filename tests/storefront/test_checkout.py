@@ -111,6 +111,7 @@ def test_a_tampered_confirmation_changes_nothing(client, session, shop) -> None:
         dict(fields, expected_total="-1"),
         dict(fields, expected_total="1"),
         dict(fields, expected_total="9" * 30),
+        dict(fields, expected_total="\u00b2"),  # a digit to str.isdigit(), not to int()
         {},
     ):
         response = client.post("/checkout/confirm", data=bad, follow_redirects=True)
