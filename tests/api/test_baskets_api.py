@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import func, select
+
 from catalog.db import utcnow
+from solidarity_baskets.models import BasketQuote
 from tests.api.conftest import bearer, token_for
 from tests.baskets import basket_world
 
@@ -64,3 +67,17 @@ def test_bad_requests_and_other_parties_are_refused(client, session, make, coop_
     coop = bearer(token_for(session, coop_member))
     assert client.post("/api/v1/basket-quotes", headers=coop, json=_body(world)).status_code == 403
     assert client.get("/api/v1/basket-quotes/1", headers=coop).status_code == 403
+
+
+def test_a_request_the_library_refuses_names_each_wrong_field(client, session, make) -> None:
+    world = basket_world(session, make)
+    headers = bearer(token_for(session, world.member))
+    past = (utcnow().date() - timedelta(days=1)).isoformat()
+    response = client.post(
+        "/api/v1/basket-quotes", headers=headers, json=_body(world, deliver_by=past)
+    )
+    assert response.status_code == 422 and response.json["code"] == "rejected"
+    assert [(e["field"], e["code"]) for e in response.json["errors"]] == [
+        ("deliver_by", "too_early")
+    ]
+    assert session.scalar(select(func.count(BasketQuote.id))) == 0, "nothing was stored"
