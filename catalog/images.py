@@ -94,6 +94,8 @@ def open_image(
             raise InvalidUpload(code="unsupported_type", allowed=sorted(formats)) from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise InvalidUpload(code="too_many_pixels", max_pixels=MAX_PIXELS) from None
+        except (OSError, SyntaxError, ValueError):  # cut short inside its headers
+            raise InvalidUpload(code="unreadable") from None
         if image.format not in formats:
             raise InvalidUpload(
                 code="unsupported_type", allowed=sorted(formats), found=image.format

@@ -62,9 +62,10 @@ def test_a_transparent_png_gets_a_white_background() -> None:
         (picture("GIF", mode="P"), "unsupported_type"),
         (picture("BMP", size=(400, 400)), "unsupported_type"),
         (picture()[:2000], "unreadable"),
+        (picture()[:200], "unreadable"),
         (picture(size=(120, 900)), "too_small"),
     ],
-    ids=["empty", "text", "pdf", "gif", "bmp", "truncated", "tiny"],
+    ids=["empty", "text", "pdf", "gif", "bmp", "truncated", "cut_in_headers", "tiny"],
 )
 def test_a_bad_file_is_refused_with_a_reason(data, code) -> None:
     assert refused(data) == code
@@ -156,6 +157,7 @@ def test_documents_are_pdf_or_clean_scans(tmp_path) -> None:
     ("data", "code"),
     [
         (b"%PDF-1.4 but cut short", "unreadable"),
+        (picture()[:200], "unreadable"),
         (b"MZ\x90\x00 an executable", "unsupported_type"),
         (b"<html><script>alert(1)</script></html>", "unsupported_type"),
         (picture("WEBP"), "unsupported_type"),
