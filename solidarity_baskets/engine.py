@@ -913,19 +913,6 @@ def _region_flows(
     ):
         flows[(li, rj)].append((oi, int(fu)))
     return flows
-    accepted = prep.accepted
-    for fo, fr, fu in zip(
-        outcome.flow_offer.tolist(),
-        outcome.flow_region.tolist(),
-        outcome.flow_units.tolist(),
-        strict=True,
-    ):
-        if fu > 0:
-            oi = int(prep.lp_offers[fo])
-            flows[(int(accepted.line[oi]), int(fr))].append((oi, int(fu)))
-    for fl in flows.values():
-        fl.sort(key=lambda f: (accepted.offers[f[0]].supplier_id, f[0]))
-    return flows
 
 
 @dataclass(slots=True)
