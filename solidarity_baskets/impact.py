@@ -124,10 +124,6 @@ class ImpactReport:
         return regions
 
     @property
-    def rural_cooperatives(self) -> int:
-        return sum(1 for c in self.cooperatives if c.rural)
-
-    @property
     def cost_per_basket_minor(self) -> int:
         return (2 * self.total_minor + self.baskets) // (2 * self.baskets) if self.baskets else 0
 
