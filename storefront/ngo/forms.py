@@ -166,14 +166,22 @@ class TemplateForm(Form):
     )
 
 
+#: WTForms' own words for a number it cannot read, translated by WTForms' catalog
+NOT_A_DECIMAL = "Not a valid decimal value."
+
+
 class LocalDecimalField(DecimalField):
-    """A decimal number written with a comma or a dot: ``1,5`` or ``1.5``."""
+    """A decimal number written with a comma or a dot: ``1,5`` or ``1.5``; never NaN
+    or infinity (a signalling NaN cannot even be compared with the field's range)."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
         cleaned = [
             "".join(v.replace(",", ".").split()) if isinstance(v, str) else v for v in valuelist
         ]
         super().process_formdata(cleaned)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext(NOT_A_DECIMAL))
 
 
 class _QuantityForm(Form):

@@ -257,3 +257,37 @@ def test_a_quantity_is_changed_in_place_and_checked_against_how_the_kind_is_sold
         client.post(f"/ngo/templates/{world.template.id}/lines/{ready.id}/quantity").status_code
         == 404
     )
+
+
+@pytest.mark.parametrize("amount", ["sNaN", "NaN", "Infinity", "-Infinity"])
+def test_a_quantity_that_is_not_a_number_is_refused_everywhere(client, world, session, amount):
+    """Not a 500: a signalling NaN cannot even be compared with the field's range."""
+    copy = _copy(client, world, session)
+    oil = next(ln for ln in copy.lines if ln.category.slug == "huile-olive")
+    before = _quantity(session, oil.id)
+    counts = [
+        session.scalar(select(func.count()).select_from(t)) for t in (TemplateLine, LineEquivalent)
+    ]
+    field = f"line-{oil.id}-quantity"
+    posts = {
+        f"/ngo/templates/{copy.id}/lines/{oil.id}/quantity": {field: amount, f"{field}_unit": "l"},
+        f"/ngo/templates/{copy.id}/lines": {
+            "category_id": str(world.categories["vannerie"].id),
+            "quantity": amount,
+            "quantity_unit": "piece",
+        },
+        f"/ngo/templates/{copy.id}/equivalents": {
+            "line_id": str(oil.id),
+            "category_id": str(world.categories["couscous"].id),
+            "quantity": amount,
+            "quantity_unit": "kg",
+        },
+    }
+    for url, data in posts.items():
+        page = client.post(url, data=data)
+        assert page.status_code == 200, url
+        assert "Not a valid decimal value" in page.get_data(as_text=True), url
+    assert _quantity(session, oil.id) == before
+    assert [
+        session.scalar(select(func.count()).select_from(t)) for t in (TemplateLine, LineEquivalent)
+    ] == counts
