@@ -30,7 +30,7 @@ from storefront.notifications import tell
 
 def _count(name: str) -> int:
     text = request.form.get(name, "").strip() or "0"
-    return int(text) if text.isdigit() and len(text) <= 9 else -1
+    return int(text) if text.isdecimal() and len(text) <= 9 else -1
 
 
 @bp.post("/orders/<int:basket_order_id>/points/<int:point_id>/receipt")

@@ -239,3 +239,25 @@ def _paid_order_from(client, world, session, order):
         data={"amount": amount, "received_on": "2026-03-03", "reference": "VIR-77"},
     )
     session.expire_all()
+
+
+def test_a_count_that_only_looks_like_digits_is_refused_not_a_500(client, world, session):
+    """'²' passes str.isdigit() but int() cannot read it."""
+    basket_order = _paid_order(client, world, session)
+    casablanca = basket_order.quote.destinations[0]
+    _ship_point(client, world, session, basket_order, casablanca.id)
+    _switch(client, world.member)
+    url = f"/ngo/orders/{basket_order.id}/points/{casablanca.id}/receipt"
+    for count in ("²", "①", "-2", "2.5"):
+        page = client.post(
+            url, data={"baskets": "58", "short-1": count, "note": "x"}, follow_redirects=True
+        )
+        assert page.status_code == 200
+        assert "from 0 to" in page.get_data(as_text=True), count
+    assert session.scalar(select(PointReceipt)) is None
+    # digits of another script are digits (٢ is 2)
+    done = client.post(
+        url, data={"baskets": "58", "short-1": "٢", "note": "x"}, follow_redirects=True
+    )
+    assert "Receipt confirmed at" in done.get_data(as_text=True)
+    assert session.scalar(select(PointReceipt)).problems[0]["short"] == 2
