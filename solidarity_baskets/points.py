@@ -151,7 +151,7 @@ def _count(value: Any) -> int | None:
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
     text = re.sub(r"[\s\u00a0\u202f]", "", str(value or ""))
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isdecimal() else None
 
 
 def read_points(rows: Sequence[Sequence[Any]]) -> PointsImport:
