@@ -9,6 +9,7 @@ import csv
 import io
 import zipfile
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
 
@@ -19,6 +20,18 @@ from solidarity_baskets.points import MAX_ROWS
 MAX_ROWS_READ = MAX_ROWS + 50
 MAX_COLUMNS = 20
 XLSX_MAGIC = b"PK\x03\x04"
+#: how openpyxl fails on a file that is not a sound workbook: not a zip, a part
+#: missing, XML that does not parse, a sheet that is not there, values it cannot read
+UNREADABLE = (
+    zipfile.BadZipFile,
+    KeyError,
+    ValueError,
+    OSError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    ParseError,
+)
 
 
 def rows_of(filename: str, data: bytes) -> list[list[Any]]:
@@ -40,16 +53,19 @@ def rows_of(filename: str, data: bytes) -> list[list[Any]]:
 def _xlsx_rows(data: bytes) -> list[list[Any]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+    except UNREADABLE as exc:
         raise InvalidUpload(code="unreadable") from exc
     try:
         sheet = book.worksheets[0]
         rows = []
+        # read only: the sheet's XML is parsed here, row by row
         for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
             rows.append(list(row))
             if len(rows) >= MAX_ROWS_READ:
                 break
         return rows
+    except UNREADABLE as exc:
+        raise InvalidUpload(code="unreadable") from exc
     finally:
         book.close()
 
@@ -59,8 +75,11 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
     rows = []
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
-        rows.append(row[:MAX_COLUMNS])
-        if len(rows) >= MAX_ROWS_READ:
-            break
+    try:
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            rows.append(row[:MAX_COLUMNS])
+            if len(rows) >= MAX_ROWS_READ:
+                break
+    except csv.Error as exc:  # a cell beyond the csv module's field limit
+        raise InvalidUpload(code="unreadable") from exc
     return rows

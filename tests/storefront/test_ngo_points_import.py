@@ -166,3 +166,42 @@ def test_more_rows_keeps_what_was_typed(client, world):
     page = client.post("/ngo/orders/new", data=form).get_data(as_text=True)
     assert 'value="Dépôt Inezgane"' in page and 'value="60"' in page
     assert 'name="destinations-12-baskets"' in page  # 3 rows + 10
+
+
+def _zip(members: dict[str, str]) -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, text in members.items():
+            z.writestr(name, text)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "expected"),
+    [
+        # a zip whose workbook XML does not parse (openpyxl raises ParseError)
+        (_zip({"[Content_Types].xml": "<broken"}), "points.xlsx", "cannot be read"),
+        # a cell longer than the csv module's field limit
+        (b"province;baskets\n" + b"a" * 200_000 + b";3\n", "points.csv", "cannot be read"),
+        # '\u00b2' passes str.isdigit() but is no number int() reads
+        ("province;baskets\n06.141;\u00b2\n".encode(), "points.csv", "Enter a whole number."),
+    ],
+)
+def test_a_file_that_breaks_the_readers_is_refused_not_a_500(
+    client, world, session, data, name, expected
+):
+    login(client, world.member)
+    form = order_form(world)
+    form["action"] = "import"
+    form["points_file"] = (io.BytesIO(data), name)
+    response = client.post("/ngo/orders/new", data=form, content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert expected in response.get_data(as_text=True)
+    assert session.scalar(select(func.count(BasketQuote.id))) == 0
+
+
+def test_digits_of_another_script_count_as_baskets():
+    found = points.read_points([["province", "baskets"], ["06.141", "\u0663"]])
+    assert found.ok and found.points[0].baskets == 3
