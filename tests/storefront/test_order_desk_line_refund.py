@@ -21,6 +21,16 @@ from tests.stripe_fakes import event_payload, sign
 pytestmark = pytest.mark.usefixtures("english_pages")
 
 
+def _card_order(app, session, product, units):
+    """A shopper orders ``units`` of ``product`` and pays by card: the order, its only
+    part and line."""
+    client = app.test_client()
+    add(client, product, units)
+    order = _pay_by_card(client, session)
+    part = order.fulfilments[0]
+    return order, part, part.lines[0]
+
+
 def _pay_by_card(client, session) -> Order:
     checkout(client, payment_method="card")
     order = session.scalar(select(Order))
@@ -37,11 +47,17 @@ def _pay_by_card(client, session) -> Order:
     return order
 
 
-def _deliver(app, session, part) -> None:
+def _coop_desk(app, session, coop):
+    """A client logged in as a member of ``coop``."""
     coop_client = app.test_client()
-    user = member(session, part.cooperative, email="coop@example.ma")
+    user = member(session, coop, email="coop@example.ma")
     session.commit()
     login(coop_client, user)
+    return coop_client
+
+
+def _deliver(app, session, part) -> None:
+    coop_client = _coop_desk(app, session, part.cooperative)
     coop_client.post(
         f"/back-office/orders/{part.id}/ship",
         data={"carrier": "amana", "tracking_number": "CB123456789MA"},
@@ -69,12 +85,8 @@ def _coop_balance(session, coop_id) -> int:
 
 def test_the_operator_refunds_one_unit_of_a_line_by_card(stripe_app, session, shop, stripe_http):
     stripe_app.config["BABEL_DEFAULT_LOCALE"] = "en"
-    client = stripe_app.test_client()
     oil, _, _ = shop
-    add(client, oil, 3)
-    order = _pay_by_card(client, session)
-    part = order.fulfilments[0]
-    line = part.lines[0]
+    order, part, line = _card_order(stripe_app, session, oil, 3)
     _deliver(stripe_app, session, part)
     before = _coop_balance(session, part.cooperative_id)
     assert before == part.total_minor - part.commission_minor
@@ -126,12 +138,8 @@ def test_the_operator_refunds_one_unit_of_a_line_by_card(stripe_app, session, sh
 def test_a_card_parcel_not_sent_gives_units_back_to_the_shelf_and_the_card(
     stripe_app, session, shop, stripe_http
 ):
-    client = stripe_app.test_client()
     oil, _, _ = shop
-    add(client, oil, 3)
-    order = _pay_by_card(client, session)
-    part = order.fulfilments[0]
-    line = part.lines[0]
+    order, part, line = _card_order(stripe_app, session, oil, 3)
     assert part.status == FulfilmentStatus.TO_PREPARE
     session.refresh(oil)
     assert oil.available == 2
@@ -196,10 +204,7 @@ def test_a_cash_on_delivery_parcel_not_sent_costs_less_at_the_door(app, session,
     assert oil_line.removed_quantity == 1 and soap_line.removed_quantity == 1
 
     # the cooperative sees what to send and what to collect, and collects that
-    coop_client = app.test_client()
-    user = member(session, coop, email="member@example.ma")
-    session.commit()
-    login(coop_client, user)
+    coop_client = _coop_desk(app, session, coop)
     page = coop_client.get(f"/back-office/orders/{part.id}").get_data(as_text=True)
     assert "taken off: do not send it" in page and "To collect at the door" in page
     coop_client.post(
@@ -224,12 +229,8 @@ def test_a_cash_on_delivery_parcel_not_sent_costs_less_at_the_door(app, session,
 def test_a_line_refund_takes_back_the_cooperatives_share_from_its_connect_transfer(
     stripe_app, session, shop, stripe_http
 ):
-    client = stripe_app.test_client()
     oil, _, _ = shop
-    add(client, oil, 2)
-    order = _pay_by_card(client, session)
-    part = order.fulfilments[0]
-    line = part.lines[0]
+    order, part, line = _card_order(stripe_app, session, oil, 2)
     ledger.set_payout_account(
         session, part.cooperative_id, holder_name="Argan", rib="", stripe_account_id="acct_123"
     )
