@@ -155,7 +155,7 @@ def _earned(session: Session, fulfilment: Fulfilment, now: datetime) -> None:
         session,
         EntryKind.LINE_REFUND,
         coop,
-        -_line_refunds(fulfilment),
+        -line_refunds(fulfilment),
         now=now,
         currency=cur,
         fulfilment=fulfilment,
@@ -171,7 +171,9 @@ def _entries_posted(fulfilment: Fulfilment) -> bool:
     return fulfilment.status == FulfilmentStatus.DELIVERED
 
 
-def _line_refunds(fulfilment: Fulfilment) -> int:
+def line_refunds(fulfilment: Fulfilment) -> int:
+    """What the cooperative gives back for the units of ``fulfilment``'s lines refunded
+    on their own: their price less the commission on them."""
     return sum(ln.refunded_minor - ln.refunded_commission_minor for ln in fulfilment.lines)
 
 

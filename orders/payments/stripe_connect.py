@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.money import Money
-from orders.ledger import EntryKind, add_entry
+from orders.ledger import EntryKind, add_entry, line_refunds
 from orders.models import Fulfilment, LedgerEntry, Order, PayoutAccount
 from orders.status import FulfilmentStatus, PaymentMethod
 
@@ -84,8 +84,7 @@ def transfer_part(
     account = session.get(PayoutAccount, part.cooperative_id)
     assert account is not None and account.stripe_account_id
     order = part.order
-    given_back = sum(ln.refunded_minor - ln.refunded_commission_minor for ln in part.lines)
-    share = Money(part.cooperative_share_minor - given_back, part.currency)
+    share = Money(part.cooperative_share_minor - line_refunds(part), part.currency)
     transfer_id = gateway.transfer(
         amount=share,
         destination=account.stripe_account_id,
