@@ -23,7 +23,6 @@ says it holds no allocation any more, ``restocked`` that its goods came back.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Required, TypedDict, Unpack
 
@@ -171,45 +170,36 @@ def ship(session: Session, lines: Iterable[OrderLine], **moved: Unpack[Moved]) -
     for line in lines:
         if line.commitment is not None:
             line.commitment.fulfilled = True
-    _on_the_shelf(session, lines, _SHIPPED, moved)
+    units = {line: 0 if line.released else line.qty_from_stock for line in lines}
+    _on_the_shelf(session, stock.consume, units, moved)
+    for line in lines:
+        line.released = True
+    session.flush()
 
 
 def restock_returned(session: Session, lines: Iterable[OrderLine], **moved: Unpack[Moved]) -> None:
     """Goods that came back after shipping go back on the shelf (all units sent, made
     to order or not), once. Flushes."""
     back = [ln for ln in lines if ln.released and not ln.restocked]
-    _on_the_shelf(session, back, _RETURNED, moved)
+    _on_the_shelf(session, stock.restock, {line: line.quantity_to_send for line in back}, moved)
+    for line in back:
+        line.restocked = True
+    session.flush()
 
 
-@dataclass(frozen=True, slots=True)
-class _ShelfMove:
-    #: :func:`catalog.stock.consume` or :func:`~catalog.stock.restock`
-    move: Callable[..., None]
-    #: how many units of a line move
-    units: Callable[[OrderLine], int]
-    #: the line's flag that says it is done (``released``, ``restocked``)
-    done: str
-
-
-_SHIPPED = _ShelfMove(
-    stock.consume, lambda line: 0 if line.released else line.qty_from_stock, "released"
-)
-_RETURNED = _ShelfMove(stock.restock, lambda line: line.quantity_to_send, "restocked")
-
-
-def _on_the_shelf(session: Session, lines: list[OrderLine], how: _ShelfMove, moved: Moved) -> None:
-    """Move each line's units of its product, in product-id order, logged under the
-    reference; then mark the lines done. Flushes."""
+def _on_the_shelf(
+    session: Session, move: Callable[..., None], units: dict[OrderLine, int], moved: Moved
+) -> None:
+    """Move each line's ``units`` of its product with ``move`` (:func:`catalog.stock.consume`
+    or :func:`~catalog.stock.restock`), in product-id order, logged under the reference."""
     actor = Actor(moved.get("actor_id"))
-    for line in _by_product(lines):
-        if line.product_id is not None and (count := how.units(line)):
-            how.move(
+    for line in _by_product(units):
+        if line.product_id is not None and units[line]:
+            move(
                 session,
                 line.product_id,
-                count,
+                units[line],
                 actor=actor,
                 now=moved["now"],
                 reference=moved["reference"],
             )
-        setattr(line, how.done, True)
-    session.flush()
