@@ -222,11 +222,17 @@ def _audit(
     actor: Actor,
     now: datetime,
     reason: str,
+    of: tuple[str, int] | None = None,
     **details: Any,
 ) -> None:
-    sku, cooperative_id = session.execute(
-        select(Product.sku, Product.cooperative_id).where(Product.id == product_id)
-    ).one()
+    """Log a change of the shelf count; ``of``: the product's SKU and cooperative, when
+    the caller has them (else read)."""
+    sku, cooperative_id = (
+        of
+        or session.execute(
+            select(Product.sku, Product.cooperative_id).where(Product.id == product_id)
+        ).one()
+    )
     audit.record(
         session,
         actor,
@@ -415,6 +421,85 @@ def set_on_hand(
         raise BelowAllocated(None, **_values(current), requested=on_hand)
     _audit(session, product_id, *changed, actor=actor, now=now, reason="count", source=source)
     return changed[1]
+
+
+def set_counts(
+    session: Session,
+    counts: Iterable[tuple[int, int, int]],
+    *,
+    actor: Actor,
+    now: datetime,
+    source: str,
+) -> dict[int, StockChanged | BelowAllocated]:
+    """:func:`set_on_hand` for many ``(product id, seen, new count)`` at once (a
+    cooperative's file of counts): one conditional UPDATE per 500 products, in
+    product-id order, each count changed only from the ``seen`` value and never below
+    the units promised to orders. Returns the refusals by product id; when there are
+    any, the caller rolls the transaction back (the other counts were changed)."""
+    wanted = {product_id: (seen, new) for product_id, seen, new in counts if seen != new}
+    ids = sorted(wanted)
+    refused: dict[int, StockChanged | BelowAllocated] = {}
+    shown = back = False
+    session.flush()
+    for start in range(0, len(ids), _ALLOCATE_CHUNK):
+        chunk = ids[start : start + _ALLOCATE_CHUNK]
+        seen_here = case({pid: wanted[pid][0] for pid in chunk}, value=Product.id)
+        new_here = case({pid: wanted[pid][1] for pid in chunk}, value=Product.id)
+        rows = session.execute(
+            update(Product)
+            .where(
+                Product.id.in_(chunk),
+                Product.on_hand == seen_here,
+                Product.allocated <= new_here,
+            )
+            .values(on_hand=new_here)
+            .returning(
+                Product.id,
+                Product.sku,
+                Product.cooperative_id,
+                Product.allocated,
+                Product.low_stock_threshold,
+            )
+            .execution_options(synchronize_session=False)
+        ).all()
+        done = set()
+        for product_id, sku, cooperative_id, allocated, threshold in rows:
+            done.add(product_id)
+            seen, new = wanted[product_id]
+            before, after = seen - int(allocated), new - int(allocated)
+            shown = shown or _shown_change(before, after, int(threshold))
+            back = back or before <= 0 < after
+            product = session.identity_map.get(identity_key(Product, product_id))
+            if product is not None:
+                session.expire(product, ["on_hand", "allocated"])
+            _audit(
+                session,
+                product_id,
+                StockLevel(product_id, seen, int(allocated)),
+                StockLevel(product_id, new, int(allocated)),
+                actor=actor,
+                now=now,
+                reason="count",
+                of=(sku, cooperative_id),
+                source=source,
+            )
+        missed = [product_id for product_id in chunk if product_id not in done]
+        if missed:  # what each count is now, in one read
+            for product_id, on_hand, allocated in session.execute(
+                select(Product.id, Product.on_hand, Product.allocated).where(Product.id.in_(missed))
+            ):
+                current = StockLevel(product_id, int(on_hand), int(allocated))
+                seen, new = wanted[product_id]
+                refused[product_id] = (
+                    StockChanged(None, **_values(current), seen=seen)
+                    if current.on_hand != seen
+                    else BelowAllocated(None, **_values(current), requested=new)
+                )
+    if shown:
+        touch(session)
+    if back:
+        session.info[BACK_IN_STOCK] = True
+    return refused
 
 
 def adjust_on_hand(

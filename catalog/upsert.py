@@ -17,7 +17,8 @@ the units promised to orders, and written by compare-and-set. Asking for
 keeps that status.
 
 Two queries load what the plan needs (the categories and the cooperative's listings),
-whatever the number of rows; the write is one INSERT and one UPDATE.
+whatever the number of rows; the write is one INSERT, one UPDATE of the shelf counts
+(:func:`catalog.stock.set_counts`) and one of the other fields.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from sqlalchemy.orm.util import identity_key
 
 from catalog import audit, stock
 from catalog.audit import Actor
-from catalog.errors import BelowAllocated, CatalogError, StockChanged
+from catalog.errors import CatalogError
 from catalog.listings import LISTING_FIELDS, Listing, check_listing, columns_of, product_slug
 from catalog.models import Category, Cooperative, Product, ProductStatus
 from catalog.rules import refresh_products
@@ -317,17 +318,20 @@ def upsert_listings(
     creates = [r for r in plan.rows if r.action == Action.CREATE]
     updates = [r for r in plan.rows if r.action == Action.UPDATE]
     new_ids = _insert(session, coop, creates, now)
-    for row in updates:
-        if row.on_hand is not None and row.product_id is not None:
-            seen, wanted = row.on_hand
-            try:
-                stock.set_on_hand(
-                    session, row.product_id, wanted, seen=seen, actor=actor, now=now, source=source
-                )
-            except (StockChanged, BelowAllocated) as exc:
-                row.action = Action.REJECT
-                row.problems.append(RowProblem(row.line, "on_hand", exc.code, exc.data))
-                raise ImportRejected(plan) from exc
+    counts = {r.product_id: r.on_hand for r in updates if r.product_id and r.on_hand}
+    refused = stock.set_counts(
+        session,
+        [(product_id, *seen_new) for product_id, seen_new in counts.items()],
+        actor=actor,
+        now=now,
+        source=source,
+    )
+    for row in updates:  # the first count that moved since it was planned
+        exc = refused.get(row.product_id) if row.product_id else None
+        if exc is not None:
+            row.action = Action.REJECT
+            row.problems.append(RowProblem(row.line, "on_hand", exc.code, exc.data))
+            raise ImportRejected(plan) from exc
     _update(session, updates, now)
     if creates or updates:
         refresh_products(

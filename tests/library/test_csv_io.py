@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from catalog import csv_io
+from catalog import csv_io, stock, upsert
 from catalog.audit import Actor, AuditEntry
 from catalog.errors import InvalidState, InvalidUpload
 from catalog.models import Product, ProductImport, ProductStatus
@@ -221,3 +221,37 @@ def test_a_thousand_rows_are_imported_then_updated(session, coop) -> None:
     assert session.scalar(select(func.count(ProductImport.id))) == 2
     entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert entry.action == "product.import" and len(entry.details["updated"]) == 30
+
+
+def test_new_counts_of_a_thousand_rows_are_written_in_a_fixed_number_of_statements(
+    session, coop, count_queries
+) -> None:
+    text = big_file(1_200)
+    apply(session, coop, text)
+    recounted = text.replace(";0;0;0\n", ";5;0;0\n")
+    record = csv_io.start_import(session, coop, "f.csv", recounted, actor=ME, now=NOW)
+    count_queries.clear()
+    result = csv_io.apply_import(session, coop, record, actor=ME, now=NOW)
+    session.flush()
+    assert result.updated == 30
+    # the log's entries are one INSERT each on SQLite (batched on PostgreSQL)
+    statements = [q for q in count_queries if not q.startswith("INSERT INTO catalog_audit_entry")]
+    assert len(statements) <= 15, statements
+    logged = session.scalars(select(AuditEntry).where(AuditEntry.action == "product.stock")).all()
+    assert len(logged) == 30
+    assert {tuple(e.details["on_hand"]) for e in logged} == {(0, 5)}
+    assert {e.details["source"] for e in logged} == {"import"}
+
+
+def test_a_count_that_moved_after_the_dry_run_refuses_the_whole_file(make, session, coop) -> None:
+    jar = make.product(coop, sku="JAR", on_hand=10)
+    make.product(coop, sku="POT", on_hand=4)
+    dry_run = plan(session, coop, "sku;on_hand;title_fr\nPOT;6;Pot\nJAR;15;Bocal\n")
+    assert dry_run.ok
+    stock.adjust_on_hand(session, jar.id, -3, reason="damaged", actor=ME, now=NOW)
+    with pytest.raises(ImportRejected) as refused:
+        upsert.upsert_listings(session, coop, dry_run, actor=ME, now=NOW, source="import")
+    assert [(p.line, p.column, p.code) for p in refused.value.plan.all_problems()] == [
+        (3, "on_hand", "stock_changed")
+    ]
+    assert refused.value.plan.all_problems()[0].data["on_hand"] == 7
