@@ -116,9 +116,9 @@ def commission() -> Response | str:
         try:
             percent = Decimal((form.commission.data or "").replace(",", ".").rstrip("% "))
             bps = percent * 100
-            if bps != bps.to_integral_value():
+            if not bps.is_finite() or bps != bps.to_integral_value():
                 raise InvalidOperation
-        except InvalidOperation:
+        except ArithmeticError:  # not a number, or one Decimal cannot hold (1e999998)
             form.commission.errors = (
                 *form.commission.errors,
                 _("Enter a percentage such as 10 or 7,5."),

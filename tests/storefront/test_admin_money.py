@@ -35,6 +35,11 @@ def test_the_commission_is_set_in_percent(client, session, console) -> None:
         ("60", "from 0 to 50"),
         ("7,555", "Enter a percentage"),
         ("", ""),
+        ("Infinity", "Enter a percentage"),
+        ("-inf", "Enter a percentage"),
+        ("NaN", "Enter a percentage"),
+        ("sNaN", "Enter a percentage"),
+        ("1e999998", "Enter a percentage"),
     ],
 )
 def test_a_bad_commission_changes_nothing(client, session, console, value, expected) -> None:
@@ -202,3 +207,4 @@ def test_a_cooperative_pays_the_commission_it_owes(client, session, console, mak
     )
     session.expire_all()
     assert ledger.balance_of(session, coop.id).amount_minor == 0
+
