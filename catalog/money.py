@@ -71,7 +71,10 @@ class Money:
         if not value.is_finite():
             raise InvalidAmount(code="not_a_number", value=str(text))
         places = MINOR_UNITS.get(currency, 2)
-        scaled = value.scaleb(places)
+        try:
+            scaled = value.scaleb(places)
+        except ArithmeticError:  # more than Decimal can hold: "1e999999"
+            raise InvalidAmount(code="not_a_number", value=str(text)) from None
         if scaled != scaled.to_integral_value():
             raise InvalidAmount(code="too_many_decimals", value=str(text))
         return cls(int(scaled), currency)

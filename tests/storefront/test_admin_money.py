@@ -208,3 +208,10 @@ def test_a_cooperative_pays_the_commission_it_owes(client, session, console, mak
     session.expire_all()
     assert ledger.balance_of(session, coop.id).amount_minor == 0
 
+
+@pytest.mark.parametrize("minimum", ["beaucoup", "1e999999"])
+def test_a_minimum_that_is_not_an_amount_makes_no_batch(client, session, console, minimum) -> None:
+    response = client.post("/admin/payouts/new", data={"minimum": minimum}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Enter an amount such as 45,50" in response.get_data(as_text=True)
+    assert session.scalar(select(PayoutBatch)) is None

@@ -119,6 +119,8 @@ def test_the_operator_sets_the_amount(client, session) -> None:
     bad = client.post("/admin/commission/cash-codes", data={"cod_code_above": "lots"})
     assert bad.status_code == 200
     assert "Enter an amount in DH" in bad.get_data(as_text=True)
+    huge = client.post("/admin/commission/cash-codes", data={"cod_code_above": "1e999999"})
+    assert huge.status_code == 200 and "Enter an amount in DH" in huge.get_data(as_text=True)
     saved = client.post("/admin/commission/cash-codes", data={"cod_code_above": "750,50"})
     assert saved.status_code == 302
     session.expire_all()
