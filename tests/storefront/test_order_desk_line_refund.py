@@ -193,6 +193,15 @@ def test_a_cash_on_delivery_parcel_not_sent_costs_less_at_the_door(app, session,
     assert part.to_collect_minor == total - 10_000
     assert order.amount_refunded_minor == 0 and order.refund_owed_minor == 0  # nothing paid
     assert oil.available == 9
+    # the buyer reads it on its order page and in a message, the cooperative what to send
+    shopper_page = desk.get(f"/orders/{order.number}").get_data(as_text=True)
+    assert "1 taken off before sending" in shopper_page and "To pay at the door" in shopper_page
+    told = {m.topic: m for m in session.scalars(select(OutboxMessage))}
+    to_buyer = told[f"order:{order.number}:taken_off:{oil_line.id}"].body_text
+    assert "1 unit of “Huile d'argan” is taken off your order" in to_buyer
+    assert "You pay 100,00" in to_buyer.replace("\u202f", " ").replace("\xa0", " ")
+    to_coop = told[f"order:{order.number}:part:1:taken_off:{oil_line.id}"].body_text
+    assert "do not send it" in to_coop and "Send 1 of this product." in to_coop
     desk.post(url.format(soap_line.id), data={"quantity": "1", "reason": "x"})
     # every unit still to send: the whole parcel is cancelled instead, nothing moves
     session.expire_all()
