@@ -190,6 +190,21 @@ def refund_part(
     return amount
 
 
+def takes_units_off(part: Fulfilment) -> bool:
+    """Units of ``part``'s lines refunded now are taken off, not sent: it has not left
+    (see :func:`refund_line`)."""
+    return part.status == FulfilmentStatus.TO_PREPARE
+
+
+def lines_refundable(part: Fulfilment) -> bool:
+    """Whether units of ``part``'s lines can be refunded (:func:`refund_line`): taken
+    off before it leaves, or given back once it left paid."""
+    return takes_units_off(part) or (
+        part.status in (FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED)
+        and part_was_paid(part)
+    )
+
+
 def refund_line(
     session: Session,
     line: OrderLine,
@@ -218,7 +233,7 @@ def refund_line(
     """
     part = line.fulfilment
     order = part.order
-    before_leaving = part.status == FulfilmentStatus.TO_PREPARE
+    before_leaving = takes_units_off(part)
     paid = part_was_paid(part)
     if not before_leaving and part.status not in (
         FulfilmentStatus.SHIPPED,

@@ -22,7 +22,7 @@ from orders import desk, fulfilment, payment_attempts, refunds
 from orders.desk import Queue
 from orders.models import Fulfilment, Order
 from orders.placing import find_by_number
-from orders.status import FulfilmentStatus, OrderStatus, PaymentMethod
+from orders.status import OrderStatus, PaymentMethod
 from storefront import labels, payments
 from storefront.admin.forms import (
     LineRefundForm,
@@ -152,6 +152,8 @@ def order(number: str) -> str:
         awaiting_transfer=found.payment_method == PaymentMethod.BANK_TRANSFER
         and found.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.EXPIRED),
         part_was_paid=fulfilment.part_was_paid,
+        lines_refundable=refunds.lines_refundable,
+        takes_units_off=refunds.takes_units_off,
     )
 
 
@@ -277,7 +279,7 @@ def order_line_refund(number: str, line_id: int) -> Response:
         flash(_("Enter the number of units and the reason: the buyer reads it."), "error")
         return _back(found)
     act = fulfilment.Act(now=utcnow(), actor_id=actor().id, source="operator")
-    before_leaving = line.fulfilment.status == FulfilmentStatus.TO_PREPARE
+    before_leaving = refunds.takes_units_off(line.fulfilment)
     with _desk(found):
         amount = refunds.refund_line(
             db.session,

@@ -173,3 +173,24 @@ def test_units_taken_off_before_leaving_come_off_production_then_the_shelf(sessi
     session.refresh(masks)
     session.refresh(soap)
     assert (masks.on_hand, soap.on_hand) == (2, 5)
+
+
+def test_line_refunds_are_offered_where_refund_line_takes_them(session, make) -> None:
+    soap = make.product(on_hand=5, price_minor=2_000)
+    part = make.order({soap: 2}, now=NOW).fulfilments[0]  # cash on delivery
+    line = part.lines[0]
+    assert refunds.takes_units_off(part) and refunds.lines_refundable(part)
+    fulfilment.mark_shipped(session, part, "CB123456789MA", carrier="amana", now=NOW)
+    # on its way, its cash not collected: refused at the door, not refunded by units
+    assert not refunds.takes_units_off(part) and not refunds.lines_refundable(part)
+    with pytest.raises(OrderError, match="part_not_paid"):
+        refunds.refund_line(session, line, 1, gateway=None, reason="x", now=NOW)
+    fulfilment.record_cash_collected(session, part, now=NOW)
+    assert refunds.lines_refundable(part)
+    refunds.refund_line(session, line, 1, gateway=None, reason="Cassé", now=NOW)
+    assert (line.refunded_quantity, line.removed_quantity) == (1, 0)
+    other = make.order({soap: 1}, now=NOW).fulfilments[0]
+    fulfilment.cancel_part(session, other, reason="x", now=NOW)
+    assert not refunds.lines_refundable(other)
+    with pytest.raises(OrderError, match="part_closed"):
+        refunds.refund_line(session, other.lines[0], 1, gateway=None, reason="x", now=NOW)
