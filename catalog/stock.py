@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, update
+from sqlalchemy import ColumnElement, Connection, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, scoped_session
@@ -269,6 +269,22 @@ def allocate(session: Session, product_id: int, quantity: int) -> StockLevel | N
 _ALLOCATE_CHUNK = 500
 
 
+def _locked_in_order(session: Session, ids: list[int]) -> Connection:
+    """The session's connection, with the rows of products ``ids`` (sorted) locked in
+    that order first, so that two set-based UPDATEs never wait on each other in a
+    cycle (FOR NO KEY UPDATE: order lines referring to them hold KEY SHARE). SQLite:
+    nothing to do, the transaction holds the write lock."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        conn.execute(
+            select(Product.id)
+            .where(Product.id.in_(ids))
+            .order_by(Product.id)
+            .with_for_update(key_share=True)
+        )
+    return conn
+
+
 def allocate_many(session: Session, items: Iterable[tuple[int, int]]) -> list[Shortage]:
     """Allocate many ``(product id, quantity)`` pairs at once (a product given twice
     is summed): one set-based conditional UPDATE per 500 products, in product-id order
@@ -285,16 +301,7 @@ def allocate_many(session: Session, items: Iterable[tuple[int, int]]) -> list[Sh
     for start in range(0, len(ids), _ALLOCATE_CHUNK):
         chunk = ids[start : start + _ALLOCATE_CHUNK]
         wanted_here = case({pid: wanted[pid] for pid in chunk}, value=Product.id)
-        conn = session.connection()
-        if conn.dialect.name != "sqlite":  # SQLite: the transaction holds the write lock
-            # lock the rows in id order, as the UPDATE would (FOR NO KEY UPDATE: order
-            # lines referring to them hold KEY SHARE)
-            conn.execute(
-                select(Product.id)
-                .where(Product.id.in_(chunk))
-                .order_by(Product.id)
-                .with_for_update(key_share=True)
-            )
+        conn = _locked_in_order(session, chunk)
         rows = conn.execute(
             update(Product)
             .where(
@@ -445,7 +452,8 @@ def set_counts(
         chunk = ids[start : start + _ALLOCATE_CHUNK]
         seen_here = case({pid: wanted[pid][0] for pid in chunk}, value=Product.id)
         new_here = case({pid: wanted[pid][1] for pid in chunk}, value=Product.id)
-        rows = session.execute(
+        conn = _locked_in_order(session, chunk)
+        rows = conn.execute(
             update(Product)
             .where(
                 Product.id.in_(chunk),
@@ -460,7 +468,6 @@ def set_counts(
                 Product.allocated,
                 Product.low_stock_threshold,
             )
-            .execution_options(synchronize_session=False)
         ).all()
         done = set()
         for product_id, sku, cooperative_id, allocated, threshold in rows:
