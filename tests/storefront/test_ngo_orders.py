@@ -263,3 +263,25 @@ def test_a_large_order_shows_its_points_a_page_at_a_time(client, world, session,
     # a page past the end shows the last one
     last = client.get(f"/ngo/orders/{basket_order.id}?page=9").get_data(as_text=True)
     assert f'id="point-{second.id}"' in last
+
+
+def test_a_page_number_that_is_not_one_shows_a_page_not_an_error(
+    client, world, session, app, monkeypatch
+):
+    from storefront.ngo import views
+
+    basket_order = _confirmed(client, world, session)
+    first, second = basket_order.quote.destinations
+    monkeypatch.setattr(views, "POINTS_PER_PAGE", 1)
+    shown = {
+        "abc": first,
+        "-5": first,
+        "0": first,
+        "1.5": first,
+        "²": first,
+        "99999999999999999999999": second,  # past the end: the last page
+    }
+    for asked, point in shown.items():
+        response = client.get(f"/ngo/orders/{basket_order.id}", query_string={"page": asked})
+        assert response.status_code == 200, asked
+        assert f'id="point-{point.id}"' in response.get_data(as_text=True), asked
