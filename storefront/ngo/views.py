@@ -863,7 +863,7 @@ def order_detail(basket_order_id: int) -> str:
         basket_order=basket_order,
         page=page,
         pages=pages,
-        page_of={d.id: 1 + i // POINTS_PER_PAGE for i, d in enumerate(destinations)},
+        per_page=POINTS_PER_PAGE,
         parts_by_point=manifests.parts_by_point(db.session, basket_order) if pages > 1 else {},
         order=basket_order.order,
         quote=basket_order.quote,
