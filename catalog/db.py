@@ -8,11 +8,13 @@ keys across packages resolve) and the storefront can hand it to Flask-SQLAlchemy
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Engine, Integer, MetaData, event
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy import BigInteger, DateTime, Dialect, Engine, Integer, MetaData, event, insert
+from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -102,6 +104,22 @@ def import_models() -> None:
     """Register every package's tables on :class:`Base`'s metadata."""
     for name in MODEL_MODULES:
         importlib.import_module(name)
+
+
+#: rows one batched INSERT writes (executemany, no ORM object per row)
+ROWS_PER_INSERT = 10_000
+
+
+def insert_rows(session: Session, model: type[Any], rows: Iterable[dict[str, Any]]) -> int:
+    """INSERT ``rows`` (column values) into ``model``'s table
+    :data:`ROWS_PER_INSERT` at a time, with no object per row: rows made by a
+    generator are never all held in memory. Returns how many were written."""
+    written = 0
+    pending = iter(rows)
+    while batch := list(islice(pending, ROWS_PER_INSERT)):
+        session.execute(insert(model), batch)
+        written += len(batch)
+    return written
 
 
 def utcnow() -> datetime:

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import distinct, func, insert, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog.db import insert_rows
 from orders.models import Fulfilment
 from orders.numbers import ALPHABET
 from solidarity_baskets.models import (
@@ -33,7 +34,6 @@ from solidarity_baskets.models import (
 )
 
 TOKEN_LENGTH = 8
-ROWS_PER_INSERT = 10_000
 MAX_SERIAL_LENGTH = 40
 
 
@@ -123,8 +123,7 @@ def pack(session: Session, basket_order: BasketOrder) -> int:
                 "token": token,
             }
         )
-    for start in range(0, len(waves), ROWS_PER_INSERT):
-        session.execute(insert(PackingWave), waves[start : start + ROWS_PER_INSERT])
+    insert_rows(session, PackingWave, waves)
     wave_ids = {
         (destination_id, pos): wave_id
         for wave_id, destination_id, pos in session.execute(
@@ -133,19 +132,16 @@ def pack(session: Session, basket_order: BasketOrder) -> int:
             )
         )
     }
-    # the manifests, many times more rows than waves: written a batch at a time, so
-    # that a national order never holds them all in memory
-    rows: list[dict[str, Any]] = []
-    for wave, (_dest, _lo, _hi, contents) in zip(waves, plans, strict=True):
-        if len(rows) >= ROWS_PER_INSERT:
-            session.execute(insert(ManifestLine), rows)
-            rows = []
-        wave_id = wave_ids[(wave["destination_id"], wave["position"])]
-        for rank, (line, alloc) in enumerate(contents, start=1):
-            product = products[alloc.product_id]
-            coop = coops[str(alloc.cooperative_id)]
-            rows.append(
-                {
+
+    # the manifests, many times more rows than waves: made as they are written, a
+    # batch at a time, so that a national order never holds them all in memory
+    def manifest_rows() -> Iterator[dict[str, Any]]:
+        for wave, (_dest, _lo, _hi, contents) in zip(waves, plans, strict=True):
+            wave_id = wave_ids[(wave["destination_id"], wave["position"])]
+            for rank, (line, alloc) in enumerate(contents, start=1):
+                product = products[alloc.product_id]
+                coop = coops[str(alloc.cooperative_id)]
+                yield {
                     "wave_id": wave_id,
                     "position": rank,
                     "line_key": line["key"],
@@ -166,9 +162,8 @@ def pack(session: Session, basket_order: BasketOrder) -> int:
                     "rural": coop["rural"],
                     "allocation_line_id": alloc.id,
                 }
-            )
-    if rows:
-        session.execute(insert(ManifestLine), rows)
+
+    insert_rows(session, ManifestLine, manifest_rows())
     session.expire(basket_order, ["waves"])
     return len(waves)
 

@@ -26,11 +26,12 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, insert, or_, select
+from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from catalog import regions
 from catalog.accounts.users import Organisation, User
+from catalog.db import insert_rows
 from catalog.errors import FieldProblem, InvalidInput
 from catalog.models import Cooperative
 from catalog.money import split_by_ratio
@@ -690,8 +691,7 @@ def confirm_basket_order(
         for order_line, assignment in zip(part_lines, group, strict=True)
     ]
     # tens of thousands of rows nationally: batched INSERTs, no object per row
-    for start in range(0, len(rows), manifests.ROWS_PER_INSERT):
-        session.execute(insert(AllocationLine), rows[start : start + manifests.ROWS_PER_INSERT])
+    insert_rows(session, AllocationLine, rows)
     session.expire(basket_order, ["allocation"])
     progress("packing", 85)
     manifests.pack(session, basket_order)
