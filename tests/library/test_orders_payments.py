@@ -310,9 +310,10 @@ def test_payment_after_expiry_without_stock_is_flagged_for_a_refund(session, mak
     _start(session, card_order, gateway)
     refunds.expire_reservations(session, now=card_order.reserved_until)
     session.commit()
-    honey = card_order.lines[1].product
+    oil, honey = (line.product for line in card_order.lines)
     make.order({honey: 2})  # someone else bought the honey meanwhile
     session.commit()
+    oil_available = oil.available
     payload = event_payload(
         "checkout.session.completed", number=card_order.number, amount_minor=card_order.total_minor
     )
@@ -323,6 +324,7 @@ def test_payment_after_expiry_without_stock_is_flagged_for_a_refund(session, mak
     assert card_order.status == OrderStatus.EXPIRED and card_order.needs_attention
     assert card_order.amount_paid_minor == card_order.total_minor
     assert honey.available == 0
+    assert oil.available == oil_available  # the oil taken before the honey fell short is back
 
 
 def test_a_wrong_amount_is_flagged_not_fulfilled(session, card_order) -> None:
