@@ -92,6 +92,16 @@ def test_catalog_pages_carry_last_modified_and_answer_if_modified_since(client, 
     assert client.get(url, headers={"If-Modified-Since": earlier}).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["garbage", "Mon, 99 Foo 2020 00:00:00 GMT", "Sat, 01 Jan 0001 00:00:00 GMT", "\x7f", ""],
+)
+def test_an_if_modified_since_that_is_not_a_date_gets_the_page(client, souk, later, value):
+    response = client.get("/fr/p/miel-thym", headers={"If-Modified-Since": value})
+    assert response.status_code == 200 and "Last-Modified" in response.headers
+    assert "miel" in response.get_data(as_text=True).lower()
+
+
 def test_a_catalog_change_moves_last_modified(app, client, souk, later):
     """Made through the app (as an operator or a cooperative would), a change of a
     text no facet counts moves the catalog stamp and its time."""
