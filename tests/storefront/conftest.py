@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -12,9 +13,15 @@ from tests.stripe_fakes import SECRET, FakeStripeHTTP
 
 
 @pytest.fixture
-def app(engine, database_url, tmp_path, session, request) -> Iterator[Flask]:
+def app_config() -> dict[str, Any]:
+    """Settings a test module adds to its ``app``'s (it overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def app(engine, database_url, tmp_path, session, request, app_config) -> Iterator[Flask]:
     """The storefront on the test database (schema made by the ``engine`` fixture;
-    rows wiped after each test by the ``session`` fixture).
+    rows wiped after each test by the ``session`` fixture), with ``app_config``.
 
     Pages show the messages as written in the code (English) with the formats of the
     chosen locale, unless the test is marked ``translated``: then the compiled French,
@@ -25,6 +32,7 @@ def app(engine, database_url, tmp_path, session, request) -> Iterator[Flask]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        **app_config,
     }
     if request.node.get_closest_marker("translated") is None:
         config["BABEL_TRANSLATION_DIRECTORIES"] = str(tmp_path / "no-translations")

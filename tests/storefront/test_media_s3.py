@@ -6,18 +6,14 @@ object; a certificate document is kept private under its own prefix."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from PIL import Image
 from sqlalchemy import select
 
 from catalog import images
 from catalog.models import Certificate, ProductImage
-from storefront import create_app
-from storefront.extensions import db
 from storefront.media import photo_store, s3_client
 from tests.s3_server import s3_config, s3_endpoint  # noqa: F401 (fixtures)
 from tests.storefront.backoffice import login, member
@@ -26,22 +22,8 @@ from tests.storefront.test_coop_certificates import send as send_certificate
 
 
 @pytest.fixture
-def app(engine, database_url, tmp_path, session, s3_config) -> Iterator[Flask]:  # noqa: F811
-    application = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "WTF_CSRF_ENABLED": False,
-            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path / "no-translations"),
-            **s3_config,
-        }
-    )
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def app_config(s3_config) -> dict[str, str]:  # noqa: F811
+    return s3_config
 
 
 def _objects(config: dict[str, str]) -> set[str]:
