@@ -17,8 +17,8 @@ the units promised to orders, and written by compare-and-set. Asking for
 keeps that status.
 
 Two queries load what the plan needs (the categories and the cooperative's listings),
-whatever the number of rows; the write is one INSERT, one UPDATE of the shelf counts
-(:func:`catalog.stock.set_counts`) and one of the other fields.
+whatever the number of rows; the write is one INSERT, one UPDATE of the other fields
+and one of the shelf counts per 500 listings (:func:`catalog.stock.set_counts`).
 """
 
 from __future__ import annotations
