@@ -18,6 +18,7 @@ from catalog.models import Category, CategoryRule, CertificateKind, Product, Pro
 from catalog.rules import problems as rule_problems
 from catalog.rules import refresh_products
 from catalog.safe_text import text_problems
+from catalog.search import descendant_ids
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_CAP_MINOR = 100_000_000  # 1,000,000 MAD
@@ -35,23 +36,17 @@ class CategoryDraft:
     max_unit_price_minor: int | None = None
 
 
-def _subtree_ids(categories: list[Category], root_id: int) -> set[int]:
-    children: dict[int | None, list[int]] = {}
-    for c in categories:
-        children.setdefault(c.parent_id, []).append(c.id)
-    found, todo = {root_id}, [root_id]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
+def _subtree(session: Session, category_id: int) -> tuple[int, ...]:
+    """A category's id and its descendants' (one read of the tree's ids)."""
+    return descendant_ids(
+        session.execute(select(Category.id, Category.parent_id)).all(), category_id
+    )
 
 
 def sellable_in(session: Session, category_id: int) -> set[int]:
     """The products on sale in a category and its subcategories (to compare before and
     after its rule changes)."""
-    subtree = _subtree_ids(list(session.scalars(select(Category))), category_id)
+    subtree = _subtree(session, category_id)
     return set(
         session.scalars(
             select(Product.id).where(Product.category_id.in_(subtree), Product.sellable.is_(True))
@@ -63,7 +58,7 @@ def units_sold_in(session: Session, category_id: int) -> set[str]:
     """How a category and its subcategories are sold: the units (``g``, ``ml``,
     ``piece``) of their published products, else of any of their products; empty when
     the category has no product at all."""
-    subtree = _subtree_ids(list(session.scalars(select(Category))), category_id)
+    subtree = _subtree(session, category_id)
     rows = session.execute(
         select(Product.unit, Product.status).where(Product.category_id.in_(subtree)).distinct()
     ).all()
@@ -121,7 +116,7 @@ def save_category(
         ids = {c.id for c in categories}
         if draft.parent_id not in ids:
             problems.append(FieldProblem("parent_id", "unknown_category"))
-        elif category is not None and draft.parent_id in _subtree_ids(categories, category.id):
+        elif category is not None and draft.parent_id in descendant_ids(categories, category.id):
             problems.append(FieldProblem("parent_id", "parent_cycle"))
     unknown = sorted(set(draft.required_kinds) - set(CertificateKind.__members__.values()))
     if unknown:
@@ -159,8 +154,7 @@ def save_category(
     diff = audit.changes(before, after)
     changed = 0
     if not creating and diff:
-        categories = list(session.scalars(select(Category)))
-        subtree = _subtree_ids(categories, category.id)
+        subtree = _subtree(session, category.id)
         product_ids = list(
             session.scalars(select(Product.id).where(Product.category_id.in_(subtree)))
         )
