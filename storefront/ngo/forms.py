@@ -222,13 +222,14 @@ class LineQuantityForm(_QuantityForm):
 
 
 def quantity_fields(net: int, unit: str) -> dict[str, object]:
-    """A stored net quantity as the form shows it: 5000 g → 5 kg, 850 g → 850 g."""
-    big = {"g": "kg", "ml": "l"}.get(unit)
-    if big is not None and net >= 1000 and net % 10 == 0:
-        amount = Decimal(net) / 1000
-        if amount == amount.to_integral_value():
-            amount = amount.quantize(Decimal(1))
-        return {"quantity": amount, "quantity_unit": big}
+    """A stored net quantity as the form shows it: 5000 g → 5 kg, 850 g → 850 g (the
+    inverse of :func:`net_quantity`, through the same :data:`QUANTITY_UNITS`)."""
+    for typed, (base, factor) in QUANTITY_UNITS.items():
+        if base == unit and factor > 1 and net >= factor and net % 10 == 0:
+            amount = Decimal(net) / factor
+            if amount == amount.to_integral_value():
+                amount = amount.quantize(Decimal(1))
+            return {"quantity": amount, "quantity_unit": typed}
     return {"quantity": Decimal(net), "quantity_unit": unit}
 
 
