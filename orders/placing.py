@@ -19,10 +19,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog import regions, settings
+from catalog.db import insert_rows
 from catalog.errors import InvalidIdentifier, Problem
 from catalog.identifiers import clean_phone
 from catalog.models import Cooperative, Product
@@ -199,10 +200,6 @@ def seller_snapshot(coop: Cooperative) -> dict[str, Any]:
     }
 
 
-#: rows per batched INSERT
-_ROWS_PER_INSERT = 10_000
-
-
 # -- the one order creator ------------------------------------------------------------------
 def find_placed(session: Session, idempotency_key: str | None) -> Order | None:
     """The order already placed with this one-time key, if any."""
@@ -289,9 +286,10 @@ def _new_order(
 def _write_parts(session: Session, order: Order, parts: Sequence[Parcel]) -> None:
     """The parts and their lines: batched INSERTs, no object per row (a national basket
     order has tens of thousands), then the order's parts and lines loaded once."""
-    session.execute(
-        insert(Fulfilment),
-        [_part_row(order.id, position, parcel) for position, parcel in enumerate(parts, 1)],
+    insert_rows(
+        session,
+        Fulfilment,
+        (_part_row(order.id, position, parcel) for position, parcel in enumerate(parts, 1)),
     )
     part_ids = {
         position: part_id
@@ -299,13 +297,15 @@ def _write_parts(session: Session, order: Order, parts: Sequence[Parcel]) -> Non
             select(Fulfilment.position, Fulfilment.id).where(Fulfilment.order_id == order.id)
         )
     }
-    rows = [
-        _line_row(order.id, part_ids[position], parcel.cooperative, item)
-        for position, parcel in enumerate(parts, 1)
-        for item in parcel.lines
-    ]
-    for start in range(0, len(rows), _ROWS_PER_INSERT):
-        session.execute(insert(OrderLine), rows[start : start + _ROWS_PER_INSERT])
+    insert_rows(
+        session,
+        OrderLine,
+        (
+            _line_row(order.id, part_ids[position], parcel.cooperative, item)
+            for position, parcel in enumerate(parts, 1)
+            for item in parcel.lines
+        ),
+    )
     session.expire(order, ["fulfilments", "lines"])
     # loaded now, the parts before the lines: each line then finds its part without a query
     _ = order.fulfilments
