@@ -273,9 +273,11 @@ def _changes_pages(session: Session) -> bool:
         return True
     for obj in session.dirty:
         if isinstance(obj, _SHOWN):
+            # only the attributes set since loading can have changed: asking every
+            # attribute's history cost ~0.5 ms a product, on every flush of a sale
             state: InstanceState[Any] = inspect(obj)
-            changed = {a.key for a in state.attrs if a.history.has_changes()}
-            if changed - _STOCK_COLUMNS:
+            touched = state.committed_state.keys() - _STOCK_COLUMNS
+            if any(state.attrs[name].history.has_changes() for name in touched):
                 return True
     return False
 

@@ -119,6 +119,25 @@ def test_a_catalog_change_moves_last_modified(app, client, souk, later):
     assert "Récolté à la main" in page.get_data(as_text=True)
 
 
+def test_a_text_set_to_what_it_was_leaves_the_stamp(app, souk, session):
+    """Only a real change moves the stamp (and so every kept page and Last-Modified):
+    an edit that writes a field back unchanged does not."""
+    before = stock.stamped(session)
+    with app.app_context():
+        product = db.session.get(Product, souk.id)
+        product.description_fr = str(product.description_fr)
+        product.on_hand = product.on_hand
+        db.session.commit()
+    session.expire_all()
+    assert stock.stamped(session) == before
+    with app.app_context():
+        product = db.session.get(Product, souk.id)
+        product.description_fr = "Autre texte."
+        db.session.commit()
+    session.expire_all()
+    assert stock.stamped(session)[0] != before[0]
+
+
 def test_no_last_modified_within_the_second_of_a_change(app, client, souk, session, monkeypatch):
     from storefront import httpcache
 
