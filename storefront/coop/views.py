@@ -128,11 +128,6 @@ def actor() -> Actor:
     return Actor(current_user.id, current_user.email)
 
 
-def _flash_problems(messages: list[str]) -> None:
-    for text in messages:
-        flash(text, "error")
-
-
 def own_product(product_id: int) -> Product:
     """The cooperative's listing with its images, or a 404 page."""
     return own_or_404(Product, product_id, selectinload(Product.images))
@@ -664,7 +659,8 @@ def certificate_new() -> Response | str:
         )
         problems = certificates.check_claim(db.session, coop, claim, today=utcnow().date())
         if problems:
-            _flash_problems(attach(form, problems))
+            for text in attach(form, problems):
+                flash(text, "error")
         else:
             data = form.document.data.read(images.MAX_DOCUMENT_BYTES + 1)
             try:
