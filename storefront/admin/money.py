@@ -66,7 +66,14 @@ def _amounts(form: FlaskForm, *names: str) -> dict[str, int] | None:
     return amounts if len(amounts) == len(names) else None
 
 
-def _log(action: str, object_type: str, object_id: int | None, **details: object) -> None:
+def _log(
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    *,
+    cooperative_id: int | None = None,
+    **details: object,
+) -> None:
     audit.record(
         db.session,
         actor(),
@@ -74,6 +81,7 @@ def _log(action: str, object_type: str, object_id: int | None, **details: object
         object_type=object_type,
         object_id=object_id,
         now=utcnow(),
+        cooperative_id=cooperative_id,
         details=details,
     )
 
@@ -212,15 +220,7 @@ def shipping_amana() -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     tariffs = seed_amana_preset(db.session)
-    audit.record(
-        db.session,
-        actor(),
-        "shipping.amana_prices",
-        object_type="shipping_tariff",
-        object_id=tariffs[0].id,
-        now=utcnow(),
-        details={"tariffs": [t.id for t in tariffs]},
-    )
+    _log("shipping.amana_prices", "shipping_tariff", tariffs[0].id, tariffs=[t.id for t in tariffs])
     db.session.commit()
     flash(_("Amana's prices are in place. Check them and save any change."), "success")
     return redirect(url_for("admin.shipping"))
@@ -394,15 +394,13 @@ def settlement() -> Response:
         ledger.record_settlement(
             db.session, coop.id, amount, now=utcnow(), reference=form.reference.data or ""
         )
-        audit.record(
-            db.session,
-            actor(),
+        _log(
             "payout.settlement",
-            object_type="cooperative",
-            object_id=coop.id,
+            "cooperative",
+            coop.id,
             cooperative_id=coop.id,
-            now=utcnow(),
-            details={"amount_minor": amount.amount_minor, "reference": form.reference.data},
+            amount_minor=amount.amount_minor,
+            reference=form.reference.data,
         )
     flash(_("Payment from %(name)s recorded.", name=coop.name_fr), "success")
     return redirect(url_for("admin.payouts"))

@@ -207,6 +207,13 @@ def test_a_cooperative_pays_the_commission_it_owes(client, session, console, mak
     )
     session.expire_all()
     assert ledger.balance_of(session, coop.id).amount_minor == 0
+    logged = session.scalar(select(AuditEntry).where(AuditEntry.action == "payout.settlement"))
+    assert (logged.object_type, logged.object_id, logged.cooperative_id) == (
+        "cooperative",
+        coop.id,
+        coop.id,
+    )
+    assert logged.details == {"amount_minor": owed, "reference": "VIR-OQBA"}
 
 
 @pytest.mark.parametrize("minimum", ["beaucoup", "1e999999"])
