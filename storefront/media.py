@@ -35,18 +35,32 @@ class S3Store:
         self._bucket = bucket
         self._prefix = prefix
 
+    def _key(self, name: str) -> str | None:
+        """The object's key; None for a name no stored file has (they are flat random
+        names): a store that resolves ``..`` in keys must not lead ``media/`` to
+        ``documents/``."""
+        if not name or "/" in name or "\\" in name or name.startswith("."):
+            return None
+        return self._prefix + name
+
     def _missing(self, error: Exception) -> bool:
         code = getattr(error, "response", {}).get("Error", {}).get("Code")
         return code in ("404", "NoSuchKey", "NotFound")
 
     def write(self, name: str, data: bytes) -> None:
-        self._client.put_object(Bucket=self._bucket, Key=self._prefix + name, Body=data)
+        key = self._key(name)
+        if key is None:
+            raise ValueError(f"not a stored file's name: {name!r}")
+        self._client.put_object(Bucket=self._bucket, Key=key, Body=data)
 
     def read(self, name: str) -> bytes | None:
         from botocore.exceptions import ClientError
 
+        key = self._key(name)
+        if key is None:
+            return None
         try:
-            found = self._client.get_object(Bucket=self._bucket, Key=self._prefix + name)
+            found = self._client.get_object(Bucket=self._bucket, Key=key)
         except ClientError as exc:
             if self._missing(exc):
                 return None
@@ -56,8 +70,11 @@ class S3Store:
     def exists(self, name: str) -> bool:
         from botocore.exceptions import ClientError
 
+        key = self._key(name)
+        if key is None:
+            return False
         try:
-            self._client.head_object(Bucket=self._bucket, Key=self._prefix + name)
+            self._client.head_object(Bucket=self._bucket, Key=key)
         except ClientError as exc:
             if self._missing(exc):
                 return False
@@ -65,7 +82,9 @@ class S3Store:
         return True
 
     def delete(self, name: str) -> None:
-        self._client.delete_object(Bucket=self._bucket, Key=self._prefix + name)
+        key = self._key(name)
+        if key is not None:
+            self._client.delete_object(Bucket=self._bucket, Key=key)
 
 
 def s3_client(config: dict[str, Any]) -> Any:

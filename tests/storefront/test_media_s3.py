@@ -110,3 +110,10 @@ def test_a_certificate_document_is_private_in_the_bucket(
         assert download.headers["Content-Disposition"].startswith("attachment")
         assert download.headers["Cache-Control"] == "private, no-store"
     assert client.get(f"/media/{cert.document}").status_code == 404, "not public media"
+    calls: list[str] = []
+    photo_store(app)._client.meta.events.register(  # type: ignore[attr-defined]
+        "before-call.s3", lambda model, **_: calls.append(model.name)
+    )
+    for path in (f"..%2Fdocuments%2F{cert.document}", f"%2E%2E%2Fdocuments%2F{cert.document}"):
+        assert client.get(f"/media/{path}").status_code == 404
+    assert calls == [], "a name with a folder in it is not even asked for"
