@@ -81,6 +81,16 @@ def in_integer_range(value: int) -> bool:
     return -MAX_INTEGER - 1 <= value <= MAX_INTEGER
 
 
+def whole_number(text: str) -> int | None:
+    """A count or id typed or sent as text (``"42"``), else None: ASCII digits only
+    (``"²"`` is a digit to :meth:`str.isdigit` but not to :func:`int`), within what a
+    column holds."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if in_integer_range(value) else None
+
+
 #: Every module that defines tables, lowest layer first. Importing a package registers
 #: nothing by itself: :func:`import_models` (called by the storefront's ``create_app``,
 #: the tests and the benchmarks) loads them all before the whole schema is made,

@@ -16,7 +16,7 @@ from flask_login import LoginManager, current_user
 from werkzeug.wrappers import Response
 
 from catalog.accounts.users import Role, User
-from catalog.db import in_integer_range
+from catalog.db import whole_number
 from catalog.models import Cooperative
 from storefront.extensions import db
 from storefront.i18n import current_language
@@ -36,9 +36,10 @@ def load_user(user_id: str) -> User | None:
     """The account of a session or remember-me cookie (``"<id>:<epoch>"``), unless it was
     deactivated or its sessions were ended since (the epoch moved on)."""
     id_text, _, epoch = user_id.partition(":")
-    if not (id_text.isdigit() and epoch.isdigit()) or not in_integer_range(int(id_text)):
+    user_pk = whole_number(id_text)
+    if user_pk is None or whole_number(epoch) is None:
         return None
-    user = db.session.get(User, int(id_text))
+    user = db.session.get(User, user_pk)
     if user is None or not user.active or str(user.session_epoch) != epoch:
         return None
     return user

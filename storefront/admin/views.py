@@ -29,7 +29,7 @@ from catalog.audit import Actor
 from catalog.categories import CategoryDraft, save_category, sellable_in, taken_off_sale
 from catalog.certificates import reject_certificate, verify_certificate
 from catalog.claims import ClaimChange, ClaimStatus
-from catalog.db import utcnow
+from catalog.db import utcnow, whole_number
 from catalog.errors import InvalidAmount
 from catalog.models import (
     Category,
@@ -586,7 +586,7 @@ def audit_log() -> str:
     page = page_number()
     prefix = request.args.get("action", "").strip()[:40] or None
     coop_arg = request.args.get("cooperative", "")
-    coop_id = int(coop_arg) if coop_arg.isdigit() else None
+    coop_id = whole_number(coop_arg)
     entries, total = audit.entries(
         db.session, cooperative_id=coop_id, action_prefix=prefix, page=page, per_page=PER_PAGE
     )

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from catalog import regions
-from catalog.db import utcnow
+from catalog.db import utcnow, whole_number
 from catalog.models import Product
 from orders import cart
 from orders.errors import CartError
@@ -91,9 +91,9 @@ def add() -> Response:
         _form_errors(form)
         return redirect(_back(url_for("cart.show")))
     raw_id = (form.product_id.data or "").strip()
-    product = None
-    if raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 19:
-        product = db.session.scalar(select(Product).where(Product.id == int(raw_id)))
+    product_id, product = whole_number(raw_id), None
+    if product_id is not None:
+        product = db.session.scalar(select(Product).where(Product.id == product_id))
     if product is None or not product.sellable:
         flash(problem_text("unavailable"), "error")
         return redirect(_back(url_for("cart.show")))

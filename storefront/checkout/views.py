@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from catalog import one_time_codes, regions
-from catalog.db import utcnow
+from catalog.db import utcnow, whole_number
 from catalog.errors import InsufficientStock
 from catalog.money import Money
 from catalog.one_time_codes import Check, Purpose
@@ -171,14 +171,14 @@ def confirm() -> Response:
     if saved is None or not form.validate_on_submit() or form.token.data != saved.get("token"):
         flash(_("Your checkout expired. Please check your order again."), "error")
         return redirect(url_for("checkout.review" if saved else "checkout.details"))
-    expected = form.expected_total.data or ""
-    if not (expected.isascii() and expected.isdigit()):
+    expected_minor = whole_number(form.expected_total.data or "")
+    if expected_minor is None:
         flash(problem_text("total_changed"), "error")
         return redirect(url_for("checkout.review"))
     items = store.items()
     user = current_user if current_user.is_authenticated else None
     already_placed = placing.find_placed(db.session, saved["token"])
-    if already_placed is None and _code_missing(saved, int(expected[:18])):
+    if already_placed is None and _code_missing(saved, expected_minor):
         return _ask_for_code(saved)
     try:
         with committing(_back_from, lambda exc: _refusal_texts(exc, items)):
@@ -200,7 +200,7 @@ def confirm() -> Response:
                 payment_method=saved["payment_method"],
                 now=utcnow(),
                 idempotency_key=saved["token"],
-                expected_total_minor=int(expected[:18]),
+                expected_total_minor=expected_minor,
                 offered=payments.offered,
             )
             if already_placed is None:

@@ -34,7 +34,7 @@ from catalog import (
 from catalog.accounts.users import Role, User
 from catalog.audit import Actor
 from catalog.certificates import CertificateClaim
-from catalog.db import utcnow
+from catalog.db import utcnow, whole_number
 from catalog.errors import (
     BelowAllocated,
     InvalidAmount,
@@ -646,8 +646,9 @@ def certificate_new() -> Response | str:
         (p.id, f"{p.sku} — { ({'ar': p.title_ar, 'en': p.title_en}.get(lang) or p.title_fr) }")
         for p in own
     ]
-    if request.method == "GET" and request.args.get("product", "").isdigit():
-        form.product_id.data = int(request.args["product"])
+    asked = whole_number(request.args.get("product", ""))
+    if request.method == "GET" and asked is not None:
+        form.product_id.data = asked
     if form.validate_on_submit():
         claim = CertificateClaim(
             kind=form.kind.data or "",

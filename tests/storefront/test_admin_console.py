@@ -235,6 +235,8 @@ def test_the_audit_log_says_who_did_what(client, session, make, console) -> None
     page = client.get(f"/admin/audit?cooperative={coop.id}").get_data(as_text=True)
     assert "Cooperative verified" in page and "operator@taawun.ma" in page
     assert client.get("/admin/audit?page=abc&cooperative=x&action=%27").status_code == 200
+    for garbage in ("\u00b2", "9" * 30):  # a superscript two is a digit to isdigit()
+        assert client.get(f"/admin/audit?cooperative={garbage}").status_code == 200
 
 
 @pytest.mark.parametrize(

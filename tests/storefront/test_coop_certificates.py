@@ -97,6 +97,8 @@ def test_a_product_certificate_is_chosen_from_own_products(client, session, mask
     session.commit()
     page = client.get(f"/back-office/certificates/new?product={product.id}").get_data(as_text=True)
     assert "Masque en tissu" in page and "autre coopérative" not in page
+    for garbage in ("\u00b2", "9" * 30, "-1"):  # a superscript two is a digit to isdigit()
+        assert client.get(f"/back-office/certificates/new?product={garbage}").status_code == 200
     assert send(client, product_id=str(product.id)).status_code == 302
     assert session.scalar(select(Certificate.product_id)) == product.id
     assert send(client, product_id=str(other.id)).status_code == 200

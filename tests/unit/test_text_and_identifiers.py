@@ -1,5 +1,6 @@
 import pytest
 
+from catalog.db import whole_number
 from catalog.errors import InvalidIdentifier
 from catalog.identifiers import clean_ice, clean_phone
 from catalog.text import normalise, token_stems, tokens
@@ -78,3 +79,22 @@ def test_moroccan_phone_numbers_are_normalised(value: str, e164: str) -> None:
 def test_bad_phone_numbers_are_refused(value: str) -> None:
     with pytest.raises(InvalidIdentifier):
         clean_phone(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("42", 42),
+        ("0", 0),
+        ("", None),
+        ("-1", None),
+        (" 4", None),
+        ("4.0", None),
+        ("\u00b2", None),
+        ("\u0664", None),
+        (str(2**63 - 1), 2**63 - 1),
+        (str(2**63), None),
+    ],
+)
+def test_a_whole_number_from_outside_is_ascii_digits_within_a_column(text, expected):
+    assert whole_number(text) == expected
