@@ -2,7 +2,7 @@
 
 usage: python bench/baskets.py sac|regional|national [--runs N] [--no-fair] [--seed S]
                                                      [--trace-memory] [--json]
-                                                     [--min-part-mad M]
+                                                     [--min-part-mad M] [--trade-off]
        python bench/baskets.py national-confirm [--baskets N] [--cooperatives N]
                                                 [--database-url URL] [--path service|web]
                                                 [--profile] [--json]
@@ -13,6 +13,11 @@ usage: python bench/baskets.py sac|regional|national [--runs N] [--no-fair] [--s
   cooperatives.
 * ``regional``: 100,000 Ramadan baskets for the 19 provinces of Marrakech-Safi,
   Drâa-Tafilalet and Souss-Massa, 9 lines, 10,000 cooperatives nationwide.
+* ``--trade-off``: instead of timing, the table an organisation picks a fairness level
+  from: the plan under the default policy (share caps, shadow discount), then the plans
+  at 0 %, 0.5 %, 1 % and 3 % extra cost over the cheapest, with cooperatives paid,
+  women-led share and the Gini coefficient over every eligible cooperative
+  (``solidarity_baskets.fairness``).
 * ``national-confirm``: quote and confirm the national order in a database, through the
   service layer or through the web and its jobs (``bench/national_confirm.py``).
 * ``national``: 1,000,000 Ramadan baskets (flour 10 kg, sugar 4 kg, oil 5 L, rice 5 kg,
@@ -45,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from solidarity_baskets import freight  # noqa: E402
+from solidarity_baskets import fairness, freight  # noqa: E402
 from solidarity_baskets.engine import (  # noqa: E402
     Allocation,
     Destination,
@@ -439,6 +444,27 @@ def run(
     }
 
 
+def trade_off_table(case: str, seed: int) -> list[dict[str, object]]:
+    """The quote's trade-off table for ``case``: its own plan, then each level."""
+    problem = CASES[case](seed, Policy())
+    own = fairness.outcome_of(problem, allocate(problem), None)
+    rows = [own, *fairness.trade_off(problem, women_led_preference=False)]
+    cheapest = rows[1].total_minor
+    return [
+        {
+            "plan": "default caps" if row.fairness_bps is None else f"{row.fairness_bps / 100:g} %",
+            "total_mad": row.total_minor / 100,
+            "over_cheapest": round(row.total_minor / cheapest - 1, 4),
+            "per_complete_basket_mad": (row.cost_per_complete_basket_minor or 0) / 100,
+            "complete_baskets": row.complete_baskets,
+            "cooperatives_paid": row.suppliers_paid,
+            "women_led_share": row.women_led_share,
+            "gini_all_eligible": row.gini_all,
+        }
+        for row in rows
+    ]
+
+
 def main_national_confirm(argv: list[str]) -> int:
     from bench.national_confirm import national_confirm
 
@@ -481,7 +507,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--min-part-mad", type=int, default=0, help="minimum goods value of a part (MAD)"
     )
+    ap.add_argument("--trade-off", action="store_true", help="the fairness trade-off table")
     args = ap.parse_args(argv)
+    if args.trade_off:
+        table = trade_off_table(args.case, args.seed)
+        if args.json:
+            print(json.dumps(table, indent=2))
+        else:
+            print(" | ".join(table[0]))
+            for row in table:
+                print(" | ".join(str(v) for v in row.values()))
+        return 0
     runs = args.runs or (1 if args.case == "national" else 3)
     out = run(args.case, runs, not args.no_fair, args.seed, args.trace_memory, args.min_part_mad)
     if args.json:
