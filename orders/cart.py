@@ -214,9 +214,6 @@ class CartView:
     def is_empty(self) -> bool:
         return not self.lines
 
-    def orderable(self) -> Items:
-        return {line.product_id: line.quantity for line in self.lines if line.ok}
-
 
 def committed_units(session: Session, product_ids: Iterable[int]) -> dict[int, int]:
     """Capacity promised and not yet delivered, per made-to-order product (one query)."""

@@ -237,10 +237,6 @@ class BasketQuote(Base):
         return Money(self.shipping_minor, self.currency)
 
     @property
-    def cost_per_basket(self) -> Money:
-        return Money(self.cost_per_basket_minor, self.currency)
-
-    @property
     def cost_per_complete_basket(self) -> Money | None:
         """What the order costs per basket that receives every line (rounded up);
         None when no basket is complete."""
@@ -257,10 +253,6 @@ class BasketQuote(Base):
         if self.budget_per_basket_minor is None:
             return None
         return Money(self.budget_per_basket_minor, self.currency)
-
-    @property
-    def has_shortfalls(self) -> bool:
-        return self.shortage_units > 0
 
 
 class QuoteDestination(Base):

@@ -155,10 +155,6 @@ class User(Base):
             self.password_hash = _hasher.hash(password)  # the same password: sessions stay
         return ok
 
-    @property
-    def is_operator(self) -> bool:
-        return self.role == Role.OPERATOR
-
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()

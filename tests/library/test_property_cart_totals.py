@@ -34,4 +34,4 @@ def test_the_total_is_the_exact_sum_of_the_lines_per_cooperative(session, shelf,
     assert sum(g.subtotal.amount_minor for g in view.groups) == expected
     for group in view.groups:
         assert {line.product.cooperative_id for line in group.lines} == {group.cooperative.id}
-    assert view.orderable() == items
+    assert view.ok and {line.product_id: line.quantity for line in view.lines} == items
