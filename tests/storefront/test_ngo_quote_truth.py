@@ -5,6 +5,7 @@ acknowledgement, and a re-quote says which offers moved."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -52,10 +53,78 @@ def test_a_partial_plan_says_so_and_prices_the_baskets_it_delivers(client, world
     per_basket = view.complete_plan_per_basket_minor
     assert per_basket > quote.cost_per_basket_minor  # the old headline divided by 1,000
     assert "Partial plan" in page and "1,000" in page
-    assert "at most 150 complete baskets" in page
+    assert "completes up to 150 baskets" in page
     assert money_text(per_basket, "en") in page
     dashboard = client.get("/ngo/").get_data(as_text=True)
     assert "partial plan" in dashboard
+
+
+def test_a_plan_completing_fewer_baskets_than_the_supply_could_says_why_and_offers_them(
+    client, world, session
+):
+    """Oil, couscous and bags are each short at different points: the plan completes no
+    basket while the same supply, asked for fewer baskets at the short points, completes
+    150. The page says both figures answer different questions, and its button quotes
+    the 150 with no shortfall."""
+    login(client, world.member)
+    page = _quote_page(
+        client,
+        world,
+        **{
+            "destinations-0-baskets": "600",
+            "destinations-1-baskets": "400",
+            "destinations-2-province_code": "07.427",
+            "destinations-2-baskets": "50",
+        },
+    )
+    quote = _latest(session)
+    view = quotes.quote_view(quote)
+    assert quote.baskets == 1050 and quote.baskets_complete == 0
+    assert view.complete_plan is not None and view.complete_plan["baskets"] == 150
+    total_fix = [f for f in quotes.offered_fixes(view) if f.kind == "complete_total"]
+    assert [f.baskets for f in total_fix] == [150]  # the button delivers what the text says
+    assert "Partial plan: 0 of the 1,050 baskets asked are complete in it." in page
+    assert "each missing product is missing at different points" in page
+    assert "only 0 baskets get every product" in page
+    assert "the same supply completes up to 150 baskets" in page
+    assert "The supply serves at most" not in page
+    form = re.search(r'data-fix="complete_total_headline">(.*?)</form>', page, re.S)
+    assert form is not None and "Quote these 150 complete baskets" in form.group(1)
+    offered = re.search(r'name="offered" value="(\d+)"', form.group(1))
+    assert offered is not None
+    response = client.post(
+        f"/ngo/quotes/{quote.id}/requote", data={"kind": "offered", "offered": offered.group(1)}
+    )
+    assert response.status_code == 302
+    fixed = _latest(session)
+    assert fixed.id != quote.id
+    assert fixed.baskets == fixed.baskets_complete == 150
+    assert not fixed.result["shortfalls"]
+
+
+@pytest.mark.translated
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("fr", ("manque à des points différents", "Chiffrer ces 150 paniers complets")),
+        ("ar", ("تسعير هذه السلال الكاملة (150)", "نقاط توزيع مختلفة")),
+    ],
+)
+def test_the_two_figures_are_explained_in_french_and_arabic(client, world, session, lang, words):
+    login(client, world.member)
+    client.set_cookie("lang", lang)
+    page = _quote_page(
+        client,
+        world,
+        **{
+            "destinations-0-baskets": "600",
+            "destinations-1-baskets": "400",
+            "destinations-2-province_code": "07.427",
+            "destinations-2-baskets": "50",
+        },
+    )
+    for word in words:
+        assert word in page
 
 
 def test_every_quote_prices_its_fairness_and_offers_a_trade_off(client, world, session):
