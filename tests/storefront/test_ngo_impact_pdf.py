@@ -7,14 +7,18 @@ from __future__ import annotations
 import io
 import os
 import re
+from datetime import UTC, date, datetime
 
 import pytest
+from flask import g
+from flask_babel import gettext
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from solidarity_baskets import impact
-from solidarity_baskets.models import BasketOrder, BasketQuote
-from storefront.filters import money_text
+from catalog import regions
+from solidarity_baskets import impact, nutrition
+from solidarity_baskets.models import BasketOrder, BasketQuote, QuoteDestination
+from storefront.filters import money_text, number
 from storefront.ngo import impact_pdf
 from tests.baskets import app_queries, basket_world, order_form, organisation
 from tests.storefront.backoffice import login
@@ -158,3 +162,137 @@ def test_the_pdf_sends_as_many_queries_as_the_page(app, client, confirmed) -> No
             assert client.get(url).status_code == 200
         counts.append(len(statements))
     assert counts == [8, 8]
+
+
+# -- a national drive: the page for the donors, and amounts that never break ---------------
+def _national_report() -> impact.ImpactReport:
+    """13,529 baskets over every province of Morocco, most received, and cooperatives
+    paid up to tens of millions of dirhams (the widest amounts a column can hold)."""
+    points = []
+    for i, province in enumerate(regions.provinces()):
+        baskets = 40 + 3 * i
+        dest = QuoteDestination(
+            province_code=province.code,
+            hub_name=None,
+            region_code=province.region_code,
+            baskets=baskets,
+        )
+        points.append(impact.PointImpact(dest, baskets, baskets - 10 * (i % 4)))
+    cooperatives = [
+        impact.CooperativeImpact(
+            cooperative_id=n,
+            name_fr=f"Coopérative Atlas {n}",
+            name_ar=f"تعاونية الأطلس {n}",
+            region_code=region.code,
+            women_led=n % 2 == 0,
+            rural=n % 5 != 0,
+            goods_minor=9_876_543_210 // n,
+            shipping_minor=12_345_678 // n,
+            commission_minor=987_654_321 // n,
+        )
+        for n, region in enumerate(regions.regions(), start=1)
+    ]
+    return impact.ImpactReport(
+        order_number="TW-ABC-DEF",
+        deliver_by=date(2027, 3, 1),
+        baskets=sum(p.baskets for p in points),
+        points=points,
+        cooperatives=cooperatives,
+        regions=[impact.RegionImpact(c.region_code, 1, c.goods_minor) for c in cooperatives],
+        goods_minor=sum(c.goods_minor for c in cooperatives),
+        shipping_minor=sum(c.shipping_minor for c in cooperatives),
+        commission_minor=sum(c.commission_minor for c in cooperatives),
+        family_size=5,
+        coverage=nutrition.basket_coverage(
+            [nutrition.LineFood("couscous_wheat", 5000, "g")], family_size=5
+        ),
+    )
+
+
+def _render(app, report: impact.ImpactReport, lang: str) -> tuple[PdfReader, dict[str, str]]:
+    """The PDF in ``lang``, and the figures as that language writes them."""
+    with app.test_request_context():
+        g.lang = lang
+        body = impact_pdf.impact_pdf(
+            report, organisation="Association Al Amal", now=datetime(2027, 3, 5, 9, tzinfo=UTC)
+        )
+        expected = {
+            "families": number(report.families_reached),
+            "people": number(report.people_reached),
+            "kept": money_text(report.money(report.to_cooperatives_minor), lang),
+            "In short": gettext("In short"),
+            "caption": gettext("Baskets ordered and received per region"),
+            "per region": gettext("Baskets per region"),
+            "point": gettext("Distribution point"),
+        }
+        expected.update({r.code: r.name(lang) for r in regions.regions()})
+        expected["amounts"] = "\n".join(
+            money_text(report.money(minor), lang)
+            for c in report.cooperatives
+            for minor in (c.goods_minor, c.shipping_minor, c.received_minor)
+        )
+    folder = os.environ.get("TAAWUN_PDF_OUTPUT")
+    if folder:
+        with open(os.path.join(folder, f"national-{lang}.pdf"), "wb") as out:
+            out.write(body)
+    return PdfReader(io.BytesIO(body)), expected
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[\s\-]+", text) if w]
+
+
+@pytest.mark.translated
+@pytest.mark.parametrize("lang", ["fr", "ar", "en"])
+def test_the_first_page_is_the_one_for_the_donors(app, lang) -> None:
+    report = _national_report()
+    reader, expected = _render(app, report, lang)
+    first = _flat(reader.pages[0].extract_text())
+    rest = _flat("\n".join(page.extract_text() for page in reader.pages[1:]))
+    for key in ("families", "people", "In short", "caption"):
+        assert all(w in first for w in _words(_flat(expected[key]))), key
+    assert report.families_reached > 1_000  # written with the group separator
+    # every region of Morocco is in the chart, on this one page
+    for r in regions.regions():
+        assert all(w in first for w in _words(expected[r.code])), r.code
+    # the full tables follow, from the second page
+    assert _flat(expected["point"]) not in first
+    assert _flat(expected["point"]) in rest and _flat(expected["per region"]) in rest
+
+
+@pytest.mark.translated
+@pytest.mark.parametrize("lang", ["fr", "ar", "en"])
+def test_an_amount_is_never_cut_across_two_lines(app, lang) -> None:
+    reader, expected = _render(app, _national_report(), lang)
+    lines = [_flat(line) for page in reader.pages for line in page.extract_text().splitlines()]
+    amounts = [_flat(a) for a in [expected["kept"], *expected["amounts"].splitlines()]]
+    assert any(len(a) >= len("98,765,432.10 MAD") - 1 for a in amounts)
+    for amount in amounts:
+        # Arabic comes out in visual order: the figure and the mark are looked for apart
+        parts = amount.rsplit(" ", 1) if lang == "ar" else [amount]
+        assert any(all(p in line for p in parts) for line in lines), amount
+
+
+def test_the_bars_are_as_long_as_the_baskets(app) -> None:
+    """Ordered bars (5 mm high) and received bars (2.5 mm) against the longest one."""
+    report = _national_report()
+    reader, _ = _render(app, report, "en")
+    stream = reader.pages[0].get_contents().get_data().decode("latin-1")
+    rects = [
+        tuple(float(v) for v in m.groups())
+        for m in re.finditer(r"([\d.]+) ([\d.]+) ([\d.]+) (-?[\d.]+) re f", stream)
+    ]
+    mm = 72 / 25.4
+
+    def widths(height_mm: float) -> list[float]:
+        return sorted(w for _, _, w, h in rects if abs(abs(h) - height_mm * mm) < 0.05)
+
+    by_region = report.baskets_by_region
+    most = max(r.baskets for r in by_region)
+    ordered, received = widths(5), widths(2.5)
+    longest = max(ordered)
+    assert len(ordered) == len(by_region) == 12
+    assert ordered == pytest.approx(sorted(longest * r.baskets / most for r in by_region), abs=0.02)
+    assert received == pytest.approx(
+        sorted(longest * r.baskets_received / most for r in by_region), abs=0.02
+    )
