@@ -14,12 +14,16 @@ a web request may.
 what they produced, in the same transaction as the work: a job is done exactly when
 its quote or order is there. ``progress`` is told each stage; it may raise
 :class:`Cancelled` to stop the work before anything is committed.
+
+Where a running job is, and whether its organisation asked it to stop, is kept by a
+:class:`ProgressStore`, one per database: the runner reports to it, the progress page
+reads it and :func:`cancel` asks it, so all three see the same stage.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -35,12 +39,38 @@ from solidarity_baskets.models import (
 )
 from solidarity_baskets.request import BasketRequest
 
-#: stages in which stopping loses nothing (nothing has been written yet)
+#: stages in which the organisation may still stop a job (nothing has been written
+#: yet); the job stops at its next stage, whatever it is, and rolls everything back
 CANCELLABLE_STAGES = frozenset({"", "reading_supply", "solving", "checking_supply", "comparing"})
 
 
 class Cancelled(Exception):
     """The organisation cancelled the job: the runner rolls the work back."""
+
+
+class ProgressStore(Protocol):
+    """Where running jobs are, and which ones their organisation asked to stop."""
+
+    def start(self, job_id: int) -> None:
+        """The job was claimed: it is at its start, not asked to stop."""
+        ...
+
+    def report(self, job_id: int, stage: str, percent: int) -> bool:
+        """Record that the job reached ``stage``; whether it was asked to stop."""
+        ...
+
+    def where(self, job: BasketJob) -> tuple[str, int]:
+        """The job's stage and percentage."""
+        ...
+
+    def ask_to_stop(self, session: Session, job: BasketJob) -> bool:
+        """Ask a running job to stop if it is at one of the :data:`CANCELLABLE_STAGES`
+        (one step: the job cannot move on in between); False when it is not."""
+        ...
+
+    def forget(self, job_id: int) -> None:
+        """The job is over: drop what the store kept of it."""
+        ...
 
 
 def _new(
@@ -243,16 +273,15 @@ def fail(
     return job
 
 
-def cancel(session: Session, job: BasketJob, *, now: datetime) -> bool:
-    """Cancel a queued job at once, or ask a running one to stop (it does at its next
-    stage, if nothing has been written yet). False when it is too late. Flushes."""
+def cancel(session: Session, job: BasketJob, *, now: datetime, store: ProgressStore) -> bool:
+    """Cancel a queued job at once, or ask a running one to stop through ``store`` (it
+    does at its next stage, if nothing has been written yet). False when it is too
+    late. Flushes."""
     if job.status == JobStatus.QUEUED:
         job.status = JobStatus.CANCELLED
         job.error_code = "cancelled"
         job.finished_at = now
-    elif job.status == JobStatus.RUNNING and job.stage in CANCELLABLE_STAGES:
-        job.cancel_requested = True
-    else:
+    elif job.status != JobStatus.RUNNING or not store.ask_to_stop(session, job):
         return False
     session.flush()
     return True

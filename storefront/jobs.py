@@ -14,27 +14,23 @@ Whatever runs it, :func:`perform` does the work: it claims the queued job (so a 
 runs once, even if two runners see it), runs it in one transaction with its "done"
 mark, and on a refusal (a shortfall, a changed price, stock taken) rolls back and
 records the reason for the organisation's progress page. The stage and percentage
-are written as the work goes, on a connection of their own. On SQLite the work holds
-the database's only write lock from its first write to its commit, so the stage is
-also written to a small file of its own beside the database (``<database>-progress``,
-:func:`progress_of` reads it): the page moves while the order is being written.
+go to the database's progress store as the work goes (:mod:`storefront.job_progress`:
+the job's row, or on SQLite a small file beside the database, as the work holds the
+write lock): the page moves, and the organisation can stop the job, while the order
+is being written.
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
-from contextlib import closing
 from datetime import date
 from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import Engine, update
-from sqlalchemy.exc import OperationalError
 
 from catalog.accounts.users import User
 from catalog.db import utcnow
@@ -43,7 +39,9 @@ from catalog.notifications import HeaderTextError
 from orders.errors import CheckoutError
 from solidarity_baskets import jobs
 from solidarity_baskets.errors import BasketError
+from solidarity_baskets.jobs import ProgressStore
 from solidarity_baskets.models import BasketJob, JobStatus
+from storefront import job_progress
 from storefront.extensions import db
 from storefront.sharing import redis_of
 
@@ -101,91 +99,17 @@ def _in_app(app: Flask, job_id: int) -> None:
             db.session.remove()  # type: ignore[attr-defined]
 
 
-def _progress_file(engine: Engine) -> str | None:
-    """SQLite's file for the running jobs' stages (None on other databases)."""
-    if engine.dialect.name != "sqlite":
-        return None
-    database = engine.url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return f"{database}-progress"
-
-
-def _progress_db(path: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=5)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS job_progress "
-        "(job_id INTEGER PRIMARY KEY, stage TEXT NOT NULL, percent INTEGER NOT NULL)"
-    )
-    return conn
-
-
-def _side_write(engine: Engine, job_id: int, stage: str | None, percent: int = 0) -> None:
-    """Record (or, with ``stage`` None, forget) a job's stage in the side file."""
-    path = _progress_file(engine)
-    if path is None:
-        return
-    try:
-        with closing(_progress_db(path)) as conn, conn:
-            if stage is None:
-                conn.execute("DELETE FROM job_progress WHERE job_id = ?", (job_id,))
-            else:
-                conn.execute(
-                    "INSERT OR REPLACE INTO job_progress (job_id, stage, percent) VALUES (?, ?, ?)",
-                    (job_id, stage, percent),
-                )
-    except sqlite3.Error:
-        log.warning("basket job %s: its stage could not be written beside the database", job_id)
-
-
-def progress_of(job: BasketJob) -> tuple[str, int]:
-    """Where a job is: its stage and percentage (on SQLite, from the side file while
-    it runs, as the job's row cannot be written during the work's write)."""
-    path = _progress_file(db.engine)
-    if job.status == JobStatus.RUNNING and path is not None:
-        try:
-            with closing(_progress_db(path)) as conn:
-                row = conn.execute(
-                    "SELECT stage, percent FROM job_progress WHERE job_id = ?", (job.id,)
-                ).fetchone()
-        except sqlite3.Error:
-            row = None
-        if row is not None and int(row[1]) >= job.percent:
-            return str(row[0]), int(row[1])
-    return job.stage, job.percent
-
-
 class _Reporter:
-    """Writes a running job's stage on a connection of its own (and, on SQLite, in
-    the side file), and stops the work when the organisation cancelled (at a stage
-    where nothing is written yet)."""
+    """Tells the database's progress store (:mod:`storefront.job_progress`) each stage
+    of a running job, and stops the work when the organisation asked it to (the
+    runner rolls it all back)."""
 
-    def __init__(self, job_id: int) -> None:
+    def __init__(self, store: ProgressStore, job_id: int) -> None:
+        self.store = store
         self.job_id = job_id
 
     def __call__(self, stage: str, percent: int) -> None:
-        engine = db.engine
-        sqlite = engine.dialect.name == "sqlite"
-        _side_write(engine, self.job_id, stage, percent)
-        try:
-            with engine.connect() as conn:
-                if sqlite:  # never wait for the work's own write lock
-                    conn.exec_driver_sql("PRAGMA busy_timeout = 0")
-                try:
-                    cancel = conn.scalar(
-                        update(BasketJob)
-                        .where(BasketJob.id == self.job_id)
-                        .values(stage=stage, percent=percent)
-                        .returning(BasketJob.cancel_requested)
-                    )
-                    conn.commit()
-                finally:
-                    if sqlite:
-                        conn.exec_driver_sql("PRAGMA busy_timeout = 30000")
-        except OperationalError:
-            return  # SQLite busy with the work itself: the side file shows the stage
-        if cancel and stage in jobs.CANCELLABLE_STAGES:
+        if self.store.report(self.job_id, stage, percent):
             raise jobs.Cancelled
 
 
@@ -225,8 +149,10 @@ def perform(job_id: int) -> str:
     session.commit()
     job = session.get(BasketJob, job_id)
     assert job is not None
+    store = job_progress.store(db.engine)
+    store.start(job_id)
     try:
-        jobs.perform(session, job, now=utcnow(), progress=_Reporter(job_id))
+        jobs.perform(session, job, now=utcnow(), progress=_Reporter(store, job_id))
         _tell(job)
         session.commit()
     except jobs.Cancelled:
@@ -242,7 +168,7 @@ def perform(job_id: int) -> str:
         if failed is not None:
             _tell(failed)
         session.commit()
-    _side_write(db.engine, job_id, None)
+    store.forget(job_id)
     job = session.get(BasketJob, job_id)
     return str(job.status) if job is not None else "missing"
 

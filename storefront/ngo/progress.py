@@ -18,6 +18,7 @@ from orders.status import PaymentMethod
 from solidarity_baskets import jobs
 from solidarity_baskets.models import BasketJob, BasketQuote, JobKind, JobStatus
 from solidarity_baskets.request import BasketRequest
+from storefront import job_progress
 from storefront import jobs as runner
 from storefront.auth import organisation_required
 from storefront.extensions import db
@@ -121,7 +122,7 @@ def job_detail(job_id: int) -> Response | str:
             if job.kind == JobKind.CONFIRM:  # supply moved: the new quote to review
                 flash(message("quote_changed"), "info")
             return redirect(url_for("ngo.quote_detail", quote_id=job.quote_id))
-    stage, percent = runner.progress_of(job)
+    stage, percent = job_progress.store(db.engine).where(job)
     return render_template(
         "ngo/job.html",
         job=job,
@@ -146,7 +147,10 @@ def _texts(job: BasketJob, stage: str = "") -> dict[str, str]:
 @organisation_required
 def job_cancel(job_id: int) -> Response:
     job = _own_job(job_id)
-    if ActionForm().validate_on_submit() and jobs.cancel(db.session, job, now=utcnow()):
+    store = job_progress.store(db.engine)
+    if ActionForm().validate_on_submit() and jobs.cancel(
+        db.session, job, now=utcnow(), store=store
+    ):
         db.session.commit()
         flash(_("Cancelling: nothing of this job will be saved."), "info")
     else:

@@ -6,6 +6,10 @@ Redis server."""
 
 from __future__ import annotations
 
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
+
 import pytest
 from sqlalchemy import func, select
 
@@ -137,16 +141,68 @@ def test_a_queued_job_can_be_cancelled_and_then_never_runs(client, world, sessio
     assert session.scalar(select(func.count(BasketQuote.id))) == 0
 
 
-def test_a_running_job_stops_at_its_next_stage_when_cancelled(client, world, session, app):
+def _elsewhere(call, *args):
+    """A request made while a job runs, from a thread of its own as a browser's is:
+    with its own application context and database session, not the runner's."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(call, *args).result()
+
+
+def _on_each_stage(monkeypatch, look) -> None:
+    """Call ``look(stage)`` just after the running job reports each stage."""
+    report = runner._Reporter.__call__
+
+    def and_look(self, stage: str, percent: int) -> None:
+        report(self, stage, percent)
+        look(stage)
+
+    monkeypatch.setattr(runner._Reporter, "__call__", and_look)
+
+
+def test_a_running_job_stops_at_its_next_stage_when_cancelled(
+    client, world, session, app, monkeypatch
+):
     login(client, world.member)
     client.post("/ngo/orders/new", data=order_form(world))
-    job = _job(session)
-    job.cancel_requested = True  # as if asked while it ran
-    session.commit()
+    job_id = _job(session).id
+    answers: list[str] = []
+
+    def cancel_while_reading(stage: str) -> None:
+        if stage == "reading_supply":
+            page = _elsewhere(client.get, f"/ngo/jobs/{job_id}").get_data(as_text=True)
+            assert "Reading what rural cooperatives can supply by the date" in page
+            _elsewhere(client.post, f"/ngo/jobs/{job_id}/cancel")
+            answers.append(_elsewhere(client.get, f"/ngo/jobs/{job_id}").get_data(as_text=True))
+
+    _on_each_stage(monkeypatch, cancel_while_reading)
     assert _run_jobs(app) == 1
+    assert "Cancelling: nothing of this job will be saved." in answers[0]
     job = _job(session)
     assert job.status == JobStatus.CANCELLED
     assert session.scalar(select(func.count(BasketQuote.id))) == 0
+
+
+def test_a_cancel_accepted_before_the_order_is_written_is_kept(
+    client, world, session, app, monkeypatch
+):
+    """Asked while the confirmation still checks the supply, the job stops, even
+    though its next stage is placing the order: nothing is committed before the end."""
+    quote = _quote_in_background(client, world, session, app)
+    client.post(f"/ngo/quotes/{quote.id}/confirm", data={"payment_method": "bank_transfer"})
+    job_id = _job(session).id
+    answers: list[str] = []
+
+    def cancel_while_checking(stage: str) -> None:
+        if stage == "checking_supply":
+            _elsewhere(client.post, f"/ngo/jobs/{job_id}/cancel")
+            answers.append(_elsewhere(client.get, f"/ngo/jobs/{job_id}").get_data(as_text=True))
+
+    _on_each_stage(monkeypatch, cancel_while_checking)
+    assert _run_jobs(app) == 1
+    assert "Cancelling: nothing of this job will be saved." in answers[0]
+    assert _job(session).status == JobStatus.CANCELLED
+    assert session.scalar(select(func.count(Order.id))) == 0
+    assert session.get(BasketQuote, quote.id).status == QuoteStatus.OPEN
 
 
 def test_another_organisation_cannot_see_or_cancel_a_job(client, world, session, app):
@@ -230,14 +286,12 @@ def test_the_progress_page_moves_while_the_order_is_being_written(
     client.post(f"/ngo/quotes/{quote.id}/confirm", data={"payment_method": "bank_transfer"})
     job_id = _job(session).id
     seen: list[tuple[str, str]] = []
-    report = runner._Reporter.__call__
-
-    def and_look(self, stage: str, percent: int) -> None:
-        report(self, stage, percent)
-        page = client.get(f"/ngo/jobs/{job_id}").get_data(as_text=True)
-        seen.append((stage, page))
-
-    monkeypatch.setattr(runner._Reporter, "__call__", and_look)
+    _on_each_stage(
+        monkeypatch,
+        lambda stage: seen.append(
+            (stage, _elsewhere(client.get, f"/ngo/jobs/{job_id}").get_data(as_text=True))
+        ),
+    )
     assert _run_jobs(app) == 1
     assert _job(session).status == JobStatus.DONE
     stages = [stage for stage, _page in seen]
@@ -247,3 +301,41 @@ def test_the_progress_page_moves_while_the_order_is_being_written(
     assert 'value="70"' in writing
     assert "Writing the packing waves and basket manifests" in packing
     assert 'value="85"' in packing and "Cancel" not in packing
+
+
+def test_cancel_while_the_order_is_written_reads_the_stage_the_page_shows(
+    client, world, session, app, monkeypatch
+):
+    """On SQLite, while the confirmation holds the write lock, the cancel button is
+    answered at once from the same stage as the page (packing: too late), even when
+    another writer made an earlier stage miss the job's row."""
+    if session.bind.dialect.name != "sqlite":
+        pytest.skip("the write lock held through the confirmation is SQLite's")
+    quote = _quote_in_background(client, world, session, app)
+    client.post(f"/ngo/quotes/{quote.id}/confirm", data={"payment_method": "bank_transfer"})
+    job_id = _job(session).id
+    database = session.bind.url.database
+    answers: list[str] = []
+    report = runner._Reporter.__call__
+
+    def busy_then_cancel(self, stage: str, percent: int) -> None:
+        if stage == "placing_order":  # a checkout is being written at that moment
+            with closing(sqlite3.connect(database, isolation_level=None)) as other:
+                other.execute("BEGIN IMMEDIATE")
+                report(self, stage, percent)
+                other.execute("ROLLBACK")
+            return
+        report(self, stage, percent)
+        if stage == "packing":
+            page = _elsewhere(client.get, f"/ngo/jobs/{job_id}").get_data(as_text=True)
+            assert "Writing the packing waves and basket manifests" in page
+            assert "Cancel" not in page
+            _elsewhere(client.post, f"/ngo/jobs/{job_id}/cancel")
+            answers.append(_elsewhere(client.get, f"/ngo/jobs/{job_id}").get_data(as_text=True))
+
+    monkeypatch.setattr(runner._Reporter, "__call__", busy_then_cancel)
+    assert _run_jobs(app) == 1
+    assert "This job can no longer be cancelled" in answers[0]
+    job = _job(session)
+    assert job.status == JobStatus.DONE and not job.cancel_requested
+    assert session.scalar(select(func.count(Order.id))) == 1
