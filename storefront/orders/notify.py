@@ -156,7 +156,8 @@ def part_cancelled(part: Fulfilment, reason: str, *, tell_cooperative: bool = Tr
     _to_shopper(
         part.order, "order_part_cancelled", f"cancelled:{part.position}", part=part, reason=reason
     )
-    _to_cooperative(part, "coop_part_cancelled", ":cancelled", reason=reason)
+    if tell_cooperative:
+        _to_cooperative(part, "coop_part_cancelled", ":cancelled", reason=reason)
 
 
 def units_taken_off(line: OrderLine, quantity: int, amount: Money, reason: str) -> None:

@@ -91,6 +91,11 @@ def test_an_unpaid_part_the_cooperative_cannot_send_is_cancelled(
     told = session.scalars(select(OutboxMessage)).all()
     assert any("Olive harvest lost" in m.body_text and m.to == "amina@example.ma" for m in told)
     assert "order.cancel" in set(session.scalars(select(AuditEntry.action)))
+    # the cooperative cancelled it: it is not mailed about its own act
+    assert [m.topic for m in told if m.to == "amina@example.ma"] == [
+        f"order:{part.order.number}:cancelled:1"
+    ]
+    assert not [m for m in told if m.topic.endswith(":part:1:cancelled")]
 
 
 def test_a_parcel_refused_at_the_door_comes_back_owing_nothing(

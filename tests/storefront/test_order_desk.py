@@ -136,6 +136,7 @@ def test_an_unpaid_part_is_cancelled_and_a_paid_one_refunded(desk, session, make
     assert oil.available == 10
     messages = {m.topic for m in session.scalars(select(OutboxMessage))}
     assert f"order:{cod.number}:cancelled:1" in messages
+    assert f"order:{cod.number}:part:1:cancelled" in messages  # the cooperative is told
 
     paid = make.order({oil: 1}, method="bank_transfer", now=NOW)
     session.commit()
