@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, render_template
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from catalog.notifications import OutboxAttachment, OutboxMessage
@@ -17,7 +18,13 @@ bp = Blueprint("dev", __name__, url_prefix="/dev")
 
 @bp.get("/messages")
 def messages() -> str:
-    rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(100))
+    # the files' names for every message in one query, without their contents
+    files = selectinload(OutboxMessage.attachments).load_only(
+        OutboxAttachment.filename, OutboxAttachment.message_id
+    )
+    rows = db.session.scalars(
+        select(OutboxMessage).options(files).order_by(OutboxMessage.id.desc()).limit(100)
+    )
     return render_template("dev/messages.html", messages=list(rows))
 
 

@@ -3,6 +3,8 @@ becomes an operator task, and the operator sees and handles what did not get thr
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -18,6 +20,7 @@ from catalog.notifications import (
 from orders.models import Order
 from storefront import create_app
 from storefront.extensions import db
+from tests.baskets import app_queries
 from tests.storefront.backoffice import login, operator
 from tests.storefront.shopping import add, checkout
 
@@ -133,9 +136,25 @@ def test_a_name_with_a_line_break_is_refused_at_checkout(client, session, shop) 
     assert session.scalar(select(Order)) is None
 
 
-def test_the_development_outbox_page_exists_only_when_asked(
-    app, database_url, tmp_path, session
-) -> None:
+@pytest.fixture
+def dev_app(database_url, tmp_path):
+    """The storefront with the development outbox page, as ``make run`` starts it."""
+    dev = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_FOLDER": str(tmp_path),
+            "DEV_MESSAGES": True,
+        }
+    )
+    yield dev
+    with dev.app_context():  # its own pool: closed here, not left to the collector
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_development_outbox_page_exists_only_when_asked(app, dev_app, session) -> None:
     assert app.test_client().get("/dev/messages").status_code == 404
     mail = enqueue_email(
         session,
@@ -147,21 +166,29 @@ def test_the_development_outbox_page_exists_only_when_asked(
     session.commit()
     file_url = f"/dev/messages/{mail.id}/files/{mail.attachments[0].id}"
     assert app.test_client().get(file_url).status_code == 404
-    dev = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "UPLOAD_FOLDER": str(tmp_path),
-            "DEV_MESSAGES": True,
-        }
-    )
-    try:
-        page = dev.test_client().get("/dev/messages")
-        assert page.status_code == 200 and file_url in page.get_data(as_text=True)
-        file = dev.test_client().get(file_url)
-        assert file.mimetype == "application/pdf" and file.data == b"%PDF-1.4"
-    finally:
-        with dev.app_context():  # its own pool: closed here, not left to the collector
-            db.session.remove()
-            db.engine.dispose()
+    page = dev_app.test_client().get("/dev/messages")
+    assert page.status_code == 200 and file_url in page.get_data(as_text=True)
+    file = dev_app.test_client().get(file_url)
+    assert file.mimetype == "application/pdf" and file.data == b"%PDF-1.4"
+
+
+def test_the_development_outbox_page_reads_all_files_in_one_query(dev_app, session) -> None:
+    for n in range(6):
+        enqueue_email(
+            session,
+            to=f"ngo{n}@example.ma",
+            subject="Facture",
+            body_text="Ci-joint",
+            attachments=[
+                Attachment(f"proforma-{n}-{k}.pdf", "application/pdf", b"%PDF-1.4" * 1000)
+                for k in range(n % 3)
+            ],
+        )
+    session.commit()
+    with app_queries(dev_app) as statements:
+        page = dev_app.test_client().get("/dev/messages").get_data(as_text=True)
+    assert all(f"proforma-5-{k}.pdf" in page for k in range(2)) and "proforma-4-0.pdf" in page
+    files = [s for s in statements if "notifications_outbox_attachment" in s]
+    assert len(files) == 1, statements
+    assert not re.search(r"\.content\b", files[0].split("FROM")[0])  # names, not the files
+    assert len(statements) == 2, statements
