@@ -56,8 +56,10 @@ def test_rejected_rows_are_listed_with_line_column_and_message(client, session, 
     text = GOOD + "BAD;nope;Huile;;12,345;-1;published\n"
     record_url = upload(client, text).headers["Location"]
     page = client.get(record_url).get_data(as_text=True)
-    assert "<td>4</td><td><code>category</code></td><td>Choose a category." in page
-    assert "<td>4</td><td><code>price</code></td><td>An amount has at most two decimals" in page
+    line, column, problem = (f'<td data-label="{name}">' for name in ("Line", "Column", "Problem"))
+    assert f"{line}4</td>{column}<code>category</code></td>{problem}Choose a category." in page
+    price = f"{line}4</td>{column}<code>price</code></td>{problem}An amount has at most two"
+    assert price in page
     assert "Import:" not in page, "no button while a row is wrong"
     response = client.post(record_url + "/apply")
     assert "Nothing was imported" in response.get_data(as_text=True)

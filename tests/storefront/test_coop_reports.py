@@ -40,7 +40,8 @@ def test_sales_by_month_and_product_with_the_money(client, session, sold) -> Non
     coop, online, cash = sold
     page = client.get("/back-office/reports").get_data(as_text=True)
     month = format_date(utcnow().date(), "MMMM y", locale="en")  # "December 2026"
-    assert f"<tr><td>{month}</td><td>2</td><td>6</td>" in page
+    cells = f'<td data-label="Month">{month}</td><td data-label="Parcels">2</td>'
+    assert f'<tr>{cells}<td data-label="Units">6</td>' in page
     assert "Huile d&#39;argan" in page and "Miel" in page
     balance = ledger.balance_of(session, coop.id).amount_minor
     expected = (online.total_minor - online.commission_minor) - cash.commission_minor
