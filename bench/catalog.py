@@ -1098,9 +1098,30 @@ def long_tail(url: str, runs: int, duration: int, distinct: int) -> str:
     return _report(lines, f"catalog-longtail-{dialect.lower()}.md")
 
 
-def long_tail_cpu(url: str, distinct: int) -> str:
+def _cart_in_process(client: Any, product_urls: list[str]) -> None:
+    """The test client becomes a shopper with one product in their cart (through the
+    first of ``product_urls`` whose page has the add-to-cart form: others are sold
+    out), as ``_cart_cookie`` does over HTTP."""
+    for product_url in product_urls:
+        page = client.get(product_url).get_data(as_text=True)
+        product_id = re.search(r'name="product_id" value="(\d+)"', page)
+        if product_id is not None:
+            break
+    else:
+        raise SystemExit("no add-to-cart form on any of the product pages")
+    added = client.post(
+        "/cart/add",
+        data={"product_id": product_id.group(1), "quantity": 1},
+        headers={"Sec-Fetch-Site": "same-origin"},
+    )
+    assert added.status_code in (302, 303), added.status_code
+    assert client.get_cookie("session") is not None, "no session cookie after adding"
+
+
+def long_tail_cpu(url: str, distinct: int, cart: bool = True) -> str:
     """Server time of long-tail pages in-process, each URL fetched once, page cache off
-    (as for a shopper with a cart), the whole-catalog cube and the vocabulary built
+    (``cart``: as a shopper with a cart, their session on every request; otherwise
+    anonymous), the whole-catalog cube and the vocabulary built
     first (as the facet warmer does): the serving thread's CPU per page, which a loaded
     machine changes little, beside a bare Flask page's under the same middleware (no
     HTTP server in either: under gunicorn ``longtail`` reports the workers' CPU)."""
@@ -1124,6 +1145,8 @@ def long_tail_cpu(url: str, distinct: int) -> str:
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     for u in [*pages["listing"][-4:], *pages["product"][-4:], *pages["search"][-2:]]:
         assert client.get(u).status_code == 200, u  # connections and templates
+    if cart:
+        _cart_in_process(client, pages["product"][-8:][::-1])
     rows: dict[str, dict[str, float]] = {}
     for kind, urls in pages.items():
         timer.samples.clear()
@@ -1145,7 +1168,8 @@ def long_tail_cpu(url: str, distinct: int) -> str:
     rows["bare Flask page"] = _spread(bare_timer, 0)
     dialect = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     lines = [
-        f"### Long tail in-process, {dialect}: {distinct} distinct URLs a kind, each once",
+        f"### Long tail in-process, {dialect}: {distinct} distinct URLs a kind, each once, "
+        + ("a shopper with a cart" if cart else "anonymous, page cache off"),
         "",
         "| page | SQL/req | CPU p50 ms | CPU p95 ms | CPU p99 ms | wall p50 ms | wall p95 ms "
         "| wall p99 ms |",
@@ -1172,8 +1196,9 @@ def _spread(timer: Timer, statements: int) -> dict[str, float]:
     }
 
 
-def profile(url: str, kind: str, top: int) -> str:
-    """cProfile of ``kind`` pages (long-tail URLs), in-process, page cache off."""
+def profile(url: str, kind: str, top: int, cart: bool = True) -> str:
+    """cProfile of ``kind`` pages (long-tail URLs), in-process, page cache off, as a
+    shopper with a cart (``cart``) or anonymous."""
     import cProfile
     import io
     import pstats
@@ -1184,6 +1209,8 @@ def profile(url: str, kind: str, top: int) -> str:
     urls = pages[kind]
     for u in urls[:40]:
         assert client.get(u).status_code == 200, u
+    if cart:
+        _cart_in_process(client, pages["product"][-8:][::-1])
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
@@ -1210,6 +1237,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=8, help="seconds of load per page kind")
     parser.add_argument("--distinct", type=int, default=2000, help="long tail: URLs per kind")
     parser.add_argument("--kind", default="listing", help="profile: the kind of page")
+    parser.add_argument(
+        "--anonymous", action="store_true", help="longtail-cpu, profile: no cart (no session)"
+    )
     parser.add_argument("--top", type=int, default=30, help="profile: functions shown")
     args = parser.parse_args()
     if args.command == "generate":
@@ -1219,9 +1249,9 @@ def main() -> None:
     elif args.command == "longtail":
         print(long_tail(args.database_url, args.runs, args.duration, args.distinct))
     elif args.command == "longtail-cpu":
-        print(long_tail_cpu(args.database_url, args.distinct))
+        print(long_tail_cpu(args.database_url, args.distinct, cart=not args.anonymous))
     elif args.command == "profile":
-        print(profile(args.database_url, args.kind, args.top))
+        print(profile(args.database_url, args.kind, args.top, cart=not args.anonymous))
     else:
         print(measure(args.database_url, args.runs, args.duration))
 

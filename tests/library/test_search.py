@@ -6,9 +6,13 @@ from catalog.search import (
     ProductQuery,
     Sort,
     changes_facets,
+    compile_text,
+    facet_cells,
+    facet_cube,
     featured_cooperatives,
     find_products,
     search_products,
+    warm_whole_catalog,
 )
 
 
@@ -182,6 +186,74 @@ def test_a_cached_cube_spares_the_counting_queries(make, session, shelf, count_q
     nothing = search_products(session, ProductQuery(region_code="06", women_led=True), cache=cache)
     assert nothing.total == 0 and nothing.products == []
     assert count_queries == [], "an empty page needs no query at all"
+
+
+@pytest.fixture
+def spread(make):
+    """Products over several cells (regions, categories, women-led, price bands) and
+    labels, some unsellable, for comparing the two ways of counting a word's cube."""
+    from catalog.rules import refresh_products
+
+    coops = [
+        make.cooperative(region_code="09", province_code="09.001", women_led=True),
+        make.cooperative(region_code="06", province_code="06.141"),
+        make.cooperative(region_code="01", province_code="01.051"),
+    ]
+    cats = [make.category("huile", name_fr="Huiles"), make.category("tapis", name_fr="Tapis")]
+    make.certificate(coops[0], "igp")
+    make.certificate(coops[1], "organic")
+    prices = [3_000, 8_000, 20_000, 45_000]
+    for i in range(24):
+        make.product(
+            coops[i % 3],
+            cats[i % 2],
+            title_fr=f"Huile {'bio' if i % 4 else 'fine'} numéro {i}",
+            price_minor=prices[i % 4],
+            status="draft" if i % 7 == 6 else "published",
+        )
+    refresh_products(make.session, make.today)
+
+
+@pytest.mark.parametrize("text", ["huile", "bio", "fine huile", "zit", "absent"])
+def test_a_word_cube_counted_from_the_cells_equals_the_grouped_queries(
+    session, spread, count_queries, text
+) -> None:
+    words = compile_text(text)
+    cells = facet_cells(session)
+    count_queries.clear()
+    from_cells = facet_cube(session, ProductQuery(text=text), words, cells)
+    if session.get_bind().dialect.name == "sqlite":
+        assert len(count_queries) == 1, "the matching ids in one statement"
+    counted = facet_cube(session, ProductQuery(text=text), words)
+    assert from_cells == counted
+    if text != "absent":
+        assert counted.labels and sum(counted.products.values()) > 0
+
+
+def test_a_product_newer_than_the_cells_is_counted_all_the_same(make, session, spread) -> None:
+    cells = facet_cells(session)
+    coop = make.cooperative(region_code="09", province_code="09.001")
+    make.product(coop, make.category("miel", name_fr="Miel"), title_fr="Huile nouvelle")
+    from catalog.rules import refresh_products
+
+    refresh_products(session, make.today)
+    words = compile_text("nouvelle")
+    cube = facet_cube(session, ProductQuery(text="nouvelle"), words, cells)
+    assert sum(cube.products.values()) == 1
+    assert cube == facet_cube(session, ProductQuery(text="nouvelle"), words)
+
+
+def test_the_cells_are_kept_with_the_whole_catalog_cube_and_dropped_with_it(
+    session, spread
+) -> None:
+    cache = FacetCache(ttl_seconds=60)
+    warm_whole_catalog(session, cache)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    assert (cache.cells is not None) is sqlite
+    search = search_products(session, ProductQuery(text="huile"), cache=cache)
+    assert search.total == search_products(session, ProductQuery(text="huile")).total
+    cache.clear()
+    assert cache.cells is None
 
 
 def test_cached_counts_expire_after_their_time(session, shelf) -> None:
