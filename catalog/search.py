@@ -27,7 +27,7 @@ import threading
 import time
 from array import array
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol, cast
@@ -1056,6 +1056,9 @@ class CategoryNode:
     #: the lowest price cap of the category and its ancestors (minor units), if any
     cap_minor: int | None
     currency: str
+    #: certificate kinds the category and its ancestors require
+    #: (:func:`catalog.rules.required_kinds`), sorted
+    required_kinds: tuple[str, ...] = ()
 
     def name(self, lang: str) -> str:
         return {"ar": self.name_ar, "en": self.name_en}.get(lang) or self.name_fr
@@ -1085,24 +1088,32 @@ def category_nodes(session: Session) -> list[CategoryNode]:
             Category.name_en,
             CategoryRule.max_unit_price_minor,
             CategoryRule.currency,
+            CategoryRule.required_kinds,
         )
         .outerjoin(CategoryRule, CategoryRule.category_id == Category.id)
         .order_by(Category.parent_id.is_not(None), Category.position, Category.id)
     ).all()
     parents = {row.id: row.parent_id for row in rows}
-    caps = {row.id: (row.max_unit_price_minor, row.currency) for row in rows}
+    by_id = {row.id: row for row in rows}
 
-    def cap(category_id: int) -> tuple[int | None, str]:
-        lowest: tuple[int | None, str] = (None, "MAD")
+    def lineage(category_id: int) -> Iterator[Any]:
         node: int | None = category_id
         seen: set[int] = set()
         while node is not None and node not in seen:
             seen.add(node)
-            minor, currency = caps[node]
-            if minor is not None and (lowest[0] is None or minor < lowest[0]):
-                lowest = (minor, currency)
+            yield by_id[node]
             node = parents.get(node)
+
+    def cap(category_id: int) -> tuple[int | None, str]:
+        lowest: tuple[int | None, str] = (None, "MAD")
+        for row in lineage(category_id):
+            minor = row.max_unit_price_minor
+            if minor is not None and (lowest[0] is None or minor < lowest[0]):
+                lowest = (minor, row.currency)
         return lowest
+
+    def kinds(category_id: int) -> tuple[str, ...]:
+        return tuple(sorted({k for row in lineage(category_id) for k in row.required_kinds or ()}))
 
     return [
         CategoryNode(
@@ -1113,6 +1124,7 @@ def category_nodes(session: Session) -> list[CategoryNode]:
             row.name_ar or "",
             row.name_en or "",
             *cap(row.id),
+            kinds(row.id),
         )
         for row in rows
     ]

@@ -13,12 +13,10 @@ from sqlalchemy.orm import selectinload
 from catalog import regions as regions_data
 from catalog import stock
 from catalog.db import utcnow
-from catalog.models import Category, Cooperative, CooperativeStatus, Product
-from catalog.rules import price_cap, required_kinds
+from catalog.models import Cooperative, CooperativeStatus, Product
 from catalog.search import (
     ProductQuery,
     Sort,
-    category_tree,
     descendant_ids,
     roll_up,
     search_products,
@@ -39,6 +37,8 @@ from storefront.api.schemas import (
 )
 from storefront.extensions import db
 from storefront.paging import paginate
+from storefront.shop.facets import categories as kept_categories
+from storefront.shop.facets import category as kept_category
 
 bp = Blueprint(
     "api_catalog",
@@ -125,7 +125,7 @@ def list_products(
     combine, disjunctive facet counts (each facet applies every *other* filter) and
     pagination. Only products that may be sold right now are returned.
     """
-    categories = category_tree(db.session)
+    categories = kept_categories()
     slugs = {c.id: c.slug for c in categories}
     params: dict[str, Any] = {
         "text": q,
@@ -193,15 +193,14 @@ def get_product(slug: str) -> dict[str, Any]:
         .options(
             selectinload(Product.cooperative).selectinload(Cooperative.certificates),
             selectinload(Product.images),
-            selectinload(Product.category),
         )
     )
     if item is None or not item.sellable:
         raise not_found("No product on sale has this slug.")
     today = utcnow().date()
     committed = stock.committed(db.session, item.id) if item.made_to_order else 0
-    cap = price_cap(item.category)
-    data = product_summary(item, {item.category_id: item.category.slug})
+    category = kept_category(item.category_id)  # the tree kept per catalog stamp
+    data = product_summary(item, {category.id: category.slug})
     data.update(
         description=translated(item, "description"),
         shipping_weight_g=item.shipping_weight_g,
@@ -210,7 +209,7 @@ def get_product(slug: str) -> dict[str, Any]:
         available_within_week=stock.available_by(
             item, today + timedelta(days=7), today=today, committed_units=committed
         ),
-        price_cap=money(cap),
+        price_cap=money(category.cap),
         certificates=[
             _certificate(c)
             for c in item.cooperative.certificates
@@ -282,15 +281,15 @@ def get_cooperative(slug: str) -> dict[str, Any]:
 @bp.response(200, CategorySchema(many=True))
 def list_categories() -> list[dict[str, Any]]:
     """Every category, roots first, with the rules that apply to its products."""
-    categories: list[Category] = category_tree(db.session)
+    categories = kept_categories()
     slugs = {c.id: c.slug for c in categories}
     return [
         {
             "slug": c.slug,
             "parent": slugs.get(c.parent_id) if c.parent_id is not None else None,
             "name": translated(c, "name"),
-            "required_certificates": sorted(required_kinds(c)),
-            "price_cap": money(price_cap(c)),
+            "required_certificates": list(c.required_kinds),
+            "price_cap": money(c.cap),
         }
         for c in categories
     ]

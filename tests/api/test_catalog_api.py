@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import ProductStatus
+from tests.baskets import app_queries
 
 
 @pytest.fixture
@@ -97,6 +98,24 @@ def test_cooperatives_categories_and_regions(client, catalog, make, session) -> 
     assert next(r for r in regions if r["code"] == "09")["product_count"] == 2
 
 
+def test_categories_carry_their_ancestors_rules_from_one_read_of_the_tree(
+    app, client, make, session
+) -> None:
+    food = make.category("aliments", name_fr="Aliments", required_kinds=["onssa"])
+    honey = make.category(
+        "miels", name_fr="Miels", parent_id=food.id, required_kinds=["igp"], max_price_minor=40_000
+    )
+    make.category("miel-thym", name_fr="Miel de thym", parent_id=honey.id, max_price_minor=60_000)
+    session.commit()
+    with app_queries(app) as statements:
+        categories = {c["slug"]: c for c in client.get("/api/v1/categories").get_json()}
+    assert len(statements) == 1, "the tree in one statement, no rule or parent loaded apart"
+    assert categories["aliments"]["required_certificates"] == ["onssa"]
+    assert categories["miel-thym"]["required_certificates"] == ["igp", "onssa"]
+    assert categories["miel-thym"]["price_cap"]["amount_minor"] == 40_000, "the lowest cap"
+    assert categories["miel-thym"]["name"] == {"fr": "Miel de thym", "ar": "", "en": ""}
+
+
 def test_errors_under_api_are_problem_details_and_pages_stay_html(client) -> None:
     missing = client.get("/api/v1/nothing-here")
     assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
@@ -114,7 +133,7 @@ def test_a_crash_under_api_is_a_json_500_without_traceback(app, client, monkeypa
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("storefront.api.catalog.category_tree", boom)
+    monkeypatch.setattr("storefront.api.catalog.kept_categories", boom)
     response = client.get("/api/v1/categories")
     assert response.status_code == 500
     assert response.json["code"] == "server_error"
