@@ -9,6 +9,7 @@ import os
 import re
 from datetime import UTC, date, datetime
 
+import pypdfium2 as pdfium
 import pytest
 from flask import g
 from flask_babel import gettext
@@ -50,12 +51,22 @@ def _pdf(client, basket_order, lang: str) -> tuple[bytes, str]:
     assert response.headers["Content-Disposition"] == f"attachment; filename=impact-{number}.pdf"
     body = response.get_data()
     assert body.startswith(b"%PDF-")
-    folder = os.environ.get("TAAWUN_PDF_OUTPUT")
-    if folder:  # to look at the pages: pdftoppm -png impact-fr.pdf page
-        with open(os.path.join(folder, f"impact-{lang}.pdf"), "wb") as out:
-            out.write(body)
+    _keep(body, f"impact-{lang}")
     reader = PdfReader(io.BytesIO(body))
     return body, "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _keep(body: bytes, name: str) -> None:
+    """With TAAWUN_PDF_OUTPUT set to a folder, the PDF and each of its pages as a PNG
+    (rendered by pdfium) go there, to be looked at."""
+    folder = os.environ.get("TAAWUN_PDF_OUTPUT")
+    if not folder:
+        return
+    with open(os.path.join(folder, f"{name}.pdf"), "wb") as out:
+        out.write(body)
+    document = pdfium.PdfDocument(body)
+    for rank, page in enumerate(document, start=1):
+        page.render(scale=1.6).to_pil().save(os.path.join(folder, f"{name}-{rank}.png"))
 
 
 def _flat(text: str) -> str:
@@ -231,10 +242,7 @@ def _render(app, report: impact.ImpactReport, lang: str) -> tuple[PdfReader, dic
             for c in report.cooperatives
             for minor in (c.goods_minor, c.shipping_minor, c.received_minor)
         )
-    folder = os.environ.get("TAAWUN_PDF_OUTPUT")
-    if folder:
-        with open(os.path.join(folder, f"national-{lang}.pdf"), "wb") as out:
-            out.write(body)
+    _keep(body, f"national-{lang}")
     return PdfReader(io.BytesIO(body)), expected
 
 
