@@ -119,9 +119,10 @@ format: $(STAMP)
 
 # Extract every message into the template and merge it into the fr, ar and en catalogs;
 # then translate the new entries (tests/storefront/test_translations.py lists them).
+# --ignore-dirs: without it pybabel also skips folders starting with "_" (templates/_macros)
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F storefront/babel.cfg -k _l -k lazy_gettext --sort-output -w 100 \
-		-o storefront/translations/messages.pot .
+		--ignore-dirs '.* __pycache__ node_modules' -o storefront/translations/messages.pot .
 	$(BIN)/pybabel update -i storefront/translations/messages.pot -d storefront/translations \
 		--no-fuzzy-matching --ignore-obsolete -w 100
 

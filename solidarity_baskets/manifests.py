@@ -176,6 +176,7 @@ class Arrival:
     line_key: str
     cooperative_id: int
     cooperative_name: str
+    cooperative_name_ar: str
     region_code: str
     women_led: bool
     product_id: int | None
@@ -194,6 +195,10 @@ class Arrival:
         return {"ar": self.product_title_ar, "en": self.product_title_en}.get(lang) or (
             self.product_title_fr
         )
+
+    def cooperative_name_in(self, lang: str) -> str:
+        """The cooperative's name in Arabic on Arabic pages, else in French."""
+        return (lang == "ar" and self.cooperative_name_ar) or self.cooperative_name
 
 
 @dataclass(frozen=True)
@@ -258,6 +263,7 @@ def point_manifests(
                 line_key=a.line_key,
                 cooperative_id=a.cooperative_id,
                 cooperative_name=coop.get("name_fr", part.cooperative_name),
+                cooperative_name_ar=coop.get("name_ar", ""),
                 region_code=coop.get("region_code", part.origin_region_code),
                 women_led=bool(coop.get("women_led", False)),
                 product_id=a.product_id,

@@ -53,6 +53,15 @@ def seed_demo(if_empty: bool) -> None:
             f"Every other cooperative ({opened}): account <slug>@{MEMBER_DOMAIN} / password "
             f"{made['password']}, where <slug> ends its page's address, /fr/coop/<slug>"
         )
+    from storefront.demo.activity import seed_activity
+
+    activity = seed_activity(session, now=utcnow())
+    session.commit()
+    if activity["basket_orders"]:
+        click.echo(
+            "The demo NGO has a confirmed basket order and an open quote; a payout batch, a "
+            "cooperative's profile change to review and a CSV import to apply are waiting."
+        )
 
 
 @click.command("seed-national")

@@ -1,8 +1,9 @@
 """Every page fits a 360×740 phone, in French and in Arabic: public pages as a guest with
 a cart, the cooperative back office, the NGO area and the operator console, each signed
-in as its demo account. The pages come from the app's url_map, so a new page is checked
-(or must be named below as not HTML or needing data the demo lacks). A full-page
-screenshot of each is saved under the test's output folder."""
+in as its demo account (the basket purchase orders as a cooperative that supplies the
+demo's basket order). The pages come from the app's url_map, so a new page is checked
+(or must be named below as not HTML); the demo has a record for every page that needs
+one. A full-page screenshot of each is saved under the test's output folder."""
 
 from __future__ import annotations
 
@@ -22,11 +23,13 @@ from solidarity_baskets.models import (
     BasketOrder,
     BasketQuote,
     BasketTemplate,
+    JobStatus,
     PackingWave,
     QuoteDestination,
+    QuoteStatus,
 )
 from storefront.demo.baskets import NGO_EMAIL
-from storefront.demo.orders import MEMBER_EMAILS, OPERATOR_EMAIL
+from storefront.demo.orders import MEMBER_DOMAIN, MEMBER_EMAILS, OPERATOR_EMAIL
 from storefront.extensions import db
 from tests.browser import conftest, flows
 from tests.browser.support import login
@@ -58,19 +61,6 @@ NOT_PAGES = {
     "ngo.order_tags_pdf",
     "ngo.quote_plan",
 }
-#: Pages whose records the demo does not make (an NGO's confirmed order, payout batches).
-DEMO_LACKS = {
-    "admin.payout",
-    "admin.claim_review",
-    "coop.import_plan",
-    "supply.part",
-    "trace.basket",
-    "ngo.order_detail",
-    "ngo.order_impact",
-    "ngo.order_tags",
-    "ngo.quote_detail",
-    "ngo.job_detail",
-}
 #: The member whose back office is visited.
 MEMBER = "ayadi-el-fath"
 
@@ -101,12 +91,7 @@ def _arguments(lang: str) -> dict[str, dict[str, Any]]:
     """Values for each endpoint's URL arguments, taken from the demo data."""
     member = _first(select(Cooperative).where(Cooperative.slug == MEMBER))
     basket_order = _first(select(BasketOrder).order_by(BasketOrder.id))
-    basket_part = basket_order and _first(
-        select(Fulfilment.id)
-        .where(Fulfilment.order_id == basket_order.order_id)
-        .where(Fulfilment.cooperative_id == member.id)
-    )
-    basket_order_id = basket_order.id if basket_order else None
+    basket_part = _supplier_part()[0]
     wave = _first(select(PackingWave).order_by(PackingWave.id))
     shop_order = _first(select(Order).where(Order.organisation_id.is_(None)).order_by(Order.id))
     member_part = _first(select(Fulfilment.id).where(Fulfilment.cooperative_id == member.id))
@@ -115,7 +100,7 @@ def _arguments(lang: str) -> dict[str, dict[str, Any]]:
         "shop.product": {"slug": _first(select(Product.slug).where(Product.sellable))},
         "shop.cooperative": {"slug": member.slug},
         "shop.region": {"code": member.region_code},
-        "trace.basket": {"serial": wave.serial(1) if wave else None},
+        "trace.basket": {"serial": wave.serial(1)},
         "orders.detail": {"number": shop_order.number},
         "orders.invoice": {"number": shop_order.number, "position": 1},
         "admin.category_edit": {"category_id": _first(select(Category.id))},
@@ -129,20 +114,44 @@ def _arguments(lang: str) -> dict[str, dict[str, Any]]:
             "product_id": _first(select(Product.id).where(Product.cooperative_id == member.id))
         },
         "supply.part": {"part_id": basket_part},
-        "coop.import_plan": {"import_id": _first(select(ProductImport.id))},
-        "ngo.order_detail": {"basket_order_id": basket_order_id},
-        "ngo.order_impact": {"basket_order_id": basket_order_id},
-        "ngo.order_tags": {"basket_order_id": basket_order_id},
-        "ngo.quote_detail": {"quote_id": _first(select(BasketQuote.id))},
+        "coop.import_plan": {
+            "import_id": _first(
+                select(ProductImport.id).where(ProductImport.cooperative_id == member.id)
+            )
+        },
+        "ngo.order_detail": {"basket_order_id": basket_order.id},
+        "ngo.order_impact": {"basket_order_id": basket_order.id},
+        "ngo.order_tags": {"basket_order_id": basket_order.id},
+        # an open quote: its fixes, fairness table and confirmation form
+        "ngo.quote_detail": {
+            "quote_id": _first(select(BasketQuote.id).where(BasketQuote.status == QuoteStatus.OPEN))
+        },
         "ngo.template_detail": {"template_id": _first(select(BasketTemplate.id))},
-        "ngo.job_detail": {"job_id": _first(select(BasketJob.id))},
+        # a job still shown as a job (a finished one opens its quote or order)
+        "ngo.job_detail": {
+            "job_id": _first(select(BasketJob.id).where(BasketJob.status != JobStatus.DONE))
+        },
     }
+
+
+def _supplier_part() -> tuple[int, str]:
+    """The demo basket order's first purchase order and its cooperative's slug: the
+    basket pages of the back office are visited as that cooperative."""
+    basket_order = _first(select(BasketOrder).order_by(BasketOrder.id))
+    part_id, slug = db.session.execute(
+        select(Fulfilment.id, Cooperative.slug)
+        .join(Cooperative, Cooperative.id == Fulfilment.cooperative_id)
+        .where(Fulfilment.order_id == basket_order.order_id)
+        .order_by(Fulfilment.id)
+        .limit(1)
+    ).one()
+    return part_id, slug
 
 
 def _query_arguments() -> dict[str, dict[str, Any]]:
     """Query-string values a page needs besides its path (the tags of one point)."""
     basket_order = _first(select(BasketOrder).order_by(BasketOrder.id))
-    point = basket_order and _first(
+    point = _first(
         select(QuoteDestination.id)
         .where(QuoteDestination.quote_id == basket_order.quote_id)
         .order_by(QuoteDestination.id)
@@ -153,6 +162,8 @@ def _query_arguments() -> dict[str, dict[str, Any]]:
 def _role(path: str, endpoint: str) -> str:
     if endpoint in ("orders.detail", "orders.invoice"):
         return "operator"  # a demo order, which the operator may open
+    if endpoint.startswith("supply."):
+        return "supplier"  # a cooperative that supplies the demo basket order
     for prefix, role in (
         ("/back-office", "cooperative"),
         ("/ngo/", "organisation"),
@@ -167,7 +178,6 @@ def pages(app: Any, lang: str) -> list[Visit]:
     """Every HTML page the app serves to a browser (GET), with demo arguments."""
     visits: dict[str, Visit] = {}
     unknown: list[str] = []
-    lacking: set[str] = set()
     with app.test_request_context("/"):
         known = _arguments(lang)
         queries = _query_arguments()
@@ -183,29 +193,29 @@ def pages(app: Any, lang: str) -> list[Visit]:
                 unknown.append(f"{endpoint} {rule.rule}")
                 continue
             values.update(queries.get(endpoint, {}))
-            if None in values.values():
-                lacking.add(endpoint)
-                continue
+            assert None not in values.values(), f"the demo has no record for {endpoint}"
             for language_argument in {"lang", "lang_code"} & set(rule.arguments):
                 values[language_argument] = lang
             url = url_for(endpoint, **values)
             visits[url] = Visit(_role(url, endpoint), endpoint, url)
     assert unknown == [], "name demo arguments for these pages in _arguments()"
-    assert lacking <= DEMO_LACKS, lacking - DEMO_LACKS
     return sorted(visits.values(), key=lambda v: (v.role, v.url))
 
 
 @pytest.fixture
-def signed_in(open_context) -> Iterator[Callable[[str, str], Any]]:
+def signed_in(open_context, live_server) -> Iterator[Callable[[str, str], Any]]:
     """``signed_in(role, lang)``: one page per role, logged in as its demo account,
     the guest with two products in the cart."""
     opened: dict[str, Any] = {}
+    with live_server.app.app_context():
+        supplier = _supplier_part()[1]
 
     def _page(role: str, lang: str) -> Any:
         if role not in opened:
             page = open_context(lang).new_page()
             email = {
                 "cooperative": MEMBER_EMAILS[MEMBER],
+                "supplier": MEMBER_EMAILS.get(supplier, f"{supplier}@{MEMBER_DOMAIN}"),
                 "organisation": NGO_EMAIL,
                 "operator": OPERATOR_EMAIL,
             }.get(role)

@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -82,6 +83,16 @@ def test_export_gives_a_spreadsheet_that_imports_back_unchanged(client, session,
     url = upload(client, exported.data).headers["Location"]
     page = client.get(url).get_data(as_text=True)
     assert "Nothing would change" in page
+
+
+def test_the_dry_run_names_each_change_with_its_old_and_new_value(client, session, coop) -> None:
+    client.post(upload(client, GOOD).headers["Location"] + "/apply")
+    changed = GOOD.replace("120,00;30", "125,50;40")
+    page = client.get(upload(client, changed).headers["Location"]).get_data(as_text=True)
+    assert "<strong>1</strong> to update" in page
+    assert "price_minor" not in page and "on_hand" not in page
+    assert re.search(r"Price: <bdi[^>]*>120.00\s?MAD</bdi> → <bdi[^>]*>125.50\s?MAD</bdi>", page)
+    assert "On the shelf: 30 → 40" in page
 
 
 def test_a_thousand_products_through_the_web(client, session, coop) -> None:
