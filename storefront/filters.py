@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,13 @@ def amount_field(minor: int) -> str:
     grouping, so :meth:`Money.parse` reads it back: ``-7,50`` (fr), ``-7.50`` (en)."""
     value = Money(minor).decimal
     return format_decimal(value, format="0.00", locale=FORMAT_LOCALES[current_language()])
+
+
+def decimal_field(value: Decimal) -> str:
+    """A quantity as a form field shows it for editing, in the page's language and
+    without grouping: ``1,5`` (fr, ar), ``1.5`` (en); up to three decimals (grams in a
+    kilogram)."""
+    return format_decimal(value, format="0.###", locale=FORMAT_LOCALES[current_language()])
 
 
 def number(value: float, decimals: int = 0) -> str:

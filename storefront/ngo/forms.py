@@ -42,6 +42,7 @@ from solidarity_baskets.nutrition import MAX_FAMILY_SIZE
 from solidarity_baskets.request import MAX_POINT_TEXT
 from solidarity_baskets.service import MAX_BASKETS, MAX_HUB_NAME
 from storefront.account.forms import moroccan_phone, strip
+from storefront.filters import decimal_field
 from storefront.forms import Form, PlaceholderSelect, contact
 from storefront.labels import ORGANISATION_KINDS
 
@@ -171,8 +172,9 @@ NOT_A_DECIMAL = "Not a valid decimal value."
 
 
 class LocalDecimalField(DecimalField):
-    """A decimal number written with a comma or a dot: ``1,5`` or ``1.5``; never NaN
-    or infinity (a signalling NaN cannot even be compared with the field's range)."""
+    """A decimal number written with a comma or a dot: ``1,5`` or ``1.5`` (and shown with
+    the page's decimal sign); never NaN or infinity (a signalling NaN cannot even be
+    compared with the field's range)."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
         cleaned = [
@@ -182,6 +184,12 @@ class LocalDecimalField(DecimalField):
         if self.data is not None and not self.data.is_finite():
             self.data = None
             raise ValueError(self.gettext(NOT_A_DECIMAL))
+
+    def _value(self) -> str:
+        """What was typed, else the value with the page's decimal sign (``1,5`` in French)."""
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else decimal_field(self.data)
 
 
 class _QuantityForm(Form):

@@ -249,6 +249,12 @@ def test_a_quantity_is_changed_in_place_and_checked_against_how_the_kind_is_sold
     assert (line.net_quantity, line.unit) == (1500, "ml")
     shown = client.get(f"/ngo/templates/{copy.id}").get_data(as_text=True)
     assert f'id="{field}"' in shown and 'value="1.5"' in shown
+    # written as the page's language writes a decimal (and read back as typed)
+    for lang in ("fr", "ar"):
+        client.set_cookie("lang", lang)
+        shown = client.get(f"/ngo/templates/{copy.id}").get_data(as_text=True)
+        assert 'value="1,5"' in shown and 'value="1.5"' not in shown, lang
+    client.set_cookie("lang", "en")
 
     # another basket's line, a line that is not there, a ready-made basket: not found
     ready = world.template.lines[0]

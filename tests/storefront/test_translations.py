@@ -7,6 +7,8 @@ Arabic in full; English may repeat the msgid) and remove any "fuzzy" flag.
 
 from __future__ import annotations
 
+import os
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -31,12 +33,20 @@ def _ids(catalog: Catalog) -> set[object]:
     return {m.id for m in catalog if m.id}
 
 
+#: the folders `make messages` skips (--ignore-dirs): folders starting with "_" are read
+IGNORED_DIRS = (".*", "__pycache__", "node_modules")
+
+
+def _read_dir(path: str) -> bool:
+    return not any(fnmatch(os.path.basename(path), p) for p in IGNORED_DIRS)
+
+
 def _extracted() -> set[object]:
     with (ROOT / "storefront" / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
     found: set[object] = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords=KEYWORDS
+        str(ROOT), method_map, options_map, keywords=KEYWORDS, directory_filter=_read_dir
     ):
         found.add(message if isinstance(message, str) else tuple(message))
     return found
