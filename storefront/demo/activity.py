@@ -24,6 +24,7 @@ from orders.models import PayoutBatch
 from solidarity_baskets import jobs, service
 from solidarity_baskets.models import BasketJob, BasketOrder, BasketQuote, BasketTemplate
 from solidarity_baskets.request import BasketRequest, DestinationRequest
+from storefront import job_progress
 from storefront.demo.baskets import NGO_EMAIL
 from storefront.demo.orders import MEMBER_EMAILS, OPERATOR_EMAIL
 
@@ -167,7 +168,8 @@ def _baskets(session: Session, ngo: User, sac: BasketTemplate, *, now: datetime)
             created_by_id=ngo.id,
         )
         job = jobs.submit_quote(session, national, created_by_id=ngo.id, now=started)
-        jobs.cancel(session, job, now=started + timedelta(minutes=2))
+        store = job_progress.store(session.get_bind().engine)
+        jobs.cancel(session, job, now=started + timedelta(minutes=2), store=store)
     return (1 if confirming.basket_order_id else 0), 2
 
 
