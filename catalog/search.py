@@ -896,10 +896,19 @@ def search_products(
         q.sort == Sort.RELEVANCE and bool(words) and (matches is None or matches <= RANKED_MATCHES)
     )
     offset = (q.page - 1) * q.per_page
+    # one category by price: ix_catalog_product_listing holds that very order (prices
+    # cluster by category, so walking the whole catalog's price order to reach one
+    # category's page read up to hundreds of thousands of entries)
+    in_category_order = (
+        q.sort in (Sort.PRICE_ASC, Sort.PRICE_DESC)
+        and len(q.category_ids or ()) == 1
+        and not (words or q.region_code or q.women_led or q.certificate or q.cooperative_id)
+    )
     # an ordered index scan reads about (offset + page) / selectivity entries
     ordered_scan = (
         dialect == "sqlite"
         and not ranked
+        and not in_category_order
         and total > 0
         and (offset + q.per_page) * max(matches or 0, total) / total <= ORDERED_SCAN_LIMIT
     )

@@ -1,6 +1,7 @@
 import pytest
+from sqlalchemy import select
 
-from catalog.models import CooperativeStatus, ProductImage, ProductLabel
+from catalog.models import CooperativeStatus, Product, ProductImage, ProductLabel
 from catalog.search import (
     FacetCache,
     ProductQuery,
@@ -107,6 +108,38 @@ def test_filters_combine(session, shelf) -> None:
 def test_sorting_by_price(session, shelf) -> None:
     r = search_products(session, ProductQuery(sort=Sort.PRICE_DESC))
     assert [p.price_minor for p in r.products] == [250_000, 15_000, 8_000]
+
+
+@pytest.mark.parametrize("sort", [Sort.PRICE_ASC, Sort.PRICE_DESC])
+@pytest.mark.parametrize("band", [None, "50-150"])
+def test_one_category_by_price_pages_in_price_then_id_order(make, session, sort, band) -> None:
+    """Read from the category's own price index on SQLite: the same order and pages as
+    the catalog-wide one, ties broken by id."""
+    from catalog.rules import refresh_products
+
+    coop = make.cooperative()
+    cat, other = make.category(), make.category()
+    for i in range(14):
+        make.product(coop, cat, title_fr=f"Miel {i}", price_minor=4_000 + (i % 5) * 3_000)
+        make.product(coop, other, title_fr=f"Thé {i}", price_minor=4_500 + i * 1_000)
+    refresh_products(session, make.today)
+    rows = sorted(
+        (p.price_minor, p.id)
+        for p in session.scalars(select(Product).where(Product.category_id == cat.id))
+        if band is None or 5_000 <= p.price_minor < 15_000
+    )
+    if sort == Sort.PRICE_DESC:
+        rows.reverse()
+    pages = [
+        search_products(
+            session,
+            ProductQuery(category_ids=(cat.id,), sort=sort, price_band=band, per_page=4, page=n),
+            as_cards=True,
+        )
+        for n in (1, 2, 3, 4)
+    ]
+    assert [(c.price_minor, c.id) for r in pages for c in r.cards] == rows
+    assert pages[0].total == len(rows)
 
 
 def test_relevance_sort_with_text(session, shelf) -> None:
