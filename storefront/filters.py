@@ -131,11 +131,13 @@ def counted_ngettext(
     return _render(context, get_translations().ungettext(singular, plural, count), variables)
 
 
-def money_html(amount: Money | int) -> Markup:
+def money_html(amount: Money | int, lang: str | None = None) -> Markup:
     """Money isolated with ``<bdi>``: in Arabic the isolate runs right to left, so the
-    amount reads first (on the right) and the currency mark after it, as ar_MA writes it."""
-    direction = "rtl" if current_language() == "ar" else "ltr"
-    return Markup(f'<bdi class="money" dir="{direction}">{escape(money_text(amount))}</bdi>')  # noqa: S704 (escaped)
+    amount reads first (on the right) and the currency mark after it, as ar_MA writes it.
+    ``lang``: the page's language, when the caller has it already."""
+    lang = lang or current_language()
+    direction = "rtl" if lang == "ar" else "ltr"
+    return Markup(f'<bdi class="money" dir="{direction}">{escape(money_text(amount, lang))}</bdi>')  # noqa: S704 (escaped)
 
 
 def ltr(value: object) -> Markup:
@@ -143,13 +145,16 @@ def ltr(value: object) -> Markup:
     return Markup('<bdi dir="ltr">{}</bdi>').format(escape(str(value)))
 
 
-def localised(record: object, field: str, length: int | None = None) -> Markup:
+def localised(
+    record: object, field: str, length: int | None = None, lang: str | None = None
+) -> Markup:
     """A record's text (``title``, ``description``, ``story``, ``name``) in the page's
     language; when that translation is missing, the French text it falls back to is
     marked ``lang="fr" dir="ltr"``, so screen readers pronounce it as French and, on an
     Arabic page, its full stop stays at its end. ``length`` shortens it like Jinja's
-    ``truncate`` (at a word, with an ellipsis)."""
-    lang = current_language()
+    ``truncate`` (at a word, with an ellipsis). ``lang``: the page's language, when the
+    caller has it already."""
+    lang = lang or current_language()
     text = getattr(record, f"{field}_{lang}", "") or ""
     shown = lang
     if not text:
@@ -158,8 +163,12 @@ def localised(record: object, field: str, length: int | None = None) -> Markup:
         text = text[: length - 1].rsplit(" ", 1)[0] + "…"
     if shown == lang:
         return escape(text)
-    direction = Locale.parse(FORMAT_LOCALES[shown]).text_direction
-    return Markup(f'<span lang="{shown}" dir="{direction}">{escape(text)}</span>')  # noqa: S704 (escaped)
+    return Markup(f'<span lang="{shown}" dir="{_direction(shown)}">{escape(text)}</span>')  # noqa: S704 (escaped)
+
+
+@lru_cache(maxsize=8)
+def _direction(lang: str) -> str:
+    return str(Locale.parse(FORMAT_LOCALES[lang]).text_direction)
 
 
 def local_date(value: date | datetime, fmt: str = "long") -> str:
@@ -180,10 +189,11 @@ def local_datetime(value: datetime, fmt: str = "medium") -> str:
     return format_datetime(value.astimezone(CASABLANCA), fmt, locale=locale)
 
 
-def quantity(value: int, unit: str) -> str:
+def quantity(value: int, unit: str, lang: str | None = None, translations: object = None) -> str:
     """Net quantity for people: 1000 g → 1 kg, 750 ml → 75 cl, 1000 ml → 1 L
-    (unit symbols in the page's language: غ, كلغ, ل... in Arabic)."""
-    return _quantity(value, unit, current_language(), get_translations())
+    (unit symbols in the page's language: غ, كلغ, ل... in Arabic). ``lang`` and
+    ``translations``: the page's language and catalog, when the caller has them."""
+    return _quantity(value, unit, lang or current_language(), translations or get_translations())
 
 
 @lru_cache(maxsize=4096)

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from cachetools import LRUCache
 from flask import Flask, current_app, render_template, request, url_for
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from jinja2 import nodes
 from jinja2.ext import Extension
@@ -33,6 +34,7 @@ from storefront.shop.pictures import CARD_SIZES, CARD_WIDTHS, picture_html, url_
 
 KEY = "catalog_fragment_cache"
 KEPT = "taawun_kept_chrome"
+KITS = "taawun_card_kits"
 
 
 class FragmentCache:
@@ -101,12 +103,52 @@ def card_html(card: Card, lang: str, first: bool = False) -> Markup:
     macro: on the long tail most cards are seen once, and the macro's machinery cost
     several times the card itself."""
     return fragment_cache().get_or_render(
-        ("card", lang, first, card), lambda: _card(card, lang, first)
+        ("card", lang, first, card), lambda: _card(card, _kit(), first)
     )
 
 
-def _card(card: Card, lang: str, first: bool) -> str:
-    media = url_builder("site.media", "filename")
+@dataclass(frozen=True, slots=True)
+class _CardKit:
+    """What every card of a language shows alike: its words, the start of its links,
+    the picture a product without one gets. Looked up through Flask's and
+    Flask-Babel's request state for each card, they were half of a card's cost."""
+
+    lang: str
+    product_url: Callable[[str], str]
+    media_url: Callable[[str], str]
+    translations: object
+    women_led: str
+    sold_out: str
+    cash_on_delivery: str
+    no_photo: Markup
+
+
+def _kit() -> _CardKit:
+    """The card kit of the page's language, made once per language and script root."""
+    lang = current_language()
+    key = (lang, request.script_root)
+    kits: dict[tuple[str, str], _CardKit] = current_app.extensions.setdefault(KITS, {})
+    kit = kits.get(key)
+    if kit is None:
+        kit = kits[key] = _CardKit(
+            lang=lang,
+            product_url=url_builder("shop.product", "slug"),
+            media_url=url_builder("site.media", "filename"),
+            translations=get_translations(),
+            women_led=f' · <span class="badge">{escape(_("Women-led"))}</span>',
+            sold_out=f'<span class="badge sold-out">{escape(_("Sold out"))}</span>',
+            cash_on_delivery=(
+                f'<span class="pay-on-delivery">{escape(_("Pay cash on delivery"))}</span>'
+            ),
+            no_photo=Markup(
+                '<img class="no-photo" src="{}" alt="" width="320" height="320" loading="lazy">'
+            ).format(url_for("static", filename="img/no-photo.svg")),
+        )
+    return kit
+
+
+def _card(card: Card, kit: _CardKit, first: bool) -> str:
+    media = kit.media_url
     picture = (
         picture_html(
             card.photo,
@@ -119,27 +161,22 @@ def _card(card: Card, lang: str, first: bool) -> str:
             url=media,
         )
         if card.image
-        else Markup(
-            '<img class="no-photo" src="{}" alt="" width="320" height="320" loading="lazy">'
-        ).format(url_for("static", filename="img/no-photo.svg"))
-    )
-    women = f' · <span class="badge">{escape(_("Women-led"))}</span>' if card.women_led else ""
-    sold_out = (
-        f'<span class="badge sold-out">{escape(_("Sold out"))}</span>' if card.sold_out else ""
+        else kit.no_photo
     )
     cod = (
-        f'<span class="pay-on-delivery">{escape(_("Pay cash on delivery"))}</span>'
-        if not card.sold_out and payments.cash_on_delivery(card.price)
-        else ""
+        kit.cash_on_delivery if not card.sold_out and payments.cash_on_delivery(card.price) else ""
     )
+    lang = kit.lang
     # f-strings with every value escaped: Markup.format's machinery cost more than the
     # rest of the card
     return (
-        f'<li class="card"><a href="{escape(url_builder("shop.product", "slug")(card.slug))}">'
-        f'{picture}<span class="title">{localised(card, "title")}</span></a>'
-        f'<span class="coop">{localised(card, "cooperative")}{women}</span>'
-        f'<span class="price">{money_html(card.price)} <small>· '
-        f"{escape(quantity(card.net_quantity, card.unit))}</small></span>{cod}{sold_out}</li>"
+        f'<li class="card"><a href="{escape(kit.product_url(card.slug))}">'
+        f'{picture}<span class="title">{localised(card, "title", lang=lang)}</span></a>'
+        f'<span class="coop">{localised(card, "cooperative", lang=lang)}'
+        f"{kit.women_led if card.women_led else ''}</span>"
+        f'<span class="price">{money_html(card.price, lang)} <small>· '
+        f"{escape(quantity(card.net_quantity, card.unit, lang, kit.translations))}</small>"
+        f"</span>{cod}{kit.sold_out if card.sold_out else ''}</li>"
     )
 
 
