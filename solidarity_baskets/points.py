@@ -189,9 +189,14 @@ def read_points(rows: Sequence[Sequence[Any]]) -> PointsImport:
             row_problems.append(
                 RowProblem(line, "province", "unknown_province", {"value": raw_province[:60]})
             )
+        raw_baskets = str(cell("baskets") or "").strip()
         baskets = _count(cell("baskets"))
-        if baskets is None:
-            row_problems.append(RowProblem(line, "baskets", "not_a_number"))
+        if not raw_baskets:
+            row_problems.append(RowProblem(line, "baskets", "required"))
+        elif baskets is None:
+            row_problems.append(
+                RowProblem(line, "baskets", "not_an_integer", {"value": raw_baskets[:20]})
+            )
         elif not 0 < baskets <= MAX_BASKETS_PER_POINT:
             row_problems.append(
                 RowProblem(

@@ -144,8 +144,14 @@ def check_request(request: BasketRequest, *, today: date) -> list[FieldProblem]:
                 problems.append(
                     FieldProblem(f"{prefix}-{name}", "too_long", {"max": MAX_POINT_TEXT})
                 )
-        if isinstance(dest.baskets, bool) or not isinstance(dest.baskets, int):
-            problems.append(FieldProblem(f"{prefix}-baskets", "not_a_number"))
+        if dest.baskets is None:
+            problems.append(FieldProblem(f"{prefix}-baskets", "required"))
+        elif isinstance(dest.baskets, bool) or not isinstance(dest.baskets, int):
+            problems.append(
+                FieldProblem(
+                    f"{prefix}-baskets", "not_an_integer", {"value": str(dest.baskets)[:20]}
+                )
+            )
         elif not 0 < dest.baskets <= MAX_BASKETS:
             problems.append(
                 FieldProblem(f"{prefix}-baskets", "out_of_range", {"min": 1, "max": MAX_BASKETS})
@@ -172,7 +178,9 @@ def check_request(request: BasketRequest, *, today: date) -> list[FieldProblem]:
     if budget is not None and not 0 < budget <= MAX_BUDGET_PER_BASKET_MINOR:
         problems.append(
             FieldProblem(
-                "budget_per_basket", "out_of_range", {"max_minor": MAX_BUDGET_PER_BASKET_MINOR}
+                "budget_per_basket",
+                "out_of_range",
+                {"min_minor": 1, "max_minor": MAX_BUDGET_PER_BASKET_MINOR},
             )
         )
     if not MIN_SHARE_BPS <= request.max_share_bps <= 10_000:

@@ -1,9 +1,13 @@
 """Library error codes as sentences in the user's language, for forms, flashes and
-CSV reports. Shared by the cooperative back office and the operator console."""
+CSV reports: one sentence per code, for the cooperative back office, the operator
+console and the organisation pages (which add the basket library's codes, and their
+own words for the few codes that must read otherwise there:
+:mod:`storefront.ngo.messages`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -12,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from catalog.errors import FieldProblem
-from storefront.filters import FORMAT_LOCALES, money_text
+from storefront.filters import FORMAT_LOCALES, local_date, money_text, number
 from storefront.forms import TEXT_MESSAGES
 from storefront.i18n import current_language
 from storefront.labels import CARRIERS, label
@@ -35,7 +39,7 @@ MESSAGES: dict[str, Any] = {
     "ice_format": _l("An ICE is made of digits only."),
     "ice_checksum": _l("This ICE is not valid: please check its 15 digits."),
     "ice_taken": _l("A cooperative with this ICE is already registered."),
-    "unknown_region": _l("Choose a region."),
+    "unknown_region": _l("Choose a region from the list."),
     "province_not_in_region": _l("This province is not in the chosen region."),
     "more_women_than_members": _l("There cannot be more women members than members."),
     "unknown_sector": _l("Choose a sector."),
@@ -87,7 +91,7 @@ MESSAGES: dict[str, Any] = {
     ),
     # CSV import
     "unknown_column": _l("Unknown column. Accepted columns: %(allowed)s."),
-    "missing_column": _l("This column is missing."),
+    "missing_column": _l("The first row must name this column."),
     "duplicate_column": _l("This column appears twice."),
     "duplicate_sku": _l("This SKU already appears on line %(first_line)d."),
     "not_a_boolean": _l("Write 1 (yes) or 0 (no) (“%(value)s” is neither)."),
@@ -121,26 +125,52 @@ MESSAGES: dict[str, Any] = {
 }
 
 
-def message(code: str, data: Mapping[str, Any] | None = None) -> str:
-    """The sentence for ``code``, filled with ``data``."""
-    data = dict(data or {})
-    template = MESSAGES.get(code)
-    if template is None:
-        return _("Something is wrong with this value (%(code)s).", code=code)
-    if code == "price_above_cap":
-        data["cap"] = money_text(int(data.get("cap_minor", 0)))
+#: whole numbers from here on are grouped as the page's language writes them
+#: (``12 500``, ``12,500``); shorter ones, years among them, stay as they are
+GROUPED_FROM = 10_000
+
+
+def _values(code: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` as a sentence writes it: dates in the page's language, ``*_minor``
+    amounts as money (also under the name without ``_minor``), large numbers grouped."""
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        values[key] = value
+        if isinstance(value, date):
+            values[key] = local_date(value)
+        elif isinstance(value, bool) or not isinstance(value, int):
+            continue
+        elif key.endswith("_minor"):
+            values[key.removesuffix("_minor")] = money_text(value)
+        elif value >= GROUPED_FROM:
+            values[key] = number(value)
     if code == "tracking_format":
-        data["carrier"] = label(CARRIERS, data.get("carrier", ""))
+        values["carrier"] = label(CARRIERS, values.get("carrier", ""))
     if code == "too_large":
-        data["mb"] = format_decimal(
+        values["mb"] = format_decimal(
             int(data.get("max_bytes", 0)) / 1024 / 1024,
             format="#,##0.##",
             locale=FORMAT_LOCALES[current_language()],
         )
-    if "allowed" in data and isinstance(data["allowed"], list | tuple):
-        data["allowed"] = _(", ").join(str(a) for a in data["allowed"])
+    if isinstance(values.get("allowed"), list | tuple):
+        values["allowed"] = _(", ").join(str(a) for a in values["allowed"])
+    return values
+
+
+def message(
+    code: str, data: Mapping[str, Any] | None = None, *, catalogue: Mapping[str, Any] = MESSAGES
+) -> str:
+    """The sentence for ``code`` in ``catalogue``, filled with ``data``."""
+    template = catalogue.get(code)
+    if template is None:
+        return _("Something is wrong with this value (%(code)s).", code=code)
+    values = _values(code, data or {})
+    text = str(template)
+    for key, value in values.items():  # a number already written out: placed as text
+        if isinstance(value, str):
+            text = text.replace(f"%({key})d", f"%({key})s")
     try:
-        return str(template) % data
+        return text % values
     except (KeyError, TypeError, ValueError):
         return str(template)
 

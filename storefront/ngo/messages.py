@@ -1,29 +1,23 @@
-"""The solidarity-basket library's codes as sentences in the user's language, and
-their attachment to form fields (``destinations-2-baskets`` is the third point's
-count)."""
+"""The solidarity-basket library's codes as sentences in the user's language (on top
+of the shared ones, :mod:`storefront.messages`, one sentence per code), and their
+attachment to form fields (``destinations-2-baskets`` is the third point's count)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, FormField
 
 from catalog.errors import FieldProblem, Problem
-from storefront.filters import local_date, money_text
-from storefront.forms import TEXT_MESSAGES
+from storefront import messages as shared
 from storefront.outcomes import Outcomes
 
 MESSAGES: dict[str, Any] = {
-    **TEXT_MESSAGES,
-    "required": _l("This is required."),
-    "too_long": _l("Too long: at most %(max)d characters."),
-    "out_of_range": _l("Enter a number from %(min)s to %(max)s."),
-    "not_a_number": _l("Enter a whole number."),
+    **shared.MESSAGES,
+    # the basket library's own codes
     "unknown_province": _l("Choose a province or prefecture from the list."),
     "duplicate_destination": _l("This distribution point is already in the list."),
     "too_many": _l("At most %(max)d distribution points."),
@@ -32,7 +26,6 @@ MESSAGES: dict[str, Any] = {
     "too_late": _l("Choose a date until %(latest)s."),
     "unknown_template": _l("Choose one of your baskets."),
     "empty_template": _l("This basket has no product yet."),
-    "unknown_category": _l("Choose a product kind."),
     "invalid_choice": _l("Choose one of the options."),
     "kind_already_in_template": _l("This kind is already in the basket."),
     "too_many_lines": _l("A basket has at most %(max)d kinds of product."),
@@ -87,17 +80,7 @@ MESSAGES: dict[str, Any] = {
     "not_this_order": _l("This distribution point is not part of this order."),
     "unknown_line": _l("This line is not in the basket."),
     # importing distribution points
-    "missing_column": _l("The first row must name this column."),
     "duplicate_point": _l("The same point is already on line %(line)s."),
-    "empty": _l("The file has no distribution point."),
-    "too_many_rows": _l("At most %(max)d distribution points in one order."),
-    "unreadable": _l("This file cannot be read: save it again as .xlsx or CSV."),
-    "unsupported_type": _l("Send an .xlsx or CSV file."),
-    "not_utf8": _l("Save the CSV file as UTF-8 (line %(line)s is not)."),
-    "control_character": _l("Remove the invisible control characters from this text."),
-    "line_break": _l("Write this on one line."),
-    "bidi_control": _l("Remove the invisible direction marks from this text."),
-    "unknown_region": _l("Choose a region from the list."),
     # the order itself (orders.institutional)
     "invalid_phone": _l("Add a valid phone number to your organisation before ordering."),
     "invalid_email": _l("Add a valid e-mail address to your organisation before ordering."),
@@ -105,31 +88,24 @@ MESSAGES: dict[str, Any] = {
     "invalid_name": _l("Your organisation's name is missing."),
     "price_changed": _l("A price changed since this quote: quote again."),
     "not_sellable": _l("A product of this quote is no longer on sale: quote again."),
+    # Codes the shop's pages share, said otherwise to an organisation, whose pages
+    # speak of other things:
+    # - the organisation's pages call the catalogue's categories "kinds of product"
+    #   (a basket line is a kind: flour, oil), never "categories";
+    "unknown_category": _l("Choose a product kind."),
+    # - an organisation never picks a product: the code comes from placing the
+    #   purchase orders of a quote, whose product was withdrawn meanwhile;
     "unknown_product": _l("A product of this quote no longer exists: quote again."),
-    # states
-    "invalid_state": _l("This is no longer possible: the page was out of date."),
+    # - the file an organisation sends lists distribution points, not products
+    #   ("empty" is also a file whose rows are all blank).
+    "empty": _l("The file has no distribution point."),
+    "too_many_rows": _l("At most %(max)d distribution points in one order."),
 }
 
 
 def message(code: str, data: Mapping[str, Any] | None = None) -> str:
-    """The sentence for ``code``, filled with ``data``."""
-    values: dict[str, Any] = {}
-    for key, value in (data or {}).items():
-        if isinstance(value, date):
-            values[key] = local_date(value)
-        elif key.endswith("_minor") and isinstance(value, int):
-            values[key.removesuffix("_minor")] = money_text(value)
-        elif isinstance(value, int) and value >= 10_000:
-            values[key] = f"{value:,}".replace(",", "\u202f")
-        else:
-            values[key] = value
-    template = MESSAGES.get(code)
-    if template is None:
-        return _("Something is wrong with this value (%(code)s).", code=code)
-    try:
-        return str(template) % values
-    except (KeyError, TypeError, ValueError):
-        return str(template)
+    """The sentence for ``code`` on the organisation's pages, filled with ``data``."""
+    return shared.message(code, data, catalogue=MESSAGES)
 
 
 def problem_message(problem: Problem) -> str:

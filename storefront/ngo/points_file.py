@@ -20,6 +20,8 @@ from solidarity_baskets.points import MAX_ROWS
 MAX_ROWS_READ = MAX_ROWS + 50
 MAX_COLUMNS = 20
 XLSX_MAGIC = b"PK\x03\x04"
+#: the kinds of file read, as the message about another kind names them
+ACCEPTED = ["XLSX", "CSV"]
 #: how openpyxl fails on a file that is not a sound workbook: not a zip, a part
 #: missing, XML that does not parse, a sheet that is not there, values it cannot read
 UNREADABLE = (
@@ -47,7 +49,7 @@ def rows_of(filename: str, data: bytes) -> list[list[Any]]:
         return _xlsx_rows(data)
     if name.endswith((".csv", ".txt")) or not name:
         return _csv_rows(data)
-    raise InvalidUpload(code="unsupported_type")
+    raise InvalidUpload(code="unsupported_type", allowed=ACCEPTED)
 
 
 def _xlsx_rows(data: bytes) -> list[list[Any]]:

@@ -555,7 +555,7 @@ def _import_points(form: BasketOrderForm) -> list[tuple[int, str, str]]:
     (nothing is filled then)."""
     upload = request.files.get("points_file")
     if upload is None or not upload.filename:
-        form.points_file.errors = (message("unsupported_type"),)
+        form.points_file.errors = (message("unsupported_type", {"allowed": points_file.ACCEPTED}),)
         return []
     try:
         rows = points_file.rows_of(upload.filename, upload.read())

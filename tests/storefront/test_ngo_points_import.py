@@ -76,7 +76,7 @@ def test_every_bad_row_is_named_and_nothing_is_kept():
     )
     assert [(p.line, p.column, p.code) for p in found.problems] == [
         (2, "province", "unknown_province"),
-        (3, "baskets", "not_a_number"),
+        (3, "baskets", "not_an_integer"),
         (4, "baskets", "out_of_range"),
         (5, "province", "required"),
         (7, "province", "duplicate_point"),
@@ -125,7 +125,7 @@ def test_a_bad_file_lists_its_rows_and_changes_nothing(client, world, session):
     )
     assert "The file has 2 problems: nothing was imported." in page
     assert "Choose a province or prefecture from the list." in page
-    assert "Enter a whole number." in page
+    assert "Enter a whole number (“lots” is not one)." in page
     # the rows typed before are still there
     assert 'value="Hub Anza"' in page
     for data, name in ((b"not a workbook", "x.xlsx"), (b"\xff\xfe\x00bad", "x.csv")):
@@ -182,11 +182,15 @@ def _zip(members: dict[str, str]) -> bytes:
     ("data", "name", "expected"),
     [
         # a zip whose workbook XML does not parse (openpyxl raises ParseError)
-        (_zip({"[Content_Types].xml": "<broken"}), "points.xlsx", "cannot be read"),
+        (_zip({"[Content_Types].xml": "<broken"}), "points.xlsx", "The file is damaged"),
         # a cell longer than the csv module's field limit
-        (b"province;baskets\n" + b"a" * 200_000 + b";3\n", "points.csv", "cannot be read"),
+        (b"province;baskets\n" + b"a" * 200_000 + b";3\n", "points.csv", "The file is damaged"),
         # '\u00b2' passes str.isdigit() but is no number int() reads
-        ("province;baskets\n06.141;\u00b2\n".encode(), "points.csv", "Enter a whole number."),
+        (
+            "province;baskets\n06.141;\u00b2\n".encode(),
+            "points.csv",
+            "Enter a whole number (“\u00b2” is not one).",
+        ),
     ],
 )
 def test_a_file_that_breaks_the_readers_is_refused_not_a_500(
