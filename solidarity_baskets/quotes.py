@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from catalog.calendar import production_days
 from catalog.spreadsheet import Cell, amount
 from solidarity_baskets import fairness, nutrition
 from solidarity_baskets.fairness import Outcome
@@ -372,17 +373,25 @@ class OfferChange:
             return (a, b) if a != b else None
         return None
 
+    #: units each quote could have by its delivery date (see :func:`_room`)
+    room_before: int = 0
+    room_after: int = 0
+
     @property
     def supply_change(self) -> tuple[int, int] | None:
-        """(before, after) of stock + daily capacity - committed, when they differ."""
-        if self.before and self.after:
-            a, b = _room(self.before), _room(self.after)
-            return (a, b) if a != b else None
+        """(before, after) of the units ready by each quote's date, when they differ."""
+        if self.before and self.after and self.room_before != self.room_after:
+            return self.room_before, self.room_after
         return None
 
 
-def _room(offer: dict[str, Any]) -> int:
-    return int(offer["stock"]) + int(offer["units_per_day"]) - int(offer["committed"])
+def _room(offer: dict[str, Any], quote: BasketQuote) -> int:
+    """Units of ``offer`` that can be ready by ``quote``'s delivery date: stock, plus
+    daily capacity over the working days after its lead days, less what other orders
+    were promised; never below zero (promises past the date are not this quote's)."""
+    days = production_days(quote.planned_on, int(offer["lead_days"]), quote.deliver_by)
+    ready = int(offer["stock"]) + int(offer["units_per_day"]) * days - int(offer["committed"])
+    return max(0, ready)
 
 
 @dataclass(frozen=True)
@@ -425,7 +434,9 @@ def supply_changes(previous: BasketQuote, quote: BasketQuote) -> SupplyChanges |
         old, new = before.get(key), after.get(key)
         if old == new:
             continue
-        if old and new and _room(old) == _room(new):
+        room_before = _room(old, previous) if old else 0
+        room_after = _room(new, quote) if new else 0
+        if old and new and room_before == room_after:
             if old["unit_price_minor"] == new["unit_price_minor"]:
                 continue  # weight, lead days...: not what moves a quote's headline
         product = products_b.get(key) or products_a.get(key)
@@ -440,6 +451,8 @@ def supply_changes(previous: BasketQuote, quote: BasketQuote) -> SupplyChanges |
                 product_ar=product["title_ar"] if product else None,
                 before=old,
                 after=new,
+                room_before=room_before,
+                room_after=room_after,
             )
         )
     # named changes first, then the largest price moves

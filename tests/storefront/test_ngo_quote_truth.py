@@ -11,8 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from catalog.calendar import production_days
 from catalog.db import utcnow
-from catalog.models import Product
+from catalog.models import CapacityCommitment, Product
 from orders.models import Order
 from solidarity_baskets import fairness, quotes, service, templates
 from solidarity_baskets.models import BasketQuote
@@ -201,6 +202,24 @@ def test_a_requote_says_which_offers_moved(client, world, session):
     assert f"What changed since quote {first.id}" in page
     assert "Huile d&#39;olive 1 L" in page or "Huile d'olive 1 L" in page
     assert "80.00" in page and "65.00" in page
+
+
+def test_a_requote_counts_what_an_offer_can_have_ready_by_the_date(client, world, session):
+    """Capacity promised to other orders over several weeks is weighed against every
+    working day to the date, not one day's production: never a negative number."""
+    login(client, world.member)
+    _quote_page(client, world)
+    first = _latest(session)
+    bag = session.get(Product, world.products["bag"].id)
+    bag.on_hand, bag.made_to_order, bag.units_per_day = 0, True, 10
+    session.add(CapacityCommitment(product=bag, quantity=50, due_on=first.deliver_by))
+    session.commit()
+    page = _quote_page(client, world)
+    second = _latest(session)
+    ready = 10 * production_days(second.planned_on, bag.lead_days, second.deliver_by) - 50
+    assert ready > 0
+    assert f"available 200 → {ready}" in page
+    assert "→ -" not in page
 
 
 def test_change_this_request_fills_the_form_with_the_quote(client, world, session):

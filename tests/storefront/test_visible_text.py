@@ -5,7 +5,10 @@ enum value, no ``_minor`` name, no snake_case field name and no number left unfo
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from orders.models import OrderLine
+from storefront.extensions import db
 from tests.storefront.keypages import key_pages, seed_demo
 from tests.storefront.visible_text import raw_enum_values, raw_values, visible_text
 
@@ -55,6 +58,22 @@ def demo(app, runner, session) -> None:
 
 
 def test_key_pages_show_no_raw_value_in_any_language(app, client, demo) -> None:
+    findings = [
+        f"{lang} {url} | {finding}"
+        for lang, url, html in key_pages(app, client)
+        for finding in raw_values(html, lang, ENUMS)
+    ]
+    assert findings == [], "\n".join(findings)
+
+
+def test_quantities_in_the_thousands_are_grouped_on_every_key_page(app, client, demo) -> None:
+    """A line of 1,234 units (an NGO-sized order) reads "1 234" on the shopper's, the
+    cooperative's and the operator's pages, never "1234"."""
+    with app.app_context():
+        line = db.session.scalar(select(OrderLine).order_by(OrderLine.id))
+        extra = 1234 - line.quantity
+        line.quantity, line.qty_from_stock = 1234, line.qty_from_stock + extra
+        db.session.commit()
     findings = [
         f"{lang} {url} | {finding}"
         for lang, url, html in key_pages(app, client)
