@@ -56,6 +56,8 @@ def test_a_partial_plan_says_so_and_prices_the_baskets_it_delivers(client, world
     assert "Partial plan" in page and "1,000" in page
     assert "completes up to 150 baskets" in page
     assert money_text(per_basket, "en") in page
+    # two points short: their figures are shown open (a long list waits behind its count)
+    assert "<details open>\n      <summary>Short at 2 distribution points</summary>" in page
     dashboard = client.get("/ngo/").get_data(as_text=True)
     assert "partial plan" in dashboard
 
