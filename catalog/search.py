@@ -296,9 +296,16 @@ class FacetCube:
         category: dict[int, int] = {}
         band: dict[str, int] = {}
         women = 0
+        # the cells meeting every filter: a certificate's cells are among them or not
+        passing: set[Cell] = (
+            set() if source is self.products
+            else {cell for cell in self.products if _failed(cell, q, cats) is None}
+        )  # fmt: skip
         for cell, n in source.items():
             failed = _failed(cell, q, cats)
             if failed is None:
+                if source is self.products:
+                    passing.add(cell)
                 total += n
                 region[cell[0]] = region.get(cell[0], 0) + n
                 category[cell[1]] = category.get(cell[1], 0) + n
@@ -313,7 +320,7 @@ class FacetCube:
             elif failed == "women_led" and cell[2]:
                 women += n
         certificates = {
-            kind: sum(n for cell, n in cells.items() if _failed(cell, q, cats) is None)
+            kind: sum(n for cell, n in cells.items() if cell in passing)
             for kind, cells in self.labels.items()
         }
         return total, {
