@@ -7,6 +7,7 @@ one. A full-page screenshot of each is saved under the test's output folder."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -64,15 +65,28 @@ NOT_PAGES = {
 #: The member whose back office is visited.
 MEMBER = "ayadi-el-fath"
 
-WIDTH_JS = """() => ({
+#: Measures a page on a screen ``edge`` px wide (given, not read from window.innerWidth: on
+#: a mobile viewport a page wider than the screen widens innerWidth with it).
+WIDTH_JS = """(edge) => ({
     scroll: document.documentElement.scrollWidth,
-    inner: window.innerWidth,
     // boxes that scroll sideways inside the page hide part of it just the same
     scrollers: [...document.querySelectorAll("body *")].filter(el => {
         const x = getComputedStyle(el).overflowX;
         return (x === "auto" || x === "scroll") && el.scrollWidth > el.clientWidth + 1
             && !el.closest("pre");
     }).map(el => el.tagName.toLowerCase() + (el.className ? "." + el.className : "")),
+    // what lies beyond the screen's edges without widening the page (say, left-to-right
+    // text past the right edge of an Arabic page), unless a box clips or scrolls it
+    outside: [...document.querySelectorAll("main *")].filter(el => {
+        const r = el.getBoundingClientRect();
+        if (r.width < 2 || r.height < 2 || (r.left >= -1 && r.right <= edge + 1)) {
+            return false;
+        }
+        for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+            if (getComputedStyle(box).overflowX !== "visible") return false;
+        }
+        return true;
+    }).slice(0, 5).map(el => el.tagName.toLowerCase() + " " + el.textContent.trim().slice(0, 40)),
 })"""
 
 
@@ -234,34 +248,44 @@ def test_no_page_is_wider_than_a_360_px_phone(lang, live_server, signed_in, samp
     guest = signed_in("guest", lang)
     flows.add_to_cart(guest, samples.products[0])
     flows.add_to_cart(guest, samples.products[1])
-    wide, scrolling, failed = {}, {}, {}
+    wide, scrolling, beyond, failed, widths = {}, {}, {}, {}, {}
     for visit in visits:
         page = signed_in(visit.role, lang)
         response = page.goto(visit.url)
         if response is None or response.status >= 400:
             failed[visit.url] = response.status if response else None
             continue
-        measured = page.evaluate(WIDTH_JS)
-        if measured["scroll"] > measured["inner"]:
+        measured = page.evaluate(WIDTH_JS, conftest.PHONE["width"])
+        widths[visit.url] = measured["scroll"]
+        if measured["scroll"] > conftest.PHONE["width"]:
             wide[visit.url] = measured["scroll"]
         if measured["scrollers"]:
             scrolling[visit.url] = measured["scrollers"]
+        if measured["outside"]:
+            beyond[visit.url] = measured["outside"]
         name = visit.endpoint.replace(".", "-")
-        shots(page, f"{visit.role}-{name}")
+        shot = shots(page, f"{visit.role}-{name}")
     # the checkout's second step, reached through the first
     page = signed_in("guest", lang)
     page.goto(url_for_live(live_server, "checkout.details"))
     flows.fill_details(page, lang)
     flows.submit(page)
-    measured = page.evaluate(WIDTH_JS)
-    if measured["scroll"] > measured["inner"]:
+    measured = page.evaluate(WIDTH_JS, conftest.PHONE["width"])
+    if measured["scroll"] > conftest.PHONE["width"]:
         wide[page.url] = measured["scroll"]
     if measured["scrollers"]:
         scrolling[page.url] = measured["scrollers"]
+    if measured["outside"]:
+        beyond[page.url] = measured["outside"]
     shots(page, "guest-checkout-review-filled")
+    # every page's width, beside the screenshots, for whoever reads the run
+    widths[page.url] = measured["scroll"]
+    (shot.parent / "widths.json").write_text(json.dumps(widths, indent=1, sort_keys=True))
     # pages that failed to load, pages wider than the phone, pages with parts that scroll
-    # sideways (a long table stacks its rows instead)
-    assert (failed, wide, scrolling) == ({}, {}, {}), f"phone: {conftest.PHONE['width']} px"
+    # sideways (a long table stacks its rows instead) or lie beyond the screen
+    assert (failed, wide, scrolling, beyond) == ({}, {}, {}, {}), (
+        f"phone: {conftest.PHONE['width']} px"
+    )
 
 
 def url_for_live(live_server: Any, endpoint: str, lang: str = "fr", **values: Any) -> str:
