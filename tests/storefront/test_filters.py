@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from babel.numbers import format_decimal
 
+from storefront.config import FORMAT_LOCALES
 from storefront.filters import money_text, number, percent
 
 
@@ -28,3 +30,17 @@ def test_a_whole_share_has_no_decimals_and_money_keeps_two(app) -> None:
         assert percent(1) == "100\u00a0%"
         assert percent(0.6, 1) == "60\u00a0%"
         assert money_text(123_450) == "1\u202f234,50\u00a0DH"
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar", "en"])
+def test_whole_numbers_are_grouped_as_babel_groups_them(app, lang) -> None:
+    """Whole counts skip Babel's pattern parsing: the same text all the same."""
+    values = [0, 7, 999, 1_000, 12_345, 250_294, 1_234_567, 10**9 + 1, -4_000]
+    with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
+        for value in values:
+            assert number(value) == format_decimal(
+                value, format="#,##0", locale=FORMAT_LOCALES[lang]
+            ), value
+        assert number(1234.5, 1) == format_decimal(
+            1234.5, format="#,##0.0", locale=FORMAT_LOCALES[lang]
+        )
