@@ -47,6 +47,8 @@ def test_confirming_places_one_order_and_shows_its_manifests(client, world, sess
     page = client.get(f"/ngo/orders/{basket_order.id}").get_data(as_text=True)
     assert basket_order.order.number in page
     assert "What arrives, from whom" in page and "Packing list" in page
+    # two points: each one's deliveries fold behind their count
+    assert page.count('<details class="arrivals">') == 2 and "deliveries</span>" in page
     assert "Coopérative Tissage Doum" in page and "Hub Anza" in page
     assert page.count("Wave 1:") == 2  # one per distribution point
 
