@@ -739,13 +739,19 @@ def _cube_key(words: TextQuery, cooperative_id: int | None) -> Hashable:
 
 def warm_whole_catalog(session: Session, cache: FacetCache) -> FacetCube:
     """Build the cube of the whole sellable catalog (no words, no cooperative), the one
-    every category and region listing reads, and keep it in ``cache``; on SQLite, the
-    :func:`facet_cells` search words are counted with too. At national scale it takes
-    seconds: call it before visitors need it, not on their time."""
-    cube = facet_cube(session, ProductQuery())
-    cache.put(_cube_key(compile_text(""), None), cube)
+    every category and region listing reads, and keep it in ``cache``. On SQLite it is
+    counted from the :func:`facet_cells`, kept too for counting search words. At
+    national scale it takes seconds: call it before visitors need it, not on their
+    time."""
     if session.get_bind().dialect.name == "sqlite":
-        cache.keep_cells(facet_cells(session))
+        # the cells hold the whole catalog's cube too: counting them is one pass in
+        # memory instead of the two grouped queries
+        cells = facet_cells(session)
+        cache.keep_cells(cells)
+        cube = cells.whole()
+    else:
+        cube = facet_cube(session, ProductQuery())
+    cache.put(_cube_key(compile_text(""), None), cube)
     return cube
 
 
@@ -777,6 +783,13 @@ class FacetCells:
             counted = Counter(map(keys.__getitem__, ids))
         except IndexError:
             return None
+        return self._cube(counted)
+
+    def whole(self) -> FacetCube:
+        """The cube of every sellable product."""
+        return self._cube(Counter(self.keys))
+
+    def _cube(self, counted: Counter[int]) -> FacetCube:
         products: dict[Cell, int] = {}
         labels: dict[str, dict[Cell, int]] = {}
         mask = (1 << _KIND_BITS) - 1

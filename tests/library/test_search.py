@@ -263,6 +263,12 @@ def test_a_word_cube_counted_from_the_cells_equals_the_grouped_queries(
         assert counted.labels and sum(counted.products.values()) > 0
 
 
+def test_the_whole_catalog_cube_counted_from_the_cells_equals_the_grouped_queries(
+    session, spread
+) -> None:
+    assert facet_cells(session).whole() == facet_cube(session, ProductQuery())
+
+
 def test_a_product_newer_than_the_cells_is_counted_all_the_same(make, session, spread) -> None:
     cells = facet_cells(session)
     coop = make.cooperative(region_code="09", province_code="09.001")
