@@ -8,7 +8,7 @@ import pytest
 from catalog.accounts import api_tokens
 from catalog.accounts.users import Organisation, Role, User
 from tests.conftest import NOW
-from tests.storefront.conftest import app, app_config, client, runner  # noqa: F401
+from tests.storefront.conftest import app, app_config, client, count_queries, runner  # noqa: F401
 
 PASSWORD = "argan-tree-2026"
 

@@ -54,7 +54,7 @@ def test_products_query_count_does_not_grow_with_the_page(client, catalog, count
     one = len(count_queries)
     count_queries.clear()
     client.get("/api/v1/products?per_page=60")
-    assert len(count_queries) == one
+    assert 0 < one and len(count_queries) == one  # the app's own statements are counted
 
 
 def test_invalid_filters_are_a_400_problem_with_field_errors(client, catalog) -> None:
