@@ -138,6 +138,7 @@ def test_a_queued_job_can_be_cancelled_and_then_never_runs(client, world, sessio
     assert _run_jobs(app) == 0
     page = client.get(f"/ngo/jobs/{job.id}").get_data(as_text=True)
     assert "Cancelled" in page and "nothing was saved" in page
+    assert "you will get an e-mail" not in page, "a stopped job promises nothing more"
     assert session.scalar(select(func.count(BasketQuote.id))) == 0
 
 
