@@ -11,14 +11,13 @@ reads a fixed number of queries whatever the number of orders.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from catalog import spreadsheet
 from catalog.money import Money
 from orders.ledger import BatchStatus, EntryKind
 from orders.models import Fulfilment, LedgerEntry, PayoutBatch
@@ -183,61 +182,3 @@ def ledger_entries(
             .order_by(LedgerEntry.created_at, LedgerEntry.id)
         )
     )
-
-
-# -- CSV ---------------------------------------------------------------------------------
-_amount = spreadsheet.amount
-
-
-def _csv(header: Sequence[str], rows: Iterable[Sequence[spreadsheet.Cell]]) -> str:
-    return spreadsheet.write_csv(header, rows, delimiter=";")
-
-
-def sales_csv(rows: Sequence[PeriodSales]) -> str:
-    """Sales by month; amounts in dirhams with a decimal point."""
-    header = ("month", "parcels", "units", "goods", "shipping", "commission", "net")
-    body = [
-        (
-            r.period,
-            r.parts,
-            r.units,
-            _amount(r.goods_minor),
-            _amount(r.shipping_minor),
-            _amount(r.commission_minor),
-            _amount(r.net_minor),
-        )
-        for r in rows
-    ]
-    return _csv(header, body)
-
-
-def products_csv(rows: Sequence[ProductSales]) -> str:
-    header = ("sku", "title_fr", "title_ar", "units", "goods", "commission")
-    body = [
-        (
-            r.sku,
-            r.title_fr,
-            r.title_ar,
-            r.units,
-            _amount(r.goods_minor),
-            _amount(r.commission_minor),
-        )
-        for r in rows
-    ]
-    return _csv(header, body)
-
-
-def ledger_csv(entries: Sequence[LedgerEntry], *, tz: tzinfo = UTC) -> str:
-    """The ledger's entries (dates in ``tz``)."""
-    header = ("date", "kind", "reference", "amount", "currency")
-    body = [
-        (
-            e.created_at.astimezone(tz).date(),
-            e.kind,
-            e.reference,
-            _amount(e.amount_minor),
-            e.currency,
-        )
-        for e in entries
-    ]
-    return _csv(header, body)

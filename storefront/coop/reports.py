@@ -12,13 +12,16 @@ from werkzeug.wrappers import Response
 
 from catalog import audit
 from catalog.db import utcnow
+from catalog.spreadsheet import Cell, Identifier, amount
 from orders import ledger, reports
 from orders.models import PayoutAccount
+from storefront import details, downloads
 from storefront.auth import cooperative_required
 from storefront.coop.forms import BankForm
 from storefront.coop.views import actor, bp
 from storefront.extensions import db
-from storefront.filters import CASABLANCA
+from storefront.filters import CASABLANCA, month
+from storefront.labels import LEDGER_KINDS
 from storefront.outcomes import saving
 
 
@@ -76,24 +79,56 @@ def reports_page() -> str:
 @bp.get("/reports/<any(sales, products, ledger):kind>.csv")
 @cooperative_required
 def report_csv(kind: str) -> Response:
+    """The table of the reports page as CSV, in the reader's language (column names,
+    months, entry kinds; ``;`` and decimal commas in French and Arabic)."""
     first, last, _notes = period()
     start, end = _bounds(first, last)
     coop_id = g.cooperative.id
+    keys: tuple[str, ...]
+    rows: list[list[Cell]]
     if kind == "ledger":
-        text = reports.ledger_csv(
-            reports.ledger_entries(db.session, coop_id, start=start, end=end), tz=CASABLANCA
-        )
+        keys = ("date", "entry", "reference", "amount_mad")
+        rows = [
+            [
+                e.created_at.astimezone(CASABLANCA).date(),
+                str(LEDGER_KINDS.get(e.kind, e.kind)),
+                Identifier(details.reference_text(e.reference)),
+                amount(e.amount_minor),
+            ]
+            for e in reports.ledger_entries(db.session, coop_id, start=start, end=end)
+        ]
     else:
         parts = reports.delivered_parts(db.session, coop_id, start=start, end=end)
-        text = (
-            reports.sales_csv(reports.sales_by_month(parts, tz=CASABLANCA))
-            if kind == "sales"
-            else reports.products_csv(reports.sales_by_product(parts))
-        )
-    response = Response(text.encode("utf-8-sig"), mimetype="text/csv")
-    name = f"{kind}-{g.cooperative.slug}-{first.isoformat()}-{last.isoformat()}.csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+        if kind == "sales":
+            keys = ("month", "parcels", "units", "goods_mad", "shipping_mad", "commission_mad")
+            keys += ("net_mad",)
+            rows = [
+                [
+                    month(r.period),
+                    r.parts,
+                    r.units,
+                    amount(r.goods_minor),
+                    amount(r.shipping_minor),
+                    amount(r.commission_minor),
+                    amount(r.net_minor),
+                ]
+                for r in reports.sales_by_month(parts, tz=CASABLANCA)
+            ]
+        else:
+            keys = ("sku", "title_fr", "title_ar", "units", "goods_mad", "commission_mad")
+            rows = [
+                [
+                    Identifier(r.sku),
+                    r.title_fr,
+                    r.title_ar,
+                    r.units,
+                    amount(r.goods_minor),
+                    amount(r.commission_minor),
+                ]
+                for r in reports.sales_by_product(parts)
+            ]
+    name = f"{kind}-{g.cooperative.slug}-{first.isoformat()}-{last.isoformat()}"
+    return downloads.table(name, "csv", keys, rows, title=name)
 
 
 @bp.route("/bank", methods=["GET", "POST"])

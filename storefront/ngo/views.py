@@ -62,12 +62,13 @@ from solidarity_baskets import (
 )
 from solidarity_baskets.models import BasketOrder, BasketQuote, BasketTemplate
 from solidarity_baskets.request import BasketRequest, DestinationRequest
+from storefront import downloads as exports
 from storefront import jobs, payments
 from storefront.auth import answer_existing_account, organisation_required
 from storefront.extensions import db
 from storefront.filters import amount_field
 from storefront.i18n import current_language
-from storefront.ngo import exports, invoice_pdf, points_file, tags_pdf
+from storefront.ngo import invoice_pdf, points_file, tags_pdf
 from storefront.ngo.forms import (
     QUANTITY_UNIT_LABELS,
     ActionForm,

@@ -1,5 +1,6 @@
 """Sales and money reports, and the bank account the cooperative is paid to."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -52,15 +53,36 @@ def test_sales_by_month_and_product_with_the_money(client, session, sold) -> Non
 def test_the_reports_download_as_csv(client, sold) -> None:
     coop, online, cash = sold
     sales = client.get("/back-office/reports/sales.csv")
-    assert sales.mimetype == "text/csv"
+    assert sales.mimetype == "text/csv" and sales.data.startswith(b"\xef\xbb\xbf")
     text = sales.data.decode("utf-8-sig")
     header, row = text.splitlines()[:2]
-    assert header == "month;parcels;units;goods;shipping;commission;net"
-    assert row.split(";")[1:3] == ["2", "6"]
+    assert header == (
+        "Month,Parcels,Units,Products (MAD),Shipping (MAD),Commission (MAD),Net (MAD)"
+    )
+    month = format_date(utcnow().date(), "MMMM y", locale="en")
+    assert row.split(",")[:3] == [month, "2", "6"]
     products = client.get("/back-office/reports/products.csv").data.decode("utf-8-sig")
-    assert "ARG-250;Huile d'argan;زيت الأركان;3;" in products
+    assert "ARG-250,Huile d'argan,زيت الأركان,3,300.00," in products
     statement = client.get("/back-office/reports/ledger.csv").data.decode("utf-8-sig")
-    assert "cash_collected" in statement and "commission" in statement
+    assert statement.startswith("Date,Entry,Reference,Amount (MAD)\r\n")
+    assert "Cash you collected" in statement and "cash_collected" not in statement
+    assert "order:" not in statement and online.order.number in statement
+
+
+@pytest.mark.translated
+def test_a_french_cooperative_reads_its_statement_in_french_excel(client, sold) -> None:
+    """Column names, months and entries in French, ``;`` between cells and decimal
+    commas, as French Excel opens them in columns."""
+    coop, online, cash = sold
+    client.set_cookie("lang", "fr")
+    text = client.get("/back-office/reports/sales.csv").data.decode("utf-8-sig")
+    header, row = text.splitlines()[:2]
+    assert header.startswith("Mois;Colis;Unités;")
+    cells = row.split(";")
+    assert cells[0] == format_date(utcnow().date(), "MMMM y", locale="fr")
+    assert re.fullmatch(r"\d+,\d\d", cells[3]), cells
+    statement = client.get("/back-office/reports/ledger.csv").data.decode("utf-8-sig")
+    assert "cash_collected" not in statement and ";-" in statement
 
 
 def test_a_period_without_sales_and_bad_dates(client, sold) -> None:

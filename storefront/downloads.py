@@ -1,8 +1,8 @@
-"""Tables an organisation downloads (the plan of a quote, the impact report), as a
-real .xlsx workbook or as CSV, with the column names and yes/no words in the reader's
-language. The CSV opens right in Excel: a UTF-8 byte-order mark, and in French and
-Arabic ``;`` between cells and ``,`` before decimals, as Excel set to those languages
-expects."""
+"""Tables people download (an organisation's quote plan and impact report, a
+cooperative's sales and statement), as a real .xlsx workbook or as CSV, with the column
+names and yes/no words in the reader's language. The CSV opens right in Excel: a UTF-8
+byte-order mark, and in French and Arabic ``;`` between cells and ``,`` before
+decimals, as Excel set to those languages expects."""
 
 from __future__ import annotations
 
@@ -37,6 +37,16 @@ COLUMNS = {
     "baskets_received": _l("Baskets received"),
     "commission_mad": _l("Commission (MAD)"),
     "received_mad": _l("Kept by the cooperatives (MAD)"),
+    "month": _l("Month"),
+    "parcels": _l("Parcels"),
+    "net_mad": _l("Net (MAD)"),
+    "sku": _l("SKU"),
+    "title_fr": _l("Name in French"),
+    "title_ar": _l("Name in Arabic"),
+    "date": _l("Date"),
+    "entry": _l("Entry"),
+    "reference": _l("Reference"),
+    "amount_mad": _l("Amount (MAD)"),
 }
 
 SECTIONS = {
