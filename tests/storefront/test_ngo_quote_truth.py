@@ -62,6 +62,15 @@ def test_a_partial_plan_says_so_and_prices_the_baskets_it_delivers(client, world
     assert "partial plan" in dashboard
 
 
+#: oil, couscous and bags each short at a different one of three points
+SHORT_AT_DIFFERENT_POINTS = {
+    "destinations-0-baskets": "600",
+    "destinations-1-baskets": "400",
+    "destinations-2-province_code": "07.427",
+    "destinations-2-baskets": "50",
+}
+
+
 def test_a_plan_completing_fewer_baskets_than_the_supply_could_says_why_and_offers_them(
     client, world, session
 ):
@@ -70,16 +79,7 @@ def test_a_plan_completing_fewer_baskets_than_the_supply_could_says_why_and_offe
     150. The page says both figures answer different questions, and its button quotes
     the 150 with no shortfall."""
     login(client, world.member)
-    page = _quote_page(
-        client,
-        world,
-        **{
-            "destinations-0-baskets": "600",
-            "destinations-1-baskets": "400",
-            "destinations-2-province_code": "07.427",
-            "destinations-2-baskets": "50",
-        },
-    )
+    page = _quote_page(client, world, **SHORT_AT_DIFFERENT_POINTS)
     quote = _latest(session)
     view = quotes.quote_view(quote)
     assert quote.baskets == 1050 and quote.baskets_complete == 0
@@ -116,16 +116,7 @@ def test_a_plan_completing_fewer_baskets_than_the_supply_could_says_why_and_offe
 def test_the_two_figures_are_explained_in_french_and_arabic(client, world, session, lang, words):
     login(client, world.member)
     client.set_cookie("lang", lang)
-    page = _quote_page(
-        client,
-        world,
-        **{
-            "destinations-0-baskets": "600",
-            "destinations-1-baskets": "400",
-            "destinations-2-province_code": "07.427",
-            "destinations-2-baskets": "50",
-        },
-    )
+    page = _quote_page(client, world, **SHORT_AT_DIFFERENT_POINTS)
     for word in words:
         assert word in page
 
