@@ -204,14 +204,20 @@ def test_a_nul_character_in_a_body_is_a_400(client, shop) -> None:
     assert response.json["errors"][0]["code"] == "nul_character"
 
 
-def test_a_stale_count_is_a_409_with_the_current_value_and_changes_nothing(
-    client, session, shop, make
-) -> None:
+def _with_three_sold(session, shop, make) -> Product:
+    """The shop's ARG-250 (10 on hand) with 3 of them in an order: 7 left to sell."""
     product = session.scalar(
         select(Product).where(Product.cooperative_id == shop["coop"].id, Product.sku == "ARG-250")
     )
     make.order({product: 3})  # allocated: on_hand stays 10
     session.commit()
+    return product
+
+
+def test_a_stale_count_is_a_409_with_the_current_value_and_changes_nothing(
+    client, session, shop, make
+) -> None:
+    _with_three_sold(session, shop, make)
     fresh = client.patch(
         "/api/v1/stock",
         headers=shop["headers"],
@@ -273,11 +279,7 @@ def test_a_relative_adjustment_needs_a_reason_and_never_conflicts(client, sessio
 def test_a_bulk_upsert_changes_a_count_only_from_the_count_it_read(
     client, session, shop, make
 ) -> None:
-    product = session.scalar(
-        select(Product).where(Product.cooperative_id == shop["coop"].id, Product.sku == "ARG-250")
-    )
-    make.order({product: 3})  # allocated: on_hand stays 10
-    session.commit()
+    product = _with_three_sold(session, shop, make)
     price = product.price_minor
 
     def post(item):
