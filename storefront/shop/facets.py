@@ -232,11 +232,11 @@ def category(category_id: int) -> CategoryNode:
     """The category ``category_id`` of :func:`categories`. A product read after the
     stamp may already be in a category the kept tree has not seen (made by another
     process since the stamp was read, or within ``CATALOG_STAMP_CHECK_SECONDS``): the
-    tree is then read again."""
+    tree is then read again, and kept."""
     found = next((c for c in categories() if c.id == category_id), None)
     if found is None:
         current_app.extensions[TREE].clear()
-        found = next(c for c in category_nodes(db.session) if c.id == category_id)
+        found = next(c for c in categories() if c.id == category_id)
     return found
 
 

@@ -153,7 +153,9 @@ def test_the_category_tree_is_read_once_per_catalog_stamp(app, client, caching, 
     assert "Huile d&#39;argan pure" in page
 
 
-def test_a_product_moved_to_a_category_the_kept_tree_has_not_seen(client, caching, make, session):
+def test_a_product_moved_to_a_category_the_kept_tree_has_not_seen(
+    client, caching, make, session, app_queries
+):
     """Another process made the category and moved the product after this one read the
     stamp (or within CATALOG_STAMP_CHECK_SECONDS): the product page reads the tree again."""
     with client.session_transaction() as s:
@@ -164,3 +166,6 @@ def test_a_product_moved_to_a_category_the_kept_tree_has_not_seen(client, cachin
     response = client.get("/fr/p/argan")
     assert response.status_code == 200
     assert "Huile cosmétique" in response.get_data(as_text=True)
+    app_queries.clear()
+    assert client.get("/fr/p/argan").status_code == 200
+    assert not [q for q in app_queries if "FROM catalog_category" in q], "the tree read is kept"
