@@ -100,8 +100,15 @@ def report_csv(kind: str) -> Response:
     else:
         parts = reports.delivered_parts(db.session, coop_id, start=start, end=end)
         if kind == "sales":
-            keys = ("month", "parcels", "units", "goods_mad", "shipping_mad", "commission_mad")
-            keys += ("net_mad",)
+            keys = (
+                "month",
+                "parcels",
+                "units",
+                "goods_mad",
+                "shipping_mad",
+                "commission_mad",
+                "net_mad",
+            )
             rows = [
                 [
                     month(r.period),
