@@ -820,8 +820,8 @@ class FacetCells:
             bit = 0
             while held:
                 if held & 1:
-                    cells = labels.setdefault(_KINDS[bit], {})
-                    cells[cell] = cells.get(cell, 0) + n
+                    per_cell = labels.setdefault(_KINDS[bit], {})
+                    per_cell[cell] = per_cell.get(cell, 0) + n
                 held >>= 1
                 bit += 1
         return FacetCube(products=products, labels=labels)
