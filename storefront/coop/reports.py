@@ -21,7 +21,7 @@ from storefront.coop.forms import BankForm
 from storefront.coop.views import actor, bp
 from storefront.extensions import db
 from storefront.filters import CASABLANCA, month
-from storefront.labels import LEDGER_KINDS
+from storefront.labels import LEDGER_KINDS, label
 from storefront.outcomes import saving
 
 
@@ -91,7 +91,7 @@ def report_csv(kind: str) -> Response:
         rows = [
             [
                 e.created_at.astimezone(CASABLANCA).date(),
-                str(LEDGER_KINDS.get(e.kind, e.kind)),
+                label(LEDGER_KINDS, e.kind),
                 Identifier(details.reference_text(e.reference)),
                 amount(e.amount_minor),
             ]
