@@ -184,6 +184,7 @@ ORDER_QUEUES = {
 LEDGER_KINDS = {
     "sale": _l("Sale"),
     "shipping": _l("Shipping and delivery fees"),
+    "delivery_subsidy": _l("Delivery Taawun pays for the buyer"),
     "commission": _l("Taawun commission"),
     "cash_collected": _l("Cash you collected"),
     "reversal": _l("Refund"),

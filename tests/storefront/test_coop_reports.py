@@ -69,6 +69,14 @@ def test_the_reports_download_as_csv(client, sold) -> None:
     assert "order:" not in statement and online.order.number in statement
 
 
+def test_every_kind_of_statement_entry_has_words() -> None:
+    """The statement page and its CSV name each entry; a kind without words would show
+    its code (a delivery subsidy read ``delivery_subsidy``)."""
+    from storefront.labels import LEDGER_KINDS
+
+    assert {str(kind) for kind in ledger.EntryKind} <= set(LEDGER_KINDS)
+
+
 @pytest.mark.translated
 def test_a_french_cooperative_reads_its_statement_in_french_excel(client, sold) -> None:
     """Column names, months and entries in French, ``;`` between cells and decimal
