@@ -189,7 +189,7 @@ def read_points(rows: Sequence[Sequence[Any]]) -> PointsImport:
             row_problems.append(
                 RowProblem(line, "province", "unknown_province", {"value": raw_province[:60]})
             )
-        raw_baskets = str(cell("baskets") or "").strip()
+        raw_baskets = str(cell("baskets")).strip()
         baskets = _count(cell("baskets"))
         if not raw_baskets:
             row_problems.append(RowProblem(line, "baskets", "required"))

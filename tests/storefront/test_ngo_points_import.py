@@ -87,6 +87,14 @@ def test_every_bad_row_is_named_and_nothing_is_kept():
     )
 
 
+def test_a_spreadsheet_zero_is_out_of_range_not_missing():
+    found = points.read_points([["Province", "Paniers"], ["06.141", 0], ["09.001", 0.0]])
+    assert [(p.line, p.column, p.code) for p in found.problems] == [
+        (2, "baskets", "out_of_range"),
+        (3, "baskets", "out_of_range"),
+    ]
+
+
 def test_83_points_from_xlsx_fill_the_form_then_quote(client, world, session):
     login(client, world.member)
     form = order_form(world)
