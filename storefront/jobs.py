@@ -146,11 +146,13 @@ def perform(job_id: int) -> str:
         session.rollback()
         job = session.get(BasketJob, job_id)
         return str(job.status) if job is not None else "missing"
+    # the store has the job at its start before anyone sees it running: a cancel at
+    # once finds it there
+    store = job_progress.store(db.engine)
+    store.start(job_id)
     session.commit()
     job = session.get(BasketJob, job_id)
     assert job is not None
-    store = job_progress.store(db.engine)
-    store.start(job_id)
     try:
         jobs.perform(session, job, now=utcnow(), progress=_Reporter(store, job_id))
         _tell(job)
