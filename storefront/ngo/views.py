@@ -62,8 +62,7 @@ from solidarity_baskets import (
 )
 from solidarity_baskets.models import BasketOrder, BasketQuote, BasketTemplate
 from solidarity_baskets.request import BasketRequest, DestinationRequest
-from storefront import downloads as exports
-from storefront import jobs, payments
+from storefront import downloads, jobs, payments
 from storefront.auth import answer_existing_account, organisation_required
 from storefront.extensions import db
 from storefront.filters import amount_field
@@ -705,7 +704,7 @@ def quote_detail(quote_id: int) -> str:
 @organisation_required
 def quote_plan(quote_id: int, fmt: str) -> Response:
     quote = _own_quote(quote_id)
-    return exports.table(
+    return downloads.table(
         f"quote-{quote.id}-plan",
         fmt,
         quotes.PLAN_HEADER,
@@ -986,7 +985,7 @@ def order_impact_table(basket_order_id: int, fmt: str) -> Response:
     report = impact.impact_report(db.session, basket_order)
     lang = current_language()
     names = {r.code: r.name(lang) for r in regions.regions()}
-    return exports.table(
+    return downloads.table(
         f"impact-{report.order_number}",
         fmt,
         impact.CSV_HEADER,
