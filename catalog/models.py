@@ -507,8 +507,11 @@ class SearchSynonym(Base):
 # -- full-text index -------------------------------------------------------------------
 # SQLite: an FTS5 table over the normalised ``search_document`` (exact words) and
 # ``search_stems`` (their stems), kept in sync by triggers. PostgreSQL: a GIN index on a
-# tsvector weighting exact words A and stems B. Both receive text already analysed by
-# catalog.text, so the 'simple' configurations suffice in every language.
+# tsvector weighting exact words A and stems B (matching and ranking a page), and one
+# unweighted GIN index on each column's text (matching every product a word finds, for
+# its facet counts, with no re-reading of each match's weights). Both receive text
+# already analysed by catalog.text, so the 'simple' configurations suffice in every
+# language.
 SQLITE_FTS_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS catalog_product_fts USING fts5("
     "search_document, search_stems, content='catalog_product', content_rowid='id', "
@@ -526,6 +529,13 @@ SQLITE_FTS_DDL = (
     "INSERT INTO catalog_product_fts(rowid, search_document, search_stems) "
     "VALUES (new.id, new.search_document, new.search_stems); END",
 )
+#: PostgreSQL: each column's words without weights (see catalog.search._column_match)
+POSTGRES_COLUMN_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS ix_catalog_product_search_document ON catalog_product "
+    "USING gin (to_tsvector('simple', search_document))",
+    "CREATE INDEX IF NOT EXISTS ix_catalog_product_search_stems ON catalog_product "
+    "USING gin (to_tsvector('simple', search_stems))",
+)
 # PostgreSQL keeps the tsvector in a generated column: matching, ranking and filtering
 # then read it instead of parsing the document again for every candidate row.
 POSTGRES_FTS_DDL = (
@@ -534,6 +544,7 @@ POSTGRES_FTS_DDL = (
     "setweight(to_tsvector('simple', search_stems), 'B')) STORED",
     "CREATE INDEX IF NOT EXISTS ix_catalog_product_search ON catalog_product "
     "USING gin (search_vector)",
+    *POSTGRES_COLUMN_INDEXES,
 )
 SQLITE_FTS_DROP = (
     "DROP TRIGGER IF EXISTS catalog_product_fts_au",
@@ -542,6 +553,8 @@ SQLITE_FTS_DROP = (
     "DROP TABLE IF EXISTS catalog_product_fts",
 )
 POSTGRES_FTS_DROP = (
+    "DROP INDEX IF EXISTS ix_catalog_product_search_stems",
+    "DROP INDEX IF EXISTS ix_catalog_product_search_document",
     "DROP INDEX IF EXISTS ix_catalog_product_search",
     "ALTER TABLE IF EXISTS catalog_product DROP COLUMN IF EXISTS search_vector",
 )

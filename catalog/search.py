@@ -479,27 +479,74 @@ class Term:
     stemmed: bool  # the stems column, else the exact words
     prefix: bool
 
-    def render(self, dialect: str) -> str:
+    def render(self, dialect: str, *, weighted: bool = True) -> str:
+        """The term in ``dialect``'s query syntax. On PostgreSQL its column is a weight
+        of ``search_vector`` (A: exact words, B: stems); without ``weighted``, the bare
+        term, for the index of its own column's text (:func:`_column_match`)."""
         if dialect == "postgresql":
-            return f"'{self.lexeme}':{'*' if self.prefix else ''}{'B' if self.stemmed else 'A'}"
-        column = "search_stems" if self.stemmed else "search_document"
-        return f'{column} : "{self.lexeme}"{"*" if self.prefix else ""}'
+            weight = ("B" if self.stemmed else "A") if weighted else ""
+            return f"'{self.lexeme}':{'*' if self.prefix else ''}{weight}"
+        return f'{_TEXT_COLUMNS[self.stemmed]} : "{self.lexeme}"{"*" if self.prefix else ""}'
 
+
+#: a term's column, by its ``stemmed``
+_TEXT_COLUMNS = {False: "search_document", True: "search_stems"}
 
 # an expression is a Term, or ("and" | "or", [expressions])
 Expr = Any
 
 
-def _render(expr: Expr, dialect: str) -> str:
+def _render(expr: Expr, dialect: str, *, weighted: bool = True) -> str:
     if isinstance(expr, Term):
-        return expr.render(dialect)
+        return expr.render(dialect, weighted=weighted)
     op, parts = expr
     if len(parts) == 1:
-        return _render(parts[0], dialect)
+        return _render(parts[0], dialect, weighted=weighted)
     joiner = (
         {"and": " & ", "or": " | "} if dialect == "postgresql" else {"and": " AND ", "or": " OR "}
     )
-    return "(" + joiner[op].join(_render(p, dialect) for p in parts) + ")"
+    return "(" + joiner[op].join(_render(p, dialect, weighted=weighted) for p in parts) + ")"
+
+
+def _columns(expr: Expr) -> frozenset[bool]:
+    """The columns (as :attr:`Term.stemmed`) ``expr``'s terms look in."""
+    if isinstance(expr, Term):
+        return frozenset((expr.stemmed,))
+    return frozenset().union(*(_columns(part) for part in expr[1]))
+
+
+def _column_match(expr: Expr, params: dict[str, str]) -> str:
+    """PostgreSQL: ``expr`` as a condition on the unweighted index of each column's text
+    (``to_tsvector('simple', search_document)`` and ``... search_stems``), with its
+    queries added to ``params``. Each part whose terms all look in one column becomes
+    one ``@@`` on that column's index (the parts of an AND or an OR that share a column
+    are joined in one query); the parts are combined with the same AND and OR. A
+    weighted term is tested against its own weight's lexemes only, so this finds exactly
+    what ``search_vector @@`` the weighted query finds, without re-reading each match's
+    vector to check its weights. Each query is a subquery: the planner cannot estimate
+    it, takes its default (few matches) and reads the index instead of parsing every
+    row's text."""
+    columns = _columns(expr)
+    if len(columns) == 1:
+        name = f"column_query_{len(params)}"
+        params[name] = _render(expr, "postgresql", weighted=False)
+        column = _TEXT_COLUMNS[next(iter(columns))]
+        return (
+            f"to_tsvector('simple', catalog_product.{column}) "
+            f"@@ (SELECT to_tsquery('simple', :{name}))"
+        )
+    op, parts = expr
+    by_column: dict[bool, list[Expr]] = {}
+    mixed: list[Expr] = []
+    for part in parts:
+        part_columns = _columns(part)
+        if len(part_columns) == 1:
+            by_column.setdefault(next(iter(part_columns)), []).append(part)
+        else:
+            mixed.append(part)
+    conditions = [_column_match((op, same), params) for same in by_column.values()]
+    conditions += [_column_match(part, params) for part in mixed]
+    return "(" + f" {op.upper()} ".join(conditions) + ")"
 
 
 def _stem_terms(word: str) -> Expr:
@@ -731,16 +778,13 @@ def _matching_ids(session: Session, dialect: str, words: TextQuery) -> Iterable[
     that reads the text index."""
     query = words.fts(dialect)
     if dialect == "postgresql":
-        # the words in a subquery: the planner cannot estimate them, takes the default
-        # (few matches) and reads the GIN index; estimating an OR of prefixes it chose
-        # to scan every row's vector, several times slower for a common word. The ids
-        # as one array: a row each cost more than the matching
+        # each column's words against its unweighted index (see _column_match): the
+        # weighted index re-read every match's vector to check its weights. The ids as
+        # one array: a row each cost more than the matching
+        params: dict[str, str] = {}
+        condition = _column_match(("and", list(words.groups)), params)
         matched = session.scalar(
-            select(func.array_agg(Product.id)).where(
-                text(
-                    "catalog_product.search_vector @@ (SELECT to_tsquery('simple', :fts_query))"
-                ).bindparams(fts_query=query)
-            )
+            select(func.array_agg(Product.id)).where(text(condition).bindparams(**params))
         )
         return matched or ()
     # the ids as one string: a row per match cost three times the matching
