@@ -523,9 +523,10 @@ def _column_match(expr: Expr, params: dict[str, str]) -> str:
     are joined in one query); the parts are combined with the same AND and OR. A
     weighted term is tested against its own weight's lexemes only, so this finds exactly
     what ``search_vector @@`` the weighted query finds, without re-reading each match's
-    vector to check its weights. Each query is a subquery: the planner cannot estimate
-    it, takes its default (few matches) and reads the index instead of parsing every
-    row's text."""
+    vector to check its weights (one exception: PostgreSQL drops the stems' weights
+    from a vector whose document passes 16,383 words, which no product text nears).
+    Each query is a subquery: the planner cannot estimate it, takes its default (few
+    matches) and reads the index instead of parsing every row's text."""
     columns = _columns(expr)
     if len(columns) == 1:
         name = f"column_query_{len(params)}"

@@ -262,6 +262,62 @@ def test_a_word_cube_counted_from_the_cells_equals_the_grouped_queries(
         assert counted.labels and sum(counted.products.values()) > 0
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "العسل", "والعسل", "عسل", "زيت", "الزيت", "بالزيت", "زيوت", "زيت الاركان", "الأركان",
+        "huile", "huiles", "huil", "miel", "mieller", "argan", "huile miel", "absent",
+    ],
+)  # fmt: skip
+def test_postgresql_matches_each_column_on_its_own_index_as_the_weighted_vector_does(
+    make, session, is_postgres, text
+) -> None:
+    """The facet counts' ids come from an unweighted index on each text, every word
+    sent to its own column's: the very products the weighted ``search_vector`` finds
+    (exact words weigh A, stems B), whatever the Arabic article and clitics do to a
+    word's prefix."""
+    if not is_postgres:
+        pytest.skip("PostgreSQL's indexes (SQLite's FTS5 table holds both columns apart)")
+    from catalog.search import _fts_match, _matching_ids
+
+    coop = make.cooperative(region_code="09", province_code="09.001")
+    cats = [make.category(), make.category()]
+    titles = [
+        ("عسل الزعتر", "Miel de thym"),
+        ("زيت بالعسل", "Huile au miel"),
+        ("والعسل الحر", "Miellerie du Souss"),
+        ("زيت الزيتون", "Huilerie d'olive"),
+        ("زيوت طبيعية", "Huiles naturelles"),
+        ("للزيت الأركان", "Argan à l'huile"),
+        ("الأركاني", "Arganier"),
+        ("صابون", "Savon noir"),
+        ("الزيتون الأخضر", "Olives vertes"),
+    ]
+    ids = [
+        make.product(
+            coop,
+            cats[i % 2],
+            title_ar=title_ar,
+            title_fr=title_fr,
+            status="draft" if i == 2 else "published",
+        ).id
+        for i, (title_ar, title_fr) in enumerate(titles)
+    ]
+    session.flush()
+    words = compile_text(text)
+    weighted = set(
+        session.scalars(select(Product.id).where(_fts_match("postgresql", words.fts("postgresql"))))
+    )
+    assert set(_matching_ids(session, "postgresql", words)) == weighted
+    if text in ("العسل", "والعسل"):
+        # عسل, بالعسل, والعسل (a draft too): the word's prefix finds none of the others,
+        # its stem finds them all
+        assert weighted == set(ids[:3])
+    if text == "زيت":
+        # the olives' stem زيتون begins with the word, none of their words does
+        assert ids[-1] not in weighted and ids[3] in weighted
+
+
 def test_the_whole_catalog_cube_counted_from_the_cells_equals_the_grouped_queries(
     session, spread
 ) -> None:
