@@ -605,6 +605,14 @@ def compile_text(
     return TextQuery(words=tuple(content), groups=tuple(groups), exact=exact)
 
 
+def _column_filter(words: TextQuery) -> TextClause:
+    """PostgreSQL: the products matching every word, through the unweighted index of
+    each column (:func:`_column_match`)."""
+    params: dict[str, str] = {}
+    condition = _column_match(("and", list(words.groups)), params)
+    return text(condition).bindparams(**params)
+
+
 def _fts_match(dialect: str, query: str, name: str = "fts_query") -> TextClause:
     if dialect == "postgresql":
         return text(f"catalog_product.search_vector @@ to_tsquery('simple', :{name})").bindparams(
@@ -657,9 +665,10 @@ def _ranked_ids(q: ProductQuery, dialect: str, words: TextQuery) -> Select[Any]:
             Float,
         ).label("rank")
         tier = case((_fts_match(dialect, exact, "exact_query"), 0), else_=1).label("tier")
-        stmt = select(Product.id.label("id"), tier, rank).where(
-            _text_filter(dialect, words), *conds
-        )
+        # the matches from the two unweighted indexes (the same products): with the
+        # words as a literal the planner expected a tenth of the catalog and read every
+        # row's vector (0.7 s for 1,500 matches at 300,000 products)
+        stmt = select(Product.id.label("id"), tier, rank).where(_column_filter(words), *conds)
     else:
         # rank inside the full-text table: bm25 of each match (exact words weigh 4 times
         # their stems), lower is better
@@ -782,11 +791,7 @@ def _matching_ids(session: Session, dialect: str, words: TextQuery) -> Iterable[
         # each column's words against its unweighted index (see _column_match): the
         # weighted index re-read every match's vector to check its weights. The ids as
         # one array: a row each cost more than the matching
-        params: dict[str, str] = {}
-        condition = _column_match(("and", list(words.groups)), params)
-        matched = session.scalar(
-            select(func.array_agg(Product.id)).where(text(condition).bindparams(**params))
-        )
+        matched = session.scalar(select(func.array_agg(Product.id)).where(_column_filter(words)))
         return matched or ()
     # the ids as one string: a row per match cost three times the matching
     matched = session.scalar(
