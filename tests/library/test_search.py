@@ -318,6 +318,25 @@ def test_postgresql_matches_each_column_on_its_own_index_as_the_weighted_vector_
         assert ids[-1] not in weighted and ids[3] in weighted
 
 
+def test_postgresql_reads_each_column_match_from_its_index(session, is_postgres) -> None:
+    """The match's expressions are the indexes' own (any difference and PostgreSQL
+    would parse every row's text instead)."""
+    if not is_postgres:
+        pytest.skip("PostgreSQL's indexes")
+    from sqlalchemy import text as sql
+
+    from catalog.search import _column_filter
+
+    stmt = select(Product.id).where(_column_filter(compile_text("huile العسل")))
+    compiled = stmt.compile(session.get_bind())
+    session.execute(sql("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(
+        session.connection().exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars()
+    )
+    assert "ix_catalog_product_search_document" in plan
+    assert "ix_catalog_product_search_stems" in plan
+
+
 def test_the_whole_catalog_cube_counted_from_the_cells_equals_the_grouped_queries(
     session, spread
 ) -> None:
