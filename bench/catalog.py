@@ -782,6 +782,10 @@ def throughput(
         out["product_returning"] = wrk(
             base, pages["product"], duration, cookie=_session_cookie(base + pages["product"][0])
         )
+        # a guest with a cart gets the kept pages too, with their own cart link
+        cart = _cart_cookie(base, pages["product"])
+        for kind in ("listing", "product"):
+            out[f"{kind}_cart"] = wrk(base, pages[kind], duration, cookie=cart)
         listing_html = _fetch(base + pages["listing"][0])
     out["bare"] = _bare(listing_html, lambda base: wrk(base, ["/"], duration))
     out["bare_bytes"] = float(len(listing_html))
@@ -871,6 +875,13 @@ def measure(url: str, runs: int, duration: int) -> str:
         f"| {returning:,.0f} | {bare / returning:.2f}x "
         f"| {returning_raw:,.0f} | {bare / returning_raw:.2f}x |"
     )
+    for kind in ("listing", "product"):
+        cart = med([r[f"{kind}_cart"] for r in rates])
+        cart_raw = med([r[f"{kind}_cart_nopage"] for r in rates])
+        lines.append(
+            f"| {kind}, shopper with a cart | {len(pages[kind])} | | | | | | | | "
+            f"| {cart:,.0f} | {bare / cart:.2f}x | {cart_raw:,.0f} | {bare / cart_raw:.2f}x |"
+        )
     lines.append(
         f"| bare Flask page | 1 | {rates[0]['bare_bytes'] / 1024:.1f} | 0 | | | | | | "
         f"| {bare:,.0f} | 1.00x | | |"
@@ -972,9 +983,11 @@ def _long_tail(url: str, rng: random.Random, distinct: int) -> dict[str, list[st
     return {"listing": listing, "facets": facets, "search": search, "product": product}
 
 
-def _cart_cookie(base: str, product_url: str) -> str:
-    """The cookies of a shopper who put one product in their cart (through the page's
-    own form): every page they see is theirs, never a kept one."""
+def _cart_cookie(base: str, product_urls: list[str]) -> str:
+    """The cookies of a shopper who put one product in their cart (through the form of
+    the first of ``product_urls`` that has one: others are sold out); the message
+    saying so is shown once, then the pages they see are kept ones with their own cart
+    link, or theirs when the page cache is off."""
     import http.cookiejar
     import urllib.parse
     import urllib.request
@@ -982,11 +995,14 @@ def _cart_cookie(base: str, product_url: str) -> str:
     assert base.startswith("http://127.0.0.1:")
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with opener.open(base + product_url, timeout=120) as response:
-        page = response.read().decode()
-    product_id = re.search(r'name="product_id" value="(\d+)"', page)
-    if product_id is None:
-        raise SystemExit(f"no add-to-cart form on {product_url}")
+    for product_url in product_urls:
+        with opener.open(base + product_url, timeout=120) as response:
+            page = response.read().decode()
+        product_id = re.search(r'name="product_id" value="(\d+)"', page)
+        if product_id is not None:
+            break
+    else:
+        raise SystemExit("no add-to-cart form on any of the product pages")
     form = urllib.parse.urlencode({"product_id": product_id.group(1), "quantity": 1}).encode()
     # no CSRF token on this form: it is checked by where it comes from, as a browser says
     add = urllib.request.Request(
@@ -1050,7 +1066,7 @@ def long_tail(url: str, runs: int, duration: int, distinct: int) -> str:
             # warm the workers (connections, templates, the whole-catalog facet cube)
             # on a few listing and product pages, never on the ones measured
             _warm(base, [*pages["listing"][-4:], *pages["product"][-4:]])
-            cookie = _cart_cookie(base, pages["product"][-1])
+            cookie = _cart_cookie(base, pages["product"][::-1])
             for kind, urls in pages.items():
                 half = len(urls) // 2  # anonymous and shopper see different URLs
                 out[kind] = wrk_latency(base, urls[:half], duration)

@@ -26,6 +26,7 @@ from storefront import (
     sharing,
 )
 from storefront.auth import login_manager
+from storefront.cart import link as cart_link
 from storefront.cart import store
 from storefront.config import DEFAULTS
 from storefront.extensions import babel, compress, csrf, db, migrate
@@ -87,6 +88,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     payments.init_app(app)
     store.init_app(app)
+    cart_link.init_app(app)
     search_state.init_app(app)
     facets.init_app(app)
     pagecache.init_app(app)

@@ -18,9 +18,14 @@ With ``REDIS_URL`` set the kept pages live in Redis, shared by every worker and
 host, each under its stamp; without it each process keeps its own.
 
 Nothing personal is ever shared. A page is kept only when its rendering left the
-session holding nothing but a CSRF token (no cart, no flash, no login) and put no form
-token in the page: the product page's forms (add to cart, the delivery province) carry
-none, they are checked by where they come from (:func:`storefront.security.same_origin`)."""
+session holding nothing but a CSRF token and a guest's cart (no flash, no login, no
+delivery province) and put no form token in the page: the product page's forms (add to
+cart, the delivery province) carry none, they are checked by where they come from
+(:func:`storefront.security.same_origin`). A guest's cart shows on a catalog page only
+as the layout's cart link (:mod:`storefront.cart.link`): pages are kept with the link of
+an empty cart, and a guest with a cart gets the kept page with their own link instead.
+So a shopper who put something in their cart keeps getting kept pages; a signed-in
+shopper does not (their menu, their alerts)."""
 
 from __future__ import annotations
 
@@ -36,6 +41,7 @@ from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 from redis import Redis
 
+from storefront.cart import link, store
 from storefront.i18n import current_language
 from storefront.sharing import redis_of
 from storefront.shop import facets
@@ -178,8 +184,33 @@ def anonymous() -> bool:
     return not current_user.is_authenticated and set(session) <= {token_field(), "_fresh"}
 
 
+def _guest_with_cart() -> int | None:
+    """The number of items in the cart of a visitor without an account whose session
+    holds nothing else (0: anonymous); None for anybody else."""
+    if current_user.is_authenticated or not set(session) <= {
+        token_field(),
+        "_fresh",
+        store.SESSION_KEY,
+        store.COUNT_KEY,
+    }:
+        return None
+    return link.count()
+
+
+def _swap_cart(page: str, shown: int, wanted: int) -> str | None:
+    """``page`` with its cart link for ``shown`` items made the one for ``wanted``;
+    None unless that link is in the page exactly once."""
+    if shown == wanted:
+        return page
+    old = link.cart_link(shown)
+    if page.count(old) != 1:
+        return None
+    return page.replace(old, link.cart_link(wanted), 1)
+
+
 def cached_page(view: Callable[..., str]) -> Callable[..., str]:
-    """Serve ``view``'s HTML from the cache to anonymous visitors."""
+    """Serve ``view``'s HTML from the cache to anonymous visitors and guests with a
+    cart (with their own cart link)."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> str:
@@ -189,17 +220,22 @@ def cached_page(view: Callable[..., str]) -> Callable[..., str]:
             # what the page reads is kept under it; its time is an anonymous page's
             # Last-Modified (storefront.httpcache): read before rendering
             facets.catalog_stamp()
-        if not cache.enabled or not anonymous():
+        items = _guest_with_cart()
+        if not cache.enabled or items is None:
             return view(*args, **kwargs)
         # read before rendering: a change committed meanwhile moves it past this value
         stamp = facets.catalog_stamp()
         key = (request.full_path, current_language())
         kept = cache.get(key, stamp)
         if kept is not None:
-            return kept
+            mine = _swap_cart(kept, 0, items)
+            if mine is not None:
+                return mine
         page = view(*args, **kwargs)
-        if anonymous() and token_field() not in g:  # nothing personal in the page
-            cache.put(key, page, stamp)
+        if _guest_with_cart() == items and token_field() not in g:  # nothing personal
+            shared = _swap_cart(page, items, 0)
+            if shared is not None:
+                cache.put(key, shared, stamp)
         return page
 
     return wrapper

@@ -8,8 +8,10 @@ from sqlalchemy import event
 
 from catalog.models import Category, Product
 from catalog.rules import refresh_products
+from storefront.cart.link import cart_link
 from storefront.extensions import db
 from storefront.shop import facets, pagecache
+from tests.storefront.backoffice import login, shopper
 
 
 @pytest.fixture
@@ -47,13 +49,84 @@ def test_an_anonymous_visitor_gets_the_page_without_a_query(client, caching, app
     assert len(app_queries) == 1 and "catalog_stamp" in app_queries[0], "the stamp, nothing else"
 
 
-def test_a_visitor_with_a_session_never_gets_a_shared_page(client, caching, app_queries):
-    client.get("/fr/c/huile-argan")
+def _rendered(statements: list[str]) -> list[str]:
+    """The statements beyond the catalog stamp's read: a page rendered, not kept."""
+    return [q for q in statements if "catalog_stamp" not in q]
+
+
+def _add_to_cart(client, product_id: int, quantity: int) -> None:
+    response = client.post(
+        "/cart/add",
+        data={"product_id": product_id, "quantity": quantity},
+        headers={"Origin": "http://localhost"},
+        follow_redirects=True,  # where the "added" message is shown
+    )
+    assert response.status_code == 200
     with client.session_transaction() as s:
-        s["cart"] = [[caching.id, 1]]
+        assert "_flashes" not in s
+
+
+@pytest.mark.translated
+def test_a_guest_with_a_cart_gets_the_kept_page_with_their_own_cart(app, caching, app_queries):
+    anonymous = app.test_client().get("/fr/c/huile-argan").get_data(as_text=True)
+    assert "(1 article)" not in anonymous
+    guest = app.test_client()
+    _add_to_cart(guest, caching.id, 1)
     app_queries.clear()
-    assert client.get("/fr/c/huile-argan").status_code == 200
-    assert app_queries, "rendered for this visitor"
+    response = guest.get("/fr/c/huile-argan")
+    page = response.get_data(as_text=True)
+    assert not _rendered(app_queries), "served from the cache"
+    assert response.cache_control.private and response.cache_control.no_store  # theirs only
+    assert '<span class="visually-hidden">(1 article)</span>' in page
+    assert page.replace(str(cart_link_html(app, 1)), str(cart_link_html(app, 0))) == anonymous
+    _add_to_cart(guest, caching.id, 2)
+    assert "(3 articles)" in guest.get("/fr/c/huile-argan").get_data(as_text=True)
+    assert app.test_client().get("/fr/c/huile-argan").get_data(as_text=True) == anonymous
+
+
+@pytest.mark.translated
+def test_a_page_rendered_for_a_guest_with_a_cart_is_kept_without_it(app, caching, app_queries):
+    guest = app.test_client()
+    _add_to_cart(guest, caching.id, 2)
+    app_queries.clear()
+    mine = guest.get("/ar/p/argan").get_data(as_text=True)
+    assert _rendered(app_queries), "nothing kept yet: rendered"
+    assert '<span class="visually-hidden">(منتجان)</span>' in mine
+    app_queries.clear()
+    shared = app.test_client().get("/ar/p/argan").get_data(as_text=True)
+    assert not _rendered(app_queries), "served from the cache"
+    assert '<span aria-hidden="true">2</span>' not in shared
+    assert shared == mine.replace(
+        str(cart_link_html(app, 2, "ar")), str(cart_link_html(app, 0, "ar"))
+    )
+
+
+def cart_link_html(app, n: int, lang: str = "fr") -> str:
+    with app.test_request_context(f"/{lang}/"):
+        app.preprocess_request()
+        return str(cart_link(n))
+
+
+@pytest.mark.parametrize("holding", ["signed in", "a delivery province", "a message"])
+def test_anybody_else_with_a_session_never_gets_a_kept_page(
+    client, caching, session, app_queries, holding
+):
+    client.get("/fr/c/huile-argan")  # kept by an anonymous visit
+    if holding == "signed in":
+        user = shopper(session)
+        session.commit()
+        login(client, user)
+    else:
+        with client.session_transaction() as s:
+            if holding == "a delivery province":
+                s["deliver_to"] = "06.141"
+            else:
+                s["_flashes"] = [("info", "Bienvenue")]
+    app_queries.clear()
+    page = client.get("/fr/c/huile-argan").get_data(as_text=True)
+    assert _rendered(app_queries), "rendered for this visitor"
+    if holding == "a message":
+        assert "Bienvenue" in page
 
 
 def test_a_catalog_change_committed_here_drops_the_pages(app, client, caching, app_queries):
@@ -154,12 +227,12 @@ def test_the_category_tree_is_read_once_per_catalog_stamp(app, client, caching, 
 
 
 def test_a_product_moved_to_a_category_the_kept_tree_has_not_seen(
-    client, caching, make, session, app_queries
+    app, client, caching, make, session, app_queries
 ):
     """Another process made the category and moved the product after this one read the
     stamp (or within CATALOG_STAMP_CHECK_SECONDS): the product page reads the tree again."""
-    with client.session_transaction() as s:
-        s["cart"] = [[caching.id, 1]]  # no page cache: the page is rendered
+    app.config["CATALOG_PAGE_CACHE_SECONDS"] = 0
+    pagecache.init_app(app)  # no page cache: each page is rendered
     assert client.get("/fr/p/argan").status_code == 200  # the tree is kept
     caching.category = make.category("huile-cosmetique", name_fr="Huile cosmétique")
     session.commit()  # behind the app's back: the stamp stays

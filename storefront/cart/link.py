@@ -1,0 +1,47 @@
+"""The layout's link to the cart, with the number of items in it: the one part of a
+catalog page that differs between an anonymous visitor and a guest with a cart, so the
+anonymous page cache can serve both (:mod:`storefront.shop.pagecache` swaps it)."""
+
+from __future__ import annotations
+
+from flask import Flask, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from markupsafe import Markup, escape
+
+from storefront.cart.store import COUNT_KEY
+
+ICON = (
+    '<svg aria-hidden="true" focusable="false" viewBox="0 0 24 24" width="22" height="22">'
+    '<path d="M3 4h2l2.4 10.2a1 1 0 0 0 1 .8h8.9a1 1 0 0 0 1-.8L20 8H6.2" fill="none" '
+    'stroke="currentColor" stroke-width="2" stroke-linejoin="round"/>'
+    '<circle cx="9" cy="19" r="1.6" fill="currentColor"/>'
+    '<circle cx="17" cy="19" r="1.6" fill="currentColor"/></svg>'
+)
+
+
+def count() -> int | None:
+    """The number of items in the visitor's cart as the session keeps it (0 without
+    one; None when the session holds something else there)."""
+    n = session.get(COUNT_KEY, 0)
+    return n if type(n) is int and n >= 0 else None
+
+
+def cart_link(n: int) -> Markup:
+    """The link, for a cart holding ``n`` items."""
+    label = escape(_("Cart"))
+    badge = ""
+    if n:
+        items = escape(ngettext("(%(num)d item)", "(%(num)d items)", n))
+        badge = (
+            f' <span class="count"><span class="visually-hidden">{items}</span>'
+            f'<span aria-hidden="true">{n}</span></span>'
+        )
+    return Markup(  # noqa: S704 (every value escaped)
+        f'<a class="cart-link" href="{escape(url_for("cart.show"))}">{ICON}'
+        f'<span class="cart-label">{label}</span>{badge}</a>'
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(cart_link, "cart_link")
