@@ -715,30 +715,28 @@ def _warm(base: str, urls: list[str]) -> None:
         list(pool.map(fetch, urls * 6))
 
 
+def _settle(base: str, quiet: float = 0.05, longest: float = 300) -> None:
+    """Wait until both workers are idle: after the first request each builds the
+    whole-catalog facet cube and the search vocabulary in a background thread (seconds
+    at 300,000 products), which would otherwise be counted against the first pages
+    measured. Idle: their CPU time grows by less than ``quiet`` s in a second."""
+    deadline = time.monotonic() + longest
+    before = workers_cpu(base)
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        now = workers_cpu(base)
+        if now - before < quiet:
+            return
+        before = now
+    raise SystemExit("the workers are still busy after their warm-up")
+
+
 def wrk(
     base: str, urls: list[str], duration: int, connections: int = 16, cookie: str | None = None
 ) -> float:
     """Requests/s over ``duration`` seconds, cycling through ``urls`` (loopback only);
     with ``cookie``, every request sends it (a returning visitor)."""
     return float(wrk_latency(base, urls, duration, connections, cookie)["rps"])
-
-
-def _session_cookie(url: str) -> str:
-    """The ``session=…`` cookie of a visitor who has seen ``url`` a few times (the
-    first answers still change it: Flask-Login marks the new session not fresh)."""
-    import urllib.request
-
-    assert url.startswith("http://127.0.0.1:")
-    cookie = ""
-    for _ in range(3):
-        request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            for header in response.headers.get_all("Set-Cookie") or []:
-                if header.startswith("session="):
-                    cookie = header.split(";", 1)[0]
-    if not cookie:
-        raise SystemExit(f"no session cookie from {url}")
-    return cookie
 
 
 def _lua_string(value: str) -> str:
@@ -775,13 +773,8 @@ def throughput(
     with gunicorn("storefront:create_app()", env) as base:
         for kind, urls in pages.items():
             _warm(base, urls)
+            _settle(base)
             out[kind] = wrk(base, urls, duration)
-        # a product page gives a first-time visitor a session (for the add-to-cart
-        # form's CSRF token): the rate above pays for one per request; a returning
-        # visitor brings it back
-        out["product_returning"] = wrk(
-            base, pages["product"], duration, cookie=_session_cookie(base + pages["product"][0])
-        )
         # a guest with a cart gets the kept pages too, with their own cart link
         cart = _cart_cookie(base, pages["product"])
         for kind in ("listing", "product"):
@@ -868,13 +861,6 @@ def measure(url: str, runs: int, duration: int) -> str:
             f"| {cold[kind]['p95']:.1f} | {rps:,.0f} | {bare / rps if rps else float('inf'):.2f}x "
             f"| {raw:,.0f} | {bare / raw if raw else float('inf'):.2f}x |"
         )
-    returning = med([r["product_returning"] for r in rates])
-    returning_raw = med([r["product_returning_nopage"] for r in rates])
-    lines.append(
-        f"| product, returning visitor | {len(pages['product'])} | | | | | | | | "
-        f"| {returning:,.0f} | {bare / returning:.2f}x "
-        f"| {returning_raw:,.0f} | {bare / returning_raw:.2f}x |"
-    )
     for kind in ("listing", "product"):
         cart = med([r[f"{kind}_cart"] for r in rates])
         cart_raw = med([r[f"{kind}_cart_nopage"] for r in rates])
@@ -1066,6 +1052,7 @@ def long_tail(url: str, runs: int, duration: int, distinct: int) -> str:
             # warm the workers (connections, templates, the whole-catalog facet cube)
             # on a few listing and product pages, never on the ones measured
             _warm(base, [*pages["listing"][-4:], *pages["product"][-4:]])
+            _settle(base)
             cookie = _cart_cookie(base, pages["product"][::-1])
             for kind, urls in pages.items():
                 half = len(urls) // 2  # anonymous and shopper see different URLs
