@@ -116,6 +116,7 @@ def province(code: str) -> Province | None:
     return _province_index().get(code)
 
 
+@cache
 def provinces_of(region_code: str) -> tuple[Province, ...]:
     """Provinces and prefectures of a region, without the arrondissement subdivisions."""
     return tuple(

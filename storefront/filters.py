@@ -15,7 +15,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent, get_group_symbol
 from flask import Flask, Response, request
-from flask_babel import get_translations, gettext, ngettext
+from flask_babel import get_locale, get_translations, gettext, ngettext
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
@@ -123,11 +123,30 @@ def _render(context: Context, text: str, variables: dict[str, Any]) -> str:
     return text % variables
 
 
+#: the Jinja environment's attribute keeping its app's translations by page language
+TRANSLATIONS = "taawun_translations"
+
+
+def _translations(context: Context) -> Any:
+    """The translations of the page's language (its ``lang``), kept by the app's Jinja
+    environment: Flask-Babel finds them through the request state on every call, a few
+    dozen times a page. Kept only when the locale in force is that language's (a mail
+    or PDF in another language switches both together)."""
+    lang = context.get("lang")
+    kept: dict[str, Any] = getattr(context.environment, TRANSLATIONS)
+    found = kept.get(lang) if isinstance(lang, str) else None
+    if found is None:
+        found = get_translations()
+        if lang in FORMAT_LOCALES and str(get_locale()) == FORMAT_LOCALES[lang]:
+            kept[lang] = found
+    return found
+
+
 @pass_context
 def formatted_gettext(context: Context, message: str, /, **variables: Any) -> str:
     """Jinja's ``_``/``gettext`` with the numbers of the message formatted (see
     :func:`_with_numbers`)."""
-    return _render(context, get_translations().ugettext(message), variables)
+    return _render(context, _translations(context).ugettext(message), variables)
 
 
 @pass_context
@@ -138,7 +157,7 @@ def counted_ngettext(
     numbers: ``4 000 paniers``, not ``4000 paniers`` (``%(num)d`` reads the formatted
     count; a template passing its own ``num`` keeps it)."""
     variables.setdefault("num", count)
-    return _render(context, get_translations().ungettext(singular, plural, count), variables)
+    return _render(context, _translations(context).ungettext(singular, plural, count), variables)
 
 
 def money_html(amount: Money | int, lang: str | None = None) -> Markup:
@@ -277,6 +296,7 @@ def fingerprint_static(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     fingerprint_static(app)
+    app.jinja_env.extend(**{TRANSLATIONS: {}})
     app.add_template_filter(money_html, "money")
     app.add_template_filter(money_text, "money_text")
     app.add_template_filter(ltr, "ltr")

@@ -10,6 +10,7 @@ one URL and take the language the same way; they are never shared by a cache."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from babel import Locale
 from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
@@ -80,12 +81,8 @@ def is_per_language(endpoint: str | None) -> bool:
     return blueprint is not None and blueprint.url_prefix == URL_PREFIX
 
 
-def page_url(code: str, *, canonical: bool = False, external: bool = False) -> str | None:
-    """This public page in language ``code`` (``None`` on other pages). The canonical
-    form keeps only the query arguments that make a different page (its number)."""
-    if not is_per_language(request.endpoint) or request.view_args is None:
-        return None
-    args: dict[str, Any] = dict(request.view_args)
+def _built_page_url(code: str, canonical: bool, external: bool) -> str:
+    args: dict[str, Any] = dict(request.view_args or {})
     query = request.args.to_dict(flat=False)
     if canonical:
         kept = CANONICAL_ARGS.get(str(request.endpoint), DEFAULT_CANONICAL_ARGS)
@@ -95,14 +92,40 @@ def page_url(code: str, *, canonical: bool = False, external: bool = False) -> s
     return url_for(str(request.endpoint), _external=external, **args)
 
 
+def _split_page_url(canonical: bool, external: bool) -> tuple[str, str] | None:
+    """This page's URL around its language, ``(root, rest)``: ``root/<code>rest`` is
+    the page in language ``code``. Built once per request and form (a page's layout
+    asks for seven of them: canonical, alternates, default and switcher); None on
+    pages without a language in their URL."""
+    if not is_per_language(request.endpoint) or request.view_args is None:
+        return None
+    split: dict[tuple[bool, bool], tuple[str, str]] = g.setdefault("page_urls", {})
+    found = split.get((canonical, external))
+    if found is None:
+        lang = current_language()
+        url = _built_page_url(lang, canonical, external)
+        root = request.script_root
+        if external:
+            parts = urlsplit(url)
+            root = f"{parts.scheme}://{parts.netloc}{root}"
+        if not url.startswith(f"{root}/{lang}/"):
+            raise RuntimeError(f"{url} does not start with its language")
+        found = split[canonical, external] = (root, url[len(root) + 1 + len(lang) :])
+    return found
+
+
+def page_url(code: str, *, canonical: bool = False, external: bool = False) -> str | None:
+    """This public page in language ``code`` (``None`` on other pages). The canonical
+    form keeps only the query arguments that make a different page (its number)."""
+    split = _split_page_url(canonical, external)
+    return None if split is None else f"{split[0]}/{code}{split[1]}"
+
+
 def default_page_url() -> str | None:
     """This public page without its language: the address that redirects each
     visitor to their own (hreflang's ``x-default``)."""
-    url = page_url(current_language(), canonical=True, external=True)
-    if url is None:
-        return None
-    root = request.host_url.rstrip("/") + request.script_root
-    return root + url[len(root) + 1 + len(current_language()) :]
+    split = _split_page_url(canonical=True, external=True)
+    return None if split is None else split[0] + split[1]
 
 
 def _redirect_bare_url() -> Response | None:

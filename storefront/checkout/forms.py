@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -15,14 +17,21 @@ from storefront.orders.messages import DELIVERY_OPTIONS, PAYMENT_METHODS
 def province_choices(lang: str) -> list[SelectChoice]:
     """An empty first choice, then the provinces grouped by region (an ``<optgroup>``
     each): choosing the province gives the region, and the page works without JavaScript."""
-    return [
+    return list(_province_choices(lang))
+
+
+@lru_cache(maxsize=8)
+def _province_choices(lang: str) -> tuple[SelectChoice, ...]:
+    """Made once per language: every product page's delivery chooser asks for them."""
+    return (
         # empty, so that ``required`` stops a form sent without a choice
         SelectChoice("", _l("Choose…")),
-    ] + [
-        SelectChoice(p.code, p.name(lang), optgroup=region.name(lang))
-        for region in regions.regions()
-        for p in regions.provinces_of(region.code)
-    ]
+        *(
+            SelectChoice(p.code, p.name(lang), optgroup=region.name(lang))
+            for region in regions.regions()
+            for p in regions.provinces_of(region.code)
+        ),
+    )
 
 
 class DetailsForm(Form):
