@@ -689,6 +689,19 @@ def workers_cpu(base: str) -> float:
     return total
 
 
+def workers_rss(base: str) -> list[float]:
+    """The resident memory (MB) of each gunicorn worker serving ``base`` (Linux ``/proc``)."""
+    master = MASTERS[base]
+    sizes = []
+    for task in Path(f"/proc/{master}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            with contextlib.suppress(FileNotFoundError):
+                for line in Path(f"/proc/{child}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        sizes.append(int(line.split()[1]) / 1024)
+    return sizes
+
+
 LUA = """
 local urls = {%s}
 local i = 0
@@ -1059,7 +1072,9 @@ def long_tail(url: str, runs: int, duration: int, distinct: int) -> str:
                 out[kind] = wrk_latency(base, urls[:half], duration)
                 out[f"{kind} cart"] = wrk_latency(base, urls[half:-4], duration, cookie=cookie)
             listing_html = _fetch(base + pages["listing"][0])
+            rss = workers_rss(base)
         out["bare"] = _bare(listing_html, lambda base: wrk_latency(base, ["/"], duration))
+        out["rss"] = {"max": max(rss), "min": min(rss)}
         print(f"run {run}: {out}", flush=True)
         results.append(out)
     med = lambda key, field: statistics.median(r[key][field] for r in results)  # noqa: E731
@@ -1096,7 +1111,9 @@ def long_tail(url: str, runs: int, duration: int, distinct: int) -> str:
         "CPU ms/req: user + system time of the two gunicorn workers over the requests "
         "served (`/proc`), the server's cost of a page whatever else the machine runs "
         "(SQLite runs in the workers; PostgreSQL's own processes are not counted). "
-        f"Load average (1 min) when the runs started: {load_at_start:.1f}.",
+        f"Load average (1 min) when the runs started: {load_at_start:.1f}. "
+        f"Each worker's resident memory after the run: {med('rss', 'min'):.0f}–"
+        f"{med('rss', 'max'):.0f} MB (the whole-catalog facet cells and vocabulary built).",
     ]
     return _report(lines, f"catalog-longtail-{dialect.lower()}.md")
 
