@@ -1138,6 +1138,19 @@ def _cart_in_process(client: Any, product_urls: list[str]) -> None:
     assert client.get_cookie("session") is not None, "no session cookie after adding"
 
 
+def _warm_in_process(app: Any) -> None:
+    """What the facet warmer builds in a worker's background thread: the whole-catalog
+    facet cells and cube, and the search vocabulary."""
+    from catalog.search import warm_whole_catalog
+    from storefront.extensions import db
+    from storefront.shop import facets
+    from storefront.shop import search as search_state
+
+    with app.app_context():
+        warm_whole_catalog(db.session, facets.facet_cache())
+        search_state.refresh_vocabulary()
+
+
 def long_tail_cpu(url: str, distinct: int, cart: bool = True) -> str:
     """Server time of long-tail pages in-process, each URL fetched once, page cache off
     (``cart``: as a shopper with a cart, their session on every request; otherwise
@@ -1147,10 +1160,7 @@ def long_tail_cpu(url: str, distinct: int, cart: bool = True) -> str:
     HTTP server in either: under gunicorn ``longtail`` reports the workers' CPU)."""
     from flask import Flask
 
-    from catalog.search import warm_whole_catalog
     from storefront.extensions import db
-    from storefront.shop import facets
-    from storefront.shop import search as search_state
 
     load_at_start = os.getloadavg()[0]
     pages = _long_tail(url, random.Random(11), max(distinct, 50))
@@ -1159,9 +1169,8 @@ def long_tail_cpu(url: str, distinct: int, cart: bool = True) -> str:
     app.wsgi_app = timer  # type: ignore[method-assign]
     client = app.test_client()
     statements: list[str] = []
+    _warm_in_process(app)
     with app.app_context():
-        warm_whole_catalog(db.session, facets.facet_cache())
-        search_state.refresh_vocabulary()
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     for u in [*pages["listing"][-4:], *pages["product"][-4:], *pages["search"][-2:]]:
         assert client.get(u).status_code == 200, u  # connections and templates
@@ -1225,6 +1234,7 @@ def profile(url: str, kind: str, top: int, cart: bool = True) -> str:
 
     pages = _long_tail(url, random.Random(11), 400)
     app = _app(url, CATALOG_PAGE_CACHE_SECONDS=0, CATALOG_FACET_WARM=False)
+    _warm_in_process(app)
     client = app.test_client()
     urls = pages[kind]
     for u in urls[:40]:
