@@ -24,15 +24,20 @@
 
 from __future__ import annotations
 
+import time as clock
 from collections.abc import Callable
 from datetime import datetime, time
-from functools import wraps
+from email.utils import formatdate
+from functools import lru_cache, wraps
 from typing import Any
 
 from flask import Flask, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask.wrappers import Response
 from flask_login import current_user
+from itsdangerous import URLSafeTimedSerializer
+from werkzeug.datastructures import ResponseCacheControl
+from werkzeug.http import parse_cache_control_header
 
 from catalog.db import utcnow
 from storefront.shop.pagecache import anonymous, token_field
@@ -59,6 +64,11 @@ PERSONAL_BLUEPRINTS = frozenset(
 ASSET_ENDPOINTS = frozenset({"static", "site.media"})
 #: when this process started serving: its templates and code may differ from before
 STARTED = "httpcache_started_at"
+#: the session's signing serializer, and the keys it was made with
+SERIALIZER = "httpcache_session_serializer"
+#: the request headers that can make a response ``304``/``412`` (``If-Range`` only
+#: counts with ranges, which catalog pages do not offer)
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH")
 
 
 def catalog_page(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -92,35 +102,70 @@ def _shareable(response: Response) -> bool:
 def apply_policy(response: Response) -> Response:
     if request.endpoint in ASSET_ENDPOINTS:
         return response
+    # ``response.cache_control`` parses the header anew on each read and writes it
+    # back on each change: one parse and one write instead
+    given = response.headers.get("Cache-Control")
+    cache_control = parse_cache_control_header(given, None, ResponseCacheControl)
+    changed = True
     if is_personal():
         g.shared_response = False
-        if response.cache_control.no_store and not response.cache_control.public:
+        if cache_control.no_store and not cache_control.public:
             return response  # kept nowhere already
-        response.cache_control.public = False
-        response.cache_control.s_maxage = None
-        response.cache_control.max_age = None
-        response.cache_control.private = True
-        response.cache_control.no_store = True
+        cache_control.public = False
+        cache_control.s_maxage = None
+        cache_control.max_age = None
+        cache_control.private = True
+        cache_control.no_store = True
     elif g.get("catalog_page") and _shareable(response):
         config = current_app.config
-        response.cache_control.public = True
-        response.cache_control.max_age = 0
-        response.cache_control.s_maxage = int(config.get("CATALOG_SHARED_SECONDS", SHARED_SECONDS))
-        response.cache_control.stale_while_revalidate = int(
+        cache_control.public = True
+        cache_control.max_age = 0
+        cache_control.s_maxage = int(config.get("CATALOG_SHARED_SECONDS", SHARED_SECONDS))
+        cache_control.stale_while_revalidate = int(
             config.get("CATALOG_STALE_SECONDS", STALE_SECONDS)
         )
         g.shared_response = True
-    elif "Cache-Control" not in response.headers:
-        response.cache_control.private = True
-        response.cache_control.no_cache = True
+    elif given is None:
+        cache_control.private = True
+        cache_control.no_cache = True
+    else:
+        changed = False  # the view's own policy stays
+    if changed:
+        response.headers["Cache-Control"] = cache_control.to_header()
     if g.get("catalog_page") and response.status_code == 200 and not response.is_streamed:
         response.add_etag(weak=True)
         if "catalog_changed_at" in g and g.get("shared_response") is not False:
             modified = last_modified(g.catalog_changed_at)
             if modified is not None:  # (None would be dumped as the time now)
                 response.last_modified = modified
-        response.make_conditional(request)
+        _make_conditional(response)
     return response
+
+
+def _make_conditional(response: Response) -> None:
+    """``response.make_conditional(request)``, which, for a request that asks nothing
+    conditional, only adds ``Date`` (and ``Content-Length`` when missing): that date
+    written once a second, and the comparisons skipped when there is nothing to compare."""
+    environ = request.environ
+    if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
+        return
+    if "Date" not in response.headers:
+        response.headers["Date"] = http_date_now()
+    if "Content-Length" not in response.headers or any(
+        name in environ for name in CONDITIONAL_HEADERS
+    ):
+        response.make_conditional(request)
+
+
+def http_date_now() -> str:
+    """The current time as an HTTP date (``Sat, 05 Dec 2026 10:19:26 GMT``), as
+    :func:`werkzeug.http.http_date` writes it (whole seconds), formatted once a second."""
+    return _http_date(int(clock.time()))
+
+
+@lru_cache(maxsize=2)
+def _http_date(second: int) -> str:
+    return formatdate(second, usegmt=True)
 
 
 def last_modified(changed: datetime | None) -> datetime | None:
@@ -137,7 +182,15 @@ def last_modified(changed: datetime | None) -> datetime | None:
 
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, without ``Vary: Cookie`` on the pages a shared
-    cache may keep: for an anonymous visitor they are the same whatever the cookie."""
+    cache may keep: for an anonymous visitor they are the same whatever the cookie.
+    Its signing serializer is made once per key, not on every request."""
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        made = app.extensions.get(SERIALIZER)
+        if made is None or made[0] != keys:
+            made = app.extensions[SERIALIZER] = (keys, super().get_signing_serializer(app))
+        return made[1]
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         super().save_session(app, session, response)

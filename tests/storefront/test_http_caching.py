@@ -62,6 +62,14 @@ def test_catalog_pages_answer_a_conditional_get_with_304(client, souk, url):
     assert again.headers["ETag"] == etag
 
 
+def test_catalog_pages_carry_the_date_and_refuse_an_if_match_that_differs(client, souk):
+    first = client.get("/fr/c/miel")
+    assert abs(parse_date(first.headers["Date"]) - utcnow()) < timedelta(seconds=5)
+    assert client.get("/fr/c/miel", headers={"If-Match": '"another"'}).status_code == 412
+    again = client.get("/fr/c/miel", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["Date"]
+
+
 def test_a_catalog_change_changes_the_etag(client, souk, session):
     etag = client.get("/fr/c/miel").headers["ETag"]
     souk.price_minor = 4_200

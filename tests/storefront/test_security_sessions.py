@@ -110,6 +110,19 @@ def test_an_old_style_session_id_opens_nothing(app, session, amina) -> None:
     assert session.get(User, amina.id).session_epoch == 0
 
 
+def test_a_session_signed_with_a_replaced_key_is_refused_unless_kept_as_fallback(app) -> None:
+    client = app.test_client()
+    with client.session_transaction() as browser:
+        browser["cart_n"] = 3
+    old = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "a-new-secret-key-for-this-running-app-0123456789"
+    with client.session_transaction() as browser:
+        assert "cart_n" not in browser
+    app.config["SECRET_KEY_FALLBACKS"] = [old]
+    with client.session_transaction() as browser:
+        assert browser["cart_n"] == 3
+
+
 def test_logging_out_forgets_the_checkout_orders_and_cart(client, session, amina, shop) -> None:
     oil = shop[0]
     _login(client, amina.email)
