@@ -3,7 +3,8 @@ other tests)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -13,26 +14,41 @@ from storefront.extensions import db
 
 
 @pytest.fixture
-def limited_app(database_url, tmp_path, session) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "WTF_CSRF_ENABLED": False,
-            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_LOGIN": "2 per minute",
-            "RATELIMIT_SIGNUP": "2 per minute",
-            "RATELIMIT_PASSWORD_RESET": "2 per minute",
-            "RATELIMIT_TRACKING": "2 per minute",
-            "RATELIMIT_API_READ": "3 per minute",
-        }
+def limits(database_url, tmp_path, session) -> Iterator[Callable[..., Flask]]:
+    """Makes an app with limits on, ``config`` added (rate limits, mostly)."""
+    apps: list[Flask] = []
+
+    def make_app(**config: Any) -> Flask:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "test-secret",
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "WTF_CSRF_ENABLED": False,
+                "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+                "RATELIMIT_ENABLED": True,
+                **config,
+            }
+        )
+        apps.append(app)
+        return app
+
+    yield make_app
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def limited_app(limits) -> Flask:
+    return limits(
+        RATELIMIT_LOGIN="2 per minute",
+        RATELIMIT_SIGNUP="2 per minute",
+        RATELIMIT_PASSWORD_RESET="2 per minute",
+        RATELIMIT_TRACKING="2 per minute",
+        RATELIMIT_API_READ="3 per minute",
     )
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_limits_are_off_in_tests_unless_asked_for(app, client) -> None:
@@ -54,6 +70,27 @@ def test_repeated_logins_get_a_translated_429_page(limited_app) -> None:
     assert "Too many attempts" in response.get_data(as_text=True)
     assert int(response.headers["Retry-After"]) > 0
     assert client.get("/account/login").status_code == 200, "showing the form is not limited"
+
+
+def test_reading_pages_counts_nothing_and_the_api_says_its_limit(limited_app) -> None:
+    client = limited_app.test_client()
+    for _ in range(5):
+        page = client.get("/account/login")
+        assert page.status_code == 200 and "X-RateLimit-Limit" not in page.headers
+    codes = [client.post("/account/login", data={"email": "a@b.ma"}).status_code for _ in range(3)]
+    assert codes == [200, 200, 429], "the posts' budget was left whole by the reads"
+    api = client.get("/api/v1/regions")
+    assert api.headers["X-RateLimit-Limit"] == "3" and api.headers["X-RateLimit-Remaining"] == "2"
+
+
+def test_meta_limits_hold_on_pages_people_read(limits) -> None:
+    """A client over its meta limit (too many refusals) is refused everywhere, the pages
+    that count nothing included."""
+    client = limits(RATELIMIT_LOGIN="1 per minute", RATELIMIT_META="1 per hour").test_client()
+    assert client.get("/fr/privacy").status_code == 200
+    codes = [client.post("/account/login", data={"email": "a@b.ma"}).status_code for _ in range(2)]
+    assert codes == [200, 429]
+    assert client.get("/fr/privacy").status_code == 429
 
 
 def test_the_limit_is_per_address(limited_app) -> None:
@@ -92,41 +129,18 @@ def test_api_reads_get_a_429_problem(limited_app) -> None:
     assert int(response.headers["Retry-After"]) > 0
 
 
-def test_checkout_posts_are_limited(database_url, tmp_path, session) -> None:
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "WTF_CSRF_ENABLED": False,
-            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_CHECKOUT": "2 per minute",
-        }
-    )
-    client = app.test_client()
+def test_checkout_posts_are_limited(limits) -> None:
+    client = limits(RATELIMIT_CHECKOUT="2 per minute").test_client()
     codes = [client.post("/checkout/", data={}).status_code for _ in range(3)]
     assert codes[:2] != [429, 429] and codes[2] == 429
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
-def test_each_api_token_has_its_own_budget(database_url, tmp_path, session, make) -> None:
+def test_each_api_token_has_its_own_budget(limits, session, make) -> None:
     from catalog.accounts.api_tokens import issue_token
     from catalog.accounts.users import Role, User
     from tests.conftest import NOW
 
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_API_TOKEN": "2 per minute",
-        }
-    )
+    app = limits(RATELIMIT_API_TOKEN="2 per minute", WTF_CSRF_ENABLED=True)
     secrets = []
     for n in range(2):
         coop = make.cooperative()
@@ -142,9 +156,6 @@ def test_each_api_token_has_its_own_budget(database_url, tmp_path, session, make
     assert codes == [200, 200, 429]
     second = client.get("/api/v1/listings", headers={"Authorization": f"Bearer {secrets[1]}"})
     assert second.status_code == 200
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_cooperative_and_ngo_sign_ups_share_the_sign_up_limit(limited_app) -> None:
