@@ -262,6 +262,44 @@ def test_a_word_cube_counted_from_the_cells_equals_the_grouped_queries(
         assert counted.labels and sum(counted.products.values()) > 0
 
 
+@pytest.mark.parametrize("sort", [Sort.RELEVANCE, Sort.PRICE_ASC, Sort.PRICE_DESC, Sort.NEWEST])
+@pytest.mark.parametrize(
+    ("certificate", "filters"),
+    [
+        ("igp", {}),
+        ("organic", {}),
+        ("igp", {"text": "huile"}),
+        ("organic", {"text": "bio"}),
+        ("igp", {"region_code": "09"}),
+        ("organic", {"region_code": "06", "price_band": "lt50"}),
+        ("igp", {"price_band": "50-150", "women_led": True}),
+    ],
+)
+def test_a_certificate_asked_product_by_product_lists_the_same_pages(
+    session, spread, monkeypatch, sort, filters, certificate
+) -> None:
+    """On SQLite a certificate is tested per product (EXISTS) when the page is read in
+    its order or the other filters leave few products, else as the list of its holders
+    (IN): the pages are the same either way."""
+    import catalog.search as search
+
+    ordered_scan = search.ORDERED_SCAN_LIMIT
+
+    def pages(limit: int) -> list[list[int]]:
+        monkeypatch.setattr(search, "PROBED_LABELS_LIMIT", limit)
+        # no ordered scan either when the label is listed: it would probe too
+        monkeypatch.setattr(search, "ORDERED_SCAN_LIMIT", ordered_scan if limit >= 0 else -1)
+        out = []
+        for page in (1, 2, 3):
+            q = ProductQuery(certificate=certificate, sort=sort, page=page, per_page=3, **filters)
+            out.append([p.id for p in search_products(session, q, cache=FacetCache(300)).products])
+        return out
+
+    probed, listed = pages(10_000), pages(-1)
+    assert probed == listed
+    assert any(probed), "the certificate selects products"
+
+
 @pytest.mark.parametrize(
     "text",
     [
