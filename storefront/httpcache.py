@@ -64,6 +64,8 @@ PERSONAL_BLUEPRINTS = frozenset(
 ASSET_ENDPOINTS = frozenset({"static", "site.media"})
 #: when this process started serving: its templates and code may differ from before
 STARTED = "httpcache_started_at"
+#: kinds of responses (:func:`cache_control`)
+PERSONAL, SHARED, OTHER = "personal", "shared", "other"
 #: the session's signing serializer, and the keys it was made with
 SERIALIZER = "httpcache_session_serializer"
 #: the request headers that can make a response ``304``/``412`` (``If-Range`` only
@@ -102,36 +104,25 @@ def _shareable(response: Response) -> bool:
 def apply_policy(response: Response) -> Response:
     if request.endpoint in ASSET_ENDPOINTS:
         return response
-    # ``response.cache_control`` parses the header anew on each read and writes it
-    # back on each change: one parse and one write instead
     given = response.headers.get("Cache-Control")
-    cache_control = parse_cache_control_header(given, None, ResponseCacheControl)
-    changed = True
     if is_personal():
         g.shared_response = False
-        if cache_control.no_store and not cache_control.public:
+        written = cache_control(given, PERSONAL)
+        if written is None:
             return response  # kept nowhere already
-        cache_control.public = False
-        cache_control.s_maxage = None
-        cache_control.max_age = None
-        cache_control.private = True
-        cache_control.no_store = True
     elif g.get("catalog_page") and _shareable(response):
         config = current_app.config
-        cache_control.public = True
-        cache_control.max_age = 0
-        cache_control.s_maxage = int(config.get("CATALOG_SHARED_SECONDS", SHARED_SECONDS))
-        cache_control.stale_while_revalidate = int(
-            config.get("CATALOG_STALE_SECONDS", STALE_SECONDS)
+        written = cache_control(
+            given,
+            SHARED,
+            int(config.get("CATALOG_SHARED_SECONDS", SHARED_SECONDS)),
+            int(config.get("CATALOG_STALE_SECONDS", STALE_SECONDS)),
         )
         g.shared_response = True
-    elif given is None:
-        cache_control.private = True
-        cache_control.no_cache = True
     else:
-        changed = False  # the view's own policy stays
-    if changed:
-        response.headers["Cache-Control"] = cache_control.to_header()
+        written = cache_control(given, OTHER)
+    if written is not None:
+        response.headers["Cache-Control"] = written
     if g.get("catalog_page") and response.status_code == 200 and not response.is_streamed:
         response.add_etag(weak=True)
         if "catalog_changed_at" in g and g.get("shared_response") is not False:
@@ -140,6 +131,34 @@ def apply_policy(response: Response) -> Response:
                 response.last_modified = modified
         _make_conditional(response)
     return response
+
+
+@lru_cache(maxsize=256)
+def cache_control(given: str | None, kind: str, shared: int = 0, stale: int = 0) -> str | None:
+    """The ``Cache-Control`` a response of ``kind`` gets when its view gave ``given``
+    (None: none); None to leave it as it is. Worked out once per case: views give a few
+    fixed values, and the header's parsing and writing cost more than the rest of the
+    policy."""
+    policy = parse_cache_control_header(given, None, ResponseCacheControl)
+    if kind == PERSONAL:
+        if policy.no_store and not policy.public:
+            return None  # kept nowhere already
+        policy.public = False
+        policy.s_maxage = None
+        policy.max_age = None
+        policy.private = True
+        policy.no_store = True
+    elif kind == SHARED:
+        policy.public = True
+        policy.max_age = 0
+        policy.s_maxage = shared
+        policy.stale_while_revalidate = stale
+    elif given is None:
+        policy.private = True
+        policy.no_cache = True
+    else:
+        return None  # the view's own policy stays
+    return policy.to_header()
 
 
 def _make_conditional(response: Response) -> None:
