@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import time as clock
 from collections.abc import Callable
+from copy import deepcopy
 from datetime import datetime, time
 from email.utils import formatdate
 from functools import lru_cache, wraps
@@ -35,7 +36,7 @@ from flask import Flask, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask.wrappers import Response
 from flask_login import current_user
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer, want_bytes
 from werkzeug.datastructures import ResponseCacheControl
 from werkzeug.http import parse_cache_control_header
 
@@ -199,17 +200,66 @@ def last_modified(changed: datetime | None) -> datetime | None:
     return latest if latest < now.replace(microsecond=0) else None
 
 
+class VerifiedCookies(URLSafeTimedSerializer):
+    """The session's serializer, checking each cookie's signature once: a cookie that
+    passed is kept by its whole signed text (which no other content can have) with its
+    content and the time it was signed, and read again while its age allows. Anything
+    else (a cookie never seen, or past its age) goes through the whole check. A copy
+    of the content is given each time: the session may change it in place."""
+
+    KEPT = 4096
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.verified: dict[bytes, tuple[int, Any]] = {}
+
+    def loads(  # type: ignore[override]
+        self,
+        s: str | bytes,
+        max_age: int | None = None,
+        return_timestamp: bool = False,
+        salt: str | bytes | None = None,
+    ) -> Any:
+        if return_timestamp or salt is not None:
+            return super().loads(s, max_age, return_timestamp, salt)
+        signed = want_bytes(s)
+        kept = self.verified.get(signed)
+        if kept is not None:
+            age = int(clock.time()) - kept[0]  # as itsdangerous measures it
+            if 0 <= age and (max_age is None or age <= max_age):
+                return deepcopy(kept[1])
+        payload, signed_at = super().loads(signed, max_age, return_timestamp=True)
+        if len(self.verified) >= self.KEPT:
+            self.verified.clear()
+        self.verified[signed] = (int(signed_at.timestamp()), deepcopy(payload))
+        return payload
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, without ``Vary: Cookie`` on the pages a shared
     cache may keep: for an anonymous visitor they are the same whatever the cookie.
-    Its signing serializer is made once per key, not on every request."""
+    Its signing serializer is made once per key, not on every request, and checks each
+    cookie's signature once (:class:`VerifiedCookies`)."""
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         made = app.extensions.get(SERIALIZER)
         if made is None or made[0] != keys:
-            made = app.extensions[SERIALIZER] = (keys, super().get_signing_serializer(app))
+            made = app.extensions[SERIALIZER] = (keys, self._serializer(app))
         return made[1]
+
+    def _serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        if not app.secret_key:
+            return None
+        return VerifiedCookies(
+            [*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key],
+            salt=self.salt,
+            serializer=self.serializer,
+            signer_kwargs={
+                "key_derivation": self.key_derivation,
+                "digest_method": self.digest_method,
+            },
+        )
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         super().save_session(app, session, response)

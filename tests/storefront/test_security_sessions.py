@@ -5,6 +5,8 @@ and logging out forgets what the browser's session held (a shared phone)."""
 from __future__ import annotations
 
 import re
+import time
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -121,6 +123,34 @@ def test_a_session_signed_with_a_replaced_key_is_refused_unless_kept_as_fallback
     app.config["SECRET_KEY_FALLBACKS"] = [old]
     with client.session_transaction() as browser:
         assert browser["cart_n"] == 3
+
+
+def test_a_cookie_read_before_is_still_checked_for_tampering_age_and_changes(
+    app, monkeypatch
+) -> None:
+    """Each cookie's signature is checked once, then its content kept: a tampered copy
+    is still refused, an expired one too, and changing the content in place in one
+    request changes nothing for the next."""
+    client = app.test_client()
+    with client.session_transaction() as browser:
+        browser["cart"] = [[7, 1]]
+    signed = client.get_cookie("session").value
+    with client.session_transaction() as browser:
+        browser["cart"].append([8, 1])  # in place: not saved, the cookie stays
+    assert client.get_cookie("session").value == signed
+    with client.session_transaction() as browser:
+        assert browser["cart"] == [[7, 1]]
+
+    forged = app.test_client()
+    forged.set_cookie("session", signed[:-2] + ("AA" if signed[-2:] != "AA" else "BB"))
+    with forged.session_transaction() as browser:
+        assert "cart" not in browser
+
+    app.permanent_session_lifetime = timedelta(minutes=5)
+    later = time.time() + 600
+    monkeypatch.setattr(time, "time", lambda: later)
+    with client.session_transaction() as browser:
+        assert "cart" not in browser, "older than the session's lifetime"
 
 
 def test_logging_out_forgets_the_checkout_orders_and_cart(client, session, amina, shop) -> None:
