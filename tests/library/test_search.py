@@ -186,8 +186,8 @@ def test_cards_come_as_rows_in_a_fixed_number_of_queries(
     count_queries.clear()
     query = ProductQuery(text="miel", per_page=per_page, sort=Sort.NEWEST)
     r = search_products(session, query, as_cards=True)
-    # the facet cube (two), the page's cards with their cooperatives, their pictures
-    assert len(count_queries) == 4
+    # the facet cube (two), the page's cards with their cooperatives and first pictures
+    assert len(count_queries) == 3
     assert len(r.cards) == per_page and r.products == []
     entities = search_products(session, query).products
     assert [c.id for c in r.cards] == [p.id for p in entities]
