@@ -184,8 +184,18 @@ def store_product_image(target: Path | MediaStore, data: bytes) -> StoredImage:
 def derived_name(filename: str, width: int | None, fmt: str) -> str:
     """The copy of stored photo ``filename`` ``width`` pixels wide (``None``: as wide
     as the photo) in ``fmt`` (``webp`` or ``jpg``)."""
-    stem = filename.rsplit(".", 1)[0]
-    return f"{stem}-w{width}.{fmt}" if width else f"{stem}.{fmt}"
+    return photo_stem(filename) + derived_ending(width, fmt)
+
+
+def photo_stem(filename: str) -> str:
+    """A stored photo's name without its extension: its copies' names begin with it."""
+    return filename.rsplit(".", 1)[0]
+
+
+def derived_ending(width: int | None, fmt: str) -> str:
+    """What follows the stem in a copy's name (letters, digits, '-' and '.' only: the
+    same in a URL, quoted or not, and in HTML)."""
+    return f"-w{width}.{fmt}" if width else f".{fmt}"
 
 
 def derived_names(filename: str, width: int) -> list[str]:

@@ -30,7 +30,13 @@ from catalog.search import Card, CategoryNode, ProductQuery, SearchResult, Sort
 from storefront import payments
 from storefront.filters import localised, money_html, quantity
 from storefront.i18n import current_language
-from storefront.shop.pictures import CARD_SIZES, CARD_WIDTHS, picture_html, url_builder
+from storefront.shop.pictures import (
+    CARD_SIZES,
+    CARD_WIDTHS,
+    media_prefix,
+    picture_html,
+    url_builder,
+)
 
 KEY = "catalog_fragment_cache"
 KEPT = "taawun_kept_chrome"
@@ -45,12 +51,19 @@ class FragmentCache:
         self._lock = threading.Lock()
 
     def get_or_render(self, key: Hashable, render: Callable[[], str]) -> Markup:
+        kept = self.get(key)
+        return self.put(key, render()) if kept is None else kept
+
+    def get(self, key: Hashable) -> Markup | None:
         if self._kept is None:
-            return Markup(render())  # noqa: S704 (rendered by Jinja with autoescape)
+            return None
         with self._lock:
-            kept = self._kept.get(key)
-        if kept is None:
-            kept = Markup(render())  # noqa: S704 (rendered by Jinja with autoescape)
+            return self._kept.get(key)
+
+    def put(self, key: Hashable, html: str) -> Markup:
+        """Keep ``html`` (rendered with every value escaped) under ``key``."""
+        kept = Markup(html)  # noqa: S704 (rendered with every value escaped)
+        if self._kept is not None:
             with self._lock:
                 self._kept[key] = kept
         return kept
@@ -93,18 +106,32 @@ class KeptExtension(Extension):
 
 def init_app(app: Flask) -> None:
     app.extensions[KEY] = FragmentCache(int(app.config.get("CATALOG_FRAGMENT_CACHE_SIZE", 20_000)))
-    app.add_template_global(card_html, "card")
+    app.add_template_global(cards_html, "cards")
     app.jinja_env.add_extension(KeptExtension)
 
 
-def card_html(card: Card, lang: str, first: bool = False) -> Markup:
-    """A product card, rendered once per card, language and place (``first``: in the
-    page's first row, its picture loaded first). Written here rather than as a Jinja
-    macro: on the long tail most cards are seen once, and the macro's machinery cost
-    several times the card itself."""
-    return fragment_cache().get_or_render(
-        ("card", lang, first, card), lambda: _card(card, _kit(), first)
-    )
+#: cards in a page's first row: their pictures are loaded at once, and first
+FIRST_ROW = 4
+
+
+def cards_html(cards: Sequence[Card], lang: str) -> Markup:
+    """A page's product cards, each rendered once per card, language and place (in the
+    page's first row or not) and kept. Written here rather than as a Jinja macro: on
+    the long tail most cards are seen once, and the macro's machinery cost several
+    times the card itself; the page's cards in one call, as its cache and kit are
+    looked up once."""
+    cache = fragment_cache()
+    kit = None
+    out = []
+    for i, card in enumerate(cards):
+        first = i < FIRST_ROW
+        key = ("card", lang, first, card)
+        html = cache.get(key)
+        if html is None:
+            kit = kit or _kit()
+            html = cache.put(key, _card(card, kit, first))
+        out.append(html)
+    return Markup("".join(out))  # noqa: S704 (cards, every value escaped)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +142,7 @@ class _CardKit:
 
     lang: str
     product_url: Callable[[str], str]
-    media_url: Callable[[str], str]
+    media_prefix: str
     translations: object
     women_led: str
     sold_out: str
@@ -133,7 +160,7 @@ def _kit() -> _CardKit:
         kit = kits[key] = _CardKit(
             lang=lang,
             product_url=url_builder("shop.product", "slug"),
-            media_url=url_builder("site.media", "filename"),
+            media_prefix=media_prefix(),
             translations=get_translations(),
             women_led=f' · <span class="badge">{escape(_("Women-led"))}</span>',
             sold_out=f'<span class="badge sold-out">{escape(_("Sold out"))}</span>',
@@ -148,7 +175,6 @@ def _kit() -> _CardKit:
 
 
 def _card(card: Card, kit: _CardKit, first: bool) -> str:
-    media = kit.media_url
     picture = (
         picture_html(
             card.photo,
@@ -157,15 +183,14 @@ def _card(card: Card, kit: _CardKit, first: bool) -> str:
             CARD_SIZES,
             CARD_WIDTHS,
             first=first,
-            src=media(card.image),
-            url=media,
+            shown=card.image,
+            prefix=kit.media_prefix,
         )
         if card.image
         else kit.no_photo
     )
-    cod = (
-        kit.cash_on_delivery if not card.sold_out and payments.cash_on_delivery(card.price) else ""
-    )
+    price = card.price
+    cod = kit.cash_on_delivery if not card.sold_out and payments.cash_on_delivery(price) else ""
     lang = kit.lang
     # f-strings with every value escaped: Markup.format's machinery cost more than the
     # rest of the card
@@ -174,7 +199,7 @@ def _card(card: Card, kit: _CardKit, first: bool) -> str:
         f'{picture}<span class="title">{localised(card, "title", lang=lang)}</span></a>'
         f'<span class="coop">{localised(card, "cooperative", lang=lang)}'
         f"{kit.women_led if card.women_led else ''}</span>"
-        f'<span class="price">{money_html(card.price, lang)} <small>· '
+        f'<span class="price">{money_html(price, lang)} <small>· '
         f"{escape(quantity(card.net_quantity, card.unit, lang, kit.translations))}</small>"
         f"</span>{cod}{kit.sold_out if card.sold_out else ''}</li>"
     )

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from flask import Flask, current_app, request, url_for
 from markupsafe import Markup, escape
 
-from catalog.images import derived_name
+from catalog.images import derived_ending, derived_name, photo_stem
 from catalog.models import ProductImage
 from storefront.i18n import current_language
 
@@ -27,25 +27,39 @@ _MARK = "urlmark0"
 PREFIXES = "taawun_url_prefixes"
 
 
-def url_builder(endpoint: str, arg: str) -> Callable[[str], str]:
-    """``value -> url_for(endpoint, **{arg: value})`` for an endpoint whose URL ends
-    with that argument: the rest is built once per language and script root, then only
-    the value is quoted. A listing builds some 150 such URLs (cards, pictures); building
-    each through the URL map was a tenth of its time."""
+def url_prefix(endpoint: str, arg: str) -> str | None:
+    """What ``url_for(endpoint, **{arg: value})`` writes before the quoted value, built
+    once per language and script root (``None`` when the URL does not end with it)."""
     key = (endpoint, arg, current_language(), request.script_root)
     prefixes: dict[tuple[str, ...], str | None] = current_app.extensions.setdefault(PREFIXES, {})
     if key not in prefixes:
         marked: dict[str, Any] = {arg: _MARK}
         url = url_for(endpoint, **marked)
         prefixes[key] = url[: -len(_MARK)] if url.endswith(_MARK) else None
-    prefix = prefixes[key]
+    return prefixes[key]
+
+
+def url_builder(endpoint: str, arg: str) -> Callable[[str], str]:
+    """``value -> url_for(endpoint, **{arg: value})`` for an endpoint whose URL ends
+    with that argument: the rest is built once per language and script root, then only
+    the value is quoted. A listing builds some 150 such URLs (cards, pictures); building
+    each through the URL map was a tenth of its time."""
+    prefix = url_prefix(endpoint, arg)
     if prefix is None:
         return lambda value: url_for(endpoint, **dict[str, Any]({arg: value}))
     return lambda value: prefix + quote(value, safe=_PATH_SAFE)
 
 
-def _url(name: str) -> str:
-    return url_builder("site.media", "filename")(name)
+def media_prefix() -> str:
+    """The start of every media URL: a file's URL is it and the file's quoted name."""
+    prefix = url_prefix("site.media", "filename")
+    if prefix is None:
+        raise RuntimeError("the media route must end with the file name")
+    return prefix
+
+
+def _url(name: str, prefix: str | None = None) -> str:
+    return (media_prefix() if prefix is None else prefix) + quote(name, safe=_PATH_SAFE)
 
 
 def srcsets(
@@ -54,24 +68,33 @@ def srcsets(
     widths: tuple[int, ...],
     *,
     full: bool,
-    url: Callable[[str], str] | None = None,
-) -> dict[str, str]:
-    """``{"webp": "...", "jpg": "..."}``: the copies of photo ``name`` (``width``
-    pixels wide) at ``widths`` narrower than it, and the photo itself when ``full``
-    or when it is not wider than the widths asked (``url``: a media URL builder)."""
-    url = url or url_builder("site.media", "filename")
+    prefix: str | None = None,
+) -> dict[str, Markup]:
+    """``{"webp": "...", "jpg": "..."}``, escaped for an attribute: the copies of photo
+    ``name`` (``width`` pixels wide) at ``widths`` narrower than it, and the photo
+    itself when ``full`` or when it is not wider than the widths asked (``prefix``: the
+    media URLs')."""
+    if not name or not width:
+        return {}
+    prefix = media_prefix() if prefix is None else prefix
     sizes = [w for w in widths if w < width]
     # a photo no wider than the largest width asked is itself the largest choice
     full = full or width <= max(widths)
-    if not name or not width:
-        return {}
-    sets: dict[str, str] = {}
+    # a copy's URL is its photo's stem's and the copy's ending (the same quoted or
+    # escaped): the stem is quoted and escaped once, not each copy's whole name (a
+    # card's copies were a third of its cost)
+    start = escape(_url(photo_stem(name), prefix))
+    sets: dict[str, Markup] = {}
     for fmt in ("webp", "jpg"):
-        entries = [f"{url(derived_name(name, w, fmt))} {w}w" for w in sizes]
+        entries = [f"{start}{derived_ending(w, fmt)} {w}w" for w in sizes]
         if full:
-            whole = name if fmt == "jpg" else derived_name(name, None, fmt)
-            entries.append(f"{url(whole)} {width}w")
-        sets[fmt] = ", ".join(entries)
+            whole = (
+                escape(_url(name, prefix))
+                if fmt == "jpg"
+                else f"{start}{derived_ending(None, fmt)}"
+            )
+            entries.append(f"{whole} {width}w")
+        sets[fmt] = Markup(", ".join(entries))  # noqa: S704 (escaped URLs, widths)
     return sets
 
 
@@ -85,24 +108,26 @@ def picture_html(
     alt: str = "",
     first: bool = False,
     full: bool = False,
-    src: str | None = None,
-    url: Callable[[str], str] | None = None,
+    shown: str | None = None,
+    prefix: str | None = None,
 ) -> Markup:
     """The photo ``name`` with its WebP and smaller copies: the browser picks what the
     layout (``sizes``) needs. ``first``: in the first row of the page, so loaded at once
-    and early (what the shopper sees first); the others load when scrolled to."""
-    url = url or url_builder("site.media", "filename")
-    sets = srcsets(name, width, widths, full=full, url=url)
+    and early (what the shopper sees first); the others load when scrolled to.
+    ``shown``: the file the ``img`` itself shows (a thumbnail; the photo when not
+    given). ``prefix``: the media URLs', when the caller has it already."""
+    prefix = media_prefix() if prefix is None else prefix
+    sets = srcsets(name, width, widths, full=full, prefix=prefix)
     source = choices = ""
     if sets:
-        source = (
-            f'<source type="image/webp" srcset="{escape(sets["webp"])}" sizes="{escape(sizes)}">'
-        )
-        choices = f' srcset="{escape(sets["jpg"])}" sizes="{escape(sizes)}"'
+        sizes = escape(sizes)
+        source = f'<source type="image/webp" srcset="{sets["webp"]}" sizes="{sizes}">'
+        choices = f' srcset="{sets["jpg"]}" sizes="{sizes}"'
     loading = 'fetchpriority="high"' if first else 'loading="lazy"'
     return Markup(  # noqa: S704 (every value escaped)
-        f'<picture>{source}<img src="{escape(src or url(name))}"{choices} alt="{escape(alt)}"'
-        f' width="{escape(width)}" height="{escape(height)}" {loading}></picture>'
+        f'<picture>{source}<img src="{escape(_url(shown or name, prefix))}"{choices}'
+        f' alt="{escape(alt)}" width="{escape(width)}" height="{escape(height)}" {loading}>'
+        "</picture>"
     )
 
 
