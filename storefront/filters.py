@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent, get_group_symbol
 from flask import Flask, Response, request
@@ -23,7 +22,7 @@ from markupsafe import Markup, escape
 from catalog.money import Money
 from storefront import labels
 from storefront.config import FORMAT_LOCALES
-from storefront.i18n import current_language
+from storefront.i18n import current_language, direction
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 #: Everyday currency mark per language ("DH" is what Moroccans write in French).
@@ -192,12 +191,7 @@ def localised(
         text = text[: length - 1].rsplit(" ", 1)[0] + "…"
     if shown == lang:
         return escape(text)
-    return Markup(f'<span lang="{shown}" dir="{_direction(shown)}">{escape(text)}</span>')  # noqa: S704 (escaped)
-
-
-@lru_cache(maxsize=8)
-def _direction(lang: str) -> str:
-    return str(Locale.parse(FORMAT_LOCALES[lang]).text_direction)
+    return Markup(f'<span lang="{shown}" dir="{direction(shown)}">{escape(text)}</span>')  # noqa: S704 (escaped)
 
 
 def local_date(value: date | datetime, fmt: str = "long") -> str:
