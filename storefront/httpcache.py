@@ -207,7 +207,9 @@ class VerifiedCookies(URLSafeTimedSerializer):
     else (a cookie never seen, or past its age) goes through the whole check. A copy
     of the content is given each time: the session may change it in place."""
 
-    KEPT = 4096
+    #: cookies kept at most (a few MB at worst: a cookie holds at most 4 kB); then all are
+    #: forgotten at once, which costs only the checks again
+    KEPT = 1024
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
