@@ -201,11 +201,13 @@ _CARD_COLUMNS = (
     _product.units_per_day,
 )
 _image = ProductImage.__table__.c
+#: the start of every card statement, built once (each column is checked and wrapped
+#: as it is added): :func:`cards` joins the first picture's columns
+_CARDS = select(*_CARD_COLUMNS, _image.thumbnail, _image.filename, _image.width, _image.height)
 
-
-#: the id of a product's first picture (lowest position, then oldest), for the card
-#: statement's outer join: the pictures come with the rows, not in a second statement
-_FIRST_PICTURE = (
+#: a product's first picture (lowest position, then oldest), for the card statement's
+#: outer join: the pictures come with the rows, not in a second statement
+_FIRST_PICTURE = _image.id == (
     select(ProductImage.id)
     .where(ProductImage.product_id == Product.id)
     .order_by(ProductImage.position, ProductImage.id)
@@ -216,12 +218,10 @@ _FIRST_PICTURE = (
 
 
 def cards(session: Session, ordered: Select[*tuple[Any, ...]]) -> list[Card]:
-    """The cards of the products ``ordered`` selects (a statement of product and
-    cooperative columns from :data:`_CARD_COLUMNS`, in the page's order), with their
-    first pictures: one statement whatever the number of cards."""
-    statement = ordered.add_columns(
-        _image.thumbnail, _image.filename, _image.width, _image.height
-    ).outerjoin(ProductImage, _image.id == _FIRST_PICTURE)
+    """The cards of the products ``ordered`` selects (:data:`_CARDS` joined to the
+    products' cooperatives, in the page's order), with their first pictures: one
+    statement whatever the number of cards."""
+    statement = ordered.outerjoin(ProductImage, _FIRST_PICTURE)
     if session.autoflush:
         session.flush()  # what session.execute would do first
     # through the connection: the ORM's execution and result machinery cost more than
@@ -1057,8 +1057,7 @@ def search_products(
         if as_cards:
             page_cards = cards(
                 session,
-                select(*_CARD_COLUMNS)
-                .join(page, page.c.id == Product.id)
+                _CARDS.join(page, page.c.id == Product.id)
                 .join(Cooperative, Cooperative.id == Product.cooperative_id)
                 .order_by(*outer_order),
             )
@@ -1157,8 +1156,7 @@ def featured_cards(session: Session, limit: int = 8) -> list[Card]:
     """Sellable products for the home page, as cards: featured first, then the newest."""
     return cards(
         session,
-        select(*_CARD_COLUMNS)
-        .join(Cooperative, Cooperative.id == Product.cooperative_id)
+        _CARDS.join(Cooperative, Cooperative.id == Product.cooperative_id)
         .where(Product.sellable.is_(True))
         .order_by(Product.featured.desc(), Product.id.desc())
         .limit(limit),
