@@ -244,7 +244,7 @@ class Product(Base):
         CheckConstraint("price_minor > 0", name="price_positive"),
         CheckConstraint("net_quantity > 0", name="net_quantity_positive"),
         CheckConstraint("shipping_weight_g >= 0", name="weight_not_negative"),
-        Index("ix_catalog_product_listing", "sellable", "category_id", "price_minor"),
+        Index("ix_catalog_product_listing", "sellable", "category_id", "price_minor", "id"),
         Index("ix_catalog_product_region", "sellable", "region_code", "category_id"),
         Index("ix_catalog_product_women", "sellable", "women_led", "category_id"),
         # covering indexes in each page order (catalog.search reads a page's ids from
