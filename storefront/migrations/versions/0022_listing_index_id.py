@@ -19,6 +19,17 @@ branch_labels = None
 depends_on = None
 
 
+def _statistics_again():
+    """SQLite forgets a dropped index's statistics: where the database has been
+    analysed, the planner would guess for the new index and pick it for pages it
+    does not suit (at 300,000 products a listing's p95 went from 13 to 100 ms)."""
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite" and bind.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+    ).first():
+        op.execute("ANALYZE catalog_product")
+
+
 def upgrade():
     op.drop_index("ix_catalog_product_listing", table_name="catalog_product")
     op.create_index(
@@ -26,6 +37,7 @@ def upgrade():
         "catalog_product",
         ["sellable", "category_id", "price_minor", "id"],
     )
+    _statistics_again()
 
 
 def downgrade():
@@ -33,3 +45,4 @@ def downgrade():
     op.create_index(
         "ix_catalog_product_listing", "catalog_product", ["sellable", "category_id", "price_minor"]
     )
+    _statistics_again()
