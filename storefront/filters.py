@@ -115,6 +115,14 @@ def _with_numbers(text: str, variables: dict[str, Any]) -> tuple[str, dict[str, 
     return text, variables
 
 
+def numbered(text: str, **variables: Any) -> str:
+    """``text % variables`` outside a template, its ``%(name)d`` integers written as
+    the page's language writes numbers (as a template's ``_`` and ``ngettext`` write
+    them)."""
+    text, variables = _with_numbers(text, variables)
+    return text % variables
+
+
 def _render(context: Context, text: str, variables: dict[str, Any]) -> str:
     text, variables = _with_numbers(text, variables)
     if context.eval_ctx.autoescape:

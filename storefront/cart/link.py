@@ -5,11 +5,12 @@ anonymous page cache can serve both (:mod:`storefront.shop.pagecache` swaps it).
 from __future__ import annotations
 
 from flask import Flask, session, url_for
+from flask_babel import get_translations
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 from storefront.cart.store import COUNT_KEY
+from storefront.filters import numbered
 
 ICON = (
     '<svg aria-hidden="true" focusable="false" viewBox="0 0 24 24" width="22" height="22">'
@@ -32,7 +33,9 @@ def cart_link(n: int) -> Markup:
     label = escape(_("Cart"))
     badge = ""
     if n:
-        items = escape(ngettext("(%(num)d item)", "(%(num)d items)", n))
+        # the count written as the page's language writes numbers: 1 200 (fr), 1,200 (en)
+        text = get_translations().ungettext("(%(num)d item)", "(%(num)d items)", n)
+        items = escape(numbered(text, num=n))
         badge = (
             f' <span class="count"><span class="visually-hidden">{items}</span>'
             f'<span aria-hidden="true">{n}</span></span>'

@@ -179,3 +179,15 @@ def test_the_cart_page_makes_a_fixed_number_of_queries(client, make, session, co
 def test_the_product_page_offers_the_cart(client, shop) -> None:
     page = client.get(f"/en/p/{shop[0].slug}").get_data(as_text=True)
     assert 'action="/cart/add"' in page and f'value="{shop[0].id}"' in page
+
+
+@pytest.mark.translated
+def test_the_cart_link_writes_its_count_as_the_page_language_does(client, shop) -> None:
+    """What a screen reader hears of the layout's cart link: ``1 200``, not ``1200``."""
+    oil, _, _ = shop
+    with client.session_transaction() as s:
+        s["cart"], s["cart_n"] = [[oil.id, 1200]], 1200
+    page = client.get("/fr/regions").get_data(as_text=True)
+    assert '<span class="visually-hidden">(1\u202f200 articles)</span>' in page
+    page = client.get("/en/regions").get_data(as_text=True)
+    assert '<span class="visually-hidden">(1,200 items)</span>' in page
