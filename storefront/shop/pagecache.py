@@ -1,8 +1,8 @@
-"""Anonymous page cache: a visitor without an account, a cart or a message gets a
-catalog page rendered moments ago for another such visitor (the same URL and language)
-instead of a fresh rendering. Pages are kept ``CATALOG_PAGE_CACHE_SECONDS`` (60 by
-default, off under ``TESTING``; 0 turns it off) and dropped with the facet counts when
-this process commits a catalog change.
+"""Anonymous page cache: a guest (no account; nothing in the session but a form token
+and a cart) gets a catalog page rendered moments ago for another guest (the same URL
+and language), with their own cart link, instead of a fresh rendering. Pages are kept
+``CATALOG_PAGE_CACHE_SECONDS`` (60 by default, off under ``TESTING``; 0 turns it off)
+and dropped with the facet counts when this process commits a catalog change.
 
 Every kept page carries the catalog stamp (:func:`catalog.stock.stamped`) read before it
 was rendered. The stamp moves in the same transaction as any change of what a page
