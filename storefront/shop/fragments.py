@@ -1,6 +1,6 @@
 """Rendered fragments of catalog pages kept in memory, for the pages the anonymous page
-cache cannot serve (a shopper with a cart, a signed-in shopper, the long tail of URLs):
-product cards and the facet block of listings.
+cache cannot serve (a signed-in shopper, a guest with a delivery province or a message,
+the long tail of URLs): product cards and the facet block of listings.
 
 Each fragment is kept under everything it shows (the card's row, or the facet counts,
 filters and category names with the language), so a kept fragment is never stale:
