@@ -507,11 +507,12 @@ class SearchSynonym(Base):
 # -- full-text index -------------------------------------------------------------------
 # SQLite: an FTS5 table over the normalised ``search_document`` (exact words) and
 # ``search_stems`` (their stems), kept in sync by triggers. PostgreSQL: a GIN index on a
-# tsvector weighting exact words A and stems B (matching and ranking a page), and one
+# tsvector weighting exact words A and stems B (matching a page in another order than
+# relevance, and one cooperative's counts; ranking reads the stored vector), and one
 # unweighted GIN index on each column's text (matching every product a word finds, for
-# its facet counts, with no re-reading of each match's weights). Both receive text
-# already analysed by catalog.text, so the 'simple' configurations suffice in every
-# language.
+# its facet counts, and a page ranked by relevance, with no re-reading of each match's
+# weights). Both receive text already analysed by catalog.text, so the 'simple'
+# configurations suffice in every language.
 SQLITE_FTS_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS catalog_product_fts USING fts5("
     "search_document, search_stems, content='catalog_product', content_rowid='id', "

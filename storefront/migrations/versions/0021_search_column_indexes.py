@@ -4,12 +4,14 @@ Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-05 10:20:00
 
-Matching every product a search word finds (its facet counts) through the weighted
-``search_vector`` index re-read each match's vector to check its weights. One GIN
-index on ``to_tsvector('simple', search_document)`` and one on ``search_stems`` answer
-the same match, each word against its own column's index, without that re-reading.
-The weighted index stays: a page's match and ranking use it. Nothing on SQLite (its
-FTS5 table already indexes the two columns apart).
+Matching every product a search word finds (its facet counts, a page ranked by
+relevance) through the weighted ``search_vector`` index re-read each match's vector to
+check its weights. One GIN index on ``to_tsvector('simple', search_document)`` and one
+on ``search_stems`` answer the same match, each word against its own column's index,
+without that re-reading. The weighted index stays: pages in another order than
+relevance, and one cooperative's counts, match against the weighted vector, and
+ranking reads it. Nothing on SQLite (its FTS5 table already indexes the two columns
+apart).
 """
 from alembic import op
 

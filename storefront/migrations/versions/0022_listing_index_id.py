@@ -8,7 +8,8 @@ A category's page in price order sorts by price then id, the tie-break every lis
 uses. ``ix_catalog_product_listing`` held (sellable, category, price): SQLite's
 indexes end with the row id anyway, but PostgreSQL's did not hold that order and
 walked the whole catalog's price index backwards, testing each product's category
-(12 ms for a deep page at 300,000 products). The id is added as its last column.
+(8.4 ms for a deep page at 300,000 products, 0.2 ms with the id). The id is added as
+its last column.
 """
 from alembic import op
 
