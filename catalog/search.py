@@ -811,7 +811,6 @@ def facet_cube(
 def _matching_ids(session: Session, dialect: str, words: TextQuery) -> Iterable[int]:
     """The ids of every product matching ``words`` (sellable or not), in one statement
     that reads the text index."""
-    query = words.fts(dialect)
     if dialect == "postgresql":
         # each column's words against its unweighted index (see _column_match): the
         # weighted index re-read every match's vector to check its weights. The ids as
@@ -822,7 +821,7 @@ def _matching_ids(session: Session, dialect: str, words: TextQuery) -> Iterable[
     matched = session.scalar(
         select(func.group_concat(literal_column("rowid")))
         .select_from(text("catalog_product_fts"))
-        .where(_fts_match(dialect, query))
+        .where(_fts_match(dialect, words.fts(dialect)))
     )
     return map(int, matched.split(",")) if matched else ()
 
