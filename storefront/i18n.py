@@ -91,7 +91,12 @@ def is_per_language(endpoint: str | None) -> bool:
 
 def _built_page_url(code: str, canonical: bool, external: bool) -> str:
     args: dict[str, Any] = dict(request.view_args or {})
-    query = request.args.to_dict(flat=False)
+    # not the path's own parts, nor what url_for reads as its options (_anchor…)
+    query = {
+        k: v
+        for k, v in request.args.to_dict(flat=False).items()
+        if k not in args and not k.startswith("_")
+    }
     if canonical:
         kept = CANONICAL_ARGS.get(str(request.endpoint), DEFAULT_CANONICAL_ARGS)
         query = {k: v for k, v in query.items() if k in kept and v != ["1"]}

@@ -128,6 +128,22 @@ def test_the_language_switcher_leads_to_the_same_page_in_the_other_language(clie
     assert client.get("/cart/").headers["Content-Language"] == "ar"
 
 
+@pytest.mark.parametrize(
+    "query", ["_external=1", "_anchor=x", "_scheme=javascript", "_method=POST", "slug=other"]
+)
+def test_query_arguments_named_like_url_parts_change_no_page_url(client, shop, query):
+    """Arguments the URL builder reads as its own (``_anchor``…) or as the page's path
+    (``slug``) are no part of the page in another language, and make no error."""
+    response = client.get(f"/fr/p/argan-250?women=1&{query}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert head_links(page, "alternate")["ar"] == "http://localhost/ar/p/argan-250"
+    switch = re.search(r'<a lang="ar" hreflang="ar" href="([^"]+)">', page).group(1)
+    location = client.get(switch.replace("&amp;", "&")).headers["Location"]
+    assert location == "/ar/p/argan-250?women=1"
+    assert client.get(f"/fr/p/nope?{query}").status_code == 404
+
+
 def test_personal_pages_keep_one_url_and_take_the_chosen_language(client, shop):
     client.get("/lang/en?next=/cart/")
     response = client.get("/cart/")
