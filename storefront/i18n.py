@@ -89,14 +89,21 @@ def is_per_language(endpoint: str | None) -> bool:
     return blueprint is not None and blueprint.url_prefix == URL_PREFIX
 
 
+def query_args(*, multi: bool = False) -> dict[str, Any]:
+    """This request's query arguments that ``url_for`` writes back as such (the first
+    value of each, or all with ``multi``): not the path's own parts (``slug``, the
+    language), nor what ``url_for`` reads as its options (``_anchor``, ``_external``,
+    ``_scheme``, ``_method``), which given back to it would change the link or fail."""
+    path = request.view_args or {}
+    args: dict[str, Any] = (
+        request.args.to_dict(flat=False) if multi else request.args.to_dict(flat=True)
+    )
+    return {k: v for k, v in args.items() if k not in path and k != URL_ARG and k[:1] != "_"}
+
+
 def _built_page_url(code: str, canonical: bool, external: bool) -> str:
     args: dict[str, Any] = dict(request.view_args or {})
-    # not the path's own parts, nor what url_for reads as its options (_anchor…)
-    query = {
-        k: v
-        for k, v in request.args.to_dict(flat=False).items()
-        if k not in args and not k.startswith("_")
-    }
+    query = query_args(multi=True)
     if canonical:
         kept = CANONICAL_ARGS.get(str(request.endpoint), DEFAULT_CANONICAL_ARGS)
         query = {k: v for k, v in query.items() if k in kept and v != ["1"]}
@@ -170,6 +177,7 @@ def _redirect_bare_url() -> Response | None:
 
 def init_app(app: Flask) -> None:
     app.before_request(_redirect_bare_url)
+    app.add_template_global(query_args)
 
     @app.after_request
     def content_language(response: Response) -> Response:

@@ -47,7 +47,7 @@ from storefront.cart import delivery
 from storefront.config import LANGUAGES
 from storefront.extensions import db
 from storefront.forms import Form
-from storefront.i18n import COOKIE, current_language, per_language
+from storefront.i18n import COOKIE, current_language, per_language, query_args
 from storefront.labels import CERTIFICATE_KINDS, PRICE_BANDS, label
 from storefront.media import photo_store, send
 from storefront.security import safe_next
@@ -99,7 +99,7 @@ def _active_filters(
     """Each filter chosen, as (what it says, the same page without it), and the page
     without any filter (None when none is chosen)."""
     here: dict[str, Any] = dict(request.view_args or {})
-    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
+    args: dict[str, Any] = {k: v for k, v in query_args().items() if k != "page"}
     names = {
         "region": lambda v: r.name(current_language()) if (r := regions_data.region(v)) else v,
         "cat": lambda v: next((c.name(current_language()) for c in categories if c.slug == v), v),

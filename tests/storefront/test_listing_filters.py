@@ -84,3 +84,30 @@ def test_sub_category_links_keep_region_women_led_and_sort(app, client, listing)
 def test_an_unknown_filter_value_makes_no_chip(app, client, listing) -> None:
     page = client.get(_url(app, "alimentation", region="99")).get_data(as_text=True)
     assert "chips active-filters" not in page
+
+
+@pytest.mark.parametrize(
+    "query", ["_external=1", "_anchor=x", "_scheme=javascript", "_method=POST", "lang_code=xx"]
+)
+@pytest.mark.parametrize("path", ["/fr/c/alimentation", "/fr/search"])
+def test_query_arguments_named_like_url_options_make_no_error(client, listing, path, query):
+    """``url_for`` reads ``_anchor``, ``_scheme``… as its own options: a listing's
+    links to its other pages keep none of them."""
+    response = client.get(f"{path}?per_page=1&page=2&{query}")
+    assert response.status_code == 200
+    page = unescape(response.get_data(as_text=True))
+    links = re.findall(r'<a rel="(?:prev|next)" href="([^"]+)"', page)
+    assert links == [f"{path}?per_page=1&page=1", f"{path}?per_page=1&page=3"]
+
+
+@pytest.mark.parametrize("query", ["slug=miel", "_method=POST", "lang_code=xx"])
+def test_chips_leave_out_arguments_named_like_url_parts(client, listing, query):
+    """A chip leads to the same page without its filter: ``slug`` in the query is not
+    the path's, ``_method`` not url_for's."""
+    response = client.get(f"/fr/c/alimentation?women=1&{query}")
+    assert response.status_code == 200
+    chips = _links(response.get_data(as_text=True), "chips active-filters")
+    assert chips == [
+        ("/fr/c/alimentation", "Women-led × (remove this filter)"),
+        ("/fr/c/alimentation", "Clear all"),
+    ]
