@@ -137,11 +137,12 @@ TRANSLATIONS = "taawun_translations"
 def _translations(context: Context) -> Any:
     """The translations of the page's language (its ``lang``), kept by the app's Jinja
     environment: Flask-Babel finds them through the request state on every call, a few
-    dozen times a page. Kept only when the locale in force is that language's (a mail
-    or PDF in another language switches both together)."""
+    dozen times a page. Kept only when the locale in force is that language's, and used
+    only while ``lang`` is the request's language (a mail or PDF in another language
+    switches both together; a template given another ``lang`` gets the locale's)."""
     lang = context.get("lang")
     kept: dict[str, Any] = getattr(context.environment, TRANSLATIONS)
-    found = kept.get(lang) if isinstance(lang, str) else None
+    found = kept.get(lang) if isinstance(lang, str) and lang == current_language() else None
     if found is None:
         found = get_translations()
         if lang in FORMAT_LOCALES and str(get_locale()) == FORMAT_LOCALES[lang]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from babel.numbers import format_decimal
+from flask import render_template_string
 
 from storefront.config import FORMAT_LOCALES
 from storefront.filters import money_text, number, percent
@@ -44,3 +45,15 @@ def test_whole_numbers_are_grouped_as_babel_groups_them(app, lang) -> None:
         assert number(1234.5, 1) == format_decimal(
             1234.5, format="#,##0.0", locale=FORMAT_LOCALES[lang]
         )
+
+
+@pytest.mark.translated
+def test_a_template_given_another_language_gets_the_locale_in_force(app) -> None:
+    """The page language's translations are kept between requests, but only a template
+    whose ``lang`` is the request's uses them: one rendered with another ``lang`` and
+    no switch of locale reads the locale in force, as Flask-Babel did."""
+    with app.test_request_context(headers={"Cookie": "lang=ar"}):
+        assert render_template_string("{{ _('Cart') }}") == "السلة"  # Arabic now kept
+    with app.test_request_context(headers={"Cookie": "lang=fr"}):
+        assert render_template_string("{{ _('Cart') }}") == "Panier"
+        assert render_template_string("{{ _('Cart') }}", lang="ar") == "Panier"
