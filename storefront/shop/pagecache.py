@@ -177,24 +177,26 @@ def token_field() -> str:
     return str(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
 
 
-def anonymous() -> bool:
+def _holds_only(*keys: str) -> bool:
     """No account, and a session holding at most a CSRF token (and Flask-Login's
     ``_fresh`` flag, which it sets on any non-empty session and means nothing
-    without an account)."""
-    return not current_user.is_authenticated and set(session) <= {token_field(), "_fresh"}
+    without an account) and ``keys``."""
+    return not current_user.is_authenticated and set(session) <= {
+        token_field(),
+        "_fresh",
+        *keys,
+    }
+
+
+def anonymous() -> bool:
+    """No account, and nothing of the visitor's in the session (see :func:`_holds_only`)."""
+    return _holds_only()
 
 
 def _guest_with_cart() -> int | None:
     """The number of items in the cart of a visitor without an account whose session
     holds nothing else (0: anonymous); None for anybody else."""
-    if current_user.is_authenticated or not set(session) <= {
-        token_field(),
-        "_fresh",
-        store.SESSION_KEY,
-        store.COUNT_KEY,
-    }:
-        return None
-    return link.count()
+    return link.count() if _holds_only(store.SESSION_KEY, store.COUNT_KEY) else None
 
 
 def _swap_cart(page: str, shown: int, wanted: int) -> str | None:
