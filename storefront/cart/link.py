@@ -28,8 +28,10 @@ def count() -> int | None:
     return n if type(n) is int and n >= 0 else None
 
 
-def cart_link(n: int) -> Markup:
-    """The link, for a cart holding ``n`` items."""
+def cart_link(n: int | None = None) -> Markup:
+    """The link, for a cart holding ``n`` items (by default the visitor's)."""
+    if n is None:
+        n = count() or 0
     label = escape(_("Cart"))
     badge = ""
     if n:
