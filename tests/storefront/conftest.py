@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +11,26 @@ from flask.testing import FlaskClient
 from storefront import create_app
 from storefront.extensions import babel, db
 from tests.stripe_fakes import SECRET, FakeStripeHTTP
+
+
+def app_settings(database_url: str, uploads: Path, **config: Any) -> dict[str, Any]:
+    """What every test app is made with (testing on, CSRF off, its own upload
+    folder), and ``config``."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "UPLOAD_FOLDER": str(uploads),
+        **config,
+    }
+
+
+def close_app(app: Flask) -> None:
+    """Give back the test app's database connections."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture
@@ -26,23 +47,14 @@ def app(engine, database_url, tmp_path, session, request, app_config) -> Iterato
     Pages show the messages as written in the code (English) with the formats of the
     chosen locale, unless the test is marked ``translated``: then the compiled French,
     Arabic and English catalogs are used, as in production."""
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False,
-        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-        **app_config,
-    }
+    config = app_settings(database_url, tmp_path / "uploads", **app_config)
     if request.node.get_closest_marker("translated") is None:
         config["BABEL_TRANSLATION_DIRECTORIES"] = str(tmp_path / "no-translations")
     application = create_app(config)
     with application.app_context():  # one Babel object serves every test app
         babel.domain_instance.cache.clear()
     yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    close_app(application)
 
 
 @pytest.fixture
@@ -83,22 +95,17 @@ def stripe_http() -> FakeStripeHTTP:
 def stripe_app(engine, database_url, tmp_path, session, stripe_http) -> Iterator[Flask]:
     """The storefront with Stripe test keys, its API calls answered by the fake."""
     application = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "WTF_CSRF_ENABLED": False,
-            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            "STRIPE_SECRET_KEY": "sk_test_dummy",
-            "STRIPE_WEBHOOK_SECRET": SECRET,
-            "STRIPE_HTTP_CLIENT": stripe_http,
-            "STRIPE_MAX_RETRIES": 0,
-        }
+        app_settings(
+            database_url,
+            tmp_path / "uploads",
+            STRIPE_SECRET_KEY="sk_test_dummy",
+            STRIPE_WEBHOOK_SECRET=SECRET,
+            STRIPE_HTTP_CLIENT=stripe_http,
+            STRIPE_MAX_RETRIES=0,
+        )
     )
     yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    close_app(application)
 
 
 @pytest.fixture

@@ -185,21 +185,19 @@ def test_the_card_path_over_real_http_with_a_loopback_stripe(
 
     from storefront import create_app
     from storefront.extensions import db
+    from tests.storefront.conftest import app_settings
     from tests.stripe_fakes import SECRET, LoopbackStripe
 
     fake = LoopbackStripe(webhook_url="", secret=SECRET).start()
     app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "WTF_CSRF_ENABLED": False,
-            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            "STRIPE_SECRET_KEY": "sk_test_loopback",
-            "STRIPE_WEBHOOK_SECRET": SECRET,
-            "STRIPE_API_BASE": fake.base,
-            "STRIPE_MAX_RETRIES": 0,
-        }
+        app_settings(
+            database_url,
+            tmp_path / "uploads",
+            STRIPE_SECRET_KEY="sk_test_loopback",
+            STRIPE_WEBHOOK_SECRET=SECRET,
+            STRIPE_API_BASE=fake.base,
+            STRIPE_MAX_RETRIES=0,
+        )
     )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from storefront import create_app
-from storefront.extensions import db
+from tests.storefront.conftest import app_settings, close_app
 
 
 @pytest.fixture
@@ -20,24 +20,14 @@ def limits(database_url, tmp_path, session) -> Iterator[Callable[..., Flask]]:
 
     def make_app(**config: Any) -> Flask:
         app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "test-secret",
-                "SQLALCHEMY_DATABASE_URI": database_url,
-                "WTF_CSRF_ENABLED": False,
-                "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-                "RATELIMIT_ENABLED": True,
-                **config,
-            }
+            app_settings(database_url, tmp_path / "uploads", RATELIMIT_ENABLED=True, **config)
         )
         apps.append(app)
         return app
 
     yield make_app
     for app in apps:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        close_app(app)
 
 
 @pytest.fixture

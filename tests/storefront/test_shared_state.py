@@ -18,23 +18,21 @@ from storefront import create_app
 from storefront.extensions import db
 from storefront.sharing import redis_of
 from tests.redis_server import redis_db, redis_url  # noqa: F401 (fixtures)
+from tests.storefront.conftest import app_settings, close_app
 
 
 def _host(database_url: str, tmp_path, redis: str, name: str) -> Flask:  # noqa: ANN001
     return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "WTF_CSRF_ENABLED": False,
-            "UPLOAD_FOLDER": str(tmp_path / name),
-            "REDIS_URL": redis,
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_LOGIN": "3 per minute",
-            "CATALOG_PAGE_CACHE_SECONDS": 60,
-            "CATALOG_FACET_CACHE_SECONDS": 300,
-            "CATALOG_FACET_WARM": False,
-        }
+        app_settings(
+            database_url,
+            tmp_path / name,
+            REDIS_URL=redis,
+            RATELIMIT_ENABLED=True,
+            RATELIMIT_LOGIN="3 per minute",
+            CATALOG_PAGE_CACHE_SECONDS=60,
+            CATALOG_FACET_CACHE_SECONDS=300,
+            CATALOG_FACET_WARM=False,
+        )
     )
 
 
@@ -46,9 +44,7 @@ def hosts(database_url, tmp_path, session, redis_db) -> Iterator[tuple[Flask, Fl
     )
     yield apps
     for app in apps:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        close_app(app)
 
 
 @pytest.fixture
