@@ -14,7 +14,7 @@ from catalog import audit
 from catalog.db import utcnow
 from catalog.spreadsheet import Cell, Identifier, amount
 from orders import ledger, reports
-from orders.models import PayoutAccount
+from orders.models import Fulfilment, PayoutAccount
 from storefront import details, downloads
 from storefront.auth import cooperative_required
 from storefront.coop.forms import BankForm
@@ -76,6 +76,56 @@ def reports_page() -> str:
     )
 
 
+Table = tuple[tuple[str, ...], list[list[Cell]]]
+
+
+def _ledger_table(coop_id: int, start: datetime, end: datetime) -> Table:
+    keys = ("date", "entry", "reference", "amount_mad")
+    rows: list[list[Cell]] = [
+        [
+            e.created_at.astimezone(CASABLANCA).date(),
+            label(LEDGER_KINDS, e.kind),
+            Identifier(details.reference_text(e.reference)),
+            amount(e.amount_minor),
+        ]
+        for e in reports.ledger_entries(db.session, coop_id, start=start, end=end)
+    ]
+    return keys, rows
+
+
+def _sales_table(parts: list[Fulfilment]) -> Table:
+    keys = ("month", "parcels", "units", "goods_mad", "shipping_mad", "commission_mad", "net_mad")
+    rows: list[list[Cell]] = [
+        [
+            month(r.period),
+            r.parts,
+            r.units,
+            amount(r.goods_minor),
+            amount(r.shipping_minor),
+            amount(r.commission_minor),
+            amount(r.net_minor),
+        ]
+        for r in reports.sales_by_month(parts, tz=CASABLANCA)
+    ]
+    return keys, rows
+
+
+def _products_table(parts: list[Fulfilment]) -> Table:
+    keys = ("sku", "title_fr", "title_ar", "units", "goods_mad", "commission_mad")
+    rows: list[list[Cell]] = [
+        [
+            Identifier(r.sku),
+            r.title_fr,
+            r.title_ar,
+            r.units,
+            amount(r.goods_minor),
+            amount(r.commission_minor),
+        ]
+        for r in reports.sales_by_product(parts)
+    ]
+    return keys, rows
+
+
 @bp.get("/reports/<any(sales, products, ledger):kind>.csv")
 @cooperative_required
 def report_csv(kind: str) -> Response:
@@ -84,56 +134,11 @@ def report_csv(kind: str) -> Response:
     first, last, _notes = period()
     start, end = _bounds(first, last)
     coop_id = g.cooperative.id
-    keys: tuple[str, ...]
-    rows: list[list[Cell]]
     if kind == "ledger":
-        keys = ("date", "entry", "reference", "amount_mad")
-        rows = [
-            [
-                e.created_at.astimezone(CASABLANCA).date(),
-                label(LEDGER_KINDS, e.kind),
-                Identifier(details.reference_text(e.reference)),
-                amount(e.amount_minor),
-            ]
-            for e in reports.ledger_entries(db.session, coop_id, start=start, end=end)
-        ]
+        keys, rows = _ledger_table(coop_id, start, end)
     else:
         parts = reports.delivered_parts(db.session, coop_id, start=start, end=end)
-        if kind == "sales":
-            keys = (
-                "month",
-                "parcels",
-                "units",
-                "goods_mad",
-                "shipping_mad",
-                "commission_mad",
-                "net_mad",
-            )
-            rows = [
-                [
-                    month(r.period),
-                    r.parts,
-                    r.units,
-                    amount(r.goods_minor),
-                    amount(r.shipping_minor),
-                    amount(r.commission_minor),
-                    amount(r.net_minor),
-                ]
-                for r in reports.sales_by_month(parts, tz=CASABLANCA)
-            ]
-        else:
-            keys = ("sku", "title_fr", "title_ar", "units", "goods_mad", "commission_mad")
-            rows = [
-                [
-                    Identifier(r.sku),
-                    r.title_fr,
-                    r.title_ar,
-                    r.units,
-                    amount(r.goods_minor),
-                    amount(r.commission_minor),
-                ]
-                for r in reports.sales_by_product(parts)
-            ]
+        keys, rows = (_sales_table if kind == "sales" else _products_table)(parts)
     name = f"{kind}-{g.cooperative.slug}-{first.isoformat()}-{last.isoformat()}"
     return downloads.table(name, "csv", keys, rows, title=name)
 
