@@ -25,13 +25,14 @@ from __future__ import annotations
 import json
 import threading
 import time
-from array import array
-from collections import Counter
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol, cast
 
+import numpy as np
+import numpy.typing as npt
 from cachetools import TTLCache
 from sqlalchemy import (
     ColumnElement,
@@ -46,11 +47,13 @@ from sqlalchemy import (
     exists,
     func,
     inspect,
+    literal,
     literal_column,
     select,
     table,
     text,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.orm import InstanceState, Session, defer, selectinload
 
@@ -415,8 +418,12 @@ class FacetCache:
         ttl_seconds: float = 300,
         maxsize: int = 512,
         timer: Callable[[], float] = time.monotonic,
+        stamp: Callable[[], Hashable] | None = None,
     ) -> None:
         self.ttl_seconds = ttl_seconds
+        #: with ``stamp`` (the catalog's, which every change of a product's text
+        #: moves), the ids each search term matches, kept while it stays the same
+        self.terms = TermMatches(stamp) if stamp is not None and ttl_seconds > 0 else None
         self._cubes: TTLCache[Hashable, FacetCube] | None = (
             TTLCache(maxsize=maxsize, ttl=ttl_seconds, timer=timer) if ttl_seconds > 0 else None
         )
@@ -452,7 +459,14 @@ class FacetCache:
 
 
 #: Product columns the cube counts by (products and labels coming and going count too).
-_FACET_COLUMNS = ("sellable", "region_code", "women_led", "category_id", "price_minor")
+_FACET_COLUMNS = (
+    "sellable",
+    "region_code",
+    "women_led",
+    "category_id",
+    "price_minor",
+    "featured",  # the cells' order of a search page (FacetCells.page)
+)
 
 
 def changes_facets(changed: Iterable[object], added_or_deleted: Iterable[object] = ()) -> bool:
@@ -823,7 +837,7 @@ def _matching_ids(session: Session, dialect: str, words: TextQuery) -> Iterable[
         .select_from(text("catalog_product_fts"))
         .where(_fts_match(dialect, words.fts(dialect)))
     )
-    return map(int, matched.split(",")) if matched else ()
+    return np.fromstring(matched, dtype=np.int64, sep=",") if matched else ()
 
 
 def _cube_key(words: TextQuery, cooperative_id: int | None) -> Hashable:
@@ -850,44 +864,100 @@ _KINDS = tuple(str(kind) for kind in CertificateKind)
 _KIND_BITS = len(_KINDS)
 
 
+IdArray = npt.NDArray[np.int64]
+
+
 @dataclass(frozen=True, slots=True)
 class FacetCells:
-    """Each sellable product's cell and certificate kinds, by product id: a search
-    word's cube is then counted from the ids its words match, in memory. On SQLite
-    the grouped queries of :func:`facet_cube` look each match up in an index (a common
-    word's tens of thousands of matches: 60 to 250 ms of CPU); reading the matching
-    ids from the text index and counting them here costs a fifth of that, with the
-    same counts. On PostgreSQL the grouped queries scanned every row's vector (about
-    2 s of database time for a common word at national scale), the ids come from the
-    GIN index in a sixth to a tenth of that."""
+    """Each sellable product's cell, certificate kinds, price and featured flag, by
+    product id: a search's cube is then counted, and its page picked, from the ids its
+    words match, in memory. On SQLite the grouped queries of :func:`facet_cube` look
+    each match up in an index (a common word's tens of thousands of matches: 60 to
+    250 ms of CPU); counting the matching ids here costs a fifth of that, with the same
+    counts. On PostgreSQL the grouped queries scanned every row's vector (about 2 s of
+    database time for a common word at national scale). Sorting a common word's tens
+    of thousands of matches to pick one page took SQLite 10 to 20 ms a search."""
 
     #: the distinct cells
     cells: tuple[Cell, ...]
     #: by product id: the index of its cell in ``cells``, shifted left by one bit per
     #: certificate kind, with the bits of the kinds it holds; -1 when not sellable
-    keys: array[int]
+    keys: IdArray
+    #: by product id: its price (minor units) and whether it is featured
+    prices: IdArray
+    featured: npt.NDArray[np.bool_]
+    #: by facet filters: which cells meet them all (see :meth:`passing`)
+    _passing: dict[Hashable, npt.NDArray[np.bool_]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def cube(self, ids: Iterable[int]) -> FacetCube | None:
         """The cube of the sellable products among ``ids``; None when an id is newer
         than these cells (the catalog changed since: count in SQL)."""
-        keys = self.keys
-        try:
-            counted = Counter(map(keys.__getitem__, ids))
-        except IndexError:
-            return None
-        return self._cube(counted)
+        keys = self._keys_of(ids)
+        return None if keys is None else self._cube(keys)
 
     def whole(self) -> FacetCube:
         """The cube of every sellable product."""
-        return self._cube(Counter(self.keys))
+        return self._cube(self.keys)
 
-    def _cube(self, counted: Counter[int]) -> FacetCube:
+    def passing(self, ids: IdArray, q: ProductQuery) -> IdArray | None:
+        """The sellable products among ``ids`` that meet every facet filter of ``q``
+        (in the order of ``ids``); None when an id is newer than these cells."""
+        keys = self._keys_of(ids)
+        if keys is None:
+            return None
+        keep = keys >= 0
+        cats = frozenset(q.category_ids) if q.category_ids else None
+        if cats is not None or q.region_code or q.women_led or q.price_band:
+            filters = (q.region_code, cats, q.women_led, q.price_band)
+            cells = self._passing.get(filters)
+            if cells is None:
+                if len(self._passing) >= 512:
+                    self._passing.clear()
+                cells = self._passing[filters] = np.array(
+                    [_failed(cell, q, cats) is None for cell in self.cells], dtype=np.bool_
+                )
+            keep &= cells[np.maximum(keys, 0) >> _KIND_BITS]
+        if q.certificate:
+            if q.certificate not in _KINDS:
+                return ids[:0]
+            keep &= (keys & (1 << _KINDS.index(q.certificate))) != 0
+        return ids[keep]
+
+    def page(self, ids: IdArray, q: ProductQuery) -> list[int]:
+        """The ids of ``q``'s page among ``ids`` (those :meth:`passing` kept), in the
+        order :func:`_order` gives: only the page's rows are sorted."""
+        ids = ids.astype(np.int64, copy=False)
+        if q.sort == Sort.NEWEST:
+            order = -ids
+        elif q.sort in (Sort.PRICE_ASC, Sort.PRICE_DESC):
+            order = (self.prices[ids] << 32) | ids
+            if q.sort == Sort.PRICE_DESC:
+                order = -order
+        else:  # featured, then newest
+            order = -((self.featured[ids].astype(np.int64) << 32) | ids)
+        start = (q.page - 1) * q.per_page
+        end = min(start + q.per_page, len(ids))
+        if start >= end:
+            return []
+        first = np.argpartition(order, end - 1)[:end] if end < len(ids) else np.arange(end)
+        first = first[np.argsort(order[first], kind="stable")]
+        return [int(i) for i in ids[first[start:end]]]
+
+    def _keys_of(self, ids: Iterable[int]) -> IdArray | None:
+        ids = ids if isinstance(ids, np.ndarray) else np.fromiter(ids, dtype=np.int64)
+        if len(ids) and int(ids.max()) >= len(self.keys):
+            return None
+        return self.keys[ids]
+
+    def _cube(self, keys: IdArray) -> FacetCube:
+        counts = np.bincount(keys[keys >= 0])
+        present = np.flatnonzero(counts)
         products: dict[Cell, int] = {}
         labels: dict[str, dict[Cell, int]] = {}
         mask = (1 << _KIND_BITS) - 1
-        for key, n in counted.items():
-            if key < 0:
-                continue
+        for key, n in zip(present.tolist(), counts[present].tolist(), strict=True):
             cell = self.cells[key >> _KIND_BITS]
             products[cell] = products.get(cell, 0) + n
             held = key & mask
@@ -902,8 +972,9 @@ class FacetCells:
 
 
 def facet_cells(session: Session) -> FacetCells:
-    """Read every sellable product's cell and labels (two statements, a few hundred
-    milliseconds at national scale: kept per catalog stamp with the cubes)."""
+    """Read every sellable product's cell, labels, price and featured flag (two
+    statements, a few hundred milliseconds at national scale: kept per catalog stamp
+    with the cubes)."""
     # through the connection: the ORM's result machinery cost more than the reading
     conn = session.connection()
     rows = conn.execute(
@@ -913,15 +984,19 @@ def facet_cells(session: Session) -> FacetCells:
             Product.region_code,
             Product.women_led,
             Product.price_minor,
+            Product.featured,
         ).where(Product.sellable.is_(True))
     ).all()
     top = max((row[0] for row in rows), default=0)
-    keys = array("q", [-1]) * (top + 1)
+    keys = np.full(top + 1, -1, dtype=np.int64)
+    prices = np.zeros(top + 1, dtype=np.int64)
+    featured = np.zeros(top + 1, dtype=np.bool_)
     codes: dict[Cell, int] = {}
-    for pid, cat, region, women, price in rows:
+    for pid, cat, region, women, price, flagged in rows:
         cell = (region, int(cat), bool(women), _band_of(int(price)))
-        code = codes.setdefault(cell, len(codes))
-        keys[pid] = code << _KIND_BITS
+        keys[pid] = codes.setdefault(cell, len(codes)) << _KIND_BITS
+        prices[pid] = price
+        featured[pid] = bool(flagged)
     bits = {kind: 1 << i for i, kind in enumerate(_KINDS)}
     for pid, kind in conn.execute(
         select(ProductLabel.product_id, ProductLabel.kind).where(
@@ -930,7 +1005,119 @@ def facet_cells(session: Session) -> FacetCells:
     ):
         if keys[pid] >= 0:
             keys[pid] |= bits[kind]
-    return FacetCells(cells=tuple(codes), keys=keys)
+    return FacetCells(cells=tuple(codes), keys=keys, prices=prices, featured=featured)
+
+
+class TermMatches:
+    """The ids of the products each full-text :class:`Term` matches (sellable or not),
+    read from the text index and kept while the catalog ``stamp`` stays the same (any
+    change of a product's text moves it), at most ``max_ids`` ids in all (the least
+    recently used terms go first). A search then reads only the terms it has not met
+    yet, all in one statement, and combines the words' terms in memory: a common word
+    (tens of thousands of matches) was read from the index on every search of it."""
+
+    def __init__(self, stamp: Callable[[], Hashable], max_ids: int = 4_000_000) -> None:
+        self._stamp = stamp
+        self._max_ids = max_ids
+        self._at: Hashable = None
+        self._kept: OrderedDict[Term, npt.NDArray[np.int32]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def matching(self, session: Session, words: TextQuery) -> IdArray:
+        """The ids of the products matching ``words``, ascending."""
+        stamp = self._stamp()
+        wanted = set(_terms(("and", list(words.groups))))
+        with self._lock:
+            if stamp != self._at:
+                self._kept.clear()
+                self._size = 0
+                self._at = stamp
+            found = {term: self._kept[term] for term in wanted if term in self._kept}
+            for term in found:
+                self._kept.move_to_end(term)
+        missing = [term for term in wanted if term not in found]
+        if missing:
+            read = _term_ids(session, missing)
+            found.update(read)
+            with self._lock:
+                if stamp == self._at:
+                    self._keep(read)
+        size = 1 + max((int(ids[-1]) for ids in found.values() if len(ids)), default=0)
+        return np.flatnonzero(_mask(("and", list(words.groups)), found, size))
+
+    def _keep(self, read: dict[Term, npt.NDArray[np.int32]]) -> None:
+        for term, ids in read.items():
+            if term not in self._kept and len(ids) <= self._max_ids:
+                self._kept[term] = ids
+                self._size += len(ids)
+        while self._size > self._max_ids:
+            _, dropped = self._kept.popitem(last=False)
+            self._size -= len(dropped)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+def _terms(expr: Expr) -> Iterator[Term]:
+    if isinstance(expr, Term):
+        yield expr
+    else:
+        for part in expr[1]:
+            yield from _terms(part)
+
+
+def _mask(expr: Expr, found: dict[Term, npt.NDArray[np.int32]], size: int) -> npt.NDArray[np.bool_]:
+    """``expr`` over the ids each term matches, as a mask of ``size`` ids."""
+    if isinstance(expr, Term):
+        mask = np.zeros(size, dtype=np.bool_)
+        mask[found[expr]] = True
+        return mask
+    op, parts = expr
+    out = _mask(parts[0], found, size)
+    for part in parts[1:]:
+        if op == "and":
+            out &= _mask(part, found, size)
+        else:
+            out |= _mask(part, found, size)
+    return out
+
+
+def _term_ids(session: Session, terms: Sequence[Term]) -> dict[Term, npt.NDArray[np.int32]]:
+    """The ids each of ``terms`` matches (sorted), in one statement that reads the text
+    index once per term."""
+    dialect = session.get_bind().dialect.name
+    parts: list[Select[*tuple[Any, ...]]] = []
+    if dialect == "postgresql":
+        params: dict[str, str] = {}
+        for i, term in enumerate(terms):
+            before = set(params)
+            condition = _column_match(term, params)
+            parts.append(
+                select(literal(i), func.array_agg(Product.id)).where(
+                    text(condition).bindparams(**{k: params[k] for k in params.keys() - before})
+                )
+            )
+    else:
+        for i, term in enumerate(terms):
+            parts.append(
+                # the ids as one string: a row per match cost three times the matching
+                select(literal(i), func.group_concat(literal_column("rowid")))
+                .select_from(text("catalog_product_fts"))
+                .where(_fts_match(dialect, term.render(dialect), f"term_{i}"))
+            )
+    statement = parts[0] if len(parts) == 1 else union_all(*parts)
+    out: dict[Term, npt.NDArray[np.int32]] = {}
+    for i, matched in session.connection().execute(statement):
+        if not matched:
+            ids = np.empty(0, dtype=np.int32)
+        elif dialect == "postgresql":
+            ids = np.array(matched, dtype=np.int32)
+        else:
+            ids = np.fromstring(matched, dtype=np.int32, sep=",")
+        ids.sort()
+        out[terms[i]] = ids
+    return out
 
 
 def _band(value: int | str) -> str:
@@ -963,6 +1150,19 @@ _LONG_TEXTS = (
     Product.search_document,
 )
 _STORIES = (Cooperative.story_fr, Cooperative.story_ar, Cooperative.story_en)
+#: how a page's products load: without their long texts, with their cooperatives and
+#: pictures
+_PAGE_LOADS = (
+    *(defer(text) for text in _LONG_TEXTS),
+    selectinload(Product.cooperative).options(*(defer(s) for s in _STORIES)),
+    selectinload(Product.images),
+)
+
+
+def _in_order(ids: Sequence[int], rows: Iterable[Any]) -> list[Any]:
+    """``rows`` (cards or products) in the order of their ``ids``."""
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def search_products(
@@ -992,11 +1192,20 @@ def search_products(
     matches: int | None = None  # sellable products the words select, when known
     facet_counts: dict[str, list[FacetValue]] = {}
     cube: FacetCube | None = None
+    cells = cache.cells if cache is not None else None
+    # the ids the words match, combined in memory from each term's (see TermMatches)
+    matched: IdArray | None = None
+    if facets and words and q.cooperative_id is None and cells is not None:
+        terms = cast(FacetCache, cache).terms
+        matched = terms.matching(session, words) if terms is not None else None
     if facets:
         key = _cube_key(words, q.cooperative_id)
         cube = cache.get(key) if cache is not None else None
         if cube is None:
-            cube = facet_cube(session, q, words, cache.cells if cache is not None else None)
+            if matched is not None and cells is not None:
+                cube = cells.cube(matched)
+            if cube is None:
+                cube = facet_cube(session, q, words, cells)
             if cache is not None:
                 cache.put(key, cube)
         total, facet_counts = cube.counts(q)
@@ -1038,7 +1247,34 @@ def search_products(
     )
     products: list[Product] = []
     page_cards: list[Card] = []
-    if total > offset:
+    # the page's ids picked in memory from the matches, when the cells know them all
+    passing = (
+        cells.passing(matched, q)
+        if matched is not None and cells is not None and not ranked and total > offset
+        else None
+    )
+    if passing is not None and cells is not None:
+        ids = cells.page(passing, q)
+        if as_cards:
+            page_cards = _in_order(
+                ids,
+                cards(
+                    session,
+                    _CARDS.join(Cooperative, Cooperative.id == Product.cooperative_id).where(
+                        Product.id.in_(ids), Product.sellable.is_(True)
+                    ),
+                ),
+            )
+        else:
+            products = _in_order(
+                ids,
+                session.scalars(
+                    select(Product)
+                    .where(Product.id.in_(ids), Product.sellable.is_(True))
+                    .options(*_PAGE_LOADS)
+                ),
+            )
+    elif total > offset:
         # pick the page's ids from indexes only, then load just those rows
         if ranked:
             picked = _ranked_ids(q, dialect, words)
@@ -1066,11 +1302,7 @@ def search_products(
                     select(Product)
                     .join(page, page.c.id == Product.id)
                     .order_by(*outer_order)
-                    .options(
-                        *(defer(text) for text in _LONG_TEXTS),
-                        selectinload(Product.cooperative).options(*(defer(s) for s in _STORIES)),
-                        selectinload(Product.images),
-                    )
+                    .options(*_PAGE_LOADS)
                 )
             )
     return SearchResult(

@@ -139,7 +139,7 @@ class SharedFacetCache(FacetCache):
     def __init__(
         self, client: Redis, prefix: str, ttl_seconds: float, stamp: Callable[[], int]
     ) -> None:
-        super().__init__(ttl_seconds=ttl_seconds)
+        super().__init__(ttl_seconds=ttl_seconds, stamp=stamp)
         self._redis = client
         self._prefix = f"{prefix}facets:"
         self._ttl = max(1, math.ceil(ttl_seconds))
@@ -252,7 +252,7 @@ def init_app(app: Flask) -> None:
     ttl = float(app.config.get("CATALOG_FACET_CACHE_SECONDS", default))
     redis = redis_of(app)
     app.extensions[KEY] = (
-        FacetCache(ttl_seconds=ttl)
+        FacetCache(ttl_seconds=ttl, stamp=catalog_stamp)
         if redis is None or ttl <= 0
         else SharedFacetCache(redis, str(app.config["REDIS_PREFIX"]), ttl, catalog_stamp)
     )

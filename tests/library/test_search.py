@@ -406,6 +406,63 @@ def test_the_cells_are_kept_with_the_whole_catalog_cube_and_dropped_with_it(
     assert cache.cells is None
 
 
+def _page(result):
+    return [card.id for card in result.cards] or [p.id for p in result.products]
+
+
+@pytest.mark.parametrize("text", ["huile", "bio", "fine huile", "zit", "numéro", "absent"])
+def test_a_search_page_picked_in_memory_is_the_one_sql_picks(make, session, spread, text) -> None:
+    for product in session.scalars(select(Product).where(Product.id % 5 == 2)):
+        product.featured = True
+    session.flush()
+    cache = FacetCache(ttl_seconds=60, stamp=lambda: 1)
+    warm_whole_catalog(session, cache)
+    cats = tuple(session.scalars(select(Product.category_id).distinct()))
+    for filters in (
+        {},
+        {"region_code": "09"},
+        {"category_ids": cats[:1], "women_led": True},
+        {"price_band": "lt50", "certificate": "organic"},
+        {"certificate": "igp"},
+        {"certificate": "made-up"},
+    ):
+        for sort in Sort:
+            for page in (1, 2, 3):
+                q = ProductQuery(text=text, sort=sort, page=page, per_page=4, **filters)
+                for as_cards in (True, False):
+                    kept = search_products(session, q, cache=cache, as_cards=as_cards)
+                    read = search_products(session, q, as_cards=as_cards)
+                    assert (kept.total, _page(kept)) == (read.total, _page(read)), (q, as_cards)
+    assert len(cache.terms or ()) > 0
+
+
+def test_a_searched_term_is_read_once_per_catalog_stamp(make, session, spread, count_queries):
+    stamp = [1]
+    cache = FacetCache(ttl_seconds=60, stamp=lambda: stamp[0])
+    warm_whole_catalog(session, cache)
+    search_products(session, ProductQuery(text="huile bio"), cache=cache, as_cards=True)
+    count_queries.clear()
+    result = search_products(
+        session, ProductQuery(text="bio", page=2, per_page=4), cache=cache, as_cards=True
+    )
+    assert len(count_queries) == 1, "the page's cards only: the word's ids and cube are kept"
+    assert result.total == search_products(session, ProductQuery(text="bio")).total
+
+    product = session.scalars(
+        select(Product).where(Product.title_fr == "Huile fine numéro 4")
+    ).one()
+    fine = ProductQuery(text="fine", per_page=60)
+    assert product.id in _page(search_products(session, fine, cache=cache, as_cards=True))
+    product.title_fr = "Huile bio renommée"
+    from catalog.rules import refresh_products
+
+    refresh_products(session, make.today)
+    stamp[0] = 2  # what the catalog's change moves
+    found = search_products(session, fine, cache=cache, as_cards=True)
+    assert product.id not in _page(found)
+    assert _page(found) == _page(search_products(session, fine, as_cards=True))
+
+
 def test_cached_counts_expire_after_their_time(session, shelf) -> None:
     clock = [0.0]
     cache = FacetCache(ttl_seconds=60, timer=lambda: clock[0])
