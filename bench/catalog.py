@@ -1167,15 +1167,10 @@ def _cart_in_process(client: Any, product_urls: list[str]) -> None:
 
 def _warm_in_process(app: Any) -> None:
     """What the facet warmer builds in a worker's background thread: the whole-catalog
-    facet cells and cube, and the search vocabulary."""
-    from catalog.search import warm_whole_catalog
-    from storefront.extensions import db
+    facet cells and cube, the search vocabulary and its common words' matches."""
     from storefront.shop import facets
-    from storefront.shop import search as search_state
 
-    with app.app_context():
-        warm_whole_catalog(db.session, facets.facet_cache())
-        search_state.refresh_vocabulary()
+    facets.Warmer(app, every_seconds=0).warm()
 
 
 def long_tail_cpu(url: str, distinct: int, cart: bool = True) -> str:

@@ -42,6 +42,8 @@ from sqlalchemy import (
     Select,
     TextClause,
     and_,
+    any_,
+    bindparam,
     case,
     column,
     exists,
@@ -56,6 +58,8 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import InstanceState, Session, defer, selectinload
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.types import ARRAY
 
 from catalog import synonyms as synonyms_module
 from catalog import vocabulary as vocabulary_module
@@ -677,10 +681,14 @@ def _base_filters(
     return conds
 
 
-def _ranked_ids(q: ProductQuery, dialect: str, words: TextQuery) -> Select[Any]:
+def _ranked_ids(
+    q: ProductQuery, dialect: str, words: TextQuery, known: Known | None = None
+) -> Select[Any]:
     """Ids and relevance of the matching products, best first (few matches only):
     products matching every word exactly (tier 0) before those found through stems or
-    synonyms (tier 1), then by bm25 / ts_rank (exact words weigh more than stems)."""
+    synonyms (tier 1), then by bm25 / ts_rank (exact words weigh more than stems).
+    With the matches and the exact ones ``known`` (:class:`TermMatches`), the text
+    index is not asked for them again."""
     conds = [*_facet_filters(q, ordered_scan=False), Product.sellable.is_(True)]
     if q.cooperative_id is not None:
         conds.append(Product.cooperative_id == q.cooperative_id)
@@ -692,20 +700,31 @@ def _ranked_ids(q: ProductQuery, dialect: str, words: TextQuery) -> Select[Any]:
             ).bindparams(rank_query=words.fts(dialect)),
             Float,
         ).label("rank")
-        tier = case((_fts_match(dialect, exact, "exact_query"), 0), else_=1).label("tier")
-        # the matches from the two unweighted indexes (the same products): with the
-        # words as a literal the planner expected a tenth of the catalog and read every
-        # row's vector (0.7 s for 1,500 matches at 300,000 products)
-        stmt = select(Product.id.label("id"), tier, rank).where(_column_filter(words), *conds)
+        if known is None:
+            tier = case((_fts_match(dialect, exact, "exact_query"), 0), else_=1).label("tier")
+            # the matches from the two unweighted indexes (the same products): with the
+            # words as a literal the planner expected a tenth of the catalog and read
+            # every row's vector (0.7 s for 1,500 matches at 300,000 products)
+            matching: ColumnElement[bool] | TextClause = _column_filter(words)
+        else:
+            # ts_rank reads each match's own vector: the index need not be read at all
+            exact_array = _id_array(known.exact, "exact_ids")
+            tier = case((Product.id == any_(exact_array), 0), else_=1).label("tier")
+            matching = Product.id == any_(_id_array(known.matches, "matched_ids"))
+        stmt = select(Product.id.label("id"), tier, rank).where(matching, *conds)
     else:
         # rank inside the full-text table: bm25 of each match (exact words weigh 4 times
         # their stems), lower is better
         fts = table("catalog_product_fts", column("rowid"))
         rank = literal_column("bm25(catalog_product_fts, 4.0, 1.0)", Float).label("rank")
-        exact_ids = (
+        exact_ids: Select[Any] | TextClause = (
             select(literal_column("rowid", Integer))
             .select_from(text("catalog_product_fts"))
             .where(_fts_match(dialect, exact, "exact_query"))
+            if known is None
+            else text("SELECT value FROM json_each(:exact_ids)").bindparams(
+                exact_ids=json.dumps(known.exact)
+            )
         )
         tier = case((Product.id.in_(exact_ids), 0), else_=1).label("tier")
         stmt = (
@@ -716,6 +735,21 @@ def _ranked_ids(q: ProductQuery, dialect: str, words: TextQuery) -> Select[Any]:
             .where(*conds)
         )
     return stmt.order_by(tier, rank, Product.id.desc())
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """A search's sellable matches meeting its facet filters, and those among them
+    that match the words exactly, from :class:`TermMatches`."""
+
+    matches: list[int]
+    exact: list[int]
+
+
+def _id_array(ids: list[int], name: str) -> BindParameter[list[int]]:
+    """PostgreSQL: ``ids`` as one array parameter (a list of thousands of parameters
+    costs more to build than the query)."""
+    return bindparam(name, ids, type_=cast(Any, ARRAY(Integer)))
 
 
 def _facet_filters(
@@ -1008,30 +1042,74 @@ def facet_cells(session: Session) -> FacetCells:
     return FacetCells(cells=tuple(codes), keys=keys, prices=prices, featured=featured)
 
 
-class TermMatches:
-    """The ids of the products each full-text :class:`Term` matches (sellable or not),
-    read from the text index and kept while the catalog ``stamp`` stays the same (any
-    change of a product's text moves it), at most ``max_ids`` ids in all (the least
-    recently used terms go first). A search then reads only the terms it has not met
-    yet, all in one statement, and combines the words' terms in memory: a common word
-    (tens of thousands of matches) was read from the index on every search of it."""
+@dataclass(frozen=True, slots=True)
+class Postings:
+    """The products one :class:`Term` matches: their ids, or one bit per product up to
+    the highest of them when that is smaller (a word in more than one product in 32)."""
 
-    def __init__(self, stamp: Callable[[], Hashable], max_ids: int = 4_000_000) -> None:
+    data: npt.NDArray[Any]
+    dense: bool
+    #: one past the highest id
+    end: int
+
+    @classmethod
+    def of(cls, ids: npt.NDArray[np.int32]) -> Postings:
+        """From sorted ``ids``."""
+        end = int(ids[-1]) + 1 if len(ids) else 0
+        if len(ids) * 32 <= end:
+            return cls(ids, False, end)
+        mask = np.zeros(end, dtype=np.bool_)
+        mask[ids] = True
+        return cls(np.packbits(mask), True, end)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.data.nbytes)
+
+    def mask(self, size: int) -> npt.NDArray[np.bool_]:
+        """The matches as a mask of ``size`` (at least :attr:`end`) ids."""
+        out = np.zeros(size, dtype=np.bool_)
+        if self.dense:
+            out[: self.end] = np.unpackbits(self.data, count=self.end).view(np.bool_)
+        else:
+            out[self.data] = True
+        return out
+
+
+class TermMatches:
+    """The products each full-text :class:`Term` matches (sellable or not), read from
+    the text index and kept while the catalog ``stamp`` stays the same (any change of a
+    product's text moves it), in at most ``max_bytes`` (the least recently used terms
+    go first). A search then reads only the terms it has not met yet, all in one
+    statement, and combines the words' terms in memory: a common word (tens of
+    thousands of matches) was read from the index on every search of it."""
+
+    def __init__(self, stamp: Callable[[], Hashable], max_bytes: int = 32 << 20) -> None:
         self._stamp = stamp
-        self._max_ids = max_ids
+        self.max_bytes = max_bytes
         self._at: Hashable = None
-        self._kept: OrderedDict[Term, npt.NDArray[np.int32]] = OrderedDict()
-        self._size = 0
+        self._kept: OrderedDict[Term, Postings] = OrderedDict()
+        #: the bytes kept, all terms together
+        self.nbytes = 0
         self._lock = threading.Lock()
 
-    def matching(self, session: Session, words: TextQuery) -> IdArray:
-        """The ids of the products matching ``words``, ascending."""
+    def matching(self, session: Session, words: TextQuery, *, exact: bool = False) -> IdArray:
+        """The ids of the products matching ``words`` (with ``exact``, the words alone,
+        without their stems and synonyms), ascending."""
+        expr = ("and", list(words.exact if exact else words.groups))
+        found = self.read(session, _terms(expr))
+        size = max((postings.end for postings in found.values()), default=0)
+        return np.flatnonzero(_mask(expr, found, size))
+
+    def read(self, session: Session, terms: Iterable[Term]) -> dict[Term, Postings]:
+        """What each of ``terms`` matches: those kept, and the others read from the text
+        index in one statement, then kept."""
         stamp = self._stamp()
-        wanted = set(_terms(("and", list(words.groups))))
+        wanted = set(terms)
         with self._lock:
             if stamp != self._at:
                 self._kept.clear()
-                self._size = 0
+                self.nbytes = 0
                 self._at = stamp
             found = {term: self._kept[term] for term in wanted if term in self._kept}
             for term in found:
@@ -1043,20 +1121,51 @@ class TermMatches:
             with self._lock:
                 if stamp == self._at:
                     self._keep(read)
-        size = 1 + max((int(ids[-1]) for ids in found.values() if len(ids)), default=0)
-        return np.flatnonzero(_mask(("and", list(words.groups)), found, size))
+        return found
 
-    def _keep(self, read: dict[Term, npt.NDArray[np.int32]]) -> None:
-        for term, ids in read.items():
-            if term not in self._kept and len(ids) <= self._max_ids:
-                self._kept[term] = ids
-                self._size += len(ids)
-        while self._size > self._max_ids:
+    def _keep(self, read: dict[Term, Postings]) -> None:
+        for term, postings in read.items():
+            if term not in self._kept and postings.nbytes <= self.max_bytes:
+                self._kept[term] = postings
+                self.nbytes += postings.nbytes
+        while self.nbytes > self.max_bytes:
             _, dropped = self._kept.popitem(last=False)
-            self._size -= len(dropped)
+            self.nbytes -= dropped.nbytes
 
     def __len__(self) -> int:
         return len(self._kept)
+
+
+#: terms read per statement while warming
+_WARM_BATCH = 20
+
+
+def warm_terms(
+    session: Session,
+    cache: FacetCache,
+    words: Sequence[str],
+    synonyms: Synonyms | None = None,
+    common: Callable[[str], bool] | None = None,
+) -> int:
+    """Read the full-text terms of ``words`` (a vocabulary's most common words first:
+    theirs are the longest lists to read, hundreds of milliseconds each on PostgreSQL)
+    into ``cache``'s kept terms, before shoppers search them, until three quarters of
+    the room is taken. Returns how many terms are kept."""
+    terms = cache.terms
+    if terms is None:
+        return 0
+    batch: dict[Term, None] = {}
+    for word in words:
+        compiled = compile_text(word, synonyms, common)
+        batch.update(dict.fromkeys(_terms(("and", list(compiled.groups)))))
+        if len(batch) >= _WARM_BATCH:
+            terms.read(session, batch)
+            batch.clear()
+            if terms.nbytes > terms.max_bytes * 3 // 4:
+                return len(terms)
+    if batch:
+        terms.read(session, batch)
+    return len(terms)
 
 
 def _terms(expr: Expr) -> Iterator[Term]:
@@ -1067,12 +1176,10 @@ def _terms(expr: Expr) -> Iterator[Term]:
             yield from _terms(part)
 
 
-def _mask(expr: Expr, found: dict[Term, npt.NDArray[np.int32]], size: int) -> npt.NDArray[np.bool_]:
-    """``expr`` over the ids each term matches, as a mask of ``size`` ids."""
+def _mask(expr: Expr, found: dict[Term, Postings], size: int) -> npt.NDArray[np.bool_]:
+    """``expr`` over what each term matches, as a mask of ``size`` ids."""
     if isinstance(expr, Term):
-        mask = np.zeros(size, dtype=np.bool_)
-        mask[found[expr]] = True
-        return mask
+        return found[expr].mask(size)
     op, parts = expr
     out = _mask(parts[0], found, size)
     for part in parts[1:]:
@@ -1083,9 +1190,9 @@ def _mask(expr: Expr, found: dict[Term, npt.NDArray[np.int32]], size: int) -> np
     return out
 
 
-def _term_ids(session: Session, terms: Sequence[Term]) -> dict[Term, npt.NDArray[np.int32]]:
-    """The ids each of ``terms`` matches (sorted), in one statement that reads the text
-    index once per term."""
+def _term_ids(session: Session, terms: Sequence[Term]) -> dict[Term, Postings]:
+    """What each of ``terms`` matches, in one statement that reads the text index once
+    per term."""
     dialect = session.get_bind().dialect.name
     parts: list[Select[*tuple[Any, ...]]] = []
     if dialect == "postgresql":
@@ -1107,7 +1214,7 @@ def _term_ids(session: Session, terms: Sequence[Term]) -> dict[Term, npt.NDArray
                 .where(_fts_match(dialect, term.render(dialect), f"term_{i}"))
             )
     statement = parts[0] if len(parts) == 1 else union_all(*parts)
-    out: dict[Term, npt.NDArray[np.int32]] = {}
+    out: dict[Term, Postings] = {}
     for i, matched in session.connection().execute(statement):
         if not matched:
             ids = np.empty(0, dtype=np.int32)
@@ -1116,7 +1223,7 @@ def _term_ids(session: Session, terms: Sequence[Term]) -> dict[Term, npt.NDArray
         else:
             ids = np.fromstring(matched, dtype=np.int32, sep=",")
         ids.sort()
-        out[terms[i]] = ids
+        out[terms[i]] = Postings.of(ids)
     return out
 
 
@@ -1250,10 +1357,15 @@ def search_products(
     # the page's ids picked in memory from the matches, when the cells know them all
     passing = (
         cells.passing(matched, q)
-        if matched is not None and cells is not None and not ranked and total > offset
+        if matched is not None and cells is not None and total > offset
         else None
     )
-    if passing is not None and cells is not None:
+    known: Known | None = None
+    if passing is not None and ranked:
+        terms = cast(TermMatches, cast(FacetCache, cache).terms)
+        exact = np.intersect1d(passing, terms.matching(session, words, exact=True))
+        known = Known(matches=passing.tolist(), exact=exact.tolist())
+    if passing is not None and cells is not None and not ranked:
         ids = cells.page(passing, q)
         if as_cards:
             page_cards = _in_order(
@@ -1277,7 +1389,7 @@ def search_products(
     elif total > offset:
         # pick the page's ids from indexes only, then load just those rows
         if ranked:
-            picked = _ranked_ids(q, dialect, words)
+            picked = _ranked_ids(q, dialect, words, known)
         else:
             picked = (
                 select(Product.id.label("id"))

@@ -88,6 +88,11 @@ class Vocabulary:
         more than :data:`COMMON_WORD` products."""
         return self.weights.get(_script_key(word), 0) > COMMON_WORD
 
+    def common_words(self) -> list[str]:
+        """The words :meth:`is_common` says are common, the most common first."""
+        common = (item for item in self.weights.items() if item[1] > COMMON_WORD)
+        return [word for word, _ in sorted(common, key=lambda item: (-item[1], item[0]))]
+
     def knows(self, word: str) -> bool:
         key = _script_key(word)
         return key in self.weights or token_stems(word)[0] in self._stems

@@ -20,7 +20,10 @@ the stamp.
 The whole-catalog cube, which every category and region listing reads, takes seconds
 to count at national scale. A background thread of each process builds it at start-up
 and again before it expires or right after a change dropped it, so no visitor waits
-for it (``CATALOG_FACET_WARM``, on whenever the cache is)."""
+for it (``CATALOG_FACET_WARM``, on whenever the cache is). The same thread reads the
+products each common search word matches (:class:`catalog.search.TermMatches`, kept
+while the stamp stays the same): a search page then needs the text index only for the
+rarer words it has not met yet."""
 
 from __future__ import annotations
 
@@ -52,13 +55,14 @@ from catalog.search import (
     FacetCube,
     category_nodes,
     changes_facets,
+    warm_terms,
     warm_whole_catalog,
 )
 from catalog.settings import MarketplaceSettings
 from storefront.extensions import db
 from storefront.sharing import redis_of
 from storefront.shop.fragments import KEY as FRAGMENTS
-from storefront.shop.search import VOCABULARY, refresh_vocabulary
+from storefront.shop.search import VOCABULARY, refresh_vocabulary, synonyms
 
 KEY = "catalog_facet_cache"
 WARMER = "catalog_facet_warmer"
@@ -83,7 +87,8 @@ _STOCK_COLUMNS = frozenset({"on_hand", "allocated"})
 
 
 class Warmer:
-    """Keeps the whole-catalog cube in the app's cache from a daemon thread."""
+    """Keeps the whole-catalog cube in the app's cache from a daemon thread, with the
+    search vocabulary and the full-text matches of its common words."""
 
     def __init__(self, app: Flask, every_seconds: float) -> None:
         self.app = app
@@ -119,7 +124,14 @@ class Warmer:
         with self.app.app_context():
             catalog_stamp()  # before counting: the cube is kept under the stamp it saw
             warm_whole_catalog(db.session, facet_cache())
-            refresh_vocabulary()
+            vocabulary = refresh_vocabulary()
+            warm_terms(
+                db.session,
+                facet_cache(),
+                vocabulary.common_words(),
+                synonyms(),
+                vocabulary.is_common,
+            )
 
     def _run(self) -> None:
         while not self._stopping:

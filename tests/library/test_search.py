@@ -13,6 +13,7 @@ from catalog.search import (
     featured_cooperatives,
     find_products,
     search_products,
+    warm_terms,
     warm_whole_catalog,
 )
 
@@ -461,6 +462,17 @@ def test_a_searched_term_is_read_once_per_catalog_stamp(make, session, spread, c
     found = search_products(session, fine, cache=cache, as_cards=True)
     assert product.id not in _page(found)
     assert _page(found) == _page(search_products(session, fine, as_cards=True))
+
+
+def test_warmed_words_are_searched_without_the_text_index(session, spread, count_queries):
+    cache = FacetCache(ttl_seconds=60, stamp=lambda: 1)
+    warm_whole_catalog(session, cache)
+    assert warm_terms(session, cache, ["huile", "numéro", "bio"]) == len(cache.terms or ())
+    count_queries.clear()
+    result = search_products(session, ProductQuery(text="bio huile"), cache=cache, as_cards=True)
+    assert len(count_queries) == 1, "the page's cards only"
+    assert _page(result) == _page(search_products(session, ProductQuery(text="bio huile")))
+    assert result.total == 16  # "bio" in 18 titles of 24, 2 of them drafts
 
 
 def test_cached_counts_expire_after_their_time(session, shelf) -> None:
