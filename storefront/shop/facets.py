@@ -20,10 +20,10 @@ the stamp.
 The whole-catalog cube, which every category and region listing reads, takes seconds
 to count at national scale. A background thread of each process builds it at start-up
 and again before it expires or right after a change dropped it, so no visitor waits
-for it (``CATALOG_FACET_WARM``, on whenever the cache is). The same thread reads the
-products each common search word matches (:class:`catalog.search.TermMatches`, kept
-while the stamp stays the same): a search page then needs the text index only for the
-rarer words it has not met yet."""
+for it (``CATALOG_FACET_WARM``, on whenever the cache is). At start-up the same thread
+reads the products each common search word matches (:class:`catalog.search.TermMatches`,
+kept while the stamp stays the same, then read again as searches meet them): a search
+page then needs the text index only for the words it has not met yet."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ _STOCK_COLUMNS = frozenset({"on_hand", "allocated"})
 
 class Warmer:
     """Keeps the whole-catalog cube in the app's cache from a daemon thread, with the
-    search vocabulary and the full-text matches of its common words."""
+    search vocabulary; reads the full-text matches of its common words at start-up."""
 
     def __init__(self, app: Flask, every_seconds: float) -> None:
         self.app = app
@@ -97,6 +97,7 @@ class Warmer:
         self._stopping = False
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._terms_warmed = False
 
     def start(self) -> None:
         """Start the thread once, on the first request (so that CLI commands, such as
@@ -125,13 +126,18 @@ class Warmer:
             catalog_stamp()  # before counting: the cube is kept under the stamp it saw
             warm_whole_catalog(db.session, facet_cache())
             vocabulary = refresh_vocabulary()
-            warm_terms(
-                db.session,
-                facet_cache(),
-                vocabulary.common_words(),
-                synonyms(),
-                vocabulary.is_common,
-            )
+            if not self._terms_warmed:
+                # once, at start-up: after the stamp moves, the searches read their
+                # terms again as they meet them (on PostgreSQL the common words'
+                # lists take the server tens of seconds to read)
+                warm_terms(
+                    db.session,
+                    facet_cache(),
+                    vocabulary.common_words(),
+                    synonyms(),
+                    vocabulary.is_common,
+                )
+                self._terms_warmed = True
 
     def _run(self) -> None:
         while not self._stopping:
