@@ -81,3 +81,39 @@ def _rebuilds_after_a_change(warm_app: Flask, warmer: facets.Warmer) -> None:
     with warm_app.app_context():
         cube = cache.get(((), None))
     assert {cell[0] for cell in cube.products} == {"01"}
+
+
+def _text_index(statements: list[str]) -> list[str]:
+    return [s for s in statements if " MATCH " in s.upper() or "@@" in s]
+
+
+def _rename(app: Flask, title: str) -> None:
+    with app.app_context():
+        product = db.session.scalar(db.select(Product).where(Product.slug == "argan"))
+        product.title_fr = title
+        product.title_ar = product.title_en = ""
+        refresh_products(db.session, product.updated_at.date())
+        db.session.commit()  # moves the catalog stamp
+
+
+def test_a_search_reads_a_word_once_and_again_after_a_product_is_renamed(
+    app, catalog, count_queries
+):
+    warm_app = _caching(app, warm=False)
+    _rename(warm_app, "Amlou de la maison")
+    facets.Warmer(warm_app, every_seconds=0).warm()
+    client = warm_app.test_client()
+    count_queries.clear()
+    assert "/fr/p/argan" in client.get("/fr/search?q=amlou").text
+    assert _text_index(count_queries), "a word met for the first time is read"
+    for url in ("/fr/search?q=amlou&sort=newest", "/fr/search?q=amlou&sort=price_desc"):
+        count_queries.clear()
+        assert "/fr/p/argan" in client.get(url).text
+        assert _text_index(count_queries) == [], "then its matches are kept"
+        assert len(count_queries) == 2, "the catalog stamp and the page's cards"
+
+    _rename(warm_app, "Savon de la maison")
+    count_queries.clear()
+    assert "/fr/p/argan" not in client.get("/fr/search?q=amlou&sort=newest").text
+    assert _text_index(count_queries), "read again: the kept matches were the old text's"
+    assert "/fr/p/argan" in client.get("/fr/search?q=savon").text
