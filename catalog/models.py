@@ -434,13 +434,17 @@ class CatalogStamp(Base):
     """One row whose ``version`` moves, in the same transaction, with every change of
     what the catalog pages show. Every worker of every host compares it with the
     version its cached pages were made at; ``changed_at`` is when it last moved (the
-    catalog pages' ``Last-Modified``)."""
+    catalog pages' ``Last-Modified``). ``texts`` moves with it only when the products'
+    searchable texts change (or products come or go): what each search word matches
+    is kept until then (:class:`catalog.search.TermMatches`), through the far more
+    frequent stock, price and photo changes."""
 
     __tablename__ = "catalog_stamp"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=0)
     changed_at: Mapped[datetime | None]
+    texts: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class CooperativeInvitation(Base):

@@ -422,12 +422,12 @@ class FacetCache:
         ttl_seconds: float = 300,
         maxsize: int = 512,
         timer: Callable[[], float] = time.monotonic,
-        stamp: Callable[[], Hashable] | None = None,
+        texts: Callable[[], Hashable] | None = None,
     ) -> None:
         self.ttl_seconds = ttl_seconds
-        #: with ``stamp`` (the catalog's, which every change of a product's text
+        #: with ``texts`` (a stamp that every change of the products' searchable texts
         #: moves), the ids each search term matches, kept while it stays the same
-        self.terms = TermMatches(stamp) if stamp is not None and ttl_seconds > 0 else None
+        self.terms = TermMatches(texts) if texts is not None and ttl_seconds > 0 else None
         self._cubes: TTLCache[Hashable, FacetCube] | None = (
             TTLCache(maxsize=maxsize, ttl=ttl_seconds, timer=timer) if ttl_seconds > 0 else None
         )
@@ -1078,9 +1078,9 @@ class Postings:
 
 class TermMatches:
     """The products each full-text :class:`Term` matches (sellable or not), read from
-    the text index and kept while the catalog ``stamp`` stays the same (any change of a
-    product's text moves it), in at most ``max_bytes`` (the least recently used terms
-    go first). A search then reads only the terms it has not met yet, all in one
+    the text index and kept while ``stamp`` stays the same (one that any change of the
+    products' searchable texts moves, and products coming or going), in at most
+    ``max_bytes`` (the least recently used terms go first). A search then reads only the terms it has not met yet, all in one
     statement, and combines the words' terms in memory: a common word (tens of
     thousands of matches) was read from the index on every search of it."""
 

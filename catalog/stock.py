@@ -136,39 +136,45 @@ def level(session: Session, product_id: int) -> StockLevel:
     return StockLevel(product_id, int(on_hand), int(allocated))
 
 
-def touch(session: Session) -> None:
+def touch(session: Session, *, texts: bool = False) -> None:
     """Move the catalog stamp, and its time: every worker drops the pages it cached
-    before, and they are modified since then. One upsert (the row is made on first
+    before, and they are modified since then; with ``texts`` (the products' searchable
+    texts changed), its ``texts`` counter too. One upsert (the row is made on first
     use), committed or rolled back with the change; once per transaction (or
     savepoint) is enough."""
     real = session() if isinstance(session, scoped_session) else session
     transaction = real.get_nested_transaction() or real.get_transaction()
-    if transaction is not None and session.info.get(_TOUCHED) is transaction:
-        return
-    session.info[_TOUCHED] = transaction
+    touched = session.info.get(_TOUCHED)
+    if transaction is not None and touched is not None and touched[0] is transaction:
+        if touched[1] or not texts:
+            return
+    session.info[_TOUCHED] = (transaction, texts)
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     now = utcnow()
-    stmt = insert(CatalogStamp).values(id=1, version=1, changed_at=now)
+    stmt = insert(CatalogStamp).values(id=1, version=1, changed_at=now, texts=int(texts))
+    moved: dict[str, Any] = {"version": CatalogStamp.version + 1, "changed_at": now}
+    if texts:
+        moved["texts"] = CatalogStamp.texts + 1
     # through the connection: no autoflush, so it may run while a flush ends
     session.connection().execute(
-        stmt.on_conflict_do_update(
-            index_elements=[CatalogStamp.id],
-            set_={"version": CatalogStamp.version + 1, "changed_at": now},
-        )
+        stmt.on_conflict_do_update(index_elements=[CatalogStamp.id], set_=moved)
     )
 
 
-_STAMP = select(CatalogStamp.version, CatalogStamp.changed_at).where(CatalogStamp.id == 1)
+_STAMP = select(CatalogStamp.version, CatalogStamp.changed_at, CatalogStamp.texts).where(
+    CatalogStamp.id == 1
+)
 
 
-def stamped(session: Session) -> tuple[int, datetime | None]:
-    """The catalog stamp's current version and when it last moved (None: never
-    since it has a time), in one primary-key read. Through the connection: every
-    catalog page reads it, and the ORM's execution path (no entity to load, nothing to
-    flush: the stamp only moves by statements, :func:`touch`) cost twice the read."""
+def stamped(session: Session) -> tuple[int, datetime | None, int]:
+    """The catalog stamp's current version, when it last moved (None: never since it
+    has a time) and its ``texts`` counter, in one primary-key read. Through the
+    connection: every catalog page reads it, and the ORM's execution path (no entity to
+    load, nothing to flush: the stamp only moves by statements, :func:`touch`) cost
+    twice the read."""
     row = session.connection().execute(_STAMP).first()
-    return (0, None) if row is None else (int(row[0]), row[1])
+    return (0, None, 0) if row is None else (int(row[0]), row[1], int(row[2]))
 
 
 def _shown_change(before: int, after: int, threshold: int) -> bool:

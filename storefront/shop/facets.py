@@ -84,6 +84,10 @@ _SHOWN = (
 )
 #: moved by :mod:`catalog.stock`, which moves the stamp itself when the pages show it
 _STOCK_COLUMNS = frozenset({"on_hand", "allocated"})
+#: what a search matches a product by (:func:`catalog.rules.refresh_products` writes them)
+_TEXT_COLUMNS = frozenset({"search_document", "search_stems"})
+#: this transaction changes the products' searchable texts
+_TEXTS = "catalog_texts_changed"
 
 
 class Warmer:
@@ -97,7 +101,8 @@ class Warmer:
         self._stopping = False
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._terms_warmed = False
+        #: the texts stamp the common words' matches were read at
+        self._terms_at: int | None = None
 
     def start(self) -> None:
         """Start the thread once, on the first request (so that CLI commands, such as
@@ -126,10 +131,10 @@ class Warmer:
             catalog_stamp()  # before counting: the cube is kept under the stamp it saw
             warm_whole_catalog(db.session, facet_cache())
             vocabulary = refresh_vocabulary()
-            if not self._terms_warmed:
-                # once, at start-up: after the stamp moves, the searches read their
-                # terms again as they meet them (on PostgreSQL the common words'
-                # lists take the server tens of seconds to read)
+            texts = catalog_texts()
+            if texts != self._terms_at:
+                # at start-up and after the searchable texts changed (on PostgreSQL
+                # the common words' lists take the server tens of seconds to read)
                 warm_terms(
                     db.session,
                     facet_cache(),
@@ -137,7 +142,7 @@ class Warmer:
                     synonyms(),
                     vocabulary.is_common,
                 )
-                self._terms_warmed = True
+                self._terms_at = texts
 
     def _run(self) -> None:
         while not self._stopping:
@@ -155,9 +160,14 @@ class SharedFacetCache(FacetCache):
     unreachable only costs the counting."""
 
     def __init__(
-        self, client: Redis, prefix: str, ttl_seconds: float, stamp: Callable[[], int]
+        self,
+        client: Redis,
+        prefix: str,
+        ttl_seconds: float,
+        stamp: Callable[[], int],
+        texts: Callable[[], int],
     ) -> None:
-        super().__init__(ttl_seconds=ttl_seconds, stamp=stamp)
+        super().__init__(ttl_seconds=ttl_seconds, texts=texts)
         self._redis = client
         self._prefix = f"{prefix}facets:"
         self._ttl = max(1, math.ceil(ttl_seconds))
@@ -227,13 +237,20 @@ def catalog_stamp() -> int:
     if "catalog_stamp" not in g:
         pages = current_app.extensions.get(PAGES)
 
-        def read() -> tuple[int, datetime | None]:
+        def read() -> tuple[int, datetime | None, int]:
             return stock.stamped(db.session)
 
-        g.catalog_stamp, g.catalog_changed_at = (
+        g.catalog_stamp, g.catalog_changed_at, g.catalog_texts = (
             read() if pages is None else pages.current_stamp(read, drop_counts)
         )
     return int(g.catalog_stamp)
+
+
+def catalog_texts() -> int:
+    """The catalog stamp's count of changes of the products' searchable texts (read
+    with the stamp): the kept matches of search words stay valid while it stays."""
+    catalog_stamp()
+    return int(g.catalog_texts)
 
 
 def categories() -> list[CategoryNode]:
@@ -263,6 +280,7 @@ def _forget_stamp() -> None:
     application context, which shares ``g``)."""
     g.pop("catalog_stamp", None)
     g.pop("catalog_changed_at", None)
+    g.pop("catalog_texts", None)
 
 
 def init_app(app: Flask) -> None:
@@ -270,9 +288,11 @@ def init_app(app: Flask) -> None:
     ttl = float(app.config.get("CATALOG_FACET_CACHE_SECONDS", default))
     redis = redis_of(app)
     app.extensions[KEY] = (
-        FacetCache(ttl_seconds=ttl, stamp=catalog_stamp)
+        FacetCache(ttl_seconds=ttl, texts=catalog_texts)
         if redis is None or ttl <= 0
-        else SharedFacetCache(redis, str(app.config["REDIS_PREFIX"]), ttl, catalog_stamp)
+        else SharedFacetCache(
+            redis, str(app.config["REDIS_PREFIX"]), ttl, catalog_stamp, catalog_texts
+        )
     )
     app.extensions[TREE] = TreeCache()
     app.before_request(_forget_stamp)
@@ -300,13 +320,30 @@ def _changes_pages(session: Session) -> bool:
     return False
 
 
+def _changes_texts(session: Session) -> bool:
+    """Whether this flush changes what a search matches: a product's searchable texts,
+    or products coming or going."""
+    if any(isinstance(obj, Product) for obj in (*session.new, *session.deleted)):
+        return True
+    for obj in session.dirty:
+        if isinstance(obj, Product):
+            state: InstanceState[Any] = inspect(obj)
+            touched = state.committed_state.keys() & _TEXT_COLUMNS
+            if any(state.attrs[name].history.has_changes() for name in touched):
+                return True
+    return False
+
+
 def _after_flush(session: Session, _context: Any) -> None:
+    texts = _changes_texts(session)
+    if texts:
+        session.info[_TEXTS] = True
     if changes_facets(session.dirty, [*session.new, *session.deleted]):
-        if not session.info.get(_FLAG):
-            stock.touch(session)  # the other workers and hosts see it too
+        if texts or not session.info.get(_FLAG):
+            stock.touch(session, texts=texts)  # the other workers and hosts see it too
         session.info[_FLAG] = True
-    elif _changes_pages(session):
-        stock.touch(session)  # once per transaction: touch() remembers it
+    elif texts or _changes_pages(session):
+        stock.touch(session, texts=texts)  # once per transaction: touch() remembers it
         session.info[_MOVED] = True
 
 
@@ -324,6 +361,10 @@ def drop_counts() -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.info.pop(_TEXTS, False) and has_app_context():
+        warmer = current_app.extensions.get(WARMER)
+        if warmer is not None:
+            warmer.wake()  # reads the common words' matches again
     if session.info.pop(_MOVED, False) and has_app_context():
         _forget_stamp()  # this transaction moved it
     if session.info.pop(_FLAG, False) and has_app_context():
@@ -338,3 +379,4 @@ def _after_commit(session: Session) -> None:
 def _after_rollback(session: Session, _previous: Any) -> None:
     session.info.pop(_FLAG, None)
     session.info.pop(_MOVED, None)
+    session.info.pop(_TEXTS, None)

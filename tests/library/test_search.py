@@ -416,7 +416,7 @@ def test_a_search_page_picked_in_memory_is_the_one_sql_picks(make, session, spre
     for product in session.scalars(select(Product).where(Product.id % 5 == 2)):
         product.featured = True
     session.flush()
-    cache = FacetCache(ttl_seconds=60, stamp=lambda: 1)
+    cache = FacetCache(ttl_seconds=60, texts=lambda: 1)
     warm_whole_catalog(session, cache)
     cats = tuple(session.scalars(select(Product.category_id).distinct()))
     for filters in (
@@ -437,9 +437,9 @@ def test_a_search_page_picked_in_memory_is_the_one_sql_picks(make, session, spre
     assert len(cache.terms or ()) > 0
 
 
-def test_a_searched_term_is_read_once_per_catalog_stamp(make, session, spread, count_queries):
+def test_a_searched_term_is_read_once_per_texts_stamp(make, session, spread, count_queries):
     stamp = [1]
-    cache = FacetCache(ttl_seconds=60, stamp=lambda: stamp[0])
+    cache = FacetCache(ttl_seconds=60, texts=lambda: stamp[0])
     warm_whole_catalog(session, cache)
     search_products(session, ProductQuery(text="huile bio"), cache=cache, as_cards=True)
     count_queries.clear()
@@ -458,14 +458,14 @@ def test_a_searched_term_is_read_once_per_catalog_stamp(make, session, spread, c
     from catalog.rules import refresh_products
 
     refresh_products(session, make.today)
-    stamp[0] = 2  # what the catalog's change moves
+    stamp[0] = 2  # what a change of the searchable texts moves
     found = search_products(session, fine, cache=cache, as_cards=True)
     assert product.id not in _page(found)
     assert _page(found) == _page(search_products(session, fine, as_cards=True))
 
 
 def test_warmed_words_are_searched_without_the_text_index(session, spread, count_queries):
-    cache = FacetCache(ttl_seconds=60, stamp=lambda: 1)
+    cache = FacetCache(ttl_seconds=60, texts=lambda: 1)
     warm_whole_catalog(session, cache)
     assert warm_terms(session, cache, ["huile", "numéro", "bio"]) == len(cache.terms or ())
     count_queries.clear()

@@ -207,6 +207,19 @@ def test_a_change_of_what_pages_show_moves_the_catalog_stamp(session, make) -> N
     assert stock.stamped(session)[0] == before + 2, "sold out: one move for the transaction"
 
 
+def test_the_texts_counter_moves_only_with_the_searchable_texts(session, make) -> None:
+    jars = make.product(on_hand=4, low_stock_threshold=5)
+    version, _, texts = stock.stamped(session)
+    with session.begin_nested():
+        make.order({jars: 4})
+    assert stock.stamped(session)[::2] == (version + 1, texts), "sold out: no text changed"
+    with session.begin_nested():
+        stock.touch(session)
+        stock.touch(session, texts=True)  # a later flush of the transaction renamed one
+        stock.touch(session, texts=True)
+    assert stock.stamped(session)[::2] == (version + 3, texts + 1)
+
+
 def test_a_shopper_who_asked_is_due_a_message_once_stock_is_back(session, make) -> None:
     jars = make.product(on_hand=1)
     make.order({jars: 1})

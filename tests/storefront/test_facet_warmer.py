@@ -7,6 +7,7 @@ import threading
 import pytest
 from flask import Flask
 
+from catalog import stock
 from catalog.models import Product
 from catalog.rules import refresh_products
 from catalog.search import warm_whole_catalog
@@ -101,7 +102,8 @@ def test_a_search_reads_a_word_once_and_again_after_a_product_is_renamed(
 ):
     warm_app = _caching(app, warm=False)
     _rename(warm_app, "Amlou de la maison")
-    facets.Warmer(warm_app, every_seconds=0).warm()
+    warmer = facets.Warmer(warm_app, every_seconds=0)  # its thread's work, called here
+    warmer.warm()
     client = warm_app.test_client()
     count_queries.clear()
     assert "/fr/p/argan" in client.get("/fr/search?q=amlou").text
@@ -111,6 +113,19 @@ def test_a_search_reads_a_word_once_and_again_after_a_product_is_renamed(
         assert "/fr/p/argan" in client.get(url).text
         assert _text_index(count_queries) == [], "then its matches are kept"
         assert len(count_queries) == 2, "the catalog stamp and the page's cards"
+
+    with warm_app.app_context():
+        before = stock.stamped(db.session)
+        product = db.session.scalar(db.select(Product).where(Product.slug == "argan"))
+        product.cooperative.story_fr = "Fondée en 2004."  # on the pages, not searched
+        db.session.commit()
+        after = stock.stamped(db.session)
+    assert after[0] == before[0] + 1 and after[2] == before[2]
+    client.get("/fr/")  # sees the stamp move: the facet counts go, the warmer rebuilds them
+    warmer.warm()
+    count_queries.clear()
+    assert "/fr/p/argan" in client.get("/fr/search?q=amlou&sort=newest").text
+    assert _text_index(count_queries) == [], "the word's matches outlive the stamp's move"
 
     _rename(warm_app, "Savon de la maison")
     count_queries.clear()
