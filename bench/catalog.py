@@ -741,19 +741,24 @@ def _warm(base: str, urls: list[str]) -> None:
         list(pool.map(fetch, urls * 6))
 
 
-def _settle(base: str, url: str, quiet: float = 0.05, longest: float = 300) -> None:
+def _settle(
+    base: str, url: str, quiet: float = 0.05, seconds: int = 3, longest: float = 300
+) -> None:
     """Wait until both workers are idle: after the first request each builds the
     whole-catalog facet cube, the search vocabulary and its common words' matches in a
     background thread (seconds at 300,000 products), which would otherwise be counted
-    against the first pages measured. Idle: their CPU time grows by less than ``quiet``
-    s in a second, and on PostgreSQL (where the reading is the server's work, not the
-    workers') no statement of theirs is running."""
+    against the first pages measured. Idle: for ``seconds`` seconds in a row their CPU
+    time grows by less than ``quiet`` s a second and, on PostgreSQL (where the reading
+    is the server's work, not the workers'), no statement of theirs is running (one
+    look a second can fall between two of the warm-up's statements)."""
     deadline = time.monotonic() + longest
     before = workers_cpu(base)
+    idle = 0
     while time.monotonic() < deadline:
         time.sleep(1)
         now = workers_cpu(base)
-        if now - before < quiet and not _database_busy(url):
+        idle = idle + 1 if now - before < quiet and not _database_busy(url) else 0
+        if idle >= seconds:
             return
         before = now
     raise SystemExit("the workers are still busy after their warm-up")
