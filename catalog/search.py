@@ -17,7 +17,9 @@ that picks its rows from a covering index in the page's order, then loads them.
 
 The number of SQL statements is fixed whatever the page size: two for the cube (none
 when cached; one for a search word once :func:`facet_cells` are kept), one
-for the page, and the eager loads of its cooperatives and images.
+for the page, and the eager loads of its cooperatives and images. With the words'
+matches kept in memory (:class:`TermMatches`), a search sends one statement for the
+terms it has not met yet (none once they are kept) and one for its page's cards.
 """
 
 from __future__ import annotations
@@ -1080,9 +1082,10 @@ class TermMatches:
     """The products each full-text :class:`Term` matches (sellable or not), read from
     the text index and kept while ``stamp`` stays the same (one that any change of the
     products' searchable texts moves, and products coming or going), in at most
-    ``max_bytes`` (the least recently used terms go first). A search then reads only the terms it has not met yet, all in one
-    statement, and combines the words' terms in memory: a common word (tens of
-    thousands of matches) was read from the index on every search of it."""
+    ``max_bytes`` (the least recently used terms go first). A search then reads only
+    the terms it has not met yet, all in one statement, and combines the words' terms
+    in memory: a common word (tens of thousands of matches) was read from the index on
+    every search of it."""
 
     def __init__(self, stamp: Callable[[], Hashable], max_bytes: int = 32 << 20) -> None:
         self._stamp = stamp
@@ -1292,6 +1295,10 @@ def search_products(
     the narrow queries that skip facets, such as one cooperative's products). The
     words are expanded with ``synonyms`` (the curated file's when not given), except
     those ``common`` says are common (:func:`compile_text`).
+
+    When ``cache`` keeps the facet cells and the terms' matches (:class:`TermMatches`),
+    a search without a cooperative takes its matches from memory: its page is picked
+    there, or ranked by the database among those matches (few of them).
     """
     q = query.normalised()
     dialect = session.get_bind().dialect.name
@@ -1300,11 +1307,13 @@ def search_products(
     facet_counts: dict[str, list[FacetValue]] = {}
     cube: FacetCube | None = None
     cells = cache.cells if cache is not None else None
+    terms = cache.terms if cache is not None and cells is not None else None
     # the ids the words match, combined in memory from each term's (see TermMatches)
-    matched: IdArray | None = None
-    if facets and words and q.cooperative_id is None and cells is not None:
-        terms = cast(FacetCache, cache).terms
-        matched = terms.matching(session, words) if terms is not None else None
+    matched = (
+        terms.matching(session, words)
+        if terms is not None and facets and words and q.cooperative_id is None
+        else None
+    )
     if facets:
         key = _cube_key(words, q.cooperative_id)
         cube = cache.get(key) if cache is not None else None
@@ -1361,8 +1370,7 @@ def search_products(
         else None
     )
     known: Known | None = None
-    if passing is not None and ranked:
-        terms = cast(TermMatches, cast(FacetCache, cache).terms)
+    if passing is not None and terms is not None and ranked:
         exact = np.intersect1d(passing, terms.matching(session, words, exact=True))
         known = Known(matches=passing.tolist(), exact=exact.tolist())
     if passing is not None and cells is not None and not ranked:
