@@ -20,9 +20,10 @@ the stamp.
 The whole-catalog cube, which every category and region listing reads, takes seconds
 to count at national scale. A background thread of each process builds it at start-up
 and again before it expires or right after a change dropped it, so no visitor waits
-for it (``CATALOG_FACET_WARM``, on whenever the cache is). At start-up the same thread
-reads the products each common search word matches (:class:`catalog.search.TermMatches`,
-kept while the stamp stays the same, then read again as searches meet them): a search
+for it (``CATALOG_FACET_WARM``, on whenever the cache is). At start-up, and after a
+change of the products' searchable texts (the stamp's ``texts`` counter), the same
+thread reads the products each common search word matches
+(:class:`catalog.search.TermMatches`, kept while that counter stays the same): a search
 page then needs the text index only for the words it has not met yet."""
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ _TEXTS = "catalog_texts_changed"
 
 class Warmer:
     """Keeps the whole-catalog cube in the app's cache from a daemon thread, with the
-    search vocabulary; reads the full-text matches of its common words at start-up."""
+    search vocabulary; reads the full-text matches of its common words at start-up and
+    after the searchable texts changed."""
 
     def __init__(self, app: Flask, every_seconds: float) -> None:
         self.app = app
