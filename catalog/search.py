@@ -861,19 +861,41 @@ def facet_cube(
 def _matching_ids(session: Session, dialect: str, words: TextQuery) -> Iterable[int]:
     """The ids of every product matching ``words`` (sellable or not), in one statement
     that reads the text index."""
+    return _parsed_ids(session.scalar(_ids_read(dialect, ("and", list(words.groups)), {})))
+
+
+def _ids_read(
+    dialect: str, expr: Expr, params: dict[str, str], name: str = "fts_query"
+) -> Select[Any]:
+    """One value: the ids of every product matching ``expr``, as an array (PostgreSQL)
+    or a comma-separated string (SQLite): a row per match cost more than the matching.
+    On PostgreSQL each column's words go against its unweighted index (see
+    :func:`_column_match`, whose query parameters are added to ``params``: several
+    reads can share one statement); the weighted index re-read every match's vector to
+    check its weights. On SQLite the query is the parameter ``name``."""
     if dialect == "postgresql":
-        # each column's words against its unweighted index (see _column_match): the
-        # weighted index re-read every match's vector to check its weights. The ids as
-        # one array: a row each cost more than the matching
-        matched = session.scalar(select(func.array_agg(Product.id)).where(_column_filter(words)))
-        return matched or ()
-    # the ids as one string: a row per match cost three times the matching
-    matched = session.scalar(
+        before = set(params)
+        condition = text(_column_match(expr, params))
+        return select(func.array_agg(Product.id)).where(
+            condition.bindparams(**{k: params[k] for k in params.keys() - before})
+        )
+    return (
         select(func.group_concat(literal_column("rowid")))
         .select_from(text("catalog_product_fts"))
-        .where(_fts_match(dialect, words.fts(dialect)))
+        .where(_fts_match(dialect, _render(expr, dialect), name))
     )
-    return np.fromstring(matched, dtype=np.int64, sep=",") if matched else ()
+
+
+def _parsed_ids(matched: str | list[int] | None) -> npt.NDArray[np.int32]:
+    """The ids :func:`_ids_read` returned, sorted."""
+    if not matched:
+        return np.empty(0, dtype=np.int32)
+    if isinstance(matched, str):
+        ids = np.fromstring(matched, dtype=np.int32, sep=",")
+    else:
+        ids = np.array(matched, dtype=np.int32)
+    ids.sort()
+    return ids
 
 
 def _cube_key(words: TextQuery, cooperative_id: int | None) -> Hashable:
@@ -1197,37 +1219,16 @@ def _term_ids(session: Session, terms: Sequence[Term]) -> dict[Term, Postings]:
     """What each of ``terms`` matches, in one statement that reads the text index once
     per term."""
     dialect = session.get_bind().dialect.name
-    parts: list[Select[*tuple[Any, ...]]] = []
-    if dialect == "postgresql":
-        params: dict[str, str] = {}
-        for i, term in enumerate(terms):
-            before = set(params)
-            condition = _column_match(term, params)
-            parts.append(
-                select(literal(i), func.array_agg(Product.id)).where(
-                    text(condition).bindparams(**{k: params[k] for k in params.keys() - before})
-                )
-            )
-    else:
-        for i, term in enumerate(terms):
-            parts.append(
-                # the ids as one string: a row per match cost three times the matching
-                select(literal(i), func.group_concat(literal_column("rowid")))
-                .select_from(text("catalog_product_fts"))
-                .where(_fts_match(dialect, term.render(dialect), f"term_{i}"))
-            )
+    params: dict[str, str] = {}
+    parts = [
+        _ids_read(dialect, term, params, f"term_{i}").add_columns(literal(i))
+        for i, term in enumerate(terms)
+    ]
     statement = parts[0] if len(parts) == 1 else union_all(*parts)
-    out: dict[Term, Postings] = {}
-    for i, matched in session.connection().execute(statement):
-        if not matched:
-            ids = np.empty(0, dtype=np.int32)
-        elif dialect == "postgresql":
-            ids = np.array(matched, dtype=np.int32)
-        else:
-            ids = np.fromstring(matched, dtype=np.int32, sep=",")
-        ids.sort()
-        out[terms[i]] = Postings.of(ids)
-    return out
+    return {
+        terms[i]: Postings.of(_parsed_ids(matched))
+        for matched, i in session.connection().execute(statement)
+    }
 
 
 def _band(value: int | str) -> str:
