@@ -7,8 +7,9 @@ usage:
 The demo catalog (``flask seed-demo``'s cooperatives and products) is loaded into a
 temporary SQLite file, or into the PostgreSQL database named by ``--database-url``
 (**emptied** first). Every query of ``bench/search_queries.tsv`` is then typed into the
-storefront's search page, as a shopper would (``GET /search?q=...``, in process), and the
-products of its first page (24) are read from the HTML in their order.
+storefront's search page, as a shopper would (``GET /fr/search?q=...``, in the
+query's language, in process), and the products of its first page (24) are read from
+the HTML in their order.
 
 Each line of the query file: language, kind, query, targets. A target is ``kind:KEY``
 (the demo products of one product kind, ``storefront.demo.catalog_data.KINDS``),
@@ -47,7 +48,7 @@ sys.path[:1] = [str(ROOT)]
 QUERIES = ROOT / "bench" / "search_queries.tsv"
 OUT = ROOT / "bench" / "out"
 PAGE = 24
-_PRODUCT_LINK = re.compile(r'href="/p/([^"?#]+)"')
+_PRODUCT_LINK = re.compile(r'href="/(?:fr|ar|en)/p/([^"?#]+)"')
 _RESULTS = re.compile(r'<section class="results".*?</section>', re.S)
 
 
@@ -163,7 +164,11 @@ def run(app: Any, queries: list[Judged]) -> list[Scored]:
     client = app.test_client()
     scored = []
     for query in queries:
-        response = client.get("/search?" + urlencode({"q": query.text, "per_page": PAGE}))
+        # the storefront's pages are per language; Darija is typed on the French pages
+        language = query.language if query.language in ("ar", "en") else "fr"
+        response = client.get(
+            f"/{language}/search?" + urlencode({"q": query.text, "per_page": PAGE})
+        )
         if response.status_code != 200:
             raise SystemExit(f"{query.text!r}: HTTP {response.status_code}")
         html = response.get_data(as_text=True)
@@ -220,9 +225,13 @@ def main(argv: list[str] | None = None) -> None:
     print(report)
     if args.show_misses:
         for s in scored:
-            if s.recall < 1.0:
+            if s.recall < 1.0 or s.reciprocal_rank < 1.0:
                 q = s.query
-                print(f"{s.recall:.2f} {s.reciprocal_rank:.2f} [{q.language}/{q.kind}] {q.text}")
+                first = ", ".join(s.shown[:3])
+                print(
+                    f"{s.recall:.2f} {s.reciprocal_rank:.2f} [{q.language}/{q.kind}] {q.text}"
+                    f" (first: {first})"
+                )
     if args.json:
         print(
             json.dumps(
