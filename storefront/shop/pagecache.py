@@ -2,7 +2,8 @@
 and a cart) gets a catalog page rendered moments ago for another guest (the same URL
 and language), with their own cart link, instead of a fresh rendering. Pages are kept
 ``CATALOG_PAGE_CACHE_SECONDS`` (60 by default, off under ``TESTING``; 0 turns it off)
-and dropped with the facet counts when this process commits a catalog change.
+and dropped with the facet counts when this process commits a catalog change. A page
+is kept under its whole URL (scheme, host, path and query) and language.
 
 Every kept page carries the catalog stamp (:func:`catalog.stock.stamped`) read before it
 was rendered. The stamp moves in the same transaction as any change of what a page
@@ -86,8 +87,8 @@ class _RedisPages:
         self._ttl = max(1, math.ceil(ttl_seconds))
 
     def _name(self, key: tuple[str, str], stamp: int) -> str:
-        path, language = key
-        return f"{self._prefix}{stamp}:{language}:{path}"
+        url, language = key
+        return f"{self._prefix}{stamp}:{language}:{url}"
 
     def get(self, key: tuple[str, str], stamp: int) -> str | None:
         kept = self._redis.get(self._name(key, stamp))
@@ -227,7 +228,9 @@ def cached_page(view: Callable[..., str]) -> Callable[..., str]:
             return view(*args, **kwargs)
         # read before rendering: a change committed meanwhile moves it past this value
         stamp = facets.catalog_stamp()
-        key = (request.full_path, current_language())
+        # the whole URL: a page holds absolute links (its canonical and language
+        # alternates, its picture for sharing) made for the host and scheme it was asked on
+        key = (request.url, current_language())
         kept = cache.get(key, stamp)
         if kept is not None:
             mine = _swap_cart(kept, 0, items)

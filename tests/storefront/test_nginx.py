@@ -75,6 +75,10 @@ def test_the_documented_nginx_serves_compresses_and_caches_what_it_may(proxy) ->
     for _ in range(2):
         cart = requests.get(f"{proxy}/cart/", timeout=30)
     assert cart.headers["X-Cache-Status"] != "HIT", "a personal page is never kept"
+    for host in ("www.taawun.example", "taawun.example"):  # each host its own copy
+        shown = requests.get(f"{proxy}/fr/p/miel-thym", headers={"Host": host}, timeout=30)
+        assert shown.headers["X-Cache-Status"] == "MISS"
+        assert f"http://{host}/fr/p/miel-thym" in shown.text
 
     (css,) = re.findall(r'href="(/static/css/site\.css\?v=[0-9a-f]+)"', page.text)
     sheet = requests.get(f"{proxy}{css}", headers={"Accept-Encoding": "gzip"}, timeout=30)

@@ -147,6 +147,21 @@ def test_product_pages_are_the_same_for_every_anonymous_visitor(app, caching, ap
     assert again == page and "csrf_token" not in page
 
 
+def test_a_page_asked_on_another_host_is_not_the_kept_one(app, caching, app_queries):
+    """A page holds absolute links made for the host it was asked on (its canonical URL,
+    its language alternates, its picture for sharing): one host's never reaches another."""
+    client = app.test_client()
+    page = client.get("/fr/p/argan", base_url="https://www.taawun.example").get_data(as_text=True)
+    assert "https://www.taawun.example/fr/p/argan" in page
+    app_queries.clear()
+    other = client.get("/fr/p/argan", base_url="http://localhost").get_data(as_text=True)
+    assert _rendered(app_queries), "rendered for this host, not served from the cache"
+    assert "http://localhost/fr/p/argan" in other and "taawun.example" not in other
+    app_queries.clear()
+    assert client.get("/fr/p/argan", base_url="http://localhost").get_data(as_text=True) == other
+    assert not _rendered(app_queries), "then kept for it"
+
+
 def test_a_kept_product_page_adds_to_the_cart(app, caching):
     app.config["WTF_CSRF_ENABLED"] = True
     app.test_client().get("/fr/p/argan")  # renders and keeps the page
