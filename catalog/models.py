@@ -437,7 +437,9 @@ class CatalogStamp(Base):
     catalog pages' ``Last-Modified``). ``texts`` moves with it only when the products'
     searchable texts change (or products come or go): what each search word matches
     is kept until then (:class:`catalog.search.TermMatches`), through the far more
-    frequent stock, price and photo changes."""
+    frequent stock, price and photo changes. ``facets`` moves with it only when what
+    the facet counts count changes (:func:`catalog.search.changes_facets`): the counts,
+    and each product's cell, are kept until then, through stock and text changes."""
 
     __tablename__ = "catalog_stamp"
 
@@ -445,6 +447,7 @@ class CatalogStamp(Base):
     version: Mapped[int] = mapped_column(default=0)
     changed_at: Mapped[datetime | None]
     texts: Mapped[int] = mapped_column(default=0, server_default="0")
+    facets: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class CooperativeInvitation(Base):

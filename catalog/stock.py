@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -136,45 +136,67 @@ def level(session: Session, product_id: int) -> StockLevel:
     return StockLevel(product_id, int(on_hand), int(allocated))
 
 
-def touch(session: Session, *, texts: bool = False) -> None:
+def touch(session: Session, *, texts: bool = False, facets: bool = False) -> None:
     """Move the catalog stamp, and its time: every worker drops the pages it cached
     before, and they are modified since then; with ``texts`` (the products' searchable
-    texts changed), its ``texts`` counter too. One upsert (the row is made on first
-    use), committed or rolled back with the change; once per transaction (or
-    savepoint) is enough."""
+    texts changed), its ``texts`` counter too; with ``facets`` (what the facet counts
+    count changed: a product put on or off sale, its category, region, price or
+    labels), its ``facets`` counter too. One upsert (the row is made on first use),
+    committed or rolled back with the change; once per transaction (or savepoint) is
+    enough, or once more when a later flush of it asks for a counter the first did not."""
     real = session() if isinstance(session, scoped_session) else session
     transaction = real.get_nested_transaction() or real.get_transaction()
     touched = session.info.get(_TOUCHED)
     if transaction is not None and touched is not None and touched[0] is transaction:
-        if touched[1] or not texts:
+        texts, facets = texts and not touched[1], facets and not touched[2]
+        if not (texts or facets):
             return
-    session.info[_TOUCHED] = (transaction, texts)
+        session.info[_TOUCHED] = (transaction, touched[1] or texts, touched[2] or facets)
+    else:
+        session.info[_TOUCHED] = (transaction, texts, facets)
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     now = utcnow()
-    stmt = insert(CatalogStamp).values(id=1, version=1, changed_at=now, texts=int(texts))
+    stmt = insert(CatalogStamp).values(
+        id=1, version=1, changed_at=now, texts=int(texts), facets=int(facets)
+    )
     moved: dict[str, Any] = {"version": CatalogStamp.version + 1, "changed_at": now}
     if texts:
         moved["texts"] = CatalogStamp.texts + 1
+    if facets:
+        moved["facets"] = CatalogStamp.facets + 1
     # through the connection: no autoflush, so it may run while a flush ends
     session.connection().execute(
         stmt.on_conflict_do_update(index_elements=[CatalogStamp.id], set_=moved)
     )
 
 
-_STAMP = select(CatalogStamp.version, CatalogStamp.changed_at, CatalogStamp.texts).where(
-    CatalogStamp.id == 1
-)
+class Stamp(NamedTuple):
+    """The catalog stamp as read (:func:`stamped`)."""
+
+    version: int
+    #: when it last moved (None: never since it has a time)
+    changed_at: datetime | None
+    #: changes of the products' searchable texts
+    texts: int
+    #: changes of what the facet counts count
+    facets: int
 
 
-def stamped(session: Session) -> tuple[int, datetime | None, int]:
-    """The catalog stamp's current version, when it last moved (None: never since it
-    has a time) and its ``texts`` counter, in one primary-key read. Through the
-    connection: every catalog page reads it, and the ORM's execution path (no entity to
-    load, nothing to flush: the stamp only moves by statements, :func:`touch`) cost
-    twice the read."""
+_STAMP = select(
+    CatalogStamp.version, CatalogStamp.changed_at, CatalogStamp.texts, CatalogStamp.facets
+).where(CatalogStamp.id == 1)
+
+
+def stamped(session: Session) -> Stamp:
+    """The catalog stamp's current version, when it last moved and its ``texts`` and
+    ``facets`` counters, in one primary-key read. Through the connection: every catalog
+    page reads it, and the ORM's execution path (no entity to load, nothing to flush:
+    the stamp only moves by statements, :func:`touch`) cost twice the read."""
     row = session.connection().execute(_STAMP).first()
-    return (0, None, 0) if row is None else (int(row[0]), row[1], int(row[2]))
+    if row is None:
+        return Stamp(0, None, 0, 0)
+    return Stamp(int(row[0]), row[1], int(row[2]), int(row[3]))
 
 
 def _shown_change(before: int, after: int, threshold: int) -> bool:

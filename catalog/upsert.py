@@ -398,6 +398,10 @@ def _update(session: Session, updates: list[RowPlan], now: datetime) -> None:
             values.pop("on_hand", None)
             rows.append({**values, "id": row.product_id, "status": row.status, "updated_at": now})
     session.execute(update(Product), rows)
+    if rows:
+        # written by a statement, unseen by the session's change tracking: a price or
+        # category changes what the pages show and what the facet counts count
+        stock.touch(session, facets=True)
     for row in updates:  # a loaded listing reads its new values
         product = session.identity_map.get(identity_key(Product, row.product_id))
         if product is not None:

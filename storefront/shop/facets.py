@@ -1,17 +1,19 @@
 """The app's catalog facet cache: counts are kept ``CATALOG_FACET_CACHE_SECONDS``
 (300 by default, off under ``TESTING``; 0 turns the cache off) and dropped as soon as
 this process commits a change that can alter them. Such a change also moves the
-catalog stamp (:func:`catalog.stock.touch`), in the same transaction: other processes
-drop their counts when they next read it, once per catalog page (:func:`catalog_stamp`).
+catalog stamp (:func:`catalog.stock.touch`) and its ``facets`` counter, in the same
+transaction: other processes drop their counts when they next read it, once per
+catalog page (:func:`catalog_stamp`).
 
 With ``REDIS_URL`` set the counts are shared by every worker and host through Redis,
-each under the stamp it was counted at (so a moved stamp makes the older ones
-unreachable): a search word counted by one worker is not counted again by the others.
-Each process keeps the counts it used in front of Redis, under the same stamp.
+each under the ``facets`` counter it was counted at (so a moved counter makes the older
+ones unreachable): a search word counted by one worker is not counted again by the
+others. Each process keeps the counts it used in front of Redis, under the same counter.
 
-Any other change of what a catalog page shows (a text, a photo, a cooperative's story,
-a certificate, the delivery settings) moves the stamp too, without dropping the counts
-in the process that made it: the stamp's time is the catalog pages' ``Last-Modified``.
+Any other change of what a catalog page shows (a sale that leaves "only 4 left" or
+none, a text, a photo, a cooperative's story, the delivery settings) moves the stamp
+but not its ``facets`` counter: no process drops its counts for it (the pages are
+dropped, :mod:`.pagecache`). The stamp's time is the catalog pages' ``Last-Modified``.
 
 The category tree the catalog pages show is read once per stamp as plain data
 (:func:`categories`) while the cache is on; a change of a category or its rule moves
@@ -32,7 +34,6 @@ import hashlib
 import math
 import threading
 from collections.abc import Callable, Hashable, Iterable
-from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
@@ -157,9 +158,9 @@ class Warmer:
 
 
 class SharedFacetCache(FacetCache):
-    """Facet cubes in Redis, each under the catalog stamp it was counted at (read with
-    ``stamp``); the cubes this process used stay in memory in front. Redis being
-    unreachable only costs the counting."""
+    """Facet cubes in Redis, each under the catalog stamp's ``facets`` counter it was
+    counted at (read with ``stamp``); the cubes this process used stay in memory in
+    front. Redis being unreachable only costs the counting."""
 
     def __init__(
         self,
@@ -171,7 +172,7 @@ class SharedFacetCache(FacetCache):
     ) -> None:
         super().__init__(ttl_seconds=ttl_seconds, texts=texts)
         self._redis = client
-        self._prefix = f"{prefix}facets:"
+        self._prefix = f"{prefix}counts:"
         self._ttl = max(1, math.ceil(ttl_seconds))
         self._stamp = stamp
 
@@ -239,13 +240,21 @@ def catalog_stamp() -> int:
     if "catalog_stamp" not in g:
         pages = current_app.extensions.get(PAGES)
 
-        def read() -> tuple[int, datetime | None, int]:
+        def read() -> stock.Stamp:
             return stock.stamped(db.session)
 
-        g.catalog_stamp, g.catalog_changed_at, g.catalog_texts = (
-            read() if pages is None else pages.current_stamp(read, drop_counts)
+        g.catalog_stamp, g.catalog_changed_at, g.catalog_texts, g.catalog_facets = (
+            read() if pages is None else pages.current_stamp(read, _stamp_moved)
         )
     return int(g.catalog_stamp)
+
+
+def _stamp_moved(before: stock.Stamp, now: stock.Stamp) -> None:
+    """Another process (or this one) changed the catalog: the facet counts and cells
+    are dropped when what they count changed, not for a sale, a text or a photo (the
+    kept fragments are keyed by what they show: those stay)."""
+    if now.facets != before.facets:
+        drop_counts()
 
 
 def catalog_texts() -> int:
@@ -253,6 +262,13 @@ def catalog_texts() -> int:
     with the stamp): the kept matches of search words stay valid while it stays."""
     catalog_stamp()
     return int(g.catalog_texts)
+
+
+def catalog_facets() -> int:
+    """The catalog stamp's count of changes of what the facet counts count (read with
+    the stamp): the counts stay valid while it stays."""
+    catalog_stamp()
+    return int(g.catalog_facets)
 
 
 def categories() -> list[CategoryNode]:
@@ -283,6 +299,7 @@ def _forget_stamp() -> None:
     g.pop("catalog_stamp", None)
     g.pop("catalog_changed_at", None)
     g.pop("catalog_texts", None)
+    g.pop("catalog_facets", None)
 
 
 def init_app(app: Flask) -> None:
@@ -293,7 +310,7 @@ def init_app(app: Flask) -> None:
         FacetCache(ttl_seconds=ttl, texts=catalog_texts)
         if redis is None or ttl <= 0
         else SharedFacetCache(
-            redis, str(app.config["REDIS_PREFIX"]), ttl, catalog_stamp, catalog_texts
+            redis, str(app.config["REDIS_PREFIX"]), ttl, catalog_facets, catalog_texts
         )
     )
     app.extensions[TREE] = TreeCache()
@@ -344,7 +361,8 @@ def _after_flush(session: Session, _context: Any) -> None:
         session.info[_TEXTS] = True
     if changes_facets(session.dirty, [*session.new, *session.deleted]):
         if texts or not session.info.get(_FLAG):
-            stock.touch(session, texts=texts)  # the other workers and hosts see it too
+            # the other workers and hosts see it too
+            stock.touch(session, texts=texts, facets=True)
         session.info[_FLAG] = True
     elif texts or _changes_pages(session):
         stock.touch(session, texts=texts)  # once per transaction: touch() remembers it

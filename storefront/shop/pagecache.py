@@ -134,22 +134,23 @@ class PageCache:
     def enabled(self) -> bool:
         return self._pages is not None
 
-    def current_stamp(self, read: Callable[[], S], on_change: Callable[[], None]) -> S:
+    def current_stamp(self, read: Callable[[], S], on_change: Callable[[S, S], None]) -> S:
         """The catalog stamp, read with ``read`` unless it was read less than
         ``check_seconds`` ago. When it moved, every kept page is dropped and
-        ``on_change`` is called (to drop the facet counts too)."""
+        ``on_change`` is called with the stamp before and now (to drop the facet
+        counts too when they changed)."""
         now = self._timer()
         with self._lock:
             if self._stamp is not None and now - self._checked_at < self.check_seconds:
                 return self._stamp
         stamp = read()
         with self._lock:
-            moved = self._stamp is not None and stamp != self._stamp
+            before = self._stamp
             self._stamp, self._checked_at = stamp, now
-        if moved:
+        if before is not None and stamp != before:
             if self._pages is not None:
                 self._pages.stamp_moved()
-            on_change()
+            on_change(before, stamp)
         return stamp
 
     def get(self, key: tuple[str, str], stamp: int) -> str | None:

@@ -255,3 +255,17 @@ def test_a_count_that_moved_after_the_dry_run_refuses_the_whole_file(make, sessi
         (3, "on_hand", "stock_changed")
     ]
     assert refused.value.plan.all_problems()[0].data["on_hand"] == 7
+
+
+def test_an_imported_price_change_moves_the_catalog_stamp_and_its_facets_counter(
+    session, coop
+) -> None:
+    """The changed listings are written by one statement, which the session's change
+    tracking does not see: every worker must still learn that the pages and the price
+    facet changed."""
+    apply(session, coop, ARABIC)
+    before = stock.stamped(session)
+    apply(session, coop, ARABIC.replace("120,00", "180,00"))
+    after = stock.stamped(session)
+    assert products(session, coop)["ARG-250"].price_minor == 18_000
+    assert (after.version, after.facets) == (before.version + 1, before.facets + 1)

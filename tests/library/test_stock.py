@@ -2,6 +2,7 @@
 cannot overwrite what was sold."""
 
 from datetime import timedelta
+from unittest.mock import ANY
 
 import pytest
 from sqlalchemy import select, text, update
@@ -207,17 +208,19 @@ def test_a_change_of_what_pages_show_moves_the_catalog_stamp(session, make) -> N
     assert stock.stamped(session)[0] == before + 2, "sold out: one move for the transaction"
 
 
-def test_the_texts_counter_moves_only_with_the_searchable_texts(session, make) -> None:
+def test_the_texts_and_facets_counters_move_only_with_what_they_count(session, make) -> None:
     jars = make.product(on_hand=4, low_stock_threshold=5)
-    version, _, texts = stock.stamped(session)
+    version, _, texts, counted = stock.stamped(session)
     with session.begin_nested():
         make.order({jars: 4})
-    assert stock.stamped(session)[::2] == (version + 1, texts), "sold out: no text changed"
+    assert stock.stamped(session) == (version + 1, ANY, texts, counted), "sold out, no more"
     with session.begin_nested():
         stock.touch(session)
         stock.touch(session, texts=True)  # a later flush of the transaction renamed one
         stock.touch(session, texts=True)
-    assert stock.stamped(session)[::2] == (version + 3, texts + 1)
+        stock.touch(session, facets=True)  # and another put one off sale
+        stock.touch(session, texts=True, facets=True)
+    assert stock.stamped(session) == (version + 4, ANY, texts + 1, counted + 1)
 
 
 def test_a_shopper_who_asked_is_due_a_message_once_stock_is_back(session, make) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -11,8 +12,10 @@ from catalog import stock
 from catalog.models import Product
 from catalog.rules import refresh_products
 from catalog.search import warm_whole_catalog
+from storefront import create_app
 from storefront.extensions import db
 from storefront.shop import facets
+from tests.storefront.conftest import app_settings, close_app
 
 
 @pytest.fixture
@@ -132,3 +135,48 @@ def test_a_search_reads_a_word_once_and_again_after_a_product_is_renamed(
     assert "/fr/p/argan" not in client.get("/fr/search?q=amlou&sort=newest").text
     assert _text_index(count_queries), "read again: the kept matches were the old text's"
     assert "/fr/p/argan" in client.get("/fr/search?q=savon").text
+
+
+def test_a_sale_elsewhere_keeps_the_facet_counts_a_price_change_drops_them(
+    app, catalog, session, make, database_url, tmp_path, count_queries
+):
+    """Another worker's sale that leaves the product sold out moves the catalog stamp
+    (its pages change) but not what the facet counts count: this process keeps its
+    counts and cells, which take seconds to rebuild at national scale. Another worker's
+    price change moves them: they are counted again."""
+    product = session.scalar(db.select(Product).where(Product.slug == "argan"))
+    product.on_hand = 2
+    session.commit()
+    warm_app = _caching(app, warm=False)
+    facets.Warmer(warm_app, every_seconds=0).warm()  # its thread's work, called here
+    cache = warm_app.extensions[facets.KEY]
+    cells = cache.cells
+    client = warm_app.test_client()
+    page = client.get("/en/c/huile-argan").text
+    assert "Sold out" not in page and _price_counts(page)["50-150"] == 1
+
+    make.order({product: 2})  # by another process: only the stamp tells this one
+    session.commit()
+    count_queries.clear()
+    assert "Sold out" in client.get("/en/c/huile-argan").text, "the page is new"
+    assert _counting(count_queries) == [] and cache.cells is cells, "the counts are kept"
+
+    other = create_app(app_settings(database_url, tmp_path / "other"))  # another worker
+    try:
+        with other.app_context():
+            moved = db.session.scalar(db.select(Product).where(Product.slug == "argan"))
+            moved.price_minor = 30_000  # from 50-150 MAD to over 300
+            db.session.commit()
+    finally:
+        close_app(other)
+    count_queries.clear()
+    page = client.get("/en/c/huile-argan").text
+    assert _counting(count_queries), "counted again"
+    assert cache.cells is not cells
+    assert _price_counts(page) == {"lt50": 0, "50-150": 0, "150-300": 0, "gt300": 1}
+
+
+def _price_counts(page: str) -> dict[str, int]:
+    """The price facet's count of each band, as the page shows them."""
+    found = re.findall(r'name="price" value="([^"]+)"[^<]*<span class="n">\((\d+)\)', page)
+    return {band: int(n) for band, n in found}

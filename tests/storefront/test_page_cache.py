@@ -215,13 +215,17 @@ def test_the_stamp_is_read_at_most_every_check_interval(app, caching):
         reads.append(1)
         return len(reads) // 2  # moves on the second read
 
-    dropped = []
-    cache.put(("/p/argan", "fr"), "page", cache.current_stamp(read, lambda: dropped.append(1)))
+    dropped: list[tuple[int, int]] = []
+
+    def moved(before: int, now: int) -> None:
+        dropped.append((before, now))
+
+    cache.put(("/p/argan", "fr"), "page", cache.current_stamp(read, moved))
     ticks[0] = 1.9
-    assert cache.get(("/p/argan", "fr"), cache.current_stamp(read, dropped.append)) == "page"
+    assert cache.get(("/p/argan", "fr"), cache.current_stamp(read, moved)) == "page"
     ticks[0] = 2.0
-    stamp = cache.current_stamp(read, lambda: dropped.append(1))
-    assert (len(reads), stamp, dropped) == (2, 1, [1])
+    stamp = cache.current_stamp(read, moved)
+    assert (len(reads), stamp, dropped) == (2, 1, [(0, 1)])
     assert cache.get(("/p/argan", "fr"), stamp) is None
 
 
