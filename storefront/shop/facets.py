@@ -131,8 +131,15 @@ class Warmer:
 
     def warm(self) -> None:
         with self.app.app_context():
-            catalog_stamp()  # before counting: the cube is kept under the stamp it saw
+            counted = catalog_facets()  # before counting: the cube is kept under it
             warm_whole_catalog(db.session, facet_cache())
+            db.session.rollback()  # a new read sees what was committed meanwhile
+            _forget_stamp()
+            if catalog_facets() != counted:
+                # another process changed what they count while they were read (seconds
+                # at national scale): counted again, now (this wakes the thread)
+                drop_counts()
+                return
             vocabulary = refresh_vocabulary()
             texts = catalog_texts()
             if texts != self._terms_at:

@@ -8,7 +8,7 @@ import threading
 import pytest
 from flask import Flask
 
-from catalog import stock
+from catalog import search, stock
 from catalog.models import Product
 from catalog.rules import refresh_products
 from catalog.search import warm_whole_catalog
@@ -180,3 +180,31 @@ def _price_counts(page: str) -> dict[str, int]:
     """The price facet's count of each band, as the page shows them."""
     found = re.findall(r'name="price" value="([^"]+)"[^<]*<span class="n">\((\d+)\)', page)
     return {band: int(n) for band, n in found}
+
+
+def test_counts_built_across_another_process_change_are_not_kept(
+    app, catalog, session, monkeypatch
+):
+    """Reading the whole catalog's cells takes seconds at national scale: a change of
+    what they count committed meanwhile by another process, and seen by a page of this
+    one, must not leave the counts read before it in place (until the next rebuild,
+    minutes later)."""
+    warm_app = _caching(app, warm=False)
+    read = search.facet_cells
+
+    def read_while_another_process_commits(s):  # noqa: ANN001, ANN202
+        cells = read(s)
+        product = session.scalar(db.select(Product).where(Product.slug == "argan"))
+        product.region_code = "01"
+        stock.touch(session, facets=True)  # as the other process's commit hook does
+        session.commit()
+        assert warm_app.test_client().get("/fr/c/huile-argan").status_code == 200
+        return cells
+
+    monkeypatch.setattr(search, "facet_cells", read_while_another_process_commits)
+    facets.Warmer(warm_app, every_seconds=0).warm()
+    cache = warm_app.extensions[facets.KEY]
+    assert cache.cells is None and len(cache) == 0, "dropped: counted before the change"
+    monkeypatch.setattr(search, "facet_cells", read)
+    page = warm_app.test_client().get("/fr/c/huile-argan").text
+    assert 'value="01"' in page and 'value="09"' not in page
