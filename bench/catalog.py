@@ -5,7 +5,7 @@ usage:
   .venv/bin/python bench/catalog.py measure  [--database-url URL] [--runs 3] [--duration 8]
   .venv/bin/python bench/catalog.py search   [--database-url URL] [--runs 3]
   .venv/bin/python bench/catalog.py longtail [--database-url URL] [--runs 1] [--duration 8]
-                                             [--distinct 2000]
+                                             [--distinct 2000] [--sales 0]
   .venv/bin/python bench/catalog.py profile  [--database-url URL] [--kind listing] [--top 30]
 
 ``generate`` builds 60,000 cooperatives in the 12 regions and 300,000 products in the
@@ -27,7 +27,9 @@ runs and writes it to ``bench/out/``.
 combinations, listing pages and search words (``--distinct`` of each), each seen about
 once, by an anonymous visitor (page cache on) and by a shopper with a cart (their
 session cookie on every request: no page cache), under the same gunicorn and ``wrk``
-set-up, beside the bare page; requests/s, ratio to bare, p50 and p99 latency.
+set-up, beside the bare page; requests/s, ratio to bare, p50 and p99 latency. With
+``--sales N`` another process moves stock N times a second meanwhile, each move changing
+what the pages show ("only N left"), as a shop's sales do all day.
 
 ``profile`` runs each kind of page in-process under cProfile (page cache off, facet
 cache warm) and prints where the time goes.
@@ -47,6 +49,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -1100,7 +1103,75 @@ def wrk_latency(
     return out
 
 
-def long_tail(url: str, runs: int, duration: int, distinct: int) -> str:
+class Sales:
+    """Another process selling while the pages are measured: ``per_second`` times a
+    second a product goes down to its low-stock threshold (its pages now say "only N
+    left") or, at the next tick, back up (the order cancelled). Each moves the catalog
+    stamp, as a shop's sales do all day; none changes what the facet counts count."""
+
+    def __init__(self, url: str, per_second: float) -> None:
+        self.url = url
+        self.per_second = per_second
+        self.moves = 0
+        self.failed: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sales", daemon=True)
+
+    def __enter__(self) -> Sales:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+        if self.failed is not None:
+            raise SystemExit(f"the sales stopped: {self.failed!r}")
+
+    def _run(self) -> None:
+        try:
+            self._sell()
+        except BaseException as exc:  # reported by __exit__, in the main thread
+            self.failed = exc
+
+    def _sell(self) -> None:
+        from catalog import stock
+
+        engine = create_engine(self.url)
+        configure_sqlite(engine)
+        rng = random.Random(5)
+        with Session(engine) as session:
+            # products well above their threshold, not all on the first pages
+            ids = list(
+                session.scalars(
+                    select(Product.id)
+                    .where(
+                        Product.sellable.is_(True),
+                        Product.on_hand - Product.allocated > Product.low_stock_threshold + 1,
+                    )
+                    .limit(20_000)
+                )
+            )
+            held: tuple[int, int] | None = None
+            while not self._stop.wait(1 / self.per_second):
+                before = stock.stamped(session)[0]
+                if held is None:
+                    product_id = rng.choice(ids)
+                    level = stock.level(session, product_id)
+                    threshold = session.get_one(Product, product_id).low_stock_threshold
+                    held = (product_id, level.available - threshold)
+                    stock.allocate(session, *held)
+                else:
+                    stock.deallocate(session, *held)
+                    held = None
+                session.commit()
+                self.moves += stock.stamped(session)[0] - before
+            if held is not None:
+                stock.deallocate(session, *held)
+                session.commit()
+        engine.dispose()
+
+
+def long_tail(url: str, runs: int, duration: int, distinct: int, sales: float = 0) -> str:
     load_at_start = os.getloadavg()[0]
     pages = _long_tail(url, random.Random(11), distinct)
     env = {
@@ -1117,10 +1188,13 @@ def long_tail(url: str, runs: int, duration: int, distinct: int) -> str:
             _warm(base, [*pages["listing"][-4:], *pages["product"][-4:]])
             _settle(base, url)
             cookie = _cart_cookie(base, pages["product"][::-1])
-            for kind, urls in pages.items():
-                half = len(urls) // 2  # anonymous and shopper see different URLs
-                out[kind] = wrk_latency(base, urls[:half], duration)
-                out[f"{kind} cart"] = wrk_latency(base, urls[half:-4], duration, cookie=cookie)
+            with Sales(url, sales) if sales else contextlib.nullcontext() as selling:
+                for kind, urls in pages.items():
+                    half = len(urls) // 2  # anonymous and shopper see different URLs
+                    out[kind] = wrk_latency(base, urls[:half], duration)
+                    out[f"{kind} cart"] = wrk_latency(base, urls[half:-4], duration, cookie=cookie)
+            if selling is not None:
+                out["sales"] = {"moves": selling.moves}
             listing_html = _fetch(base + pages["listing"][0])
             rss = workers_rss(base)
         out["bare"] = _bare(listing_html, lambda base: wrk_latency(base, ["/"], duration))
@@ -1164,7 +1238,14 @@ def long_tail(url: str, runs: int, duration: int, distinct: int) -> str:
         "CPU ms/req: user + system time of the two gunicorn workers over the requests "
         "served (`/proc`), the server's cost of a page whatever else the machine runs "
         "(SQLite runs in the workers; PostgreSQL's own processes are not counted). "
-        f"Load average (1 min) when the runs started: {load_at_start:.1f}. "
+        + (
+            f"Meanwhile another process sold: {sales:g} times a second a product went down "
+            "to its low-stock threshold or back up (`--sales`), moving the catalog stamp "
+            f"{med('sales', 'moves'):.0f} times a run. "
+            if sales
+            else ""
+        )
+        + f"Load average (1 min) when the runs started: {load_at_start:.1f}. "
         f"Each worker's resident memory after the run: {med('rss', 'min'):.0f}–"
         f"{med('rss', 'max'):.0f} MB (the whole-catalog facet cells and vocabulary built).",
     ]
@@ -1319,13 +1400,19 @@ def main() -> None:
         "--anonymous", action="store_true", help="longtail-cpu, profile: no cart (no session)"
     )
     parser.add_argument("--top", type=int, default=30, help="profile: functions shown")
+    parser.add_argument(
+        "--sales",
+        type=float,
+        default=0,
+        help="longtail: stock moves a second by another process, each moving the stamp",
+    )
     args = parser.parse_args()
     if args.command == "generate":
         generate(args.database_url, args.cooperatives, args.products)
     elif args.command == "search":
         print(measure_search(args.database_url, args.runs))
     elif args.command == "longtail":
-        print(long_tail(args.database_url, args.runs, args.duration, args.distinct))
+        print(long_tail(args.database_url, args.runs, args.duration, args.distinct, args.sales))
     elif args.command == "longtail-cpu":
         print(long_tail_cpu(args.database_url, args.distinct, cart=not args.anonymous))
     elif args.command == "profile":
