@@ -25,6 +25,7 @@ terms it has not met yet (none once they are kept) and one for its page's cards.
 from __future__ import annotations
 
 import json
+import struct
 import threading
 import time
 from collections import OrderedDict
@@ -425,11 +426,17 @@ class FacetCache:
         maxsize: int = 512,
         timer: Callable[[], float] = time.monotonic,
         texts: Callable[[], Hashable] | None = None,
+        shared_terms: SharedTerms | None = None,
     ) -> None:
         self.ttl_seconds = ttl_seconds
         #: with ``texts`` (a stamp that every change of the products' searchable texts
-        #: moves), the ids each search term matches, kept while it stays the same
-        self.terms = TermMatches(texts) if texts is not None and ttl_seconds > 0 else None
+        #: moves), the ids each search term matches, kept while it stays the same (and
+        #: shared by every process through ``shared_terms``)
+        self.terms = (
+            TermMatches(texts, shared=shared_terms)
+            if texts is not None and ttl_seconds > 0
+            else None
+        )
         self._cubes: TTLCache[Hashable, FacetCube] | None = (
             TTLCache(maxsize=maxsize, ttl=ttl_seconds, timer=timer) if ttl_seconds > 0 else None
         )
@@ -1090,6 +1097,16 @@ class Postings:
     def nbytes(self) -> int:
         return int(self.data.nbytes)
 
+    def to_bytes(self) -> bytes:
+        """For a store shared by processes (:class:`SharedTerms`)."""
+        return _POSTINGS_HEAD.pack(self.dense, self.end) + self.data.tobytes()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Postings:
+        dense, end = _POSTINGS_HEAD.unpack_from(raw)
+        data = np.frombuffer(raw, np.uint8 if dense else np.int32, offset=_POSTINGS_HEAD.size)
+        return cls(data, bool(dense), int(end))
+
     def mask(self, size: int) -> npt.NDArray[np.bool_]:
         """The matches as a mask of ``size`` (at least :attr:`end`) ids."""
         out = np.zeros(size, dtype=np.bool_)
@@ -1100,6 +1117,21 @@ class Postings:
         return out
 
 
+#: a :class:`Postings`' bytes start with whether it is a bitmap and its end
+_POSTINGS_HEAD = struct.Struct("<?Q")
+
+
+class SharedTerms(Protocol):
+    """What search terms match, shared by the processes of every host (Redis): what
+    one read from the text index, the others need not read again."""
+
+    def get_many(self, stamp: Hashable, terms: Sequence[Term]) -> dict[Term, Postings]:
+        """Those of ``terms`` kept under ``stamp`` (the texts stamp)."""
+        ...
+
+    def put_many(self, stamp: Hashable, found: dict[Term, Postings]) -> None: ...
+
+
 class TermMatches:
     """The products each full-text :class:`Term` matches (sellable or not), read from
     the text index and kept while ``stamp`` stays the same (one that any change of the
@@ -1107,10 +1139,17 @@ class TermMatches:
     ``max_bytes`` (the least recently used terms go first). A search then reads only
     the terms it has not met yet, all in one statement, and combines the words' terms
     in memory: a common word (tens of thousands of matches) was read from the index on
-    every search of it."""
+    every search of it. With ``shared``, a term this process has not met is first
+    looked for there, and what it reads from the index is put there."""
 
-    def __init__(self, stamp: Callable[[], Hashable], max_bytes: int = 32 << 20) -> None:
+    def __init__(
+        self,
+        stamp: Callable[[], Hashable],
+        max_bytes: int = 32 << 20,
+        shared: SharedTerms | None = None,
+    ) -> None:
         self._stamp = stamp
+        self._shared = shared
         self.max_bytes = max_bytes
         self._at: Hashable = None
         self._kept: OrderedDict[Term, Postings] = OrderedDict()
@@ -1140,12 +1179,19 @@ class TermMatches:
             for term in found:
                 self._kept.move_to_end(term)
         missing = [term for term in wanted if term not in found]
+        if not missing:
+            return found
+        read = self._shared.get_many(stamp, missing) if self._shared is not None else {}
+        missing = [term for term in missing if term not in read]
         if missing:
-            read = _term_ids(session, missing)
-            found.update(read)
-            with self._lock:
-                if stamp == self._at:
-                    self._keep(read)
+            from_index = _term_ids(session, missing)
+            if self._shared is not None:
+                self._shared.put_many(stamp, from_index)
+            read.update(from_index)
+        found.update(read)
+        with self._lock:
+            if stamp == self._at:
+                self._keep(read)
         return found
 
     def _keep(self, read: dict[Term, Postings]) -> None:

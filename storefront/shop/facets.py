@@ -9,6 +9,8 @@ With ``REDIS_URL`` set the counts are shared by every worker and host through Re
 each under the ``facets`` counter it was counted at (so a moved counter makes the older
 ones unreachable): a search word counted by one worker is not counted again by the
 others. Each process keeps the counts it used in front of Redis, under the same counter.
+What each search term matches (:class:`catalog.search.TermMatches`) is shared there too,
+under the texts counter (:class:`RedisTerms`).
 
 Any other change of what a catalog page shows (a sale that leaves "only 4 left" or
 none, a text, a photo, a cooperative's story, the delivery settings) moves the stamp
@@ -33,8 +35,8 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
-from collections.abc import Callable, Hashable, Iterable
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any, cast
 
 from flask import Flask, current_app, g, has_app_context
 from redis import Redis
@@ -55,6 +57,8 @@ from catalog.search import (
     CategoryNode,
     FacetCache,
     FacetCube,
+    Postings,
+    Term,
     category_nodes,
     changes_facets,
     warm_terms,
@@ -177,7 +181,9 @@ class SharedFacetCache(FacetCache):
         stamp: Callable[[], int],
         texts: Callable[[], int],
     ) -> None:
-        super().__init__(ttl_seconds=ttl_seconds, texts=texts)
+        super().__init__(
+            ttl_seconds=ttl_seconds, texts=texts, shared_terms=RedisTerms(client, prefix)
+        )
         self._redis = client
         self._prefix = f"{prefix}counts:"
         self._ttl = max(1, math.ceil(ttl_seconds))
@@ -209,6 +215,44 @@ class SharedFacetCache(FacetCache):
             self._redis.set(self._name(key, stamp), cube.to_json(), ex=self._ttl)
         except RedisError:
             current_app.logger.warning("facet counts: Redis unreachable", exc_info=True)
+
+
+class RedisTerms:
+    """What each search term matches, in Redis under the texts counter it was read at:
+    a common word's list (on PostgreSQL about 50 ms of the server's time to read, 25 s
+    for the warmer's few hundred words) is read by one process of one host, not by
+    each. Kept an hour (a moved counter makes them unreachable before); Redis being
+    unreachable only costs the reading."""
+
+    SECONDS = 3600
+
+    def __init__(self, client: Redis, prefix: str) -> None:
+        self._redis = client
+        self._prefix = f"{prefix}terms:"
+
+    def _name(self, stamp: Hashable, term: Term) -> str:
+        return f"{self._prefix}{stamp}:{hashlib.sha256(repr(term).encode()).hexdigest()[:32]}"
+
+    def get_many(self, stamp: Hashable, terms: Sequence[Term]) -> dict[Term, Postings]:
+        try:
+            kept = self._redis.mget([self._name(stamp, term) for term in terms])
+        except RedisError:
+            current_app.logger.warning("search terms: Redis unreachable", exc_info=True)
+            return {}
+        return {
+            term: Postings.from_bytes(bytes(raw))
+            for term, raw in zip(terms, cast(list[bytes | None], kept), strict=True)
+            if raw is not None
+        }
+
+    def put_many(self, stamp: Hashable, found: dict[Term, Postings]) -> None:
+        try:
+            with self._redis.pipeline(transaction=False) as pipe:
+                for term, postings in found.items():
+                    pipe.set(self._name(stamp, term), postings.to_bytes(), ex=self.SECONDS)
+                pipe.execute()
+        except RedisError:
+            current_app.logger.warning("search terms: Redis unreachable", exc_info=True)
 
 
 class TreeCache:

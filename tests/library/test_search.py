@@ -1,9 +1,11 @@
+import numpy as np
 import pytest
 from sqlalchemy import select
 
 from catalog.models import CooperativeStatus, Product, ProductImage, ProductLabel
 from catalog.search import (
     FacetCache,
+    Postings,
     ProductQuery,
     Sort,
     changes_facets,
@@ -640,3 +642,13 @@ def test_a_search_with_synonyms_sends_a_fixed_number_of_queries(
     assert r.total == 1
     # the facet cube (two), the page, its cooperatives and images: synonyms cost nothing
     assert len(count_queries) == 5
+
+
+@pytest.mark.parametrize("ids", [[], [7], [3, 90, 4_000], list(range(5, 200, 3))])
+def test_a_terms_matches_read_back_from_their_bytes_are_the_same(ids) -> None:
+    """As another process reads them from the store they share (a list of ids, or a
+    bitmap when the matches are dense)."""
+    kept = Postings.of(np.array(ids, dtype=np.int32))
+    back = Postings.from_bytes(kept.to_bytes())
+    assert (back.dense, back.end) == (kept.dense, kept.end)
+    assert np.flatnonzero(back.mask(5_000)).tolist() == ids

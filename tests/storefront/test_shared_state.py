@@ -17,6 +17,7 @@ from catalog.rules import refresh_products
 from storefront import create_app
 from storefront.extensions import db
 from storefront.sharing import redis_of
+from storefront.shop import facets
 from tests.redis_server import redis_db, redis_url  # noqa: F401 (fixtures)
 from tests.storefront.conftest import app_settings, close_app
 
@@ -138,3 +139,31 @@ def test_facet_counts_follow_a_change_committed_on_the_other_host(hosts, argan, 
     page = _shopper(b, argan.id).get("/fr/c/huile-argan").get_data(as_text=True)
     assert _counting(seen_b), "a new stamp: counted again"
     assert 'value="01"' in page and 'value="09"' not in page
+
+
+def _text_index(statements: list[str]) -> list[str]:
+    return [s for s in statements if " MATCH " in s.upper() or "@@" in s]
+
+
+def test_what_a_search_word_matches_is_read_by_one_host_for_both(hosts, argan) -> None:
+    """A common word's list of matches takes PostgreSQL tens of milliseconds to read:
+    read once for every host, until the searchable texts change."""
+    a, b = hosts
+    for host in hosts:
+        facets.Warmer(host, every_seconds=0).warm()  # each host's thread's work, here
+    seen_a, seen_b = _statements(a), _statements(b)
+    assert "/fr/p/argan" in _shopper(a, argan.id).get("/fr/search?q=huile&sort=newest").text
+    assert _text_index(seen_a), "host A read the word's matches"
+    assert Redis.from_url(a.config["REDIS_URL"]).keys("taawun:terms:*")
+    assert "/fr/p/argan" in _shopper(b, argan.id).get("/fr/search?q=huile&sort=newest").text
+    assert seen_b and _text_index(seen_b) == [], "host B took them from Redis"
+
+    with a.app_context():
+        renamed = db.session.get(Product, argan.id)
+        assert renamed is not None
+        renamed.title_fr = "Amlou de la maison"
+        refresh_products(db.session, renamed.updated_at.date())
+        db.session.commit()  # the searchable texts changed: what was kept is the old text's
+    seen_b.clear()
+    assert "/fr/p/argan" in _shopper(b, argan.id).get("/fr/search?q=amlou&sort=newest").text
+    assert _text_index(seen_b), "read again under the new texts counter"
