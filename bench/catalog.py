@@ -7,6 +7,7 @@ usage:
   .venv/bin/python bench/catalog.py longtail [--database-url URL] [--runs 1] [--duration 8]
                                              [--distinct 2000] [--sales 0]
   .venv/bin/python bench/catalog.py profile  [--database-url URL] [--kind listing] [--top 30]
+  .venv/bin/python bench/catalog.py warm-up  [--database-url URL] [--redis-url URL]
 
 ``generate`` builds 60,000 cooperatives in the 12 regions and 300,000 products in the
 demo categories (French and Arabic titles, certificates so that most products are
@@ -33,6 +34,10 @@ what the pages show ("only N left"), as a shop's sales do all day.
 
 ``profile`` runs each kind of page in-process under cProfile (page cache off, facet
 cache warm) and prints where the time goes.
+
+``warm-up`` times two workers' start-up warm-up one after the other; with
+``--redis-url`` (emptied first) the second takes from Redis the search terms the first
+read.
 """
 
 from __future__ import annotations
@@ -1252,6 +1257,33 @@ def long_tail(url: str, runs: int, duration: int, distinct: int, sales: float = 
     return _report(lines, f"catalog-longtail-{dialect.lower()}.md")
 
 
+def warm_up(url: str, redis_url: str | None) -> str:
+    """Two workers' warm-up, one after the other, as each worker's thread does it at
+    start-up (the whole-catalog cells and cube, the vocabulary, the common words'
+    terms): with ``redis_url``, the second finds in Redis the terms the first read."""
+    from redis import Redis
+
+    from storefront.shop import facets
+
+    config: dict[str, Any] = {"CATALOG_FACET_CACHE_SECONDS": 300, "CATALOG_FACET_WARM": False}
+    if redis_url:
+        Redis.from_url(redis_url).flushdb()
+        config["REDIS_URL"] = redis_url
+    lines = [
+        f"### Warm-up of two workers, {'with' if redis_url else 'without'} Redis",
+        "",
+        "| worker | seconds | terms kept |",
+        "|---|---:|---:|",
+    ]
+    for name in ("first", "second"):
+        app = _app(url, **config)
+        started = time.perf_counter()
+        facets.Warmer(app, every_seconds=0).warm()
+        took = time.perf_counter() - started
+        lines.append(f"| {name} | {took:.1f} | {len(app.extensions[facets.KEY].terms)} |")
+    return _report(lines, f"catalog-warm-up-{'redis' if redis_url else 'alone'}.md")
+
+
 def _cart_in_process(client: Any, product_urls: list[str]) -> None:
     """The test client becomes a shopper with one product in their cart (through the
     first of ``product_urls`` whose page has the add-to-cart form: others are sold
@@ -1387,7 +1419,8 @@ def profile(url: str, kind: str, top: int, cart: bool = True) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "command", choices=["generate", "measure", "search", "longtail", "longtail-cpu", "profile"]
+        "command",
+        choices=["generate", "measure", "search", "longtail", "longtail-cpu", "profile", "warm-up"],
     )
     parser.add_argument("--database-url", default=SQLITE_URL)
     parser.add_argument("--cooperatives", type=int, default=60_000)
@@ -1400,6 +1433,7 @@ def main() -> None:
         "--anonymous", action="store_true", help="longtail-cpu, profile: no cart (no session)"
     )
     parser.add_argument("--top", type=int, default=30, help="profile: functions shown")
+    parser.add_argument("--redis-url", help="warm-up: the Redis the two workers share")
     parser.add_argument(
         "--sales",
         type=float,
@@ -1415,6 +1449,8 @@ def main() -> None:
         print(long_tail(args.database_url, args.runs, args.duration, args.distinct, args.sales))
     elif args.command == "longtail-cpu":
         print(long_tail_cpu(args.database_url, args.distinct, cart=not args.anonymous))
+    elif args.command == "warm-up":
+        print(warm_up(args.database_url, args.redis_url))
     elif args.command == "profile":
         print(profile(args.database_url, args.kind, args.top, cart=not args.anonymous))
     else:
