@@ -1099,7 +1099,8 @@ class Postings:
 
     def to_bytes(self) -> bytes:
         """For a store shared by processes (:class:`SharedTerms`)."""
-        return _POSTINGS_HEAD.pack(self.dense, self.end) + self.data.tobytes()
+        data = self.data.astype(np.uint8 if self.dense else np.int32, copy=False)
+        return _POSTINGS_HEAD.pack(self.dense, self.end) + data.tobytes()
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Postings:
