@@ -221,8 +221,8 @@ class RedisTerms:
     """What each search term matches, in Redis under the texts counter it was read at:
     a common word's list (on PostgreSQL about 50 ms of the server's time to read, 25 s
     for the warmer's few hundred words) is read by the first process that needs it, on
-    whichever host, not by each. Kept an hour (a moved counter makes them unreachable before); Redis being
-    unreachable only costs the reading."""
+    whichever host, not by each. Kept an hour (a moved counter makes them unreachable
+    before); Redis being unreachable only costs the reading."""
 
     SECONDS = 3600
 
