@@ -716,10 +716,23 @@ def _ranked_ids(
             # every row's vector (0.7 s for 1,500 matches at 300,000 products)
             matching: ColumnElement[bool] | TextClause = _column_filter(words)
         else:
-            # ts_rank reads each match's own vector: the index need not be read at all
-            exact_array = _id_array(known.exact, "exact_ids")
-            tier = case((Product.id == any_(exact_array), 0), else_=1).label("tier")
-            matching = Product.id == any_(_id_array(known.matches, "matched_ids"))
+            # ts_rank reads each match's own vector: the index need not be read at all.
+            # The exact matches and the others are ranked apart, each with its tier as a
+            # constant: telling them apart row by row searched the array of exact ids
+            # for each match, a third of the statement's time once psycopg prepares it
+            exact_set = set(known.exact)
+            others = [i for i in known.matches if i not in exact_set]
+            tiers = [(0, known.exact, "exact_ids"), (1, others, "other_ids")]
+            parts = [
+                select(Product.id.label("id"), literal(n, Integer).label("tier"), rank).where(
+                    Product.id == any_(_id_array(ids, name)), *conds
+                )
+                for n, ids, name in [t for t in tiers if t[1]] or tiers[1:]
+            ]
+            ranked = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("ranked")
+            return select(ranked.c.id, ranked.c.tier, ranked.c.rank).order_by(
+                ranked.c.tier, ranked.c.rank, ranked.c.id.desc()
+            )
         stmt = select(Product.id.label("id"), tier, rank).where(matching, *conds)
     else:
         # rank inside the full-text table: bm25 of each match (exact words weigh 4 times

@@ -5,9 +5,11 @@ from sqlalchemy import select
 from catalog.models import CooperativeStatus, Product, ProductImage, ProductLabel
 from catalog.search import (
     FacetCache,
+    Known,
     Postings,
     ProductQuery,
     Sort,
+    _ranked_ids,
     changes_facets,
     compile_text,
     facet_cells,
@@ -652,3 +654,27 @@ def test_a_terms_matches_read_back_from_their_bytes_are_the_same(ids) -> None:
     back = Postings.from_bytes(kept.to_bytes())
     assert (back.dense, back.end) == (kept.dense, kept.end)
     assert np.flatnonzero(back.mask(5_000)).tolist() == ids
+
+
+def test_the_words_as_typed_come_first_in_memory_as_in_sql(make, session) -> None:
+    """Products holding the words as typed (tier 0) come before those found only
+    through their stems; with the matches known in memory the tiers are theirs: a
+    product they call exact comes first whatever its rank."""
+    coop, cat = make.cooperative(), make.category()
+    typed = make.product(coop, cat, title_fr="Huiles de table")
+    stemmed = [make.product(coop, cat, title_fr="Huile") for _ in range(3)]
+    cache = FacetCache(ttl_seconds=60, texts=lambda: 1)
+    warm_whole_catalog(session, cache)
+    q = ProductQuery(text="huiles", sort=Sort.RELEVANCE)
+    kept = search_products(session, q, cache=cache)
+    assert kept.products == search_products(session, q).products
+    assert kept.products[0] == typed and kept.total == 4
+
+    dialect = session.get_bind().dialect.name
+    matches = sorted(p.id for p in (typed, *stemmed))
+    for exact in ([stemmed[1].id], [], matches):
+        known = Known(matches=matches, exact=exact)
+        rows = session.execute(_ranked_ids(q, dialect, compile_text("huiles"), known)).all()
+        assert sorted(row.id for row in rows) == matches
+        assert [row.tier for row in rows] == sorted(row.tier for row in rows), "tier 0 first"
+        assert {row.id for row in rows if row.tier == 0} == set(exact)
