@@ -613,11 +613,21 @@ class TextQuery:
     def __bool__(self) -> bool:
         return bool(self.groups)
 
+    @property
+    def expr(self) -> Expr:
+        """Every word's group, all required."""
+        return ("and", list(self.groups))
+
+    @property
+    def exact_expr(self) -> Expr:
+        """Every word as typed, all required."""
+        return ("and", list(self.exact))
+
     def fts(self, dialect: str) -> str:
-        return _render(("and", list(self.groups)), dialect)
+        return _render(self.expr, dialect)
 
     def exact_fts(self, dialect: str) -> str:
-        return _render(("and", list(self.exact)), dialect)
+        return _render(self.exact_expr, dialect)
 
 
 def compile_text(
@@ -646,12 +656,14 @@ def compile_text(
     return TextQuery(words=tuple(content), groups=tuple(groups), exact=exact)
 
 
-def _column_filter(words: TextQuery) -> TextClause:
-    """PostgreSQL: the products matching every word, through the unweighted index of
-    each column (:func:`_column_match`)."""
-    params: dict[str, str] = {}
-    condition = _column_match(("and", list(words.groups)), params)
-    return text(condition).bindparams(**params)
+def _column_filter(expr: Expr, params: dict[str, str] | None = None) -> TextClause:
+    """PostgreSQL: the products matching ``expr``, through the unweighted index of each
+    column (:func:`_column_match`). Its query parameters are added to ``params`` when
+    given (several conditions can share one statement)."""
+    params = {} if params is None else params
+    before = set(params)
+    condition = _column_match(expr, params)
+    return text(condition).bindparams(**{k: params[k] for k in params.keys() - before})
 
 
 def _fts_match(dialect: str, query: str, name: str = "fts_query") -> TextClause:
@@ -714,7 +726,7 @@ def _ranked_ids(
             # the matches from the two unweighted indexes (the same products): with the
             # words as a literal the planner expected a tenth of the catalog and read
             # every row's vector (0.7 s for 1,500 matches at 300,000 products)
-            matching: ColumnElement[bool] | TextClause = _column_filter(words)
+            matching: ColumnElement[bool] | TextClause = _column_filter(words.expr)
         else:
             # ts_rank reads each match's own vector: the index need not be read at all.
             # The exact matches and the others are ranked apart, each with its tier as a
@@ -881,7 +893,7 @@ def facet_cube(
 def _matching_ids(session: Session, dialect: str, words: TextQuery) -> Iterable[int]:
     """The ids of every product matching ``words`` (sellable or not), in one statement
     that reads the text index."""
-    return _parsed_ids(session.scalar(_ids_read(dialect, ("and", list(words.groups)), {})))
+    return _parsed_ids(session.scalar(_ids_read(dialect, words.expr, {})))
 
 
 def _ids_read(
@@ -894,11 +906,7 @@ def _ids_read(
     reads can share one statement); the weighted index re-read every match's vector to
     check its weights. On SQLite the query is the parameter ``name``."""
     if dialect == "postgresql":
-        before = set(params)
-        condition = text(_column_match(expr, params))
-        return select(func.array_agg(Product.id)).where(
-            condition.bindparams(**{k: params[k] for k in params.keys() - before})
-        )
+        return select(func.array_agg(Product.id)).where(_column_filter(expr, params))
     return (
         select(func.group_concat(literal_column("rowid")))
         .select_from(text("catalog_product_fts"))
@@ -1174,7 +1182,7 @@ class TermMatches:
     def matching(self, session: Session, words: TextQuery, *, exact: bool = False) -> IdArray:
         """The ids of the products matching ``words`` (with ``exact``, the words alone,
         without their stems and synonyms), ascending."""
-        expr = ("and", list(words.exact if exact else words.groups))
+        expr = words.exact_expr if exact else words.expr
         found = self.read(session, _terms(expr))
         size = max((postings.end for postings in found.values()), default=0)
         return np.flatnonzero(_mask(expr, found, size))
@@ -1242,7 +1250,7 @@ def warm_terms(
     batch: dict[Term, None] = {}
     for word in words:
         compiled = compile_text(word, synonyms, common)
-        batch.update(dict.fromkeys(_terms(("and", list(compiled.groups)))))
+        batch.update(dict.fromkeys(_terms(compiled.expr)))
         if len(batch) >= _WARM_BATCH:
             terms.read(session, batch)
             batch.clear()

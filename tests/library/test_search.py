@@ -370,7 +370,7 @@ def test_postgresql_reads_each_column_match_from_its_index(session, is_postgres)
 
     from catalog.search import _column_filter
 
-    stmt = select(Product.id).where(_column_filter(compile_text("huile العسل")))
+    stmt = select(Product.id).where(_column_filter(compile_text("huile العسل").expr))
     compiled = stmt.compile(session.get_bind())
     session.execute(sql("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(
