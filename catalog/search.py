@@ -734,14 +734,14 @@ def _ranked_ids(
             # for each match, a third of the statement's time once psycopg prepares it
             exact_set = set(known.exact)
             others = [i for i in known.matches if i not in exact_set]
-            tiers = [(0, known.exact, "exact_ids"), (1, others, "other_ids")]
-            parts = [
-                select(Product.id.label("id"), literal(n, Integer).label("tier"), rank).where(
-                    Product.id == any_(_id_array(ids, name)), *conds
+            ranked = union_all(
+                *(
+                    select(Product.id.label("id"), literal(n, Integer).label("tier"), rank).where(
+                        Product.id == any_(_id_array(ids, name)), *conds
+                    )
+                    for n, ids, name in ((0, known.exact, "exact_ids"), (1, others, "other_ids"))
                 )
-                for n, ids, name in [t for t in tiers if t[1]] or tiers[1:]
-            ]
-            ranked = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("ranked")
+            ).subquery("ranked")
             return select(ranked.c.id, ranked.c.tier, ranked.c.rank).order_by(
                 ranked.c.tier, ranked.c.rank, ranked.c.id.desc()
             )
