@@ -168,6 +168,11 @@ class Warmer:
             self._wake.wait(self.every_seconds)
 
 
+def _redis_name(prefix: str, stamp: Hashable, key: Hashable) -> str:
+    """The Redis key of ``key`` kept under ``stamp``: short, whatever the key."""
+    return f"{prefix}{stamp}:{hashlib.sha256(repr(key).encode()).hexdigest()[:32]}"
+
+
 class SharedFacetCache(FacetCache):
     """Facet cubes in Redis, each under the catalog stamp's ``facets`` counter it was
     counted at (read with ``stamp``); the cubes this process used stay in memory in
@@ -190,7 +195,7 @@ class SharedFacetCache(FacetCache):
         self._stamp = stamp
 
     def _name(self, key: Hashable, stamp: int) -> str:
-        return f"{self._prefix}{stamp}:{hashlib.sha256(repr(key).encode()).hexdigest()[:32]}"
+        return _redis_name(self._prefix, stamp, key)
 
     def get(self, key: Hashable) -> FacetCube | None:
         stamp = self._stamp()
@@ -231,7 +236,7 @@ class RedisTerms:
         self._prefix = f"{prefix}terms:"
 
     def _name(self, stamp: Hashable, term: Term) -> str:
-        return f"{self._prefix}{stamp}:{hashlib.sha256(repr(term).encode()).hexdigest()[:32]}"
+        return _redis_name(self._prefix, stamp, term)
 
     def get_many(self, stamp: Hashable, terms: Sequence[Term]) -> dict[Term, Postings]:
         try:
