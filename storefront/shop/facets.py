@@ -415,13 +415,13 @@ def _after_flush(session: Session, _context: Any) -> None:
     texts = _changes_texts(session)
     if texts:
         session.info[_TEXTS] = True
+    # the other workers and hosts see it too; once per transaction: touch() remembers
+    # which counters it moved
     if changes_facets(session.dirty, [*session.new, *session.deleted]):
-        if texts or not session.info.get(_FLAG):
-            # the other workers and hosts see it too
-            stock.touch(session, texts=texts, facets=True)
+        stock.touch(session, texts=texts, facets=True)
         session.info[_FLAG] = True
     elif texts or _changes_pages(session):
-        stock.touch(session, texts=texts)  # once per transaction: touch() remembers it
+        stock.touch(session, texts=texts)
         session.info[_MOVED] = True
 
 
