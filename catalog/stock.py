@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, case, func, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, scoped_session
@@ -48,15 +48,16 @@ from catalog.models import CapacityCommitment, CatalogStamp, Product, StockAlert
 MAX_PROMISE_DAYS = 365
 
 
+#: built once: a product page of a made-to-order product reads it (only the id changes)
+_COMMITTED = select(func.coalesce(func.sum(CapacityCommitment.quantity), 0)).where(
+    CapacityCommitment.product_id == bindparam("product_id"),
+    CapacityCommitment.fulfilled.is_(False),
+)
+
+
 def committed(session: Session, product_id: int) -> int:
     """Units of capacity promised and not yet delivered."""
-    value = session.scalar(
-        select(func.coalesce(func.sum(CapacityCommitment.quantity), 0)).where(
-            CapacityCommitment.product_id == product_id,
-            CapacityCommitment.fulfilled.is_(False),
-        )
-    )
-    return int(value or 0)
+    return int(session.scalar(_COMMITTED, {"product_id": product_id}) or 0)
 
 
 def available_now(product: Product) -> int:

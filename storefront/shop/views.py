@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import defer, joinedload, raiseload
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
@@ -247,25 +247,25 @@ def suggest() -> Response:
     return response
 
 
+#: A product page's product, with its cooperative, the cooperative's certificates and
+#: the pictures, in one statement (built once: only the slug changes); the category
+#: comes from the tree kept per stamp.
+_PRODUCT_PAGE = (
+    select(Product)
+    .where(Product.slug == bindparam("slug"))
+    .options(
+        defer(Product.search_document),
+        joinedload(Product.cooperative).joinedload(Cooperative.certificates),
+        joinedload(Product.images),
+        raiseload(Product.category),
+    )
+)
+
+
 @bp.get("/p/<slug>")
 @pagecache.cached_page
 def product(slug: str) -> str:
-    # one statement for the product, its cooperative and pictures, one for the
-    # cooperative's certificates; the category comes from the tree kept per stamp
-    item = (
-        db.session.scalars(
-            select(Product)
-            .where(Product.slug == slug)
-            .options(
-                defer(Product.search_document),
-                joinedload(Product.cooperative).selectinload(Cooperative.certificates),
-                joinedload(Product.images),
-                raiseload(Product.category),
-            )
-        )
-        .unique()
-        .one_or_none()
-    )
+    item = db.session.scalars(_PRODUCT_PAGE, {"slug": slug}).unique().one_or_none()
     if item is None or not item.sellable:
         abort(404)
     category = facets.category(item.category_id)

@@ -136,9 +136,9 @@ def test_unsellable_product_page_is_404(client, shop, session) -> None:
         ("/fr/c/huile-argan", 5),
         ("/fr/search?q=huile", 5),
         ("/fr/r/09", 5),
-        # product with its cooperative and images (one statement), the cooperative's
-        # certificates, the category tree
-        ("/fr/p/argan-250", 4),
+        # product with its cooperative, the cooperative's certificates and the images
+        # (one statement), the category tree
+        ("/fr/p/argan-250", 3),
         # cooperative, its certificates, the count, the cards with their pictures
         ("/fr/coop/tighanimine", 5),
     ],
