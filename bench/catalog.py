@@ -1013,8 +1013,10 @@ def _long_tail(url: str, rng: random.Random, distinct: int) -> dict[str, list[st
             f"{'&women=1' if rng.random() < 0.3 else ''}{rng.choice(sorts)}"
         )
     )
+    # category and region listings, 60 pages deep: 8,640 distinct URLs at most
+    places = [*(f"c/{slug}" for slug in categories), *(f"r/{code}" for code in regions)]
     listing = unique(
-        lambda: f"/fr/c/{rng.choice(categories)}?page={rng.randint(1, 40)}{rng.choice(sorts)}"
+        lambda: f"/fr/{rng.choice(places)}?page={rng.randint(1, 60)}{rng.choice(sorts)}"
     )
     words = sorted({w.lower() for _, fr, ar in rows[:50_000] for w in WORD.findall(f"{fr} {ar}")})
     search = unique(
