@@ -86,6 +86,10 @@ MAX_QUERY_TOKENS = 8
 #: more matches mean common words, where relevance barely differs and ranking every
 #: match would cost more than the whole page budget: those show featured, then newest.
 RANKED_MATCHES = 2_000
+#: A listing without words picks its page in memory when that means walking at most
+#: this many products in the page's order (all 250,000 sellable products of the
+#: national-scale benchmark take a quarter of a millisecond)
+LISTING_WALK_LIMIT = 400_000
 #: A word that more products than this carry in their titles is common: it is looked up
 #: as typed and by its stems, without its synonyms. Its own matches fill pages upon
 #: pages, and each synonym adds a long list of entries to read: the unranked page of a
@@ -417,7 +421,8 @@ class FacetCache:
 
     Thread-safe, bounded to ``maxsize`` cubes. The catalog changes slowly, so counts at
     most ``ttl_seconds`` old are shown; the page's products themselves are always read
-    live. Call :meth:`clear` after a write that :func:`changes_facets` reports.
+    live (which ones a page holds may come from the kept :attr:`cells`). Call
+    :meth:`clear` after a write that :func:`changes_facets` reports.
     """
 
     def __init__(
@@ -976,6 +981,12 @@ class FacetCells:
     _passing: dict[Hashable, npt.NDArray[np.bool_]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    #: the cells' regions, categories, women-led flags and price bands as arrays
+    _columns: dict[str, npt.NDArray[Any]] = field(default_factory=dict, compare=False, repr=False)
+    #: by sort: the sellable products' ids in that order, and their keys (made once)
+    _orders: dict[Sort, tuple[IdArray, IdArray]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def cube(self, ids: Iterable[int]) -> FacetCube | None:
         """The cube of the sellable products among ``ids``; None when an id is newer
@@ -991,8 +1002,11 @@ class FacetCells:
         """The sellable products among ``ids`` that meet every facet filter of ``q``
         (in the order of ``ids``); None when an id is newer than these cells."""
         keys = self._keys_of(ids)
-        if keys is None:
-            return None
+        return None if keys is None else ids[self._meeting(keys, q)]
+
+    def _meeting(self, keys: IdArray, q: ProductQuery) -> npt.NDArray[np.bool_]:
+        """Which of the products of ``keys`` are sellable and meet every facet filter of
+        ``q``."""
         keep = keys >= 0
         cats = frozenset(q.category_ids) if q.category_ids else None
         if cats is not None or q.region_code or q.women_led or q.price_band:
@@ -1001,28 +1015,84 @@ class FacetCells:
             if cells is None:
                 if len(self._passing) >= 512:
                     self._passing.clear()
-                cells = self._passing[filters] = np.array(
-                    [_failed(cell, q, cats) is None for cell in self.cells], dtype=np.bool_
-                )
+                cells = self._passing[filters] = self._cells_meeting(q, cats)
             keep &= cells[np.maximum(keys, 0) >> _KIND_BITS]
         if q.certificate:
             if q.certificate not in _KINDS:
-                return ids[:0]
+                return np.zeros(len(keys), dtype=np.bool_)
             keep &= (keys & (1 << _KINDS.index(q.certificate))) != 0
-        return ids[keep]
+        return keep
+
+    def _cells_meeting(self, q: ProductQuery, cats: frozenset[int] | None) -> npt.NDArray[np.bool_]:
+        """Which cells meet every facet filter of ``q`` (as :func:`_failed` says, for
+        all the cells at once: a facet page's filters are new to the process more
+        often than not)."""
+        if not self._columns:
+            regions, categories, women, bands = list(zip(*self.cells, strict=True)) or [()] * 4
+            self._columns.update(
+                region=np.array(regions, dtype=object),
+                category=np.array(categories, dtype=np.int64),
+                women=np.array(women, dtype=np.bool_),
+                band=np.array(bands, dtype=object),
+            )
+        meeting = np.ones(len(self.cells), dtype=np.bool_)
+        if q.region_code:
+            meeting &= self._columns["region"] == q.region_code
+        if cats is not None:
+            meeting &= np.isin(self._columns["category"], list(cats))
+        if q.women_led:
+            meeting &= self._columns["women"]
+        if q.price_band:
+            meeting &= self._columns["band"] == q.price_band
+        return meeting
+
+    def listing_page(self, q: ProductQuery, total: int) -> list[int] | None:
+        """The ids of the page of a listing without words (the ``total`` sellable
+        products meeting ``q``'s facet filters), in :func:`_order`'s order: the
+        products are walked in that order, kept once per sort, a stretch at a time,
+        until the page is reached, as the database walks an ordered index, but without
+        reading a row. None when the walk would pass more than
+        :data:`LISTING_WALK_LIMIT` products (narrow filters: the database's indexes
+        find those faster)."""
+        ordered, keys = self._in_order(q.sort)
+        start = (q.page - 1) * q.per_page
+        end = start + q.per_page
+        expected = end * len(ordered) // max(total, 1)
+        if expected > LISTING_WALK_LIMIT:
+            return None
+        found: list[IdArray] = []
+        taken, at, stretch = 0, 0, expected + expected // 4 + 256
+        while taken < end and at < len(ordered):
+            meeting = ordered[at : at + stretch][self._meeting(keys[at : at + stretch], q)]
+            found.append(meeting)
+            taken += len(meeting)
+            at += stretch
+            stretch *= 4
+        return [int(i) for i in np.concatenate(found or [ordered[:0]])[start:end]]
+
+    def _in_order(self, sort: Sort) -> tuple[IdArray, IdArray]:
+        kept = self._orders.get(sort)
+        if kept is None:
+            sellable = np.flatnonzero(self.keys >= 0)
+            ordered = sellable[np.argsort(self._order_of(sellable, sort), kind="stable")]
+            kept = self._orders[sort] = (ordered, self.keys[ordered])
+        return kept
+
+    def _order_of(self, ids: IdArray, sort: Sort) -> IdArray:
+        """A key per product of ``ids`` that sorts them in :func:`_order`'s order."""
+        ids = ids.astype(np.int64, copy=False)
+        if sort == Sort.NEWEST:
+            return -ids
+        if sort in (Sort.PRICE_ASC, Sort.PRICE_DESC):
+            order = (self.prices[ids] << 32) | ids
+            return -order if sort == Sort.PRICE_DESC else order
+        return -((self.featured[ids].astype(np.int64) << 32) | ids)  # featured, then newest
 
     def page(self, ids: IdArray, q: ProductQuery) -> list[int]:
         """The ids of ``q``'s page among ``ids`` (those :meth:`passing` kept), in the
         order :func:`_order` gives: only the page's rows are sorted."""
         ids = ids.astype(np.int64, copy=False)
-        if q.sort == Sort.NEWEST:
-            order = -ids
-        elif q.sort in (Sort.PRICE_ASC, Sort.PRICE_DESC):
-            order = (self.prices[ids] << 32) | ids
-            if q.sort == Sort.PRICE_DESC:
-                order = -order
-        else:  # featured, then newest
-            order = -((self.featured[ids].astype(np.int64) << 32) | ids)
+        order = self._order_of(ids, q.sort)
         start = (q.page - 1) * q.per_page
         end = min(start + q.per_page, len(ids))
         if start >= end:
@@ -1367,7 +1437,10 @@ def search_products(
 
     When ``cache`` keeps the facet cells and the terms' matches (:class:`TermMatches`),
     a search without a cooperative takes its matches from memory: its page is picked
-    there, or ranked by the database among those matches (few of them).
+    there, or ranked by the database among those matches (few of them). A listing
+    without words picks its page there too, among every sellable product the cells
+    hold: the database's ordered scan of a region's or a category's 60th page read
+    tens of thousands of index entries.
     """
     q = query.normalised()
     dialect = session.get_bind().dialect.name
@@ -1442,8 +1515,13 @@ def search_products(
     if passing is not None and terms is not None and ranked:
         exact = np.intersect1d(passing, terms.matching(session, words, exact=True))
         known = Known(matches=passing.tolist(), exact=exact.tolist())
+    ids: list[int] | None = None  # the page's, when picked in memory
     if passing is not None and cells is not None and not ranked:
         ids = cells.page(passing, q)
+    elif not words and cells is not None and cube is not None and q.cooperative_id is None:
+        # a listing: the cells hold every sellable product, ordered once per sort
+        ids = cells.listing_page(q, total) if total > offset else None
+    if ids is not None:
         if as_cards:
             page_cards = _in_order(
                 ids,

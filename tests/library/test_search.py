@@ -415,8 +415,9 @@ def _page(result):
     return [card.id for card in result.cards] or [p.id for p in result.products]
 
 
-@pytest.mark.parametrize("text", ["huile", "bio", "fine huile", "zit", "numéro", "absent"])
+@pytest.mark.parametrize("text", ["", "huile", "bio", "fine huile", "zit", "numéro", "absent"])
 def test_a_search_page_picked_in_memory_is_the_one_sql_picks(make, session, spread, text) -> None:
+    """A search's page, or a listing's (no words), in every sort, with facet filters."""
     for product in session.scalars(select(Product).where(Product.id % 5 == 2)):
         product.featured = True
     session.flush()
@@ -438,7 +439,17 @@ def test_a_search_page_picked_in_memory_is_the_one_sql_picks(make, session, spre
                     kept = search_products(session, q, cache=cache, as_cards=as_cards)
                     read = search_products(session, q, as_cards=as_cards)
                     assert (kept.total, _page(kept)) == (read.total, _page(read)), (q, as_cards)
-    assert len(cache.terms or ()) > 0
+    assert (len(cache.terms or ()) > 0) == bool(text), "the words' terms kept"
+
+
+def test_a_listing_page_is_picked_in_memory(session, spread, count_queries) -> None:
+    cache = FacetCache(ttl_seconds=60, texts=lambda: 1)
+    warm_whole_catalog(session, cache)
+    q = ProductQuery(region_code="09", sort=Sort.PRICE_DESC, page=2, per_page=3)
+    count_queries.clear()
+    kept = search_products(session, q, cache=cache, as_cards=True)
+    assert len(count_queries) == 1 and " AS page" not in count_queries[0], "the cards by id"
+    assert _page(kept) == _page(search_products(session, q, as_cards=True)) != []
 
 
 def test_a_searched_term_is_read_once_per_texts_stamp(make, session, spread, count_queries):
