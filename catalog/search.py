@@ -936,14 +936,18 @@ def _cube_key(words: TextQuery, cooperative_id: int | None) -> Hashable:
     return (words.fts("sqlite") if words else (), cooperative_id)
 
 
-def warm_whole_catalog(session: Session, cache: FacetCache) -> FacetCube:
+def warm_whole_catalog(
+    session: Session, cache: FacetCache, cells: FacetCells | None = None
+) -> FacetCube:
     """Build the cube of the whole sellable catalog (no words, no cooperative), the one
     every category and region listing reads, and keep it in ``cache``. It is counted
     from the :func:`facet_cells`, kept too for counting search words. At national scale
-    it takes seconds: call it before visitors need it, not on their time."""
+    reading them takes seconds: call it before visitors need it, not on their time.
+    With ``cells`` (read before, when nothing they count has changed since), they are
+    counted again instead of read."""
     # the cells hold the whole catalog's cube too: counting them is one pass in memory
     # instead of the two grouped queries
-    cells = facet_cells(session)
+    cells = facet_cells(session) if cells is None else cells
     cache.keep_cells(cells)
     cube = cells.whole()
     cache.put(_cube_key(compile_text(""), None), cube)

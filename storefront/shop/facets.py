@@ -99,7 +99,9 @@ _TEXTS = "catalog_texts_changed"
 class Warmer:
     """Keeps the whole-catalog cube in the app's cache from a daemon thread, with the
     search vocabulary; reads the full-text matches of its common words at start-up and
-    after the searchable texts changed."""
+    after the searchable texts changed, and every product's cell at start-up and after
+    a change of what the facets count (in between, the cube is counted again from the
+    kept cells)."""
 
     def __init__(self, app: Flask, every_seconds: float) -> None:
         self.app = app
@@ -110,6 +112,8 @@ class Warmer:
         self._thread: threading.Thread | None = None
         #: the texts stamp the common words' matches were read at
         self._terms_at: int | None = None
+        #: the facets counter the kept cells were read at
+        self._cells_at: int | None = None
 
     def start(self) -> None:
         """Start the thread once, on the first request (so that CLI commands, such as
@@ -136,14 +140,23 @@ class Warmer:
     def warm(self) -> None:
         with self.app.app_context():
             counted = catalog_facets()  # before counting: the cube is kept under it
-            warm_whole_catalog(db.session, facet_cache())
-            db.session.rollback()  # a new read sees what was committed meanwhile
-            _forget_stamp()
-            if catalog_facets() != counted:
-                # another process changed what they count while they were read (seconds
-                # at national scale): counted again, now (this wakes the thread)
-                drop_counts()
-                return
+            cache = facet_cache()
+            if cache.cells is not None and counted == self._cells_at:
+                # nothing they count changed since the cells were read: the cube is
+                # counted again from them, in memory (reading them is seconds of the
+                # database's time at national scale, in every worker of every host)
+                warm_whole_catalog(db.session, cache, cache.cells)
+            else:
+                warm_whole_catalog(db.session, cache)
+                db.session.rollback()  # a new read sees what was committed meanwhile
+                _forget_stamp()
+                if catalog_facets() != counted:
+                    # another process changed what they count while they were read
+                    # (seconds at national scale): counted again, now (this wakes the
+                    # thread)
+                    drop_counts()
+                    return
+                self._cells_at = counted
             vocabulary = refresh_vocabulary()
             texts = catalog_texts()
             if texts != self._terms_at:

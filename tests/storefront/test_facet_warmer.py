@@ -208,3 +208,36 @@ def test_counts_built_across_another_process_change_are_not_kept(
     monkeypatch.setattr(search, "facet_cells", read)
     page = warm_app.test_client().get("/fr/c/huile-argan").text
     assert 'value="01"' in page and 'value="09"' not in page
+
+
+def test_the_warmer_reads_the_cells_again_only_when_what_they_count_changed(
+    app, catalog, session, count_queries
+):
+    """Every few minutes the warmer counts the whole catalog's cube again: from the
+    kept cells while nothing they count changed (a sale does not), from the database
+    after a change that does."""
+    warmer = facets.Warmer(_caching(app, warm=False), every_seconds=0)
+    warmer.warm()
+    count_queries.clear()
+    warmer.warm()
+    assert _cells_read(count_queries) == [], "counted from the kept cells"
+    product_id = session.scalar(db.select(Product.id))
+    before = stock.stamped(session)
+    stock.allocate(session, product_id, stock.level(session, product_id).available)
+    session.commit()
+    assert stock.stamped(session).version != before.version, "sold out: the pages change"
+    warmer.warm()
+    assert _cells_read(count_queries) == [], "a sale changes no count"
+    product = session.scalar(db.select(Product).where(Product.slug == "argan"))
+    product.price_minor = 40_000
+    stock.touch(session, facets=True)  # as another process's commit hook does
+    session.commit()
+    warmer.warm()
+    assert _cells_read(count_queries), "a price changes the price facet"
+    with app.app_context():
+        cube = facets.facet_cache().get(((), None))
+    assert cube is not None and {cell[3] for cell in cube.products} == {"gt300"}
+
+
+def _cells_read(statements: list[str]) -> list[str]:
+    return [s for s in statements if "catalog_product.featured" in s]
