@@ -32,10 +32,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, bindparam, case, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    ScalarSelect,
+    Select,
+    bindparam,
+    case,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, joinedload, scoped_session
+from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, scoped_session
 from sqlalchemy.orm.util import identity_key
 
 from catalog import audit, calendar
@@ -48,16 +58,26 @@ from catalog.models import CapacityCommitment, CatalogStamp, Product, StockAlert
 MAX_PROMISE_DAYS = 365
 
 
-#: built once: a product page of a made-to-order product reads it (only the id changes)
-_COMMITTED = select(func.coalesce(func.sum(CapacityCommitment.quantity), 0)).where(
-    CapacityCommitment.product_id == bindparam("product_id"),
-    CapacityCommitment.fulfilled.is_(False),
-)
+def _committed_units(product_id: ColumnElement[int] | InstrumentedAttribute[int]) -> Select[int]:
+    return select(func.coalesce(func.sum(CapacityCommitment.quantity), 0)).where(
+        CapacityCommitment.product_id == product_id,
+        CapacityCommitment.fulfilled.is_(False),
+    )
+
+
+#: built once (only the id changes)
+_COMMITTED = _committed_units(bindparam("product_id"))
 
 
 def committed(session: Session, product_id: int) -> int:
     """Units of capacity promised and not yet delivered."""
     return int(session.scalar(_COMMITTED, {"product_id": product_id}) or 0)
+
+
+def committed_column() -> ScalarSelect[int]:
+    """:func:`committed` of each product a statement reads, as one of its columns (a
+    page that shows a product reads it with the product, in the same statement)."""
+    return _committed_units(Product.id).correlate(Product).scalar_subquery()
 
 
 def available_now(product: Product) -> int:

@@ -247,11 +247,11 @@ def suggest() -> Response:
     return response
 
 
-#: A product page's product, with its cooperative, the cooperative's certificates and
-#: the pictures, in one statement (built once: only the slug changes); the category
-#: comes from the tree kept per stamp.
+#: A product page's product, with its cooperative, the cooperative's certificates, the
+#: pictures and the capacity it has promised, in one statement (built once: only the
+#: slug changes); the category comes from the tree kept per stamp.
 _PRODUCT_PAGE = (
-    select(Product)
+    select(Product, stock.committed_column())
     .where(Product.slug == bindparam("slug"))
     .options(
         defer(Product.search_document),
@@ -265,12 +265,13 @@ _PRODUCT_PAGE = (
 @bp.get("/p/<slug>")
 @pagecache.cached_page
 def product(slug: str) -> str:
-    item = db.session.scalars(_PRODUCT_PAGE, {"slug": slug}).unique().one_or_none()
-    if item is None or not item.sellable:
+    row = db.session.execute(_PRODUCT_PAGE, {"slug": slug}).unique().one_or_none()
+    if row is None or not row[0].sellable:
         abort(404)
+    item, promised = row
+    committed = promised if item.made_to_order else 0
     category = facets.category(item.category_id)
     today = utcnow().date()
-    committed = stock.committed(db.session, item.id) if item.made_to_order else 0
     certificates = [
         c
         for c in item.cooperative.certificates

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from catalog.models import ProductImage
+from catalog.models import CapacityCommitment, ProductImage
 from catalog.rules import refresh_products
 
 
@@ -120,6 +120,27 @@ def test_unsellable_product_page_is_404(client, shop, session) -> None:
     refresh_products(session, shop.cooperative.created_at.date())
     session.commit()
     assert client.get("/fr/p/argan-250").status_code == 404
+
+
+def test_a_made_to_order_page_counts_the_capacity_already_promised(client, make, session) -> None:
+    masks = make.product(
+        slug="masques", title_fr="Masques", made_to_order=True, units_per_day=3, on_hand=0
+    )
+    session.commit()
+
+    def week() -> int:
+        page = client.get("/en/p/masques").get_data(as_text=True)
+        found = re.search(r"Made to order: (\d+) can be ready within a week", page)
+        assert found is not None, page
+        return int(found.group(1))
+
+    free = week()
+    assert free >= 3, "a week of three a day"
+    today = masks.created_at.date()
+    session.add(CapacityCommitment(product_id=masks.id, quantity=2, due_on=today))
+    session.add(CapacityCommitment(product_id=masks.id, quantity=1, due_on=today, fulfilled=True))
+    session.commit()
+    assert week() == free - 2, "what is promised and not delivered yet"
 
 
 @pytest.mark.parametrize(
