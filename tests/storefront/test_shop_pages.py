@@ -157,8 +157,8 @@ def test_a_made_to_order_page_counts_the_capacity_already_promised(client, make,
         ("/fr/c/huile-argan", 5),
         ("/fr/search?q=huile", 5),
         ("/fr/r/09", 5),
-        # product with its cooperative, the cooperative's certificates and the images
-        # (one statement), the category tree
+        # product with its cooperative, the cooperative's certificates, the images and
+        # the promised capacity (one statement), the category tree
         ("/fr/p/argan-250", 3),
         # cooperative, its certificates, the count, the cards with their pictures
         ("/fr/coop/tighanimine", 5),
