@@ -985,8 +985,6 @@ class FacetCells:
     _passing: dict[Hashable, npt.NDArray[np.bool_]] = field(
         default_factory=dict, compare=False, repr=False
     )
-    #: the cells' regions, categories, women-led flags and price bands as arrays
-    _columns: dict[str, npt.NDArray[Any]] = field(default_factory=dict, compare=False, repr=False)
     #: by sort: the sellable products' ids in that order, and their keys (made once)
     _orders: dict[Sort, tuple[IdArray, IdArray]] = field(
         default_factory=dict, compare=False, repr=False
@@ -1019,36 +1017,15 @@ class FacetCells:
             if cells is None:
                 if len(self._passing) >= 512:
                     self._passing.clear()
-                cells = self._passing[filters] = self._cells_meeting(q, cats)
+                cells = self._passing[filters] = np.array(
+                    [_failed(cell, q, cats) is None for cell in self.cells], dtype=np.bool_
+                )
             keep &= cells[np.maximum(keys, 0) >> _KIND_BITS]
         if q.certificate:
             if q.certificate not in _KINDS:
                 return np.zeros(len(keys), dtype=np.bool_)
             keep &= (keys & (1 << _KINDS.index(q.certificate))) != 0
         return keep
-
-    def _cells_meeting(self, q: ProductQuery, cats: frozenset[int] | None) -> npt.NDArray[np.bool_]:
-        """Which cells meet every facet filter of ``q`` (as :func:`_failed` says, for
-        all the cells at once: a facet page's filters are new to the process more
-        often than not)."""
-        if not self._columns:
-            regions, categories, women, bands = list(zip(*self.cells, strict=True)) or [()] * 4
-            self._columns.update(
-                region=np.array(regions, dtype=object),
-                category=np.array(categories, dtype=np.int64),
-                women=np.array(women, dtype=np.bool_),
-                band=np.array(bands, dtype=object),
-            )
-        meeting = np.ones(len(self.cells), dtype=np.bool_)
-        if q.region_code:
-            meeting &= self._columns["region"] == q.region_code
-        if cats is not None:
-            meeting &= np.isin(self._columns["category"], list(cats))
-        if q.women_led:
-            meeting &= self._columns["women"]
-        if q.price_band:
-            meeting &= self._columns["band"] == q.price_band
-        return meeting
 
     def listing_page(self, q: ProductQuery, total: int) -> list[int] | None:
         """The ids of the page of a listing without words (the ``total`` sellable
@@ -1522,7 +1499,7 @@ def search_products(
     ids: list[int] | None = None  # the page's, when picked in memory
     if passing is not None and cells is not None and not ranked:
         ids = cells.page(passing, q)
-    elif not words and cells is not None and cube is not None and q.cooperative_id is None:
+    elif not words and cells is not None and facets and q.cooperative_id is None:
         # a listing: the cells hold every sellable product, ordered once per sort
         ids = cells.listing_page(q, total) if total > offset else None
     if ids is not None:
