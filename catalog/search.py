@@ -60,10 +60,11 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.orm import InstanceState, Session, defer, selectinload
+from sqlalchemy.orm import InstanceState, Session, defer, joinedload, raiseload, selectinload
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.types import ARRAY
 
+from catalog import stock
 from catalog import synonyms as synonyms_module
 from catalog import vocabulary as vocabulary_module
 from catalog.models import (
@@ -1629,6 +1630,33 @@ def find_products(
         suggestion = corrected
     categories = vocab.closest_categories(query.text) if result.total == 0 else []
     return Found(result, query.text, suggestion=suggestion, categories=categories)
+
+
+#: a product on sale by its slug, with what its page shows: its cooperative, the
+#: cooperative's certificates, its pictures and the capacity it has promised (built
+#: once: only the slug changes; the category is the caller's, from a kept tree)
+_ON_SALE = (
+    select(Product, stock.committed_column())
+    .where(Product.slug == bindparam("slug"))
+    .options(
+        defer(Product.search_document),
+        joinedload(Product.cooperative).joinedload(Cooperative.certificates),
+        joinedload(Product.images),
+        raiseload(Product.category),
+    )
+)
+
+
+def product_on_sale(session: Session, slug: str) -> tuple[Product, int] | None:
+    """The sellable product with this slug, with its cooperative, the cooperative's
+    certificates and its pictures, and the units of capacity it has promised and not
+    delivered (0 unless it is made to order), in one statement; None when no product
+    on sale has this slug."""
+    row = session.execute(_ON_SALE, {"slug": slug}).unique().one_or_none()
+    if row is None or not row[0].sellable:
+        return None
+    product, promised = row
+    return product, int(promised) if product.made_to_order else 0
 
 
 def featured_cards(session: Session, limit: int = 8) -> list[Card]:

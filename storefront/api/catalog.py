@@ -18,6 +18,7 @@ from catalog.search import (
     ProductQuery,
     Sort,
     descendant_ids,
+    product_on_sale,
     roll_up,
     search_products,
 )
@@ -187,18 +188,11 @@ def list_products(
 @bp.response(200, ProductDetailSchema)
 def get_product(slug: str) -> dict[str, Any]:
     """One product on sale, with its availability and valid certificates."""
-    item = db.session.scalar(
-        select(Product)
-        .where(Product.slug == slug)
-        .options(
-            selectinload(Product.cooperative).selectinload(Cooperative.certificates),
-            selectinload(Product.images),
-        )
-    )
-    if item is None or not item.sellable:
+    found = product_on_sale(db.session, slug)
+    if found is None:
         raise not_found("No product on sale has this slug.")
+    item, committed = found
     today = utcnow().date()
-    committed = stock.committed(db.session, item.id) if item.made_to_order else 0
     category = kept_category(item.category_id)  # the tree kept per catalog stamp
     data = product_summary(item, {category.id: category.slug})
     data.update(

@@ -19,8 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import defer, joinedload, raiseload
+from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
@@ -38,6 +37,7 @@ from catalog.search import (
     featured_cards,
     featured_cooperatives,
     find_products,
+    product_on_sale,
     roll_up,
     search_products,
 )
@@ -247,29 +247,13 @@ def suggest() -> Response:
     return response
 
 
-#: A product page's product, with its cooperative, the cooperative's certificates, the
-#: pictures and the capacity it has promised, in one statement (built once: only the
-#: slug changes); the category comes from the tree kept per stamp.
-_PRODUCT_PAGE = (
-    select(Product, stock.committed_column())
-    .where(Product.slug == bindparam("slug"))
-    .options(
-        defer(Product.search_document),
-        joinedload(Product.cooperative).joinedload(Cooperative.certificates),
-        joinedload(Product.images),
-        raiseload(Product.category),
-    )
-)
-
-
 @bp.get("/p/<slug>")
 @pagecache.cached_page
 def product(slug: str) -> str:
-    row = db.session.execute(_PRODUCT_PAGE, {"slug": slug}).unique().one_or_none()
-    if row is None or not row[0].sellable:
+    found = product_on_sale(db.session, slug)
+    if found is None:
         abort(404)
-    item, promised = row
-    committed = promised if item.made_to_order else 0
+    item, committed = found
     category = facets.category(item.category_id)
     today = utcnow().date()
     certificates = [

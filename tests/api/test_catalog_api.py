@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.models import ProductStatus
+from catalog.models import CapacityCommitment, ProductStatus
 from tests.baskets import app_queries
 
 
@@ -79,6 +79,21 @@ def test_product_detail_and_unsellable_product_is_not_found(client, catalog) -> 
     assert capped["price_cap"]["amount_minor"] == 50_000
     response = client.get("/api/v1/products/brouillon")
     assert response.status_code == 404 and response.json["code"] == "not_found"
+
+
+def test_a_made_to_order_products_week_leaves_out_what_is_promised(
+    client, catalog, make, session
+) -> None:
+    masks = make.product(catalog, slug="masques", made_to_order=True, units_per_day=3, on_hand=0)
+    session.commit()
+    free = client.get("/api/v1/products/masques").get_json()["available_within_week"]
+    assert free >= 3, "a week of three a day"
+    today = masks.created_at.date()
+    session.add(CapacityCommitment(product_id=masks.id, quantity=2, due_on=today))
+    session.add(CapacityCommitment(product_id=masks.id, quantity=1, due_on=today, fulfilled=True))
+    session.commit()
+    body = client.get("/api/v1/products/masques").get_json()
+    assert body["available_within_week"] == free - 2, "promised and not delivered yet"
 
 
 def test_cooperatives_categories_and_regions(client, catalog, make, session) -> None:
