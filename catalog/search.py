@@ -1034,8 +1034,8 @@ class FacetCells:
         products are walked in that order, kept once per sort, a stretch at a time,
         until the page is reached, as the database walks an ordered index, but without
         reading a row. None when the walk would pass more than
-        :data:`LISTING_WALK_LIMIT` products (narrow filters: the database's indexes
-        find those faster)."""
+        :data:`LISTING_WALK_LIMIT` products (filters so narrow that the database's
+        selective indexes read just the few products meeting them)."""
         ordered, keys = self._in_order(q.sort)
         start = (q.page - 1) * q.per_page
         end = start + q.per_page
