@@ -9,6 +9,7 @@ one URL and take the language the same way; they are never shared by a cache."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -191,9 +192,7 @@ def init_app(app: Flask) -> None:
             "lang": current_language(),
             "text_dir": text_direction(),
             "languages": LANGUAGES,
-            "page_url": page_url,
-            "switch_url": switch_url,
-            "default_page_url": default_page_url,
+            "page_links": page_links,
             "og_locales": OG_LOCALES,
         }
 
@@ -203,3 +202,35 @@ def switch_url(code: str) -> str:
     choice, then shows the same page in that language."""
     target = page_url(code) or (request.full_path if request.full_path.startswith("/") else "/")
     return url_for("site.set_language", code=code, next=target)
+
+
+@dataclass(frozen=True, slots=True)
+class PageLinks:
+    """This page's links to itself that the layout writes: its canonical URL and
+    language alternates (None and empty on pages without a language in their URL), the
+    ``x-default`` one, and the language switcher's."""
+
+    canonical: str | None
+    alternates: tuple[tuple[str, str], ...]
+    default: str | None
+    switch: dict[str, str]
+
+
+def page_links(*, canonical: bool = True) -> PageLinks:
+    """The layout's links of this page (without ``canonical``, an error page's: only the
+    switcher's), worked out in one call: each asked from the template on its own (seven
+    of them) cost a tenth of a millisecond on every page."""
+    lang = current_language()
+    url = page_url(lang, canonical=True, external=True) if canonical else None
+    return PageLinks(
+        canonical=url,
+        alternates=(
+            ()
+            if url is None
+            else tuple(
+                (code, str(page_url(code, canonical=True, external=True))) for code in LANGUAGES
+            )
+        ),
+        default=None if url is None else default_page_url(),
+        switch={code: switch_url(code) for code in LANGUAGES if code != lang},
+    )
