@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from babel import Locale
 from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
@@ -197,11 +197,23 @@ def init_app(app: Flask) -> None:
         }
 
 
+#: the language switcher's path per language and script root (:func:`switch_url`)
+SWITCH_PATHS = "taawun_switch_paths"
+#: what ``url_for`` leaves unquoted in a query value (werkzeug's ``_urlencode``)
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
 def switch_url(code: str) -> str:
     """Where the language switcher sends a visitor choosing ``code``: it remembers the
-    choice, then shows the same page in that language."""
+    choice, then shows the same page in that language. ``url_for`` of it, with the path
+    built once per language and script root (every page has two)."""
     target = page_url(code) or (request.full_path if request.full_path.startswith("/") else "/")
-    return url_for("site.set_language", code=code, next=target)
+    paths: dict[tuple[str, str], str] = current_app.extensions.setdefault(SWITCH_PATHS, {})
+    key = (code, request.script_root)
+    path = paths.get(key)
+    if path is None:
+        path = paths[key] = url_for("site.set_language", code=code)
+    return f"{path}?{urlencode({'next': target}, safe=_QUERY_SAFE)}"
 
 
 @dataclass(frozen=True, slots=True)

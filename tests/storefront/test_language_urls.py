@@ -4,11 +4,14 @@ redirect by preference, and each page tells crawlers and link previews what it i
 
 from __future__ import annotations
 
+import html
 import json
 import re
+from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
 import pytest
+from flask import url_for
 
 from catalog.models import ProductImage
 from catalog.rules import refresh_products
@@ -126,6 +129,26 @@ def test_the_language_switcher_leads_to_the_same_page_in_the_other_language(clie
     assert response.headers["Location"] == "/ar/c/huile-argan?women=1"
     assert "lang=ar" in response.headers["Set-Cookie"], "the choice is remembered"
     assert client.get("/cart/").headers["Content-Language"] == "ar"
+
+
+@pytest.mark.parametrize(
+    "query", ["q=huile+d%27argan&page=2", "q=%D8%B2%D9%8A%D8%AA+%26+miel%3F%23", "q=a%2Fb%3Dc%25"]
+)
+def test_the_switchers_links_are_the_ones_url_for_writes(app, client, shop, query):
+    """The switcher's links are built from a kept path: each is the very URL
+    ``url_for`` writes for it, whatever the page's query holds."""
+    page = client.get(f"/fr/search?{query}").get_data(as_text=True)
+    shown = {
+        code: html.unescape(href)
+        for code, href in re.findall(r'<a lang="(\w+)" hreflang="\w+" href="([^"]+)">', page)
+    }
+    assert set(shown) == {"ar", "en"}
+    with app.test_request_context():
+        for code, href in shown.items():
+            (target,) = parse_qs(urlsplit(href).query)["next"]
+            assert target.startswith(f"/{code}/search?q=")
+            assert href == url_for("site.set_language", code=code, next=target)
+            assert client.get(href).headers["Location"] == target
 
 
 @pytest.mark.parametrize(
