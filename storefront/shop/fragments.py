@@ -239,7 +239,7 @@ def facet_block(
             result=result,
             categories=categories,
             category_counts=category_counts,
-            regions=regions_data.regions(),
+            region_of=regions_data.region,
             region=region,
             category=category,
             kept=kept_filters(query),
