@@ -19,6 +19,7 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from typing import ClassVar
 
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
@@ -71,21 +72,32 @@ class RowStore:
 class SideFileStore:
     """Progress in a SQLite database of its own, ``path``."""
 
+    #: the side files this process has made (or found) with their table
+    _made: ClassVar[set[str]] = set()
+
     def __init__(self, path: str) -> None:
         self.path = path
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        """A connection in a transaction, committed at the end of the block."""
-        with closing(sqlite3.connect(self.path, timeout=5)) as conn:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS running_job (job_id INTEGER PRIMARY KEY,"
-                " stage TEXT NOT NULL, percent INTEGER NOT NULL,"
-                " stop INTEGER NOT NULL DEFAULT 0)"
-            )
-            with conn:
-                yield conn
+        """A connection in a transaction, committed at the end of the block. The file
+        and its table are made by this process's first use (the progress page asks
+        every few seconds), and again after an error (the file may have been removed)."""
+        try:
+            with closing(sqlite3.connect(self.path, timeout=5)) as conn:
+                if self.path not in self._made:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute(
+                        "CREATE TABLE IF NOT EXISTS running_job (job_id INTEGER PRIMARY KEY,"
+                        " stage TEXT NOT NULL, percent INTEGER NOT NULL,"
+                        " stop INTEGER NOT NULL DEFAULT 0)"
+                    )
+                    self._made.add(self.path)
+                with conn:
+                    yield conn
+        except sqlite3.Error:
+            self._made.discard(self.path)
+            raise
 
     def start(self, job_id: int) -> None:
         """Replaces what a run of the same job that never ended may have left."""

@@ -25,6 +25,7 @@ from solidarity_baskets.models import (
     QuoteStatus,
 )
 from storefront import jobs as runner
+from storefront.job_progress import SideFileStore
 from storefront.sharing import KEY
 from tests.baskets import basket_world, order_form, organisation
 from tests.redis_server import redis_db, redis_url  # noqa: F401 (fixtures)
@@ -340,3 +341,20 @@ def test_cancel_while_the_order_is_written_reads_the_stage_the_page_shows(
     job = _job(session)
     assert job.status == JobStatus.DONE and not job.cancel_requested
     assert session.scalar(select(func.count(Order.id))) == 1
+
+
+def test_the_progress_side_file_is_made_again_when_it_was_removed(tmp_path) -> None:
+    """SQLite's progress file is made once per process, and again when it went away
+    meanwhile: a report after that is kept, not lost to a missing table."""
+    path = tmp_path / "shop.db-progress"
+    store = SideFileStore(str(path))
+    job = BasketJob(id=7, status=JobStatus.RUNNING, stage="queued", percent=0)
+    store.start(7)
+    store.report(7, "solving", 40)
+    assert store.where(job) == ("solving", 40)
+    path.unlink()
+    for leftover in tmp_path.glob("shop.db-progress-*"):
+        leftover.unlink()
+    store.report(7, "placing_order", 60)  # lost: the table went with the file
+    store.report(7, "packing", 85)
+    assert store.where(job) == ("packing", 85)
