@@ -9,9 +9,10 @@ one URL and take the language the same way; they are never shared by a cache."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode, urlsplit
 
 from babel import Locale
@@ -40,6 +41,23 @@ def preferred_language() -> str:
             current_app.config["BABEL_DEFAULT_LOCALE"]
         )
     return str(choice)
+
+
+T = TypeVar("T")
+_NOT_YET = object()
+
+
+def kept_per_language(name: str, key: Hashable, make: Callable[[], T]) -> T:
+    """What ``make`` returns for ``key``, made once per page language and script root
+    and kept by the app (in ``app.extensions[name]``): for what depends on nothing
+    else, such as translated words and links to fixed pages, which each page would
+    otherwise work out again through Flask's and Flask-Babel's request state."""
+    kept: dict[tuple[Hashable, str, str], object] = current_app.extensions.setdefault(name, {})
+    full = (key, current_language(), request.script_root)
+    found = kept.get(full, _NOT_YET)
+    if found is _NOT_YET:
+        found = kept[full] = make()
+    return cast(T, found)
 
 
 def current_language() -> str:
@@ -197,7 +215,7 @@ def init_app(app: Flask) -> None:
         }
 
 
-#: the language switcher's path per language and script root (:func:`switch_url`)
+#: the language switcher's paths (:func:`switch_url`)
 SWITCH_PATHS = "taawun_switch_paths"
 #: what ``url_for`` leaves unquoted in a query value (werkzeug's ``_urlencode``)
 _QUERY_SAFE = "!$'()*,/:;?@"
@@ -208,11 +226,7 @@ def switch_url(code: str) -> str:
     choice, then shows the same page in that language. ``url_for`` of it, with the path
     built once per language and script root (every page has two)."""
     target = page_url(code) or (request.full_path if request.full_path.startswith("/") else "/")
-    paths: dict[tuple[str, str], str] = current_app.extensions.setdefault(SWITCH_PATHS, {})
-    key = (code, request.script_root)
-    path = paths.get(key)
-    if path is None:
-        path = paths[key] = url_for("site.set_language", code=code)
+    path = kept_per_language(SWITCH_PATHS, code, lambda: url_for("site.set_language", code=code))
     return f"{path}?{urlencode({'next': target}, safe=_QUERY_SAFE)}"
 
 

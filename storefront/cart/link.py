@@ -4,14 +4,14 @@ anonymous page cache can serve both (:mod:`storefront.shop.pagecache` swaps it).
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session, url_for
+from flask import Flask, session, url_for
 from flask_babel import get_translations
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from storefront.cart.store import COUNT_KEY
 from storefront.filters import numbered
-from storefront.i18n import current_language
+from storefront.i18n import kept_per_language
 
 ICON = (
     '<svg aria-hidden="true" focusable="false" viewBox="0 0 24 24" width="22" height="22">'
@@ -29,8 +29,8 @@ def count() -> int | None:
     return n if type(n) is int and n >= 0 else None
 
 
-#: the links made so far, per language, script root and number of items (up to
-#: ``KEPT_UP_TO``): every page of the shop shows one
+#: the links made so far, per number of items (up to ``KEPT_UP_TO``): every page of
+#: the shop shows one
 KEPT = "taawun_cart_links"
 KEPT_UP_TO = 100
 
@@ -39,14 +39,7 @@ def cart_link(n: int | None = None) -> Markup:
     """The link, for a cart holding ``n`` items (by default the visitor's)."""
     if n is None:
         n = count() or 0
-    if n >= KEPT_UP_TO or current_app.debug:
-        return _made(n)
-    kept: dict[tuple[str, str, int], Markup] = current_app.extensions.setdefault(KEPT, {})
-    key = (current_language(), request.script_root, n)
-    link = kept.get(key)
-    if link is None:
-        link = kept[key] = _made(n)
-    return link
+    return _made(n) if n >= KEPT_UP_TO else kept_per_language(KEPT, n, lambda: _made(n))
 
 
 def _made(n: int) -> Markup:

@@ -29,7 +29,7 @@ from catalog.regions import Region
 from catalog.search import Card, CategoryNode, ProductQuery, SearchResult, Sort
 from storefront import payments
 from storefront.filters import localised, money_html, quantity
-from storefront.i18n import current_language
+from storefront.i18n import current_language, kept_per_language
 from storefront.shop.pictures import (
     CARD_SIZES,
     CARD_WIDTHS,
@@ -96,12 +96,7 @@ class KeptExtension(Extension):
     def _kept(self, names: tuple[Hashable, ...], caller: Callable[[], str]) -> str:
         if current_app.debug:
             return caller()
-        kept: dict[tuple[Hashable, ...], str] = current_app.extensions.setdefault(KEPT, {})
-        key = (*names, current_language(), request.script_root)
-        html = kept.get(key)
-        if html is None:
-            html = kept[key] = caller()
-        return html
+        return kept_per_language(KEPT, names, caller)
 
 
 def init_app(app: Flask) -> None:
@@ -152,26 +147,24 @@ class _CardKit:
 
 def _kit() -> _CardKit:
     """The card kit of the page's language, made once per language and script root."""
-    lang = current_language()
-    key = (lang, request.script_root)
-    kits: dict[tuple[str, str], _CardKit] = current_app.extensions.setdefault(KITS, {})
-    kit = kits.get(key)
-    if kit is None:
-        kit = kits[key] = _CardKit(
-            lang=lang,
-            product_url=url_builder("shop.product", "slug"),
-            media_prefix=media_prefix(),
-            translations=get_translations(),
-            women_led=f' · <span class="badge">{escape(_("Women-led"))}</span>',
-            sold_out=f'<span class="badge sold-out">{escape(_("Sold out"))}</span>',
-            cash_on_delivery=(
-                f'<span class="pay-on-delivery">{escape(_("Pay cash on delivery"))}</span>'
-            ),
-            no_photo=Markup(
-                '<img class="no-photo" src="{}" alt="" width="320" height="320" loading="lazy">'
-            ).format(url_for("static", filename="img/no-photo.svg")),
-        )
-    return kit
+    return kept_per_language(KITS, None, _made_kit)
+
+
+def _made_kit() -> _CardKit:
+    return _CardKit(
+        lang=current_language(),
+        product_url=url_builder("shop.product", "slug"),
+        media_prefix=media_prefix(),
+        translations=get_translations(),
+        women_led=f' · <span class="badge">{escape(_("Women-led"))}</span>',
+        sold_out=f'<span class="badge sold-out">{escape(_("Sold out"))}</span>',
+        cash_on_delivery=(
+            f'<span class="pay-on-delivery">{escape(_("Pay cash on delivery"))}</span>'
+        ),
+        no_photo=Markup(
+            '<img class="no-photo" src="{}" alt="" width="320" height="320" loading="lazy">'
+        ).format(url_for("static", filename="img/no-photo.svg")),
+    )
 
 
 def _card(card: Card, kit: _CardKit, first: bool) -> str:

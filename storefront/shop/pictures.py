@@ -9,12 +9,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, url_for
 from markupsafe import Markup, escape
 
 from catalog.images import derived_ending, derived_name, photo_stem
 from catalog.models import ProductImage
-from storefront.i18n import current_language
+from storefront.i18n import kept_per_language
 
 #: cards are at least 10rem wide: two to a phone's row, about 16rem on wide screens
 CARD_SIZES = "(max-width: 30rem) 50vw, 16rem"
@@ -30,13 +30,13 @@ PREFIXES = "taawun_url_prefixes"
 def url_prefix(endpoint: str, arg: str) -> str | None:
     """What ``url_for(endpoint, **{arg: value})`` writes before the quoted value, built
     once per language and script root (``None`` when the URL does not end with it)."""
-    key = (endpoint, arg, current_language(), request.script_root)
-    prefixes: dict[tuple[str, ...], str | None] = current_app.extensions.setdefault(PREFIXES, {})
-    if key not in prefixes:
+
+    def made() -> str | None:
         marked: dict[str, Any] = {arg: _MARK}
         url = url_for(endpoint, **marked)
-        prefixes[key] = url[: -len(_MARK)] if url.endswith(_MARK) else None
-    return prefixes[key]
+        return url[: -len(_MARK)] if url.endswith(_MARK) else None
+
+    return kept_per_language(PREFIXES, (endpoint, arg), made)
 
 
 def url_builder(endpoint: str, arg: str) -> Callable[[str], str]:
