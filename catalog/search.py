@@ -1050,7 +1050,8 @@ class FacetCells:
             taken += len(meeting)
             at += stretch
             stretch *= 4
-        return [int(i) for i in np.concatenate(found or [ordered[:0]])[start:end]]
+        page: list[int] = np.concatenate(found or [ordered[:0]])[start:end].tolist()
+        return page
 
     def _in_order(self, sort: Sort) -> tuple[IdArray, IdArray]:
         kept = self._orders.get(sort)
@@ -1081,7 +1082,8 @@ class FacetCells:
             return []
         first = np.argpartition(order, end - 1)[:end] if end < len(ids) else np.arange(end)
         first = first[np.argsort(order[first], kind="stable")]
-        return [int(i) for i in ids[first[start:end]]]
+        page: list[int] = ids[first[start:end]].tolist()
+        return page
 
     def _keys_of(self, ids: Iterable[int]) -> IdArray | None:
         ids = ids if isinstance(ids, np.ndarray) else np.fromiter(ids, dtype=np.int64)
