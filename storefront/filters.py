@@ -75,9 +75,10 @@ def decimal_field(value: Decimal) -> str:
     return format_decimal(value, format="0.###", locale=FORMAT_LOCALES[current_language()])
 
 
-def number(value: float, decimals: int = 0) -> str:
-    """A quantity as the page's language writes it: ``1 234,5`` (fr), ``1,234.5`` (en)."""
-    lang = current_language()
+def number(value: float, decimals: int = 0, lang: str | None = None) -> str:
+    """A quantity as the page's language writes it: ``1 234,5`` (fr), ``1,234.5`` (en).
+    ``lang``: the page's language, when the caller has it already."""
+    lang = lang or current_language()
     if decimals <= 0 and type(value) is int and value >= 0:
         return f"{value:,}".replace(",", _group_symbol(lang))
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")

@@ -14,9 +14,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from cachetools import LRUCache
-from flask import Flask, current_app, render_template, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import get_translations
 from flask_babel import gettext as _
 from jinja2 import nodes
@@ -26,10 +27,11 @@ from markupsafe import Markup, escape
 
 from catalog import regions as regions_data
 from catalog.regions import Region
-from catalog.search import Card, CategoryNode, ProductQuery, SearchResult, Sort
+from catalog.search import Card, CategoryNode, FacetValue, ProductQuery, SearchResult, Sort
 from storefront import payments
-from storefront.filters import localised, money_html, quantity
+from storefront.filters import localised, money_html, number, quantity
 from storefront.i18n import current_language, kept_per_language
+from storefront.labels import CERTIFICATE_KINDS, PRICE_BANDS, SORTS
 from storefront.shop.pictures import (
     CARD_SIZES,
     CARD_WIDTHS,
@@ -207,17 +209,18 @@ def facet_block(
     region: Region | None,
     category: CategoryNode | None,
 ) -> Markup:
-    """The facet block of a listing (``shop/_facets.html``), kept under what it shows:
-    the language, the page it submits to, the filters chosen, every count and the
+    """The facet block of a listing (the filters' form), kept under what it shows: the
+    language, the page it submits to, the filters chosen, every count and the
     categories' names."""
     lang = current_language()
+    chosen_category = request.args.get("cat")
     key = (
         "facets",
         lang,
         request.endpoint,
         tuple(sorted((request.view_args or {}).items())),
         replace(query, page=1, per_page=0),
-        request.args.get("cat"),
+        chosen_category,
         region.code if region is not None else None,
         category.id if category is not None else None,
         tuple((kind, tuple(values)) for kind, values in sorted(result.facets.items())),
@@ -226,18 +229,169 @@ def facet_block(
     )
     return fragment_cache().get_or_render(
         key,
-        lambda: render_template(
-            "shop/_facets.html",
+        lambda: _facet_form(
+            _facet_kit(),
+            action=url_for(request.endpoint or "", **(request.view_args or {})),
             query=query,
-            result=result,
+            facets=result.facets,
             categories=categories,
             category_counts=category_counts,
-            region_of=regions_data.region,
+            chosen_category=chosen_category,
             region=region,
             category=category,
-            kept=kept_filters(query),
         ),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _FacetKit:
+    """The facet block's words in a language, escaped; written in Python rather than
+    as a template, like the cards: on the long tail most blocks are rendered once, and
+    a template's dozens of calls (a translation, a number, a label each) were most of
+    their cost."""
+
+    lang: str
+    words: dict[str, str]
+    regions: dict[str, str]
+    certificates: dict[str, str]
+    price_bands: dict[str, str]
+    sorts: tuple[tuple[str, str], ...]
+
+
+FACET_KITS = "taawun_facet_kits"
+
+
+def _facet_kit() -> _FacetKit:
+    return kept_per_language(FACET_KITS, None, _made_facet_kit)
+
+
+def _made_facet_kit() -> _FacetKit:
+    lang = current_language()
+    words = {
+        "filters": _("Filters"),
+        "region": _("Region"),
+        "all_regions": _("All regions"),
+        "category": _("Category"),
+        "all_categories": _("All categories"),
+        "subcategories": _("Subcategories"),
+        "certificate": _("Certificate"),
+        "any": _("Any"),
+        "price": _("Price"),
+        "any_price": _("Any price"),
+        "cooperative": _("Cooperative"),
+        "women_led": _("Women-led"),
+        "sort_by": _("Sort by"),
+        "apply": _("Apply"),
+    }
+    return _FacetKit(
+        lang=lang,
+        words={k: str(escape(v)) for k, v in words.items()},
+        regions={r.code: str(escape(r.name(lang))) for r in regions_data.regions()},
+        certificates={k: str(escape(str(v))) for k, v in CERTIFICATE_KINDS.items()},
+        price_bands={k: str(escape(str(v))) for k, v in PRICE_BANDS.items()},
+        sorts=tuple((k, str(escape(str(v)))) for k, v in SORTS.items()),
+    )
+
+
+def _facet_form(
+    kit: _FacetKit,
+    *,
+    action: str,
+    query: ProductQuery,
+    facets: dict[str, list[FacetValue]],
+    categories: Sequence[CategoryNode],
+    category_counts: dict[int, int],
+    chosen_category: str | None,
+    region: Region | None,
+    category: CategoryNode | None,
+) -> str:
+    words, lang = kit.words, kit.lang
+
+    def count(n: int) -> str:
+        return f' <span class="n">({number(n, lang=lang)})</span>'
+
+    def choices(
+        name: str, values: list[FacetValue], names: dict[str, str], chosen: str | None, none: str
+    ) -> str:
+        # a value the block has no name for (a region or label since removed) is not offered
+        rows = [
+            f'<label><input type="radio" name="{name}" value="{escape(f.value)}"'
+            f"{' checked' if chosen == f.value else ''}> {names[f.value]}{count(f.count)}</label>"
+            for f in values
+            if f.value in names
+        ]
+        if chosen:
+            rows.append(f'<label><input type="radio" name="{name}" value=""> {none}</label>')
+        return "".join(rows)
+
+    out = [
+        f'<form class="facets" id="filters" method="get" action="{escape(action)}"'
+        f' aria-label="{words["filters"]}">'
+    ]
+    if query.text:
+        out.append(f'<input type="hidden" name="q" value="{escape(query.text)}">')
+    if region is None:
+        out.append(
+            f"<fieldset><legend>{words['region']}</legend>"
+            + choices(
+                "region",
+                facets.get("region", []),
+                kit.regions,
+                query.region_code,
+                words["all_regions"],
+            )
+            + "</fieldset>"
+        )
+    if category is None:
+        options = "".join(
+            f'<option value="{escape(c.slug)}"'
+            f"{' selected' if chosen_category == c.slug else ''}>"
+            f"{'— ' if c.parent_id else ''}{escape(c.name(lang))}"
+            f" ({number(n, lang=lang)})</option>"
+            for c in categories
+            if (n := category_counts.get(c.id))
+        )
+        out.append(
+            f"<fieldset><legend>{words['category']}</legend>"
+            f'<select name="cat" aria-label="{words["category"]}">'
+            f'<option value="">{words["all_categories"]}</option>{options}</select></fieldset>'
+        )
+    else:
+        subs = [c for c in categories if c.parent_id == category.id]
+        if subs:
+            kept: dict[str, Any] = kept_filters(query)
+            links = "".join(
+                f'<li><a href="{escape(url_for("shop.category", slug=c.slug, **kept))}">'
+                f"{escape(c.name(lang))}</a>{count(n)}</li>"
+                for c in subs
+                if (n := category_counts.get(c.id))
+            )
+            out.append(
+                f"<fieldset><legend>{words['subcategories']}</legend><ul>{links}</ul></fieldset>"
+            )
+    women = facets.get("women_led")
+    out.append(
+        f"<fieldset><legend>{words['certificate']}</legend>"
+        + choices(
+            "cert", facets.get("certificate", []), kit.certificates, query.certificate, words["any"]
+        )
+        + f"</fieldset><fieldset><legend>{words['price']}</legend>"
+        + choices(
+            "price", facets.get("price", []), kit.price_bands, query.price_band, words["any_price"]
+        )
+        + f"</fieldset><fieldset><legend>{words['cooperative']}</legend>"
+        f'<label><input type="checkbox" name="women" value="1"'
+        f"{' checked' if query.women_led else ''}> {words['women_led']}"
+        f"{count(women[0].count if women else 0)}</label></fieldset>"
+        f"<fieldset><legend>{words['sort_by']}</legend>"
+        f'<select name="sort" aria-label="{words["sort_by"]}">'
+        + "".join(
+            f'<option value="{key}"{" selected" if query.sort == key else ""}>{text}</option>'
+            for key, text in kit.sorts
+        )
+        + f'</select></fieldset><button type="submit">{words["apply"]}</button></form>'
+    )
+    return "".join(out)
 
 
 def kept_filters(query: ProductQuery) -> dict[str, str]:
