@@ -2,14 +2,16 @@
 
 usage:
   .venv/bin/python bench/search_relevance.py [--database-url URL] [--queries FILE] [--json]
-      [--show-misses]
+      [--show-misses] [--unwarmed]
 
 The demo catalog (``flask seed-demo``'s cooperatives and products) is loaded into a
 temporary SQLite file, or into the PostgreSQL database named by ``--database-url``
 (**emptied** first). Every query of ``bench/search_queries.tsv`` is then typed into the
 storefront's search page, as a shopper would (``GET /fr/search?q=...``, in the
 query's language, in process), and the products of its first page (24) are read from
-the HTML in their order.
+the HTML in their order. The facet warmer's first build is made before (as in a serving
+worker: the matches come from memory, the database ranks them); ``--unwarmed`` searches
+without it (the database finds the matches too).
 
 Each line of the query file: language, kind, query, targets. A target is ``kind:KEY``
 (the demo products of one product kind, ``storefront.demo.catalog_data.KINDS``),
@@ -117,6 +119,15 @@ def load_demo(app: Any) -> None:
         db.session.commit()
 
 
+def warm(app: Any) -> None:
+    """What a serving worker's facet warmer builds first (the facet cells, the
+    vocabulary, the common words' matches): searches then take their matches from
+    memory and only rank them in the database, as they do once a worker has started."""
+    from storefront.shop import facets
+
+    facets.Warmer(app, every_seconds=0).warm()
+
+
 def target_products(app: Any) -> dict[str, set[str]]:
     """Product slugs (sellable ones) of every ``kind:``, ``cat:`` and ``p:`` target."""
     from sqlalchemy import select
@@ -207,6 +218,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="PostgreSQL database to EMPTY and use")
     parser.add_argument("--queries", type=Path, default=QUERIES)
+    parser.add_argument(
+        "--unwarmed",
+        action="store_true",
+        help="search before the facet warmer's first build (the database finds every match)",
+    )
     parser.add_argument("--json", action="store_true", help="print each query's scores too")
     parser.add_argument("--show-misses", action="store_true", help="list imperfect queries")
     args = parser.parse_args(argv)
@@ -215,6 +231,8 @@ def main(argv: list[str] | None = None) -> None:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'relevance.db'}"
         app = _demo_app(url, Path(tmp) / "uploads")
         load_demo(app)
+        if not args.unwarmed:
+            warm(app)
         scored = run(app, queries)
         with app.app_context():
             from storefront.extensions import db

@@ -689,3 +689,30 @@ def test_the_words_as_typed_come_first_in_memory_as_in_sql(make, session) -> Non
         assert sorted(row.id for row in rows) == matches
         assert [row.tier for row in rows] == sorted(row.tier for row in rows), "tier 0 first"
         assert {row.id for row in rows if row.tier == 0} == set(exact)
+
+
+def test_pages_within_the_exact_matches_rank_them_alone_in_the_same_order(make, session) -> None:
+    """With the matches known in memory, a page that lies within the exact matches
+    ranks only those (bm25 weighs fewer phrases); the pages read one after the other
+    are the database's own ranking of every match."""
+    coop, cat = make.cooperative(), make.category()
+    exact = [
+        make.product(coop, cat, title_fr="Huiles " + " ".join(["de table"] * n)) for n in range(5)
+    ]
+    stemmed = [make.product(coop, cat, title_fr="Huile " + "vierge " * n) for n in range(3)]
+    cache = FacetCache(ttl_seconds=60, texts=lambda: 1)
+    warm_whole_catalog(session, cache)
+
+    def pages(cache: FacetCache | None) -> list[list[Product]]:
+        return [
+            search_products(
+                session, ProductQuery(text="huiles", page=n, per_page=2), cache=cache
+            ).products
+            for n in (1, 2, 3, 4)
+        ]
+
+    kept = pages(cache)
+    assert kept == pages(None)
+    shown = [p for page in kept for p in page]
+    assert set(shown[:5]) == set(exact) and set(shown[5:]) == set(stemmed)
+    assert len(shown) == 8
