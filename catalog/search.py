@@ -1575,11 +1575,16 @@ def search_products(
             )
         page = picked.offset(offset).limit(q.per_page).subquery("page")
         outer_order = [page.c.tier, page.c.rank, Product.id.desc()] if ranked else _order(q)
+        # ranked among matches known in memory, a page may not test each product's
+        # sale again (on SQLite, the exact matches alone): the page's rows do, as the
+        # pages picked in memory do
+        sold = Product.sellable.is_(True)
         if as_cards:
             page_cards = cards(
                 session,
                 _CARDS.join(page, page.c.id == Product.id)
                 .join(Cooperative, Cooperative.id == Product.cooperative_id)
+                .where(sold)
                 .order_by(*outer_order),
             )
         else:
@@ -1587,6 +1592,7 @@ def search_products(
                 session.scalars(
                     select(Product)
                     .join(page, page.c.id == Product.id)
+                    .where(sold)
                     .order_by(*outer_order)
                     .options(*_PAGE_LOADS)
                 )

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from catalog.models import CooperativeStatus, Product, ProductImage, ProductLabel
 from catalog.search import (
@@ -716,3 +716,16 @@ def test_pages_within_the_exact_matches_rank_them_alone_in_the_same_order(make, 
     shown = [p for page in kept for p in page]
     assert set(shown[:5]) == set(exact) and set(shown[5:]) == set(stemmed)
     assert len(shown) == 8
+
+
+def test_a_product_no_longer_on_sale_leaves_a_ranked_page_picked_from_memory(make, session) -> None:
+    """The kept matches are read before the product left sale (another process, the
+    stamp not yet read): the page's own rows are tested again."""
+    coop, cat = make.cooperative(), make.category()
+    oils = [make.product(coop, cat, title_fr="Huiles " + "fines " * n) for n in range(4)]
+    cache = FacetCache(ttl_seconds=60, texts=lambda: 1)
+    warm_whole_catalog(session, cache)
+    session.execute(update(Product).where(Product.id == oils[0].id).values(sellable=False))
+    q = ProductQuery(text="huiles", per_page=2)
+    shown = search_products(session, q, cache=cache).products
+    assert shown and set(shown) <= set(oils[1:])
