@@ -80,3 +80,24 @@ def test_product_cards_say_cash_on_delivery_where_the_price_is(client, make, ses
     assert '<span class="pay-on-delivery">Paiement à la livraison</span>' in thyme
     sold_out = next(c for c in cards if "Miel épuisé" in c)
     assert "pay-on-delivery" not in sold_out
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("fr", "Page 1\u202f200 sur 1\u202f486"),
+        ("ar", "الصفحة 1.200 من 1.486"),
+        ("en", "Page 1,200 of 1,486"),
+    ],
+)
+def test_page_numbers_are_written_as_the_language_writes_numbers(app, lang, expected):
+    """A common word's results run to thousands of pages: "Page 1 200 sur 1 486",
+    as the count of products above them is written, not "1486"."""
+    from catalog.search import SearchResult
+
+    result = SearchResult(products=[], total=35_658, page=1_200, per_page=24)
+    with app.test_request_context(f"/{lang}/search?q=huile&page=1200"):
+        app.preprocess_request()
+        macros = app.jinja_env.get_template("_macros/catalog.html").module
+        html = str(macros.pagination(result, "shop.search"))
+    assert expected in html, html
