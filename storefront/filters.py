@@ -124,6 +124,22 @@ def numbered(text: str, **variables: Any) -> str:
     return text % variables
 
 
+def numbered_gettext(message: str, /, **variables: Any) -> str:
+    """Flask-Babel's ``gettext`` with the message's ``%(name)d`` integers written as the
+    page's language writes numbers, as a template's ``_`` writes them: a flash, an
+    API page or a PDF counting products, units or baskets in thousands ("Panier
+    1 204 sur 5 000", not "1204 sur 5000"). Modules import it as ``_``."""
+    text = get_translations().ugettext(message)
+    return numbered(text, **variables) if variables else text
+
+
+def numbered_ngettext(singular: str, plural: str, num: int, /, **variables: Any) -> str:
+    """Flask-Babel's ``ngettext`` with the count (and the message's other ``%(name)d``
+    integers) written as the page's language writes numbers."""
+    variables.setdefault("num", num)
+    return numbered(get_translations().ungettext(singular, plural, num), **variables)
+
+
 def _render(context: Context, text: str, variables: dict[str, Any]) -> str:
     text, variables = _with_numbers(text, variables)
     if context.eval_ctx.autoescape:

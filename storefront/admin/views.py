@@ -16,8 +16,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -56,6 +54,8 @@ from storefront.coop.notify import notify_cooperative
 from storefront.coop.views import back_office_context
 from storefront.extensions import db
 from storefront.filters import amount_field
+from storefront.filters import numbered_gettext as _
+from storefront.filters import numbered_ngettext as ngettext
 from storefront.messages import message
 from storefront.notifications import tell
 from storefront.outcomes import committing, saving

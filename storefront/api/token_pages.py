@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -22,6 +21,7 @@ from catalog.accounts import api_tokens
 from catalog.accounts.users import Role
 from catalog.db import utcnow
 from storefront.extensions import db
+from storefront.filters import numbered_gettext as _
 from storefront.forms import Form
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/api-tokens")

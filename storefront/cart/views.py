@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -23,6 +21,8 @@ from storefront.cart import delivery, store
 from storefront.cart.forms import AddForm, DeliverToForm, LineForm, RemoveForm
 from storefront.config import LANGUAGES
 from storefront.extensions import db
+from storefront.filters import numbered_gettext as _
+from storefront.filters import numbered_ngettext as ngettext
 from storefront.i18n import current_language
 from storefront.orders.messages import problem_text
 from storefront.security import same_origin

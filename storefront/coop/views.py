@@ -12,8 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -74,6 +72,8 @@ from storefront.coop.forms import (
 )
 from storefront.extensions import db
 from storefront.filters import amount_field
+from storefront.filters import numbered_gettext as _
+from storefront.filters import numbered_ngettext as ngettext
 from storefront.i18n import current_language
 from storefront.mailer import queue_mail
 from storefront.media import document_store, photo_store

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
@@ -31,6 +29,8 @@ from fpdf.fonts import FontFace
 from solidarity_baskets.impact import ImpactReport
 from solidarity_baskets.nutrition import Coverage
 from storefront.filters import local_date, local_datetime, money_text, number, percent
+from storefront.filters import numbered_gettext as _
+from storefront.filters import numbered_ngettext as ngettext
 from storefront.i18n import current_language
 from storefront.ngo.helpers import point_name, region_name
 

@@ -18,11 +18,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import segno
-from flask_babel import gettext as _
 from fpdf import FPDF
 
 from solidarity_baskets.manifests import PointManifest
 from solidarity_baskets.models import PackingWave
+from storefront.filters import numbered_gettext as _
 from storefront.i18n import current_language
 from storefront.ngo.helpers import point_name
 from storefront.ngo.impact_pdf import FAMILY, FONT

@@ -26,9 +26,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -66,6 +64,8 @@ from storefront import downloads, jobs, payments
 from storefront.auth import answer_existing_account, organisation_required
 from storefront.extensions import db
 from storefront.filters import amount_field
+from storefront.filters import numbered_gettext as _
+from storefront.filters import numbered_ngettext as ngettext
 from storefront.i18n import current_language
 from storefront.ngo import invoice_pdf, points_file, tags_pdf
 from storefront.ngo.forms import (

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
 from catalog.errors import InsufficientStock, Problem
 from catalog.models import Product
+from storefront.filters import numbered_gettext as _
+from storefront.filters import numbered_ngettext as ngettext
 
 ORDER_STATUS = {
     "pending_payment": _l("Waiting for payment"),

@@ -101,3 +101,26 @@ def test_page_numbers_are_written_as_the_language_writes_numbers(app, lang, expe
         macros = app.jinja_env.get_template("_macros/catalog.html").module
         html = str(macros.pagination(result, "shop.search"))
     assert expected in html, html
+
+
+@pytest.mark.parametrize(
+    ("lang", "basket", "created"),
+    [
+        ("fr", "Panier 1\u202f204 sur 5\u202f000", "1\u202f500 produits créés"),
+        ("ar", "السلة 1.204 من 5.000", "1.500"),
+        ("en", "Basket 1,204 of 5,000", "1,500 products created"),
+    ],
+)
+def test_counts_said_outside_templates_are_written_as_the_language_writes_numbers(
+    app, lang, basket, created
+):
+    """The basket tags' "Basket n of total", a file import's flash: Flask-Babel's own
+    gettext would write "1204" and "5000"."""
+    from storefront.filters import numbered_gettext, numbered_ngettext
+
+    with app.test_request_context(f"/{lang}/"):
+        app.preprocess_request()
+        assert numbered_gettext("Basket %(n)d of %(total)d", n=1_204, total=5_000) == basket
+        said = numbered_ngettext("%(num)d product created", "%(num)d products created", 1_500)
+        assert created in said, said
+        assert numbered_gettext("Products") == gettext("Products")
