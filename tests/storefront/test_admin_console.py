@@ -1,5 +1,5 @@
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from catalog.accounts.users import Organisation, OrganisationStatus
 from catalog.audit import AuditEntry
@@ -8,6 +8,7 @@ from catalog.models import (
     CertificateStatus,
     Cooperative,
     CooperativeStatus,
+    Product,
     ProductStatus,
 )
 from catalog.notifications import OutboxMessage
@@ -272,3 +273,30 @@ def test_console_lists_send_a_fixed_number_of_queries(
     count_queries.clear()
     assert client.get(url).status_code == 200
     assert len(count_queries) == few <= 10, count_queries
+
+
+def test_the_console_counts_in_thousands_as_the_language_writes_numbers(
+    client, session, make, console
+) -> None:
+    """At national scale the lists' headings count hundreds of thousands: "Produits
+    (1 204)", not "(1204)"."""
+    coop, cat = make.cooperative(), make.category()
+    session.execute(
+        insert(Product),
+        [
+            {
+                "cooperative_id": coop.id,
+                "category_id": cat.id,
+                "sku": f"BULK-{n}",
+                "slug": f"bulk-{n}",
+                "title_fr": f"Produit {n}",
+                "price_minor": 10_000,
+                "shipping_weight_g": 500,
+            }
+            for n in range(1_204)
+        ],
+    )
+    session.commit()
+    client.set_cookie("lang", "fr")
+    page = client.get("/admin/products").get_data(as_text=True)
+    assert '<small class="n">(1\u202f204)</small>' in page
