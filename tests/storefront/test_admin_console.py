@@ -1,3 +1,6 @@
+import re
+from html import unescape
+
 import pytest
 from sqlalchemy import func, insert, select
 
@@ -275,11 +278,8 @@ def test_console_lists_send_a_fixed_number_of_queries(
     assert len(count_queries) == few <= 10, count_queries
 
 
-def test_the_console_counts_in_thousands_as_the_language_writes_numbers(
-    client, session, make, console
-) -> None:
-    """At national scale the lists' headings count hundreds of thousands: "Produits
-    (1 204)", not "(1204)"."""
+def _bulk_products(session, make, n: int) -> None:  # noqa: ANN001
+    """``n`` draft products of one cooperative, in one statement."""
     coop, cat = make.cooperative(), make.category()
     session.execute(
         insert(Product),
@@ -287,16 +287,36 @@ def test_the_console_counts_in_thousands_as_the_language_writes_numbers(
             {
                 "cooperative_id": coop.id,
                 "category_id": cat.id,
-                "sku": f"BULK-{n}",
-                "slug": f"bulk-{n}",
-                "title_fr": f"Produit {n}",
+                "sku": f"BULK-{i}",
+                "slug": f"bulk-{i}",
+                "title_fr": f"Produit {i}",
                 "price_minor": 10_000,
                 "shipping_weight_g": 500,
             }
-            for n in range(1_204)
+            for i in range(n)
         ],
     )
     session.commit()
+
+
+def test_the_console_counts_in_thousands_as_the_language_writes_numbers(
+    client, session, make, console
+) -> None:
+    """At national scale the lists' headings count hundreds of thousands: "Produits
+    (1 204)", not "(1204)"."""
+    _bulk_products(session, make, 1_204)
     client.set_cookie("lang", "fr")
     page = client.get("/admin/products").get_data(as_text=True)
     assert '<small class="n">(1\u202f204)</small>' in page
+
+
+def test_a_back_office_pager_keeps_the_search_and_filter(client, session, make, console) -> None:
+    """The pager every paged list shares: the next page is the same search, the same
+    status, one page on."""
+    _bulk_products(session, make, 120)
+    page = client.get("/admin/products?status=draft&q=Produit&page=2").get_data(as_text=True)
+    links = re.findall(r'<a rel="(?:prev|next)" href="([^"]+)"', unescape(page))
+    assert links == [
+        "/admin/products?status=draft&q=Produit&page=1",
+        "/admin/products?status=draft&q=Produit&page=3",
+    ]
