@@ -12,7 +12,7 @@ clear it too, which bounds its memory to what is shown since. Bounded LRU, per p
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -310,19 +310,37 @@ def _facet_form(
     def count(n: int) -> str:
         return f' <span class="n">({number(n, lang=lang)})</span>'
 
+    def fieldset(legend: str, body: str) -> str:
+        return f"<fieldset><legend>{words[legend]}</legend>{body}</fieldset>"
+
+    def select(name: str, legend: str, options: Iterable[tuple[str, str, bool]]) -> str:
+        """A choice among ``(value, text, chosen)``, both escaped."""
+        listed = "".join(
+            f'<option value="{value}"{" selected" if chosen else ""}>{text}</option>'
+            for value, text, chosen in options
+        )
+        return fieldset(
+            legend, f'<select name="{name}" aria-label="{words[legend]}">{listed}</select>'
+        )
+
     def choices(
-        name: str, values: list[FacetValue], names: dict[str, str], chosen: str | None, none: str
+        name: str,
+        legend: str,
+        values: list[FacetValue],
+        names: dict[str, str],
+        chosen: str | None,
+        none: str,
     ) -> str:
         # a value the block has no name for (a region or label since removed) is not offered
-        rows = [
+        rows = "".join(
             f'<label><input type="radio" name="{name}" value="{escape(f.value)}"'
             f"{' checked' if chosen == f.value else ''}> {names[f.value]}{count(f.count)}</label>"
             for f in values
             if f.value in names
-        ]
+        )
         if chosen:
-            rows.append(f'<label><input type="radio" name="{name}" value=""> {none}</label>')
-        return "".join(rows)
+            rows += f'<label><input type="radio" name="{name}" value=""> {words[none]}</label>'
+        return fieldset(legend, rows)
 
     out = [
         f'<form class="facets" id="filters" method="get" action="{escape(action)}"'
@@ -331,66 +349,44 @@ def _facet_form(
     if query.text:
         out.append(f'<input type="hidden" name="q" value="{escape(query.text)}">')
     if region is None:
+        regions = facets.get("region", [])
         out.append(
-            f"<fieldset><legend>{words['region']}</legend>"
-            + choices(
-                "region",
-                facets.get("region", []),
-                kit.regions,
-                query.region_code,
-                words["all_regions"],
-            )
-            + "</fieldset>"
+            choices("region", "region", regions, kit.regions, query.region_code, "all_regions")
         )
     if category is None:
-        options = "".join(
-            f'<option value="{escape(c.slug)}"'
-            f"{' selected' if chosen_category == c.slug else ''}>"
-            f"{'— ' if c.parent_id else ''}{escape(c.name(lang))}"
-            f" ({number(n, lang=lang)})</option>"
+        named = (
+            (
+                str(escape(c.slug)),
+                f"{'— ' if c.parent_id else ''}{escape(c.name(lang))} ({number(n, lang=lang)})",
+                chosen_category == c.slug,
+            )
             for c in categories
             if (n := category_counts.get(c.id))
         )
-        out.append(
-            f"<fieldset><legend>{words['category']}</legend>"
-            f'<select name="cat" aria-label="{words["category"]}">'
-            f'<option value="">{words["all_categories"]}</option>{options}</select></fieldset>'
+        out.append(select("cat", "category", [("", words["all_categories"], False), *named]))
+    elif subs := [c for c in categories if c.parent_id == category.id]:
+        kept: dict[str, Any] = kept_filters(query)
+        links = "".join(
+            f'<li><a href="{escape(url_for("shop.category", slug=c.slug, **kept))}">'
+            f"{escape(c.name(lang))}</a>{count(n)}</li>"
+            for c in subs
+            if (n := category_counts.get(c.id))
         )
-    else:
-        subs = [c for c in categories if c.parent_id == category.id]
-        if subs:
-            kept: dict[str, Any] = kept_filters(query)
-            links = "".join(
-                f'<li><a href="{escape(url_for("shop.category", slug=c.slug, **kept))}">'
-                f"{escape(c.name(lang))}</a>{count(n)}</li>"
-                for c in subs
-                if (n := category_counts.get(c.id))
-            )
-            out.append(
-                f"<fieldset><legend>{words['subcategories']}</legend><ul>{links}</ul></fieldset>"
-            )
+        out.append(fieldset("subcategories", f"<ul>{links}</ul>"))
     women = facets.get("women_led")
-    out.append(
-        f"<fieldset><legend>{words['certificate']}</legend>"
-        + choices(
-            "cert", facets.get("certificate", []), kit.certificates, query.certificate, words["any"]
-        )
-        + f"</fieldset><fieldset><legend>{words['price']}</legend>"
-        + choices(
-            "price", facets.get("price", []), kit.price_bands, query.price_band, words["any_price"]
-        )
-        + f"</fieldset><fieldset><legend>{words['cooperative']}</legend>"
-        f'<label><input type="checkbox" name="women" value="1"'
-        f"{' checked' if query.women_led else ''}> {words['women_led']}"
-        f"{count(women[0].count if women else 0)}</label></fieldset>"
-        f"<fieldset><legend>{words['sort_by']}</legend>"
-        f'<select name="sort" aria-label="{words["sort_by"]}">'
-        + "".join(
-            f'<option value="{key}"{" selected" if query.sort == key else ""}>{text}</option>'
-            for key, text in kit.sorts
-        )
-        + f'</select></fieldset><button type="submit">{words["apply"]}</button></form>'
-    )
+    certificates, prices = facets.get("certificate", []), facets.get("price", [])
+    out += [
+        choices("cert", "certificate", certificates, kit.certificates, query.certificate, "any"),
+        choices("price", "price", prices, kit.price_bands, query.price_band, "any_price"),
+        fieldset(
+            "cooperative",
+            f'<label><input type="checkbox" name="women" value="1"'
+            f"{' checked' if query.women_led else ''}> {words['women_led']}"
+            f"{count(women[0].count if women else 0)}</label>",
+        ),
+        select("sort", "sort_by", ((key, text, query.sort == key) for key, text in kit.sorts)),
+        f'<button type="submit">{words["apply"]}</button></form>',
+    ]
     return "".join(out)
 
 
