@@ -97,3 +97,40 @@ def test_french_and_arabic_are_really_translated() -> None:
         m.id for m in ar if m.id and isinstance(m.id, str) and m.string == m.id and m.id.isalpha()
     ]
     assert set(same_as_english) <= {"ICE"}, "Arabic left in English"
+
+
+def _numbered_by_flask_babel(path: Path) -> list[str]:
+    """Calls in ``path`` of Flask-Babel's own ``gettext``/``ngettext`` that fill a
+    message's ``%(name)d``: those write 1204, not "1 204"."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    raw = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "flask_babel"
+        for alias in node.names
+        if alias.name in ("gettext", "ngettext")
+    }
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        texts = [a.value for a in node.args if isinstance(a, ast.Constant)]
+        counted = any(isinstance(t, str) and "%(" in t and ")d" in t for t in texts)
+        fills = bool(node.keywords) or node.func.id.endswith("ngettext")
+        if node.func.id in raw and counted and fills:
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def test_numbers_in_messages_said_in_python_are_written_as_the_language_writes_them() -> None:
+    """A message's ``%(name)d`` said from Python goes through
+    ``storefront.filters.numbered_gettext``/``numbered_ngettext`` (imported as ``_`` and
+    ``ngettext``), as templates' messages go through theirs."""
+    found = [
+        hit
+        for path in (ROOT / "storefront").rglob("*.py")
+        for hit in _numbered_by_flask_babel(path)
+    ]
+    assert found == [], found
