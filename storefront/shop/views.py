@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
@@ -38,6 +38,7 @@ from catalog.search import (
     featured_cooperatives,
     find_products,
     product_on_sale,
+    products_by_region,
     roll_up,
     search_products,
 )
@@ -335,13 +336,7 @@ def cooperative(slug: str) -> str:
 @bp.get("/regions")
 @pagecache.cached_page
 def regions() -> str:
-    counts = dict(
-        db.session.execute(
-            select(Product.region_code, func.count(Product.id))
-            .where(Product.sellable.is_(True))
-            .group_by(Product.region_code)
-        ).all()
-    )
+    counts = products_by_region(db.session, facets.facet_cache())
     return render_template("shop/regions.html", regions=regions_data.regions(), counts=counts)
 
 

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from catalog.models import CooperativeStatus, Product, ProductImage, ProductLabel
 from catalog.search import (
@@ -16,6 +16,7 @@ from catalog.search import (
     facet_cube,
     featured_cooperatives,
     find_products,
+    products_by_region,
     search_products,
     warm_terms,
     warm_whole_catalog,
@@ -729,3 +730,17 @@ def test_a_product_no_longer_on_sale_leaves_a_ranked_page_picked_from_memory(mak
     q = ProductQuery(text="huiles", per_page=2)
     shown = search_products(session, q, cache=cache).products
     assert shown and set(shown) <= set(oils[1:])
+
+
+def test_products_by_region_come_from_the_kept_cube_with_the_same_counts(
+    session, spread, count_queries
+) -> None:
+    read = products_by_region(session)
+    assert read and sum(read.values()) == session.scalar(
+        select(func.count()).select_from(Product).where(Product.sellable.is_(True))
+    )
+    cache = FacetCache(ttl_seconds=60)
+    warm_whole_catalog(session, cache)
+    count_queries.clear()
+    assert products_by_region(session, cache) == read
+    assert count_queries == [], "summed from the whole catalog's cube"
