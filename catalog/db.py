@@ -105,6 +105,7 @@ MODEL_MODULES = (
     "catalog.notifications.outbox",
     "catalog.notifications.tasks",
     "catalog.one_time_codes",
+    "catalog.schedule",
     "orders.models",
     "solidarity_baskets.models",
 )

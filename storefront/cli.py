@@ -95,6 +95,12 @@ mail = AppGroup("mail", help="Outgoing mail and text messages.")
 def mail_send(limit: int) -> None:
     """Send the messages waiting in the outbox, one by one (e-mail over SMTP: MAIL_SERVER,
     MAIL_PORT...; text messages through SMS_API_BASE / SMS_API_KEY)."""
+    click.echo(send_outbox(limit))
+
+
+def send_outbox(limit: int = 100) -> str:
+    """Send up to ``limit`` waiting messages through the channels configured; what was
+    done, in a sentence or two."""
     from catalog.notifications import Channel
     from catalog.notifications.outbox import pending_count
     from storefront.notifications import channels_from_config
@@ -107,9 +113,10 @@ def mail_send(limit: int) -> None:
         limit=limit,
         max_attempts=int(current_app.config.get("OUTBOX_MAX_ATTEMPTS", 5)),
     )
-    click.echo(f"{done.sent} sent, {done.failed} failed, {done.dead} dead.")
+    said = f"{done.sent} sent, {done.failed} failed, {done.dead} dead."
     if Channel.SMS not in channels and pending_count(db.session, Channel.SMS):
-        click.echo("Text messages wait: no SMS provider configured (SMS_API_BASE, SMS_API_KEY).")
+        said += "\nText messages wait: no SMS provider configured (SMS_API_BASE, SMS_API_KEY)."
+    return said
 
 
 def init_app(app: Flask) -> None:

@@ -211,16 +211,31 @@ def run_queued(*, limit: int | None = None) -> int:
     return ran
 
 
-jobs_cli = AppGroup("jobs", help="Background jobs: national basket quotes and confirmations.")
+jobs_cli = AppGroup(
+    "jobs", help="Background jobs: national basket quotes and confirmations, recurring upkeep."
+)
 
 
 @jobs_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when no job is waiting.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
-def worker(burst: bool, interval: float) -> None:
+@click.option(
+    "--schedule/--no-schedule",
+    default=True,
+    show_default=True,
+    help="Also run the recurring upkeep (storefront.schedule) when it is due.",
+)
+def worker(burst: bool, interval: float, schedule: bool) -> None:
     """Run basket jobs: from Redis (RQ) when REDIS_URL is set, else from the jobs
-    table."""
+    table; and the recurring upkeep, once per period across every worker."""
+    from storefront.schedule import Scheduler, run_due
+
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    if schedule and burst:
+        for name, outcome in run_due().items():
+            click.echo(f"{name}: {outcome}")
+    elif schedule:
+        Scheduler(app).start()
     if runner(app) == "rq":
         from rq import SimpleWorker
 

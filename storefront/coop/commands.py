@@ -1,8 +1,9 @@
-"""``flask catalog …``: scheduled catalog upkeep (run daily from cron or a timer)."""
+"""``flask catalog …``: the catalog's recurring upkeep, which the job workers run on
+their own (:mod:`storefront.schedule`); it also runs by hand."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import click
 from flask.cli import AppGroup
@@ -25,8 +26,15 @@ catalog_cli = AppGroup("catalog", help="Catalog upkeep.")
 def expire_certificates_command(today: datetime | None) -> None:
     """Expire lapsed certificates (their listings stop being sold) and send the
     reminders due 30 days before expiry. Safe to run more than once a day."""
+    click.echo(expire_lapsed_certificates(today.date() if today else None))
+
+
+def expire_lapsed_certificates(day: date | None = None) -> str:
+    """Expire the certificates lapsed by ``day`` (today by default; their listings stop
+    being sold) and queue the reminders due 30 days before expiry, with one message per
+    cooperative; what was done, in a sentence."""
     now = utcnow()
-    day = today.date() if today else now.date()
+    day = day or now.date()
     report = expire_certificates(db.session, today=day, now=now)
     mails = 0
     for expired, reminders in report.by_cooperative().values():
@@ -48,7 +56,7 @@ def expire_certificates_command(today: datetime | None) -> None:
             )
     db.session.commit()
     stopped = sum(len(products) for products in report.unsold.values())
-    click.echo(
+    return (
         f"{len(report.expired)} certificate(s) expired, {stopped} listing(s) stopped, "
         f"{len(report.reminders)} reminder(s), {mails} message(s) queued."
     )

@@ -1,9 +1,10 @@
-"""``flask orders ...``: jobs for cron or a systemd timer."""
+"""``flask orders ...``: the orders' recurring upkeep, which the job workers run on
+their own (:mod:`storefront.schedule`); each also runs by hand."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import click
 from flask import current_app
@@ -30,11 +31,17 @@ from storefront.orders.views import bp
 def expire_reservations(limit: int) -> None:
     """Release the stock of unpaid orders whose reservation ran out, and tell the
     shoppers."""
+    click.echo(expire_due_reservations(limit))
+
+
+def expire_due_reservations(limit: int = 500) -> str:
+    """Expire up to ``limit`` unpaid orders past their reservation (their stock
+    released, the shoppers told); what was done, in a sentence."""
     expired = refunds.expire_reservations(db.session, now=utcnow(), limit=limit)
     for order in expired:
         notify.order_expired(order)
     db.session.commit()
-    click.echo(f"{len(expired)} reservation(s) expired.")
+    return f"{len(expired)} reservation(s) expired."
 
 
 @bp.cli.command("digest")
@@ -48,8 +55,14 @@ def digest(day: datetime | None) -> None:
     """Send each organisation one summary of the day's parcels (shipped, delivered,
     cancelled, refunded) instead of a message per parcel. Run daily; a day already
     sent is not sent again."""
+    click.echo(send_digests(day.date() if day is not None else None))
+
+
+def send_digests(day: date | None = None) -> str:
+    """Queue each organisation's summary of ``day``'s parcels (yesterday, Casablanca
+    time, by default), once per organisation and day; what was done, in a sentence."""
     today = utcnow().astimezone(CASABLANCA).date()
-    chosen = day.date() if day is not None else today - timedelta(days=1)
+    chosen = day if day is not None else today - timedelta(days=1)
     since = datetime.combine(chosen, time(0), tzinfo=CASABLANCA).astimezone(UTC)
     until = since + timedelta(days=1)
     sent = 0
@@ -74,16 +87,28 @@ def digest(day: datetime | None) -> None:
         )
         db.session.commit()
         sent += 1
-    click.echo(f"{sent} digest(s) queued for {chosen.isoformat()}.")
+    return f"{sent} digest(s) queued for {chosen.isoformat()}."
 
 
 @bp.cli.command("connect-transfers")
 def connect_transfers() -> None:
     """Pay delivered card parts by Stripe Connect transfer, for cooperatives with a
     Connect account (one commit per transfer)."""
-    gateway = payments.gateway(PaymentMethod.CARD)
-    if gateway is None or not hasattr(gateway, "transfer"):
+    if not transfers_configured():
         raise click.ClickException("Stripe is not configured (STRIPE_SECRET_KEY).")
+    click.echo(pay_connect_transfers())
+
+
+def transfers_configured() -> bool:
+    gateway = payments.gateway(PaymentMethod.CARD)
+    return gateway is not None and hasattr(gateway, "transfer")
+
+
+def pay_connect_transfers() -> str:
+    """Transfer what each delivered card part owes its cooperative (one commit per
+    transfer; a refused transfer is logged and tried again next time); what was done,
+    in a sentence."""
+    gateway = payments.gateway(PaymentMethod.CARD)
     done = failed = 0
     for part in parts_due(db.session):
         try:
@@ -95,4 +120,4 @@ def connect_transfers() -> None:
             continue
         db.session.commit()
         done += 1
-    click.echo(f"{done} transfer(s) made, {failed} failed.")
+    return f"{done} transfer(s) made, {failed} failed."
