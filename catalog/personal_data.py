@@ -215,6 +215,8 @@ NOT_A_SHOPPERS: dict[str, str] = {
     "a cooperative's status…), written by members and operators",
     "catalog_product_image.filename": "a stored image's file name",
     "catalog_product_import.filename": "an uploaded catalogue's file name",
+    "catalog_scheduled_run.*": "a recurring task's name, when it runs and how its last run "
+    "went (counts, or the error that stopped it)",
     "orders_organisation.*": "an institution's contact, edited by its members",
     "orders_payout_account.*": "a cooperative's bank account, kept for the accounts (law 9-88)",
     "orders_fulfilment.cooperative_name": "the selling cooperative",
