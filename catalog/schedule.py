@@ -62,4 +62,3 @@ def finish(session: Session, name: str, outcome: str, now: datetime, *, failed: 
         .execution_options(synchronize_session=False)
     )
     session.commit()
-
