@@ -50,9 +50,12 @@ translations: $(STAMP)
 instance:
 	mkdir -p instance
 
+# Beside the server, the recurring upkeep (releasing unpaid reservations, sending the
+# outbox...), stopped with it; basket jobs run in the server's own threads.
 run: install instance
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
+	$(FLASK) jobs worker --no-jobs & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	TAAWUN_DEV_MESSAGES=true $(FLASK) run --host $(HOST) --port $(PORT)
 
 serve: install instance

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, update
+from sqlalchemy import String, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -62,3 +62,8 @@ def finish(session: Session, name: str, outcome: str, now: datetime, *, failed: 
         .execution_options(synchronize_session=False)
     )
     session.commit()
+
+
+def runs(session: Session) -> dict[str, ScheduledRun]:
+    """Every task's row, by name (the console shows them)."""
+    return {run.name: run for run in session.scalars(select(ScheduledRun))}

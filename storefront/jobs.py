@@ -223,19 +223,32 @@ jobs_cli = AppGroup(
     "--schedule/--no-schedule",
     default=True,
     show_default=True,
-    help="Also run the recurring upkeep (storefront.schedule) when it is due.",
+    help="Run the recurring upkeep (storefront.schedule) when it is due.",
 )
-def worker(burst: bool, interval: float, schedule: bool) -> None:
+@click.option(
+    "--jobs/--no-jobs",
+    default=True,
+    show_default=True,
+    help="Run basket jobs (--no-jobs: the recurring upkeep only, as `make run` does).",
+)
+def worker(burst: bool, interval: float, schedule: bool, jobs: bool) -> None:
     """Run basket jobs: from Redis (RQ) when REDIS_URL is set, else from the jobs
     table; and the recurring upkeep, once per period across every worker."""
     from storefront.schedule import Scheduler, run_due
 
+    if not (schedule or jobs):
+        raise click.UsageError("Nothing to run: --no-schedule and --no-jobs.")
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     if schedule and burst:
         for name, outcome in run_due().items():
             click.echo(f"{name}: {outcome}")
+    elif schedule and not jobs:
+        click.echo("Running the recurring upkeep.")
+        Scheduler(app).run()
     elif schedule:
         Scheduler(app).start()
+    if not jobs:
+        return
     if runner(app) == "rq":
         from rq import SimpleWorker
 

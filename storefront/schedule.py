@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from catalog import schedule
 from catalog.db import utcnow
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class Task:
     name: str
+    #: what the operator's console calls it
+    label: str
     every: timedelta
     #: runs in an application context; returns what it did, in a sentence
     run: Callable[[], str]
@@ -39,14 +42,44 @@ class Task:
 
 
 TASKS = (
-    Task("send-outbox", timedelta(seconds=30), send_outbox),
-    Task("expire-reservations", timedelta(minutes=1), expire_due_reservations),
+    Task(
+        "send-outbox",
+        _l("Sending e-mails and text messages"),
+        timedelta(seconds=30),
+        send_outbox,
+    ),
+    Task(
+        "expire-reservations",
+        _l("Releasing the stock of unpaid orders"),
+        timedelta(minutes=1),
+        expire_due_reservations,
+    ),
     # yesterday's digests: the first run after midnight sends them, later ones find
     # them sent
-    Task("organisation-digests", timedelta(hours=1), send_digests),
-    Task("expire-certificates", timedelta(hours=6), expire_lapsed_certificates),
-    Task("connect-transfers", timedelta(hours=1), pay_connect_transfers, transfers_configured),
+    Task(
+        "organisation-digests",
+        _l("Organisations' daily summaries"),
+        timedelta(hours=1),
+        send_digests,
+    ),
+    Task(
+        "expire-certificates",
+        _l("Expiring certificates, and reminders before they expire"),
+        timedelta(hours=6),
+        expire_lapsed_certificates,
+    ),
+    Task(
+        "connect-transfers",
+        _l("Card payouts to cooperatives"),
+        timedelta(hours=1),
+        pay_connect_transfers,
+        transfers_configured,
+    ),
 )
+
+#: no task started for this long: the job worker is not running (the outbox alone is
+#: due every 30 s)
+STALLED_AFTER = timedelta(minutes=5)
 
 
 def run_due(now: datetime | None = None) -> dict[str, str]:
@@ -69,15 +102,32 @@ def run_due(now: datetime | None = None) -> dict[str, str]:
     return done
 
 
+@dataclass(frozen=True, slots=True)
+class Upkeep:
+    """The recurring upkeep as the operator's console shows it."""
+
+    #: each task of this installation, with its row (None: never run)
+    tasks: list[tuple[Task, schedule.ScheduledRun | None]]
+    #: no task started within :data:`STALLED_AFTER` (or ever)
+    stalled: bool
+
+
+def upkeep(now: datetime) -> Upkeep:
+    runs = schedule.runs(db.session)
+    tasks = [(task, runs.get(task.name)) for task in TASKS if task.wanted()]
+    started = [run.started_at for _task, run in tasks if run is not None and run.started_at]
+    return Upkeep(tasks, stalled=not started or now - max(started) > STALLED_AFTER)
+
+
 class Scheduler:
-    """A daemon thread of the job worker that looks for due tasks every ``interval``
-    seconds."""
+    """Looks for due tasks every ``interval`` seconds: in a daemon thread of the job
+    worker (:meth:`start`), or in the calling thread (:meth:`run`)."""
 
     def __init__(self, app: Flask, interval: float = 15.0) -> None:
         self.app = app
         self.interval = interval
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
+        self._thread = threading.Thread(target=self.run, name="scheduler", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -86,7 +136,7 @@ class Scheduler:
         self._stop.set()
         self._thread.join(timeout)
 
-    def _run(self) -> None:
+    def run(self) -> None:
         while not self._stop.is_set():
             try:
                 with self.app.app_context():

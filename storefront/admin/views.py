@@ -44,7 +44,7 @@ from catalog.money import Money
 from catalog.notifications import tasks
 from catalog.search import category_tree
 from orders import desk, recipients
-from storefront import labels
+from storefront import labels, schedule
 from storefront.admin.forms import CategoryForm, ReasonForm, SynonymForm
 from storefront.auth import operator_required
 from storefront.coop import choices
@@ -101,11 +101,13 @@ def dashboard() -> str:
     )
     entries, _total = audit.entries(db.session, per_page=15)
     open_tasks, dead_messages = tasks.waiting_counts(db.session)
+    now = utcnow()
     return render_template(
         "admin/dashboard.html",
+        upkeep=schedule.upkeep(now),
         open_tasks=open_tasks,
         order_queues=labels.ORDER_QUEUES,
-        order_counts=desk.queue_counts(db.session, now=utcnow()),
+        order_counts=desk.queue_counts(db.session, now=now),
         dead_messages=dead_messages,
         pending_coops=pending_coops or 0,
         pending_certs=pending_certs or 0,

@@ -2,15 +2,18 @@
 the outbox goes out, once per period however many workers run."""
 
 import time
+from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
 from catalog.db import utcnow
 from catalog.notifications import OutboxMessage
 from catalog.schedule import ScheduledRun
 from orders.status import OrderStatus
 from storefront import schedule
+from tests.storefront.backoffice import login, operator
 
 
 def test_the_worker_expires_a_lapsed_reservation_once(runner, session, make) -> None:
@@ -46,7 +49,7 @@ def test_a_failing_task_is_recorded_and_the_others_still_run(app, session, monke
         schedule,
         "TASKS",
         (
-            schedule.Task("send-outbox", timedelta(seconds=30), broken),
+            replace(schedule.TASKS[0], run=broken),
             *schedule.TASKS[1:],
         ),
     )
@@ -75,3 +78,46 @@ def test_a_running_worker_looks_for_due_upkeep_on_its_own(app, session, make) ->
         scheduler.stop()
     assert order.status == OrderStatus.EXPIRED
     assert session.get(ScheduledRun, "expire-reservations").outcome == ("1 reservation(s) expired.")
+
+
+def _upkeep(client, lang: str) -> str:  # noqa: ANN001
+    client.set_cookie("lang", lang)
+    page = client.get("/admin/").get_data(as_text=True)
+    return page[page.index('id="upkeep"') : page.index("</section>", page.index('id="upkeep"'))]
+
+
+@pytest.mark.translated
+def test_the_console_says_when_the_upkeep_stopped_and_how_each_task_went(
+    client, session, runner, monkeypatch
+) -> None:
+    boss = operator(session)
+    session.commit()
+    login(client, boss)
+    never = _upkeep(client, "en")
+    assert "The job worker is not running" in never
+    assert never.count("Never") == 4, "card payouts are not listed without Stripe"
+
+    runner.invoke(args=["jobs", "worker", "--burst", "--no-jobs"])
+    ran = _upkeep(client, "en")
+    assert "not running" not in ran and "Never" not in ran
+    assert ran.count(">Done<") == 4
+    for lang, said in (
+        ("fr", "Libération du stock des commandes impayées"),
+        ("ar", "تحرير مخزون الطلبات غير المدفوعة"),
+    ):
+        panel = _upkeep(client, lang)
+        assert said in panel
+        # task names, outcomes and times as stored never reach the operator
+        for raw in ("expire-reservations", "send-outbox", "reservation(s)", "+00:00", "None"):
+            assert raw not in panel, (lang, raw)
+
+    # the worker stopped an hour ago; its last outbox run failed
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    session.execute(update(ScheduledRun).values(started_at=an_hour_ago))
+    session.execute(
+        update(ScheduledRun).where(ScheduledRun.name == "send-outbox").values(failed=True)
+    )
+    session.commit()
+    stalled = _upkeep(client, "en")
+    assert "The job worker is not running" in stalled
+    assert stalled.count("Failed: the server log says why") == 1
