@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import socket
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from bench import load
 from catalog.accounts.api_tokens import issue_token
 from catalog.models import Category, Cooperative, Product, ProductStatus
 from catalog.rules import refresh_products
+from catalog.schedule import ScheduledRun
 from deploy import cluster
 from tests.storefront.backoffice import PASSWORD, member
 
@@ -129,6 +131,22 @@ def test_a_stock_change_on_one_host_is_shown_by_the_other_at_once(shop) -> None:
     assert "Sold out" in requests.get(page, timeout=30).text
     listing = requests.get(f"{b}/en/search?q=surveill%C3%A9", timeout=30).text
     assert WATCHED in listing and "Sold out" in listing
+
+
+def test_the_job_worker_runs_the_recurring_upkeep(shop) -> None:
+    """No cron in the topology: the worker releases reservations, sends the outbox..."""
+    _, state, _ = shop
+    engine = create_engine(state["database_url"])
+    wanted = {"send-outbox", "expire-reservations", "organisation-digests", "expire-certificates"}
+    done: set[str] = set()
+    deadline = time.monotonic() + 60
+    while not wanted <= done and time.monotonic() < deadline:
+        with Session(engine) as session:
+            runs = session.scalars(select(ScheduledRun)).all()
+        done = {run.name for run in runs if run.finished_at is not None and not run.failed}
+        time.sleep(0.5)
+    engine.dispose()
+    assert wanted <= done, runs
 
 
 def _csrf(page: str) -> str:
