@@ -41,6 +41,11 @@ def test_without_the_schedule_the_worker_runs_only_jobs(runner, session, make) -
     assert session.scalar(select(ScheduledRun)) is None
 
 
+def test_a_worker_with_nothing_to_run_is_refused(runner) -> None:
+    result = runner.invoke(args=["jobs", "worker", "--no-schedule", "--no-jobs"])
+    assert result.exit_code == 2 and "Nothing to run" in result.output
+
+
 def test_a_failing_task_is_recorded_and_the_others_still_run(app, session, monkeypatch) -> None:
     def broken() -> str:
         raise RuntimeError("the SMTP server refused the login")
