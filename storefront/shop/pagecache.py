@@ -35,14 +35,16 @@ import threading
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from cachetools import TTLCache
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 from redis import Redis
+from sqlalchemy.orm import Session, scoped_session
 
 from storefront.cart import link, store
+from storefront.extensions import db
 from storefront.i18n import current_language
 from storefront.sharing import redis_of
 from storefront.shop import facets
@@ -212,6 +214,21 @@ def _swap_cart(page: str, shown: int, wanted: int) -> str | None:
     return page.replace(old, link.cart_link(wanted), 1)
 
 
+def _reads_without_transaction() -> None:
+    """On PostgreSQL, a catalog page's statements run in autocommit: without the BEGIN
+    before them and the ROLLBACK after, two of a product page's four round trips (12 to
+    16 % of a catalog page's CPU in the worker, measured interleaved). What each
+    statement sees is the same: under READ COMMITTED each takes its own snapshot
+    anyway. These pages only read; the connection goes back to the pool in its usual
+    mode. Skipped when the request already opened a transaction (a signed-in visitor's
+    account read by an earlier hook) and on SQLite, whose BEGIN costs no round trip and
+    whose transaction gives the page one snapshot."""
+    current = cast("scoped_session[Session]", db.session)()  # the request's own
+    if current.in_transaction() or db.engine.dialect.name != "postgresql":
+        return
+    current.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def cached_page(view: Callable[..., str]) -> Callable[..., str]:
     """Serve ``view``'s HTML from the cache to anonymous visitors and guests with a
     cart (with their own cart link)."""
@@ -219,6 +236,7 @@ def cached_page(view: Callable[..., str]) -> Callable[..., str]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> str:
         g.catalog_page = True  # validators, and shareable by HTTP caches (storefront.httpcache)
+        _reads_without_transaction()
         cache: PageCache = current_app.extensions[KEY]
         if facets.caching() or anonymous():
             # what the page reads is kept under it; its time is an anonymous page's
