@@ -36,21 +36,23 @@ def claim(session: Session, name: str, every: timedelta, now: datetime) -> bool:
     """Whether this caller is the one to run ``name`` now: True when it was due (or had
     never run) and its next time is now moved to ``now + every``; False when it is not
     due or another worker claimed it first. Commits."""
-    if session.get(ScheduledRun, name) is None:
-        try:
-            with session.begin_nested():
-                session.add(ScheduledRun(name=name, due_at=now))
-        except IntegrityError:
-            pass  # another worker added it meanwhile: the UPDATE below decides
-    session.commit()
     moved = session.execute(
         update(ScheduledRun)
         .where(ScheduledRun.name == name, ScheduledRun.due_at <= now)
         .values(due_at=now + every, started_at=now)
         .execution_options(synchronize_session=False)
     )
+    claimed = bool(moved.rowcount == 1)  # type: ignore[attr-defined]
+    if not claimed and session.get(ScheduledRun, name) is None:
+        # its first run: the worker whose row goes in first claims it
+        try:
+            with session.begin_nested():
+                session.add(ScheduledRun(name=name, due_at=now + every, started_at=now))
+            claimed = True
+        except IntegrityError:
+            pass
     session.commit()
-    return bool(moved.rowcount == 1)  # type: ignore[attr-defined]
+    return claimed
 
 
 def finish(session: Session, name: str, outcome: str, now: datetime, *, failed: bool) -> None:
