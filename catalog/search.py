@@ -966,6 +966,11 @@ def _cube_key(words: TextQuery, cooperative_id: int | None) -> Hashable:
     return (words.fts("sqlite") if words else (), cooperative_id)
 
 
+#: the key of the whole catalog's cube, :func:`_cube_key` of no words and no
+#: cooperative (every listing without words reads it; :func:`warm_whole_catalog` keeps it)
+_WHOLE_CATALOG: Hashable = ((), None)
+
+
 def warm_whole_catalog(
     session: Session, cache: FacetCache, cells: FacetCells | None = None
 ) -> FacetCube:
@@ -980,7 +985,7 @@ def warm_whole_catalog(
     cells = facet_cells(session) if cells is None else cells
     cache.keep_cells(cells)
     cube = cells.whole()
-    cache.put(_cube_key(compile_text(""), None), cube)
+    cache.put(_WHOLE_CATALOG, cube)
     return cube
 
 
@@ -1708,7 +1713,7 @@ def products_by_region(session: Session, cache: FacetCache | None = None) -> dic
     national scale the grouped count of every sellable product cost the regions page
     some 16 ms of SQLite's time, where the cube is summed in microseconds. Otherwise
     one grouped query."""
-    cube = cache.get(_cube_key(compile_text(""), None)) if cache is not None else None
+    cube = cache.get(_WHOLE_CATALOG) if cache is not None else None
     if cube is None:
         rows = session.execute(
             select(Product.region_code, func.count(Product.id))
