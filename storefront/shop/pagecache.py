@@ -219,10 +219,11 @@ def _reads_without_transaction() -> None:
     before them and the ROLLBACK after, two of a product page's four round trips (12 to
     16 % of a catalog page's CPU in the worker, measured interleaved). What each
     statement sees is the same: under READ COMMITTED each takes its own snapshot
-    anyway. These pages only read; the connection goes back to the pool in its usual
-    mode. Skipped when the request already opened a transaction (a signed-in visitor's
-    account read by an earlier hook) and on SQLite, whose BEGIN costs no round trip and
-    whose transaction gives the page one snapshot."""
+    anyway. These pages only read (a signed-in visitor's account too, read on first
+    use of ``current_user``, after this); the connection goes back to the pool in its
+    usual mode. Skipped when something earlier in the request opened a transaction, and
+    on SQLite, whose BEGIN costs no round trip and whose transaction gives the page one
+    snapshot."""
     current = cast("scoped_session[Session]", db.session)()  # the request's own
     if current.in_transaction() or db.engine.dialect.name != "postgresql":
         return

@@ -6,9 +6,12 @@ import pytest
 from sqlalchemy import event
 
 from storefront.extensions import db
+from tests.storefront.backoffice import login, shopper
 
 
-def test_catalog_pages_read_without_a_transaction_and_writes_keep_theirs(app, client, shop) -> None:
+def test_catalog_pages_read_without_a_transaction_and_writes_keep_theirs(
+    app, client, session, shop
+) -> None:
     with app.app_context():
         engine = db.engine
     if engine.dialect.name != "postgresql":
@@ -33,5 +36,11 @@ def test_catalog_pages_read_without_a_transaction_and_writes_keep_theirs(app, cl
         assert modes("GET", "/cart/") == {False}, "the pooled connection is back in its mode"
         assert modes("GET", "/fr/search?q=argan") == {True}
         assert modes("GET", "/fr/regions") == {True}
+        # a signed-in shopper's account is read with the page
+        amina = shopper(session)
+        session.commit()
+        login(client, amina)
+        assert modes("GET", f"/fr/p/{oil.slug}") == {True}
+        assert modes("GET", "/orders/") == {False}
     finally:
         event.remove(engine, "before_cursor_execute", record)
