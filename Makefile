@@ -61,6 +61,7 @@ run: install instance
 serve: install instance
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
+	$(FLASK) jobs worker --no-jobs & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'storefront:create_app()'
 
 test: install

@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from catalog import schedule
@@ -29,3 +31,21 @@ def test_a_finished_run_keeps_its_outcome_and_next_time(session) -> None:
     assert (run.name, run.due_at, run.started_at) == ("send-outbox", NOON + MINUTE, NOON)
     assert run.failed and run.finished_at == NOON + timedelta(seconds=2)
     assert run.outcome == "x" * schedule.OUTCOME_LENGTH
+
+
+def test_two_workers_racing_for_a_first_run_claim_it_once(session, engine, is_postgres) -> None:
+    """Both find no row; the other host's goes in between this one's look and its insert
+    (on PostgreSQL: on SQLite the first UPDATE holds the write lock until the commit)."""
+    if not is_postgres:
+        pytest.skip("SQLite lets one writer in at a time")
+    with Session(engine) as other_host:
+
+        def other_host_first(*_: object) -> None:
+            assert schedule.claim(other_host, "send-digests", MINUTE, NOON)
+
+        event.listen(session, "before_flush", other_host_first, once=True)
+        assert not schedule.claim(session, "send-digests", MINUTE, NOON)
+        # the loser's session goes on and the winner's time stands
+        assert session.get(schedule.ScheduledRun, "send-digests").due_at == NOON + MINUTE
+        assert not schedule.claim(session, "send-digests", MINUTE, NOON + MINUTE / 2)
+        assert schedule.claim(session, "send-digests", MINUTE, NOON + MINUTE)
