@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session
 
+from catalog.audit import AuditEntry
 from catalog.db import Base, configure_sqlite, import_models
 from catalog.models import create_all, drop_all
-from tests import factories
+from tests import audit_words, factories
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 #: A fixed "today" for tests that do not care about the real clock.
@@ -39,6 +40,17 @@ def engine(database_url: str) -> Iterator[Engine]:
     create_all(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(autouse=True)
+def history_reads_as_words() -> Iterator[None]:
+    """No test's history entry would show a raw code (tests/audit_words.py)."""
+    written, seen = audit_words.written_entries()
+    event.listen(AuditEntry, "before_insert", seen)
+    yield
+    event.remove(AuditEntry, "before_insert", seen)
+    raw = [part for action, details in written for part in audit_words.raw_parts(action, details)]
+    assert not raw, f"history entries that would show raw codes: {raw}"
 
 
 def _clean(eng: Engine) -> None:

@@ -1,5 +1,7 @@
 """The operator's commission, shipping tariffs and payouts."""
 
+from html import unescape
+
 import pytest
 from sqlalchemy import func, select
 
@@ -107,6 +109,29 @@ def test_a_tariff_band_is_changed_and_logged(client, session, console, tariff) -
         tariff.cod_fee_minor == 1_250 and session.get(ShippingRate, first.id).price_minor == 2_000
     )
     assert session.scalar(select(AuditEntry.action)) == "shipping.update"
+
+
+@pytest.mark.translated
+def test_the_history_names_a_changed_band_and_formats_its_price(
+    client, session, console, tariff
+) -> None:
+    band = min(tariff.rates, key=lambda r: (r.zone != "same_region", r.max_weight_g))
+    client.post(
+        f"/admin/shipping/{tariff.id}",
+        data=_form(tariff, cod_fee="12,50", **{f"rate_{band.id}": "20"}),
+    )
+    assert band.max_weight_g == 1000
+    for lang, changed, price, fee in (
+        ("fr", "Tarif d'expédition modifié", "Prix, même région, jusqu’à", "20,00"),
+        ("ar", "تم تغيير تعريفة الشحن", "السعر، نفس الجهة، حتى", "20,00"),
+        ("en", "Shipping tariff changed", "Price, same region, up to", "20.00"),
+    ):
+        client.set_cookie("lang", lang)
+        page = unescape(client.get("/admin/audit").get_data(as_text=True))
+        kg = {"fr": "1\u00a0kg", "ar": "1\u00a0كلغ", "en": "1\u00a0kg"}[lang]
+        assert changed in page and f"{price} {kg}" in page and fee in page, lang
+        for raw in ("shipping.update", "same_region", "cod_fee_minor", "_minor", "Cod fee"):
+            assert raw not in page, (lang, raw)
 
 
 def test_a_heavier_band_cannot_cost_less(client, session, console, tariff) -> None:

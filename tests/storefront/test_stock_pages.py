@@ -4,6 +4,7 @@ and "tell me when it is back" with its e-mail."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from catalog import stock
@@ -144,3 +145,28 @@ def test_a_sold_out_product_offers_notify_me_and_the_shopper_is_told_when_it_is_
     [mail] = session.scalars(select(OutboxMessage).where(OutboxMessage.to == person.email)).all()
     assert "miel-jar" in mail.body_text and mail.language == "en"
     assert session.scalar(select(StockAlert.sent_at)) is not None, "told once"
+
+
+@pytest.mark.translated
+def test_the_cooperatives_history_names_each_stock_move_in_its_language(
+    client, session, make
+) -> None:
+    _, jars = _coop_with_jars(make, session, client)
+    client.post(
+        f"/back-office/products/{jars.id}/stock",
+        data={"adjust-by": "-2", "adjust-reason": "damaged", "adjust-note": "Couvercles"},
+    )
+    session.expire_all()
+    client.post(f"/back-office/products/{jars.id}", data=_form(jars, on_hand="30"))
+    assert stock.level(session, jars.id).on_hand == 30
+    for lang, said in (
+        ("fr", ("Stock en rayon modifié", "Abîmé", "−2", "Comptage du rayon", "espace de gestion")),
+        ("ar", ("تعديل المخزون", "تالف", "−2", "تحديد عدد المخزون", "فضاء التدبير")),
+        ("en", ("Shelf count changed", "Damaged", "−2", "Shelf count set", "the back office")),
+    ):
+        client.set_cookie("lang", lang)
+        history = client.get("/back-office/activity").get_data(as_text=True)
+        for words in said:
+            assert words in history, (lang, words)
+        for raw in ("product.stock", "damaged", ">count<", ": form", "Source", "By:"):
+            assert raw not in history, (lang, raw)
