@@ -101,6 +101,19 @@ def percent(share: float, decimals: int = 0) -> str:
     )
 
 
+#: the Arabic currency mark ends with a full stop, and so may the sentence it ends: one
+#: stop is written ("… 20,00 د.م." rather than "… 20,00 د.م..")
+_DOUBLE_STOP = re.compile(re.escape(CURRENCY_MARK["ar"]) + r"(</bdi>)?\.")
+
+
+def one_stop(text: str) -> str:
+    """``text`` without a full stop right after the Arabic currency mark."""
+    if CURRENCY_MARK["ar"] not in text:
+        return text
+    fixed = _DOUBLE_STOP.sub(lambda m: CURRENCY_MARK["ar"] + (m[1] or ""), text)
+    return Markup(fixed) if isinstance(text, Markup) else fixed  # noqa: S704 (was markup)
+
+
 def _with_numbers(text: str, variables: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Integers a message writes with ``%(name)d`` are written as the page's language
     writes numbers (``14 999``, ``14,999``): the placeholder becomes ``%(name)s`` and
@@ -121,7 +134,7 @@ def numbered(text: str, **variables: Any) -> str:
     the page's language writes numbers (as a template's ``_`` and ``ngettext`` write
     them)."""
     text, variables = _with_numbers(text, variables)
-    return text % variables
+    return one_stop(text % variables)
 
 
 def numbered_gettext(message: str, /, **variables: Any) -> str:
@@ -143,8 +156,8 @@ def numbered_ngettext(singular: str, plural: str, num: int, /, **variables: Any)
 def _render(context: Context, text: str, variables: dict[str, Any]) -> str:
     text, variables = _with_numbers(text, variables)
     if context.eval_ctx.autoescape:
-        return Markup(text) % variables  # noqa: S704 (a translated message; variables escaped)
-    return text % variables
+        return one_stop(Markup(text) % variables)  # noqa: S704 (a translated message; variables escaped)
+    return one_stop(text % variables)
 
 
 #: the Jinja environment's attribute keeping its app's translations by page language

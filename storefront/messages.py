@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from catalog.errors import FieldProblem
-from storefront.filters import FORMAT_LOCALES, local_date, money_text, number
+from storefront.filters import FORMAT_LOCALES, local_date, money_text, number, one_stop
 from storefront.forms import TEXT_MESSAGES
 from storefront.i18n import current_language
 from storefront.labels import CARRIERS, label
@@ -170,7 +170,7 @@ def message(
         if isinstance(value, str):
             text = text.replace(f"%({key})d", f"%({key})s")
     try:
-        return text % values
+        return one_stop(text % values)
     except (KeyError, TypeError, ValueError):
         return str(template)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -29,6 +28,7 @@ from storefront.auth import operator_required
 from storefront.coop.forms import ActionForm
 from storefront.extensions import db
 from storefront.filters import amount_field, money_text
+from storefront.filters import numbered_gettext as _
 from storefront.forms import Form
 from storefront.i18n import current_language
 from storefront.messages import message

@@ -10,7 +10,6 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
@@ -35,6 +34,7 @@ from storefront.admin.views import PER_PAGE, actor, bp
 from storefront.auth import operator_required
 from storefront.extensions import db
 from storefront.filters import money_text
+from storefront.filters import numbered_gettext as _
 from storefront.orders import notify
 from storefront.outcomes import Refused, committing, describe
 from storefront.tenancy import part_or_404

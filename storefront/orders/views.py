@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -22,6 +21,7 @@ from orders.status import CLOSED_FULFILMENT, OrderStatus, PaymentMethod
 from storefront import payments
 from storefront.extensions import db
 from storefront.filters import money_text
+from storefront.filters import numbered_gettext as _
 from storefront.orders import access, notify
 from storefront.orders.forms import ActionForm, TrackForm
 from storefront.orders.messages import (

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from babel.numbers import format_decimal
 from flask import render_template_string
+from markupsafe import Markup
 
 from storefront.config import FORMAT_LOCALES
-from storefront.filters import money_text, number, percent
+from storefront.filters import money_text, number, one_stop, percent
 
 
 @pytest.mark.parametrize(
@@ -57,3 +58,13 @@ def test_a_template_given_another_language_gets_the_locale_in_force(app) -> None
     with app.test_request_context(headers={"Cookie": "lang=fr"}):
         assert render_template_string("{{ _('Cart') }}") == "Panier"
         assert render_template_string("{{ _('Cart') }}", lang="ar") == "Panier"
+
+
+def test_a_sentence_ending_on_an_arabic_amount_has_one_full_stop() -> None:
+    assert one_stop("يكلف 20,00\u00a0د.م..") == "يكلف 20,00\u00a0د.م."
+    marked = one_stop(Markup('يكلف <bdi dir="ltr">20,00\u00a0د.م.</bdi>.'))
+    assert isinstance(marked, Markup) and marked == Markup(
+        'يكلف <bdi dir="ltr">20,00\u00a0د.م.</bdi>'
+    )
+    for kept in ("يكلف 20,00\u00a0د.م.؛ وهذا", "Il coûte 20,00\u00a0DH.", "1.234,50 د.م. · 3"):
+        assert one_stop(kept) == kept

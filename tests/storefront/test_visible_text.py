@@ -32,7 +32,12 @@ def test_the_scanner_finds_raw_values() -> None:
             "<p>price_minor</p>",
             "<p>12 MAD</p>",
         ],
-        "ar": ["<p>86 عضوا, 86 امرأة</p>", "<p>1.5 كلغ</p>"],
+        "ar": [
+            "<p>86 عضوا, 86 امرأة</p>",
+            "<p>1.5 كلغ</p>",
+            "<p>يكلف 20,00 د.م..</p>",
+            '<p>يكلف <bdi class="money" dir="ltr">20,00 د.م.</bdi>.</p>',
+        ],
         "en": ["<p>Under 50 DH</p>", "<p>14999 baskets</p>"],
     }
     for lang, snippets in bad.items():

@@ -125,6 +125,10 @@ WRONG_MARK = {"en": re.compile(r"\bDH\b"), "fr": re.compile(r"\bMAD\b")}
 FRENCH_PLURALS = re.compile(r"\b(?:[2-9]|\d{2,})\s[a-zé]+é\b|\b1\s[a-zé]+(?:ats|és|ées)\b")
 
 
+#: the Arabic currency mark's own full stop, then the sentence's ("20,00 د.م..")
+DOUBLE_STOP = re.compile(r"د\.م\.(?:\s*</bdi>)?\s*\.")
+
+
 def _year(number: str) -> bool:
     return len(number) == 4 and 1900 <= int(number) <= 2100
 
@@ -133,6 +137,8 @@ def raw_values(html: str, lang: str, enums: frozenset[str] | None = None) -> lis
     """What a person should never read on a page in ``lang``, one line per finding."""
     enums = raw_enum_values() if enums is None else enums
     found: list[str] = []
+    if lang == "ar":
+        found += [f"two full stops: {m.group()!r}" for m in DOUBLE_STOP.finditer(html)]
     chunks = visible_text(html)
     # a count and its word often sit in different elements: <strong>7</strong> refusé
     for match in FRENCH_PLURALS.finditer(" ".join(chunks)) if lang == "fr" else ():
