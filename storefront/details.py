@@ -107,7 +107,6 @@ FIELDS: dict[str, Any] = {
     "name": _l("Name"),
     "part": _l("Parcel"),
     "point": _l("Distribution point"),
-    "hub": _l("Distribution point"),
     "problems": _l("Problems reported"),
     "quantity": _l("Quantity"),
     "received_on": _l("Received on"),
@@ -135,7 +134,7 @@ FREIGHT_PARTS = {**ZONES, "sourcing": _l("sourcing rules")}
 #: how an order from several cooperatives pays for delivery
 DELIVERY_CHARGING = {
     "per_parcel": _l("each parcel's delivery"),
-    "capped": _l("one delivery fee, at most the amount below (Taawun pays the rest)"),
+    "capped": _l("one delivery fee, capped"),
 }
 #: codes named through a table of labels, by the detail's name
 CODES: dict[str, tuple[dict[str, Any], ...]] = {
@@ -208,10 +207,12 @@ def detail_value(key: str, value: Any) -> Markup:
     pair = isinstance(value, list) and len(value) == 2 and key not in LISTS
     if pair and (key != "required_kinds" or all(isinstance(v, list) for v in value)):
         return Markup("{} → {}").format(detail_value(key, value[0]), detail_value(key, value[1]))
-    if value is None or value == "":
+    if value is None or value == "" or value == []:
         return Markup("—")
     if isinstance(value, bool):
         return escape(_("Yes") if value else _("No"))
+    if key == "problems" and isinstance(value, list):
+        return _list([_problem(p) for p in value if isinstance(p, Mapping)])
     if isinstance(value, Mapping) or (key in COUNTED and isinstance(value, list)):
         return escape(filters.number(len(value)))
     if isinstance(value, list):
@@ -222,8 +223,6 @@ def detail_value(key: str, value: Any) -> Markup:
         return filters.ltr(f"{value:+d}".replace("-", "\u2212"))
     if key == "point":
         return escape(_point(str(value)))
-    if key == "problems" and isinstance(value, list):
-        return _list([_problem(p) for p in value if isinstance(p, Mapping)])
     if key == "topic":
         return _topic(str(value))
     if key == "commission_bps" and isinstance(value, int):

@@ -6,12 +6,15 @@ what the suppliers said they delivered."""
 from __future__ import annotations
 
 import io
+from html import unescape
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from catalog import regions
 from catalog.audit import AuditEntry
+from catalog.models import Category
 from catalog.notifications import OutboxMessage
 from orders.status import FulfilmentStatus, OrderStatus
 from solidarity_baskets.models import BasketOrder, BasketQuote, PointReceipt
@@ -139,6 +142,22 @@ def test_the_organisation_confirms_receipt_point_by_point(client, world, session
     assert order.status == OrderStatus.COMPLETED
     impact = client.get(f"/ngo/orders/{basket_order.id}/impact").get_data(as_text=True)
     assert "<strong>98</strong> received" in impact
+    _the_operators_history_names_each_receipt(client, world, session, casablanca)
+
+
+def _the_operators_history_names_each_receipt(client, world, session, point) -> None:
+    """The history says where, how many and what was missing, in words."""
+    missing = session.scalar(select(PointReceipt)).problems[0]["line"]
+    kind = session.scalar(select(Category).where(Category.slug == missing))
+    _switch(client, world.staff)
+    client.set_cookie("lang", "fr")
+    history = unescape(client.get("/admin/audit").get_data(as_text=True))
+    assert history.count("Receipt confirmed at a distribution point") == 2
+    place = regions.province(point.province_code).name("fr")
+    assert f"Distribution point: {place}" in history
+    assert f"Problems reported: {kind.name_fr}: 2 missing, 0 damaged" in history
+    assert "Baskets received: 58" in history and f"{missing}:" not in history
+    assert "Problems reported: —" in history  # the second point: everything arrived
 
 
 def _donor_report_counts_what_was_received(client, basket_order):
