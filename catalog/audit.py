@@ -8,13 +8,13 @@ e-mail copied at the time, so the log survives an account's deletion.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, func, select
+from sqlalchemy import JSON, ForeignKey, Index, String, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalog.db import Base
@@ -130,19 +130,21 @@ def entries(
     session: Session,
     *,
     cooperative_id: int | None = None,
-    action_prefix: str | None = None,
+    action_prefixes: Sequence[str] = (),
     page: int = 1,
     per_page: int = 50,
 ) -> tuple[list[AuditEntry], int]:
-    """A page of the log, newest first, and the total number of matching entries."""
+    """A page of the log, newest first, and the total number of matching entries;
+    ``action_prefixes``: only actions that start with one of them (``"order."``...)."""
     stmt = select(AuditEntry)
     count = select(func.count(AuditEntry.id))
     if cooperative_id is not None:
         stmt = stmt.where(AuditEntry.cooperative_id == cooperative_id)
         count = count.where(AuditEntry.cooperative_id == cooperative_id)
-    if action_prefix:
-        stmt = stmt.where(AuditEntry.action.startswith(action_prefix, autoescape=True))
-        count = count.where(AuditEntry.action.startswith(action_prefix, autoescape=True))
+    if action_prefixes:
+        kind = or_(*(AuditEntry.action.startswith(p, autoescape=True) for p in action_prefixes))
+        stmt = stmt.where(kind)
+        count = count.where(kind)
     page = max(1, page)
     rows = session.scalars(
         stmt.order_by(AuditEntry.id.desc()).offset((page - 1) * per_page).limit(per_page)

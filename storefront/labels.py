@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -165,6 +167,27 @@ AUDIT_ACTIONS = {
     "payout.paid": _l("Payout batch paid"),
     "payout.cancel": _l("Payout batch cancelled"),
     "payout.settlement": _l("Payment received from a cooperative"),
+}
+
+
+#: the kinds of change the console's history filters by: their name, and the prefixes
+#: of the actions they gather (each action of AUDIT_ACTIONS is in one kind)
+AUDIT_KINDS: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "cooperatives": (_l("Cooperatives and their members"), ("cooperative.", "member.")),
+    "products": (_l("Products and stock"), ("product.",)),
+    "certificates": (_l("Certificates"), ("certificate.",)),
+    "orders": (_l("Orders and parcels"), ("order.",)),
+    "money": (
+        _l("Payouts, commission and delivery charges"),
+        ("payout.", "commission.", "shipping.", "delivery_charging.", "cod_code_above."),
+    ),
+    "baskets": (
+        _l("Solidarity baskets"),
+        ("basket.", "basket_freight.", "basket_templates."),
+    ),
+    "organisations": (_l("Organisations"), ("organisation.",)),
+    "catalog": (_l("Categories and search"), ("category.", "search_synonym.")),
+    "messages": (_l("Messages and tasks"), ("outbox.", "task.")),
 }
 
 

@@ -56,6 +56,7 @@ from storefront.extensions import db
 from storefront.filters import amount_field
 from storefront.filters import numbered_gettext as _
 from storefront.filters import numbered_ngettext as ngettext
+from storefront.i18n import current_language
 from storefront.messages import message
 from storefront.notifications import tell
 from storefront.outcomes import committing, saving
@@ -585,18 +586,28 @@ def _synonyms_changed() -> None:
 @bp.get("/audit")
 @operator_required
 def audit_log() -> str:
+    """The history, newest first, of one kind of change and one cooperative when chosen
+    (by name: the console's cooperative pages link here with its id)."""
     page = page_number()
-    prefix = request.args.get("action", "").strip()[:40] or None
-    coop_arg = request.args.get("cooperative", "")
-    coop_id = whole_number(coop_arg)
+    what = request.args.get("what", "")
+    prefixes = labels.AUDIT_KINDS[what][1] if what in labels.AUDIT_KINDS else ()
+    coop_id = whole_number(request.args.get("cooperative", ""))
     entries, total = audit.entries(
-        db.session, cooperative_id=coop_id, action_prefix=prefix, page=page, per_page=PER_PAGE
+        db.session, cooperative_id=coop_id, action_prefixes=prefixes, page=page, per_page=PER_PAGE
+    )
+    lang = current_language()
+    names = db.session.execute(select(Cooperative.id, Cooperative.name_fr, Cooperative.name_ar))
+    cooperatives = sorted(
+        ((row.id, (lang == "ar" and row.name_ar) or row.name_fr) for row in names),
+        key=lambda pair: pair[1].casefold(),
     )
     return render_template(
         "admin/audit.html",
         entries=entries,
         page=page,
         pages=page_count(total, PER_PAGE),
-        action=prefix or "",
+        what=what if prefixes else "",
+        kinds=labels.AUDIT_KINDS,
         cooperative=coop_id,
+        cooperatives=cooperatives,
     )

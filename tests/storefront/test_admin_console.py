@@ -238,9 +238,45 @@ def test_the_audit_log_says_who_did_what(client, session, make, console) -> None
     client.post(f"/admin/cooperatives/{coop.id}/verify")
     page = client.get(f"/admin/audit?cooperative={coop.id}").get_data(as_text=True)
     assert "Cooperative verified" in page and "operator@taawun.ma" in page
-    assert client.get("/admin/audit?page=abc&cooperative=x&action=%27").status_code == 200
+    assert client.get("/admin/audit?page=abc&cooperative=x&what=%27").status_code == 200
     for garbage in ("\u00b2", "9" * 30):  # a superscript two is a digit to isdigit()
         assert client.get(f"/admin/audit?cooperative={garbage}").status_code == 200
+
+
+def test_the_audit_log_filters_by_kind_of_change_and_cooperative_by_name(
+    client, session, make, console
+) -> None:
+    tafoukt = make.cooperative(status=CooperativeStatus.PENDING, name_fr="Coopérative Tafoukt")
+    other = make.cooperative(status=CooperativeStatus.PENDING, name_fr="Coopérative Nour")
+    product = make.product(other)
+    session.commit()
+    for coop in (tafoukt, other):
+        client.post(f"/admin/cooperatives/{coop.id}/verify")
+    client.post(f"/admin/products/{product.id}/suspend", data={"reason": "Allégation de santé"})
+    page = client.get("/admin/audit").get_data(as_text=True)
+    # the choices are words: no action code to type, no cooperative number to know
+    assert "Action starts with" not in page and 'placeholder="product."' not in page
+    assert f'<option value="{tafoukt.id}">Coopérative Tafoukt</option>' in page
+    assert '<option value="products">Products and stock</option>' in page
+    assert page.count("Cooperative verified") == 2 and "Product suspended" in page
+
+    products = client.get("/admin/audit?what=products").get_data(as_text=True)
+    assert "Product suspended" in products and "Cooperative verified" not in products
+    assert '<option value="products" selected>' in products
+    one = client.get(f"/admin/audit?what=cooperatives&cooperative={tafoukt.id}")
+    one = one.get_data(as_text=True)
+    assert one.count("Cooperative verified") == 1 and "Product suspended" not in one
+    assert f'<option value="{tafoukt.id}" selected>' in one
+    unknown = client.get("/admin/audit?what=product.").get_data(as_text=True)
+    assert unknown.count("Cooperative verified") == 2, "an unknown kind shows everything"
+
+
+def test_every_logged_action_is_in_one_kind_of_the_history_filter() -> None:
+    from storefront.labels import AUDIT_ACTIONS, AUDIT_KINDS
+
+    for action in AUDIT_ACTIONS:
+        kinds = [k for k, (_, prefixes) in AUDIT_KINDS.items() if action.startswith(prefixes)]
+        assert len(kinds) == 1, (action, kinds)
 
 
 @pytest.mark.parametrize(
