@@ -85,8 +85,9 @@ def give_back_stock(
 
 
 def part_reference(fulfilment: Fulfilment) -> str:
-    """How the audit log names a part: ``order:<number>/<position>``."""
-    return f"order:{fulfilment.order.number}/{fulfilment.position}"
+    """How the audit log names a part: ``order:`` and its invoice number (the one its
+    cooperative's pages, invoice and ledger show, ``TW-3D5-DXT-2``)."""
+    return f"order:{fulfilment.invoice_number}"
 
 
 def settle_order_status(order: Order, *, now: datetime) -> None:

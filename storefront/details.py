@@ -270,10 +270,9 @@ def _problem(problem: Mapping[str, Any]) -> Markup:
 
 
 def _topic(topic: str) -> Markup:
-    """An order's number (``TW-3D5-DXT/2`` for its second parcel), or a dash."""
+    """An order's number (``TW-3D5-DXT-2`` for its second parcel), or a dash."""
     if about := ORDER_TOPIC.fullmatch(topic):
-        number, part = about[1], about[2]
-        return filters.ltr(f"{number}/{part}" if part else number)
+        return filters.ltr(_parcel(about[1], about[2] or ""))
     return Markup("—")
 
 
@@ -283,9 +282,21 @@ def audit_details(details: Mapping[str, Any]) -> list[tuple[str, Markup]]:
 
 
 def reference_text(reference: str) -> str:
-    """A ledger or capacity reference as people read it: ``order:TW-3D5-DXT/2`` is
-    the order number ``TW-3D5-DXT/2``; other references are shown as written."""
-    return reference.removeprefix("order:")
+    """A ledger, capacity or history reference as people read it: ``order:TW-3D5-DXT``
+    is the order's number, ``order:TW-3D5-DXT-2`` its second parcel's invoice number,
+    as the cooperative's pages write it (older entries wrote ``order:TW-3D5-DXT/2``);
+    other references (a bank's, with its slashes) are shown as written."""
+    if reference.startswith("order:"):
+        return _parcel(reference.removeprefix("order:"))
+    return reference
+
+
+def _parcel(number: str, position: str | None = None) -> str:
+    """A parcel's invoice number (``TW-3D5-DXT-2``) from an order number and position,
+    or from the older ``TW-3D5-DXT/2``."""
+    if position is None:
+        number, _slash, position = number.partition("/")
+    return f"{number}-{position}" if position else number
 
 
 def reference(reference: str) -> Markup:

@@ -86,6 +86,10 @@ def test_shipped_then_cash_collected_closes_the_part(client, session, cod_part) 
     assert "already recorded" in again.get_data(as_text=True)
     page = client.get("/back-office/activity").get_data(as_text=True)
     assert "Parcel shipped" in page and "Cash collected" in page
+    # the stock that left is named by the parcel's number, as its order page names it
+    number = cod_part.invoice_number
+    assert "Shipped to a buyer" in page and f'<bdi dir="ltr">{number}</bdi>' in page
+    assert number in client.get(f"/back-office/orders/{cod_part.id}").get_data(as_text=True)
 
 
 def test_an_illegal_step_is_refused_with_a_message(client, session, cod_part) -> None:

@@ -118,7 +118,7 @@ def test_the_operator_closes_a_task_and_sends_a_dead_message_again(client, sessi
     history = client.get("/admin/audit").get_data(as_text=True)
     assert "Task marked done" in history and "Message sent again" in history
     number = task.topic.split(":")[1]
-    assert f'Subject: <bdi dir="ltr">{number}/1</bdi>' in history and "order:" not in history
+    assert f'Subject: <bdi dir="ltr">{number}-1</bdi>' in history and "order:" not in history
 
 
 def test_a_name_with_a_line_break_is_refused_at_checkout(client, session, shop) -> None:
