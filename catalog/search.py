@@ -25,6 +25,7 @@ terms it has not met yet (none once they are kept) and one for its page's cards.
 from __future__ import annotations
 
 import json
+import re
 import struct
 import threading
 import time
@@ -636,6 +637,11 @@ class TextQuery:
         return _render(self.exact_expr, dialect)
 
 
+#: a number run into its unit, as typed in a hurry: 250ml, 1kg, 500g, 1l, 250مل, 1كلغ
+#: (letters as catalog.text normalises them)
+_QUANTITY = re.compile(r"(\d+)(ml|cl|dl|l|lt|g|gr|kg|mg|مل|ل|غ|كغ|كلغ)")
+
+
 def compile_text(
     text: str, synonyms: Synonyms | None = None, common: Callable[[str], bool] | None = None
 ) -> TextQuery:
@@ -654,6 +660,11 @@ def compile_text(
             ("and", [Term(w, False, True) for w in span]),
             ("and", [_stem_terms(w) for w in span]),
         ]
+        if length <= 1 and (quantity := _QUANTITY.fullmatch(span[0])):
+            # "250ml" as a shopper types it is also "250 ml" as titles write it
+            alternatives.append(
+                ("and", [Term(quantity[1], False, False), Term(quantity[2], False, False)])
+            )
         if common is None or not all(common(w) for w in span):
             alternatives += [("and", [_stem_terms(w) for w in phrase]) for phrase in others]
         groups.append(("or", alternatives))

@@ -744,3 +744,29 @@ def test_products_by_region_come_from_the_kept_cube_with_the_same_counts(
     count_queries.clear()
     assert products_by_region(session, cache) == read
     assert count_queries == [], "summed from the whole catalog's cube"
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("250ml", ["Huile vierge 250 ml"]),
+        ("huile 250ml", ["Huile vierge 250 ml"]),
+        ("1kg", ["Couscous 1 kg"]),
+        ("1كلغ", ["Couscous 1 kg"]),
+        ("100g", ["Savon 100g"]),  # written run together in the title too
+        ("250", ["Huile vierge 250 ml"]),
+        ("250kg", []),
+    ],
+)
+def test_a_quantity_typed_against_its_unit_finds_the_title_that_spaces_them(
+    make, session, typed, found
+) -> None:
+    coop = make.cooperative()
+    food = make.category("epicerie", name_fr="Épicerie")
+    make.product(coop, food, title_fr="Huile vierge 250 ml", title_ar="زيت بكر 250 مل")
+    make.product(coop, food, title_fr="Couscous 1 kg", title_ar="كسكس 1 كلغ")
+    make.product(coop, food, title_fr="Savon 100g")
+    from catalog.rules import refresh_products
+
+    refresh_products(make.session, make.today)
+    assert titles(search_products(session, ProductQuery(text=typed))) == found

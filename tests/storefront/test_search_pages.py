@@ -23,6 +23,7 @@ def souk(make, session):
     make.product(coop, rugs, slug="couscous", title_fr="Couscous roulé", title_ar="كسكس")
     refresh_products(session, make.today)
     session.commit()
+    return coop, honey
 
 
 def text_of(response) -> str:
@@ -78,6 +79,18 @@ def test_nothing_close_offers_every_top_category(client, souk):
 @pytest.mark.parametrize("q", ["العسل", "بالعسل", "honey", "l3sel", "3sel", "mile"])
 def test_honey_is_found_however_it_is_typed(client, souk, q):
     assert product_links(text_of(client.get("/fr/search", query_string={"q": q}))) == ["miel-thym"]
+
+
+@pytest.mark.parametrize("q", ["miel 500g", "500g", "عسل 500غ"])
+def test_a_quantity_run_into_its_unit_finds_the_jar_without_a_correction(client, souk, make, q):
+    coop, honey = souk
+    make.product(
+        coop, honey, slug="miel-500", title_fr="Miel d'euphorbe 500 g", title_ar="عسل 500 غ"
+    )
+    refresh_products(make.session, make.today)
+    make.session.commit()
+    page = text_of(client.get("/fr/search", query_string={"q": q}))
+    assert product_links(page) == ["miel-500"] and "Search instead" not in page
 
 
 def test_the_search_page_sends_a_fixed_number_of_queries(client, souk, count_queries):
