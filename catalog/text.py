@@ -21,10 +21,12 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from functools import lru_cache
+from functools import lru_cache, partial
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import snowballstemmer
+from sqlalchemy import Connection, text
 
 if TYPE_CHECKING:
     from catalog.models import Product
@@ -140,6 +142,25 @@ def token_stems(token: str) -> tuple[str, ...]:
     return (french,) if english == french else (french, english)
 
 
+def quantity_words(net_quantity: int | None, unit: str | None) -> list[str]:
+    """How a shopper may type a product's net quantity: ``500 g``; ``1000 g`` and
+    ``1 kg``; ``250 ml`` and ``25 cl``; ``1000 ml``, ``100 cl`` and ``1 l`` (with the
+    Arabic symbols). None for pieces."""
+    if not net_quantity or unit not in ("g", "ml"):
+        return []
+    if unit == "g":
+        words = [f"{net_quantity} g غ"]
+        if net_quantity % 1000 == 0:
+            words.append(f"{net_quantity // 1000} kg كلغ كغ")
+        return words
+    words = [f"{net_quantity} ml مل"]
+    if net_quantity % 10 == 0:
+        words.append(f"{net_quantity // 10} cl")
+    if net_quantity % 1000 == 0:
+        words.append(f"{net_quantity // 1000} l ل")
+    return words
+
+
 def _document_parts(product: Product) -> list[str]:
     parts = [
         product.title_fr,
@@ -149,6 +170,8 @@ def _document_parts(product: Product) -> list[str]:
         product.description_ar,
         product.description_en,
         product.sku,
+        # (a row read by an old migration has no quantity)
+        *quantity_words(getattr(product, "net_quantity", None), getattr(product, "unit", None)),
     ]
     coop = product.cooperative
     if coop is not None:
@@ -167,3 +190,54 @@ def search_texts(product: Product) -> tuple[str, str]:
     to find it, normalised (the exact words), and the stems of those words."""
     words = tokens(" ".join(_document_parts(product)))
     return " ".join(words), " ".join(stem for word in words for stem in token_stems(word))
+
+
+def rebuild_search_texts(connection: Connection) -> int:
+    """Recompute every product's document and stems with the current analysis, from
+    plain rows (a migration runs it on the schema of its time). Returns how many."""
+    categories = {
+        row.id: row
+        for row in connection.execute(
+            text("SELECT id, parent_id, name_fr, name_ar, name_en FROM catalog_category")
+        )
+    }
+
+    def lineage(category_id: int | None) -> list[Any]:
+        seen: list[Any] = []
+        node = categories.get(category_id)
+        while node is not None and node not in seen:
+            seen.append(node)
+            node = categories.get(node.parent_id)
+        return list(reversed(seen))
+
+    coops = {
+        row.id: row
+        for row in connection.execute(
+            text("SELECT id, name_fr, name_ar, city FROM catalog_cooperative")
+        )
+    }
+    rows = connection.execute(
+        text(
+            "SELECT id, cooperative_id, category_id, title_fr, title_ar, title_en, "
+            "description_fr, description_ar, description_en, sku, net_quantity, unit "
+            "FROM catalog_product"
+        )
+    ).all()
+    update = text(
+        "UPDATE catalog_product SET search_document = :document, search_stems = :stems "
+        "WHERE id = :id"
+    )
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        category = SimpleNamespace(lineage=partial(lineage, row.category_id))
+        product = SimpleNamespace(
+            **row._mapping, cooperative=coops.get(row.cooperative_id), category=category
+        )
+        document, stems = search_texts(product)  # type: ignore[arg-type]
+        batch.append({"id": row.id, "document": document, "stems": stems})
+        if len(batch) >= 2_000:
+            connection.execute(update, batch)
+            batch = []
+    if batch:
+        connection.execute(update, batch)
+    return len(rows)

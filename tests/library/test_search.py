@@ -770,3 +770,42 @@ def test_a_quantity_typed_against_its_unit_finds_the_title_that_spaces_them(
 
     refresh_products(make.session, make.today)
     assert titles(search_products(session, ProductQuery(text=typed))) == found
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("miel 500g", ["Miel de thym"]),
+        ("miel 500 g", ["Miel de thym"]),
+        ("عسل 500غ", ["Miel de thym"]),
+        ("huile 1l", ["Huile d'olive"]),
+        ("huile 100cl", ["Huile d'olive"]),
+        ("huile 1000 ml", ["Huile d'olive"]),
+        ("couscous 1kg", ["Couscous"]),
+        ("miel 1kg", []),
+    ],
+)
+def test_the_net_quantity_is_found_when_the_title_does_not_say_it(
+    make, session, engine, typed, found
+) -> None:
+    """The index holds each product's quantity as shoppers write it, and a rebuild (the
+    migration's) writes what saving a product writes."""
+    from catalog.rules import refresh_products
+    from catalog.text import rebuild_search_texts
+
+    coop = make.cooperative()
+    food = make.category("epicerie", name_fr="Épicerie")
+    make.product(
+        coop, food, title_fr="Miel de thym", title_ar="عسل الزعتر", unit="g", net_quantity=500
+    )
+    make.product(coop, food, title_fr="Huile d'olive", unit="ml", net_quantity=1000)
+    make.product(coop, food, title_fr="Couscous", unit="g", net_quantity=1000)
+    make.product(coop, food, title_fr="Savon", unit="piece", net_quantity=3)
+    refresh_products(make.session, make.today)
+    session.commit()
+    saved = dict(session.execute(select(Product.id, Product.search_document)).all())
+    assert titles(search_products(session, ProductQuery(text=typed))) == found
+    with engine.begin() as connection:
+        assert rebuild_search_texts(connection) == 4
+    session.expire_all()
+    assert dict(session.execute(select(Product.id, Product.search_document)).all()) == saved

@@ -88,54 +88,10 @@ def _run(sqlite_statements, postgres_statements):
 
 
 def _reindex():
-    """Recompute every product's document and stems with the current analysis (plain
-    rows in, so that later model changes never break this revision)."""
-    from types import SimpleNamespace
+    """Recompute every product's document and stems with the current analysis."""
+    from catalog.text import rebuild_search_texts
 
-    from catalog.text import search_texts
-
-    conn = op.get_bind()
-    categories = {
-        row.id: row for row in conn.execute(
-            sa.text("SELECT id, parent_id, name_fr, name_ar, name_en FROM catalog_category")
-        )
-    }
-
-    def lineage(category_id):
-        seen, node = [], categories.get(category_id)
-        while node is not None and node.id not in [n.id for n in seen]:
-            seen.append(node)
-            node = categories.get(node.parent_id)
-        return list(reversed(seen))
-
-    coops = {
-        row.id: row for row in conn.execute(
-            sa.text("SELECT id, name_fr, name_ar, city FROM catalog_cooperative")
-        )
-    }
-    rows = conn.execute(
-        sa.text(
-            "SELECT id, cooperative_id, category_id, title_fr, title_ar, title_en, "
-            "description_fr, description_ar, description_en, sku FROM catalog_product"
-        )
-    ).all()
-    update = sa.text(
-        "UPDATE catalog_product SET search_document = :document, search_stems = :stems "
-        "WHERE id = :id"
-    )
-    batch = []
-    for row in rows:
-        category = SimpleNamespace(lineage=lambda cid=row.category_id: lineage(cid))
-        product = SimpleNamespace(
-            **row._mapping, cooperative=coops.get(row.cooperative_id), category=category
-        )
-        document, stems = search_texts(product)
-        batch.append({"id": row.id, "document": document, "stems": stems})
-        if len(batch) >= 2_000:
-            conn.execute(update, batch)
-            batch = []
-    if batch:
-        conn.execute(update, batch)
+    rebuild_search_texts(op.get_bind())
 
 
 def upgrade():
