@@ -494,19 +494,19 @@ def impact_pdf(report: ImpactReport, *, organisation: str, now: datetime) -> byt
         [
             (
                 _("Energy"),
-                f"{number(coverage.kcal)} kcal",
+                f"{number(coverage.kcal)}\u00a0{_('kcal')}",
                 number(coverage.days_energy, 1),
                 _("reference"),
             ),
             (
                 _("Protein"),
-                f"{number(coverage.protein_g)} g",
+                f"{number(coverage.protein_g)}\u00a0{_('g')}",
                 number(coverage.days_protein, 1),
                 _balance(coverage, "protein"),
             ),
             (
                 _("Fat"),
-                f"{number(coverage.fat_g)} g",
+                f"{number(coverage.fat_g)}\u00a0{_('g')}",
                 number(coverage.days_fat, 1),
                 _balance(coverage, "fat"),
             ),

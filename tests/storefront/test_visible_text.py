@@ -36,6 +36,8 @@ def test_the_scanner_finds_raw_values() -> None:
             "<p>86 عضوا, 86 امرأة</p>",
             "<p>1.5 كلغ</p>",
             "<p>يكلف 20,00 د.م..</p>",
+            "<td>48.428 kcal</td>",
+            "<td>1.250 g</td>",
             '<p>يكلف <bdi class="money" dir="ltr">20,00 د.م.</bdi>.</p>',
         ],
         "en": ["<p>Under 50 DH</p>", "<p>14999 baskets</p>"],

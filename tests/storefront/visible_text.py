@@ -125,6 +125,8 @@ WRONG_MARK = {"en": re.compile(r"\bDH\b"), "fr": re.compile(r"\bMAD\b")}
 FRENCH_PLURALS = re.compile(r"\b(?:[2-9]|\d{2,})\s[a-zé]+é\b|\b1\s[a-zé]+(?:ats|és|ées)\b")
 
 
+#: a quantity written with a Latin unit symbol (Arabic pages write غ, كلغ, مل...)
+LATIN_UNIT = re.compile(r"\d\s*(?:kcal|kg|g|ml|cl|l)\b")
 #: the Arabic currency mark's own full stop, then the sentence's ("20,00 د.م..")
 DOUBLE_STOP = re.compile(r"د\.م\.(?:\s*</bdi>)?\s*\.")
 
@@ -163,6 +165,8 @@ def raw_values(html: str, lang: str, enums: frozenset[str] | None = None) -> lis
             problems.append("a dot decimal")
         if lang == "ar" and ARABIC_LETTER.search(chunk) and LATIN_COMMA_IN_ARABIC.search(chunk):
             problems.append("a Latin comma in Arabic")
+        if lang == "ar" and LATIN_UNIT.search(chunk):
+            problems.append("a Latin unit symbol in Arabic")
         if lang in WRONG_MARK and WRONG_MARK[lang].search(chunk):
             problems.append("the other language's currency mark")
         found.extend(f"{problem}: {chunk!r}" for problem in problems)
