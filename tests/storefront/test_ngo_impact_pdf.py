@@ -133,6 +133,8 @@ def test_the_pdf_is_in_arabic_shaped_right_to_left(client, session, confirmed) -
     assert "تقرير" in flat  # "report", joined letters mapped back to the letters
     assert "م." in flat  # the dirham mark
     assert report.order_number in flat
+    # the nutrition table's units are Arabic too
+    assert all(word in flat for word in ("سعرة", "حرارية")) and " kcal" not in flat
     # extraction gives the words in visual order (right to left): look for each word
     arabic = [c for c in report.cooperatives if c.name_ar]
     assert arabic and all(word in flat for c in arabic for word in c.name_ar.split())
