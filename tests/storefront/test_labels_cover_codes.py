@@ -50,3 +50,19 @@ from storefront.orders import messages
 def test_every_code_has_its_words(table, codes) -> None:
     values = [c.value if isinstance(c, StrEnum) else c for c in codes]
     assert [v for v in values if v not in table] == []
+
+
+def test_the_history_check_finds_what_would_show_raw() -> None:
+    """The check every test runs on the history entries it writes (tests/conftest.py)."""
+    from tests.audit_words import raw_parts
+
+    assert raw_parts("product.stock", {"sku": "A-1", "on_hand": [3, 1], "reason": "shipped"}) == []
+    assert raw_parts("order.cancel", {"reason": "Plus en stock"}) == []  # typed by a person
+    assert raw_parts("product.teleport", {"warp_factor": 9, "reason": "gift"}) == [
+        "action product.teleport",
+        "product.teleport: detail warp_factor",
+    ]
+    assert raw_parts("product.stock", {"reason": "gift", "source": "fax"}) == [
+        "product.stock: reason=gift",
+        "product.stock: source=fax",
+    ]
