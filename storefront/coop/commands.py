@@ -8,8 +8,10 @@ from datetime import date, datetime
 import click
 from flask.cli import AppGroup
 
+from catalog import stock
 from catalog.certificates import expire_certificates
 from catalog.db import utcnow
+from catalog.text import rebuild_search_texts
 from storefront.coop.notify import notify_cooperative
 from storefront.extensions import db
 
@@ -27,6 +29,16 @@ def expire_certificates_command(today: datetime | None) -> None:
     """Expire lapsed certificates (their listings stop being sold) and send the
     reminders due 30 days before expiry. Safe to run more than once a day."""
     click.echo(expire_lapsed_certificates(today.date() if today else None))
+
+
+@catalog_cli.command("rebuild-search")
+def rebuild_search_command() -> None:
+    """Recompute every product's search entry with the current text analysis (after an
+    upgrade that changes it, or to repair an index), and drop the cached searches."""
+    count = rebuild_search_texts(db.session.connection())
+    stock.touch(db.session, texts=True, facets=True)
+    db.session.commit()
+    click.echo(f"{count} product(s) indexed again.")
 
 
 def expire_lapsed_certificates(day: date | None = None) -> str:

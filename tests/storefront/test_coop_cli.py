@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from catalog.models import CertificateStatus
 from catalog.notifications import OutboxMessage
@@ -46,3 +46,20 @@ def test_expire_certificates_stops_listings_and_tells_the_cooperative(
 def test_a_bad_date_is_refused_by_the_command(runner) -> None:
     result = runner.invoke(args=["catalog", "expire-certificates", "--today", "yesterday"])
     assert result.exit_code == 2 and "Invalid value" in result.output
+
+
+def test_the_search_index_is_rebuilt_by_hand(runner, session, make) -> None:
+    from catalog.models import Product
+    from catalog.rules import refresh_products
+
+    coop = make.cooperative()
+    honey = make.product(coop, title_fr="Miel de thym", unit="g", net_quantity=500)
+    refresh_products(session, make.today)
+    session.commit()
+    saved = honey.search_document
+    session.execute(update(Product).values(search_document="", search_stems=""))
+    session.commit()
+    result = runner.invoke(args=["catalog", "rebuild-search"])
+    assert result.exit_code == 0 and "1 product(s) indexed again." in result.output
+    session.expire_all()
+    assert session.get(Product, honey.id).search_document == saved and "500 g" in saved
